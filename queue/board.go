@@ -1,0 +1,244 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// DeskState is a desk as it is now.
+type DeskState struct {
+	Desk    Desk
+	Open    bool
+	Staff   string
+	Serving *Visit // the visit called to this desk, if any
+}
+
+// Waiting is a visit in line with its place and expected wait.
+type Waiting struct {
+	Visit    Visit
+	Position int // 1 means next
+	Estimate Estimate
+}
+
+// Line is one service's queue.
+type Line struct {
+	Service   Service
+	OpenDesks int
+	Waiting   []Waiting
+	// NextEstimate is the wait for someone joining now.
+	NextEstimate Estimate
+}
+
+// Board is a snapshot of the whole queue: what the lobby board and the
+// staff screen show.
+type Board struct {
+	At    time.Time
+	Desks []DeskState
+	Lines []Line
+}
+
+// Waiting counts everyone in line across services.
+func (b Board) WaitingCount() int {
+	n := 0
+	for _, l := range b.Lines {
+		n += len(l.Waiting)
+	}
+	return n
+}
+
+// Board reads the current queue, with estimates recomputed from everything
+// that has happened so far (also in other processes).
+func (s *Store) Board(ctx context.Context) (Board, error) {
+	if err := s.refreshEstimator(ctx); err != nil {
+		return Board{}, err
+	}
+	b := Board{At: s.now()}
+	byService := make(map[string][]Visit)
+	err := inReadTx(ctx, s.db, func(tx *sql.Tx) error {
+		for _, id := range s.deskIDs {
+			d, err := s.deskState(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			b.Desks = append(b.Desks, d)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE status = 'waiting' ORDER BY rank, id")
+		if err != nil {
+			return fmt.Errorf("read queue: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scanVisit(rows)
+			if err != nil {
+				return err
+			}
+			byService[v.Service] = append(byService[v.Service], v)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return Board{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range s.order {
+		l := Line{Service: s.services[id]}
+		for _, d := range b.Desks {
+			if d.Open && d.serves(id) {
+				l.OpenDesks++
+			}
+		}
+		for i, v := range byService[id] {
+			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: i + 1, Estimate: s.est.Estimate(id, i, l.OpenDesks, b.At)})
+		}
+		l.NextEstimate = s.est.Estimate(id, len(l.Waiting), l.OpenDesks, b.At)
+		b.Lines = append(b.Lines, l)
+	}
+	return b, nil
+}
+
+func (d DeskState) serves(service string) bool {
+	for _, s := range d.Desk.Services {
+		if s == service {
+			return true
+		}
+	}
+	return false
+}
+
+// deskState reads a configured desk and the visit called to it.
+func (s *Store) deskState(ctx context.Context, q querier, id string) (DeskState, error) {
+	cfg, ok := s.desks[id]
+	if !ok {
+		return DeskState{}, notFound("error.desk.unknown", "There is no desk {{.Desk}}.", map[string]any{"Desk": id})
+	}
+	d := DeskState{Desk: cfg}
+	if err := q.QueryRowContext(ctx, "SELECT open, staff FROM desks WHERE id = ?", id).Scan(&d.Open, &d.Staff); err != nil {
+		return DeskState{}, fmt.Errorf("read desk %s: %w", id, err)
+	}
+	row := q.QueryRowContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE status = 'called' AND desk_id = ? ORDER BY called_at DESC LIMIT 1", id)
+	v, err := scanVisit(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return DeskState{}, err
+	default:
+		d.Serving = &v
+	}
+	return d, nil
+}
+
+// Visit reads one visit by ID.
+func (s *Store) Visit(ctx context.Context, id int64) (Visit, error) {
+	return loadVisit(ctx, s.db, id)
+}
+
+// Find looks up today's visits by ticket number, part of a name or host
+// (ignoring case and accents: "garcia" finds "García"), or a ticket
+// reference scanned from a QR code; newest first, at most 50.
+func (s *Store) Find(ctx context.Context, query string) ([]Visit, error) {
+	query = strings.TrimSpace(query)
+	if query == "" {
+		return nil, nil
+	}
+	if v, err := s.VerifyTicket(ctx, query); err == nil {
+		return []Visit{v}, nil
+	}
+	// A day's visits are few enough to match in Go, where folding is right.
+	rows, err := s.db.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE day = ? ORDER BY id DESC", s.day(s.now()))
+	if err != nil {
+		return nil, fmt.Errorf("find visits: %w", err)
+	}
+	defer rows.Close()
+	want := fold(query)
+	var out []Visit
+	for rows.Next() && len(out) < 50 {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(v.Ticket, query) || strings.Contains(fold(v.Name), want) || strings.Contains(fold(v.Host), want) {
+			out = append(out, v)
+		}
+	}
+	return out, rows.Err()
+}
+
+// fold lower-cases s and drops accents so searches forgive both.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
+}
+
+// querier is what *sql.DB and *sql.Tx have in common for reads.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+const visitColumns = `id, ticket, day, service_id, name, host, phone, status, coalesce(desk_id, ''), source,
+	priority, recalls, checked_in_at, coalesce(called_at, ''), coalesce(done_at, '')`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanVisit(r scanner) (Visit, error) {
+	var (
+		v                  Visit
+		in, called, done   string
+		priority, recalled int
+	)
+	err := r.Scan(&v.ID, &v.Ticket, &v.Day, &v.Service, &v.Name, &v.Host, &v.Phone, &v.Status, &v.Desk, &v.Source,
+		&priority, &recalled, &in, &called, &done)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Visit{}, err
+	}
+	if err != nil {
+		return Visit{}, fmt.Errorf("read visit: %w", err)
+	}
+	v.Priority, v.Recalls = priority != 0, recalled
+	if v.CheckedInAt, err = parseTime(in); err != nil {
+		return Visit{}, fmt.Errorf("visit %d: %w", v.ID, err)
+	}
+	for _, f := range []struct {
+		s string
+		t *time.Time
+	}{{called, &v.CalledAt}, {done, &v.DoneAt}} {
+		if f.s == "" {
+			continue
+		}
+		if *f.t, err = parseTime(f.s); err != nil {
+			return Visit{}, fmt.Errorf("visit %d: %w", v.ID, err)
+		}
+	}
+	return v, nil
+}
+
+func loadVisit(ctx context.Context, q querier, id int64) (Visit, error) {
+	v, err := scanVisit(q.QueryRowContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Visit{}, notFound("error.visit.unknown", "There is no such visit.", nil)
+	}
+	return v, err
+}
+
+// inReadTx runs fn in a read-only transaction so it sees one snapshot.
+func inReadTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}

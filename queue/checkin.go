@@ -1,0 +1,113 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Ticket is what a visitor sees once their check-in is on disk.
+type Ticket struct {
+	Visit    Visit
+	Ref      string // signed reference carried by the QR code
+	Position int    // 1 means next in line
+	Estimate Estimate
+}
+
+// CheckIn validates the form, assigns the next ticket number for the
+// service and commits the visit, its event and its outbox row together. It
+// returns only after the commit, so a ticket shown is a ticket on disk.
+func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (Ticket, error) {
+	f := form.Normalize()
+	if err := f.Validate(); err != nil {
+		return Ticket{}, err
+	}
+	svc, ok := s.services[f.Service]
+	if !ok {
+		return Ticket{}, invalid("service", "error.service.unknown", "Please choose a service from the list.", nil)
+	}
+	now := s.now()
+	v := Visit{
+		Day: s.day(now), Service: svc.ID, Name: f.Name, Host: f.Host, Phone: f.Phone,
+		Status: StatusWaiting, Source: source, CheckedInAt: now,
+	}
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		var seq int
+		err := tx.QueryRowContext(ctx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
+			ON CONFLICT (day, prefix) DO UPDATE SET last = last + 1 RETURNING last`, v.Day, svc.Prefix).Scan(&seq)
+		if err != nil {
+			return fmt.Errorf("next ticket number: %w", err)
+		}
+		v.Ticket = fmt.Sprintf("%s-%03d", svc.Prefix, seq)
+		ahead, desks, err := lineLength(ctx, tx, svc.ID)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at)
+			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?) RETURNING id`,
+			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, formatTime(now)).Scan(&v.ID)
+		if err != nil {
+			return fmt.Errorf("insert visit: %w", err)
+		}
+		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source,
+			Data: map[string]any{"ahead": ahead, "desks": desks}}
+		return s.record(ctx, tx, now, ev, &v, nil)
+	})
+	if err != nil {
+		return Ticket{}, storageError("check in", err)
+	}
+	return s.ticketFor(ctx, v)
+}
+
+// ticketFor fills in the reference, position and estimate of a committed
+// visit. A failure here does not undo the check-in: the ticket still
+// stands, only without a position.
+func (s *Store) ticketFor(ctx context.Context, v Visit) (Ticket, error) {
+	t := Ticket{Visit: v, Ref: s.signRef(v)}
+	if err := s.refreshEstimator(ctx); err != nil {
+		s.log.Warn("refresh estimator", "err", err)
+	}
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM visits WHERE service_id = ? AND status = 'waiting'
+		AND (rank < ? OR (rank = ? AND id <= ?))`,
+		v.Service, v.CheckedInAt.UnixMilli(), v.CheckedInAt.UnixMilli(), v.ID).Scan(&t.Position)
+	if err != nil {
+		s.log.Warn("ticket position", "ticket", v.Ticket, "err", err)
+		return t, nil
+	}
+	var desks int
+	if err := s.db.QueryRowContext(ctx, openDesksQuery, v.Service).Scan(&desks); err != nil {
+		s.log.Warn("open desks", "err", err)
+	}
+	t.Estimate = s.estimate(v.Service, t.Position-1, desks)
+	return t, nil
+}
+
+func (s *Store) estimate(service string, ahead, desks int) Estimate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.est.Estimate(service, ahead, desks, s.now())
+}
+
+const openDesksQuery = `SELECT count(*) FROM desks d JOIN desk_services ds ON ds.desk_id = d.id
+	WHERE ds.service_id = ? AND d.open = 1 AND d.active = 1`
+
+// lineLength is how many wait in a service and how many desks serve it now.
+func lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks int, err error) {
+	if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM visits WHERE service_id = ? AND status = 'waiting'", service).Scan(&ahead); err != nil {
+		return 0, 0, fmt.Errorf("count waiting: %w", err)
+	}
+	if err = tx.QueryRowContext(ctx, openDesksQuery, service).Scan(&desks); err != nil {
+		return 0, 0, fmt.Errorf("count open desks: %w", err)
+	}
+	return ahead, desks, nil
+}
+
+// storageError passes domain errors through and wraps anything else as an
+// internal error with a message safe to show.
+func storageError(op string, err error) error {
+	if ErrorCode(err) != EInternal {
+		return err
+	}
+	return &Error{Code: EInternal, Key: "error.internal",
+		Message: "Something went wrong on this kiosk. Please ask at reception.", Err: fmt.Errorf("%s: %w", op, err)}
+}

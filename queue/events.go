@@ -1,0 +1,213 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Event kinds in the log and the outbox.
+const (
+	KindCheckIn    = "check_in"
+	KindCall       = "call"
+	KindRecall     = "recall"
+	KindServe      = "serve"
+	KindNoShow     = "no_show"
+	KindCancel     = "cancel"
+	KindPrioritize = "prioritize"
+	KindTransfer   = "transfer"
+	KindDeskOpen   = "desk_open"
+	KindDeskClose  = "desk_close"
+)
+
+// event is one entry in the append-only log. Data holds what the estimator
+// needs to replay it (people ahead, desks open); never personal data.
+type event struct {
+	Kind    string
+	Visit   int64
+	Desk    string
+	Service string
+	Actor   string
+	Data    map[string]any
+}
+
+// Mutation is what the outbox carries to the centre: the event and the
+// state it produced.
+type Mutation struct {
+	Kiosk string         `json:"kiosk"`
+	Epoch int64          `json:"epoch"`
+	Kind  string         `json:"kind"`
+	At    time.Time      `json:"at"`
+	Actor string         `json:"actor,omitempty"`
+	Visit *Visit         `json:"visit,omitempty"`
+	Desk  *DeskState     `json:"desk,omitempty"`
+	Data  map[string]any `json:"data,omitempty"`
+}
+
+// record appends ev to the log and its mutation to the outbox, inside the
+// caller's transaction, so a change and its outbox row commit together.
+func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, visit *Visit, desk *DeskState) error {
+	data := []byte("{}")
+	if len(ev.Data) > 0 {
+		var err error
+		if data, err = json.Marshal(ev.Data); err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+	}
+	var eventID int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		formatTime(at), ev.Kind, nullInt(ev.Visit), nullString(ev.Desk), nullString(ev.Service), ev.Actor, string(data)).Scan(&eventID)
+	if err != nil {
+		return fmt.Errorf("append event: %w", err)
+	}
+	payload, err := json.Marshal(Mutation{
+		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), Actor: ev.Actor,
+		Visit: visit, Desk: desk, Data: ev.Data,
+	})
+	if err != nil {
+		return fmt.Errorf("encode mutation: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+		s.epoch, eventID, ev.Kind, string(payload), formatTime(at))
+	if err != nil {
+		return fmt.Errorf("write outbox: %w", err)
+	}
+	return nil
+}
+
+// OutboxEntry is one pending mutation.
+type OutboxEntry struct {
+	Seq     int64
+	Epoch   int64
+	Kind    string
+	Payload []byte
+}
+
+// PendingOutbox returns up to limit pending mutations in order. The syncer
+// reads these; nothing here marks them done.
+func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var e OutboxEntry
+		var payload string
+		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &payload); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		e.Payload = []byte(payload)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// refreshEstimator feeds the estimator every event appended since it last
+// looked, including those written by other processes on the same file.
+func (s *Store) refreshEstimator(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		n, err := s.feedEvents(ctx, 5000)
+		if err != nil {
+			return err
+		}
+		if n < 5000 {
+			return nil
+		}
+	}
+}
+
+// warmEstimator replays the recent history so estimates start from what
+// this kiosk has seen rather than from defaults.
+func (s *Store) warmEstimator(ctx context.Context) error {
+	since := formatTime(s.now().Add(-estimatorHistory))
+	var first sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT min(id) FROM events WHERE at >= ?", since).Scan(&first); err != nil {
+		return fmt.Errorf("warm estimator: %w", err)
+	}
+	s.mu.Lock()
+	if first.Valid {
+		s.lastEvent = first.Int64 - 1
+	} else if err := s.db.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM events").Scan(&s.lastEvent); err != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("warm estimator: %w", err)
+	}
+	s.mu.Unlock()
+	return s.refreshEstimator(ctx)
+}
+
+// estimatorHistory is how far back the estimator looks when the kiosk starts.
+const estimatorHistory = 14 * 24 * time.Hour
+
+func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, kind, coalesce(visit_id, 0), coalesce(service, ''), data
+		FROM events WHERE id > ? ORDER BY id LIMIT ?`, s.lastEvent, limit)
+	if err != nil {
+		return 0, fmt.Errorf("read events: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var (
+			id, visit          int64
+			at, kind, svc, raw string
+		)
+		if err := rows.Scan(&id, &at, &kind, &visit, &svc, &raw); err != nil {
+			return n, fmt.Errorf("read events: %w", err)
+		}
+		n++
+		s.lastEvent = id
+		t, err := parseTime(at)
+		if err != nil {
+			return n, fmt.Errorf("event %d: %w", id, err)
+		}
+		var data struct {
+			Ahead int    `json:"ahead"`
+			Desks int    `json:"desks"`
+			From  string `json:"from"`
+		}
+		if err := json.Unmarshal([]byte(raw), &data); err != nil {
+			return n, fmt.Errorf("event %d: %w", id, err)
+		}
+		o := Observation{Visit: visit, Service: svc, At: t, Ahead: data.Ahead, OpenDesks: data.Desks}
+		switch kind {
+		case KindCheckIn:
+			o.Kind = ObserveArrive
+		case KindCall:
+			o.Kind = ObserveCall
+		case KindServe:
+			o.Kind = ObserveDone
+		case KindNoShow:
+			o.Kind = ObserveNoShow
+		case KindCancel:
+			o.Kind = ObserveLeave
+		case KindTransfer:
+			s.est.Observe(Observation{Kind: ObserveLeave, Visit: visit, Service: data.From, At: t})
+			o.Kind = ObserveArrive
+		default:
+			continue
+		}
+		s.est.Observe(o)
+	}
+	return n, rows.Err()
+}
+
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}

@@ -1,0 +1,72 @@
+package queue
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+// ExportColumns are the CSV columns of ExportDay. The first seven are the
+// visit-log format of the shared datasets, so an export can be replayed by
+// wait-eval; the rest are for reception.
+var ExportColumns = []string{"id", "service", "arrived", "called", "done", "counter", "outcome",
+	"ticket", "name", "host", "phone", "status", "source"}
+
+// ExportDay writes the visits of one kiosk-local day (YYYY-MM-DD) as CSV in
+// check-in order.
+func (s *Store) ExportDay(ctx context.Context, day string, w io.Writer) error {
+	if _, err := time.Parse("2006-01-02", day); err != nil {
+		return invalid("day", "error.day", "A day is written YYYY-MM-DD, like 2026-11-23.", nil)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE day = ? ORDER BY id", day)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", day, err)
+	}
+	defer rows.Close()
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ExportColumns); err != nil {
+		return err
+	}
+	for rows.Next() {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return err
+		}
+		rec := []string{strconv.FormatInt(v.ID, 10), v.Service, rfc3339(v.CheckedInAt), rfc3339(v.CalledAt), rfc3339(v.DoneAt),
+			v.Desk, outcome(v), v.Ticket, v.Name, v.Host, v.Phone, string(v.Status), v.Source}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export %s: %w", day, err)
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// outcome maps a status to the visit-log outcome; open visits have none yet.
+func outcome(v Visit) string {
+	switch v.Status {
+	case StatusServed:
+		return "served"
+	case StatusNoShow:
+		return "no_show"
+	case StatusCancelled:
+		if v.CalledAt.IsZero() {
+			return "abandoned"
+		}
+		return "no_show"
+	}
+	return ""
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}

@@ -1,0 +1,347 @@
+package queue
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configure a Store. Services and Desks come from the kiosk config
+// and are mirrored into the database on Open.
+type Options struct {
+	KioskID  string
+	Services []Service
+	Desks    []Desk
+	// FallbackWait is the estimate for a service with no DefaultWait while
+	// there is no history.
+	FallbackWait time.Duration
+	Now          func() time.Time // defaults to time.Now
+	Location     *time.Location   // the kiosk's day boundary; defaults to time.Local
+	Logger       *slog.Logger
+}
+
+// Store is the kiosk's durable state. It is safe for concurrent use, also
+// by several processes on the same file.
+type Store struct {
+	db       *sql.DB
+	kioskID  string
+	now      func() time.Time
+	loc      *time.Location
+	log      *slog.Logger
+	secret   []byte
+	epoch    int64
+	services map[string]Service
+	order    []string // service IDs in config order
+	desks    map[string]Desk
+	deskIDs  []string
+
+	mu        sync.Mutex // guards est and lastEvent
+	est       *Estimator
+	lastEvent int64
+}
+
+// kioskIDPattern keeps IDs safe inside ticket references and file names.
+var kioskIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// Open opens (creating if needed) the database at path, applies pending
+// migrations and mirrors the configured services and desks.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if !kioskIDPattern.MatchString(opts.KioskID) {
+		return nil, fmt.Errorf("open store: kiosk id %q must be lower-case letters, digits and dashes", opts.KioskID)
+	}
+	s := &Store{
+		kioskID:  opts.KioskID,
+		now:      opts.Now,
+		loc:      opts.Location,
+		log:      opts.Logger,
+		services: make(map[string]Service),
+		desks:    make(map[string]Desk),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.loc == nil {
+		s.loc = time.Local
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	defaults := make(map[string]time.Duration)
+	for _, svc := range opts.Services {
+		s.services[svc.ID] = svc
+		s.order = append(s.order, svc.ID)
+		defaults[svc.ID] = svc.DefaultWait
+	}
+	for _, d := range opts.Desks {
+		s.desks[d.ID] = d
+		s.deskIDs = append(s.deskIDs, d.ID)
+	}
+	s.est = NewEstimator(EstimatorConfig{DefaultWait: defaults, FallbackWait: opts.FallbackWait})
+
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s.db = db
+	if err := s.init(ctx, opts); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dsn puts the pragmas in the connection string so every pooled connection
+// gets them. _txlock=immediate takes the write lock at BEGIN, so a read
+// that later writes cannot fail with SQLITE_BUSY_SNAPSHOT.
+func dsn(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (s *Store) init(ctx context.Context, opts Options) error {
+	if err := migrate(ctx, s.db); err != nil {
+		return err
+	}
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		id, err := ensureMeta(ctx, tx, "kiosk_id", s.kioskID)
+		if err != nil {
+			return err
+		}
+		if id != s.kioskID {
+			return fmt.Errorf("this database belongs to kiosk %q but the config says %q", id, s.kioskID)
+		}
+		secret, err := ensureMeta(ctx, tx, "ticket_secret", randomHex(32))
+		if err != nil {
+			return err
+		}
+		if s.secret, err = hex.DecodeString(secret); err != nil {
+			return fmt.Errorf("ticket secret: %w", err)
+		}
+		epoch, err := ensureMeta(ctx, tx, "epoch", "1")
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Sscan(epoch, &s.epoch); err != nil {
+			return fmt.Errorf("epoch %q: %w", epoch, err)
+		}
+		return mirrorConfig(ctx, tx, opts)
+	})
+	if err != nil {
+		return err
+	}
+	return s.warmEstimator(ctx)
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// KioskID is the kiosk this store belongs to.
+func (s *Store) KioskID() string { return s.kioskID }
+
+// Services returns the configured services in config order.
+func (s *Store) Services() []Service {
+	out := make([]Service, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.services[id])
+	}
+	return out
+}
+
+// Desks returns the configured desks in config order.
+func (s *Store) Desks() []Desk {
+	out := make([]Desk, 0, len(s.deskIDs))
+	for _, id := range s.deskIDs {
+		out = append(out, s.desks[id])
+	}
+	return out
+}
+
+// Service returns a configured service by ID.
+func (s *Store) Service(id string) (Service, bool) {
+	svc, ok := s.services[id]
+	return svc, ok
+}
+
+// IntegrityCheck runs SQLite's integrity check and returns its verdict
+// ("ok" when the file is sound).
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	return res, nil
+}
+
+// migrate applies the embedded migrations in name order, each in its own
+// transaction, and records them so each runs once.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		err := inTx(ctx, db, func(tx *sql.Tx) error {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM migrations WHERE name = ?", name).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			body, err := migrations.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", name, formatTime(time.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// mirrorConfig makes the services and desks tables match the config,
+// keeping rows the config no longer names as inactive.
+func mirrorConfig(ctx context.Context, tx *sql.Tx, opts Options) error {
+	stmts := []string{"UPDATE services SET active = 0", "UPDATE desks SET active = 0", "DELETE FROM desk_services"}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("mirror config: %w", err)
+		}
+	}
+	for i, svc := range opts.Services {
+		_, err := tx.ExecContext(ctx, `INSERT INTO services (id, prefix, name, position, active) VALUES (?, ?, ?, ?, 1)
+			ON CONFLICT (id) DO UPDATE SET prefix = excluded.prefix, name = excluded.name, position = excluded.position, active = 1`,
+			svc.ID, svc.Prefix, svc.Name, i)
+		if err != nil {
+			return fmt.Errorf("mirror service %s: %w", svc.ID, err)
+		}
+	}
+	for i, d := range opts.Desks {
+		_, err := tx.ExecContext(ctx, `INSERT INTO desks (id, name, position, active) VALUES (?, ?, ?, 1)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position, active = 1`,
+			d.ID, d.Name, i)
+		if err != nil {
+			return fmt.Errorf("mirror desk %s: %w", d.ID, err)
+		}
+		for _, svc := range d.Services {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO desk_services (desk_id, service_id) VALUES (?, ?)", d.ID, svc); err != nil {
+				return fmt.Errorf("mirror desk %s service %s: %w", d.ID, svc, err)
+			}
+		}
+	}
+	// A desk the config dropped cannot stay open.
+	_, err := tx.ExecContext(ctx, "UPDATE desks SET open = 0 WHERE active = 0")
+	return err
+}
+
+// ensureMeta returns the value stored under key, storing def first if the
+// key is new.
+func ensureMeta(ctx context.Context, tx *sql.Tx, key, def string) (string, error) {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING", key, def); err != nil {
+		return "", fmt.Errorf("meta %s: %w", key, err)
+	}
+	return getMeta(ctx, tx, key)
+}
+
+func getMeta(ctx context.Context, tx *sql.Tx, key string) (string, error) {
+	var v string
+	err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("meta %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func setMeta(ctx context.Context, tx *sql.Tx, key, value string) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value)
+	if err != nil {
+		return fmt.Errorf("meta %s: %w", key, err)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committing if it returns nil and rolling
+// back on error or panic.
+func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Timestamps are stored as UTC text with milliseconds so they sort and read
+// well in the sqlite3 shell.
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
+
+// nullTime formats t, or returns nil for the zero time.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return formatTime(t)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+func (s *Store) day(t time.Time) string { return t.In(s.loc).Format("2006-01-02") }

@@ -1,0 +1,153 @@
+package queue
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Status is where a visit stands.
+type Status string
+
+// A visit starts waiting, is called to a desk, and ends served, no-show or
+// cancelled. Transfer puts it back to waiting in another service.
+const (
+	StatusWaiting   Status = "waiting"
+	StatusCalled    Status = "called"
+	StatusServed    Status = "served"
+	StatusNoShow    Status = "no_show"
+	StatusCancelled Status = "cancelled"
+)
+
+// Open reports whether the visit is still in line or at a desk.
+func (s Status) Open() bool { return s == StatusWaiting || s == StatusCalled }
+
+// Service is a reason to visit with its own line, e.g. "Registration".
+type Service struct {
+	ID          string            // stable key, e.g. "registration"
+	Prefix      string            // ticket prefix, e.g. "R"
+	Name        string            // display name in the default language
+	Names       map[string]string // display names by language code
+	DefaultWait time.Duration     // estimate used while there is no history
+}
+
+// DisplayName is the service's name in language lang, or its default name.
+func (s Service) DisplayName(lang string) string {
+	if n, ok := s.Names[lang]; ok && n != "" {
+		return n
+	}
+	return s.Name
+}
+
+// Desk is a counter where staff call visitors.
+type Desk struct {
+	ID       string
+	Name     string
+	Services []string // service IDs this desk calls from
+}
+
+// Visit is one person's check-in.
+type Visit struct {
+	ID          int64
+	Ticket      string // e.g. "R-042": service prefix and daily sequence
+	Day         string // kiosk-local date the ticket belongs to, YYYY-MM-DD
+	Service     string
+	Name        string
+	Host        string
+	Phone       string
+	Status      Status
+	Desk        string // the desk that called it, if any
+	Source      string // who checked in: "kiosk", "staff" or "cli"
+	Priority    bool   // moved to the front by staff
+	Recalls     int
+	CheckedInAt time.Time
+	CalledAt    time.Time // zero until called
+	DoneAt      time.Time // zero until served, no-show or cancelled
+}
+
+// Check-in sources.
+const (
+	SourceKiosk = "kiosk"
+	SourceStaff = "staff"
+	SourceCLI   = "cli"
+)
+
+// MaxNameLength is the longest name or host the form accepts, in characters.
+const MaxNameLength = 100
+
+// CheckInForm is what a visitor (or staff for a walk-in) fills in.
+type CheckInForm struct {
+	Name    string
+	Service string
+	Host    string // whom they visit; optional
+	Phone   string // optional
+}
+
+// Normalize trims surrounding white space; the rest is kept exactly as typed.
+func (f CheckInForm) Normalize() CheckInForm {
+	return CheckInForm{
+		Name:    strings.TrimSpace(f.Name),
+		Service: strings.TrimSpace(f.Service),
+		Host:    strings.TrimSpace(f.Host),
+		Phone:   strings.TrimSpace(f.Phone),
+	}
+}
+
+// Validate checks a normalized form and returns the first problem as an
+// *Error whose Field names the input at fault.
+func (f CheckInForm) Validate() error {
+	if f.Name == "" {
+		return invalid("name", "error.name.empty", "Please enter your name.", nil)
+	}
+	if err := checkText("name", f.Name); err != nil {
+		return err
+	}
+	if f.Service == "" {
+		return invalid("service", "error.service.empty", "Please choose why you are here.", nil)
+	}
+	if err := checkText("host", f.Host); err != nil {
+		return err
+	}
+	return checkPhone(f.Phone)
+}
+
+func checkText(field, s string) error {
+	if !utf8.ValidString(s) {
+		return invalid(field, "error.text.encoding", "This text contains characters we cannot read.", nil)
+	}
+	if n := utf8.RuneCountInString(s); n > MaxNameLength {
+		return invalid(field, "error.text.long", "Please keep this under {{.Max}} characters (now {{.Len}}).",
+			map[string]any{"Max": MaxNameLength, "Len": n})
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return invalid(field, "error.text.control", "Please use letters, spaces and punctuation only.", nil)
+		}
+	}
+	return nil
+}
+
+// A phone number may hold digits, spaces and the usual separators, with an
+// optional leading "+", and 6 to 15 digits (the E.164 maximum).
+func checkPhone(p string) error {
+	if p == "" {
+		return nil
+	}
+	bad := invalid("phone", "error.phone", "Please enter a phone number with 6 to 15 digits, like +34 600 123 456.", nil)
+	digits := 0
+	for i, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '.':
+		default:
+			return bad
+		}
+	}
+	if digits < 6 || digits > 15 {
+		return bad
+	}
+	return nil
+}
