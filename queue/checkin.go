@@ -31,6 +31,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		Day: s.day(now), Service: svc.ID, Name: f.Name, Host: f.Host, Phone: f.Phone,
 		Status: StatusWaiting, Source: source, CheckedInAt: now,
 	}
+	var ahead, desks int
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		var seq int
 		err := tx.QueryRowContext(ctx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
@@ -39,8 +40,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 			return fmt.Errorf("next ticket number: %w", err)
 		}
 		v.Ticket = fmt.Sprintf("%s-%03d", svc.Prefix, seq)
-		ahead, desks, err := lineLength(ctx, tx, svc.ID)
-		if err != nil {
+		if ahead, desks, err = lineLength(ctx, tx, svc.ID); err != nil {
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at)
@@ -56,30 +56,10 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	if err != nil {
 		return Ticket{}, storageError("check in", err)
 	}
-	return s.ticketFor(ctx, v)
-}
-
-// ticketFor fills in the reference, position and estimate of a committed
-// visit. A failure here does not undo the check-in: the ticket still
-// stands, only without a position.
-func (s *Store) ticketFor(ctx context.Context, v Visit) (Ticket, error) {
-	t := Ticket{Visit: v, Ref: s.signRef(v)}
-	if err := s.refreshEstimator(ctx); err != nil {
-		s.log.Warn("refresh estimator", "err", err)
-	}
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM visits WHERE service_id = ? AND status = 'waiting'
-		AND (rank < ? OR (rank = ? AND id <= ?))`,
-		v.Service, v.CheckedInAt.UnixMilli(), v.CheckedInAt.UnixMilli(), v.ID).Scan(&t.Position)
-	if err != nil {
-		s.log.Warn("ticket position", "ticket", v.Ticket, "err", err)
-		return t, nil
-	}
-	var desks int
-	if err := s.db.QueryRowContext(ctx, openDesksQuery, v.Service).Scan(&desks); err != nil {
-		s.log.Warn("open desks", "err", err)
-	}
-	t.Estimate = s.estimate(v.Service, t.Position-1, desks)
-	return t, nil
+	// A new visit ranks behind everyone waiting, so its place and estimate
+	// follow from the counts taken in the transaction; the estimator learns
+	// of the check-in itself on its next refresh.
+	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: s.estimate(v.Service, ahead, desks)}, nil
 }
 
 func (s *Store) estimate(service string, ahead, desks int) Estimate {
@@ -89,15 +69,14 @@ func (s *Store) estimate(service string, ahead, desks int) Estimate {
 }
 
 const openDesksQuery = `SELECT count(*) FROM desks d JOIN desk_services ds ON ds.desk_id = d.id
-	WHERE ds.service_id = ? AND d.open = 1 AND d.active = 1`
+	WHERE ds.service_id = ?1 AND d.open = 1 AND d.active = 1`
 
 // lineLength is how many wait in a service and how many desks serve it now.
 func lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks int, err error) {
-	if err = tx.QueryRowContext(ctx, "SELECT count(*) FROM visits WHERE service_id = ? AND status = 'waiting'", service).Scan(&ahead); err != nil {
-		return 0, 0, fmt.Errorf("count waiting: %w", err)
-	}
-	if err = tx.QueryRowContext(ctx, openDesksQuery, service).Scan(&desks); err != nil {
-		return 0, 0, fmt.Errorf("count open desks: %w", err)
+	err = tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM visits WHERE service_id = ?1 AND status = 'waiting'),
+		(`+openDesksQuery+`)`, service).Scan(&ahead, &desks)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count line: %w", err)
 	}
 	return ahead, desks, nil
 }

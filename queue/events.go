@@ -75,6 +75,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	if err != nil {
 		return fmt.Errorf("write outbox: %w", err)
 	}
+	s.wroteCommit() // early is harmless: the checkpointer only copies what is committed
 	return nil
 }
 

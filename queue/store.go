@@ -54,6 +54,10 @@ type Store struct {
 	mu        sync.Mutex // guards est and lastEvent
 	est       *Estimator
 	lastEvent int64
+
+	wrote chan struct{} // a commit happened; wakes checkpointLoop
+	done  chan struct{}
+	loop  sync.WaitGroup
 }
 
 // kioskIDPattern keeps IDs safe inside ticket references and file names.
@@ -72,6 +76,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		log:      opts.Logger,
 		services: make(map[string]Service),
 		desks:    make(map[string]Desk),
+		wrote:    make(chan struct{}, 1),
+		done:     make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -103,7 +109,43 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	s.loop.Add(1)
+	go s.checkpointLoop()
 	return s, nil
+}
+
+// checkpointInterval spaces background checkpoints while writes go on.
+const checkpointInterval = time.Second
+
+// checkpointLoop copies the WAL back into the database file after writes,
+// at most once per checkpointInterval. A PASSIVE checkpoint never blocks
+// writers, so check-ins do not wait for it.
+func (s *Store) checkpointLoop() {
+	defer s.loop.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.wrote:
+		}
+		var busy, frames, copied int
+		if err := s.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+			s.log.Warn("wal checkpoint", "err", err)
+		}
+		select {
+		case <-s.done:
+			return
+		case <-time.After(checkpointInterval):
+		}
+	}
+}
+
+// wroteCommit tells the checkpointer there is new WAL to copy.
+func (s *Store) wroteCommit() {
+	select {
+	case s.wrote <- struct{}{}:
+	default:
+	}
 }
 
 // dsn puts the pragmas in the connection string so every pooled connection
@@ -115,6 +157,9 @@ func dsn(path string) string {
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Checkpoints run in the background (checkpointLoop), not inside
+	// whichever visitor's commit crosses SQLite's threshold.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }
@@ -153,8 +198,18 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	return s.warmEstimator(ctx)
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close stops the checkpointer and closes the database; SQLite checkpoints
+// the WAL as the last connection closes.
+func (s *Store) Close() error {
+	select {
+	case <-s.done:
+		return nil
+	default:
+	}
+	close(s.done)
+	s.loop.Wait()
+	return s.db.Close()
+}
 
 // KioskID is the kiosk this store belongs to.
 func (s *Store) KioskID() string { return s.kioskID }

@@ -1,0 +1,513 @@
+package queue
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Estimate is a predicted wait for someone joining a service now.
+type Estimate struct {
+	Wait        time.Duration // point estimate
+	Low, High   time.Duration // 80% interval, Low <= Wait <= High
+	FromHistory bool          // false while the configured default is used
+}
+
+// RangeMinutes rounds the interval for display ("about 10–15 min"). Low is
+// rounded down and high up, so rounding never makes the range claim more
+// precision than the interval has: whole minutes below 10 min, 5-minute
+// steps below an hour, 10-minute steps above. low >= 0 and low < high always.
+func (e Estimate) RangeMinutes() (low, high int) {
+	lo := max(e.Low.Minutes(), 0)
+	hi := max(e.High.Minutes(), lo)
+	low = int(math.Floor(lo/displayStep(lo))) * int(displayStep(lo))
+	step := displayStep(hi)
+	high = int(math.Ceil(hi/step)) * int(step)
+	if high <= low {
+		high = low + int(displayStep(float64(low)))
+	}
+	return low, high
+}
+
+// displayStep is the rounding step, in minutes, for a wait of m minutes: the
+// larger the wait, the less a visitor gains from precision we do not have.
+func displayStep(m float64) float64 {
+	switch {
+	case m < 10:
+		return 1
+	case m < 60:
+		return 5
+	default:
+		return 10
+	}
+}
+
+// ObservationKind says what happened to a visit.
+type ObservationKind int
+
+const (
+	ObserveArrive ObservationKind = iota + 1 // visitor joined a service's queue (Ahead, OpenDesks filled in: what the kiosk knew at that moment)
+	ObserveCall                              // visitor called to a desk (entered service)
+	ObserveDone                              // service finished (served) — optional info
+	ObserveNoShow                            // called, did not come
+	ObserveLeave                             // left the queue without being called (cancelled, abandoned, transferred away, expired)
+)
+
+// Observation is one event of the kiosk's history, fed to the estimator in
+// time order.
+type Observation struct {
+	Kind      ObservationKind
+	Visit     int64 // stable id of the visit
+	Service   string
+	At        time.Time
+	Ahead     int // for ObserveArrive: people ahead in line at that moment
+	OpenDesks int // desks open for this service at that moment (0 = unknown; treat as 1)
+}
+
+// EstimatorConfig configures an Estimator. The zero value is usable.
+type EstimatorConfig struct {
+	DefaultWait  map[string]time.Duration // per service; used while there is no history
+	FallbackWait time.Duration            // when a service has no entry; 15 min if zero
+
+	// Window is how many recent events of a service (calls, exits, errors)
+	// the estimator learns from. Zero means 100; at most 10000. Smaller adapts faster to a
+	// change of staffing; larger gives steadier estimates and intervals.
+	Window int
+	// MaxWaiting bounds the visits remembered between arrival and call (or
+	// leave); the oldest are forgotten beyond it. Zero means 10000.
+	MaxWaiting int
+	// MaxAge forgets visits that have waited longer than this without a call
+	// or leave being observed (a lost event must not pin memory). Zero means
+	// 24 h.
+	MaxAge time.Duration
+}
+
+const (
+	defaultFallbackWait = 15 * time.Minute
+	defaultWindow       = 100
+	defaultMaxWaiting   = 10000
+	defaultMaxAge       = 24 * time.Hour
+	maxWindow           = 10000 // Estimate sorts a window of errors
+
+	// minErrors is how many prediction errors a service needs before its own
+	// errors shape its estimates; until then the pooled errors of all
+	// services are used.
+	minErrors = 20
+)
+
+// Estimator predicts waits per service from the kiosk's own history. It is
+// not safe for concurrent use; the store guards it.
+//
+// The point estimate combines two delay predictors from the queueing
+// literature (Ibrahim & Whitt 2009; Ang et al. 2016):
+//
+//   - queue length: (people ahead who will be called + 1) × time per call
+//     per desk ÷ open desks, the mean wait in a many-desk queue with all
+//     desks busy. Those ahead are discounted by the recent share of visitors
+//     who left the queue uncalled; no-shows are discounted through the time
+//     per call (see features). Time per call is measured only while the
+//     called visitor was already waiting, so desks idle for an empty queue
+//     do not inflate it.
+//   - last to enter service (LES): the wait of the visitor called last.
+//
+// Where a service is a plain first-come queue the textbook formula is right
+// and LES adds little; where staff are shared or some visitors jump the
+// line (triage), waits grow with the queue more slowly and start higher.
+// So the estimator does not fix the mix: per service it keeps an
+// exponentially weighted least-squares fit of actual waits on the formula's
+// two terms and LES, shrunk towards the formula itself, and uses the
+// formula alone until it has minErrors calls to learn from.
+//
+// The fit's own recent errors then give both the interval (their 10% and
+// 90% quantiles) and a correction of the point estimate (their median,
+// which minimises the mean absolute error if the errors stay as they were).
+type Estimator struct {
+	cfg      EstimatorConfig
+	window   int
+	services map[string]*serviceState
+	waiting  map[int64]waitingVisit
+	// arrivals lists waiting visits in arrival order so the oldest can be
+	// forgotten; entries of visits already called or gone are skipped lazily.
+	arrivals []arrivalRef
+	pooled   ring // errors of all services, for services with few of their own
+}
+
+type arrivalRef struct {
+	visit int64
+	at    time.Time
+}
+
+// waitingVisit is what the estimator remembers about a visit between its
+// arrival and its call: enough to score its own prediction.
+type waitingVisit struct {
+	service string
+	arrived time.Time
+	feat    [nFeatures]float64 // the fit's terms at arrival
+	blend   float64            // fitted wait at arrival, before error correction, minutes
+}
+
+type serviceState struct {
+	lastCall    time.Time
+	hasCall     bool
+	lesWait     float64 // minutes; wait of the last visitor called
+	callMinutes ring    // minutes between calls while someone was waiting, × desks
+	stayed      ring    // 1 per call, 0 per leave: share of the queue that is called
+	fit         waitFit
+	errors      ring // actual − blended prediction, minutes
+}
+
+// NewEstimator returns an estimator with no history.
+func NewEstimator(cfg EstimatorConfig) *Estimator {
+	if cfg.FallbackWait <= 0 {
+		cfg.FallbackWait = defaultFallbackWait
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = defaultWindow
+	}
+	cfg.Window = min(cfg.Window, maxWindow)
+	if cfg.MaxWaiting <= 0 {
+		cfg.MaxWaiting = defaultMaxWaiting
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = defaultMaxAge
+	}
+	return &Estimator{
+		cfg:      cfg,
+		window:   cfg.Window,
+		services: make(map[string]*serviceState),
+		waiting:  make(map[int64]waitingVisit),
+		pooled:   newRing(2 * cfg.Window),
+	}
+}
+
+func (e *Estimator) service(name string) *serviceState {
+	s := e.services[name]
+	if s == nil {
+		n := e.window
+		s = &serviceState{
+			callMinutes: newRing(max(n/5, 5)),
+			stayed:      newRing(n),
+			errors:      newRing(n),
+		}
+		e.services[name] = s
+	}
+	return s
+}
+
+// Observe feeds one event. Events must come in time order.
+func (e *Estimator) Observe(o Observation) {
+	switch o.Kind {
+	case ObserveArrive:
+		e.arrive(o)
+	case ObserveCall:
+		e.call(o)
+	case ObserveNoShow:
+		e.noShow(o)
+	case ObserveLeave:
+		if v, ok := e.waiting[o.Visit]; ok {
+			delete(e.waiting, o.Visit)
+			e.service(v.service).stayed.push(0)
+		}
+	case ObserveDone:
+		// Service durations are not needed: time between calls already
+		// measures how fast desks free up, including no-shows and breaks.
+	}
+	e.forget(o.At)
+}
+
+func (e *Estimator) arrive(o Observation) {
+	s := e.service(o.Service)
+	feat, blend := e.predict(o.Service, s, o.Ahead, o.OpenDesks)
+	if old, ok := e.waiting[o.Visit]; ok && old.service != o.Service {
+		// A visit re-joining another service (a transfer) leaves the first.
+		e.service(old.service).stayed.push(0)
+	}
+	e.waiting[o.Visit] = waitingVisit{
+		service: o.Service,
+		arrived: o.At,
+		feat:    feat,
+		blend:   blend,
+	}
+	e.arrivals = append(e.arrivals, arrivalRef{visit: o.Visit, at: o.At})
+}
+
+func (e *Estimator) call(o Observation) {
+	desks := float64(max(o.OpenDesks, 1))
+	v, known := e.waiting[o.Visit]
+	name := o.Service
+	if known {
+		name = v.service
+	}
+	s := e.service(name)
+	if known {
+		delete(e.waiting, o.Visit)
+		// Time between calls counts only from when this visitor was already
+		// waiting: a desk idle for an empty queue says nothing about speed.
+		start := v.arrived
+		if s.hasCall && s.lastCall.After(start) {
+			start = s.lastCall
+		}
+		if gap := o.At.Sub(start).Minutes(); gap >= 0 {
+			s.callMinutes.push(gap * desks)
+		}
+		actual := max(o.At.Sub(v.arrived).Minutes(), 0)
+		if v.feat[0] > 0 {
+			s.fit.add(v.feat, actual, float64(fitMemory*e.window))
+		}
+		s.errors.push(actual - v.blend)
+		e.pooled.push(actual - v.blend)
+		s.lesWait = actual
+		s.stayed.push(1)
+	}
+	s.lastCall = o.At
+	s.hasCall = true
+}
+
+// noShow records that a called visitor did not come. A kiosk may report the
+// call first and the no-show later, or the no-show alone; either way it was
+// one call. Nothing more is needed: see features.
+func (e *Estimator) noShow(o Observation) {
+	if _, waiting := e.waiting[o.Visit]; waiting {
+		e.call(o)
+	}
+}
+
+// forget drops visits that have waited too long or too many, so that lost
+// events cannot grow memory while the kiosk runs for months.
+func (e *Estimator) forget(now time.Time) {
+	for len(e.arrivals) > 0 {
+		a := e.arrivals[0]
+		v, ok := e.waiting[a.visit]
+		stale := ok && v.arrived.Equal(a.at) && (now.Sub(a.at) > e.cfg.MaxAge || len(e.waiting) > e.cfg.MaxWaiting)
+		if ok && v.arrived.Equal(a.at) && !stale {
+			break
+		}
+		if stale {
+			delete(e.waiting, a.visit)
+		}
+		e.arrivals = e.arrivals[1:]
+	}
+	// Reslicing from the front leaks the backing array's head; copy down
+	// once it is mostly dead.
+	if cap(e.arrivals) > 64 && len(e.arrivals) < cap(e.arrivals)/4 {
+		e.arrivals = slices.Clone(e.arrivals)
+	}
+}
+
+// Estimate returns the wait for someone with ahead people in front in
+// service with openDesks desks open now. It does not change the estimator.
+func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time) Estimate {
+	s := e.services[service]
+	if s == nil || s.callMinutes.len() == 0 {
+		return e.defaultEstimate(service)
+	}
+	_, blend := e.predict(service, s, ahead, openDesks)
+	errs := &s.errors
+	if errs.len() < minErrors {
+		errs = &e.pooled
+	}
+	if errs.len() == 0 {
+		w := minutes(blend)
+		return Estimate{Wait: w, Low: w / 2, High: w + w/2, FromHistory: true}
+	}
+	q := errs.quantiles(0.1, 0.5, 0.9)
+	wait := max(blend+q[1], 0)
+	low := min(max(blend+q[0], 0), wait)
+	high := max(blend+q[2], wait)
+	return Estimate{Wait: minutes(wait), Low: minutes(low), High: minutes(high), FromHistory: true}
+}
+
+func (e *Estimator) defaultEstimate(service string) Estimate {
+	w, ok := e.cfg.DefaultWait[service]
+	if !ok || w < 0 {
+		w = e.cfg.FallbackWait
+	}
+	return Estimate{Wait: w, Low: w / 2, High: w + w/2}
+}
+
+// predict returns the fit's terms and the fitted wait in minutes, before
+// error correction; without call history, the service's default.
+func (e *Estimator) predict(name string, s *serviceState, ahead, openDesks int) (f [nFeatures]float64, wait float64) {
+	if s.callMinutes.len() == 0 {
+		return f, e.defaultEstimate(name).Wait.Minutes()
+	}
+	f = s.features(ahead, openDesks)
+	w := textbookCoef
+	if s.fit.n >= minErrors {
+		w = s.fit.coef()
+	}
+	return f, max(w[0]*f[0]+w[1]*f[1]+w[2]*f[2], 0)
+}
+
+func minutes(m float64) time.Duration {
+	return time.Duration(math.Round(m * float64(time.Minute)))
+}
+
+// ring is a fixed-size window of the most recent values with a running sum.
+type ring struct {
+	vals []float64
+	next int
+	full bool
+	sum  float64
+}
+
+func newRing(n int) ring { return ring{vals: make([]float64, n)} }
+
+func (r *ring) len() int {
+	if r.full {
+		return len(r.vals)
+	}
+	return r.next
+}
+
+func (r *ring) push(v float64) {
+	if len(r.vals) == 0 {
+		return
+	}
+	if r.full {
+		r.sum -= r.vals[r.next]
+	}
+	r.vals[r.next] = v
+	r.sum += v
+	r.next++
+	if r.next == len(r.vals) {
+		r.next = 0
+		r.full = true
+		// Recompute the sum once per lap so rounding cannot drift over
+		// months of pushes.
+		r.sum = 0
+		for _, x := range r.vals {
+			r.sum += x
+		}
+	}
+}
+
+func (r *ring) mean() float64 { return r.sum / float64(r.len()) }
+
+func (r *ring) meanOr(def float64) float64 {
+	if r.len() == 0 {
+		return def
+	}
+	return r.mean()
+}
+
+// quantiles returns the given quantiles (linear interpolation between order
+// statistics). The window is small, so sorting a copy is cheap.
+func (r *ring) quantiles(ps ...float64) []float64 {
+	s := slices.Clone(r.vals[:r.len()])
+	slices.Sort(s)
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = quantileSorted(s, p)
+	}
+	return out
+}
+
+func quantileSorted(s []float64, p float64) float64 {
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	pos := p * float64(len(s)-1)
+	lo := int(math.Floor(pos))
+	hi := min(lo+1, len(s)-1)
+	return s[lo] + (pos-float64(lo))*(s[hi]-s[lo])
+}
+
+const (
+	// nFeatures are the terms of the wait fit: time per call ÷ desks,
+	// people ahead who will be called × that, and the LES wait.
+	nFeatures = 3
+	// fitMemory is the fit's memory in windows: long enough to estimate
+	// three coefficients steadily, short enough to follow a season.
+	fitMemory = 3
+	// fitShrink is the ridge penalty towards the textbook formula, relative
+	// to the data: it keeps the fit sane when a term barely varies (one
+	// desk, empty queues) without holding back a well-determined fit.
+	fitShrink = 0.02
+)
+
+// textbookCoef is the queue-length formula as a fit: (ahead + 1) × time per
+// call ÷ desks, no LES.
+var textbookCoef = [nFeatures]float64{1, 1, 0}
+
+func (s *serviceState) features(ahead, openDesks int) [nFeatures]float64 {
+	var f [nFeatures]float64
+	if s.callMinutes.len() == 0 {
+		return f
+	}
+	// Time per call is averaged over all calls, no-shows included. A
+	// no-show call is followed quickly by the next, so this average is the
+	// time per served visitor discounted by the no-show rate: discounting
+	// the people ahead again would count no-shows twice.
+	perCall := s.callMinutes.mean() / float64(max(openDesks, 1))
+	// Those ahead who will leave before being called take no call at all.
+	calledAhead := float64(max(ahead, 0)) * s.stayed.meanOr(1)
+	f[0] = perCall
+	f[1] = calledAhead * perCall
+	if s.hasCall {
+		f[2] = s.lesWait
+	}
+	return f
+}
+
+// waitFit is an exponentially weighted least-squares fit of actual waits
+// on the features, shrunk towards the textbook queue-length predictor.
+type waitFit struct {
+	xx [nFeatures][nFeatures]float64
+	xy [nFeatures]float64
+	n  int // observations added, saturating at minErrors
+}
+
+func (q *waitFit) add(f [nFeatures]float64, y, n float64) {
+	d := 1 - 1/n
+	for i := range nFeatures {
+		for j := range nFeatures {
+			q.xx[i][j] = q.xx[i][j]*d + f[i]*f[j]
+		}
+		q.xy[i] = q.xy[i]*d + f[i]*y
+	}
+	q.n = min(q.n+1, minErrors)
+}
+
+func (q *waitFit) coef() [nFeatures]float64 {
+	var m [nFeatures][nFeatures + 1]float64
+	for i := range nFeatures {
+		l := fitShrink*q.xx[i][i] + 1e-6
+		for j := range nFeatures {
+			m[i][j] = q.xx[i][j]
+		}
+		m[i][i] += l
+		m[i][nFeatures] = q.xy[i] + l*textbookCoef[i]
+	}
+	// Gauss-Jordan with partial pivoting; the system is tiny and, thanks
+	// to the ridge term, positive definite.
+	for c := range nFeatures {
+		p := c
+		for r := c + 1; r < nFeatures; r++ {
+			if math.Abs(m[r][c]) > math.Abs(m[p][c]) {
+				p = r
+			}
+		}
+		m[c], m[p] = m[p], m[c]
+		if m[c][c] == 0 || math.IsNaN(m[c][c]) {
+			return textbookCoef
+		}
+		for r := range nFeatures {
+			if r == c {
+				continue
+			}
+			k := m[r][c] / m[c][c]
+			for j := c; j <= nFeatures; j++ {
+				m[r][j] -= k * m[c][j]
+			}
+		}
+	}
+	var w [nFeatures]float64
+	for i := range nFeatures {
+		w[i] = m[i][nFeatures] / m[i][i]
+		if math.IsNaN(w[i]) || math.IsInf(w[i], 0) {
+			return textbookCoef
+		}
+	}
+	return w
+}

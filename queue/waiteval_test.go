@@ -1,0 +1,281 @@
+package queue_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"lobbyline/queue"
+)
+
+const header = "id,service,arrived,called,done,counter,outcome\n"
+
+// handLog is small enough to check by hand (the estimator's default wait is
+// 15 min):
+//
+//	1 arrives 10:00, nobody ahead, no history: every method says 15, and
+//	  the default interval 7.5–22.5; waits 10.
+//	2 arrives 10:30, nobody ahead. Estimator: one call, 10 min after its
+//	  visitor arrived, so (0+1)×10 = 10, corrected by the one error so far
+//	  (10−15 = −5): 5, interval 5–5. Naive: 0 ahead × 10 = 0, interval
+//	  0–0. Rolling: 10, interval 5–10. Waits 20.
+//	3 arrives 10:40 and abandons; it counts as waiting until 4 is called.
+//	4 arrives 10:45 behind 2 and 3. Estimator: (2+1)×10 − 5 = 25. Naive:
+//	  2 × 10 = 20. Rolling: still 10 (2 is called at 10:50). Waits 45.
+const handLog = header +
+	"1,a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,2026-03-02T10:20:00Z,,served\n" +
+	"2,a,2026-03-02T10:30:00Z,2026-03-02T10:50:00Z,2026-03-02T11:00:00Z,,served\n" +
+	"3,a,2026-03-02T10:40:00Z,,,,abandoned\n" +
+	"4,a,2026-03-02T10:45:00Z,2026-03-02T11:30:00Z,2026-03-02T11:40:00Z,d1,served\n"
+
+func TestEvaluateWaitsByHand(t *testing.T) {
+	got, err := queue.EvaluateWaits(strings.NewReader(handLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []queue.WaitEvalResult{
+		// errors −5, 15, 20; covered only the first.
+		{Method: "estimator", Served: 3, MAEMin: 40.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
+		// errors −5, 20, 25.
+		{Method: "naive", Served: 3, MAEMin: 50.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
+		// errors −5, 10, 35; all windows tie, the smallest is reported.
+		{Method: "rolling5", Served: 3, MAEMin: 50.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d results, want %d: %v", len(got), len(want), got)
+	}
+	for i := range want {
+		if !resultsClose(got[i], want[i]) {
+			t.Errorf("result %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+	if s := got[0].String(); s != "estimator served=3 mae_min=13.3 within5=0.33 under5=0.67 cover80=0.33" {
+		t.Errorf("String() = %q", s)
+	}
+}
+
+func resultsClose(a, b queue.WaitEvalResult) bool {
+	close := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
+	return a.Method == b.Method && a.Served == b.Served && close(a.MAEMin, b.MAEMin) &&
+		close(a.Within5, b.Within5) && close(a.Under5, b.Under5) && close(a.Cover80, b.Cover80)
+}
+
+func TestWaitEvalResultStringNoData(t *testing.T) {
+	r := queue.WaitEvalResult{Method: "naive", MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+	if got, want := r.String(), "naive served=0 mae_min=n/a within5=n/a under5=n/a cover80=n/a"; got != want {
+		t.Errorf("String() = %q, want %q", got, want)
+	}
+}
+
+var malformedLogs = []struct {
+	name string
+	log  string
+	want string // in the error
+}{
+	{"empty", "", "no header"},
+	{"missing columns", "id,service,arrived,outcome\n1,a,2026-03-02T10:00:00Z,abandoned\n", "line 1: missing column(s) called, done"},
+	{"bad arrived", header + "1,a,2026-03-02 10:00,,,,abandoned\n", `line 2: arrived "2026-03-02 10:00" is not an RFC 3339 time`},
+	{"bad called", header +
+		"1,a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,,,served\n" +
+		"2,a,2026-03-02T10:05:00Z,soon,,,served\n", `line 3: called "soon"`},
+	{"unsorted", header +
+		"1,a,2026-03-02T10:00:00Z,,,,abandoned\n" +
+		"2,a,2026-03-02T09:00:00Z,,,,abandoned\n", "line 3: rows not sorted by arrived"},
+	{"duplicate id", header +
+		"1,a,2026-03-02T10:00:00Z,,,,abandoned\n" +
+		"1,a,2026-03-02T10:01:00Z,,,,abandoned\n", `line 3: id "1" already used on line 2`},
+	{"unknown outcome", header + "1,a,2026-03-02T10:00:00Z,,,,gone\n", `line 2: outcome "gone"`},
+	{"served never called", header + "1,a,2026-03-02T10:00:00Z,,,,served\n", "line 2: called is empty"},
+	{"called before arrived", header + "1,a,2026-03-02T10:00:00Z,2026-03-02T09:00:00Z,,,served\n", "line 2: called before arrived"},
+	{"done before called", header + "1,a,2026-03-02T10:00:00Z,2026-03-02T10:30:00Z,2026-03-02T10:20:00Z,,served\n", "line 2: done before called"},
+	{"abandoned but called", header + "1,a,2026-03-02T10:00:00Z,2026-03-02T10:30:00Z,,,abandoned\n", "line 2: abandoned visit has a called time"},
+	{"empty service", header + "1,,2026-03-02T10:00:00Z,,,,abandoned\n", "line 2: empty service"},
+	{"short row", header + "1,a,2026-03-02T10:00:00Z,,,abandoned\n", "line 2"},
+	{"bad quoting", header + "1,\"a,2026-03-02T10:00:00Z,,,,abandoned\n", "line 2"},
+}
+
+func TestEvaluateWaitsMalformed(t *testing.T) {
+	for _, tt := range malformedLogs {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := queue.EvaluateWaits(strings.NewReader(tt.log))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzEvaluateWaits(f *testing.F) {
+	f.Add(handLog)
+	for _, tt := range malformedLogs {
+		f.Add(tt.log)
+	}
+	f.Add(header + "1,a,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,,no_show\n" +
+		"2,b,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,,,served\n")
+	f.Fuzz(func(t *testing.T, log string) {
+		res, err := queue.EvaluateWaits(strings.NewReader(log))
+		if err != nil {
+			return
+		}
+		if len(res) != 3 {
+			t.Fatalf("%d results, want 3", len(res))
+		}
+		for _, r := range res {
+			_ = r.String()
+			if r.Served > 0 && (r.MAEMin < 0 || r.Cover80 < 0 || r.Cover80 > 1) {
+				t.Fatalf("impossible result %v", r)
+			}
+		}
+	})
+}
+
+// fifoLog simulates a plain first-come queue with several desks, a day
+// cycle of arrivals, no-shows and visitors giving up: a history unlike the
+// emergency department's, to check the estimator is not fitted to that one.
+func fifoLog(seed uint64, visits int) string {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	const desks = 3
+	serviceMean := 9 * time.Minute
+	type visit struct {
+		arrived, called, done time.Time
+		outcome               string
+		patience              time.Duration
+	}
+	var vs []visit
+	now := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	for len(vs) < visits {
+		// Open 8:00–18:00; busiest around midday, near the desks' capacity.
+		hour := float64(now.Hour()) + float64(now.Minute())/60
+		load := 0.6 + 0.45*math.Sin(math.Pi*(hour-8)/10)
+		perHour := load * desks * 60 / serviceMean.Minutes()
+		now = now.Add(time.Duration(rng.ExpFloat64() / perHour * float64(time.Hour)))
+		if now.Hour() >= 18 {
+			now = time.Date(now.Year(), now.Month(), now.Day()+1, 8, 0, 0, 0, time.UTC)
+			continue
+		}
+		vs = append(vs, visit{arrived: now, patience: time.Duration(rng.ExpFloat64() * float64(90*time.Minute))})
+	}
+	free := make([]time.Time, desks)
+	for i := range vs {
+		v := &vs[i]
+		d := slices.IndexFunc(free, func(t time.Time) bool {
+			return t.Equal(slices.MinFunc(free, func(a, b time.Time) int { return a.Compare(b) }))
+		})
+		start := free[d]
+		if start.Before(v.arrived) {
+			start = v.arrived
+		}
+		switch {
+		case start.Sub(v.arrived) > v.patience:
+			v.outcome = "abandoned"
+			continue
+		case rng.IntN(20) == 0:
+			v.outcome, v.called, v.done = "no_show", start, start.Add(time.Minute)
+		default:
+			v.outcome, v.called = "served", start
+			v.done = start.Add(time.Duration(rng.ExpFloat64() * float64(serviceMean)).Truncate(time.Second))
+		}
+		free[d] = v.done
+	}
+	var b strings.Builder
+	b.WriteString(header)
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.RFC3339)
+	}
+	for i, v := range vs {
+		fmt.Fprintf(&b, "%d,desk-queue,%s,%s,%s,,%s\n", i+1, ts(v.arrived), ts(v.called), ts(v.done), v.outcome)
+	}
+	return b.String()
+}
+
+// assertEstimatorBest fails unless the estimator's MAE is below both
+// baselines'.
+func assertEstimatorBest(t *testing.T, res []queue.WaitEvalResult) {
+	t.Helper()
+	for _, r := range res {
+		t.Log(r)
+	}
+	est, naive, rolling := res[0], res[1], res[2]
+	if est.Method != "estimator" || naive.Method != "naive" || !strings.HasPrefix(rolling.Method, "rolling") {
+		t.Fatalf("methods %q %q %q", est.Method, naive.Method, rolling.Method)
+	}
+	if !(est.MAEMin < naive.MAEMin) || !(est.MAEMin < rolling.MAEMin) {
+		t.Errorf("estimator MAE %.1f min, want below naive %.1f and %s %.1f",
+			est.MAEMin, naive.MAEMin, rolling.Method, rolling.MAEMin)
+	}
+}
+
+func TestEvaluateWaitsSimulatedQueue(t *testing.T) {
+	for _, seed := range []uint64{1, 2} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			res, err := queue.EvaluateWaits(strings.NewReader(fifoLog(seed, 20000)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertEstimatorBest(t, res)
+		})
+	}
+}
+
+const edLog = "../../shared/datasets/ed-visits-2009-2010.csv"
+
+func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
+	data, err := os.ReadFile(edLog)
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("%s not present", edLog)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := queue.EvaluateWaits(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEstimatorBest(t, res)
+}
+
+func TestRunWaitEval(t *testing.T) {
+	path := t.TempDir() + "/log.csv"
+	if err := os.WriteFile(path, []byte(handLog), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if err := queue.RunWaitEval([]string{"--log", path}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "estimator served=3 ") {
+		t.Errorf("output:\n%s", out.String())
+	}
+	if err := queue.RunWaitEval(nil, &out, &errOut); err == nil {
+		t.Errorf("no --log: want an error")
+	}
+	if err := queue.RunWaitEval([]string{"--log", path + ".missing"}, &out, &errOut); err == nil {
+		t.Errorf("missing file: want an error")
+	}
+}
+
+func BenchmarkEvaluateWaits(b *testing.B) {
+	data, err := os.ReadFile(edLog)
+	if errors.Is(err, os.ErrNotExist) {
+		b.Skipf("%s not present", edLog)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := queue.EvaluateWaits(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
