@@ -93,6 +93,10 @@ const (
 	// errors shape its estimates; until then the pooled errors of all
 	// services are used.
 	minErrors = 20
+	// minCalls is how many timed calls a service needs before history
+	// replaces the configured default: the first call of the morning alone
+	// says little about the next hour.
+	minCalls = 5
 )
 
 // Estimator predicts waits per service from the kiosk's own history. It is
@@ -298,7 +302,7 @@ func (e *Estimator) forget(now time.Time) {
 // service with openDesks desks open now. It does not change the estimator.
 func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time) Estimate {
 	s := e.services[service]
-	if s == nil || s.callMinutes.len() == 0 {
+	if s == nil || s.callMinutes.len() < minCalls {
 		return e.defaultEstimate(service)
 	}
 	_, blend := e.predict(service, s, ahead, openDesks)

@@ -4,11 +4,9 @@ import (
 	"cmp"
 	"encoding/csv"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -37,36 +35,6 @@ func fmtStat(v float64, prec int) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.*f", prec, v)
-}
-
-// RunWaitEval is the wait-eval subcommand: wait-eval --log FILE.csv. It
-// prints one WaitEvalResult line per method to stdout.
-func RunWaitEval(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("wait-eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	logPath := fs.String("log", "", "visit log to replay (CSV, see shared/datasets/README.md)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *logPath == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return errors.New("wait-eval: usage: wait-eval --log FILE.csv")
-	}
-	f, err := os.Open(*logPath)
-	if err != nil {
-		return fmt.Errorf("wait-eval: %w", err)
-	}
-	defer f.Close()
-	results, err := EvaluateWaits(f)
-	if err != nil {
-		return fmt.Errorf("wait-eval %s: %w", *logPath, err)
-	}
-	for _, r := range results {
-		if _, err := fmt.Fprintln(stdout, r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // rollingWindows are the rolling-average baselines tried; the best is

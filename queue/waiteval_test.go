@@ -22,12 +22,12 @@ const header = "id,service,arrived,called,done,counter,outcome\n"
 //
 //	1 arrives 10:00, nobody ahead, no history: every method says 15, and
 //	  the default interval 7.5–22.5; waits 10.
-//	2 arrives 10:30, nobody ahead. Estimator: one call, 10 min after its
-//	  visitor arrived, so (0+1)×10 = 10, corrected by the one error so far
-//	  (10−15 = −5): 5, interval 5–5. Naive: 0 ahead × 10 = 0, interval
-//	  0–0. Rolling: 10, interval 5–10. Waits 20.
+//	2 arrives 10:30, nobody ahead. Estimator: one call is too little
+//	  history (minCalls), so still the default 15, interval 7.5–22.5.
+//	  Naive: 0 ahead × 10 = 0, interval 0–0. Rolling: 10, interval 5–10.
+//	  Waits 20.
 //	3 arrives 10:40 and abandons; it counts as waiting until 4 is called.
-//	4 arrives 10:45 behind 2 and 3. Estimator: (2+1)×10 − 5 = 25. Naive:
+//	4 arrives 10:45 behind 2 and 3. Estimator: default 15. Naive:
 //	  2 × 10 = 20. Rolling: still 10 (2 is called at 10:50). Waits 45.
 const handLog = header +
 	"1,a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,2026-03-02T10:20:00Z,,served\n" +
@@ -41,8 +41,8 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []queue.WaitEvalResult{
-		// errors −5, 15, 20; covered only the first.
-		{Method: "estimator", Served: 3, MAEMin: 40.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
+		// errors −5, 5, 30; the default interval covers the first two.
+		{Method: "estimator", Served: 3, MAEMin: 40.0 / 3, Within5: 2.0 / 3, Under5: 1.0 / 3, Cover80: 2.0 / 3},
 		// errors −5, 20, 25.
 		{Method: "naive", Served: 3, MAEMin: 50.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
 		// errors −5, 10, 35; all windows tie, the smallest is reported.
@@ -56,7 +56,7 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 			t.Errorf("result %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-	if s := got[0].String(); s != "estimator served=3 mae_min=13.3 within5=0.33 under5=0.67 cover80=0.33" {
+	if s := got[0].String(); s != "estimator served=3 mae_min=13.3 within5=0.67 under5=0.33 cover80=0.67" {
 		t.Errorf("String() = %q", s)
 	}
 }
@@ -242,27 +242,6 @@ func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEstimatorBest(t, res)
-}
-
-func TestRunWaitEval(t *testing.T) {
-	path := t.TempDir() + "/log.csv"
-	if err := os.WriteFile(path, []byte(handLog), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var out, errOut bytes.Buffer
-	if err := queue.RunWaitEval([]string{"--log", path}, &out, &errOut); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 3 || !strings.HasPrefix(lines[0], "estimator served=3 ") {
-		t.Errorf("output:\n%s", out.String())
-	}
-	if err := queue.RunWaitEval(nil, &out, &errOut); err == nil {
-		t.Errorf("no --log: want an error")
-	}
-	if err := queue.RunWaitEval([]string{"--log", path + ".missing"}, &out, &errOut); err == nil {
-		t.Errorf("missing file: want an error")
-	}
 }
 
 func BenchmarkEvaluateWaits(b *testing.B) {
