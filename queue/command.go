@@ -244,7 +244,7 @@ func (s *Store) openDeskState(ctx context.Context, tx *sql.Tx, id string) (DeskS
 		return DeskState{}, err
 	}
 	if !desk.Open {
-		return DeskState{}, conflict("error.desk.closed", "{{.Desk}} is closed. Open it first.", map[string]any{"Desk": desk.Desk.Name})
+		return DeskState{}, conflict("error.desk.closed.call", "{{.Desk}} is closed. Open it first.", map[string]any{"Desk": desk.Desk.Name})
 	}
 	return desk, nil
 }

@@ -74,7 +74,7 @@ func (s *Store) UnlockStaff(ctx context.Context, hash, pin string) error {
 	if failures >= MaxPINFailures {
 		return lockedError(until)
 	}
-	return &Error{Code: EInvalid, Field: "pin", Key: "error.pin.wrong", Message: "Wrong PIN. {{.Left}} tries left.",
+	return &Error{Code: EInvalid, Field: "pin", Key: "error.pin.wrong", Message: "Wrong PIN. Tries left: {{.Left}}.",
 		Args: map[string]any{"Left": MaxPINFailures - failures}}
 }
 

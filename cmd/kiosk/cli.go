@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lobbyline/queue"
+)
+
+type command func(ctx context.Context, m *Main, args []string) error
+
+// offlineCommands need no database.
+var offlineCommands = map[string]command{
+	"wait-eval":    waitEval,
+	"hash-pin":     hashPIN,
+	"check-config": checkConfig,
+}
+
+// storeCommands open the kiosk's database first; "" is the UI.
+var storeCommands = map[string]command{
+	"":           runUI,
+	"checkin":    checkIn,
+	"queue":      listQueue,
+	"open-desk":  openDesk,
+	"close-desk": closeDesk,
+	"call-next":  callNext,
+	"export":     export,
+}
+
+func (m *Main) flags(name, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: kiosk %s [flags]\n%s\n", name, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// describe turns a store error into one line for a terminal.
+func describe(err error) error {
+	var qe *queue.Error
+	if errors.As(err, &qe) && qe.Code != queue.EInternal {
+		if qe.Field != "" {
+			return fmt.Errorf("%s: %s", qe.Field, qe.Text())
+		}
+		return errors.New(qe.Text())
+	}
+	return err
+}
+
+func checkIn(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("checkin", "Check in a visitor; prints the ticket.")
+	var f queue.CheckInForm
+	fs.StringVar(&f.Name, "name", "", "visitor's name (required)")
+	fs.StringVar(&f.Service, "service", "", "service id: "+serviceIDs(m.Config))
+	fs.StringVar(&f.Host, "host", "", "whom they visit")
+	fs.StringVar(&f.Phone, "phone", "", "phone number")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	t, err := m.store.CheckIn(ctx, f, queue.SourceCLI)
+	if err != nil {
+		return describe(err)
+	}
+	lo, hi := t.Estimate.RangeMinutes()
+	fmt.Fprintf(m.Stdout, "%s\tposition %d\tabout %d-%d min\t%s\n", t.Visit.Ticket, t.Position, lo, hi, t.Ref)
+	return nil
+}
+
+func listQueue(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("queue", "List desks and who is waiting, with estimates.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	b, err := m.store.Board(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DESK\tSTATE\tSTAFF\tSERVING")
+	for _, d := range b.Desks {
+		state, serving := "closed", ""
+		if d.Open {
+			state = "open"
+		}
+		if d.Serving != nil {
+			serving = d.Serving.Ticket + " " + d.Serving.Name
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Desk.ID, state, d.Staff, serving)
+	}
+	fmt.Fprintln(tw, "\nSERVICE\tPOS\tTICKET\tNAME\tWAITED\tESTIMATE")
+	for _, l := range b.Lines {
+		if len(l.Waiting) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t(nobody waiting)\t\t\n", l.Service.ID)
+		}
+		for _, w := range l.Waiting {
+			lo, hi := w.Estimate.RangeMinutes()
+			waited := b.At.Sub(w.Visit.CheckedInAt).Round(time.Minute)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d-%d min\n", l.Service.ID, w.Position, w.Visit.Ticket, w.Visit.Name, waited, lo, hi)
+		}
+	}
+	return tw.Flush()
+}
+
+func openDesk(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("open-desk", "Open a desk, or change who is at it.")
+	desk := fs.String("desk", "", "desk id: "+deskIDs(m.Config))
+	staff := fs.String("staff", "", "who is at the desk (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := m.store.Apply(ctx, queue.Command{Action: queue.ActOpenDesk, Desk: *desk, Staff: *staff}); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "%s open, %s\n", *desk, *staff)
+	return nil
+}
+
+func closeDesk(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("close-desk", "Close a desk.")
+	desk := fs.String("desk", "", "desk id: "+deskIDs(m.Config))
+	staff := fs.String("staff", "", "who closes it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := m.store.Apply(ctx, queue.Command{Action: queue.ActCloseDesk, Desk: *desk, Staff: *staff}); err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "%s closed\n", *desk)
+	return nil
+}
+
+func callNext(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("call-next", "Call the next visitor to a desk; the desk's current visit counts as served.")
+	desk := fs.String("desk", "", "desk id: "+deskIDs(m.Config))
+	staff := fs.String("staff", "", "who calls")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	v, err := m.store.Apply(ctx, queue.Command{Action: queue.ActCallNext, Desk: *desk, Staff: *staff})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "%s\t%s\tto %s\n", v.Ticket, v.Name, *desk)
+	return nil
+}
+
+func export(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("export", "Write a day's visits as CSV (the visit-log format, plus ticket and contact columns).")
+	day := fs.String("day", time.Now().Format("2006-01-02"), "kiosk-local day, YYYY-MM-DD")
+	out := fs.String("out", "", "output `FILE` (default: standard output)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	w := m.Stdout
+	if *out != "" {
+		f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	return describe(m.store.ExportDay(ctx, *day, w))
+}
+
+func waitEval(_ context.Context, m *Main, args []string) error {
+	fs := m.flags("wait-eval", "Replay a visit log through the kiosk's wait estimator and two baselines.")
+	log := fs.String("log", "", "visit log `FILE.csv` (the shared datasets format)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *log == "" {
+		return errors.New("wait-eval needs --log FILE.csv")
+	}
+	f, err := os.Open(*log)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	results, err := queue.EvaluateWaits(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *log, err)
+	}
+	for _, r := range results {
+		fmt.Fprintln(m.Stdout, r)
+	}
+	return nil
+}
+
+func hashPIN(_ context.Context, m *Main, args []string) error {
+	fs := m.flags("hash-pin", "Read a PIN (4 to 12 digits) from standard input and print its pin_hash line.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if f, ok := m.Stdin.(*os.File); ok && isTerminal(f) {
+		fmt.Fprint(m.Stderr, "Staff PIN: ")
+	}
+	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return errors.New("hash-pin reads the PIN from standard input: echo 2580 | kiosk hash-pin")
+	}
+	h, err := queue.HashPIN(strings.TrimSpace(line))
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "pin_hash = %q\n", h)
+	return nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func checkConfig(_ context.Context, m *Main, args []string) error {
+	fs := m.flags("check-config", "Validate the config (already done on load) and say what it holds.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c := m.Config
+	fmt.Fprintf(m.Stdout, "config ok: kiosk %s (%s) at site %s, %d services, %d desks, languages %s\ndatabase: %s\n",
+		c.KioskID, c.KioskName, c.Site, len(c.Services), len(c.Desks), strings.Join(c.Languages, ", "), m.DBPath)
+	if c.PINHash == DefaultConfig().PINHash {
+		fmt.Fprintln(m.Stdout, "warning: pin_hash is the sample's (PIN 2580); set your own with kiosk hash-pin")
+	}
+	return nil
+}
+
+func serviceIDs(c Config) string {
+	var ids []string
+	for _, s := range c.Services {
+		ids = append(ids, s.ID)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func deskIDs(c Config) string {
+	var ids []string
+	for _, d := range c.Desks {
+		ids = append(ids, d.ID)
+	}
+	return strings.Join(ids, ", ")
+}

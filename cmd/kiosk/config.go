@@ -1,0 +1,225 @@
+package main
+
+import (
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"golang.org/x/crypto/bcrypt"
+
+	"lobbyline/kiosk"
+	"lobbyline/queue"
+)
+
+//go:embed default.toml
+var defaultConfig string
+
+// Config is the kiosk's one TOML file. Keys are documented in default.toml
+// and in the README.
+type Config struct {
+	KioskID          string          `toml:"kiosk_id"`
+	KioskName        string          `toml:"kiosk_name"`
+	Site             string          `toml:"site"`
+	Languages        []string        `toml:"languages"`
+	IdleTimeout      duration        `toml:"idle_timeout"`
+	StaffIdleTimeout duration        `toml:"staff_idle_timeout"`
+	Privacy          string          `toml:"privacy"`
+	DefaultWait      duration        `toml:"default_wait"`
+	PINHash          string          `toml:"pin_hash"`
+	Database         string          `toml:"database"` // optional; defaults to the user's data directory
+	Services         []ServiceConfig `toml:"services"`
+	Desks            []DeskConfig    `toml:"desks"`
+}
+
+// ServiceConfig is one [[services]] table.
+type ServiceConfig struct {
+	ID          string            `toml:"id"`
+	Prefix      string            `toml:"prefix"`
+	Name        string            `toml:"name"`
+	Names       map[string]string `toml:"names"`
+	DefaultWait duration          `toml:"default_wait"`
+}
+
+// DeskConfig is one [[desks]] table.
+type DeskConfig struct {
+	ID       string   `toml:"id"`
+	Name     string   `toml:"name"`
+	Services []string `toml:"services"`
+}
+
+// duration reads "90s" or "15m" from TOML.
+type duration struct{ time.Duration }
+
+func (d *duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 90s or 15m", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// DefaultConfig is the embedded sample: three services, two desks.
+func DefaultConfig() Config {
+	c, err := ParseConfig(defaultConfig)
+	if err != nil {
+		panic("embedded default config: " + err.Error())
+	}
+	return c
+}
+
+// LoadConfig reads and validates a config file.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	c, err := ParseConfig(string(b))
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig decodes TOML and validates it. Unknown keys are errors so a
+// typo does not silently fall back to a default.
+func ParseConfig(text string) (Config, error) {
+	var c Config
+	md, err := toml.Decode(text, &c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Config{}, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
+		}
+		return Config{}, err
+	}
+	if extra := md.Undecoded(); len(extra) > 0 {
+		keys := make([]string, len(extra))
+		for i, k := range extra {
+			keys[i] = k.String()
+		}
+		return Config{}, fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
+	}
+	return c, c.Validate()
+}
+
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
+	languages     = map[string]bool{"en": true, "es": true}
+)
+
+// Validate returns the first problem, naming its key.
+func (c Config) Validate() error {
+	checks := []struct {
+		ok  bool
+		key string
+		msg string
+	}{
+		{idPattern.MatchString(c.KioskID), "kiosk_id", "must be lower-case letters, digits and dashes, like lobby-1"},
+		{strings.TrimSpace(c.KioskName) != "", "kiosk_name", "is required"},
+		{idPattern.MatchString(c.Site), "site", "must be lower-case letters, digits and dashes, like general-hospital"},
+		{len(c.Languages) > 0, "languages", `needs at least one language, like ["en"]`},
+		{between(c.IdleTimeout, 10*time.Second, 30*time.Minute), "idle_timeout", "must be between 10s and 30m"},
+		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
+		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
+		{between(c.DefaultWait, time.Minute, 24*time.Hour), "default_wait", "must be between 1m and 24h"},
+		{validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
+		{len(c.Services) > 0, "services", "needs at least one [[services]] table"},
+		{len(c.Desks) > 0, "desks", "needs at least one [[desks]] table"},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return fmt.Errorf("%s %s", ch.key, ch.msg)
+		}
+	}
+	seen := map[string]bool{}
+	for i, l := range c.Languages {
+		if !languages[l] {
+			return fmt.Errorf("languages[%d]: %q is not supported (en, es)", i, l)
+		}
+		if seen[l] {
+			return fmt.Errorf("languages[%d]: %q is listed twice", i, l)
+		}
+		seen[l] = true
+	}
+	services, prefixes := map[string]bool{}, map[string]string{}
+	for i, s := range c.Services {
+		key := fmt.Sprintf("services[%d]", i)
+		switch {
+		case !idPattern.MatchString(s.ID):
+			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, s.ID)
+		case services[s.ID]:
+			return fmt.Errorf("%s.id %q is used twice", key, s.ID)
+		case !prefixPattern.MatchString(s.Prefix):
+			return fmt.Errorf("%s.prefix %q must be 1 to 3 capital letters", key, s.Prefix)
+		case prefixes[s.Prefix] != "":
+			return fmt.Errorf("%s.prefix %q is already used by %s: ticket numbers would clash", key, s.Prefix, prefixes[s.Prefix])
+		case strings.TrimSpace(s.Name) == "":
+			return fmt.Errorf("%s.name is required", key)
+		case s.DefaultWait.Duration != 0 && !between(s.DefaultWait, time.Minute, 24*time.Hour):
+			return fmt.Errorf("%s.default_wait must be between 1m and 24h", key)
+		}
+		for l := range s.Names {
+			if !languages[l] {
+				return fmt.Errorf("%s.names: %q is not a supported language (en, es)", key, l)
+			}
+		}
+		services[s.ID], prefixes[s.Prefix] = true, s.ID
+	}
+	desks := map[string]bool{}
+	for i, d := range c.Desks {
+		key := fmt.Sprintf("desks[%d]", i)
+		switch {
+		case !idPattern.MatchString(d.ID):
+			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, d.ID)
+		case desks[d.ID]:
+			return fmt.Errorf("%s.id %q is used twice", key, d.ID)
+		case strings.TrimSpace(d.Name) == "":
+			return fmt.Errorf("%s.name is required", key)
+		case len(d.Services) == 0:
+			return fmt.Errorf("%s.services needs at least one service id", key)
+		}
+		for j, s := range d.Services {
+			if !services[s] {
+				return fmt.Errorf("%s.services[%d]: no service has id %q", key, j, s)
+			}
+		}
+		desks[d.ID] = true
+	}
+	return nil
+}
+
+func between(d duration, lo, hi time.Duration) bool { return d.Duration >= lo && d.Duration <= hi }
+
+func validHash(h string) bool {
+	_, err := bcrypt.Cost([]byte(h))
+	return err == nil
+}
+
+// storeOptions turns the config into the queue store's options.
+func (c Config) storeOptions() queue.Options {
+	o := queue.Options{KioskID: c.KioskID, FallbackWait: c.DefaultWait.Duration}
+	for _, s := range c.Services {
+		o.Services = append(o.Services, queue.Service{ID: s.ID, Prefix: s.Prefix, Name: s.Name, Names: s.Names,
+			DefaultWait: s.DefaultWait.Duration})
+	}
+	for _, d := range c.Desks {
+		o.Desks = append(o.Desks, queue.Desk{ID: d.ID, Name: d.Name, Services: d.Services})
+	}
+	return o
+}
+
+// uiConfig turns the config into the kiosk UI's settings.
+func (c Config) uiConfig() kiosk.Config {
+	return kiosk.Config{
+		KioskName: c.KioskName, Languages: c.Languages,
+		IdleTimeout: c.IdleTimeout.Duration, StaffIdleTimeout: c.StaffIdleTimeout.Duration,
+		Privacy: kiosk.Privacy(c.Privacy), PINHash: c.PINHash,
+	}
+}

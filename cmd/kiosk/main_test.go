@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// run runs the program with args against a database in dir and returns
+// what it printed.
+func run(t *testing.T, dir, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := NewMain()
+	m.Stdin, m.Stdout, m.Stderr = strings.NewReader(stdin), &out, &errOut
+	err := m.ParseFlags(append([]string{"--db", filepath.Join(dir, "kiosk.db")}, args...))
+	if err == nil {
+		err = m.Run(context.Background())
+	}
+	if cerr := m.Close(); err == nil {
+		err = cerr
+	}
+	return out.String(), err
+}
+
+func mustRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := run(t, dir, "", args...)
+	if err != nil {
+		t.Fatalf("kiosk %s: %v", strings.Join(args, " "), err)
+	}
+	return out
+}
+
+func TestCommandsShareTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	out := mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")
+	if !strings.HasPrefix(out, "R-001\tposition 1\t") || !strings.Contains(out, "LL1.lobby-1.") {
+		t.Fatalf("checkin printed %q", out)
+	}
+	mustRun(t, dir, "checkin", "--name", "李雷", "--service", "registration")
+	if _, err := run(t, dir, "", "call-next", "--desk", "desk-1"); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("call-next at a closed desk: %v", err)
+	}
+	mustRun(t, dir, "open-desk", "--desk", "desk-1", "--staff", "Marta")
+	if out := mustRun(t, dir, "call-next", "--desk", "desk-1", "--staff", "Marta"); !strings.HasPrefix(out, "R-001\tZoë") {
+		t.Fatalf("call-next printed %q", out)
+	}
+	out = mustRun(t, dir, "queue")
+	if !strings.Contains(out, "desk-1  open    Marta  R-001 Zoë") || !strings.Contains(out, "R-002") {
+		t.Fatalf("queue printed:\n%s", out)
+	}
+	out = mustRun(t, dir, "export", "--day", time.Now().Format("2006-01-02"))
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != 3 || recs[2][8] != "李雷" {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+}
+
+func TestCheckInRejectsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string][]string{
+		"name: Please enter your name.":      {"checkin", "--service", "registration"},
+		"service: Please choose a service":   {"checkin", "--name", "Ana", "--service", "xray"},
+		"phone: Please enter a phone number": {"checkin", "--name", "Ana", "--service", "visit", "--phone", "call me"},
+		"name: Please use letters":           {"checkin", "--name", "Ana\x1b[2J", "--service", "visit"},
+		`unknown command "frobnicate"`:       {"frobnicate"},
+		"A day is written YYYY-MM-DD":        {"export", "--day", "monday"},
+		"There is no desk desk-9":            {"open-desk", "--desk", "desk-9", "--staff", "Ana"},
+		"Please say who is at Desk 1":        {"open-desk", "--desk", "desk-1"},
+		"Nobody is waiting for Desk 2":       {"open-desk", "--desk", "desk-2", "--staff", "Ana"},
+		"wait-eval needs --log FILE.csv":     {"wait-eval"},
+		"no such file or directory":          {"wait-eval", "--log", filepath.Join(dir, "missing.csv")},
+		"unknown key idle_timout":            {"--config", writeFile(t, dir, "bad.toml", "idle_timout = \"1m\"\n"), "queue"},
+	}
+	for want, args := range cases {
+		_, err := run(t, dir, "", args...)
+		if want == "Nobody is waiting for Desk 2" { // opening works; calling finds nobody
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = run(t, dir, "", "call-next", "--desk", "desk-2")
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("kiosk %s: got %v, want %q", strings.Join(args, " "), err, want)
+		}
+	}
+	if out := mustRun(t, dir, "queue"); strings.Contains(out, "R-0") || strings.Contains(out, "V-0") {
+		t.Fatalf("a rejected check-in was stored:\n%s", out)
+	}
+}
+
+func TestHashPIN(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, dir, "2580\n", "hash-pin")
+	if err != nil || !strings.HasPrefix(out, `pin_hash = "$2a$`) {
+		t.Fatalf("hash-pin: %q, %v", out, err)
+	}
+	// The printed line drops into a config that then validates.
+	cfg := strings.Replace(defaultConfig, `pin_hash = "`+DefaultConfig().PINHash+`"`, strings.TrimSpace(out), 1)
+	if _, err := ParseConfig(cfg); err != nil {
+		t.Fatalf("config with the new hash: %v", err)
+	}
+	if _, err := run(t, dir, "12\n", "hash-pin"); err == nil {
+		t.Fatal("a 2-digit PIN was hashed")
+	}
+}
+
+func TestWaitEvalPrintsOneLinePerMethod(t *testing.T) {
+	dir := t.TempDir()
+	log := writeFile(t, dir, "log.csv", "id,service,arrived,called,done,counter,outcome\n"+
+		"1,a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,2026-03-02T10:20:00Z,,served\n"+
+		"2,a,2026-03-02T10:30:00Z,2026-03-02T10:50:00Z,2026-03-02T11:00:00Z,,served\n")
+	out := mustRun(t, dir, "wait-eval", "--log", log)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], "estimator served=2 mae_min=") || !strings.HasPrefix(lines[1], "naive ") {
+		t.Fatalf("wait-eval printed:\n%s", out)
+	}
+}
+
+func TestCheckConfigWarnsAboutSamplePIN(t *testing.T) {
+	out := mustRun(t, t.TempDir(), "check-config")
+	if !strings.Contains(out, "config ok: kiosk lobby-1") || !strings.Contains(out, "PIN 2580") {
+		t.Fatalf("check-config printed %q", out)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

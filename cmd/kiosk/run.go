@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"lobbyline/queue"
+)
+
+// Main is the program: flags, config and wiring, so tests can run it
+// against a temporary directory.
+type Main struct {
+	Config     Config
+	ConfigPath string
+	DBPath     string
+	Fullscreen bool
+	Command    string   // "" runs the UI
+	Args       []string // the command's own arguments
+
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Logger         *slog.Logger
+
+	store *queue.Store
+}
+
+// NewMain returns a Main with the embedded default config and the process's
+// standard streams.
+func NewMain() *Main {
+	return &Main{
+		Config: DefaultConfig(),
+		Stdin:  os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	}
+}
+
+const usage = `Usage:
+  kiosk [--config FILE] [--db FILE] [--fullscreen]   open the kiosk
+  kiosk [--config FILE] [--db FILE] COMMAND [flags]  work on the same database
+
+Commands:
+  checkin       check in a visitor
+  queue         list desks and who is waiting
+  open-desk     open a desk (or change who is at it)
+  close-desk    close a desk
+  call-next     call the next visitor to a desk
+  export        write a day's visits as CSV
+  wait-eval     replay a visit log through the wait estimator
+  hash-pin      print the pin_hash for a staff PIN read from stdin
+  check-config  validate the config and print where the database is
+
+Global flags:
+`
+
+// ParseFlags reads the global flags, loads the config and picks the command.
+func (m *Main) ParseFlags(args []string) error {
+	fs := flag.NewFlagSet("kiosk", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.StringVar(&m.ConfigPath, "config", "", "config `FILE` (default: the embedded sample)")
+	fs.StringVar(&m.DBPath, "db", "", "database `FILE` (default: config database, else the user data directory)")
+	fs.BoolVar(&m.Fullscreen, "fullscreen", false, "fill the screen, for lobby use")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if m.ConfigPath != "" {
+		c, err := LoadConfig(m.ConfigPath)
+		if err != nil {
+			return err
+		}
+		m.Config = c
+	}
+	if rest := fs.Args(); len(rest) > 0 {
+		m.Command, m.Args = rest[0], rest[1:]
+	}
+	if m.DBPath == "" {
+		m.DBPath = m.Config.Database
+	}
+	if m.DBPath == "" {
+		dir, err := dataDir()
+		if err != nil {
+			return err
+		}
+		m.DBPath = filepath.Join(dir, m.Config.KioskID+".db")
+	}
+	return nil
+}
+
+// dataDir is $XDG_DATA_HOME/lobbyline, or ~/.local/share/lobbyline.
+func dataDir() (string, error) {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find data directory: %w (set --db)", err)
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "lobbyline"), nil
+}
+
+// Run runs the command, or the UI when there is none.
+func (m *Main) Run(ctx context.Context) error {
+	if cmd, ok := offlineCommands[m.Command]; ok {
+		return cmd(ctx, m, m.Args)
+	}
+	cmd, ok := storeCommands[m.Command]
+	if !ok {
+		return fmt.Errorf("unknown command %q (try kiosk --help)", m.Command)
+	}
+	if err := m.openStore(ctx); err != nil {
+		return err
+	}
+	return cmd(ctx, m, m.Args)
+}
+
+func (m *Main) openStore(ctx context.Context) error {
+	if err := os.MkdirAll(filepath.Dir(m.DBPath), 0o700); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	opts := m.Config.storeOptions()
+	opts.Logger = m.Logger
+	s, err := queue.Open(ctx, m.DBPath, opts)
+	if err != nil {
+		return err
+	}
+	m.store = s
+	return nil
+}
+
+// Close releases the store.
+func (m *Main) Close() error {
+	if m.store == nil {
+		return nil
+	}
+	return m.store.Close()
+}

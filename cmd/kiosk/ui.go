@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"lobbyline/assets"
+	"lobbyline/kiosk"
+)
+
+// runUI opens the kiosk window and blocks until it is closed.
+func runUI(ctx context.Context, m *Main, _ []string) error {
+	if m.Config.PINHash == DefaultConfig().PINHash {
+		m.Logger.Warn("staff PIN is the sample's (2580); set pin_hash with kiosk hash-pin")
+	}
+	a := app.NewWithID("org.lobbyline.kiosk")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	ui := kiosk.New(a, m.store, m.Config.uiConfig(), m.Logger)
+	defer ui.Close()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w := ui.Window()
+	w.SetFullScreen(m.Fullscreen)
+	w.ShowAndRun()
+	return nil
+}
