@@ -1,0 +1,263 @@
+// Package kiosk is Lobbyline's touchscreen UI, built with Fyne: the
+// welcome screen with the lobby board, the check-in form, the ticket, the
+// staff PIN pad and the staff screen, their theme and translations.
+//
+// It holds no business rules: every decision is the queue.Store's, and
+// this package only shows its answers. Nothing else in the project may
+// import it except cmd/kiosk.
+package kiosk
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+
+	"lobbyline/queue"
+)
+
+// Config is what the UI needs from the kiosk's configuration.
+type Config struct {
+	KioskName        string
+	Languages        []string // language codes; the first is the default
+	IdleTimeout      time.Duration
+	StaffIdleTimeout time.Duration
+	Privacy          Privacy
+	PINHash          string
+	Now              func() time.Time // nil means time.Now
+}
+
+// Defaults for a Config field left zero.
+const (
+	defaultIdleTimeout      = 60 * time.Second
+	defaultStaffIdleTimeout = 3 * time.Minute
+	// refreshInterval is how often the board is read again: another process
+	// (the CLI) may change the queue, and estimates age with the clock.
+	refreshInterval = 2 * time.Second
+)
+
+// screen names what the window shows.
+type screen int
+
+const (
+	screenWelcome screen = iota
+	screenCheckIn
+	screenTicket
+	screenPIN
+	screenStaff
+	screenWalkIn
+)
+
+// visitor reports whether s is a screen a visitor may leave half-done.
+func (s screen) visitor() bool { return s == screenCheckIn || s == screenTicket || s == screenPIN }
+
+// staff reports whether s is only reachable with the staff PIN.
+func (s screen) staff() bool { return s == screenStaff || s == screenWalkIn }
+
+// UI is the kiosk window and the controller behind it. Its methods run on
+// the UI goroutine: widget callbacks call exactly one of them, and the
+// bridge posts the background refresh to them.
+type UI struct {
+	app   fyne.App
+	win   fyne.Window
+	store *queue.Store
+	cfg   Config
+	log   *slog.Logger
+	ctx   context.Context // for store calls; cancelled by Close
+	stop  context.CancelFunc
+	theme *kioskTheme
+	br    *bridge
+
+	lang         string
+	screen       screen
+	lastActivity time.Time
+
+	// The latest board read. Reads are numbered so a slow background read
+	// never replaces a newer one made after a tap.
+	board     queue.Board
+	boardSeq  atomic.Int64
+	shownSeq  int64
+	staffDesk string // desk ID chosen on the staff screen
+	staffName string
+
+	welcome *welcomeScreen
+	form    *checkInScreen
+	ticket  *ticketScreen
+	pin     *pinScreen
+	staff   *staffScreen
+}
+
+// New builds the kiosk window on app a and starts refreshing the board.
+func New(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
+	u := newUI(a, store, cfg, log)
+	u.br.every(refreshInterval, u.tick)
+	a.Lifecycle().SetOnStopped(u.br.stop)
+	return u
+}
+
+// newUI is New without the background refresh, for tests, which call
+// tick and idleCheck themselves.
+func newUI(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = defaultIdleTimeout
+	}
+	if cfg.StaffIdleTimeout <= 0 {
+		cfg.StaffIdleTimeout = defaultStaffIdleTimeout
+	}
+	if len(cfg.Languages) == 0 {
+		cfg.Languages = []string{"en"}
+	}
+	if cfg.Privacy == "" {
+		cfg.Privacy = PrivacyInitial
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	u := &UI{
+		app: a, store: store, cfg: cfg, log: log, ctx: ctx, stop: stop,
+		theme: newKioskTheme(), br: newBridge(),
+	}
+	a.Settings().SetTheme(u.theme)
+	u.switchLanguage(cfg.Languages[0])
+	u.win = a.NewWindow(lang.X("app.title", "Lobbyline check-in"))
+	u.win.Resize(fyne.NewSize(1280, 800))
+	u.reload()
+	u.showWelcome()
+	return u
+}
+
+// Window is the kiosk's main window, with its content set.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Close stops the background refresh and waits for it.
+func (u *UI) Close() {
+	u.br.close()
+	u.stop()
+}
+
+// touch records that someone is using the kiosk, restarting the idle timer.
+func (u *UI) touch() { u.lastActivity = u.cfg.Now() }
+
+// idleCheck sends an unattended visitor screen back to welcome, discarding
+// what was typed, and locks an unattended staff screen. The refresh tick
+// calls it; tests call it with a chosen time.
+func (u *UI) idleCheck(now time.Time) {
+	idle := now.Sub(u.lastActivity)
+	switch {
+	case u.screen.visitor() && idle >= u.cfg.IdleTimeout:
+		u.log.Info("idle: back to welcome", "screen", u.screen)
+		u.showWelcome()
+	case u.screen.staff() && idle >= u.cfg.StaffIdleTimeout:
+		u.log.Info("idle: staff mode locked")
+		u.lockStaff()
+	case u.screen == screenWelcome && idle >= u.cfg.IdleTimeout && u.lang != u.cfg.Languages[0]:
+		// The next visitor starts in the default language.
+		u.switchLanguage(u.cfg.Languages[0])
+		u.showWelcome()
+	}
+}
+
+// tick runs on the bridge's goroutine: it reads the board there, where a
+// busy database cannot freeze the screen, and returns what to do on the UI
+// goroutine.
+func (u *UI) tick(ctx context.Context) func() {
+	seq := u.boardSeq.Add(1)
+	b, err := u.store.Board(ctx)
+	now := u.cfg.Now()
+	return func() {
+		u.showBoard(seq, b, err)
+		u.idleCheck(now)
+	}
+}
+
+// reload reads the board on the UI goroutine, right after a change made
+// here, so the screen never shows the queue as it was before a tap.
+func (u *UI) reload() {
+	seq := u.boardSeq.Add(1)
+	b, err := u.store.Board(u.ctx)
+	u.showBoard(seq, b, err)
+}
+
+func (u *UI) showBoard(seq int64, b queue.Board, err error) {
+	if err != nil {
+		// Keep showing the last board; the visitor can still check in.
+		u.log.Warn("read board", "err", err)
+		return
+	}
+	if seq < u.shownSeq {
+		return
+	}
+	u.shownSeq, u.board = seq, b
+	switch {
+	case u.screen == screenWelcome && u.welcome != nil:
+		u.welcome.board.update(b)
+	case u.screen == screenStaff && u.staff != nil:
+		u.staff.update(b)
+	}
+}
+
+// setScreen puts content in the window and remembers which screen it is.
+func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
+	u.screen = s
+	u.touch()
+	u.win.SetContent(content)
+}
+
+func (u *UI) showWelcome() {
+	u.form, u.ticket, u.pin, u.staff = nil, nil, nil, nil
+	u.welcome = newWelcomeScreen(u)
+	u.welcome.board.update(u.board)
+	u.setScreen(screenWelcome, u.welcome.content)
+}
+
+// startCheckIn opens an empty check-in form for a visitor.
+func (u *UI) startCheckIn() {
+	u.form = newCheckInScreen(u, queue.SourceKiosk)
+	u.setScreen(screenCheckIn, u.form.content)
+	u.win.Canvas().Focus(u.form.name)
+}
+
+// chooseLanguage is the welcome screen's language switch.
+func (u *UI) chooseLanguage(code string) {
+	u.touch()
+	if code == u.lang {
+		return
+	}
+	u.switchLanguage(code)
+	u.showWelcome()
+}
+
+func (u *UI) switchLanguage(code string) {
+	if err := setLanguage(code); err != nil {
+		u.log.Error("switch language", "lang", code, "err", err)
+		return
+	}
+	u.lang = code
+	if u.win != nil {
+		u.win.SetTitle(lang.X("app.title", "Lobbyline check-in"))
+	}
+}
+
+// serviceName is a service's name in the current language.
+func (u *UI) serviceName(id string) string {
+	if svc, ok := u.store.Service(id); ok {
+		return svc.DisplayName(u.lang)
+	}
+	return id
+}
+
+func (u *UI) deskName(id string) string {
+	for _, d := range u.store.Desks() {
+		if d.ID == id {
+			return d.Name
+		}
+	}
+	return id
+}

@@ -1,0 +1,207 @@
+package kiosk
+
+import (
+	"errors"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/queue"
+)
+
+// checkInScreen is the check-in form: a visitor's own, or a walk-in added
+// by staff (source queue.SourceStaff). The store validates; the form shows
+// its messages under the field at fault.
+type checkInScreen struct {
+	source  string
+	name    *widget.Entry
+	host    *widget.Entry
+	phone   *widget.Entry
+	service string
+	// services are the choice buttons, in the order of serviceIDs.
+	services   []*widget.Button
+	serviceIDs []string
+	// Messages under each field, and one for the form as a whole.
+	nameMsg, hostMsg, phoneMsg, serviceMsg, formMsg *widget.Label
+	submit, back                                    *widget.Button
+	content                                         fyne.CanvasObject
+}
+
+func newCheckInScreen(u *UI, source string) *checkInScreen {
+	s := &checkInScreen{
+		source: source,
+		name:   widget.NewEntry(), host: widget.NewEntry(), phone: widget.NewEntry(),
+		nameMsg: newMessage(), hostMsg: newMessage(), phoneMsg: newMessage(), serviceMsg: newMessage(), formMsg: newMessage(),
+	}
+	s.name.SetPlaceHolder(lang.X("form.name.placeholder", "First and last name"))
+	s.host.SetPlaceHolder(lang.X("form.host.placeholder", "Patient or staff member (optional)"))
+	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "For a text when it is your turn (optional)"))
+	s.name.OnChanged = func(string) { u.formEdited("name") }
+	s.host.OnChanged = func(string) { u.formEdited("host") }
+	s.phone.OnChanged = func(string) { u.formEdited("phone") }
+	s.name.OnSubmitted = func(string) { u.win.Canvas().Focus(s.host) }
+	s.host.OnSubmitted = func(string) { u.win.Canvas().Focus(s.phone) }
+
+	choices := container.NewVBox()
+	if len(u.store.Services()) > 4 {
+		choices = container.NewGridWithColumns(2)
+	}
+	for _, svc := range u.store.Services() {
+		b := widget.NewButton(svc.DisplayName(u.lang), func() { u.chooseService(svc.ID) })
+		s.services = append(s.services, b)
+		s.serviceIDs = append(s.serviceIDs, svc.ID)
+		choices.Add(sized(0, 76, b))
+	}
+
+	title := lang.X("form.title", "Check in")
+	submitText := lang.X("form.submit", "Get my ticket")
+	if source == queue.SourceStaff {
+		title = lang.X("walkin.title", "Add a walk-in")
+		submitText = lang.X("walkin.submit", "Add to the line")
+	}
+	var submit fyne.CanvasObject
+	s.submit, submit = bigButton(u.theme, submitText, 1.3, 84, u.submitCheckIn)
+	s.back = widget.NewButtonWithIcon(lang.X("form.back", "Back"), theme.NavigateBackIcon(), u.leaveCheckIn)
+
+	field := func(label string, e *widget.Entry, msg *widget.Label) fyne.CanvasObject {
+		return container.NewVBox(newText(label, theme.SizeNameText, true, widget.MediumImportance), e, msg, gap(8))
+	}
+	fields := container.NewVBox(
+		field(lang.X("form.name", "Your name"), s.name, s.nameMsg),
+		field(lang.X("form.host", "Whom are you visiting?"), s.host, s.hostMsg),
+		field(lang.X("form.phone", "Phone number"), s.phone, s.phoneMsg),
+	)
+	reason := container.NewVBox(
+		newText(lang.X("form.service", "Why are you here?"), theme.SizeNameText, true, widget.MediumImportance),
+		choices, s.serviceMsg,
+	)
+	body := container.NewGridWithColumns(2, container.NewPadded(fields), container.NewPadded(reason))
+	footer := container.NewVBox(s.formMsg, container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, submit)))
+	s.content = container.NewPadded(container.NewPadded(container.NewBorder(
+		container.NewVBox(newText(title, sizeNameTitle, true, widget.MediumImportance), gap(8)),
+		footer, nil, nil,
+		container.NewVBox(body, layout.NewSpacer()),
+	)))
+	return s
+}
+
+// form is what has been typed and chosen so far.
+func (s *checkInScreen) form() queue.CheckInForm {
+	return queue.CheckInForm{Name: s.name.Text, Service: s.service, Host: s.host.Text, Phone: s.phone.Text}
+}
+
+// showError puts err's message under the field it names, or under the form.
+func (s *checkInScreen) showError(field, msg string) {
+	switch field {
+	case "name":
+		setMessage(s.nameMsg, msg)
+	case "host":
+		setMessage(s.hostMsg, msg)
+	case "phone":
+		setMessage(s.phoneMsg, msg)
+	case "service":
+		setMessage(s.serviceMsg, msg)
+	default:
+		setMessage(s.formMsg, msg)
+	}
+}
+
+// chooseService marks a service as the reason for the visit.
+func (u *UI) chooseService(id string) {
+	u.touch()
+	s := u.form
+	if s == nil {
+		return
+	}
+	s.service = id
+	for i, b := range s.services {
+		if s.serviceIDs[i] == id {
+			b.Importance = widget.HighImportance
+			b.Icon = theme.ConfirmIcon()
+		} else {
+			b.Importance = widget.MediumImportance
+			b.Icon = nil
+		}
+		b.Refresh()
+	}
+	s.showError("service", "")
+}
+
+// formEdited re-checks a field as it is typed. Only problems that typing
+// more cannot fix (too long, characters we cannot take) show at once; an
+// empty or unfinished field is judged when the form is sent.
+func (u *UI) formEdited(field string) {
+	u.touch()
+	s := u.form
+	if s == nil {
+		return
+	}
+	// Check the one field alone, with valid stand-ins for the others.
+	f := queue.CheckInForm{Name: "x", Service: "x"}
+	var shown *widget.Label
+	switch field {
+	case "name":
+		f.Name, shown = s.name.Text, s.nameMsg
+	case "host":
+		f.Host, shown = s.host.Text, s.hostMsg
+	case "phone":
+		f.Phone, shown = s.phone.Text, s.phoneMsg
+	}
+	err := f.Normalize().Validate()
+	var e *queue.Error
+	switch {
+	case err == nil || (errors.As(err, &e) && (e.Key == "error.name.empty" || e.Key == "error.phone") && !shown.Visible()):
+		s.showError(field, "")
+	default:
+		s.showError(field, u.errorText(err))
+	}
+	setMessage(s.formMsg, "")
+}
+
+// submitCheckIn sends the form to the store. The ticket is shown only
+// once the store has committed the visit.
+func (u *UI) submitCheckIn() {
+	u.touch()
+	s := u.form
+	if s == nil {
+		return
+	}
+	for _, f := range []string{"name", "host", "phone", "service", ""} {
+		s.showError(f, "")
+	}
+	t, err := u.store.CheckIn(u.ctx, s.form(), s.source)
+	if err != nil {
+		var e *queue.Error
+		field := ""
+		if errors.As(err, &e) {
+			field = e.Field
+		}
+		s.showError(field, u.errorText(err))
+		if field == "name" {
+			u.win.Canvas().Focus(s.name)
+		}
+		return
+	}
+	u.log.Info("checked in", "ticket", t.Visit.Ticket, "service", t.Visit.Service, "source", s.source)
+	u.reload()
+	if s.source == queue.SourceStaff {
+		u.showStaff()
+		u.staff.setStatus(lang.X("staff.walkin.done", "Added {{.Ticket}} for {{.Name}}.",
+			map[string]any{"Ticket": t.Visit.Ticket, "Name": t.Visit.Name}), false)
+		return
+	}
+	u.showTicket(t)
+}
+
+// leaveCheckIn drops the form: back to welcome, or to the staff screen.
+func (u *UI) leaveCheckIn() {
+	if u.form != nil && u.form.source == queue.SourceStaff {
+		u.showStaff()
+		return
+	}
+	u.showWelcome()
+}

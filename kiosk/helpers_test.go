@@ -1,0 +1,184 @@
+package kiosk
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"golang.org/x/crypto/bcrypt"
+
+	"lobbyline/queue"
+)
+
+// testPIN is the staff PIN of every test UI; its hash uses bcrypt's
+// lowest cost so the PIN tests stay fast.
+const testPIN = "2580"
+
+// clock is a settable time source shared by the store and the UI.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+var testServices = []queue.Service{
+	{ID: "registration", Prefix: "R", Name: "Registration", Names: map[string]string{"es": "Registro"}, DefaultWait: 10 * time.Minute},
+	{ID: "visit", Prefix: "V", Name: "Visit a patient", Names: map[string]string{"es": "Visitar a un paciente"}, DefaultWait: 5 * time.Minute},
+}
+
+var testDesks = []queue.Desk{
+	{ID: "desk-1", Name: "Desk 1", Services: []string{"registration", "visit"}},
+	{ID: "desk-2", Name: "Desk 2", Services: []string{"registration"}},
+}
+
+// mustOpenStore opens a real store in a temporary directory.
+func mustOpenStore(tb testing.TB, clk *clock) *queue.Store {
+	tb.Helper()
+	s, err := queue.Open(context.Background(), filepath.Join(tb.TempDir(), "kiosk.db"), queue.Options{
+		KioskID: "test-kiosk", Services: testServices, Desks: testDesks,
+		FallbackWait: 10 * time.Minute, Now: clk.Now, Location: time.UTC,
+	})
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+type fixture struct {
+	ui    *UI
+	store *queue.Store
+	clock *clock
+	ctx   context.Context
+}
+
+// newFixture builds a UI on a test app, without the background refresh.
+func newFixture(t *testing.T, change ...func(*Config)) *fixture {
+	t.Helper()
+	a := test.NewTempApp(t)
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	store := mustOpenStore(t, clk)
+	hash, err := bcrypt.GenerateFromPassword([]byte(testPIN), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		KioskName: "Main lobby", Languages: []string{"en", "es"},
+		IdleTimeout: time.Minute, StaffIdleTimeout: 5 * time.Minute,
+		Privacy: PrivacyInitial, PINHash: string(hash), Now: clk.Now,
+	}
+	for _, c := range change {
+		c(&cfg)
+	}
+	u := newUI(a, store, cfg, nil)
+	t.Cleanup(func() {
+		u.Close()
+		u.Window().Close()
+		if err := setLanguage("en"); err != nil {
+			t.Error(err)
+		}
+	})
+	return &fixture{ui: u, store: store, clock: clk, ctx: context.Background()}
+}
+
+func (f *fixture) checkIn(t *testing.T, name, service string) queue.Ticket {
+	t.Helper()
+	tk, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: name, Service: service}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatalf("check in %s: %v", name, err)
+	}
+	return tk
+}
+
+func (f *fixture) board(t *testing.T) queue.Board {
+	t.Helper()
+	b, err := f.store.Board(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func (f *fixture) visit(t *testing.T, id int64) queue.Visit {
+	t.Helper()
+	v, err := f.store.Visit(f.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// unlock walks the PIN pad with the right PIN and expects the staff screen.
+func (f *fixture) unlock(t *testing.T) {
+	t.Helper()
+	test.Tap(f.ui.welcome.staff)
+	f.typePIN(testPIN)
+	if f.ui.screen != screenStaff {
+		t.Fatalf("screen = %v after the right PIN, want staff; message %q", f.ui.screen, f.ui.pin.message.Text)
+	}
+}
+
+func (f *fixture) typePIN(pin string) {
+	for _, r := range pin {
+		test.Tap(f.ui.pin.digits[r-'0'])
+	}
+	test.Tap(f.ui.pin.enter)
+}
+
+// texts is every visible text under o: labels, buttons and canvas text.
+func texts(o fyne.CanvasObject) []string {
+	if o == nil || !o.Visible() {
+		return nil
+	}
+	switch o := o.(type) {
+	case *fyne.Container:
+		var out []string
+		for _, c := range o.Objects {
+			out = append(out, texts(c)...)
+		}
+		return out
+	case *container.ThemeOverride:
+		return texts(o.Content)
+	case *container.Scroll:
+		return texts(o.Content)
+	case *widget.Label:
+		return []string{o.Text}
+	case *widget.Button:
+		return []string{o.Text}
+	case *canvas.Text:
+		return []string{o.Text}
+	}
+	return nil
+}
+
+func screenText(u *UI) string { return strings.Join(texts(u.Window().Content()), "\n") }
+
+func serviceButton(t *testing.T, s *checkInScreen, id string) *widget.Button {
+	t.Helper()
+	for i, sid := range s.serviceIDs {
+		if sid == id {
+			return s.services[i]
+		}
+	}
+	t.Fatalf("no service button %s", id)
+	return nil
+}

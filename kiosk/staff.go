@@ -1,0 +1,445 @@
+package kiosk
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/queue"
+)
+
+// staffScreen is where reception runs the queue: open a desk, call the
+// next visitor, mark them served or no-show, and act on any waiting visit
+// (cancel, move to the front, transfer) picked from the live queue or
+// found by name, ticket number or scanned QR code.
+type staffScreen struct {
+	u *UI
+
+	desk      *widget.Select
+	deskNames []string // options of desk, in the order of deskIDs
+	deskIDs   []string
+	staffName *widget.Entry
+	openDesk  *widget.Button
+	closeDesk *widget.Button
+
+	serving  *widget.Label
+	callNext *widget.Button
+	recall   *widget.Button
+	served   *widget.Button
+	noShow   *widget.Button
+
+	waiting  []queue.Waiting // rows of queue, all services in config order
+	queue    *widget.List
+	count    *widget.Label
+	selected *queue.Visit // the visit the buttons below act on
+	pick     *widget.Label
+	cancel   *widget.Button
+	front    *widget.Button
+	services []queue.Service // options of transferTo, in order
+	transfer *widget.Select
+
+	findEntry *widget.Entry
+	find      *widget.Button
+	found     []queue.Visit
+	results   *widget.List
+
+	walkIn  *widget.Button
+	lock    *widget.Button
+	status  *widget.Label
+	content fyne.CanvasObject
+
+	// syncing is set while the lists are refreshed from code, so their
+	// selection callbacks do not take it for a tap.
+	syncing bool
+}
+
+func newStaffScreen(u *UI) *staffScreen {
+	s := &staffScreen{u: u, status: newWrapped("", theme.SizeNameText, widget.MediumImportance), services: u.store.Services()}
+
+	for _, d := range u.store.Desks() {
+		s.deskIDs = append(s.deskIDs, d.ID)
+		s.deskNames = append(s.deskNames, d.Name)
+	}
+	if u.staffDesk == "" && len(s.deskIDs) > 0 {
+		u.staffDesk = s.deskIDs[0]
+	}
+	s.desk = widget.NewSelect(s.deskNames, func(name string) {
+		for i, n := range s.deskNames {
+			if n == name {
+				u.chooseDesk(s.deskIDs[i])
+			}
+		}
+	})
+	s.desk.SetSelectedIndex(indexOf(s.deskIDs, u.staffDesk))
+	s.staffName = widget.NewEntry()
+	s.staffName.SetPlaceHolder(lang.X("staff.name.placeholder", "Who is at the desk?"))
+	s.staffName.SetText(u.staffName)
+	if d := s.deskState(u.board); u.staffName == "" && d != nil {
+		s.staffName.SetText(d.Staff)
+	}
+	s.staffName.OnChanged = func(string) { u.touch() }
+	s.openDesk = widget.NewButton(lang.X("staff.desk.open", "Open desk"), func() { u.deskAction(queue.ActOpenDesk) })
+	s.closeDesk = widget.NewButton(lang.X("staff.desk.close", "Close desk"), func() { u.deskAction(queue.ActCloseDesk) })
+
+	s.serving = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.serving.TextStyle.Bold = true
+	s.callNext = widget.NewButtonWithIcon(lang.X("staff.call_next", "Call next"), theme.MediaSkipNextIcon(), func() { u.deskAction(queue.ActCallNext) })
+	s.callNext.Importance = widget.HighImportance
+	s.recall = widget.NewButtonWithIcon(lang.X("staff.recall", "Recall"), theme.MediaReplayIcon(), func() { u.deskAction(queue.ActRecall) })
+	s.served = widget.NewButtonWithIcon(lang.X("staff.served", "Served"), theme.ConfirmIcon(), func() { u.deskAction(queue.ActServe) })
+	s.noShow = widget.NewButtonWithIcon(lang.X("staff.no_show", "No-show"), theme.CancelIcon(), func() { u.deskAction(queue.ActNoShow) })
+
+	s.count = newText("", theme.SizeNameText, false, widget.LowImportance)
+	s.queue = widget.NewList(
+		func() int { return len(s.waiting) },
+		newVisitRow,
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			w := s.waiting[i]
+			setVisitRow(o, u.visitLine(w.Visit), lang.X("staff.row.waiting", "{{.Service}} · waited {{.Waited}} · {{.Wait}}",
+				map[string]any{"Service": u.serviceName(w.Visit.Service), "Waited": minutesText(u.cfg.Now().Sub(w.Visit.CheckedInAt)), "Wait": waitText(w.Estimate)}))
+		})
+	s.queue.OnSelected = func(i widget.ListItemID) {
+		if !s.syncing && i < len(s.waiting) {
+			u.selectVisit(s.waiting[i].Visit)
+		}
+	}
+
+	s.pick = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	s.pick.TextStyle.Bold = true
+	s.cancel = widget.NewButtonWithIcon(lang.X("staff.cancel", "Cancel visit"), theme.DeleteIcon(), func() { u.visitAction(queue.ActCancel, "") })
+	s.cancel.Importance = widget.DangerImportance
+	s.front = widget.NewButtonWithIcon(lang.X("staff.front", "Move to front"), theme.MoveUpIcon(), func() { u.visitAction(queue.ActPrioritize, "") })
+	var names []string
+	for _, svc := range s.services {
+		names = append(names, svc.DisplayName(u.lang))
+	}
+	s.transfer = widget.NewSelect(names, func(name string) {
+		for _, svc := range s.services {
+			if svc.DisplayName(u.lang) == name {
+				u.visitAction(queue.ActTransfer, svc.ID)
+			}
+		}
+	})
+	s.transfer.PlaceHolder = lang.X("staff.transfer", "Transfer to…")
+
+	s.findEntry = widget.NewEntry()
+	s.findEntry.SetPlaceHolder(lang.X("staff.find.placeholder", "Name, ticket or scan a QR code"))
+	s.findEntry.OnChanged = func(string) { u.touch() }
+	s.findEntry.OnSubmitted = func(q string) { u.findVisits(q) }
+	s.find = widget.NewButtonWithIcon(lang.X("staff.find", "Find"), theme.SearchIcon(), func() { u.findVisits(s.findEntry.Text) })
+	s.results = widget.NewList(
+		func() int { return len(s.found) },
+		newVisitRow,
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			v := s.found[i]
+			setVisitRow(o, u.visitLine(v), fmt.Sprintf("%s · %s · %s", u.serviceName(v.Service), statusText(v.Status), v.CheckedInAt.Local().Format("15:04")))
+		})
+	s.results.OnSelected = func(i widget.ListItemID) {
+		if !s.syncing && i < len(s.found) {
+			u.selectVisit(s.found[i])
+		}
+	}
+
+	s.walkIn = widget.NewButtonWithIcon(lang.X("staff.walkin", "Add walk-in"), theme.ContentAddIcon(), u.showWalkIn)
+	s.lock = widget.NewButtonWithIcon(lang.X("staff.lock", "Lock"), theme.LogoutIcon(), u.lockStaff)
+
+	th := u.theme.scaled(0.85)
+	header := container.NewBorder(nil, nil,
+		newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
+		container.NewHBox(s.walkIn, s.lock),
+		container.NewPadded(s.status))
+
+	deskCard := card(
+		newText(lang.X("staff.desk", "Desk"), theme.SizeNameText, true, widget.HighImportance),
+		container.NewGridWithColumns(2, s.desk, s.staffName),
+		container.NewGridWithColumns(2, s.openDesk, s.closeDesk),
+		widget.NewSeparator(),
+		s.serving,
+		container.NewGridWithColumns(2, s.callNext, s.recall),
+		container.NewGridWithColumns(2, s.served, s.noShow),
+	)
+	findCard := card(container.NewBorder(
+		container.NewBorder(nil, nil, nil, s.find, s.findEntry), nil, nil, nil,
+		container.NewThemeOverride(s.results, th.dense())))
+	left := container.NewBorder(deskCard, nil, nil, nil, findCard)
+
+	queueCard := card(container.NewBorder(
+		container.NewHBox(newText(lang.X("staff.waiting", "Waiting"), theme.SizeNameText, true, widget.HighImportance), s.count),
+		container.NewVBox(widget.NewSeparator(), s.pick,
+			container.NewGridWithColumns(2, s.front, s.cancel), s.transfer),
+		nil, nil, container.NewThemeOverride(s.queue, th.dense())))
+
+	s.content = container.NewThemeOverride(container.NewPadded(container.NewBorder(header, nil, nil, nil,
+		container.NewGridWithColumns(2, left, queueCard))), th)
+	s.update(u.board)
+	return s
+}
+
+// newVisitRow is a row of the staff lists: the ticket and name, and a
+// line of details.
+func newVisitRow() fyne.CanvasObject {
+	return container.NewVBox(
+		newText("", theme.SizeNameText, true, widget.MediumImportance),
+		newText("", theme.SizeNameCaptionText, false, widget.LowImportance),
+	)
+}
+
+func setVisitRow(o fyne.CanvasObject, title, detail string) {
+	box := o.(*fyne.Container)
+	box.Objects[0].(*widget.Label).SetText(title)
+	box.Objects[1].(*widget.Label).SetText(detail)
+}
+
+// visitLine is a visit as staff see it: ticket and full name.
+func (u *UI) visitLine(v queue.Visit) string {
+	s := v.Ticket + "  " + v.Name
+	if v.Priority {
+		s += "  ★"
+	}
+	return s
+}
+
+// update shows board b: the chosen desk, the queue, the selection.
+func (s *staffScreen) update(b queue.Board) {
+	s.syncing = true
+	defer func() { s.syncing = false }()
+
+	desk := s.deskState(b)
+	switch {
+	case desk == nil:
+		s.serving.SetText("")
+	case !desk.Open:
+		s.serving.SetText(lang.X("staff.desk.is_closed", "{{.Desk}} is closed.", map[string]any{"Desk": desk.Desk.Name}))
+	case desk.Serving == nil:
+		s.serving.SetText(lang.X("staff.desk.free", "{{.Desk}} is open ({{.Staff}}). Nobody called yet.",
+			map[string]any{"Desk": desk.Desk.Name, "Staff": desk.Staff}))
+	default:
+		s.serving.SetText(lang.X("staff.desk.serving", "{{.Desk}} is serving {{.Ticket}} · {{.Name}}",
+			map[string]any{"Desk": desk.Desk.Name, "Ticket": desk.Serving.Ticket, "Name": desk.Serving.Name}))
+	}
+
+	s.waiting = s.waiting[:0]
+	for _, l := range b.Lines {
+		s.waiting = append(s.waiting, l.Waiting...)
+	}
+	s.count.SetText(lang.X("staff.waiting.count", "({{.N}})", map[string]any{"N": len(s.waiting)}))
+	s.queue.UnselectAll()
+	if s.selected != nil {
+		for i, w := range s.waiting {
+			if w.Visit.ID == s.selected.ID {
+				v := w.Visit
+				s.selected = &v
+				s.queue.Select(i)
+			}
+		}
+	}
+	s.queue.Refresh()
+	s.showSelected()
+}
+
+func (s *staffScreen) deskState(b queue.Board) *queue.DeskState {
+	for i := range b.Desks {
+		if b.Desks[i].Desk.ID == s.u.staffDesk {
+			return &b.Desks[i]
+		}
+	}
+	return nil
+}
+
+func (s *staffScreen) showSelected() {
+	on := s.selected != nil
+	for _, w := range []fyne.Disableable{s.cancel, s.front, s.transfer} {
+		if on {
+			w.Enable()
+		} else {
+			w.Disable()
+		}
+	}
+	if !on {
+		s.pick.SetText(lang.X("staff.pick", "Tap a visit in the list, or find one, to act on it."))
+		return
+	}
+	v := s.selected
+	s.pick.SetText(lang.X("staff.selected", "{{.Ticket}} · {{.Name}} · {{.Status}}",
+		map[string]any{"Ticket": v.Ticket, "Name": v.Name, "Status": statusText(v.Status)}))
+}
+
+// setStatus shows the outcome of the last action.
+func (s *staffScreen) setStatus(msg string, failed bool) {
+	s.status.Importance = widget.SuccessImportance
+	if failed {
+		s.status.Importance = widget.DangerImportance
+	}
+	s.status.SetText(msg)
+}
+
+func (u *UI) showStaff() {
+	u.form, u.pin, u.welcome, u.staff = nil, nil, nil, nil
+	s := newStaffScreen(u)
+	u.staff = s
+	u.setScreen(screenStaff, s.content)
+}
+
+func (u *UI) showWalkIn() {
+	u.form = newCheckInScreen(u, queue.SourceStaff)
+	u.setScreen(screenWalkIn, u.form.content)
+	u.win.Canvas().Focus(u.form.name)
+}
+
+// lockStaff leaves staff mode.
+func (u *UI) lockStaff() {
+	u.log.Info("staff mode locked")
+	u.staffName = ""
+	u.showWelcome()
+}
+
+func (u *UI) chooseDesk(id string) {
+	u.touch()
+	u.staffDesk = id
+	if u.staff == nil {
+		return
+	}
+	if d := u.staff.deskState(u.board); d != nil && d.Staff != "" {
+		u.staff.staffName.SetText(d.Staff)
+	}
+	u.staff.update(u.board)
+}
+
+// deskAction runs an action on the chosen desk or the visit at it.
+func (u *UI) deskAction(a queue.Action) {
+	s := u.staff
+	if s == nil {
+		return
+	}
+	u.staffName = s.staffName.Text
+	cmd := queue.Command{Action: a, Desk: u.staffDesk, Staff: s.staffName.Text}
+	if a == queue.ActServe || a == queue.ActNoShow {
+		d := s.deskState(u.board)
+		if d == nil || d.Serving == nil {
+			u.touch()
+			s.setStatus(lang.X("staff.desk.nobody", "Nobody is at {{.Desk}} right now.", map[string]any{"Desk": u.deskName(u.staffDesk)}), true)
+			return
+		}
+		cmd.Visit = d.Serving.ID
+	}
+	u.staffAction(cmd)
+}
+
+// visitAction runs an action on the selected visit; service is the
+// destination of a transfer.
+func (u *UI) visitAction(a queue.Action, service string) {
+	s := u.staff
+	if s == nil {
+		return
+	}
+	if s.selected == nil {
+		u.touch()
+		s.setStatus(lang.X("staff.pick", "Tap a visit in the list, or find one, to act on it."), true)
+		return
+	}
+	u.staffAction(queue.Command{Action: a, Visit: s.selected.ID, Service: service, Staff: s.staffName.Text})
+}
+
+// staffAction is every staff change to the queue: the store checks it and
+// either applies it or says why not, and the screen shows which.
+func (u *UI) staffAction(cmd queue.Command) {
+	u.touch()
+	s := u.staff
+	if s == nil {
+		return
+	}
+	v, err := u.store.Apply(u.ctx, cmd)
+	if err != nil {
+		u.log.Info("staff action refused", "action", cmd.Action, "err", err)
+		s.syncing = true
+		s.transfer.ClearSelected()
+		s.syncing = false
+		s.setStatus(u.errorText(err), true)
+		return
+	}
+	u.log.Info("staff action", "action", cmd.Action, "visit", v.Ticket, "desk", cmd.Desk)
+	if v.ID != 0 && cmd.Action != queue.ActCallNext {
+		s.selected = &v
+	}
+	s.transfer.ClearSelected()
+	u.reload()
+	if u.staff != s { // the screen was rebuilt meanwhile; nothing to report on
+		return
+	}
+	s.setStatus(u.actionText(cmd, v), false)
+}
+
+func (u *UI) actionText(cmd queue.Command, v queue.Visit) string {
+	args := map[string]any{"Ticket": v.Ticket, "Desk": u.deskName(cmd.Desk), "Service": u.serviceName(cmd.Service)}
+	switch cmd.Action {
+	case queue.ActCallNext:
+		return lang.X("staff.done.call", "Calling {{.Ticket}} to {{.Desk}}.", args)
+	case queue.ActRecall:
+		return lang.X("staff.done.recall", "Calling {{.Ticket}} again.", args)
+	case queue.ActServe:
+		return lang.X("staff.done.serve", "{{.Ticket}} served.", args)
+	case queue.ActNoShow:
+		return lang.X("staff.done.no_show", "{{.Ticket}} marked as a no-show.", args)
+	case queue.ActCancel:
+		return lang.X("staff.done.cancel", "{{.Ticket}} cancelled.", args)
+	case queue.ActPrioritize:
+		return lang.X("staff.done.prioritize", "{{.Ticket}} moved to the front.", args)
+	case queue.ActTransfer:
+		return lang.X("staff.done.transfer", "{{.Ticket}} moved to {{.Service}}.", args)
+	case queue.ActOpenDesk:
+		return lang.X("staff.done.open", "{{.Desk}} is open.", args)
+	case queue.ActCloseDesk:
+		return lang.X("staff.done.close", "{{.Desk}} is closed.", args)
+	}
+	return ""
+}
+
+// selectVisit makes v the visit the per-visit buttons act on.
+func (u *UI) selectVisit(v queue.Visit) {
+	u.touch()
+	if u.staff == nil {
+		return
+	}
+	u.staff.selected = &v
+	u.staff.showSelected()
+}
+
+// findVisits looks visits up by name, ticket number or scanned reference.
+func (u *UI) findVisits(q string) {
+	u.touch()
+	s := u.staff
+	if s == nil {
+		return
+	}
+	found, err := u.store.Find(u.ctx, q)
+	if err != nil {
+		s.setStatus(u.errorText(err), true)
+		return
+	}
+	s.found = found
+	s.syncing = true
+	s.results.UnselectAll()
+	s.syncing = false
+	s.results.Refresh()
+	if len(found) == 0 {
+		s.setStatus(lang.X("staff.find.none", "Nothing found for “{{.Query}}”.", map[string]any{"Query": q}), true)
+		return
+	}
+	s.setStatus(lang.X("staff.find.count", "Found {{.N}}.", map[string]any{"N": len(found)}), false)
+	if len(found) == 1 {
+		u.selectVisit(found[0])
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}

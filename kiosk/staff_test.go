@@ -1,0 +1,200 @@
+package kiosk
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"lobbyline/queue"
+)
+
+func TestPINLocksAfterFiveWrongTries(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.staff)
+	if u.screen != screenPIN {
+		t.Fatalf("Staff leads to screen %v, want the PIN pad", u.screen)
+	}
+	test.Tap(u.pin.digits[1])
+	test.Tap(u.pin.digits[2])
+	if u.pin.dots.Text != "● ● " || strings.ContainsAny(u.pin.dots.Text, "12") {
+		t.Errorf("PIN shown as %q, want dots only", u.pin.dots.Text)
+	}
+	test.Tap(u.pin.clear)
+	for try := 1; try <= 4; try++ {
+		f.typePIN("1111")
+		want := []string{"", "4", "3", "2", "1"}[try]
+		if got := u.pin.message.Text; got != "Wrong PIN. Tries left: "+want+"." {
+			t.Errorf("try %d: message %q", try, got)
+		}
+	}
+	f.typePIN("1111")
+	if got := u.pin.message.Text; !strings.HasPrefix(got, "Too many wrong PINs. Try again at ") {
+		t.Fatalf("fifth wrong PIN: message %q", got)
+	}
+	f.typePIN(testPIN)
+	if u.screen != screenPIN || !strings.HasPrefix(u.pin.message.Text, "Too many wrong PINs") {
+		t.Fatalf("the right PIN unlocked a locked kiosk: screen %v, %q", u.screen, u.pin.message.Text)
+	}
+	f.clock.Advance(queue.PINLockout)
+	f.typePIN(testPIN)
+	if u.screen != screenStaff {
+		t.Fatalf("right PIN after the lockout: screen %v, message %q", u.screen, u.pin.message.Text)
+	}
+}
+
+func TestStaffRunsTheQueue(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.unlock(t)
+	s := u.staff
+
+	// Calling with the desk closed, and then with nobody waiting, is
+	// refused with the store's message and changes nothing.
+	test.Tap(s.callNext)
+	if got := s.status.Text; got != "Desk 1 is closed. Open it first." {
+		t.Errorf("call next at a closed desk: status %q", got)
+	}
+	test.Type(s.staffName, "Carmen")
+	test.Tap(s.openDesk)
+	if d := f.board(t).Desks[0]; !d.Open || d.Staff != "Carmen" {
+		t.Fatalf("after Open desk: %+v", d)
+	}
+	before := f.board(t)
+	test.Tap(s.callNext)
+	if got := s.status.Text; got != "Nobody is waiting for Desk 1." {
+		t.Errorf("call next with nobody waiting: status %q", got)
+	}
+	if after := f.board(t); after.Desks[0].Serving != nil || after.WaitingCount() != before.WaitingCount() {
+		t.Errorf("a refused call changed the queue: %+v", after)
+	}
+	test.Tap(s.served)
+	if got := s.status.Text; got != "Nobody is at Desk 1 right now." {
+		t.Errorf("served with nobody at the desk: status %q", got)
+	}
+
+	ana := f.checkIn(t, "Ana García", "registration")
+	bo := f.checkIn(t, "Bo Li", "registration")
+	cy := f.checkIn(t, "Cy Young", "visit")
+	dee := f.checkIn(t, "Dee Dee", "registration")
+	u.reload()
+	if len(s.waiting) != 4 {
+		t.Fatalf("staff queue lists %d visits, want 4", len(s.waiting))
+	}
+
+	test.Tap(s.callNext)
+	if d := f.board(t).Desks[0]; d.Serving == nil || d.Serving.ID != ana.Visit.ID {
+		t.Fatalf("call next: desk serves %+v, want %s", d.Serving, ana.Visit.Ticket)
+	}
+	if !strings.Contains(s.serving.Text, "R-001") || s.status.Text != "Calling R-001 to Desk 1." {
+		t.Errorf("after call next: %q / %q", s.serving.Text, s.status.Text)
+	}
+	test.Tap(s.recall)
+	if v := f.visit(t, ana.Visit.ID); v.Recalls != 1 {
+		t.Errorf("recall: recalls = %d", v.Recalls)
+	}
+	test.Tap(s.served)
+	if v := f.visit(t, ana.Visit.ID); v.Status != queue.StatusServed {
+		t.Errorf("served: %s is %s", v.Ticket, v.Status)
+	}
+
+	test.Tap(s.callNext)
+	test.Tap(s.noShow)
+	if v := f.visit(t, bo.Visit.ID); v.Status != queue.StatusNoShow {
+		t.Errorf("no-show: %s is %s", v.Ticket, v.Status)
+	}
+
+	// Transfer Dee to the visit line, then move her in front of Cy.
+	selectWaiting(t, s, dee.Visit.ID)
+	s.transfer.SetSelected("Visit a patient")
+	if v := f.visit(t, dee.Visit.ID); v.Service != "visit" || v.Status != queue.StatusWaiting {
+		t.Fatalf("transfer: %+v", v)
+	}
+	selectWaiting(t, s, dee.Visit.ID)
+	test.Tap(s.front)
+	if l := f.board(t).Lines[1]; len(l.Waiting) != 2 || l.Waiting[0].Visit.ID != dee.Visit.ID {
+		t.Fatalf("move to front: visit line is %+v", l.Waiting)
+	}
+	// Transferring to the line it is already in is refused.
+	s.transfer.SetSelected("Visit a patient")
+	if !strings.Contains(s.status.Text, "is already in Visit a patient") {
+		t.Errorf("transfer to the same line: status %q", s.status.Text)
+	}
+
+	selectWaiting(t, s, cy.Visit.ID)
+	test.Tap(s.cancel)
+	if v := f.visit(t, cy.Visit.ID); v.Status != queue.StatusCancelled {
+		t.Errorf("cancel: %s is %s", v.Ticket, v.Status)
+	}
+	// Cancelling it again is refused and says why.
+	test.Tap(s.cancel)
+	if got := s.status.Text; got != "V-001 is cancelled; that cannot be done now." {
+		t.Errorf("second cancel: status %q", got)
+	}
+
+	// A walk-in goes through the same form and lands in the line.
+	test.Tap(s.walkIn)
+	if u.screen != screenWalkIn {
+		t.Fatalf("Add walk-in leads to screen %v", u.screen)
+	}
+	test.Type(u.form.name, "Walk In")
+	test.Tap(serviceButton(t, u.form, "registration"))
+	test.Tap(u.form.submit)
+	if u.screen != screenStaff || !strings.HasPrefix(u.staff.status.Text, "Added R-004 for Walk In") {
+		t.Fatalf("after the walk-in: screen %v, status %q", u.screen, u.staff.status.Text)
+	}
+	s = u.staff
+	if found, _ := f.store.Find(f.ctx, "walk in"); len(found) != 1 || found[0].Source != queue.SourceStaff {
+		t.Errorf("walk-in stored as %+v", found)
+	}
+
+	// Find by accent-free name, then by the ticket's QR reference.
+	test.Type(s.findEntry, "garcia")
+	test.Tap(s.find)
+	if len(s.found) != 1 || s.found[0].ID != ana.Visit.ID || s.selected == nil || s.selected.ID != ana.Visit.ID {
+		t.Fatalf("find garcia: %+v", s.found)
+	}
+	s.findEntry.SetText(dee.Ref)
+	test.Tap(s.find)
+	if len(s.found) != 1 || s.found[0].ID != dee.Visit.ID {
+		t.Fatalf("find by QR reference: %+v", s.found)
+	}
+	test.Tap(s.cancel) // acts on the found visit
+	if v := f.visit(t, dee.Visit.ID); v.Status != queue.StatusCancelled {
+		t.Errorf("cancel found visit: %s is %s", v.Ticket, v.Status)
+	}
+
+	test.Tap(s.lock)
+	if u.screen != screenWelcome {
+		t.Errorf("Lock leads to screen %v", u.screen)
+	}
+}
+
+func TestStaffModeLocksWhenIdle(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.unlock(t)
+	u.idleCheck(f.clock.Now().Add(u.cfg.IdleTimeout)) // the visitor timeout does not apply
+	if u.screen != screenStaff {
+		t.Fatalf("staff screen left after the visitor timeout: %v", u.screen)
+	}
+	u.idleCheck(f.clock.Now().Add(u.cfg.StaffIdleTimeout))
+	if u.screen != screenWelcome {
+		t.Fatalf("staff screen still up after the staff idle timeout: %v", u.screen)
+	}
+}
+
+func selectWaiting(t *testing.T, s *staffScreen, id int64) {
+	t.Helper()
+	for i, w := range s.waiting {
+		if w.Visit.ID == id {
+			s.queue.Select(i)
+			if s.selected == nil || s.selected.ID != id {
+				t.Fatalf("selecting row %d did not select visit %d", i, id)
+			}
+			return
+		}
+	}
+	t.Fatalf("visit %d is not in the staff queue", id)
+}

@@ -1,0 +1,202 @@
+package kiosk
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Teal is the Lobbyline accent (#00796B).
+var teal = color.NRGBA{R: 0x00, G: 0x79, B: 0x6B, A: 0xff}
+
+// Size names of our own, for text that must read from a metre away. Labels
+// pick them up through Label.SizeName; canvas.Text takes the number.
+const (
+	sizeNameDisplay fyne.ThemeSizeName = "lobbyline.display" // the ticket number
+	sizeNameTitle   fyne.ThemeSizeName = "lobbyline.title"   // screen titles, "Now serving" tickets
+	sizeNameLarge   fyne.ThemeSizeName = "lobbyline.large"   // the one big action per screen
+)
+
+// Colour names of our own.
+const (
+	colorNameCard  fyne.ThemeColorName = "lobbyline.card"  // panels on the background
+	colorNameMuted fyne.ThemeColorName = "lobbyline.muted" // secondary text
+)
+
+// kioskTheme is the default Fyne theme made for a public touchscreen: light
+// only (a lobby is bright), large type, generous padding so every touch
+// target is at least 48 px high, and the teal accent.
+type kioskTheme struct {
+	fyne.Theme
+	// scale multiplies the text sizes; the big "Check in" button uses a
+	// scaled copy through container.NewThemeOverride.
+	scale float32
+	// compact tightens the padding for dense read-only lists (the board),
+	// which have no touch targets.
+	compact bool
+}
+
+func newKioskTheme() *kioskTheme { return &kioskTheme{Theme: theme.DefaultTheme(), scale: 1} }
+
+// scaled returns a copy of the theme whose text is f times larger.
+func (t *kioskTheme) scaled(f float32) *kioskTheme {
+	return &kioskTheme{Theme: t.Theme, scale: t.scale * f, compact: t.compact}
+}
+
+// dense returns a copy of the theme with less padding.
+func (t *kioskTheme) dense() *kioskTheme {
+	return &kioskTheme{Theme: t.Theme, scale: t.scale, compact: true}
+}
+
+func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	switch n {
+	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
+		return teal
+	case theme.ColorNameBackground:
+		return color.NRGBA{R: 0xf3, G: 0xf6, B: 0xf5, A: 0xff}
+	case colorNameCard, theme.ColorNameInputBackground, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
+		return color.White
+	case theme.ColorNameHeaderBackground:
+		return color.NRGBA{R: 0xe0, G: 0xf2, B: 0xf1, A: 0xff}
+	case theme.ColorNameButton:
+		// A light tint so buttons read as tappable next to white inputs.
+		return color.NRGBA{R: 0xe3, G: 0xf0, B: 0xee, A: 0xff}
+	case theme.ColorNameForeground:
+		return color.NRGBA{R: 0x1c, G: 0x2b, B: 0x2a, A: 0xff}
+	case colorNameMuted, theme.ColorNamePlaceHolder:
+		return color.NRGBA{R: 0x5b, G: 0x6b, B: 0x6a, A: 0xff}
+	case theme.ColorNameDisabled:
+		// Also the colour of low-importance labels: secondary, still readable.
+		return color.NRGBA{R: 0x6f, G: 0x7f, B: 0x7e, A: 0xff}
+	case theme.ColorNameForegroundOnPrimary:
+		return color.White
+	case theme.ColorNameInputBorder:
+		return color.NRGBA{R: 0xa7, G: 0xb6, B: 0xb4, A: 0xff}
+	case theme.ColorNameSeparator:
+		return color.NRGBA{R: 0xd6, G: 0xdf, B: 0xdd, A: 0xff}
+	case theme.ColorNameHover:
+		return color.NRGBA{R: 0x00, G: 0x79, B: 0x6b, A: 0x18}
+	case theme.ColorNamePressed:
+		return color.NRGBA{R: 0x00, G: 0x79, B: 0x6b, A: 0x40}
+	case theme.ColorNameFocus:
+		return color.NRGBA{R: 0x00, G: 0x79, B: 0x6b, A: 0x50}
+	case theme.ColorNameSelection:
+		return color.NRGBA{R: 0x00, G: 0x79, B: 0x6b, A: 0x30}
+	case theme.ColorNameError:
+		return color.NRGBA{R: 0xb3, G: 0x26, B: 0x1e, A: 0xff}
+	case theme.ColorNameSuccess:
+		return color.NRGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}
+	}
+	return t.Theme.Color(n, theme.VariantLight)
+}
+
+func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
+	switch n {
+	case theme.SizeNameText:
+		return 22 * t.scale
+	case theme.SizeNameCaptionText:
+		return 17 * t.scale
+	case theme.SizeNameSubHeadingText:
+		return 28 * t.scale
+	case theme.SizeNameHeadingText:
+		return 36 * t.scale
+	case sizeNameTitle:
+		return 44 * t.scale
+	case sizeNameLarge:
+		return 40 * t.scale
+	case sizeNameDisplay:
+		return 132 * t.scale
+	case theme.SizeNamePadding:
+		if t.compact {
+			return 4
+		}
+		return 8
+	case theme.SizeNameInnerPadding:
+		if t.compact {
+			return 4
+		}
+		// With 22 pt text this makes a button or entry about 58 px high.
+		return 14
+	case theme.SizeNameLineSpacing:
+		return 6
+	case theme.SizeNameInlineIcon:
+		return 28
+	case theme.SizeNameInputBorder:
+		return 2
+	case theme.SizeNameInputRadius, theme.SizeNameButtonRadius, theme.SizeNameSelectionRadius:
+		return 10
+	case theme.SizeNameScrollBar:
+		return 16
+	case theme.SizeNameSeparatorThickness:
+		return 1
+	}
+	return t.Theme.Size(n)
+}
+
+// Building blocks shared by the screens.
+
+// newText is a label in one of the theme's sizes.
+func newText(s string, size fyne.ThemeSizeName, bold bool, imp widget.Importance) *widget.Label {
+	l := widget.NewLabel(s)
+	l.SizeName, l.Importance = size, imp
+	l.TextStyle.Bold = bold
+	return l
+}
+
+// newWrapped is a label for sentences that may need more than one line.
+func newWrapped(s string, size fyne.ThemeSizeName, imp widget.Importance) *widget.Label {
+	l := newText(s, size, false, imp)
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// newMessage is an inline message under a field; hidden while empty.
+func newMessage() *widget.Label {
+	l := newWrapped("", theme.SizeNameText, widget.DangerImportance)
+	l.Hide()
+	return l
+}
+
+func setMessage(l *widget.Label, s string) {
+	l.SetText(s)
+	if s == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
+// card sets content on a white rounded panel.
+func card(content ...fyne.CanvasObject) fyne.CanvasObject {
+	th := newKioskTheme()
+	bg := canvas.NewRectangle(th.Color(colorNameCard, theme.VariantLight))
+	bg.CornerRadius = 16
+	bg.StrokeColor = th.Color(theme.ColorNameSeparator, theme.VariantLight)
+	bg.StrokeWidth = 1
+	inner := container.NewVBox(content...)
+	if len(content) == 1 {
+		inner = container.NewStack(content[0])
+	}
+	return container.NewStack(bg, container.NewPadded(container.NewPadded(inner)))
+}
+
+// sized gives o at least the size w×h (0 keeps o's own).
+func sized(w, h float32, o fyne.CanvasObject) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, h))
+	return container.NewStack(r, o)
+}
+
+// bigButton is the one main action of a screen: taller, with larger text.
+func bigButton(th *kioskTheme, label string, scale, height float32, tapped func()) (*widget.Button, fyne.CanvasObject) {
+	b := widget.NewButton(label, tapped)
+	b.Importance = widget.HighImportance
+	return b, container.NewThemeOverride(sized(0, height, b), th.scaled(scale))
+}
+
+// gap is empty vertical space.
+func gap(h float32) fyne.CanvasObject { return sized(0, h, canvas.NewRectangle(color.Transparent)) }

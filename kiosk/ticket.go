@@ -1,0 +1,83 @@
+package kiosk
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"lobbyline/queue"
+)
+
+// qrSize is the side of the ticket's QR code in pixels.
+const qrSize = 256
+
+// ticketScreen shows a committed check-in: the number, large; where the
+// visitor is in line and how long it may take; and a QR code that staff
+// can scan to find the visit.
+type ticketScreen struct {
+	ticket   queue.Ticket
+	number   *canvas.Text
+	qr       *canvas.Image // nil if the code could not be made
+	position *widget.Label
+	wait     *widget.Label
+	call     *widget.Label
+	done     *widget.Button
+	content  fyne.CanvasObject
+}
+
+func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
+	s := &ticketScreen{ticket: t}
+	s.number = canvas.NewText(t.Visit.Ticket, teal)
+	s.number.TextSize = u.theme.Size(sizeNameDisplay)
+	s.number.TextStyle.Bold = true
+
+	pos := lang.X("ticket.position", "You are number {{.Position}} in line.", map[string]any{"Position": t.Position})
+	if t.Position == 1 {
+		pos = lang.X("ticket.position.next", "You are next in line.")
+	}
+	s.position = newWrapped(pos, theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.wait = newWrapped(lang.X("ticket.wait", "Estimated wait: {{.Wait}}", map[string]any{"Wait": waitText(t.Estimate)}),
+		theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.call = newWrapped(lang.X("ticket.call", "We will call {{.Ticket}} on this screen. Please take a seat.",
+		map[string]any{"Ticket": t.Visit.Ticket}), theme.SizeNameText, widget.MediumImportance)
+	s.done = widget.NewButtonWithIcon(lang.X("ticket.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
+	s.done.Importance = widget.HighImportance
+
+	info := container.NewVBox(
+		newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance),
+		s.number,
+		newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
+		gap(16), s.position, s.wait, gap(8), s.call, gap(24),
+		container.NewHBox(sized(260, 84, s.done)),
+	)
+
+	var code fyne.CanvasObject = layout.NewSpacer()
+	png, err := qrcode.Encode(t.Ref, qrcode.Medium, qrSize)
+	if err != nil {
+		u.log.Error("ticket qr code", "ticket", t.Visit.Ticket, "err", err)
+	} else {
+		s.qr = canvas.NewImageFromResource(fyne.NewStaticResource("ticket-"+t.Visit.Ticket+".png", png))
+		s.qr.FillMode = canvas.ImageFillContain
+		s.qr.ScaleMode = canvas.ImageScalePixels
+		s.qr.SetMinSize(fyne.NewSquareSize(280))
+		code = card(container.NewVBox(
+			container.NewCenter(s.qr),
+			newWrapped(lang.X("ticket.qr", "Take a photo of this code if you like: staff can scan it to find your check-in."), theme.SizeNameCaptionText, widget.LowImportance),
+		))
+	}
+	s.content = container.NewPadded(container.NewPadded(container.NewBorder(nil, nil, nil,
+		container.NewVBox(layout.NewSpacer(), sized(340, 0, code), layout.NewSpacer()),
+		container.NewPadded(container.NewVBox(gap(24), info)))))
+	return s
+}
+
+func (u *UI) showTicket(t queue.Ticket) {
+	u.form = nil // the form is done; nothing typed stays in memory
+	u.ticket = newTicketScreen(u, t)
+	u.setScreen(screenTicket, u.ticket.content)
+}

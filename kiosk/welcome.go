@@ -1,0 +1,64 @@
+package kiosk
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// welcomeScreen is what a visitor walks up to: one big "Check in" button,
+// the lobby board beside it, the language switch and a discreet way in for
+// staff.
+type welcomeScreen struct {
+	checkIn   *widget.Button
+	languages map[string]*widget.Button
+	staff     *widget.Button
+	board     *boardView
+	content   fyne.CanvasObject
+}
+
+func newWelcomeScreen(u *UI) *welcomeScreen {
+	s := &welcomeScreen{languages: make(map[string]*widget.Button), board: newBoardView(u)}
+
+	var big fyne.CanvasObject
+	s.checkIn, big = bigButton(u.theme, lang.X("welcome.checkin", "Check in"), 1.9, 150, u.startCheckIn)
+
+	place := newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
+	if u.cfg.KioskName == "" {
+		place.Hide()
+	}
+	intro := container.NewVBox(
+		place,
+		newText(lang.X("welcome.title", "Welcome"), sizeNameTitle, true, widget.MediumImportance),
+		newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
+			theme.SizeNameSubHeadingText, widget.MediumImportance),
+		gap(24),
+		big,
+	)
+
+	var switcher fyne.CanvasObject = layout.NewSpacer()
+	if len(u.cfg.Languages) > 1 {
+		row := container.NewHBox()
+		for _, code := range u.cfg.Languages {
+			b := widget.NewButton(languageName(code), func() { u.chooseLanguage(code) })
+			if code == u.lang {
+				b.Importance = widget.HighImportance
+			}
+			s.languages[code] = b
+			row.Add(sized(150, 0, b))
+		}
+		switcher = row
+	}
+
+	s.staff = widget.NewButtonWithIcon(lang.X("welcome.staff", "Staff"), theme.AccountIcon(), u.showPIN)
+	s.staff.Importance = widget.LowImportance
+
+	footer := container.NewHBox(switcher, layout.NewSpacer(), s.staff)
+	left := container.NewBorder(nil, footer, nil, nil, container.NewVBox(gap(40), intro))
+	s.content = container.NewPadded(container.NewPadded(
+		container.NewGridWithColumns(2, container.NewPadded(left), s.board.content)))
+	return s
+}
