@@ -211,9 +211,6 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// KioskID is the kiosk this store belongs to.
-func (s *Store) KioskID() string { return s.kioskID }
-
 // Services returns the configured services in config order.
 func (s *Store) Services() []Service {
 	out := make([]Service, 0, len(s.order))

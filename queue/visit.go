@@ -20,9 +20,6 @@ const (
 	StatusCancelled Status = "cancelled"
 )
 
-// Open reports whether the visit is still in line or at a desk.
-func (s Status) Open() bool { return s == StatusWaiting || s == StatusCalled }
-
 // Service is a reason to visit with its own line, e.g. "Registration".
 type Service struct {
 	ID          string            // stable key, e.g. "registration"
