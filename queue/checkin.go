@@ -34,16 +34,16 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	var ahead, desks int
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		var seq int
-		err := tx.QueryRowContext(ctx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
+		err := s.stmts.queryRow(ctx, tx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
 			ON CONFLICT (day, prefix) DO UPDATE SET last = last + 1 RETURNING last`, v.Day, svc.Prefix).Scan(&seq)
 		if err != nil {
 			return fmt.Errorf("next ticket number: %w", err)
 		}
 		v.Ticket = fmt.Sprintf("%s-%03d", svc.Prefix, seq)
-		if ahead, desks, err = lineLength(ctx, tx, svc.ID); err != nil {
+		if ahead, desks, err = s.lineLength(ctx, tx, svc.ID); err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at)
+		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?) RETURNING id`,
 			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, formatTime(now)).Scan(&v.ID)
 		if err != nil {
@@ -72,8 +72,8 @@ const openDesksQuery = `SELECT count(*) FROM desks d JOIN desk_services ds ON ds
 	WHERE ds.service_id = ?1 AND d.open = 1 AND d.active = 1`
 
 // lineLength is how many wait in a service and how many desks serve it now.
-func lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks int, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM visits WHERE service_id = ?1 AND status = 'waiting'),
+func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks int, err error) {
+	err = s.stmts.queryRow(ctx, tx, `SELECT (SELECT count(*) FROM visits WHERE service_id = ?1 AND status = 'waiting'),
 		(`+openDesksQuery+`)`, service).Scan(&ahead, &desks)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count line: %w", err)

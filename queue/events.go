@@ -57,7 +57,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 		}
 	}
 	var eventID int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data)
+	err := s.stmts.queryRow(ctx, tx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		formatTime(at), ev.Kind, nullInt(ev.Visit), nullString(ev.Desk), nullString(ev.Service), ev.Actor, string(data)).Scan(&eventID)
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+	err = s.stmts.exec(ctx, tx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
 		s.epoch, eventID, ev.Kind, string(payload), formatTime(at))
 	if err != nil {
 		return fmt.Errorf("write outbox: %w", err)

@@ -40,6 +40,7 @@ type Options struct {
 // by several processes on the same file.
 type Store struct {
 	db       *sql.DB
+	stmts    *stmtCache
 	kioskID  string
 	now      func() time.Time
 	loc      *time.Location
@@ -105,6 +106,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s.db = db
+	s.stmts = newStmtCache(db)
 	if err := s.init(ctx, opts); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -208,6 +210,7 @@ func (s *Store) Close() error {
 	}
 	close(s.done)
 	s.loop.Wait()
+	s.stmts.close()
 	return s.db.Close()
 }
 
