@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 )
 
@@ -12,6 +13,7 @@ type Ticket struct {
 	Ref      string // signed reference carried by the QR code
 	Position int    // 1 means next in line
 	Estimate Estimate
+	PreReg   *PreRegistration // set when the visitor checked in with an invite code
 }
 
 // CheckIn validates the form, assigns the next ticket number for the
@@ -28,11 +30,28 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	}
 	now := s.now()
 	v := Visit{
-		Day: s.day(now), Service: svc.ID, Name: f.Name, Host: f.Host, Phone: f.Phone,
+		Day: s.day(now), Service: svc.ID, Name: f.Name, Host: f.Host, Phone: f.Phone, Invite: f.Invite,
 		Status: StatusWaiting, Source: source, CheckedInAt: now,
 	}
 	var ahead, desks int
+	var prereg *PreRegistration
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		if v.Invite != "" {
+			p, ok, err := lookupInvite(ctx, tx, v.Invite)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return invalid("invite", "error.invite.unknown", "We cannot find this invite code. Please check it, or leave it empty and check in with your name.", nil)
+			}
+			prereg = &p
+			if v.Name == "" {
+				v.Name = p.Name
+			}
+			if v.Host == "" {
+				v.Host = p.Host
+			}
+		}
 		var seq int
 		err := s.stmts.queryRow(ctx, tx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
 			ON CONFLICT (day, prefix) DO UPDATE SET last = last + 1 RETURNING last`, v.Day, svc.Prefix).Scan(&seq)
@@ -43,11 +62,14 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if ahead, desks, err = s.lineLength(ctx, tx, svc.ID); err != nil {
 			return err
 		}
-		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at)
-			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?) RETURNING id`,
-			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, formatTime(now)).Scan(&v.ID)
+		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite)
+			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?) RETURNING id`,
+			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, formatTime(now), v.Invite).Scan(&v.ID)
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
+		}
+		if err := s.screen(ctx, tx, v, prereg); err != nil {
+			return err
 		}
 		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source,
 			Data: map[string]any{"ahead": ahead, "desks": desks}}
@@ -59,7 +81,70 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	// A new visit ranks behind everyone waiting, so its place and estimate
 	// follow from the counts taken in the transaction; the estimator learns
 	// of the check-in itself on its next refresh.
-	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: s.estimate(v.Service, ahead, desks)}, nil
+	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: s.estimate(v.Service, ahead, desks), PreReg: prereg}, nil
+}
+
+// screen raises staff alerts for a new visit: a cancelled invitation, or a
+// match on the cached watch-list. The visitor's ticket is the same either
+// way; only staff are told.
+func (s *Store) screen(ctx context.Context, tx *sql.Tx, v Visit, prereg *PreRegistration) error {
+	if prereg != nil && prereg.Cancelled {
+		msg := fmt.Sprintf("%s checked in as %s with invite %s, which was cancelled. They are in the building.", v.Name, v.Ticket, v.Invite)
+		if err := s.raiseAlert(ctx, tx, AlertPreRegGone, v, msg); err != nil {
+			return err
+		}
+	}
+	if s.watchEmpty(ctx, tx) {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, "SELECT data FROM remote WHERE entity = 'watch'")
+	if err != nil {
+		return fmt.Errorf("read watch-list: %w", err)
+	}
+	var hits []WatchEntry
+	name := NormalizeName(v.Name)
+	for rows.Next() {
+		var data string
+		var w WatchEntry
+		if err := rows.Scan(&data); err != nil {
+			rows.Close()
+			return fmt.Errorf("read watch-list: %w", err)
+		}
+		if json.Unmarshal([]byte(data), &w) == nil && NormalizeName(w.Name) == name {
+			hits = append(hits, w)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read watch-list: %w", err)
+	}
+	for _, w := range hits {
+		msg := fmt.Sprintf("Watch-list (%s): %s checked in as %s.", w.Action, v.Name, v.Ticket)
+		if w.Note != "" {
+			msg += " " + w.Note
+		}
+		if err := s.raiseAlert(ctx, tx, AlertWatch, v, msg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// watchEmpty spares the common case, no watch-list, a scan.
+func (s *Store) watchEmpty(ctx context.Context, tx *sql.Tx) bool {
+	var n int
+	err := s.stmts.queryRow(ctx, tx, "SELECT EXISTS (SELECT 1 FROM remote WHERE entity = 'watch')").Scan(&n)
+	return err == nil && n == 0
+}
+
+func (s *Store) raiseAlert(ctx context.Context, tx *sql.Tx, kind string, v Visit, msg string) error {
+	key := fmt.Sprintf("local/%s/%d", kind, v.ID)
+	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`, key, kind, v.ID, msg, formatTime(s.now()))
+	if err != nil {
+		return fmt.Errorf("raise alert: %w", err)
+	}
+	return nil
 }
 
 func (s *Store) estimate(service string, ahead, desks int) Estimate {

@@ -39,7 +39,8 @@ type Mutation struct {
 	Kiosk string         `json:"kiosk"`
 	Epoch int64          `json:"epoch"`
 	Kind  string         `json:"kind"`
-	At    time.Time      `json:"at"`
+	At    time.Time      `json:"at"`  // the kiosk's wall clock
+	HLC   string         `json:"hlc"` // the kiosk's hybrid logical clock
 	Actor string         `json:"actor,omitempty"`
 	Visit *Visit         `json:"visit,omitempty"`
 	Desk  *DeskState     `json:"desk,omitempty"`
@@ -56,56 +57,32 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 			return fmt.Errorf("encode event: %w", err)
 		}
 	}
+	last, err := s.lastHLC(ctx, tx)
+	if err != nil {
+		return err
+	}
+	hlc := last.Next(at).String()
 	var eventID int64
-	err := s.stmts.queryRow(ctx, tx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		formatTime(at), ev.Kind, nullInt(ev.Visit), nullString(ev.Desk), nullString(ev.Service), ev.Actor, string(data)).Scan(&eventID)
+	err = s.stmts.queryRow(ctx, tx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data, hlc)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		formatTime(at), ev.Kind, nullInt(ev.Visit), nullString(ev.Desk), nullString(ev.Service), ev.Actor, string(data), hlc).Scan(&eventID)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
 	payload, err := json.Marshal(Mutation{
-		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), Actor: ev.Actor,
+		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), HLC: hlc, Actor: ev.Actor,
 		Visit: visit, Desk: desk, Data: ev.Data,
 	})
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
 	}
-	err = s.stmts.exec(ctx, tx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-		s.epoch, eventID, ev.Kind, string(payload), formatTime(at))
+	err = s.stmts.exec(ctx, tx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at, hlc) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.epoch, eventID, ev.Kind, string(payload), formatTime(at), hlc)
 	if err != nil {
 		return fmt.Errorf("write outbox: %w", err)
 	}
 	s.wroteCommit() // early is harmless: the checkpointer only copies what is committed
 	return nil
-}
-
-// OutboxEntry is one pending mutation.
-type OutboxEntry struct {
-	Seq     int64
-	Epoch   int64
-	Kind    string
-	Payload []byte
-}
-
-// PendingOutbox returns up to limit pending mutations in order. The syncer
-// reads these; nothing here marks them done.
-func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, payload FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT ?`, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	defer rows.Close()
-	var out []OutboxEntry
-	for rows.Next() {
-		var e OutboxEntry
-		var payload string
-		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &payload); err != nil {
-			return nil, fmt.Errorf("read outbox: %w", err)
-		}
-		e.Payload = []byte(payload)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // refreshEstimator feeds the estimator every event appended since it last

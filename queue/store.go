@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -185,7 +186,10 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		if s.secret, err = hex.DecodeString(secret); err != nil {
 			return fmt.Errorf("ticket secret: %w", err)
 		}
-		epoch, err := ensureMeta(ctx, tx, "epoch", "1")
+		// The epoch tells this database's mutations apart from those of an
+		// earlier database of the same kiosk (re-installed, disk replaced),
+		// whose sequence numbers started from 1 too.
+		epoch, err := ensureMeta(ctx, tx, "epoch", fmt.Sprint(randomEpoch()))
 		if err != nil {
 			return err
 		}
@@ -400,3 +404,12 @@ func randomHex(n int) string {
 }
 
 func (s *Store) day(t time.Time) string { return t.In(s.loc).Format("2006-01-02") }
+
+// randomEpoch is a positive 53-bit number, exact in JSON numbers too.
+func randomEpoch() int64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return int64(binary.BigEndian.Uint64(b[:])>>11) + 1
+}

@@ -56,6 +56,7 @@ type Visit struct {
 	Status      Status
 	Desk        string // the desk that called it, if any
 	Source      string // who checked in: "kiosk", "staff" or "cli"
+	Invite      string // invite code the visitor checked in with, if any
 	Priority    bool   // moved to the front by staff
 	Recalls     int
 	CheckedInAt time.Time
@@ -79,6 +80,7 @@ type CheckInForm struct {
 	Service string
 	Host    string // whom they visit; optional
 	Phone   string // optional
+	Invite  string // invite code of a pre-registration; optional
 }
 
 // Normalize trims surrounding white space; the rest is kept exactly as typed.
@@ -88,13 +90,17 @@ func (f CheckInForm) Normalize() CheckInForm {
 		Service: strings.TrimSpace(f.Service),
 		Host:    strings.TrimSpace(f.Host),
 		Phone:   strings.TrimSpace(f.Phone),
+		Invite:  NormalizeInvite(f.Invite),
 	}
 }
 
 // Validate checks a normalized form and returns the first problem as an
 // *Error whose Field names the input at fault.
 func (f CheckInForm) Validate() error {
-	if f.Name == "" {
+	if f.Invite != "" && !validInvite(f.Invite) {
+		return invalid("invite", "error.invite.format", "An invite code has 4 to 32 letters and digits, like AB12-CD34.", nil)
+	}
+	if f.Name == "" && f.Invite == "" {
 		return invalid("name", "error.name.empty", "Please enter your name.", nil)
 	}
 	if err := checkText("name", f.Name); err != nil {

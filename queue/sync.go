@@ -1,0 +1,410 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// This file is the kiosk's side of sync as storage: the outbox the syncer
+// pushes from, the centre's records it pulls into, and the connectivity
+// log. The protocol itself lives in syncer/.
+
+// OutboxEntry is one mutation waiting for the centre, or one the centre
+// rejected (then Reason says why).
+type OutboxEntry struct {
+	Seq       int64
+	Epoch     int64
+	Kind      string
+	HLC       string
+	CreatedAt time.Time
+	Payload   []byte
+	Reason    string
+}
+
+// PendingOutbox returns up to limit pending mutations in order. Rejected
+// ones are not among them, so they never hold back those behind.
+func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
+	return s.outbox(ctx, "pending", limit)
+}
+
+// RejectedOutbox returns the mutations the centre refused: they need a
+// person's attention and stay until one deals with them.
+func (s *Store) RejectedOutbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
+	return s.outbox(ctx, "rejected", limit)
+}
+
+func (s *Store) outbox(ctx context.Context, state string, limit int) ([]OutboxEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, hlc, created_at, payload, reason
+		FROM outbox WHERE state = ? ORDER BY seq LIMIT ?`, state, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var e OutboxEntry
+		var created, payload string
+		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &e.HLC, &created, &payload, &e.Reason); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		e.Payload = []byte(payload)
+		if e.CreatedAt, err = parseTime(created); err != nil {
+			return nil, fmt.Errorf("read outbox %d: %w", e.Seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Settlement is the centre's answer for one pushed mutation.
+type Settlement struct {
+	Seq      int64
+	Rejected bool
+	Reason   string
+}
+
+// SettleOutbox records the centre's answers in one transaction: accepted
+// mutations (applied or duplicate) are done, rejected ones wait for staff.
+// Only pending rows change, so a late answer cannot undo a newer one.
+func (s *Store) SettleOutbox(ctx context.Context, answers []Settlement) error {
+	at := formatTime(s.now())
+	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		for _, a := range answers {
+			state, reason := "done", ""
+			if a.Rejected {
+				state, reason = "rejected", a.Reason
+			}
+			err := s.stmts.exec(ctx, tx, `UPDATE outbox SET state = ?, reason = ?, synced_at = ? WHERE seq = ? AND state = 'pending'`,
+				state, reason, at, a.Seq)
+			if err != nil {
+				return fmt.Errorf("settle outbox %d: %w", a.Seq, err)
+			}
+		}
+		return nil
+	})
+}
+
+// RetryRejected puts a rejected mutation back in line, for when staff or
+// IT fixed what the centre objected to.
+func (s *Store) RetryRejected(ctx context.Context, seq int64) error {
+	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', reason = '' WHERE seq = ? AND state = 'rejected'`, seq)
+		if err != nil {
+			return fmt.Errorf("retry outbox %d: %w", seq, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &Error{Code: ENotFound, Key: "error.outbox.notrejected", Message: "That change is not waiting for attention."}
+		}
+		return nil
+	})
+}
+
+// Backlog describes what has not reached the centre yet.
+type Backlog struct {
+	Pending  int
+	Oldest   time.Time // creation time of the oldest pending mutation; zero if none
+	Rejected int
+}
+
+// Backlog counts pending and rejected mutations.
+func (s *Store) Backlog(ctx context.Context) (Backlog, error) {
+	var b Backlog
+	var oldest sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM outbox WHERE state = 'pending'),
+		(SELECT min(created_at) FROM outbox WHERE state = 'pending'),
+		(SELECT count(*) FROM outbox WHERE state = 'rejected')`).Scan(&b.Pending, &oldest, &b.Rejected)
+	if err != nil {
+		return b, fmt.Errorf("backlog: %w", err)
+	}
+	if oldest.Valid {
+		if b.Oldest, err = parseTime(oldest.String); err != nil {
+			return b, fmt.Errorf("backlog: %w", err)
+		}
+	}
+	return b, nil
+}
+
+// RemoteRecord is one record of centre-owned data as pulled.
+type RemoteRecord struct {
+	Entity  string          `json:"entity"`
+	Key     string          `json:"key"`
+	Version int64           `json:"version"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// PullCursor is the centre's version this kiosk has applied up to.
+func (s *Store) PullCursor(ctx context.Context) (int64, error) {
+	var cursor int64
+	err := s.db.QueryRowContext(ctx, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'), 0)").Scan(&cursor)
+	if err != nil {
+		return 0, fmt.Errorf("pull cursor: %w", err)
+	}
+	return cursor, nil
+}
+
+// PullPage is one page of centre changes: records in version order and
+// the cursor to store once they are applied. A snapshot replaces all
+// records the kiosk holds.
+type PullPage struct {
+	Snapshot bool
+	Records  []RemoteRecord
+	Cursor   int64
+	Clock    HLC // the centre's clock; later local events order after it
+}
+
+// ApplyPull applies a page and advances the cursor in one transaction, so
+// a crash leaves either both or neither. A page older than the stored
+// cursor (a late answer to an earlier request) changes nothing.
+func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
+	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		var cursor int64
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'), 0)").Scan(&cursor); err != nil {
+			return fmt.Errorf("pull cursor: %w", err)
+		}
+		if !page.Snapshot && page.Cursor < cursor {
+			return nil
+		}
+		if page.Snapshot {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM remote"); err != nil {
+				return fmt.Errorf("clear for snapshot: %w", err)
+			}
+		}
+		for _, r := range page.Records {
+			var err error
+			if r.Deleted {
+				err = s.stmts.exec(ctx, tx, "DELETE FROM remote WHERE entity = ? AND key = ?", r.Entity, r.Key)
+			} else {
+				err = s.stmts.exec(ctx, tx, `INSERT INTO remote (entity, key, version, data) VALUES (?, ?, ?, ?)
+					ON CONFLICT (entity, key) DO UPDATE SET version = excluded.version, data = excluded.data`,
+					r.Entity, r.Key, r.Version, string(r.Data))
+			}
+			if err != nil {
+				return fmt.Errorf("apply %s %s: %w", r.Entity, r.Key, err)
+			}
+			if r.Entity == EntityAlert && !r.Deleted {
+				if err := s.raiseRemoteAlert(ctx, tx, r); err != nil {
+					return err
+				}
+			}
+		}
+		if err := setMeta(ctx, tx, "pull_cursor", fmt.Sprint(page.Cursor)); err != nil {
+			return err
+		}
+		if err := setMeta(ctx, tx, "pulled_at", formatTime(s.now())); err != nil {
+			return err
+		}
+		if !page.Clock.IsZero() {
+			return s.seeClock(ctx, tx, page.Clock)
+		}
+		return nil
+	})
+}
+
+// raiseRemoteAlert copies an alert from the centre into the staff list,
+// once: its key is the centre's.
+func (s *Store) raiseRemoteAlert(ctx context.Context, tx *sql.Tx, r RemoteRecord) error {
+	var a Alert
+	if err := json.Unmarshal(r.Data, &a); err != nil {
+		return fmt.Errorf("alert %s: %w", r.Key, err)
+	}
+	var visit sql.NullInt64
+	if a.Kiosk == s.kioskID && a.Visit > 0 {
+		visit = sql.NullInt64{Int64: a.Visit, Valid: true}
+	}
+	at := a.At
+	if at.IsZero() {
+		at = s.now()
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (key) DO NOTHING`, "centre/"+r.Key, a.Kind, visit, a.Message, formatTime(at))
+	if err != nil {
+		return fmt.Errorf("raise alert %s: %w", r.Key, err)
+	}
+	return nil
+}
+
+// PulledAt is when the kiosk last applied data from the centre; zero if
+// never. Staff see it as the age of the cached watch-list.
+func (s *Store) PulledAt(ctx context.Context) (time.Time, error) {
+	var v string
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce((SELECT value FROM meta WHERE key = 'pulled_at'), '')").Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("pulled at: %w", err)
+	}
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return parseTime(v)
+}
+
+// Remote returns the cached records of one entity, keyed.
+func (s *Store) Remote(ctx context.Context, entity string) ([]RemoteRecord, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT key, version, data FROM remote WHERE entity = ? ORDER BY key", entity)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", entity, err)
+	}
+	defer rows.Close()
+	var out []RemoteRecord
+	for rows.Next() {
+		r := RemoteRecord{Entity: entity}
+		var data string
+		if err := rows.Scan(&r.Key, &r.Version, &data); err != nil {
+			return nil, fmt.Errorf("read %s: %w", entity, err)
+		}
+		r.Data = json.RawMessage(data)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Invite looks up a pre-registration by invite code in the cached data.
+func (s *Store) Invite(ctx context.Context, code string) (PreRegistration, bool, error) {
+	return lookupInvite(ctx, s.db, NormalizeInvite(code))
+}
+
+func lookupInvite(ctx context.Context, q querier, code string) (PreRegistration, bool, error) {
+	var data string
+	err := q.QueryRowContext(ctx, "SELECT data FROM remote WHERE entity = 'prereg' AND json_extract(data, '$.code') = ?", code).Scan(&data)
+	if err == sql.ErrNoRows {
+		return PreRegistration{}, false, nil
+	}
+	if err != nil {
+		return PreRegistration{}, false, fmt.Errorf("look up invite: %w", err)
+	}
+	var p PreRegistration
+	if err := json.Unmarshal([]byte(data), &p); err != nil {
+		return PreRegistration{}, false, fmt.Errorf("invite %s: %w", code, err)
+	}
+	return p, true, nil
+}
+
+// StaffAlert is an alert as staff see it.
+type StaffAlert struct {
+	ID      int64
+	Kind    string
+	Visit   int64
+	Message string
+	At      time.Time
+	AckedAt time.Time
+	AckedBy string
+}
+
+// Alerts returns alerts newest first; with open only, those not yet
+// acknowledged.
+func (s *Store) Alerts(ctx context.Context, open bool) ([]StaffAlert, error) {
+	q := `SELECT id, kind, coalesce(visit_id, 0), message, created_at, coalesce(acked_at, ''), acked_by FROM alerts`
+	if open {
+		q += " WHERE acked_at IS NULL"
+	}
+	rows, err := s.db.QueryContext(ctx, q+" ORDER BY id DESC LIMIT 200")
+	if err != nil {
+		return nil, fmt.Errorf("read alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []StaffAlert
+	for rows.Next() {
+		var a StaffAlert
+		var at, acked string
+		if err := rows.Scan(&a.ID, &a.Kind, &a.Visit, &a.Message, &at, &acked, &a.AckedBy); err != nil {
+			return nil, fmt.Errorf("read alerts: %w", err)
+		}
+		if a.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		if acked != "" {
+			if a.AckedAt, err = parseTime(acked); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AckAlert records that a member of staff has dealt with an alert.
+func (s *Store) AckAlert(ctx context.Context, id int64, staff string) error {
+	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL",
+			formatTime(s.now()), staff, id)
+		if err != nil {
+			return fmt.Errorf("acknowledge alert: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return &Error{Code: ENotFound, Key: "error.alert.notfound", Message: "That alert is gone or already dealt with."}
+		}
+		return nil
+	})
+}
+
+// ConnectivityChange is one line of the connectivity log.
+type ConnectivityChange struct {
+	At      time.Time
+	State   string
+	Detail  string
+	Backlog int
+}
+
+// LogConnectivity records a change of connectivity state.
+func (s *Store) LogConnectivity(ctx context.Context, c ConnectivityChange) error {
+	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO connectivity_log (at, state, detail, backlog) VALUES (?, ?, ?, ?)",
+			formatTime(c.At), c.State, c.Detail, c.Backlog)
+		if err != nil {
+			return fmt.Errorf("log connectivity: %w", err)
+		}
+		return nil
+	})
+}
+
+// ConnectivityLog returns the changes since a time, oldest first.
+func (s *Store) ConnectivityLog(ctx context.Context, since time.Time) ([]ConnectivityChange, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT at, state, detail, backlog FROM connectivity_log WHERE at >= ? ORDER BY id", formatTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("read connectivity log: %w", err)
+	}
+	defer rows.Close()
+	var out []ConnectivityChange
+	for rows.Next() {
+		var c ConnectivityChange
+		var at string
+		if err := rows.Scan(&at, &c.State, &c.Detail, &c.Backlog); err != nil {
+			return nil, fmt.Errorf("read connectivity log: %w", err)
+		}
+		if c.At, err = parseTime(at); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Identity is what the syncer needs to name this kiosk's mutations.
+func (s *Store) Identity() (kiosk string, epoch int64) { return s.kioskID, s.epoch }
+
+// seeClock raises the floor for the next local HLC reading to a clock
+// received from the centre.
+func (s *Store) seeClock(ctx context.Context, tx *sql.Tx, h HLC) error {
+	seen, err := s.lastHLC(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !seen.Less(h) {
+		return nil
+	}
+	return setMeta(ctx, tx, "hlc_seen", h.String())
+}
+
+// lastHLC is the latest clock reading this database has issued or seen.
+func (s *Store) lastHLC(ctx context.Context, tx *sql.Tx) (HLC, error) {
+	var v string
+	err := s.stmts.queryRow(ctx, tx, `SELECT max(coalesce((SELECT hlc FROM events ORDER BY id DESC LIMIT 1), ''),
+		coalesce((SELECT value FROM meta WHERE key = 'hlc_seen'), ''))`).Scan(&v)
+	if err != nil {
+		return HLC{}, fmt.Errorf("read clock: %w", err)
+	}
+	return ParseHLC(v)
+}
