@@ -1,0 +1,210 @@
+package syncer
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"lobbyline/queue"
+)
+
+// RecordWrite is one change to a site's centre-owned data.
+type RecordWrite struct {
+	Entity string
+	Key    string
+	Data   any // marshalled to JSON; ignored when Delete
+	Delete bool
+}
+
+// Write applies changes to a site's records in one transaction and returns
+// the site's version after them.
+func (c *Central) Write(ctx context.Context, site string, writes []RecordWrite) (int64, error) {
+	var version int64
+	err := c.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		version, err = c.writeRecords(ctx, tx, site, writes)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("write %s records: %w", site, err)
+	}
+	return version, nil
+}
+
+// writeRecords takes len(writes) versions from the site's counter in one
+// update, which also locks the site's row until the transaction ends: a
+// later writer gets later versions and commits after this one.
+func (c *Central) writeRecords(ctx context.Context, tx *sql.Tx, site string, writes []RecordWrite) (int64, error) {
+	if len(writes) == 0 {
+		return 0, nil
+	}
+	var last int64
+	err := tx.QueryRowContext(ctx, c.q("UPDATE sites SET version = version + ? WHERE id = ? RETURNING version"), len(writes), site).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("site %q: %w", site, ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("next version: %w", err)
+	}
+	now := stamp(c.now())
+	upsert := c.q(`INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+			data = excluded.data, updated_at = excluded.updated_at`)
+	stmt, err := tx.PrepareContext(ctx, upsert)
+	if err != nil {
+		return 0, fmt.Errorf("prepare record write: %w", err)
+	}
+	defer stmt.Close()
+	version := last - int64(len(writes))
+	for _, w := range writes {
+		version++
+		data := []byte("{}")
+		if !w.Delete {
+			if raw, ok := w.Data.(json.RawMessage); ok {
+				data = raw
+			} else if data, err = json.Marshal(w.Data); err != nil {
+				return 0, fmt.Errorf("encode %s %s: %w", w.Entity, w.Key, err)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, site, w.Entity, w.Key, version, w.Delete, string(data), now); err != nil {
+			return 0, fmt.Errorf("write %s %s: %w", w.Entity, w.Key, err)
+		}
+	}
+	return last, nil
+}
+
+// Record reads one record; ok is false if there is none or it is deleted.
+func (c *Central) Record(ctx context.Context, site, entity, key string) (json.RawMessage, bool, error) {
+	return c.record(ctx, c.db, site, entity, key)
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (c *Central) record(ctx context.Context, q rowQuerier, site, entity, key string) (json.RawMessage, bool, error) {
+	var data string
+	err := q.QueryRowContext(ctx, c.q("SELECT data FROM records WHERE site_id = ? AND entity = ? AND key = ? AND NOT deleted"),
+		site, entity, key).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read %s %s: %w", entity, key, err)
+	}
+	return json.RawMessage(data), true, nil
+}
+
+// Records lists a site's live records of one entity, by key.
+func (c *Central) Records(ctx context.Context, site, entity string) ([]queue.RemoteRecord, error) {
+	rows, err := c.db.QueryContext(ctx, c.q(`SELECT key, version, data FROM records
+		WHERE site_id = ? AND entity = ? AND NOT deleted ORDER BY key`), site, entity)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", entity, err)
+	}
+	defer rows.Close()
+	var out []queue.RemoteRecord
+	for rows.Next() {
+		r := queue.RemoteRecord{Entity: entity}
+		var data string
+		if err := rows.Scan(&r.Key, &r.Version, &data); err != nil {
+			return nil, fmt.Errorf("list %s: %w", entity, err)
+		}
+		r.Data = json.RawMessage(data)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Pull returns a site's changes after cursor, at most limit, in version
+// order. It reads in one snapshot so the page and the site's version
+// agree. A cursor below the site's floor (its tombstones were compacted
+// away) gets a snapshot of every live record instead.
+func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (PullResponse, error) {
+	if limit <= 0 || limit > MaxPullPage {
+		limit = MaxPullPage
+	}
+	resp := PullResponse{Records: []queue.RemoteRecord{}}
+	opts := &sql.TxOptions{ReadOnly: true}
+	if c.pg {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	err := c.inTxOpts(ctx, opts, func(tx *sql.Tx) error {
+		var version, floor int64
+		err := tx.QueryRowContext(ctx, c.q("SELECT version, floor FROM sites WHERE id = ?"), k.Site).Scan(&version, &floor)
+		if err != nil {
+			return fmt.Errorf("site %s: %w", k.Site, err)
+		}
+		query := "SELECT entity, key, version, deleted, data FROM records WHERE site_id = ? AND version > ?"
+		from := cursor
+		if cursor < floor || cursor > version {
+			// Too old to follow, or from a centre that was rebuilt:
+			// start again from everything live.
+			resp.Snapshot = true
+			from = 0
+			query += " AND NOT deleted"
+		}
+		rows, err := tx.QueryContext(ctx, c.q(query+" ORDER BY version LIMIT ?"), k.Site, from, limit+1)
+		if err != nil {
+			return fmt.Errorf("read changes: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r queue.RemoteRecord
+			var data string
+			if err := rows.Scan(&r.Entity, &r.Key, &r.Version, &r.Deleted, &data); err != nil {
+				return fmt.Errorf("read changes: %w", err)
+			}
+			if !r.Deleted {
+				r.Data = json.RawMessage(data)
+			}
+			resp.Records = append(resp.Records, r)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read changes: %w", err)
+		}
+		resp.Cursor = from
+		if resp.More = len(resp.Records) > limit; resp.More {
+			resp.Records = resp.Records[:limit]
+			resp.Cursor = resp.Records[limit-1].Version
+		} else {
+			// Nothing newer is committed in this snapshot: the kiosk is
+			// at the head, even if the newest versions were compacted.
+			resp.Cursor = version
+		}
+		return nil
+	})
+	if err != nil {
+		return PullResponse{}, fmt.Errorf("pull %s: %w", k.ID, err)
+	}
+	resp.Now = c.now().UTC()
+	return resp, nil
+}
+
+// Compact removes a site's tombstones older than before and raises its
+// floor past them; kiosks whose cursor is below the floor get a snapshot.
+func (c *Central) Compact(ctx context.Context, site string, before time.Time) (int, error) {
+	var n int64
+	err := c.inTx(ctx, func(tx *sql.Tx) error {
+		var top sql.NullInt64
+		err := tx.QueryRowContext(ctx, c.q("SELECT max(version) FROM records WHERE site_id = ? AND deleted AND updated_at < ?"),
+			site, stamp(before)).Scan(&top)
+		if err != nil || !top.Valid {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, c.q("DELETE FROM records WHERE site_id = ? AND deleted AND version <= ?"), site, top.Int64)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, c.q("UPDATE sites SET floor = ? WHERE id = ? AND floor < ?"), top.Int64, site, top.Int64)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("compact %s: %w", site, err)
+	}
+	return int(n), nil
+}

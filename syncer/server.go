@@ -1,0 +1,236 @@
+package syncer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Server is the centre's HTTP API:
+//
+//	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse)
+//	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M (→ PullResponse)
+//	GET  /healthz                200 when the store answers
+//	GET  /metrics                Prometheus
+//
+// Every /v1 request carries "Authorization: Bearer <kiosk token>". An
+// unknown or revoked token gets 401; a kiosk asking for another site 403.
+type Server struct {
+	store   *Central
+	log     *slog.Logger
+	mux     *http.ServeMux
+	slots   chan struct{} // requests being served; full means 429
+	metrics *serverMetrics
+}
+
+// ServerOptions tune NewServer.
+type ServerOptions struct {
+	// MaxInFlight caps /v1 requests served at once; more get 429 with
+	// Retry-After. Zero means 64.
+	MaxInFlight int
+	Logger      *slog.Logger
+	// Registry receives the metrics; nil means a private registry, which
+	// /metrics still serves.
+	Registry *prometheus.Registry
+}
+
+// NewServer builds the handler over store.
+func NewServer(store *Central, opts ServerOptions) *Server {
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 64
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	s := &Server{store: store, log: opts.Logger, mux: http.NewServeMux(),
+		slots: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
+	s.mux.Handle("POST /v1/sites/{site}/push", s.api("push", s.push))
+	s.mux.Handle("GET /v1/sites/{site}/pull", s.api("pull", s.pull))
+	s.mux.HandleFunc("GET /healthz", s.health)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// apiError is an error with the HTTP status it maps to.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+// api wraps a /v1 handler: load shedding, authentication, site scope,
+// errors as JSON, and metrics.
+func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		status := http.StatusOK
+		defer func() {
+			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+			s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		}()
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		default:
+			w.Header().Set("Retry-After", "2")
+			status = http.StatusTooManyRequests
+			writeJSON(w, status, ErrorBody{Error: "the centre is busy; retry after 2 s"})
+			return
+		}
+		body, err := s.serve(r, h)
+		if err != nil {
+			status, err = s.classify(err)
+			if status >= 500 {
+				s.log.Error("api", "route", route, "err", err)
+			}
+			writeJSON(w, status, ErrorBody{Error: err.Error()})
+			return
+		}
+		writeJSON(w, status, body)
+	})
+}
+
+func (s *Server) serve(r *http.Request, h func(*http.Request, Kiosk) (any, error)) (any, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return nil, &apiError{http.StatusUnauthorized, "missing bearer token"}
+	}
+	k, err := s.store.Authenticate(r.Context(), token)
+	if err != nil {
+		return nil, err
+	}
+	if site := r.PathValue("site"); site != k.Site {
+		return nil, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
+	}
+	return h(r, k)
+}
+
+func (s *Server) classify(err error) (int, error) {
+	var api *apiError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &api):
+		return api.status, err
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", tooBig.Limit)
+	case errors.Is(err, errMalformed):
+		return http.StatusBadRequest, err
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized, errors.New("this kiosk is not enrolled (unknown or revoked token)")
+	case errors.Is(err, ErrForbidden):
+		return http.StatusForbidden, err
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, errors.New("request abandoned")
+	}
+	return http.StatusInternalServerError, errors.New("internal error")
+}
+
+func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
+	req, err := DecodePushRequest(http.MaxBytesReader(nil, r.Body, MaxBody))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.store.Push(r.Context(), k, req)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.seen(k.ID, time.Now(), max(req.Backlog-len(req.Mutations), 0))
+	return resp, nil
+}
+
+func (s *Server) pull(r *http.Request, k Kiosk) (any, error) {
+	cursor, err := queryInt(r, "cursor", 0)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := queryInt(r, "limit", MaxPullPage)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.store.Pull(r.Context(), k, cursor, int(limit))
+	if err != nil {
+		return nil, err
+	}
+	s.metrics.seen(k.ID, time.Now(), -1)
+	return resp, nil
+}
+
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%w: %s=%q is not a non-negative integer", errMalformed, name, v)
+	}
+	return n, nil
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.db.PingContext(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "store unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// serverMetrics are the centre's Prometheus series.
+type serverMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	backlog  *prometheus.GaugeVec
+	lastSeen *prometheus.GaugeVec
+}
+
+func newServerMetrics(reg *prometheus.Registry, store *Central) *serverMetrics {
+	m := &serverMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lobbyline_central_requests_total", Help: "API requests by route and HTTP status.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "lobbyline_central_request_seconds", Help: "API request latency by route (push, pull).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route"}),
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lobbyline_central_kiosk_backlog", Help: "Mutations a kiosk still holds after its last push.",
+		}, []string{"kiosk"}),
+		lastSeen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "lobbyline_central_kiosk_last_seen_timestamp_seconds", Help: "When this instance last heard from a kiosk.",
+		}, []string{"kiosk"}),
+	}
+	reg.MustRegister(m.requests, m.latency, m.backlog, m.lastSeen)
+	return m
+}
+
+// seen records a kiosk's visit; backlog < 0 leaves the backlog as it was.
+func (m *serverMetrics) seen(kiosk string, at time.Time, backlog int) {
+	m.lastSeen.WithLabelValues(kiosk).Set(float64(at.Unix()))
+	if backlog >= 0 {
+		m.backlog.WithLabelValues(kiosk).Set(float64(backlog))
+	}
+}

@@ -1,0 +1,192 @@
+package syncer_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer"
+)
+
+// centre is a central service on loopback with one site.
+type centre struct {
+	store *syncer.Central
+	http  *httptest.Server
+}
+
+func startCentre(t *testing.T) *centre {
+	t.Helper()
+	ctx := context.Background()
+	store, err := syncer.OpenCentral(ctx, filepath.Join(t.TempDir(), "central.db"), syncer.CentralOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.AddSite(ctx, "north", "North Hospital"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(syncer.NewServer(store, syncer.ServerOptions{}))
+	t.Cleanup(srv.Close)
+	return &centre{store: store, http: srv}
+}
+
+// kiosk is an enrolled kiosk store with a syncer pointed at c.
+type kiosk struct {
+	store *queue.Store
+	sync  *syncer.Syncer
+}
+
+func newKiosk(t *testing.T, c *centre, id string) *kiosk {
+	t.Helper()
+	ctx := context.Background()
+	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newKioskWithToken(t, c.http.URL, id, token)
+}
+
+func newKioskWithToken(t *testing.T, url, id, token string) *kiosk {
+	t.Helper()
+	store, err := queue.Open(context.Background(), filepath.Join(t.TempDir(), id+".db"), queue.Options{
+		KioskID:  id,
+		Services: []queue.Service{{ID: "registration", Prefix: "R", Name: "Registration"}},
+		Desks:    []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"registration"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	client, err := syncer.NewClient(url, "north", token, &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &kiosk{store: store, sync: syncer.New(store, client, syncer.Config{})}
+}
+
+func (k *kiosk) checkIn(t *testing.T, name string) queue.Ticket {
+	t.Helper()
+	tk, err := k.store.CheckIn(context.Background(), queue.CheckInForm{Name: name, Service: "registration"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+func TestSyncPushesOutboxAndPullsOtherKiosksVisits(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	a, b := newKiosk(t, c, "a"), newKiosk(t, c, "b")
+	a.checkIn(t, "Zoë Adams")
+	a.checkIn(t, "Li Lei")
+	if _, err := a.store.Apply(ctx, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Ana"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := a.sync.Status(); st.State != syncer.Online || st.Backlog != 0 {
+		t.Fatalf("after a sync: %+v", st)
+	}
+	if pending, _ := a.store.PendingOutbox(ctx, 10); len(pending) != 0 {
+		t.Fatalf("outbox still holds %d", len(pending))
+	}
+	if err := b.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	visits, err := b.store.Remote(ctx, queue.EntityVisit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(visits) != 2 {
+		t.Fatalf("kiosk b sees %d of kiosk a's visits, want 2", len(visits))
+	}
+	var sv queue.SiteVisit
+	if err := json.Unmarshal(visits[0].Data, &sv); err != nil || sv.Kiosk != "a" || sv.Visit.Ticket == "" {
+		t.Fatalf("site visit %s: %+v, %v", visits[0].Data, sv, err)
+	}
+}
+
+func TestSyncStates(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	a := newKiosk(t, c, "a")
+	a.checkIn(t, "Ann")
+	if err := a.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// The centre goes away: offline, and the check-in taken meanwhile waits.
+	down := newKioskWithToken(t, "http://127.0.0.1:1", "c", "x")
+	down.checkIn(t, "Bo")
+	if err := down.sync.Sync(ctx); err == nil {
+		t.Fatal("sync to a closed port succeeded")
+	}
+	if st := down.sync.Status(); st.State != syncer.Offline || st.Backlog != 1 || st.Oldest.IsZero() {
+		t.Fatalf("unreachable centre: %+v", st)
+	}
+
+	// Revoked: unenrolled, and the kiosk keeps its data.
+	if err := c.store.Revoke(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	a.checkIn(t, "Cy")
+	if err := a.sync.Sync(ctx); err == nil {
+		t.Fatal("sync with a revoked token succeeded")
+	}
+	if st := a.sync.Status(); st.State != syncer.Unenrolled || st.Backlog != 1 {
+		t.Fatalf("revoked: %+v", st)
+	}
+	log, err := a.store.ConnectivityLog(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var states []string
+	for _, l := range log {
+		states = append(states, l.State)
+	}
+	if len(states) != 2 || states[0] != "online" || states[1] != "unenrolled" {
+		t.Fatalf("connectivity log %v, want [online unenrolled]", states)
+	}
+}
+
+func TestInviteAndWatchListReachTheKiosk(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	a := newKiosk(t, c, "a")
+	_, err := c.store.Write(ctx, "north", []syncer.RecordWrite{
+		{Entity: queue.EntityPreReg, Key: "AB12-CD34", Data: queue.PreRegistration{Code: "AB12-CD34", Name: "Marta Ruiz", Host: "Dr Osei",
+			Expected: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}},
+		{Entity: queue.EntityWatch, Key: "w1", Data: queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchFlag}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := a.store.CheckIn(ctx, queue.CheckInForm{Invite: "ab12-cd34 ", Service: "registration"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.PreReg == nil || tk.Visit.Name != "Marta Ruiz" || tk.Visit.Host != "Dr Osei" {
+		t.Fatalf("invite check-in: %+v", tk)
+	}
+	_, err = a.store.CheckIn(ctx, queue.CheckInForm{Invite: "ZZZZ-0000", Name: "X", Service: "registration"}, queue.SourceKiosk)
+	if queue.ErrorCode(err) != queue.EInvalid {
+		t.Fatalf("unknown invite: %v", err)
+	}
+	a.checkIn(t, "rex  DANGER")
+	alerts, err := a.store.Alerts(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 || alerts[0].Kind != queue.AlertWatch {
+		t.Fatalf("alerts after a watch-list check-in: %+v", alerts)
+	}
+}

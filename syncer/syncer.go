@@ -1,0 +1,421 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+
+	"lobbyline/queue"
+)
+
+// State is how well the kiosk reaches the centre.
+type State string
+
+// Connectivity states.
+const (
+	Online     State = "online"     // the last sync worked
+	Degraded   State = "degraded"   // the centre answers, but with errors or "busy"
+	Offline    State = "offline"    // the centre cannot be reached
+	Unenrolled State = "unenrolled" // the centre refused this kiosk's token
+)
+
+// Status is the syncer's view of connectivity, for staff and for the
+// outage features built on it.
+type Status struct {
+	State       State
+	Since       time.Time // when State began
+	LastSuccess time.Time // zero if never
+	LastAttempt time.Time
+	LastError   string
+	Backlog     int       // mutations not yet accepted by the centre
+	Oldest      time.Time // creation time of the oldest of them
+	Rejected    int       // mutations the centre refused: need attention
+	Skew        time.Duration
+}
+
+// SkewWarning is how far the kiosk clock may drift from the centre's
+// before staff are told.
+const SkewWarning = 5 * time.Minute
+
+// ClockSkewed reports whether staff should be told about the kiosk clock.
+func (s Status) ClockSkewed() bool { return s.Skew > SkewWarning || s.Skew < -SkewWarning }
+
+// Config tunes the syncer. Zero values take the defaults shown.
+type Config struct {
+	MinInterval    time.Duration // 25 s: a sync runs at a random moment between
+	MaxInterval    time.Duration // 35 s: these two after the last one
+	AttemptTimeout time.Duration // 20 s for one pull-and-push attempt
+	FirstRetry     time.Duration // 10 s: the first retry after losing the centre waits up to this, at random
+	MaxBackoff     time.Duration // 5 min between retries at most
+	Batch          int           // 500 mutations per push at most
+	Clock          clockwork.Clock
+	Logger         *slog.Logger
+}
+
+func (c *Config) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&c.MinInterval, 25*time.Second)
+	def(&c.MaxInterval, 35*time.Second)
+	def(&c.AttemptTimeout, 20*time.Second)
+	def(&c.FirstRetry, 10*time.Second)
+	def(&c.MaxBackoff, 5*time.Minute)
+	if c.Batch <= 0 || c.Batch > MaxBatch {
+		c.Batch = MaxBatch
+	}
+	if c.Clock == nil {
+		c.Clock = clockwork.NewRealClock()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Syncer moves a kiosk's outbox to the centre and the centre's data to
+// the kiosk: pull first (so the newest watch-list is in place), then push.
+type Syncer struct {
+	store  *queue.Store
+	client *Client
+	cfg    Config
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	status Status
+	subs   map[int]func(Status)
+	nextID int
+
+	sched gocron.Scheduler
+	job   gocron.Job
+	stop  context.CancelFunc
+}
+
+// New returns a syncer for store talking through client.
+func New(store *queue.Store, client *Client, cfg Config) *Syncer {
+	cfg.defaults()
+	s := &Syncer{store: store, client: client, cfg: cfg, log: cfg.Logger, subs: make(map[int]func(Status))}
+	s.status = Status{State: Offline, Since: cfg.Clock.Now()}
+	return s
+}
+
+// Start runs the sync job: once now, then at a random point of every
+// MinInterval–MaxInterval. Each run retries with exponential backoff
+// until it succeeds (it never gives up) or the kiosk is unenrolled.
+func (s *Syncer) Start(ctx context.Context) error {
+	ctx, s.stop = context.WithCancel(ctx)
+	sched, err := gocron.NewScheduler(gocron.WithClock(s.cfg.Clock), gocron.WithLogger(gocronLogger{s.log}))
+	if err != nil {
+		return fmt.Errorf("start syncer: %w", err)
+	}
+	job, err := sched.NewJob(gocron.DurationRandomJob(s.cfg.MinInterval, s.cfg.MaxInterval),
+		gocron.NewTask(func() { s.run(ctx) }),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		gocron.WithName("sync"),
+		gocron.WithStartAt(gocron.WithStartImmediately()))
+	if err != nil {
+		return fmt.Errorf("start syncer: %w", err)
+	}
+	s.sched, s.job = sched, job
+	s.refreshBacklog(ctx)
+	sched.Start()
+	return nil
+}
+
+// Kick asks for a sync now, after a local change. If one is running, the
+// change goes with it or with the next.
+func (s *Syncer) Kick() {
+	if s.job != nil {
+		if err := s.job.RunNow(); err != nil {
+			s.log.Warn("sync kick", "err", err)
+		}
+	}
+}
+
+// Stop ends the job and waits for a running sync to return.
+func (s *Syncer) Stop() error {
+	if s.stop == nil {
+		return nil
+	}
+	s.stop()
+	return s.sched.Shutdown()
+}
+
+// Status returns the current connectivity.
+func (s *Syncer) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+// Subscribe calls fn, on the syncer's goroutine, after every attempt.
+// The returned function unsubscribes.
+func (s *Syncer) Subscribe(fn func(Status)) (cancel func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextID
+	s.nextID++
+	s.subs[id] = fn
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.subs, id)
+	}
+}
+
+// run is one scheduled sync: attempts with backoff until one succeeds.
+func (s *Syncer) run(ctx context.Context) {
+	policy := newRetryPolicy(s.cfg)
+	op := func() error {
+		if ctx.Err() != nil {
+			return backoff.Permanent(ctx.Err())
+		}
+		actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
+		defer cancel()
+		err := s.Sync(actx)
+		if e, ok := asHTTPError(err); ok {
+			if e.Unauthorized() {
+				return backoff.Permanent(err)
+			}
+			policy.retryAfter = e.RetryAfter
+		}
+		return err
+	}
+	err := backoff.RetryNotifyWithTimer(op, backoff.WithContext(policy, ctx), func(err error, wait time.Duration) {
+		s.log.Info("sync failed; retrying", "err", err, "wait", wait.Round(time.Millisecond))
+	}, &clockTimer{clock: s.cfg.Clock})
+	if err != nil && ctx.Err() == nil {
+		s.log.Warn("sync stopped", "err", err)
+	}
+}
+
+// Sync makes one attempt: pull every page, then push every pending
+// mutation. It updates the status either way.
+func (s *Syncer) Sync(ctx context.Context) error {
+	start := s.cfg.Clock.Now()
+	err := s.pull(ctx)
+	if err == nil {
+		err = s.push(ctx)
+	}
+	s.settle(ctx, start, err)
+	return err
+}
+
+func (s *Syncer) pull(ctx context.Context) error {
+	for {
+		cursor, err := s.store.PullCursor(ctx)
+		if err != nil {
+			return err
+		}
+		sent := s.cfg.Clock.Now()
+		page, err := s.client.Pull(ctx, cursor, MaxPullPage)
+		if err != nil {
+			return fmt.Errorf("pull: %w", err)
+		}
+		s.noteSkew(sent, page.Now)
+		err = s.store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: page.Records, Cursor: page.Cursor,
+			Clock: queue.HLC{Wall: page.Now.UnixMilli()}})
+		if err != nil {
+			return fmt.Errorf("apply pull: %w", err)
+		}
+		if !page.More {
+			return nil
+		}
+	}
+}
+
+func (s *Syncer) push(ctx context.Context) error {
+	kiosk, _ := s.store.Identity()
+	for {
+		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch)
+		if err != nil || len(entries) == 0 {
+			return err
+		}
+		backlog, err := s.store.Backlog(ctx)
+		if err != nil {
+			return err
+		}
+		if err := s.pushBatch(ctx, kiosk, backlog.Pending, entries); err != nil {
+			return err
+		}
+	}
+}
+
+// pushBatch sends entries and records the answers. A request the centre
+// refuses for good (a 4xx other than 401/408/429) is split in halves
+// until the mutation at fault is alone; that one is marked rejected and
+// the rest go through.
+func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) error {
+	req := PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]PushMutation, len(entries))}
+	for i, e := range entries {
+		req.Mutations[i] = PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
+	}
+	resp, err := s.client.Push(ctx, req)
+	if e, ok := asHTTPError(err); ok && e.Permanent() {
+		if len(entries) == 1 {
+			s.log.Warn("centre refused a mutation", "seq", entries[0].Seq, "err", err)
+			return s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
+		}
+		half := len(entries) / 2
+		if err := s.pushBatch(ctx, kiosk, backlog, entries[:half]); err != nil {
+			return err
+		}
+		return s.pushBatch(ctx, kiosk, backlog-half, entries[half:])
+	}
+	if err != nil {
+		return fmt.Errorf("push: %w", err)
+	}
+	s.noteSkew(req.Sent, resp.Now)
+	answers := make([]queue.Settlement, len(resp.Results))
+	for i, r := range resp.Results {
+		if r.Seq != entries[i].Seq || r.Epoch != entries[i].Epoch {
+			return fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
+		}
+		answers[i] = queue.Settlement{Seq: r.Seq, Rejected: r.Status == StatusRejected, Reason: r.Reason}
+	}
+	return s.store.SettleOutbox(ctx, answers)
+}
+
+// noteSkew estimates the kiosk clock's offset from the centre's, taking
+// the centre's reading to be from the middle of the round trip.
+func (s *Syncer) noteSkew(sent, centre time.Time) {
+	if centre.IsZero() {
+		return
+	}
+	now := s.cfg.Clock.Now()
+	mid := sent.Add(now.Sub(sent) / 2)
+	s.mu.Lock()
+	s.status.Skew = mid.Sub(centre).Round(time.Second)
+	s.mu.Unlock()
+}
+
+// settle updates the status after an attempt, logs a change of state and
+// tells subscribers.
+func (s *Syncer) settle(ctx context.Context, at time.Time, err error) {
+	next := Online
+	detail := ""
+	if err != nil {
+		detail = err.Error()
+		next = Offline
+		if e, ok := asHTTPError(err); ok {
+			next = Degraded
+			if e.Unauthorized() {
+				next = Unenrolled
+			}
+		}
+	}
+	s.mu.Lock()
+	st := &s.status
+	changed := st.State != next
+	if changed {
+		st.State, st.Since = next, at
+	}
+	st.LastAttempt, st.LastError = at, detail
+	if err == nil {
+		st.LastSuccess = s.cfg.Clock.Now()
+	}
+	s.mu.Unlock()
+	backlog := s.refreshBacklog(ctx)
+	if changed {
+		c := queue.ConnectivityChange{At: at, State: string(next), Detail: detail, Backlog: backlog}
+		if err := s.store.LogConnectivity(context.WithoutCancel(ctx), c); err != nil {
+			s.log.Error("log connectivity", "err", err)
+		}
+	}
+	s.mu.Lock()
+	status := s.status
+	subs := make([]func(Status), 0, len(s.subs))
+	for _, fn := range s.subs {
+		subs = append(subs, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range subs {
+		fn(status)
+	}
+}
+
+// refreshBacklog reads the outbox counts into the status and returns the
+// number pending.
+func (s *Syncer) refreshBacklog(ctx context.Context) int {
+	b, err := s.store.Backlog(context.WithoutCancel(ctx))
+	if err != nil {
+		s.log.Error("read backlog", "err", err)
+		return 0
+	}
+	s.mu.Lock()
+	s.status.Backlog, s.status.Oldest, s.status.Rejected = b.Pending, b.Oldest, b.Rejected
+	s.mu.Unlock()
+	return b.Pending
+}
+
+// retryPolicy is exponential backoff that never gives up, with a random
+// first wait (so kiosks that lost the centre together do not return
+// together) and Retry-After honoured when the centre sends it.
+type retryPolicy struct {
+	exp        *backoff.ExponentialBackOff
+	first      time.Duration
+	retries    int
+	retryAfter time.Duration // set by the last attempt; used once
+}
+
+func newRetryPolicy(cfg Config) *retryPolicy {
+	exp := backoff.NewExponentialBackOff()
+	exp.InitialInterval = time.Second
+	exp.MaxInterval = cfg.MaxBackoff
+	exp.MaxElapsedTime = 0 // never give up: the outbox must drain
+	exp.Clock = cfg.Clock
+	exp.Reset()
+	return &retryPolicy{exp: exp, first: cfg.FirstRetry}
+}
+
+func (p *retryPolicy) NextBackOff() time.Duration {
+	p.retries++
+	d := p.exp.NextBackOff()
+	if p.retries == 1 && p.first > 0 {
+		d = rand.N(p.first) + time.Millisecond
+	}
+	if p.retryAfter > d {
+		d = p.retryAfter
+	}
+	p.retryAfter = 0
+	return d
+}
+
+func (p *retryPolicy) Reset() {
+	p.retries = 0
+	p.exp.Reset()
+}
+
+// clockTimer lets backoff wait on the syncer's clock, so tests with a fake
+// clock need not sleep.
+type clockTimer struct {
+	clock clockwork.Clock
+	t     clockwork.Timer
+}
+
+func (t *clockTimer) Start(d time.Duration) { t.t = t.clock.NewTimer(d) }
+
+func (t *clockTimer) Stop() {
+	if t.t != nil {
+		t.t.Stop()
+	}
+}
+
+func (t *clockTimer) C() <-chan time.Time { return t.t.Chan() }
+
+// gocronLogger routes gocron's log lines to slog.
+type gocronLogger struct{ l *slog.Logger }
+
+func (g gocronLogger) Debug(msg string, args ...any) { g.l.Debug(msg, args...) }
+func (g gocronLogger) Error(msg string, args ...any) { g.l.Error(msg, args...) }
+func (g gocronLogger) Info(msg string, args ...any)  { g.l.Info(msg, args...) }
+func (g gocronLogger) Warn(msg string, args ...any)  { g.l.Warn(msg, args...) }
+
