@@ -78,6 +78,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	if err != nil {
 		return Ticket{}, storageError("check in", err)
 	}
+	s.afterWrite()
 	// A new visit ranks behind everyone waiting, so its place and estimate
 	// follow from the counts taken in the transaction; the estimator learns
 	// of the check-in itself on its next refresh.

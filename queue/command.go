@@ -72,6 +72,7 @@ func (s *Store) Apply(ctx context.Context, cmd Command) (Visit, error) {
 	if err != nil {
 		return Visit{}, storageError(string(cmd.Action), err)
 	}
+	s.afterWrite()
 	if err := s.refreshEstimator(ctx); err != nil {
 		s.log.Warn("refresh estimator", "err", err)
 	}

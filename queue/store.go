@@ -35,6 +35,10 @@ type Options struct {
 	Now          func() time.Time // defaults to time.Now
 	Location     *time.Location   // the kiosk's day boundary; defaults to time.Local
 	Logger       *slog.Logger
+	// AfterWrite, if set, is called after each check-in or staff action
+	// commits, on the caller's goroutine; the syncer uses it to push soon.
+	// It must not block.
+	AfterWrite func()
 }
 
 // Store is the kiosk's durable state. It is safe for concurrent use, also
@@ -46,6 +50,7 @@ type Store struct {
 	now      func() time.Time
 	loc      *time.Location
 	log      *slog.Logger
+	after    func()
 	secret   []byte
 	epoch    int64
 	services map[string]Service
@@ -76,6 +81,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		now:      opts.Now,
 		loc:      opts.Location,
 		log:      opts.Logger,
+		after:    opts.AfterWrite,
 		services: make(map[string]Service),
 		desks:    make(map[string]Desk),
 		wrote:    make(chan struct{}, 1),
@@ -412,4 +418,11 @@ func randomEpoch() int64 {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
 	return int64(binary.BigEndian.Uint64(b[:])>>11) + 1
+}
+
+// afterWrite runs the AfterWrite hook, if any.
+func (s *Store) afterWrite() {
+	if s.after != nil {
+		s.after()
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -94,9 +95,10 @@ type Syncer struct {
 	subs   map[int]func(Status)
 	nextID int
 
-	sched gocron.Scheduler
-	job   gocron.Job
-	stop  context.CancelFunc
+	sched   gocron.Scheduler
+	job     gocron.Job
+	kicking atomic.Bool
+	stop    context.CancelFunc
 }
 
 // New returns a syncer for store talking through client.
@@ -130,14 +132,20 @@ func (s *Syncer) Start(ctx context.Context) error {
 	return nil
 }
 
-// Kick asks for a sync now, after a local change. If one is running, the
-// change goes with it or with the next.
+// Kick asks for a sync now, after a local change. It returns at once (a
+// check-in must not wait on the network); kicks while one is being handed
+// to the scheduler coalesce, and if a sync is running the change goes
+// with it or with the next.
 func (s *Syncer) Kick() {
-	if s.job != nil {
+	if s.job == nil || !s.kicking.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer s.kicking.Store(false)
 		if err := s.job.RunNow(); err != nil {
 			s.log.Warn("sync kick", "err", err)
 		}
-	}
+	}()
 }
 
 // Stop ends the job and waits for a running sync to return.
@@ -416,6 +424,5 @@ type gocronLogger struct{ l *slog.Logger }
 
 func (g gocronLogger) Debug(msg string, args ...any) { g.l.Debug(msg, args...) }
 func (g gocronLogger) Error(msg string, args ...any) { g.l.Error(msg, args...) }
-func (g gocronLogger) Info(msg string, args ...any)  { g.l.Info(msg, args...) }
+func (g gocronLogger) Info(msg string, args ...any)  { g.l.Debug(msg, args...) }
 func (g gocronLogger) Warn(msg string, args ...any)  { g.l.Warn(msg, args...) }
-

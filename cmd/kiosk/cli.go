@@ -32,6 +32,7 @@ var storeCommands = map[string]command{
 	"close-desk": closeDesk,
 	"call-next":  callNext,
 	"export":     export,
+	"sync":       syncNow,
 }
 
 func (m *Main) flags(name, summary string) *flag.FlagSet {

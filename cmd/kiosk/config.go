@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -31,7 +32,9 @@ type Config struct {
 	Privacy          string          `toml:"privacy"`
 	DefaultWait      duration        `toml:"default_wait"`
 	PINHash          string          `toml:"pin_hash"`
-	Database         string          `toml:"database"` // optional; defaults to the user's data directory
+	Database         string          `toml:"database"`      // optional; defaults to the user's data directory
+	Central          string          `toml:"central"`       // "embedded", "off", or the centre's http(s) URL
+	CentralToken     string          `toml:"central_token"` // this kiosk's token, from `central enroll`
 	Services         []ServiceConfig `toml:"services"`
 	Desks            []DeskConfig    `toml:"desks"`
 }
@@ -130,6 +133,8 @@ func (c Config) Validate() error {
 		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
 		{between(c.DefaultWait, time.Minute, 24*time.Hour), "default_wait", "must be between 1m and 24h"},
 		{validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
+		{validCentral(c.Central), "central", `must be "embedded", "off" or the centre's URL, like https://central.example:8470`},
+		{c.Central == CentralEmbedded || c.Central == CentralOff || c.CentralToken != "", "central_token", "is required with a central URL; get one with: central enroll"},
 		{len(c.Services) > 0, "services", "needs at least one [[services]] table"},
 		{len(c.Desks) > 0, "desks", "needs at least one [[desks]] table"},
 	}
@@ -193,6 +198,20 @@ func (c Config) Validate() error {
 		desks[d.ID] = true
 	}
 	return nil
+}
+
+// Values of the central key besides a URL.
+const (
+	CentralEmbedded = "embedded" // an in-process centre with SQLite beside the kiosk database
+	CentralOff      = "off"      // no sync
+)
+
+func validCentral(v string) bool {
+	if v == CentralEmbedded || v == CentralOff {
+		return true
+	}
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func between(d duration, lo, hi time.Duration) bool { return d.Duration >= lo && d.Duration <= hi }

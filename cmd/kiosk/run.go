@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,7 +27,9 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Logger         *slog.Logger
 
-	store *queue.Store
+	store   *queue.Store
+	kick    kick
+	closers []func() error // run in reverse order by Close, before the store closes
 }
 
 // NewMain returns a Main with the embedded default config and the process's
@@ -53,6 +56,7 @@ Commands:
   wait-eval     replay a visit log through the wait estimator
   hash-pin      print the pin_hash for a staff PIN read from stdin
   check-config  validate the config and print where the database is
+  sync          sync with the centre once and print the connectivity state
 
 Global flags:
 `
@@ -64,6 +68,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.ConfigPath, "config", "", "config `FILE` (default: the embedded sample)")
 	fs.StringVar(&m.DBPath, "db", "", "database `FILE` (default: config database, else the user data directory)")
 	fs.BoolVar(&m.Fullscreen, "fullscreen", false, "fill the screen, for lobby use")
+	central := fs.String("central", "", "sync with the centre at `URL` (or \"embedded\", \"off\"), overriding the config's central")
+	token := fs.String("central-token", "", "this kiosk's `TOKEN` for --central, from `central enroll`")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -77,6 +83,17 @@ func (m *Main) ParseFlags(args []string) error {
 			return err
 		}
 		m.Config = c
+	}
+	if *central != "" || *token != "" {
+		if *central != "" {
+			m.Config.Central = *central
+		}
+		if *token != "" {
+			m.Config.CentralToken = *token
+		}
+		if err := m.Config.Validate(); err != nil {
+			return fmt.Errorf("--central: %w", err)
+		}
 	}
 	if rest := fs.Args(); len(rest) > 0 {
 		m.Command, m.Args = rest[0], rest[1:]
@@ -128,6 +145,7 @@ func (m *Main) openStore(ctx context.Context) error {
 	}
 	opts := m.Config.storeOptions()
 	opts.Logger = m.Logger
+	opts.AfterWrite = m.kick.run
 	s, err := queue.Open(ctx, m.DBPath, opts)
 	if err != nil {
 		return err
@@ -136,10 +154,16 @@ func (m *Main) openStore(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the store.
+// Close stops the syncer and any embedded centre, then closes the store.
 func (m *Main) Close() error {
-	if m.store == nil {
-		return nil
+	var errs []error
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i]())
 	}
-	return m.store.Close()
+	m.closers = nil
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+		m.store = nil
+	}
+	return errors.Join(errs...)
 }

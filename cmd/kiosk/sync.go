@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"lobbyline/syncer"
+)
+
+// kick is what the store's AfterWrite calls: the syncer's Kick once it
+// runs, nothing before.
+type kick struct{ fn atomic.Pointer[func()] }
+
+func (k *kick) run() {
+	if fn := k.fn.Load(); fn != nil {
+		(*fn)()
+	}
+}
+
+// startSync starts the syncer's job; see newSyncer.
+func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, error) {
+	sy, err := m.newSyncer(ctx)
+	if sy == nil || err != nil {
+		return nil, err
+	}
+	fn := sy.Kick
+	m.kick.fn.Store(&fn)
+	if err := sy.Start(ctx); err != nil {
+		return nil, err
+	}
+	m.closers = append(m.closers, sy.Stop)
+	return sy, nil
+}
+
+// newSyncer builds the syncer the config asks for: against an embedded
+// centre, a real one, or none (central = "off", nil syncer).
+func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, error) {
+	url, token := m.Config.Central, m.Config.CentralToken
+	switch url {
+	case CentralOff:
+		return nil, nil
+	case CentralEmbedded:
+		var err error
+		if url, token, err = m.startEmbeddedCentre(ctx); err != nil {
+			return nil, err
+		}
+	}
+	client, err := syncer.NewClient(url, m.Config.Site, token, &http.Client{Timeout: 30 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	return syncer.New(m.store, client, syncer.Config{Logger: m.Logger}), nil
+}
+
+// startEmbeddedCentre runs a centre in this process on a loopback port,
+// with its SQLite file beside the kiosk database, and enrolls this kiosk
+// on first use. It is for trying Lobbyline out and for a single lobby;
+// IT points kiosks at cmd/central for anything more.
+func (m *Main) startEmbeddedCentre(ctx context.Context) (url, token string, err error) {
+	dir := filepath.Dir(m.DBPath)
+	store, err := syncer.OpenCentral(ctx, filepath.Join(dir, "central.db"), syncer.CentralOptions{Logger: m.Logger})
+	if err != nil {
+		return "", "", err
+	}
+	m.closers = append(m.closers, store.Close)
+	if token, err = m.embeddedToken(ctx, store, filepath.Join(dir, m.Config.KioskID+".central-token")); err != nil {
+		return "", "", err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", fmt.Errorf("embedded centre: %w", err)
+	}
+	srv := &http.Server{Handler: syncer.NewServer(store, syncer.ServerOptions{Logger: m.Logger}), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("embedded centre", "err", err)
+		}
+	}()
+	// Closed before the store: closers run in reverse order.
+	m.closers = append(m.closers, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	})
+	m.Logger.Info("embedded centre", "url", "http://"+ln.Addr().String(), "store", filepath.Join(dir, "central.db"))
+	return "http://" + ln.Addr().String(), token, nil
+}
+
+// embeddedToken reads this kiosk's token for the embedded centre, or
+// creates the site and enrolls the kiosk if the token is missing or the
+// centre no longer knows it.
+func (m *Main) embeddedToken(ctx context.Context, store *syncer.Central, path string) (string, error) {
+	if b, err := os.ReadFile(path); err == nil {
+		token := strings.TrimSpace(string(b))
+		if _, err := store.Authenticate(ctx, token); err == nil {
+			return token, nil
+		}
+	}
+	if err := store.AddSite(ctx, m.Config.Site, m.Config.Site); err != nil {
+		return "", err
+	}
+	token, err := store.Enroll(ctx, m.Config.Site, m.Config.KioskID, m.Config.KioskName)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save embedded centre token: %w", err)
+	}
+	return token, nil
+}
+
+// syncNow makes one sync attempt and prints what the staff panel shows.
+func syncNow(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("sync", "Sync with the centre once: pull its data, push this kiosk's changes.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if m.Config.Central == CentralOff {
+		return errors.New(`sync is off in the config (central = "off")`)
+	}
+	sy, err := m.newSyncer(ctx)
+	if err != nil {
+		return err
+	}
+	syncErr := sy.Sync(ctx)
+	st := sy.Status()
+	fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
+	if st.State == syncer.Unenrolled {
+		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new token (central enroll)")
+	}
+	return syncErr
+}
