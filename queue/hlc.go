@@ -34,15 +34,28 @@ func (h HLC) Time() time.Time { return time.UnixMilli(h.Wall).UTC() }
 
 // ParseHLC reads what String wrote; the empty string is the zero clock.
 func ParseHLC(s string) (HLC, error) {
-	var h HLC
 	if s == "" {
-		return h, nil
+		return HLC{}, nil
 	}
+	bad := fmt.Errorf("hlc %q: want 15 digits, a dot and 6 digits", s)
 	if len(s) != 22 || s[15] != '.' {
-		return h, fmt.Errorf("hlc %q: want 15 digits, a dot and 6 digits", s)
+		return HLC{}, bad
 	}
-	if _, err := fmt.Sscanf(s, "%d.%d", &h.Wall, &h.Logical); err != nil || h.Wall < 0 || h.Logical < 0 {
-		return HLC{}, fmt.Errorf("hlc %q: not a clock reading", s)
+	var h HLC
+	for i, part := range []*int64{&h.Wall, &h.Logical} {
+		digits := s[:15]
+		if i == 1 {
+			digits = s[16:]
+		}
+		for _, c := range []byte(digits) {
+			if c < '0' || c > '9' {
+				return HLC{}, bad
+			}
+			*part = *part*10 + int64(c-'0')
+		}
+	}
+	if h.IsZero() {
+		return HLC{}, fmt.Errorf("hlc %q: the zero clock is written as the empty string", s)
 	}
 	return h, nil
 }

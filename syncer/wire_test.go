@@ -1,0 +1,125 @@
+package syncer_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"lobbyline/syncer"
+)
+
+// pushBodies are push bodies with whether the centre must accept them;
+// they also seed FuzzDecodePushRequest.
+var pushBodies = []struct {
+	name string
+	body string
+	ok   bool
+}{
+	{"empty batch", `{"kiosk":"a","sent":"2026-11-23T09:00:00Z","backlog":0,"mutations":[]}`, true},
+	{"one mutation", `{"kiosk":"a","sent":"2026-11-23T09:00:00Z","backlog":1,"mutations":[{"epoch":7,"seq":1,"kind":"check_in","at":"2026-11-23T09:00:00Z","hlc":"001763888400000.000000","payload":{"kiosk":"a"}}]}`, true},
+	{"two epochs", `{"kiosk":"a","mutations":[{"epoch":7,"seq":9,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}},{"epoch":8,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, true},
+	{"not json", `kiosk=a`, false},
+	{"trailing data", `{"kiosk":"a","mutations":[]} {}`, false},
+	{"unknown field", `{"kiosk":"a","mutations":[],"admin":true}`, false},
+	{"no kiosk", `{"mutations":[]}`, false},
+	{"zero seq", `{"kiosk":"a","mutations":[{"epoch":7,"seq":0,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
+	{"out of order", `{"kiosk":"a","mutations":[{"epoch":7,"seq":2,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}},{"epoch":7,"seq":2,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
+	{"payload not an object", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":[1]}]}`, false},
+	{"bad hlc", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"yesterday","payload":{}}]}`, false},
+	{"no kind", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
+	{"bad time", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"9 o'clock","hlc":"","payload":{}}]}`, false},
+}
+
+func TestDecodePushRequest(t *testing.T) {
+	for _, tc := range pushBodies {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := syncer.DecodePushRequest(strings.NewReader(tc.body))
+			if (err == nil) != tc.ok {
+				t.Fatalf("accepted=%v, want %v (err %v)", err == nil, tc.ok, err)
+			}
+		})
+	}
+	var b strings.Builder
+	b.WriteString(`{"kiosk":"a","mutations":[`)
+	for i := 1; i <= syncer.MaxBatch+1; i++ {
+		if i > 1 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"epoch":1,"seq":%d,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}`, i)
+	}
+	b.WriteString(`]}`)
+	if _, err := syncer.DecodePushRequest(strings.NewReader(b.String())); err == nil || !strings.Contains(err.Error(), "at most 500") {
+		t.Fatalf("a batch of %d: %v", syncer.MaxBatch+1, err)
+	}
+}
+
+// FuzzDecodePushRequest: whatever the body, the decoder returns an error
+// or a request that keeps the protocol's promises and survives a round
+// trip unchanged.
+func FuzzDecodePushRequest(f *testing.F) {
+	for _, tc := range pushBodies {
+		f.Add([]byte(tc.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req, err := syncer.DecodePushRequest(bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		if req.Kiosk == "" || len(req.Mutations) > syncer.MaxBatch {
+			t.Fatalf("accepted %+v", req)
+		}
+		for i, m := range req.Mutations {
+			if m.Epoch <= 0 || m.Seq <= 0 || m.Kind == "" {
+				t.Fatalf("accepted mutation %d: %+v", i, m)
+			}
+			if i > 0 && m.Epoch == req.Mutations[i-1].Epoch && m.Seq <= req.Mutations[i-1].Seq {
+				t.Fatalf("accepted out-of-order mutation %d", i)
+			}
+		}
+		again, err := json.Marshal(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := syncer.DecodePushRequest(bytes.NewReader(again))
+		if err != nil {
+			t.Fatalf("re-encoded request refused: %v\n%s", err, again)
+		}
+		if !reflect.DeepEqual(normalize(t, req), normalize(t, back)) {
+			t.Fatalf("round trip changed the request:\n%+v\n%+v", req, back)
+		}
+	})
+}
+
+// normalize compacts payloads, which json.Marshal may re-indent.
+func normalize(t *testing.T, r syncer.PushRequest) syncer.PushRequest {
+	for i, m := range r.Mutations {
+		var b bytes.Buffer
+		if err := json.Compact(&b, m.Payload); err != nil {
+			t.Fatal(err)
+		}
+		r.Mutations[i].Payload = b.Bytes()
+	}
+	return r
+}
+
+// FuzzDecodePullResponse: an accepted page is in strictly increasing
+// version order with entity and key on every record.
+func FuzzDecodePullResponse(f *testing.F) {
+	f.Add([]byte(`{"records":[{"entity":"watch","key":"w1","version":3,"data":{"name":"x"}},{"entity":"prereg","key":"AB12","version":4,"deleted":true}],"cursor":4,"now":"2026-11-23T09:00:00Z"}`))
+	f.Add([]byte(`{"records":[{"entity":"watch","key":"w1","version":3},{"entity":"watch","key":"w2","version":3}],"cursor":3}`))
+	f.Add([]byte(`{"snapshot":true,"records":[],"cursor":0,"more":false}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		page, err := syncer.DecodePullResponse(bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		for i, r := range page.Records {
+			if r.Entity == "" || r.Key == "" || i > 0 && r.Version <= page.Records[i-1].Version {
+				t.Fatalf("accepted record %d: %+v", i, r)
+			}
+		}
+	})
+}
