@@ -107,16 +107,20 @@ type Backlog struct {
 	Pending  int
 	Oldest   time.Time // creation time of the oldest pending mutation; zero if none
 	Rejected int
+	Done     int   // accepted by the centre
+	Last     int64 // sequence number of the newest pending mutation
 }
 
-// Backlog counts pending and rejected mutations.
+// Backlog counts the outbox by state.
 func (s *Store) Backlog(ctx context.Context) (Backlog, error) {
 	var b Backlog
 	var oldest sql.NullString
 	err := s.db.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM outbox WHERE state = 'pending'),
 		(SELECT min(created_at) FROM outbox WHERE state = 'pending'),
-		(SELECT count(*) FROM outbox WHERE state = 'rejected')`).Scan(&b.Pending, &oldest, &b.Rejected)
+		(SELECT count(*) FROM outbox WHERE state = 'rejected'),
+		(SELECT count(*) FROM outbox WHERE state = 'done'),
+		(SELECT coalesce(max(seq), 0) FROM outbox WHERE state = 'pending')`).Scan(&b.Pending, &oldest, &b.Rejected, &b.Done, &b.Last)
 	if err != nil {
 		return b, fmt.Errorf("backlog: %w", err)
 	}

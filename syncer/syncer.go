@@ -240,21 +240,34 @@ func (s *Syncer) pull(ctx context.Context) error {
 	}
 }
 
+// push sends what was pending when it began, in batches. Changes made
+// meanwhile wait for the next attempt, so an attempt ends even while the
+// lobby is busy and its success means the backlog it saw reached the
+// centre.
 func (s *Syncer) push(ctx context.Context) error {
 	kiosk, _ := s.store.Identity()
-	for {
+	start, err := s.store.Backlog(ctx)
+	if err != nil {
+		return err
+	}
+	left := start.Pending
+	for left > 0 {
 		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch)
-		if err != nil || len(entries) == 0 {
-			return err
-		}
-		backlog, err := s.store.Backlog(ctx)
 		if err != nil {
 			return err
 		}
-		if err := s.pushBatch(ctx, kiosk, backlog.Pending, entries); err != nil {
+		for len(entries) > 0 && entries[len(entries)-1].Seq > start.Last {
+			entries = entries[:len(entries)-1]
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		if err := s.pushBatch(ctx, kiosk, left, entries); err != nil {
 			return err
 		}
+		left -= len(entries)
 	}
+	return nil
 }
 
 // pushBatch sends entries and records the answers. A request the centre
