@@ -3,10 +3,14 @@
 #
 #   ./dev.sh run [kiosk args...]   install missing deps, then run the kiosk
 #   ./dev.sh test                  install missing deps, then gofmt, vet and all tests
+#                                  (against a throwaway PostgreSQL server it starts)
 #   ./dev.sh deps                  only check Go and check / install the Debian packages
 #
 # Environment overrides:
-#   LOBBYLINE_DEPS_FILE   package list to use (default packaging/debian-deps.txt)
+#   LOBBYLINE_DEPS_FILE       package list to use (default packaging/debian-deps.txt)
+#   LOBBYLINE_TEST_POSTGRES   postgres:// URL of a server for the tests. Unset, `test`
+#                             starts one of its own in a temp dir (installing the
+#                             postgresql package if needed) and deletes it on exit.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -35,15 +39,25 @@ check_go() {
 # Reads the package list (one per line, '#' comments) and installs what is missing.
 ensure_deps() {
 	[[ -r $DEPS_FILE ]] || die "package list $DEPS_FILE not found"
-	local pkg missing=()
+	local pkg pkgs=()
 	while read -r pkg; do
 		pkg=${pkg%%#*}
 		pkg=${pkg//[[:space:]]/}
 		[[ -n $pkg ]] || continue
+		pkgs+=("$pkg")
+	done <"$DEPS_FILE"
+	ensure_packages "${pkgs[@]}"
+}
+
+# Installs the Debian packages given that are missing; as non-root, prints
+# the apt-get line instead and exits.
+ensure_packages() {
+	local pkg missing=()
+	for pkg in "$@"; do
 		if [[ $(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) != "install ok installed" ]]; then
 			missing+=("$pkg")
 		fi
-	done <"$DEPS_FILE"
+	done
 
 	if (( ${#missing[@]} == 0 )); then
 		return 0
@@ -60,10 +74,105 @@ ensure_deps() {
 	fi
 }
 
-# Hook for services the tests need. Nothing yet; a later change starts a
-# throwaway PostgreSQL server here (and registers its shutdown with a trap).
+# PostgreSQL's server programs: the newest Debian version's, else those on
+# PATH. Prints nothing if there are none.
+pg_bindir() {
+	local dir
+	while read -r dir; do
+		if [[ -x $dir/initdb && -x $dir/pg_ctl && -x $dir/postgres && -x $dir/psql ]]; then
+			echo "$dir"
+			return 0
+		fi
+	done < <(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d 2>/dev/null | sort -rV)
+	if command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+		dirname "$(command -v initdb)"
+	fi
+}
+
+PG_DIR= # the throwaway cluster: data/, its socket and its log
+
+# initdb and pg_ctl refuse to run as root, so root runs them as postgres.
+as_pg_owner() {
+	if (( EUID == 0 )); then
+		(cd "$PG_DIR" && runuser -u postgres -- "$@")
+	else
+		"$@"
+	fi
+}
+
+stop_postgres() {
+	[[ -n $PG_DIR && -d $PG_DIR ]] || return 0
+	if [[ -f $PG_DIR/data/postmaster.pid ]]; then
+		as_pg_owner "$PG_BIN/pg_ctl" stop -D "$PG_DIR/data" -m immediate -s >/dev/null 2>&1 || true
+	fi
+	rm -rf "$PG_DIR"
+	PG_DIR=
+}
+
+# Starts a PostgreSQL server of its own for the tests: a fresh cluster in a
+# temporary directory, listening on a Unix socket in that directory only
+# (so no port can clash and nobody else can connect), trusted, without
+# fsync. It exports its URL as LOBBYLINE_TEST_POSTGRES and is stopped and
+# removed when this script exits.
+start_postgres() {
+	PG_BIN=$(pg_bindir)
+	if [[ -z $PG_BIN ]]; then
+		ensure_packages postgresql
+		PG_BIN=$(pg_bindir)
+		[[ -n $PG_BIN ]] || die "the postgresql package is installed, but initdb and pg_ctl are not in /usr/lib/postgresql/*/bin"
+	fi
+	if (( EUID == 0 )); then
+		id postgres >/dev/null 2>&1 || die "user postgres is missing (the postgresql package creates it); initdb cannot run as root"
+	fi
+
+	# A Unix socket path must fit in about 100 bytes, which a long TMPDIR
+	# may not leave; and as root the directory must be reachable by postgres.
+	local base=${TMPDIR:-/tmp}
+	if (( ${#base} > 60 || EUID == 0 )); then
+		base=/tmp
+	fi
+	PG_DIR=$(mktemp -d "$base/lobbyline-pg.XXXXXX")
+	trap stop_postgres EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	if (( EUID == 0 )); then
+		chown postgres: "$PG_DIR"
+	fi
+
+	if ! as_pg_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C \
+		--no-sync --no-instructions >"$PG_DIR/initdb.log" 2>&1; then
+		cat "$PG_DIR/initdb.log" >&2
+		die "initdb failed"
+	fi
+	cat >>"$PG_DIR/data/postgresql.conf" <<-CONF
+		listen_addresses = ''
+		unix_socket_directories = '$PG_DIR'
+		unix_socket_permissions = 0700
+		max_connections = 300
+		fsync = off
+		synchronous_commit = off
+		full_page_writes = off
+	CONF
+	if ! as_pg_owner "$PG_BIN/pg_ctl" start -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 -s; then
+		cat "$PG_DIR/server.log" >&2
+		die "PostgreSQL did not start"
+	fi
+	if ! as_pg_owner "$PG_BIN/psql" -h "$PG_DIR" -U postgres -d postgres -X -q -v ON_ERROR_STOP=1 \
+		-c 'CREATE DATABASE lobbyline' >"$PG_DIR/createdb.log" 2>&1; then
+		cat "$PG_DIR/createdb.log" >&2
+		die "could not create the test database"
+	fi
+	export LOBBYLINE_TEST_POSTGRES="postgres://postgres@/lobbyline?host=$PG_DIR&sslmode=disable"
+	echo "dev.sh: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') for the tests at $PG_DIR" >&2
+}
+
+# Services the tests need, stopped when the script exits.
 start_services() {
-	:
+	if [[ -n ${LOBBYLINE_TEST_POSTGRES:-} ]]; then
+		echo "dev.sh: the tests use the PostgreSQL server at LOBBYLINE_TEST_POSTGRES" >&2
+	else
+		start_postgres
+	fi
 }
 
 cmd_run() {

@@ -22,11 +22,11 @@ const (
 
 // Service is a reason to visit with its own line, e.g. "Registration".
 type Service struct {
-	ID          string            // stable key, e.g. "registration"
-	Prefix      string            // ticket prefix, e.g. "R"
-	Name        string            // display name in the default language
-	Names       map[string]string // display names by language code
-	DefaultWait time.Duration     // estimate used while there is no history
+	ID          string            `json:"id"`                     // stable key, e.g. "registration"
+	Prefix      string            `json:"prefix"`                 // ticket prefix, e.g. "R"
+	Name        string            `json:"name"`                   // display name in the default language
+	Names       map[string]string `json:"names,omitempty"`        // display names by language code
+	DefaultWait time.Duration     `json:"default_wait,omitempty"` // estimate used while there is no history
 }
 
 // DisplayName is the service's name in language lang, or its default name.

@@ -227,6 +227,18 @@ func (c *Central) AddSite(ctx context.Context, id, name string) error {
 	})
 }
 
+// SiteName returns a site's name; ok is false if there is no such site.
+func (c *Central) SiteName(ctx context.Context, id string) (name string, ok bool, err error) {
+	err = c.db.QueryRowContext(ctx, c.q("SELECT name FROM sites WHERE id = ?"), id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("look up site %s: %w", id, err)
+	}
+	return name, true, nil
+}
+
 // Kiosk is an enrolled kiosk as the centre knows it.
 type Kiosk struct {
 	ID   string
@@ -234,7 +246,8 @@ type Kiosk struct {
 }
 
 // Enroll adds a kiosk to a site, or re-enrolls it, and returns its new
-// token. Only the token's hash is stored: the token is shown once.
+// token. Only the token's hash is stored: the token is shown once. An
+// empty name keeps the name a re-enrolled kiosk had.
 func (c *Central) Enroll(ctx context.Context, site, kiosk, name string) (string, error) {
 	if !idPattern.MatchString(kiosk) {
 		return "", fmt.Errorf("enroll: kiosk id %q must be lower-case letters, digits and dashes", kiosk)
@@ -253,12 +266,18 @@ func (c *Central) Enroll(ctx context.Context, site, kiosk, name string) (string,
 			return fmt.Errorf("site %q does not exist; add it first", site)
 		}
 		var current string
-		err := tx.QueryRowContext(ctx, c.q("SELECT site_id FROM kiosks WHERE id = ?"), kiosk).Scan(&current)
-		if err == nil && current != site {
+		var revoked bool
+		err := tx.QueryRowContext(ctx, c.q("SELECT site_id, revoked_at IS NOT NULL FROM kiosks WHERE id = ?"), kiosk).Scan(&current, &revoked)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err == nil && current != site && !revoked {
 			return fmt.Errorf("kiosk %q belongs to site %q; revoke it there first", kiosk, current)
 		}
+		// A revoked kiosk may move: enrolling it elsewhere moves it there.
 		_, err = tx.ExecContext(ctx, c.q(`INSERT INTO kiosks (id, site_id, name, token_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, token_hash = excluded.token_hash,
+			ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, token_hash = excluded.token_hash,
+				name = CASE WHEN excluded.name = '' THEN kiosks.name ELSE excluded.name END,
 				enrolled_at = excluded.enrolled_at, revoked_at = NULL`),
 			kiosk, site, name, hashToken(token), stamp(c.now()))
 		return err

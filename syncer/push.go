@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"lobbyline/queue"
@@ -39,7 +40,6 @@ func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushRespo
 	resp := PushResponse{Results: make([]PushResult, len(req.Mutations)), Now: now.UTC()}
 	err := c.inTx(ctx, func(tx *sql.Tx) error {
 		p := &pushTx{c: c, tx: tx, k: k, now: now}
-		applied := 0
 		groups := byEpoch(req.Mutations)
 		// Lock progress rows in epoch order so two instances never wait
 		// on each other.
@@ -55,14 +55,7 @@ func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushRespo
 					resp.Results[i] = prev
 					continue
 				}
-				res, err := p.apply(ctx, m)
-				if err != nil {
-					return err
-				}
-				resp.Results[i] = res
-				if res.Status == StatusApplied {
-					applied++
-				}
+				resp.Results[i] = p.apply(m)
 			}
 			last := req.Mutations[ms[len(ms)-1]].Seq
 			_, err = tx.ExecContext(ctx, c.q("UPDATE progress SET last_seq = ? WHERE kiosk_id = ? AND epoch = ? AND last_seq < ?"),
@@ -71,7 +64,7 @@ func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushRespo
 				return fmt.Errorf("progress: %w", err)
 			}
 		}
-		if _, err := p.flush(ctx); err != nil {
+		if err := p.finish(ctx); err != nil {
 			return err
 		}
 		backlog := max(req.Backlog-len(req.Mutations), 0)
@@ -98,16 +91,26 @@ func byEpoch(ms []PushMutation) map[int64][]int {
 	return out
 }
 
-// pushTx is one push transaction: the kiosk, the clock, and the record
-// writes gathered to take their versions together at the end.
+// pushTx is one push transaction. Applying a mutation only gathers rows;
+// finish writes them with a few multi-row statements, so a batch of 500
+// costs a handful of round trips to the database rather than thousands.
 type pushTx struct {
-	c      *Central
-	tx     *sql.Tx
-	k      Kiosk
-	now    time.Time
-	writes []RecordWrite
-	watch  []queue.WatchEntry // the site's watch-list, read once per batch
-	loaded bool
+	c   *Central
+	tx  *sql.Tx
+	k   Kiosk
+	now time.Time
+
+	mutations [][]any       // rows for the mutations table
+	checkIns  []checkIn     // applied check-ins, screened in finish
+	writes    []RecordWrite // record writes, versioned together at the end
+}
+
+type checkIn struct {
+	epoch int64
+	hlc   string
+	key   string // the visit's record key
+	visit queue.Visit
+	name  string // normalised
 }
 
 // lockProgress locks the kiosk's progress row for this epoch, so a replay
@@ -146,32 +149,43 @@ func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[i
 	return seen, rows.Err()
 }
 
-// apply records one new mutation and, if it is acceptable, its effects.
-func (p *pushTx) apply(ctx context.Context, m PushMutation) (PushResult, error) {
+// apply gathers one new mutation and, if it is acceptable, its effects.
+func (p *pushTx) apply(m PushMutation) PushResult {
 	res := PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: StatusApplied}
 	var mut queue.Mutation
 	if reason := p.check(m, &mut); reason != "" {
 		res.Status, res.Reason = StatusRejected, reason
 	}
-	_, err := p.tx.ExecContext(ctx, p.c.q(`INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		p.k.ID, m.Epoch, m.Seq, p.k.Site, m.Kind, stamp(m.At), m.HLC, stamp(p.now), res.Status, res.Reason, string(m.Payload))
-	if err != nil {
-		return res, fmt.Errorf("record mutation %d/%d: %w", m.Epoch, m.Seq, err)
-	}
+	p.mutations = append(p.mutations, []any{p.k.ID, m.Epoch, m.Seq, p.k.Site, m.Kind, stamp(m.At), m.HLC, stamp(p.now),
+		res.Status, res.Reason, string(m.Payload)})
 	if res.Status != StatusApplied || mut.Visit == nil {
-		return res, nil
+		return res
 	}
 	v := *mut.Visit
 	key := fmt.Sprintf("%s/%d/%d", p.k.ID, m.Epoch, v.ID)
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityVisit, Key: key,
 		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v}})
 	if m.Kind == queue.KindCheckIn {
-		if err := p.screen(ctx, m, v, key); err != nil {
-			return res, err
+		p.checkIns = append(p.checkIns, checkIn{epoch: m.Epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
+	}
+	return res
+}
+
+// finish writes what the batch gathered: the mutations, the arrivals,
+// the alerts screening finds, and the record writes.
+func (p *pushTx) finish(ctx context.Context) error {
+	err := p.c.insertRows(ctx, p.tx, `INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES `,
+		p.mutations, "")
+	if err != nil {
+		return fmt.Errorf("record mutations: %w", err)
+	}
+	if len(p.checkIns) > 0 {
+		if err := p.screen(ctx); err != nil {
+			return err
 		}
 	}
-	return res, nil
+	_, err = p.c.writeRecords(ctx, p.tx, p.k.Site, p.writes)
+	return err
 }
 
 // check returns why a mutation cannot be applied, or "".
@@ -195,109 +209,148 @@ func (p *pushTx) check(m PushMutation, mut *queue.Mutation) string {
 	return ""
 }
 
-// screen runs the centre's checks on a check-in: the same person at
-// another kiosk of the site, a cancelled or unknown invitation, and the
-// site's current watch-list (which may be newer than the kiosk's copy).
-// Each finding becomes an alert record that the site's kiosks pull.
-func (p *pushTx) screen(ctx context.Context, m PushMutation, v queue.Visit, key string) error {
+// screen runs the centre's checks on the batch's check-ins: the same
+// person at another kiosk of the site, a cancelled or unknown invitation,
+// and the site's current watch-list (which may be newer than the kiosk's
+// copy). Each finding becomes an alert record that the site's kiosks pull.
+func (p *pushTx) screen(ctx context.Context) error {
 	c, tx := p.c, p.tx
-	name := queue.NormalizeName(v.Name)
-	in := v.CheckedInAt.UTC()
-	_, err := tx.ExecContext(ctx, c.q(`INSERT INTO arrivals (site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`), p.k.Site, name, p.k.ID, m.Epoch, v.ID, v.Ticket, stamp(in))
+	rows := make([][]any, len(p.checkIns))
+	names := make([]any, 0, len(p.checkIns))
+	seen := make(map[string]bool)
+	for i, ci := range p.checkIns {
+		rows[i] = []any{p.k.Site, ci.name, p.k.ID, ci.epoch, ci.visit.ID, ci.visit.Ticket, stamp(ci.visit.CheckedInAt)}
+		if !seen[ci.name] {
+			seen[ci.name] = true
+			names = append(names, ci.name)
+		}
+	}
+	err := c.insertRows(ctx, tx, `INSERT INTO arrivals (site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at) VALUES `,
+		rows, " ON CONFLICT DO NOTHING")
 	if err != nil {
-		return fmt.Errorf("arrival: %w", err)
+		return fmt.Errorf("arrivals: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, c.q(`SELECT kiosk_id, epoch, visit_id, ticket FROM arrivals
-		WHERE site_id = ? AND norm_name = ? AND kiosk_id <> ? AND checked_in_at >= ? AND checked_in_at <= ?`),
-		p.k.Site, name, p.k.ID, stamp(in.Add(-DuplicateWindow)), stamp(in.Add(DuplicateWindow)))
+	others, err := p.arrivalsElsewhere(ctx, names)
 	if err != nil {
-		return fmt.Errorf("find duplicates: %w", err)
-	}
-	type other struct {
-		kiosk        string
-		epoch, visit int64
-		ticket       string
-	}
-	var others []other
-	for rows.Next() {
-		var o other
-		if err := rows.Scan(&o.kiosk, &o.epoch, &o.visit, &o.ticket); err != nil {
-			rows.Close()
-			return fmt.Errorf("find duplicates: %w", err)
-		}
-		others = append(others, o)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("find duplicates: %w", err)
-	}
-	for _, o := range others {
-		msg := fmt.Sprintf("%s checked in twice: %s at kiosk %s and %s at kiosk %s. Both records are kept; please check which is right.",
-			v.Name, o.ticket, o.kiosk, v.Ticket, p.k.ID)
-		p.alert(fmt.Sprintf("duplicate/%s/%d/%d", o.kiosk, o.epoch, o.visit), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: o.kiosk, Visit: o.visit, Ticket: o.ticket, Message: msg})
-		p.alert(fmt.Sprintf("duplicate/%s", key), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket, Message: msg})
-	}
-	if v.Invite != "" {
-		data, ok, err := c.record(ctx, tx, p.k.Site, queue.EntityPreReg, v.Invite)
-		if err != nil {
-			return err
-		}
-		var pre queue.PreRegistration
-		switch {
-		case !ok:
-			p.alert("invite/"+key, queue.Alert{Kind: queue.AlertUnknownCode, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket,
-				Message: fmt.Sprintf("%s (%s) checked in with invite %s, which the centre does not know.", v.Name, v.Ticket, v.Invite)})
-		case json.Unmarshal(data, &pre) == nil && pre.Cancelled:
-			p.alert("invite/"+key, queue.Alert{Kind: queue.AlertPreRegGone, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket,
-				Message: fmt.Sprintf("%s (%s) checked in with invite %s, which was cancelled. The check-in stands: they are in the building.", v.Name, v.Ticket, v.Invite)})
-		}
-	}
-	if err := p.loadWatch(ctx); err != nil {
 		return err
 	}
-	for _, w := range p.watch {
-		if queue.NormalizeName(w.Name) != name {
-			continue
+	watch, err := p.watchList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ci := range p.checkIns {
+		v := ci.visit
+		for _, o := range others[ci.name] {
+			if d := o.at.Sub(v.CheckedInAt); d > DuplicateWindow || d < -DuplicateWindow {
+				continue
+			}
+			msg := fmt.Sprintf("%s checked in twice: %s at kiosk %s and %s at kiosk %s. Both records are kept; please check which is right.",
+				v.Name, o.ticket, o.kiosk, v.Ticket, p.k.ID)
+			p.alert(fmt.Sprintf("duplicate/%s/%d/%d", o.kiosk, o.epoch, o.visit), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: o.kiosk, Visit: o.visit, Ticket: o.ticket, Message: msg})
+			p.alert("duplicate/"+ci.key, queue.Alert{Kind: queue.AlertDuplicate, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket, Message: msg})
 		}
-		msg := fmt.Sprintf("Watch-list (%s): %s checked in as %s at kiosk %s.", w.Action, v.Name, v.Ticket, p.k.ID)
-		if w.Note != "" {
-			msg += " " + w.Note
+		if v.Invite != "" {
+			if err := p.screenInvite(ctx, ci); err != nil {
+				return err
+			}
 		}
-		p.alert("watch/"+key, queue.Alert{Kind: queue.AlertWatch, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket, Message: msg})
+		for _, w := range watch {
+			if queue.NormalizeName(w.Name) != ci.name {
+				continue
+			}
+			msg := fmt.Sprintf("Watch-list (%s): %s checked in as %s at kiosk %s.", w.Action, v.Name, v.Ticket, p.k.ID)
+			if w.Note != "" {
+				msg += " " + w.Note
+			}
+			p.alert("watch/"+ci.key, queue.Alert{Kind: queue.AlertWatch, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket, Message: msg})
+		}
 	}
 	return nil
 }
 
-func (p *pushTx) loadWatch(ctx context.Context) error {
-	if p.loaded {
-		return nil
+// arrival is a check-in at another kiosk of the site.
+type arrival struct {
+	kiosk        string
+	epoch, visit int64
+	ticket       string
+	at           time.Time
+}
+
+// arrivalsElsewhere finds check-ins at the site's other kiosks under any
+// of names, by name.
+func (p *pushTx) arrivalsElsewhere(ctx context.Context, names []any) (map[string][]arrival, error) {
+	out := make(map[string][]arrival)
+	for chunk := range slices.Chunk(names, 500) {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
+		args := append([]any{p.k.Site, p.k.ID}, chunk...)
+		rows, err := p.tx.QueryContext(ctx, p.c.q(`SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
+			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (`+marks+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("find duplicates: %w", err)
+		}
+		for rows.Next() {
+			var a arrival
+			var name, at string
+			if err := rows.Scan(&name, &a.kiosk, &a.epoch, &a.visit, &a.ticket, &at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find duplicates: %w", err)
+			}
+			if a.at, err = parseStamp(at); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("find duplicates: %w", err)
+			}
+			out[name] = append(out[name], a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("find duplicates: %w", err)
+		}
 	}
-	p.loaded = true
+	return out, nil
+}
+
+// screenInvite alerts staff to a check-in with an invitation the centre
+// does not know or has cancelled. The check-in stands either way.
+func (p *pushTx) screenInvite(ctx context.Context, ci checkIn) error {
+	v := ci.visit
+	data, ok, err := p.c.record(ctx, p.tx, p.k.Site, queue.EntityPreReg, v.Invite)
+	if err != nil {
+		return err
+	}
+	var pre queue.PreRegistration
+	switch {
+	case !ok:
+		p.alert("invite/"+ci.key, queue.Alert{Kind: queue.AlertUnknownCode, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket,
+			Message: fmt.Sprintf("%s (%s) checked in with invite %s, which the centre does not know.", v.Name, v.Ticket, v.Invite)})
+	case json.Unmarshal(data, &pre) == nil && pre.Cancelled:
+		p.alert("invite/"+ci.key, queue.Alert{Kind: queue.AlertPreRegGone, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket,
+			Message: fmt.Sprintf("%s (%s) checked in with invite %s, which was cancelled. The check-in stands: they are in the building.", v.Name, v.Ticket, v.Invite)})
+	}
+	return nil
+}
+
+// watchList reads the site's current watch-list.
+func (p *pushTx) watchList(ctx context.Context) ([]queue.WatchEntry, error) {
 	rows, err := p.tx.QueryContext(ctx, p.c.q("SELECT data FROM records WHERE site_id = ? AND entity = ? AND NOT deleted"), p.k.Site, queue.EntityWatch)
 	if err != nil {
-		return fmt.Errorf("read watch-list: %w", err)
+		return nil, fmt.Errorf("read watch-list: %w", err)
 	}
 	defer rows.Close()
+	var out []queue.WatchEntry
 	for rows.Next() {
 		var data string
 		var w queue.WatchEntry
 		if err := rows.Scan(&data); err != nil {
-			return fmt.Errorf("read watch-list: %w", err)
+			return nil, fmt.Errorf("read watch-list: %w", err)
 		}
 		if json.Unmarshal([]byte(data), &w) == nil {
-			p.watch = append(p.watch, w)
+			out = append(out, w)
 		}
 	}
-	return rows.Err()
+	return out, rows.Err()
 }
 
 func (p *pushTx) alert(key string, a queue.Alert) {
 	a.At = p.now.UTC()
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityAlert, Key: key, Data: a})
-}
-
-// flush writes the gathered records under the site's version counter.
-func (p *pushTx) flush(ctx context.Context) (int64, error) {
-	return p.c.writeRecords(ctx, p.tx, p.k.Site, p.writes)
 }

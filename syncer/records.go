@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"lobbyline/queue"
@@ -34,15 +36,21 @@ func (c *Central) Write(ctx context.Context, site string, writes []RecordWrite) 
 	return version, nil
 }
 
-// writeRecords takes len(writes) versions from the site's counter in one
+// writeRecords takes a version per record from the site's counter in one
 // update, which also locks the site's row until the transaction ends: a
 // later writer gets later versions and commits after this one.
 func (c *Central) writeRecords(ctx context.Context, tx *sql.Tx, site string, writes []RecordWrite) (int64, error) {
 	if len(writes) == 0 {
 		return 0, nil
 	}
-	var last int64
-	err := tx.QueryRowContext(ctx, c.q("UPDATE sites SET version = version + ? WHERE id = ? RETURNING version"), len(writes), site).Scan(&last)
+	// One row per record: a visit changed three times in a batch is
+	// written once, as it ended.
+	last := make(map[[2]string]int, len(writes))
+	for i, w := range writes {
+		last[[2]string{w.Entity, w.Key}] = i
+	}
+	var top int64
+	err := tx.QueryRowContext(ctx, c.q("UPDATE sites SET version = version + ? WHERE id = ? RETURNING version"), len(last), site).Scan(&top)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("site %q: %w", site, ErrNotFound)
 	}
@@ -50,16 +58,12 @@ func (c *Central) writeRecords(ctx context.Context, tx *sql.Tx, site string, wri
 		return 0, fmt.Errorf("next version: %w", err)
 	}
 	now := stamp(c.now())
-	upsert := c.q(`INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
-			data = excluded.data, updated_at = excluded.updated_at`)
-	stmt, err := tx.PrepareContext(ctx, upsert)
-	if err != nil {
-		return 0, fmt.Errorf("prepare record write: %w", err)
-	}
-	defer stmt.Close()
-	version := last - int64(len(writes))
-	for _, w := range writes {
+	rows := make([][]any, 0, len(last))
+	version := top - int64(len(last))
+	for i, w := range writes {
+		if last[[2]string{w.Entity, w.Key}] != i {
+			continue
+		}
 		version++
 		data := []byte("{}")
 		if !w.Delete {
@@ -69,11 +73,43 @@ func (c *Central) writeRecords(ctx context.Context, tx *sql.Tx, site string, wri
 				return 0, fmt.Errorf("encode %s %s: %w", w.Entity, w.Key, err)
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, site, w.Entity, w.Key, version, w.Delete, string(data), now); err != nil {
-			return 0, fmt.Errorf("write %s %s: %w", w.Entity, w.Key, err)
+		rows = append(rows, []any{site, w.Entity, w.Key, version, w.Delete, string(data), now})
+	}
+	err = c.insertRows(ctx, tx, `INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES `, rows,
+		` ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+			data = excluded.data, updated_at = excluded.updated_at`)
+	if err != nil {
+		return 0, fmt.Errorf("write records: %w", err)
+	}
+	return top, nil
+}
+
+// insertRows runs head + "(?, …), (?, …)" + tail for rows, in as few
+// statements as the databases' parameter limits allow.
+func (c *Central) insertRows(ctx context.Context, tx *sql.Tx, head string, rows [][]any, tail string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	per := max(1, 30000/width) // SQLite allows 32766 parameters, PostgreSQL 65535
+	mark := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	for chunk := range slices.Chunk(rows, per) {
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, len(chunk)*width)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(mark)
+			args = append(args, r...)
+		}
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, c.q(b.String()), args...); err != nil {
+			return err
 		}
 	}
-	return last, nil
+	return nil
 }
 
 // Record reads one record; ok is false if there is none or it is deleted.
@@ -122,7 +158,8 @@ func (c *Central) Records(ctx context.Context, site, entity string) ([]queue.Rem
 // Pull returns a site's changes after cursor, at most limit, in version
 // order. It reads in one snapshot so the page and the site's version
 // agree. A cursor below the site's floor (its tombstones were compacted
-// away) gets a snapshot of every live record instead.
+// away) gets a snapshot of every live record instead; its first page may
+// be longer than limit (see below), and the pages after it are ordinary.
 func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (PullResponse, error) {
 	if limit <= 0 || limit > MaxPullPage {
 		limit = MaxPullPage
@@ -146,6 +183,18 @@ func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (P
 			resp.Snapshot = true
 			from = 0
 			query += " AND NOT deleted"
+			// The kiosk replaces what it holds with a snapshot page and
+			// follows the next pages as ordinary changes. Were the page's
+			// cursor below the floor, the next pull would be a snapshot
+			// again, from the start, for ever: so the page holds every live
+			// record up to the floor, and its cursor is at least the floor.
+			var below int
+			err := tx.QueryRowContext(ctx, c.q("SELECT count(*) FROM records WHERE site_id = ? AND version <= ? AND NOT deleted"),
+				k.Site, floor).Scan(&below)
+			if err != nil {
+				return fmt.Errorf("count snapshot: %w", err)
+			}
+			limit = max(limit, below)
 		}
 		rows, err := tx.QueryContext(ctx, c.q(query+" ORDER BY version LIMIT ?"), k.Site, from, limit+1)
 		if err != nil {
@@ -170,6 +219,10 @@ func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (P
 		if resp.More = len(resp.Records) > limit; resp.More {
 			resp.Records = resp.Records[:limit]
 			resp.Cursor = resp.Records[limit-1].Version
+			if resp.Snapshot {
+				// Every live record up to the floor is on this page.
+				resp.Cursor = max(resp.Cursor, floor)
+			}
 		} else {
 			// Nothing newer is committed in this snapshot: the kiosk is
 			// at the head, even if the newest versions were compacted.
@@ -181,6 +234,10 @@ func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (P
 		return PullResponse{}, fmt.Errorf("pull %s: %w", k.ID, err)
 	}
 	resp.Now = c.now().UTC()
+	// A kiosk with nothing to push is still alive; IT's kiosk list says so.
+	if _, err := c.db.ExecContext(ctx, c.q("UPDATE kiosks SET last_seen_at = ? WHERE id = ?"), stamp(resp.Now), k.ID); err != nil {
+		return PullResponse{}, fmt.Errorf("pull %s: %w", k.ID, err)
+	}
 	return resp, nil
 }
 

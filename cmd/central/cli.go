@@ -1,0 +1,454 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer"
+)
+
+// wantArgs checks the number of arguments against their names.
+func wantArgs(args []string, names ...string) error {
+	if len(args) != len(names) && len(names) == 0 {
+		return fmt.Errorf("takes no arguments; got %q", args)
+	}
+	if len(args) != len(names) {
+		return fmt.Errorf("takes %d argument(s), %s; got %d", len(names), strings.Join(names, " "), len(args))
+	}
+	return nil
+}
+
+func checkSite(site string) error {
+	if site == "" {
+		return errors.New("--site SITE is required")
+	}
+	if !idPattern.MatchString(site) {
+		return fmt.Errorf("--site %q must be lower-case letters, digits and dashes", site)
+	}
+	return nil
+}
+
+// siteExists refuses an unknown site up front, so a typo is not taken
+// for a site with nothing in it.
+func siteExists(ctx context.Context, st *syncer.Central, site string) error {
+	_, ok, err := st.SiteName(ctx, site)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("site %q does not exist; add it with: central site add %s NAME", site, site)
+	}
+	return nil
+}
+
+type siteAddCmd struct{ id, name string }
+
+func (*siteAddCmd) flags(*flag.FlagSet) {}
+
+func (c *siteAddCmd) args(args []string) error {
+	if len(args) < 2 {
+		return errors.New("takes a site ID and NAME, like: central site add north \"North Hospital\"")
+	}
+	c.id, c.name = args[0], strings.TrimSpace(strings.Join(args[1:], " "))
+	if !idPattern.MatchString(c.id) {
+		return fmt.Errorf("site id %q must be lower-case letters, digits and dashes, like north", c.id)
+	}
+	return required("site name", c.name, queue.MaxNameLength)
+}
+
+func (c *siteAddCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.AddSite(ctx, c.id, c.name); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "site %s: %s\n", c.id, c.name)
+	return nil
+}
+
+type enrollCmd struct {
+	site, kiosk, name string
+	nameSet           bool
+}
+
+func (c *enrollCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.site, "site", "", "the kiosk's `SITE` (required)")
+	fs.Func("name", "the kiosk's `NAME`, for the kiosks list (default: keep the current one)", func(s string) error {
+		c.name, c.nameSet = strings.TrimSpace(s), true
+		return nil
+	})
+}
+
+func (c *enrollCmd) args(args []string) error {
+	if err := wantArgs(args, "KIOSK"); err != nil {
+		return err
+	}
+	c.kiosk = args[0]
+	if err := checkSite(c.site); err != nil {
+		return err
+	}
+	if !idPattern.MatchString(c.kiosk) {
+		return fmt.Errorf("kiosk id %q must be lower-case letters, digits and dashes, like the kiosk's kiosk_id", c.kiosk)
+	}
+	return checkText("--name", c.name, queue.MaxNameLength)
+}
+
+func (c *enrollCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := siteExists(ctx, st, c.site); err != nil {
+		return err
+	}
+	known, err := st.Kiosks(ctx)
+	if err != nil {
+		return err
+	}
+	var again *syncer.KioskInfo
+	for i, k := range known {
+		if k.ID == c.kiosk {
+			again = &known[i]
+		}
+	}
+	if again != nil && !c.nameSet {
+		c.name = again.Name // Enroll replaces the name; keep it unless told
+	}
+	token, err := st.Enroll(ctx, c.site, c.kiosk, c.name)
+	if err != nil {
+		return err
+	}
+	w := m.Stdout
+	fmt.Fprintf(w, "Enrolled kiosk %s at site %s. Its token, shown this once (the centre keeps only a hash):\n\n", c.kiosk, c.site)
+	fmt.Fprintf(w, "    %s\n\n", token)
+	fmt.Fprintf(w, "Put it in the kiosk's config as\n    central_token = %q\nor start the kiosk with --central-token %s\n", token, token)
+	if again != nil {
+		fmt.Fprintf(w, "Kiosk %s was enrolled before: its old token no longer works.\n", c.kiosk)
+	}
+	return nil
+}
+
+type revokeCmd struct{ kiosk string }
+
+func (*revokeCmd) flags(*flag.FlagSet) {}
+
+func (c *revokeCmd) args(args []string) error {
+	if err := wantArgs(args, "KIOSK"); err != nil {
+		return err
+	}
+	c.kiosk = args[0]
+	return nil
+}
+
+func (c *revokeCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.Revoke(ctx, c.kiosk); err != nil {
+		if errors.Is(err, syncer.ErrNotFound) {
+			return fmt.Errorf("no enrolled kiosk %q, or it is revoked already (see: central kiosks)", c.kiosk)
+		}
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Revoked kiosk %s: its token no longer works; what it sent stays. Enroll it again for a new token.\n", c.kiosk)
+	return nil
+}
+
+type kiosksCmd struct{}
+
+func (*kiosksCmd) flags(*flag.FlagSet) {}
+
+func (*kiosksCmd) args(args []string) error { return wantArgs(args) }
+
+func (*kiosksCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	ks, err := st.Kiosks(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ks) == 0 {
+		fmt.Fprintln(m.Stdout, "No kiosks enrolled. Enroll one with: central enroll --site SITE KIOSK")
+		return nil
+	}
+	now := m.now()
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tKIOSK\tNAME\tREVOKED\tLAST SEEN\tBACKLOG\tSKEW\tLAST SEQ")
+	for _, k := range ks {
+		revoked, seen := "no", "never"
+		if k.Revoked {
+			revoked = "yes"
+		}
+		if !k.LastSeen.IsZero() {
+			seen = fmt.Sprintf("%s (%s ago)", k.LastSeen.Local().Format("2006-01-02 15:04:05"), now.Sub(k.LastSeen).Round(time.Second))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", k.Site, k.ID, k.Name, revoked, seen, k.Backlog, formatSkew(k.Skew), k.LastSeq)
+	}
+	return tw.Flush()
+}
+
+// formatSkew shows how far a kiosk's clock is ahead (+) or behind (-).
+func formatSkew(d time.Duration) string {
+	s := d.Round(time.Millisecond).String()
+	if d > 0 {
+		s = "+" + s
+	}
+	return s
+}
+
+type importCmd struct {
+	site    string
+	replace bool
+	kind    kind
+	file    string
+}
+
+func (c *importCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.site, "site", "", "the `SITE` whose records these are (required)")
+	fs.BoolVar(&c.replace, "replace", false, "also delete the site's records of this kind that the file does not hold")
+}
+
+func (c *importCmd) args(args []string) error {
+	if err := wantArgs(args, "KIND", "FILE.csv"); err != nil {
+		return err
+	}
+	var err error
+	if c.kind, err = findKind(args[0]); err != nil {
+		return err
+	}
+	c.file = args[1]
+	return checkSite(c.site)
+}
+
+// run checks the whole file before it opens the store, and writes every
+// change in one transaction: a file with one bad row changes nothing.
+func (c *importCmd) run(ctx context.Context, m *Main) error {
+	f, err := os.Open(c.file)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", c.kind.name, err)
+	}
+	items, err := readCSV(c.kind, f)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("import %s: nothing imported; %s:\n%w", c.kind.name, c.file, err)
+	}
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := siteExists(ctx, st, c.site); err != nil {
+		return err
+	}
+	stored, err := st.Records(ctx, c.site, c.kind.entity)
+	if err != nil {
+		return err
+	}
+	current := make(map[string]json.RawMessage, len(stored))
+	for _, r := range stored {
+		current[r.Key] = r.Data
+	}
+	after := make(map[string]json.RawMessage, len(items))
+	var writes []syncer.RecordWrite
+	var added, updated, unchanged, deleted int
+	for _, it := range items {
+		data, old := it.data, current[it.key]
+		if c.kind.merge != nil {
+			if data, err = c.kind.merge(old, data); err != nil {
+				return err
+			}
+		}
+		raw, err := json.Marshal(data)
+		if err != nil {
+			return fmt.Errorf("line %d: %w", it.line, err)
+		}
+		after[it.key] = raw
+		switch {
+		case old == nil:
+			added++
+		case sameJSON(old, raw):
+			unchanged++
+			continue
+		default:
+			updated++
+		}
+		writes = append(writes, syncer.RecordWrite{Entity: c.kind.entity, Key: it.key, Data: json.RawMessage(raw)})
+	}
+	for _, r := range stored {
+		if _, ok := after[r.Key]; ok {
+			continue
+		}
+		if !c.replace {
+			after[r.Key] = r.Data
+			continue
+		}
+		deleted++
+		writes = append(writes, syncer.RecordWrite{Entity: c.kind.entity, Key: r.Key, Delete: true})
+	}
+	if c.kind.check != nil {
+		if err := c.kind.check(after); err != nil {
+			return fmt.Errorf("import %s: nothing imported: %w", c.kind.name, err)
+		}
+	}
+	if len(writes) > 0 {
+		if _, err := st.Write(ctx, c.site, writes); err != nil {
+			return fmt.Errorf("import %s: nothing imported: %w", c.kind.name, err)
+		}
+	}
+	fmt.Fprintf(m.Stdout, "%s at site %s: %d added, %d updated, %d deleted, %d unchanged\n",
+		c.kind.name, c.site, added, updated, deleted, unchanged)
+	return nil
+}
+
+func sameJSON(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	return json.Compact(&ca, a) == nil && json.Compact(&cb, b) == nil && bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+type listCmd struct {
+	site string
+	kind kind
+}
+
+func (c *listCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.site, "site", "", "the `SITE` whose records to list (required)")
+}
+
+func (c *listCmd) args(args []string) error {
+	if err := wantArgs(args, "KIND"); err != nil {
+		return err
+	}
+	var err error
+	if c.kind, err = findKind(args[0]); err != nil {
+		return err
+	}
+	return checkSite(c.site)
+}
+
+func (c *listCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := siteExists(ctx, st, c.site); err != nil {
+		return err
+	}
+	recs, err := st.Records(ctx, c.site, c.kind.entity)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(m.Stdout)
+	if err := w.Write(slices.Concat(c.kind.columns, c.kind.optional)); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		fields, err := c.kind.format(r.Key, r.Data)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", c.kind.name, r.Key, err)
+		}
+		if err := w.Write(fields); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+type cancelPreRegCmd struct{ site, code string }
+
+func (c *cancelPreRegCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.site, "site", "", "the pre-registration's `SITE` (required)")
+}
+
+func (c *cancelPreRegCmd) args(args []string) error {
+	if err := wantArgs(args, "CODE"); err != nil {
+		return err
+	}
+	if c.code = queue.NormalizeInvite(args[0]); c.code == "" {
+		return errors.New("the invite CODE is empty")
+	}
+	return checkSite(c.site)
+}
+
+func (c *cancelPreRegCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := siteExists(ctx, st, c.site); err != nil {
+		return err
+	}
+	raw, ok, err := st.Record(ctx, c.site, queue.EntityPreReg, c.code)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("no pre-registration %s at site %s (see: central list prereg --site %s)", c.code, c.site, c.site)
+	}
+	var p queue.PreRegistration
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return fmt.Errorf("stored pre-registration %s: %w", c.code, err)
+	}
+	if p.Cancelled {
+		fmt.Fprintf(m.Stdout, "Pre-registration %s (%s) was cancelled already.\n", p.Code, p.Name)
+		return nil
+	}
+	p.Cancelled = true
+	if _, err := st.Write(ctx, c.site, []syncer.RecordWrite{{Entity: queue.EntityPreReg, Key: c.code, Data: p}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Cancelled pre-registration %s (%s). If they come anyway, staff get an alert.\n", p.Code, p.Name)
+	return nil
+}
+
+type compactCmd struct {
+	site      string
+	olderThan time.Duration
+}
+
+func (c *compactCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.site, "site", "", "the `SITE` to compact (required)")
+	fs.DurationVar(&c.olderThan, "older-than", 720*time.Hour, "purge deletion markers older than this `AGE`")
+}
+
+func (c *compactCmd) args(args []string) error {
+	if err := wantArgs(args); err != nil {
+		return err
+	}
+	if c.olderThan <= 0 {
+		return fmt.Errorf("--older-than %s must be positive, like 720h", c.olderThan)
+	}
+	return checkSite(c.site)
+}
+
+func (c *compactCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := siteExists(ctx, st, c.site); err != nil {
+		return err
+	}
+	n, err := st.Compact(ctx, c.site, m.now().Add(-c.olderThan))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Site %s: purged %d deletion marker(s) older than %s. Kiosks that have not pulled since get a full snapshot.\n",
+		c.site, n, c.olderThan)
+	return nil
+}

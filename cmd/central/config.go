@@ -1,0 +1,129 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the centre's one TOML file. Every key is optional; default.toml
+// beside this file documents them with their defaults.
+type Config struct {
+	Listen      string `toml:"listen"`
+	Store       string `toml:"store"` // SQLite path or postgres:// URL; "" means the user data directory
+	TLSCert     string `toml:"tls_cert"`
+	TLSKey      string `toml:"tls_key"`
+	MaxInFlight int    `toml:"max_in_flight"`
+}
+
+// DefaultConfig listens on loopback only, so a centre started by hand is
+// not reachable from the network until someone says so.
+func DefaultConfig() Config {
+	return Config{Listen: "127.0.0.1:8470", MaxInFlight: 64}
+}
+
+// LoadConfig reads and validates a config file.
+func LoadConfig(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	c, err := ParseConfig(string(b))
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig decodes TOML over the defaults and validates the result.
+// Unknown keys are errors so a typo does not silently fall back to a
+// default.
+func ParseConfig(text string) (Config, error) {
+	c := DefaultConfig()
+	md, err := toml.Decode(text, &c)
+	if err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return Config{}, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
+		}
+		return Config{}, err
+	}
+	if extra := md.Undecoded(); len(extra) > 0 {
+		keys := make([]string, len(extra))
+		for i, k := range extra {
+			keys[i] = k.String()
+		}
+		return Config{}, fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
+	}
+	return c, c.Validate()
+}
+
+// Validate returns the first problem, naming its key. It checks that the
+// TLS files exist, so a typo is caught before the centre is restarted.
+func (c Config) Validate() error {
+	if err := validListen(c.Listen); err != nil {
+		return err
+	}
+	if c.MaxInFlight < 1 || c.MaxInFlight > 10000 {
+		return fmt.Errorf("max_in_flight must be between 1 and 10000, not %d", c.MaxInFlight)
+	}
+	if err := validStore(c.Store); err != nil {
+		return err
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("tls_cert and tls_key go together: set both or neither")
+	}
+	for _, f := range []struct{ key, path string }{{"tls_cert", c.TLSCert}, {"tls_key", c.TLSKey}} {
+		if f.path == "" {
+			continue
+		}
+		st, err := os.Stat(f.path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			return fmt.Errorf("%s %q: no such file", f.key, f.path)
+		case err != nil:
+			return fmt.Errorf("%s: %w", f.key, err)
+		case st.IsDir():
+			return fmt.Errorf("%s %q is a directory, not a PEM file", f.key, f.path)
+		}
+	}
+	return nil
+}
+
+func validListen(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err == nil && strings.TrimSpace(host) == host {
+		if n, perr := strconv.ParseUint(port, 10, 16); perr == nil && strconv.FormatUint(n, 10) == port {
+			return nil
+		}
+	}
+	return fmt.Errorf("listen %q must be host:port, like 127.0.0.1:8470 or :8470", addr)
+}
+
+// validStore accepts a postgres:// URL or a file path. Errors never repeat
+// the DSN: it may hold a password.
+func validStore(dsn string) error {
+	switch {
+	case dsn == "":
+		return nil
+	case strings.TrimSpace(dsn) != dsn:
+		return errors.New("store has space around it")
+	case isPostgres(dsn):
+		if _, err := url.Parse(dsn); err != nil {
+			return errors.New("store is not a valid postgres:// URL")
+		}
+	case strings.Contains(dsn, "://"):
+		return errors.New("store must be a SQLite file path or a postgres:// URL")
+	}
+	return nil
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"lobbyline/syncer"
+)
+
+// Timeouts of the HTTP server. A push body is at most syncer.MaxBody (8
+// MiB), which a slow kiosk link still sends well within ReadTimeout.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 2 * time.Minute
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = 2 * time.Minute
+	shutdownTimeout   = 20 * time.Second
+)
+
+type serveCmd struct{}
+
+func (*serveCmd) flags(*flag.FlagSet) {}
+
+func (*serveCmd) args(args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("takes no arguments, got %q", args)
+	}
+	return nil
+}
+
+// run serves the API until ctx ends, then lets requests under way finish
+// for up to shutdownTimeout.
+func (*serveCmd) run(ctx context.Context, m *Main) error {
+	var tlsConfig *tls.Config
+	if m.Config.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(m.Config.TLSCert, m.Config.TLSKey)
+		if err != nil {
+			return fmt.Errorf("tls_cert and tls_key: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	store, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(store.DB(), "central"))
+	srv := &http.Server{
+		Handler: syncer.NewServer(store, syncer.ServerOptions{
+			MaxInFlight: m.Config.MaxInFlight, Registry: reg, Logger: m.Logger,
+		}),
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.addr = ln.Addr()
+	close(m.listening)
+
+	done := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			done <- srv.ServeTLS(ln, "", "")
+		} else {
+			done <- srv.Serve(ln)
+		}
+	}()
+	m.Logger.Info("centre listening", "addr", m.addr.String(), "tls", tlsConfig != nil,
+		"store", redact(m.Store), "max_in_flight", m.Config.MaxInFlight)
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	m.Logger.Info("centre shutting down", "grace", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	m.Logger.Info("centre stopped")
+	return nil
+}
+
+// Listening is closed once serve has bound its address; see Addr.
+func (m *Main) Listening() <-chan struct{} { return m.listening }
+
+// Addr is the address serve listens on, with the port the system chose
+// for ":0"; nil until Listening is closed.
+func (m *Main) Addr() net.Addr {
+	select {
+	case <-m.listening:
+		return m.addr
+	default:
+		return nil
+	}
+}
+
+// redact hides a PostgreSQL password for the log.
+func redact(dsn string) string {
+	if !isPostgres(dsn) {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
