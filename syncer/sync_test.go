@@ -1,11 +1,18 @@
 package syncer_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -189,4 +196,67 @@ func TestInviteAndWatchListReachTheKiosk(t *testing.T) {
 	if len(alerts) != 1 || alerts[0].Kind != queue.AlertWatch {
 		t.Fatalf("alerts after a watch-list check-in: %+v", alerts)
 	}
+}
+
+// A request the centre refuses for good (413 here) is split until the
+// mutation at fault is alone; it waits for staff, the rest go through.
+func TestPermanentRefusalRejectsOnlyTheMutationAtFault(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	token, err := c.store.Enroll(ctx, "north", "a", "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests atomic.Int32
+	picky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte("Oversized Owen")) {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			fmt.Fprint(w, `{"error":"body over 8388608 bytes"}`)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		proxy := httputil.NewSingleHostReverseProxy(mustParse(t, c.http.URL))
+		proxy.ServeHTTP(w, r)
+	}))
+	defer picky.Close()
+	k := newKioskWithToken(t, picky.URL, "a", token)
+	for _, name := range []string{"Ann", "Bo", "Cy", "Oversized Owen", "Di", "Ed", "Flo"} {
+		k.checkIn(t, name)
+	}
+	if err := k.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st := k.sync.Status()
+	if st.State != syncer.Online || st.Backlog != 0 || st.Rejected != 1 {
+		t.Fatalf("after the sync: %+v", st)
+	}
+	rejected, err := k.store.RejectedOutbox(ctx, 10)
+	if err != nil || len(rejected) != 1 || !bytes.Contains(rejected[0].Payload, []byte("Oversized Owen")) || !strings.Contains(rejected[0].Reason, "413") {
+		t.Fatalf("needs attention: %+v, %v", rejected, err)
+	}
+	var applied int
+	if err := c.store.DB().QueryRowContext(ctx, "SELECT count(*) FROM mutations WHERE kiosk_id = 'a' AND status = 'applied'").Scan(&applied); err != nil || applied != 6 {
+		t.Fatalf("centre applied %d, want 6 (%v)", applied, err)
+	}
+	// Staff fix it and put it back in line; the centre still refuses.
+	if err := k.store.RetryRejected(ctx, rejected[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := k.sync.Status(); st.Rejected != 1 || st.Backlog != 0 {
+		t.Fatalf("after a retry: %+v", st)
+	}
+}
+
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -54,7 +54,7 @@ type Config struct {
 	MaxInterval    time.Duration // 35 s: these two after the last one
 	AttemptTimeout time.Duration // 20 s for one pull-and-push attempt
 	FirstRetry     time.Duration // 10 s: the first retry after losing the centre waits up to this, at random
-	MaxBackoff     time.Duration // 5 min between retries at most
+	MaxBackoff     time.Duration // 5 min between retries at most, before ±50% jitter
 	Batch          int           // 500 mutations per push at most
 	Clock          clockwork.Clock
 	Logger         *slog.Logger
