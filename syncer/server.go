@@ -150,7 +150,6 @@ func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.metrics.seen(k.ID, time.Now(), max(req.Backlog-len(req.Mutations), 0))
 	return resp, nil
 }
 
@@ -167,7 +166,6 @@ func (s *Server) pull(r *http.Request, k Kiosk) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.metrics.seen(k.ID, time.Now(), -1)
 	return resp, nil
 }
 
@@ -199,12 +197,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// serverMetrics are the centre's Prometheus series.
+// serverMetrics are the centre's Prometheus series. Per-kiosk backlog
+// and last-seen are read from the store at scrape time, so every instance
+// behind a load balancer reports the same, whole picture.
 type serverMetrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	backlog  *prometheus.GaugeVec
-	lastSeen *prometheus.GaugeVec
 }
 
 func newServerMetrics(reg *prometheus.Registry, store *Central) *serverMetrics {
@@ -216,21 +214,45 @@ func newServerMetrics(reg *prometheus.Registry, store *Central) *serverMetrics {
 			Name: "lobbyline_central_request_seconds", Help: "API request latency by route (push, pull).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route"}),
-		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "lobbyline_central_kiosk_backlog", Help: "Mutations a kiosk still holds after its last push.",
-		}, []string{"kiosk"}),
-		lastSeen: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "lobbyline_central_kiosk_last_seen_timestamp_seconds", Help: "When this instance last heard from a kiosk.",
-		}, []string{"kiosk"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.backlog, m.lastSeen)
+	reg.MustRegister(m.requests, m.latency, kioskCollector{store})
 	return m
 }
 
-// seen records a kiosk's visit; backlog < 0 leaves the backlog as it was.
-func (m *serverMetrics) seen(kiosk string, at time.Time, backlog int) {
-	m.lastSeen.WithLabelValues(kiosk).Set(float64(at.Unix()))
-	if backlog >= 0 {
-		m.backlog.WithLabelValues(kiosk).Set(float64(backlog))
+var (
+	backlogDesc = prometheus.NewDesc("lobbyline_central_kiosk_backlog",
+		"Mutations a kiosk still held after its last push.", []string{"site", "kiosk"}, nil)
+	lastSeenDesc = prometheus.NewDesc("lobbyline_central_kiosk_last_seen_timestamp_seconds",
+		"When the centre last heard from a kiosk.", []string{"site", "kiosk"}, nil)
+	skewDesc = prometheus.NewDesc("lobbyline_central_kiosk_clock_skew_seconds",
+		"Kiosk clock minus the centre's at its last push.", []string{"site", "kiosk"}, nil)
+)
+
+// kioskCollector reports every enrolled, unrevoked kiosk from the store.
+type kioskCollector struct{ store *Central }
+
+func (kioskCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- backlogDesc
+	ch <- lastSeenDesc
+	ch <- skewDesc
+}
+
+func (c kioskCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	kiosks, err := c.store.Kiosks(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(backlogDesc, err)
+		return
+	}
+	for _, k := range kiosks {
+		if k.Revoked {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(backlogDesc, prometheus.GaugeValue, float64(k.Backlog), k.Site, k.ID)
+		if !k.LastSeen.IsZero() {
+			ch <- prometheus.MustNewConstMetric(lastSeenDesc, prometheus.GaugeValue, float64(k.LastSeen.Unix()), k.Site, k.ID)
+		}
+		ch <- prometheus.MustNewConstMetric(skewDesc, prometheus.GaugeValue, k.Skew.Seconds(), k.Site, k.ID)
 	}
 }

@@ -260,3 +260,44 @@ func mustParse(t *testing.T, raw string) *url.URL {
 	}
 	return u
 }
+
+func TestMetricsReportEveryKioskFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	a := newKiosk(t, c, "a")
+	a.checkIn(t, "Ann")
+	if err := a.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	newKiosk(t, c, "b") // enrolled, never seen
+	// A second instance on the same store reports what the first saw.
+	other := httptest.NewServer(syncer.NewServer(c.store, syncer.ServerOptions{}))
+	defer other.Close()
+	res, err := http.Get(other.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`lobbyline_central_kiosk_backlog{kiosk="a",site="north"} 0`,
+		`lobbyline_central_kiosk_last_seen_timestamp_seconds{kiosk="a",site="north"}`,
+		`lobbyline_central_kiosk_backlog{kiosk="b",site="north"} 0`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(string(body), `last_seen_timestamp_seconds{kiosk="b"`) {
+		t.Error("a kiosk never seen has a last-seen time")
+	}
+	res, err = http.Get(c.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(body), `lobbyline_central_requests_total{code="200",route="push"} 1`) {
+		t.Errorf("first instance's request count:\n%s", body)
+	}
+}
