@@ -27,7 +27,8 @@ type checkInScreen struct {
 	serviceIDs []string
 	// Messages under each field, and one for the form as a whole.
 	nameMsg, hostMsg, phoneMsg, serviceMsg, formMsg *widget.Label
-	submit, back                                    *widget.Button
+	submit                                          *largeButton
+	back                                            *widget.Button
 	content                                         fyne.CanvasObject
 }
 
@@ -63,8 +64,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 		title = lang.X("walkin.title", "Add a walk-in")
 		submitText = lang.X("walkin.submit", "Add to the line")
 	}
-	var submit fyne.CanvasObject
-	s.submit, submit = bigButton(u.theme, submitText, 1.3, 84, u.submitCheckIn)
+	s.submit = newLargeButton(submitText, theme.SizeNameSubHeadingText, u.submitCheckIn)
 	s.back = widget.NewButtonWithIcon(lang.X("form.back", "Back"), theme.NavigateBackIcon(), u.leaveCheckIn)
 
 	field := func(label string, e *widget.Entry, msg *widget.Label) fyne.CanvasObject {
@@ -80,7 +80,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 		choices, s.serviceMsg,
 	)
 	body := container.NewGridWithColumns(2, container.NewPadded(fields), container.NewPadded(reason))
-	footer := container.NewVBox(s.formMsg, container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, submit)))
+	footer := container.NewVBox(s.formMsg, container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, s.submit)))
 	s.content = container.NewPadded(container.NewPadded(container.NewBorder(
 		container.NewVBox(newText(title, sizeNameTitle, true, widget.MediumImportance), gap(8)),
 		footer, nil, nil,

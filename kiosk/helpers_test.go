@@ -72,7 +72,7 @@ type fixture struct {
 }
 
 // newFixture builds a UI on a test app, without the background refresh.
-func newFixture(t *testing.T, change ...func(*Config)) *fixture {
+func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	t.Helper()
 	a := test.NewTempApp(t)
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
@@ -100,7 +100,7 @@ func newFixture(t *testing.T, change ...func(*Config)) *fixture {
 	return &fixture{ui: u, store: store, clock: clk, ctx: context.Background()}
 }
 
-func (f *fixture) checkIn(t *testing.T, name, service string) queue.Ticket {
+func (f *fixture) checkIn(t testing.TB, name, service string) queue.Ticket {
 	t.Helper()
 	tk, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: name, Service: service}, queue.SourceKiosk)
 	if err != nil {
@@ -156,13 +156,13 @@ func texts(o fyne.CanvasObject) []string {
 			out = append(out, texts(c)...)
 		}
 		return out
-	case *container.ThemeOverride:
-		return texts(o.Content)
 	case *container.Scroll:
 		return texts(o.Content)
 	case *widget.Label:
 		return []string{o.Text}
 	case *widget.Button:
+		return []string{o.Text}
+	case *largeButton:
 		return []string{o.Text}
 	case *canvas.Text:
 		return []string{o.Text}

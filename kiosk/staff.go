@@ -147,7 +147,6 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.walkIn = widget.NewButtonWithIcon(lang.X("staff.walkin", "Add walk-in"), theme.ContentAddIcon(), u.showWalkIn)
 	s.lock = widget.NewButtonWithIcon(lang.X("staff.lock", "Lock"), theme.LogoutIcon(), u.lockStaff)
 
-	th := u.theme.scaled(0.85)
 	header := container.NewBorder(nil, nil,
 		newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
 		container.NewHBox(s.walkIn, s.lock),
@@ -164,34 +163,35 @@ func newStaffScreen(u *UI) *staffScreen {
 	)
 	findCard := card(container.NewBorder(
 		container.NewBorder(nil, nil, nil, s.find, s.findEntry), nil, nil, nil,
-		container.NewThemeOverride(s.results, th.dense())))
+		s.results))
 	left := container.NewBorder(deskCard, nil, nil, nil, findCard)
 
 	queueCard := card(container.NewBorder(
 		container.NewHBox(newText(lang.X("staff.waiting", "Waiting"), theme.SizeNameText, true, widget.HighImportance), s.count),
 		container.NewVBox(widget.NewSeparator(), s.pick,
 			container.NewGridWithColumns(2, s.front, s.cancel), s.transfer),
-		nil, nil, container.NewThemeOverride(s.queue, th.dense())))
+		nil, nil, s.queue))
 
-	s.content = container.NewThemeOverride(container.NewPadded(container.NewBorder(header, nil, nil, nil,
-		container.NewGridWithColumns(2, left, queueCard))), th)
+	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
+		container.NewGridWithColumns(2, left, queueCard)))
 	s.update(u.board)
 	return s
 }
 
 // newVisitRow is a row of the staff lists: the ticket and name, and a
-// line of details.
+// line of details. It is dense; with its two lines it is still about 73 px
+// high to tap.
 func newVisitRow() fyne.CanvasObject {
-	return container.NewVBox(
-		newText("", theme.SizeNameText, true, widget.MediumImportance),
-		newText("", theme.SizeNameCaptionText, false, widget.LowImportance),
+	return denseVBox(
+		denseLabel(newText("", theme.SizeNameText, true, widget.MediumImportance)),
+		denseLabel(newText("", theme.SizeNameCaptionText, false, widget.LowImportance)),
 	)
 }
 
 func setVisitRow(o fyne.CanvasObject, title, detail string) {
-	box := o.(*fyne.Container)
-	box.Objects[0].(*widget.Label).SetText(title)
-	box.Objects[1].(*widget.Label).SetText(detail)
+	lines := o.(*fyne.Container).Objects
+	setText(lines[0].(*fyne.Container).Objects[0].(*widget.Label), title)
+	setText(lines[1].(*fyne.Container).Objects[0].(*widget.Label), detail)
 }
 
 // visitLine is a visit as staff see it: ticket and full name.

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -18,7 +19,7 @@ var teal = color.NRGBA{R: 0x00, G: 0x79, B: 0x6B, A: 0xff}
 const (
 	sizeNameDisplay fyne.ThemeSizeName = "lobbyline.display" // the ticket number
 	sizeNameTitle   fyne.ThemeSizeName = "lobbyline.title"   // screen titles, "Now serving" tickets
-	sizeNameLarge   fyne.ThemeSizeName = "lobbyline.large"   // the one big action per screen
+	sizeNameLarge   fyne.ThemeSizeName = "lobbyline.large"   // the label of the one big action per screen
 )
 
 // Colour names of our own.
@@ -30,27 +31,18 @@ const (
 // kioskTheme is the default Fyne theme made for a public touchscreen: light
 // only (a lobby is bright), large type, generous padding so every touch
 // target is at least 48 px high, and the teal accent.
+//
+// It is the only theme: the app sets it once. Screens get larger text from
+// the size names above and denser lists from denseLabel and the dense
+// boxes, never from container.NewThemeOverride: Fyne 2.8 gives each override
+// scope its own font cache, parses the fonts again for it (the emoji font
+// alone is 4 MB) and never frees it, and the welcome screen is rebuilt
+// after every visitor.
 type kioskTheme struct {
 	fyne.Theme
-	// scale multiplies the text sizes; the big "Check in" button uses a
-	// scaled copy through container.NewThemeOverride.
-	scale float32
-	// compact tightens the padding for dense read-only lists (the board),
-	// which have no touch targets.
-	compact bool
 }
 
-func newKioskTheme() *kioskTheme { return &kioskTheme{Theme: theme.DefaultTheme(), scale: 1} }
-
-// scaled returns a copy of the theme whose text is f times larger.
-func (t *kioskTheme) scaled(f float32) *kioskTheme {
-	return &kioskTheme{Theme: t.Theme, scale: t.scale * f, compact: t.compact}
-}
-
-// dense returns a copy of the theme with less padding.
-func (t *kioskTheme) dense() *kioskTheme {
-	return &kioskTheme{Theme: t.Theme, scale: t.scale, compact: true}
-}
+func newKioskTheme() *kioskTheme { return &kioskTheme{Theme: theme.DefaultTheme()} }
 
 func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
 	switch n {
@@ -94,33 +86,36 @@ func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Col
 	return t.Theme.Color(n, theme.VariantLight)
 }
 
+// Paddings, in px. innerPadding is what a label, button or entry keeps
+// around its text; with 22 pt text it makes a button or entry about 58 px
+// high. densePadding is for read-only lists (the board) and the rows of the
+// staff lists, which are tall enough with two lines of text.
+const (
+	padding      = 8
+	innerPadding = 14
+	densePadding = 4
+)
+
 func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 	switch n {
 	case theme.SizeNameText:
-		return 22 * t.scale
+		return 22
 	case theme.SizeNameCaptionText:
-		return 17 * t.scale
+		return 17
 	case theme.SizeNameSubHeadingText:
-		return 28 * t.scale
+		return 28
 	case theme.SizeNameHeadingText:
-		return 36 * t.scale
+		return 36
 	case sizeNameTitle:
-		return 44 * t.scale
+		return 44
 	case sizeNameLarge:
-		return 40 * t.scale
+		return 42
 	case sizeNameDisplay:
-		return 132 * t.scale
+		return 132
 	case theme.SizeNamePadding:
-		if t.compact {
-			return 4
-		}
-		return 8
+		return padding
 	case theme.SizeNameInnerPadding:
-		if t.compact {
-			return 4
-		}
-		// With 22 pt text this makes a button or entry about 58 px high.
-		return 14
+		return innerPadding
 	case theme.SizeNameLineSpacing:
 		return 6
 	case theme.SizeNameInlineIcon:
@@ -191,11 +186,44 @@ func sized(w, h float32, o fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewStack(r, o)
 }
 
-// bigButton is the one main action of a screen: taller, with larger text.
-func bigButton(th *kioskTheme, label string, scale, height float32, tapped func()) (*widget.Button, fyne.CanvasObject) {
-	b := widget.NewButton(label, tapped)
-	b.Importance = widget.HighImportance
-	return b, container.NewThemeOverride(sized(0, height, b), th.scaled(scale))
+// denseLabel sets l in a read-only list with densePadding around its text
+// instead of the theme's innerPadding: the wrapper takes back the
+// difference, so the label keeps its size name, importance colour and
+// truncation. To hide the label, hide the wrapper: around a hidden label it
+// would be 20 px less than nothing.
+func denseLabel(l *widget.Label) fyne.CanvasObject {
+	const d = densePadding - innerPadding
+	return container.New(layout.NewCustomPaddedLayout(d, d, d, d), l)
+}
+
+// denseVBox and denseHBox are boxes with densePadding between their items.
+func denseVBox(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedVBoxLayout(densePadding), objs...)
+}
+
+func denseHBox(objs ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedHBoxLayout(densePadding), objs...)
+}
+
+// setText changes l's text only if it differs, so a refresh that finds
+// nothing new redraws nothing.
+func setText(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
+}
+
+// setVisible shows or hides o and reports whether that changed anything.
+func setVisible(o fyne.CanvasObject, on bool) bool {
+	if o.Visible() == on {
+		return false
+	}
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
+	}
+	return true
 }
 
 // gap is empty vertical space.

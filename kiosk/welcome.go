@@ -13,7 +13,7 @@ import (
 // the lobby board beside it, the language switch and a discreet way in for
 // staff.
 type welcomeScreen struct {
-	checkIn   *widget.Button
+	checkIn   *largeButton
 	languages map[string]*widget.Button
 	staff     *widget.Button
 	board     *boardView
@@ -23,8 +23,7 @@ type welcomeScreen struct {
 func newWelcomeScreen(u *UI) *welcomeScreen {
 	s := &welcomeScreen{languages: make(map[string]*widget.Button), board: newBoardView(u)}
 
-	var big fyne.CanvasObject
-	s.checkIn, big = bigButton(u.theme, lang.X("welcome.checkin", "Check in"), 1.9, 150, u.startCheckIn)
+	s.checkIn = newLargeButton(lang.X("welcome.checkin", "Check in"), sizeNameLarge, u.startCheckIn)
 
 	place := newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
 	if u.cfg.KioskName == "" {
@@ -36,7 +35,7 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 		newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
 			theme.SizeNameSubHeadingText, widget.MediumImportance),
 		gap(24),
-		big,
+		sized(0, 150, s.checkIn),
 	)
 
 	var switcher fyne.CanvasObject = layout.NewSpacer()
