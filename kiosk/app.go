@@ -14,9 +14,11 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 
 	"lobbyline/queue"
+	"lobbyline/syncer"
 )
 
 // Config is what the UI needs from the kiosk's configuration.
@@ -28,6 +30,7 @@ type Config struct {
 	Privacy          Privacy
 	PINHash          string
 	Now              func() time.Time // nil means time.Now
+	Sync             SyncSource       // nil when sync is off
 }
 
 // Defaults for a Config field left zero.
@@ -83,6 +86,13 @@ type UI struct {
 	staffDesk string // desk ID chosen on the staff screen
 	staffName string
 
+	// Sync, as the syncer last reported it, and what staff should see.
+	syncStatus   syncer.Status
+	openAlerts   int
+	syncDialog   dialog.Dialog
+	alertsDialog dialog.Dialog
+	unsubscribe  func()
+
 	welcome *welcomeScreen
 	form    *checkInScreen
 	ticket  *ticketScreen
@@ -94,6 +104,9 @@ type UI struct {
 func New(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
 	u := newUI(a, store, cfg, log)
 	u.br.every(refreshInterval, u.tick)
+	if cfg.Sync != nil {
+		u.unsubscribe = cfg.Sync.Subscribe(func(st syncer.Status) { u.br.post(func() { u.showSync(st) }) })
+	}
 	a.Lifecycle().SetOnStopped(u.br.stop)
 	return u
 }
@@ -128,7 +141,11 @@ func newUI(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
 	u.switchLanguage(cfg.Languages[0])
 	u.win = a.NewWindow(lang.X("app.title", "Lobbyline check-in"))
 	u.win.Resize(fyne.NewSize(1280, 800))
+	if cfg.Sync != nil {
+		u.syncStatus = cfg.Sync.Status()
+	}
 	u.reload()
+	u.refreshAlerts()
 	u.showWelcome()
 	return u
 }
@@ -138,6 +155,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 
 // Close stops the background refresh and waits for it.
 func (u *UI) Close() {
+	if u.unsubscribe != nil {
+		u.unsubscribe()
+	}
 	u.br.close()
 	u.stop()
 }
@@ -170,9 +190,16 @@ func (u *UI) idleCheck(now time.Time) {
 func (u *UI) tick(ctx context.Context) func() {
 	seq := u.boardSeq.Add(1)
 	b, err := u.store.Board(ctx)
+	alerts, alertErr := u.store.Alerts(ctx, true)
 	now := u.cfg.Now()
 	return func() {
 		u.showBoard(seq, b, err)
+		if alertErr == nil && len(alerts) != u.openAlerts {
+			u.openAlerts = len(alerts)
+			if u.staff != nil {
+				u.staff.updateAlerts(u.openAlerts)
+			}
+		}
 		u.idleCheck(now)
 	}
 }

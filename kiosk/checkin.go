@@ -21,23 +21,27 @@ type checkInScreen struct {
 	name    *widget.Entry
 	host    *widget.Entry
 	phone   *widget.Entry
+	invite  *widget.Entry // typed, or from a USB scanner that types and presses Enter
 	service string
 	// services are the choice buttons, in the order of serviceIDs.
 	services   []*widget.Button
 	serviceIDs []string
 	// Messages under each field, and one for the form as a whole.
-	nameMsg, hostMsg, phoneMsg, serviceMsg, formMsg *widget.Label
-	submit                                          *largeButton
-	back                                            *widget.Button
-	content                                         fyne.CanvasObject
+	nameMsg, hostMsg, phoneMsg, inviteMsg, serviceMsg, formMsg *widget.Label
+	submit                                                     *largeButton
+	back                                                       *widget.Button
+	content                                                    fyne.CanvasObject
 }
 
 func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s := &checkInScreen{
 		source: source,
-		name:   widget.NewEntry(), host: widget.NewEntry(), phone: widget.NewEntry(),
-		nameMsg: newMessage(), hostMsg: newMessage(), phoneMsg: newMessage(), serviceMsg: newMessage(), formMsg: newMessage(),
+		name:   widget.NewEntry(), host: widget.NewEntry(), phone: widget.NewEntry(), invite: widget.NewEntry(),
+		nameMsg: newMessage(), hostMsg: newMessage(), phoneMsg: newMessage(), inviteMsg: newMessage(), serviceMsg: newMessage(), formMsg: newMessage(),
 	}
+	s.invite.SetPlaceHolder(lang.X("form.invite.placeholder", "Type it or scan it (optional)"))
+	s.invite.OnChanged = func(string) { u.formEdited("invite") }
+	s.invite.OnSubmitted = func(string) { u.inviteEntered() }
 	s.name.SetPlaceHolder(lang.X("form.name.placeholder", "First and last name"))
 	s.host.SetPlaceHolder(lang.X("form.host.placeholder", "Patient or staff member (optional)"))
 	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "For a text when it is your turn (optional)"))
@@ -77,7 +81,8 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	)
 	reason := container.NewVBox(
 		newText(lang.X("form.service", "Why are you here?"), theme.SizeNameText, true, widget.MediumImportance),
-		choices, s.serviceMsg,
+		choices, s.serviceMsg, gap(8),
+		field(lang.X("form.invite", "Invite code"), s.invite, s.inviteMsg),
 	)
 	body := container.NewGridWithColumns(2, container.NewPadded(fields), container.NewPadded(reason))
 	footer := container.NewVBox(s.formMsg, container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, s.submit)))
@@ -91,7 +96,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 
 // form is what has been typed and chosen so far.
 func (s *checkInScreen) form() queue.CheckInForm {
-	return queue.CheckInForm{Name: s.name.Text, Service: s.service, Host: s.host.Text, Phone: s.phone.Text}
+	return queue.CheckInForm{Name: s.name.Text, Service: s.service, Host: s.host.Text, Phone: s.phone.Text, Invite: s.invite.Text}
 }
 
 // showError puts err's message under the field it names, or under the form.
@@ -103,6 +108,8 @@ func (s *checkInScreen) showError(field, msg string) {
 		setMessage(s.hostMsg, msg)
 	case "phone":
 		setMessage(s.phoneMsg, msg)
+	case "invite":
+		setMessage(s.inviteMsg, msg)
 	case "service":
 		setMessage(s.serviceMsg, msg)
 	default:
@@ -150,11 +157,13 @@ func (u *UI) formEdited(field string) {
 		f.Host, shown = s.host.Text, s.hostMsg
 	case "phone":
 		f.Phone, shown = s.phone.Text, s.phoneMsg
+	case "invite":
+		f.Invite, shown = s.invite.Text, s.inviteMsg
 	}
 	err := f.Normalize().Validate()
 	var e *queue.Error
 	switch {
-	case err == nil || (errors.As(err, &e) && (e.Key == "error.name.empty" || e.Key == "error.phone") && !shown.Visible()):
+	case err == nil || (errors.As(err, &e) && (e.Key == "error.name.empty" || e.Key == "error.phone" || e.Key == "error.invite.format") && !shown.Visible()):
 		s.showError(field, "")
 	default:
 		s.showError(field, u.errorText(err))
@@ -170,7 +179,7 @@ func (u *UI) submitCheckIn() {
 	if s == nil {
 		return
 	}
-	for _, f := range []string{"name", "host", "phone", "service", ""} {
+	for _, f := range []string{"name", "host", "phone", "invite", "service", ""} {
 		s.showError(f, "")
 	}
 	t, err := u.store.CheckIn(u.ctx, s.form(), s.source)
@@ -195,6 +204,39 @@ func (u *UI) submitCheckIn() {
 		return
 	}
 	u.showTicket(t)
+}
+
+// inviteEntered looks up an invite code as soon as it is complete (a
+// scanner ends it with Enter): a pre-registered visitor sees their name
+// and host filled in, and need only choose why they are here.
+func (u *UI) inviteEntered() {
+	u.touch()
+	s := u.form
+	if s == nil {
+		return
+	}
+	f := queue.CheckInForm{Name: "x", Service: "x", Invite: s.invite.Text}.Normalize()
+	if err := f.Validate(); err != nil {
+		s.showError("invite", u.errorText(err))
+		return
+	}
+	p, ok, err := u.store.Invite(u.ctx, f.Invite)
+	switch {
+	case err != nil:
+		s.showError("invite", u.errorText(err))
+		return
+	case !ok:
+		s.showError("invite", lang.X("error.invite.unknown", "We cannot find this invite code. Please check it, or leave it empty and check in with your name."))
+		return
+	}
+	if s.name.Text == "" {
+		s.name.SetText(p.Name)
+	}
+	if s.host.Text == "" {
+		s.host.SetText(p.Host)
+	}
+	setMessage(s.inviteMsg, "")
+	u.win.Canvas().Focus(s.name)
 }
 
 // leaveCheckIn drops the form: back to welcome, or to the staff screen.

@@ -49,6 +49,8 @@ type staffScreen struct {
 
 	walkIn  *widget.Button
 	lock    *widget.Button
+	sync    *widget.Button // connectivity at a glance; details on a tap
+	alerts  *widget.Button
 	status  *widget.Label
 	content fyne.CanvasObject
 
@@ -147,9 +149,11 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.walkIn = widget.NewButtonWithIcon(lang.X("staff.walkin", "Add walk-in"), theme.ContentAddIcon(), u.showWalkIn)
 	s.lock = widget.NewButtonWithIcon(lang.X("staff.lock", "Lock"), theme.LogoutIcon(), u.lockStaff)
 
+	s.sync = u.newSyncBadge()
+	s.alerts = widget.NewButtonWithIcon("", theme.WarningIcon(), u.showAlerts)
 	header := container.NewBorder(nil, nil,
 		newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
-		container.NewHBox(s.walkIn, s.lock),
+		container.NewHBox(s.sync, s.alerts, s.walkIn, s.lock),
 		container.NewPadded(s.status))
 
 	deskCard := card(
@@ -175,6 +179,8 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
 		container.NewGridWithColumns(2, left, queueCard)))
 	s.update(u.board)
+	s.updateSync(u.syncStatus, u.cfg.Now())
+	s.updateAlerts(u.openAlerts)
 	return s
 }
 
@@ -279,6 +285,7 @@ func (s *staffScreen) setStatus(msg string, failed bool) {
 
 func (u *UI) showStaff() {
 	u.form, u.pin, u.welcome, u.staff = nil, nil, nil, nil
+	u.refreshAlerts()
 	s := newStaffScreen(u)
 	u.staff = s
 	u.setScreen(screenStaff, s.content)

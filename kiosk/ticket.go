@@ -1,6 +1,8 @@
 package kiosk
 
 import (
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
@@ -26,6 +28,7 @@ type ticketScreen struct {
 	position *widget.Label
 	wait     *widget.Label
 	call     *widget.Label
+	prereg   *widget.Label // whom a pre-registered visitor sees, and when
 	done     *widget.Button
 	content  fyne.CanvasObject
 }
@@ -52,6 +55,7 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 		newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance),
 		s.number,
 		newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
+		s.expected(u, t),
 		gap(16), s.position, s.wait, gap(8), s.call, gap(24),
 		container.NewHBox(sized(260, 84, s.done)),
 	)
@@ -74,6 +78,20 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 		container.NewVBox(layout.NewSpacer(), sized(340, 0, code), layout.NewSpacer()),
 		container.NewPadded(container.NewVBox(gap(24), info)))))
 	return s
+}
+
+// expected tells a pre-registered visitor whom they are seeing and when.
+func (s *ticketScreen) expected(u *UI, t queue.Ticket) fyne.CanvasObject {
+	if t.PreReg == nil || t.PreReg.Host == "" {
+		return layout.NewSpacer()
+	}
+	args := map[string]any{"Host": t.PreReg.Host, "Time": t.PreReg.Expected.In(time.Local).Format("15:04")}
+	text := lang.X("ticket.prereg", "{{.Host}} expects you at {{.Time}}.", args)
+	if t.PreReg.Expected.IsZero() {
+		text = lang.X("ticket.prereg.host", "{{.Host}} expects you.", args)
+	}
+	s.prereg = newWrapped(text, theme.SizeNameSubHeadingText, widget.HighImportance)
+	return s.prereg
 }
 
 func (u *UI) showTicket(t queue.Ticket) {
