@@ -301,3 +301,37 @@ func TestMetricsReportEveryKioskFromTheStore(t *testing.T) {
 		t.Errorf("first instance's request count:\n%s", body)
 	}
 }
+
+// A watch-list entry added at the centre during an outage: the check-in
+// made offline is screened by the centre when it arrives, and the alert
+// reaches the kiosk's staff in that same sync.
+func TestWatchListAddedDuringAnOutageAlertsStaffOnReconnect(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	a := newKiosk(t, c, "a")
+	if err := a.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Offline: the kiosk's cached list is empty, so it raises nothing.
+	a.checkIn(t, "Rex Danger")
+	if alerts, _ := a.store.Alerts(ctx, true); len(alerts) != 0 {
+		t.Fatalf("alerts before the centre knew: %+v", alerts)
+	}
+	if _, err := c.store.Write(ctx, "north", []syncer.RecordWrite{
+		{Entity: queue.EntityWatch, Key: "w1", Data: queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchBlock}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := a.store.Alerts(ctx, true)
+	if err != nil || len(alerts) != 1 || alerts[0].Kind != queue.AlertWatch || !strings.Contains(alerts[0].Message, "Watch-list (block): Rex Danger") {
+		t.Fatalf("alerts after one sync: %+v, %v", alerts, err)
+	}
+	// And the kiosk now screens new check-ins itself, offline too.
+	a.checkIn(t, "rex danger")
+	if alerts, _ := a.store.Alerts(ctx, true); len(alerts) != 2 {
+		t.Fatalf("a second check-in: %d alerts, want 2", len(alerts))
+	}
+}

@@ -205,13 +205,20 @@ func (s *Syncer) run(ctx context.Context) {
 	}
 }
 
-// Sync makes one attempt: pull every page, then push every pending
-// mutation. It updates the status either way.
+// Sync makes one attempt: pull every page, push every pending mutation,
+// and if anything was pushed, pull again: the centre screens what it
+// receives (watch-list, duplicates, invitations), and its alerts about
+// check-ins made offline should reach staff now, not a sync later. It
+// updates the status either way.
 func (s *Syncer) Sync(ctx context.Context) error {
 	start := s.cfg.Clock.Now()
 	err := s.pull(ctx)
+	pushed := 0
 	if err == nil {
-		err = s.push(ctx)
+		pushed, err = s.push(ctx)
+	}
+	if err == nil && pushed > 0 {
+		err = s.pull(ctx)
 	}
 	s.settle(ctx, start, err)
 	return err
@@ -240,34 +247,36 @@ func (s *Syncer) pull(ctx context.Context) error {
 	}
 }
 
-// push sends what was pending when it began, in batches. Changes made
+// push sends what was pending when it began, in batches, and says how
+// many it sent. Changes made
 // meanwhile wait for the next attempt, so an attempt ends even while the
 // lobby is busy and its success means the backlog it saw reached the
 // centre.
-func (s *Syncer) push(ctx context.Context) error {
+func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 	kiosk, _ := s.store.Identity()
 	start, err := s.store.Backlog(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	left := start.Pending
 	for left > 0 {
 		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch)
 		if err != nil {
-			return err
+			return pushed, err
 		}
 		for len(entries) > 0 && entries[len(entries)-1].Seq > start.Last {
 			entries = entries[:len(entries)-1]
 		}
 		if len(entries) == 0 {
-			return nil
+			return pushed, nil
 		}
 		if err := s.pushBatch(ctx, kiosk, left, entries); err != nil {
-			return err
+			return pushed, err
 		}
 		left -= len(entries)
+		pushed += len(entries)
 	}
-	return nil
+	return pushed, nil
 }
 
 // pushBatch sends entries and records the answers. A request the centre

@@ -1,0 +1,131 @@
+package queue_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"lobbyline/queue"
+)
+
+func remote(t *testing.T, entity, key string, version int64, v any) queue.RemoteRecord {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return queue.RemoteRecord{Entity: entity, Key: key, Version: version, Data: data}
+}
+
+func TestApplyPullCursorAndSnapshot(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	host := func(name string) queue.Host { return queue.Host{Department: "Cardiology", Name: name} }
+	page := queue.PullPage{Cursor: 3, Records: []queue.RemoteRecord{
+		remote(t, queue.EntityHost, "h1", 1, host("Dr Osei")),
+		remote(t, queue.EntityHost, "h2", 2, host("Dr Lund")),
+		{Entity: queue.EntityHost, Key: "h1", Version: 3, Deleted: true},
+	}}
+	if err := s.ApplyPull(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	hosts, err := s.Remote(ctx, queue.EntityHost)
+	if err != nil || len(hosts) != 1 || hosts[0].Key != "h2" {
+		t.Fatalf("hosts after a page with a delete: %+v, %v", hosts, err)
+	}
+	if c, _ := s.PullCursor(ctx); c != 3 {
+		t.Fatalf("cursor %d, want 3", c)
+	}
+	// A late answer to an older request changes nothing.
+	if err := s.ApplyPull(ctx, queue.PullPage{Cursor: 2, Records: []queue.RemoteRecord{remote(t, queue.EntityHost, "h9", 2, host("Late"))}}); err != nil {
+		t.Fatal(err)
+	}
+	if hosts, _ := s.Remote(ctx, queue.EntityHost); len(hosts) != 1 {
+		t.Fatalf("a stale page was applied: %+v", hosts)
+	}
+	// A snapshot replaces everything held.
+	snap := queue.PullPage{Snapshot: true, Cursor: 40, Records: []queue.RemoteRecord{remote(t, queue.EntityWatch, "w1", 39, queue.WatchEntry{Name: "X", Action: "flag"})}}
+	if err := s.ApplyPull(ctx, snap); err != nil {
+		t.Fatal(err)
+	}
+	if hosts, _ := s.Remote(ctx, queue.EntityHost); len(hosts) != 0 {
+		t.Fatalf("hosts survived a snapshot: %+v", hosts)
+	}
+	if c, _ := s.PullCursor(ctx); c != 40 {
+		t.Fatalf("cursor after snapshot %d, want 40", c)
+	}
+}
+
+func TestCancelledInvitationStillChecksInAndAlertsStaff(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	pre := queue.PreRegistration{Code: "AB12-CD34", Name: "Marta Ruiz", Host: "Dr Osei", Expected: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Cancelled: true}
+	if err := s.ApplyPull(ctx, queue.PullPage{Cursor: 1, Records: []queue.RemoteRecord{remote(t, queue.EntityPreReg, pre.Code, 1, pre)}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.CheckIn(ctx, queue.CheckInForm{Invite: "ab12-cd34", Service: "visit"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatalf("a cancelled invitation kept the visitor out: %v", err)
+	}
+	if tk.Visit.Name != "Marta Ruiz" || tk.PreReg == nil || !tk.PreReg.Cancelled {
+		t.Fatalf("ticket %+v", tk)
+	}
+	alerts, err := s.Alerts(ctx, true)
+	if err != nil || len(alerts) != 1 || alerts[0].Kind != queue.AlertPreRegGone || alerts[0].Visit != tk.Visit.ID {
+		t.Fatalf("alerts %+v, %v", alerts, err)
+	}
+	if err := s.AckAlert(ctx, alerts[0].ID, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AckAlert(ctx, alerts[0].ID, "Carmen"); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("acknowledging twice: %v", err)
+	}
+	if open, _ := s.Alerts(ctx, true); len(open) != 0 {
+		t.Fatalf("open alerts after acknowledging: %+v", open)
+	}
+}
+
+func TestSettleOutbox(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	for _, n := range []string{"Ann", "Bo", "Cy"} {
+		mustCheckIn(t, s, n, "registration")
+	}
+	pending, err := s.PendingOutbox(ctx, 10)
+	if err != nil || len(pending) != 3 {
+		t.Fatal(pending, err)
+	}
+	prev := ""
+	for _, e := range pending {
+		if e.HLC <= prev {
+			t.Fatalf("hlc %q after %q", e.HLC, prev)
+		}
+		prev = e.HLC
+	}
+	err = s.SettleOutbox(ctx, []queue.Settlement{{Seq: pending[0].Seq}, {Seq: pending[1].Seq, Rejected: true, Reason: "no such service"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Backlog(ctx)
+	if err != nil || b.Pending != 1 || b.Rejected != 1 || b.Done != 1 || b.Last != pending[2].Seq {
+		t.Fatalf("backlog %+v, %v", b, err)
+	}
+	// A late "applied" for the rejected one does not undo the rejection.
+	if err := s.SettleOutbox(ctx, []queue.Settlement{{Seq: pending[1].Seq}}); err != nil {
+		t.Fatal(err)
+	}
+	rejected, _ := s.RejectedOutbox(ctx, 10)
+	if len(rejected) != 1 || rejected[0].Reason != "no such service" {
+		t.Fatalf("rejected %+v", rejected)
+	}
+	if err := s.RetryRejected(ctx, rejected[0].Seq); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := s.Backlog(ctx); b.Pending != 2 || b.Rejected != 0 {
+		t.Fatalf("after retry %+v", b)
+	}
+	if err := s.RetryRejected(ctx, rejected[0].Seq); queue.ErrorCode(err) != queue.ENotFound {
+		t.Fatalf("retrying a pending one: %v", err)
+	}
+}
