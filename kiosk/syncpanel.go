@@ -128,6 +128,9 @@ func (u *UI) showSyncDetails() {
 	if st.State == syncer.Unenrolled {
 		add("sync.unenrolled.help", "The centre no longer accepts this kiosk. Check-in and the queue keep working and nothing is lost; call IT to enrol it again.", nil)
 	}
+	if st.LastError != "" && st.State != syncer.Online {
+		add("sync.error", "Last problem: {{.Error}}", map[string]any{"Error": st.LastError})
+	}
 	if st.LastSuccess.IsZero() {
 		add("sync.never", "Never synced since the kiosk started.", nil)
 	} else {

@@ -76,6 +76,7 @@ const (
 type Alert struct {
 	Kind    string    `json:"kind"`
 	Kiosk   string    `json:"kiosk"`
+	Epoch   int64     `json:"epoch"` // the kiosk database the visit is in
 	Visit   int64     `json:"visit"` // the kiosk's visit id
 	Ticket  string    `json:"ticket"`
 	Message string    `json:"message"`

@@ -143,19 +143,27 @@ type RemoteRecord struct {
 
 // PullCursor is the centre's version this kiosk has applied up to.
 func (s *Store) PullCursor(ctx context.Context) (int64, error) {
-	var cursor int64
-	err := s.db.QueryRowContext(ctx, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'), 0)").Scan(&cursor)
+	cursor, _, err := s.PullState(ctx)
+	return cursor, err
+}
+
+// PullState is the pull cursor and whether a snapshot is part-way done
+// (its first page applied, more to come).
+func (s *Store) PullState(ctx context.Context) (cursor int64, continuing bool, err error) {
+	err = s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'), 0),
+		coalesce((SELECT value FROM meta WHERE key = 'snapshot_pending'), '') = '1'`).Scan(&cursor, &continuing)
 	if err != nil {
-		return 0, fmt.Errorf("pull cursor: %w", err)
+		return 0, false, fmt.Errorf("pull cursor: %w", err)
 	}
-	return cursor, nil
+	return cursor, continuing, nil
 }
 
 // PullPage is one page of centre changes: records in version order and
 // the cursor to store once they are applied. A snapshot replaces all
 // records the kiosk holds.
 type PullPage struct {
-	Snapshot bool
+	Snapshot bool // the first page of a snapshot: clear what is held
+	More     bool // more pages follow
 	Records  []RemoteRecord
 	Cursor   int64
 	Clock    HLC // the centre's clock; later local events order after it
@@ -199,6 +207,17 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 		if err := setMeta(ctx, tx, "pull_cursor", fmt.Sprint(page.Cursor)); err != nil {
 			return err
 		}
+		// A snapshot spans pages: until its last, the kiosk asks for the
+		// rest rather than for a new snapshot.
+		if page.Snapshot || !page.More {
+			pending := ""
+			if page.Snapshot && page.More {
+				pending = "1"
+			}
+			if err := setMeta(ctx, tx, "snapshot_pending", pending); err != nil {
+				return err
+			}
+		}
 		if err := setMeta(ctx, tx, "pulled_at", formatTime(s.now())); err != nil {
 			return err
 		}
@@ -209,23 +228,29 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 	})
 }
 
-// raiseRemoteAlert copies an alert from the centre into the staff list,
-// once: its key is the centre's.
+// raiseRemoteAlert copies an alert from the centre into the staff list
+// if it is about this kiosk database (kiosk and epoch): alerts about the
+// site's other kiosks are theirs, and those about an earlier database of
+// this kiosk name visits this one does not hold. The centre may update an
+// alert (a third check-in of the same person); the message follows, the
+// acknowledgement stays. A record that cannot be read is logged and
+// skipped: one bad alert must not stop the kiosk from syncing.
 func (s *Store) raiseRemoteAlert(ctx context.Context, tx *sql.Tx, r RemoteRecord) error {
 	var a Alert
 	if err := json.Unmarshal(r.Data, &a); err != nil {
-		return fmt.Errorf("alert %s: %w", r.Key, err)
+		s.log.Warn("unreadable alert from the centre", "key", r.Key, "err", err)
+		return nil
 	}
-	var visit sql.NullInt64
-	if a.Kiosk == s.kioskID && a.Visit > 0 {
-		visit = sql.NullInt64{Int64: a.Visit, Valid: true}
+	if a.Kiosk != s.kioskID || a.Epoch != s.epoch {
+		return nil
 	}
 	at := a.At
 	if at.IsZero() {
 		at = s.now()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING`, "centre/"+r.Key, a.Kind, visit, a.Message, formatTime(at))
+	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at)
+		VALUES (?, ?, (SELECT id FROM visits WHERE id = ?), ?, ?)
+		ON CONFLICT (key) DO UPDATE SET message = excluded.message`, "centre/"+r.Key, a.Kind, a.Visit, a.Message, formatTime(at))
 	if err != nil {
 		return fmt.Errorf("raise alert %s: %w", r.Key, err)
 	}

@@ -248,8 +248,9 @@ type pulled struct {
 func follow(tb testing.TB, c *syncer.Central, k syncer.Kiosk, cursor int64, limit int) pulled {
 	tb.Helper()
 	p := pulled{records: make(map[string]queue.RemoteRecord), cursor: cursor}
+	continuing := false
 	for range 1000 {
-		resp, err := c.Pull(context.Background(), k, p.cursor, limit)
+		resp, err := c.PullFrom(context.Background(), k, syncer.PullQuery{Cursor: p.cursor, Limit: limit, Continuing: continuing})
 		if err != nil {
 			tb.Fatalf("pull from %d: %v", p.cursor, err)
 		}
@@ -260,6 +261,7 @@ func follow(tb testing.TB, c *syncer.Central, k syncer.Kiosk, cursor int64, limi
 					cursor, limit, len(p.pages))
 			}
 			clear(p.records)
+			continuing = true
 		}
 		for _, r := range resp.Records {
 			p.versions = append(p.versions, r.Version)
@@ -477,8 +479,8 @@ func TestCentralPush(t *testing.T) {
 			t.Errorf("applied mutations carry reasons %q, %q", res[0].Reason, res[7].Reason)
 		}
 
-		// A replay gets the same answers, rejections with their reasons,
-		// even if the kiosk now sends the genuine mutation.
+		// A replay of the same corrupt mutations is judged again and
+		// refused again, for the same reasons.
 		replay := mustPush(t, c, k, batch)
 		check("replayed rejects", replay, []string{dup, rejected, rejected, rejected, rejected, rejected, rejected, dup}, 7)
 		for i := range replay {
@@ -486,16 +488,25 @@ func TestCentralPush(t *testing.T) {
 				t.Errorf("replay %d: reason %q, first answer %q", i, replay[i].Reason, reasons[i])
 			}
 		}
-		genuine := mustPush(t, c, k, m[7:8])
-		if genuine[0].Status != rejected || genuine[0].Reason != reasons[1] {
-			t.Errorf("genuine mutation under a rejected name: %+v, want the first rejection", genuine[0])
-		}
+		// A rejection had no effect, so once what the centre objected to is
+		// put right (here: the kiosk sends the genuine mutation), the same
+		// name is applied, once.
+		check("genuine mutation under a rejected name", mustPush(t, c, k, m[7:8]), []string{applied}, 8)
+		check("and again", mustPush(t, c, k, m[7:8]), []string{dup}, 8)
 
-		// The answers survive a restart of the centre.
+		// The answers survive a restart of the centre; the rest of the
+		// rejected names are applied now that they are genuine.
 		c.Close()
 		c = openTestCentral(t, dsn, clk)
-		wantAll := append(repeated(dup, 7), rejected, rejected, rejected, rejected, rejected, rejected, dup)
-		check("replay after restart", mustPush(t, c, k, m), wantAll, 7)
+		wantAll := append(repeated(dup, 8), applied, applied, applied, applied, applied, dup)
+		check("replay after restart", mustPush(t, c, k, m), wantAll, 13)
+
+		// A different change under a name already applied (a kiosk database
+		// restored from a backup) is refused, not taken for a duplicate.
+		other := spoil(t, m[3], func(pm *syncer.PushMutation, p map[string]any) { p["visit"].(map[string]any)["Name"] = "Someone Else" })
+		if res := mustPush(t, c, k, []syncer.PushMutation{other}); res[0].Status != rejected || !strings.Contains(res[0].Reason, "different change") {
+			t.Errorf("a different change under an applied name: %+v", res[0])
+		}
 
 		// A batch that names another kiosk is refused whole.
 		_, err := c.Push(ctx, k, syncer.PushRequest{Kiosk: "lobby-2", Mutations: m})
@@ -521,7 +532,8 @@ func TestCentralPush(t *testing.T) {
 		}
 		slices.Sort(names)
 		want := []string{"Visitor 00 called", "Visitor 01 waiting", "Visitor 02 waiting", "Visitor 03 waiting",
-			"Visitor 04 waiting", "Visitor 05 waiting"}
+			"Visitor 04 waiting", "Visitor 05 waiting", "Visitor 06 waiting", "Visitor 07 waiting", "Visitor 08 waiting",
+			"Visitor 09 waiting", "Visitor 10 waiting", "Visitor 11 waiting"}
 		if !slices.Equal(names, want) {
 			t.Errorf("visits at the centre:\n got %q\nwant %q", names, want)
 		}

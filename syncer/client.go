@@ -62,6 +62,13 @@ func (e *HTTPError) Permanent() bool {
 	return e.Status >= 400 && e.Status < 500
 }
 
+// AboutContent reports whether the centre refused what the request
+// carried (400 malformed, 413 too large), rather than who sent it or
+// where (403, 404): only then can one mutation be at fault.
+func (e *HTTPError) AboutContent() bool {
+	return e.Status == http.StatusBadRequest || e.Status == http.StatusRequestEntityTooLarge
+}
+
 // Push sends one batch.
 func (c *Client) Push(ctx context.Context, req PushRequest) (PushResponse, error) {
 	body, err := json.Marshal(req)
@@ -83,9 +90,13 @@ func (c *Client) Push(ctx context.Context, req PushRequest) (PushResponse, error
 	return resp, nil
 }
 
-// Pull fetches one page of changes after cursor.
-func (c *Client) Pull(ctx context.Context, cursor int64, limit int) (PullResponse, error) {
+// Pull fetches one page of changes after cursor; continuing says the
+// kiosk is part-way through a snapshot.
+func (c *Client) Pull(ctx context.Context, cursor int64, limit int, continuing bool) (PullResponse, error) {
 	u := c.base + "/pull?cursor=" + strconv.FormatInt(cursor, 10) + "&limit=" + strconv.Itoa(limit)
+	if continuing {
+		u += "&snapshot=1"
+	}
 	var resp PullResponse
 	err := c.do(ctx, http.MethodGet, u, nil, func(r io.Reader) error {
 		var err error

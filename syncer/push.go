@@ -1,6 +1,7 @@
 package syncer
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -52,8 +53,10 @@ func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushRespo
 			for _, i := range ms {
 				m := req.Mutations[i]
 				if prev, ok := seen[m.Seq]; ok {
-					resp.Results[i] = prev
-					continue
+					if res, done := p.replay(m, prev); done {
+						resp.Results[i] = res
+						continue
+					}
 				}
 				resp.Results[i] = p.apply(m)
 			}
@@ -115,8 +118,8 @@ type checkIn struct {
 
 // lockProgress locks the kiosk's progress row for this epoch, so a replay
 // racing on another instance waits and then sees this batch as duplicates,
-// and returns the earlier answers for sequence numbers in [from, to].
-func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[int64]PushResult, error) {
+// and returns what it recorded for sequence numbers in [from, to].
+func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[int64]earlier, error) {
 	c, tx := p.c, p.tx
 	_, err := tx.ExecContext(ctx, c.q("INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING"), p.k.ID, epoch)
 	if err != nil {
@@ -126,27 +129,60 @@ func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[i
 	if err := tx.QueryRowContext(ctx, c.q("SELECT last_seq FROM progress WHERE kiosk_id = ? AND epoch = ?"+c.forUpdate()), p.k.ID, epoch).Scan(&last); err != nil {
 		return nil, fmt.Errorf("progress: %w", err)
 	}
-	seen := make(map[int64]PushResult)
+	seen := make(map[int64]earlier)
 	if from > last {
 		return seen, nil // all new: the common case needs no lookup
 	}
-	rows, err := tx.QueryContext(ctx, c.q(`SELECT seq, status, reason FROM mutations
+	rows, err := tx.QueryContext(ctx, c.q(`SELECT seq, status, payload FROM mutations
 		WHERE kiosk_id = ? AND epoch = ? AND seq >= ? AND seq <= ?`), p.k.ID, epoch, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("earlier answers: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		r := PushResult{Epoch: epoch}
-		if err := rows.Scan(&r.Seq, &r.Status, &r.Reason); err != nil {
+		var seq int64
+		var e earlier
+		if err := rows.Scan(&seq, &e.status, &e.payload); err != nil {
 			return nil, fmt.Errorf("earlier answers: %w", err)
 		}
-		if r.Status == StatusApplied {
-			r.Status = StatusDuplicate
-		}
-		seen[r.Seq] = r
+		seen[seq] = e
 	}
 	return seen, rows.Err()
+}
+
+// earlier is what the centre recorded for a mutation name it has seen.
+type earlier struct {
+	status  string
+	payload string
+}
+
+// replay answers a mutation the centre has seen before. An applied one is
+// a duplicate, unless the payload differs: then two different changes
+// carry one name (a kiosk database restored from a backup reuses names),
+// and the new one is refused so staff see it rather than lose it. A
+// rejected one had no effect, so it is judged again: whatever the centre
+// objected to may have been fixed.
+func (p *pushTx) replay(m PushMutation, e earlier) (PushResult, bool) {
+	res := PushResult{Epoch: m.Epoch, Seq: m.Seq}
+	if e.status == StatusRejected {
+		return res, false
+	}
+	if !samePayload(e.payload, m.Payload) {
+		res.Status = StatusRejected
+		res.Reason = "the centre already holds a different change under this name; was this kiosk's database restored from a backup?"
+		return res, true
+	}
+	res.Status = StatusDuplicate
+	return res, true
+}
+
+// samePayload compares JSON as the kiosk sent it, ignoring white space.
+func samePayload(stored string, sent json.RawMessage) bool {
+	var a, b bytes.Buffer
+	if json.Compact(&a, []byte(stored)) != nil || json.Compact(&b, sent) != nil {
+		return stored == string(sent)
+	}
+	return bytes.Equal(a.Bytes(), b.Bytes())
 }
 
 // apply gathers one new mutation and, if it is acceptable, its effects.
@@ -174,8 +210,17 @@ func (p *pushTx) apply(m PushMutation) PushResult {
 // finish writes what the batch gathered: the mutations, the arrivals,
 // the alerts screening finds, and the record writes.
 func (p *pushTx) finish(ctx context.Context) error {
+	// The site's row first: pushes of one site take turns from here, so
+	// two kiosks' check-ins of the same person see each other's arrival,
+	// and screening reads a watch-list no import is half-way through.
+	if _, err := p.tx.ExecContext(ctx, p.c.q("SELECT id FROM sites WHERE id = ?"+p.c.forUpdate()), p.k.Site); err != nil {
+		return fmt.Errorf("lock site: %w", err)
+	}
+	// A mutation rejected before and judged again replaces its row.
 	err := p.c.insertRows(ctx, p.tx, `INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES `,
-		p.mutations, "")
+		p.mutations, ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+			received_at = excluded.received_at, payload = excluded.payload, kind = excluded.kind, hlc = excluded.hlc, kiosk_at = excluded.kiosk_at
+			WHERE mutations.status = 'rejected'`)
 	if err != nil {
 		return fmt.Errorf("record mutations: %w", err)
 	}
@@ -246,8 +291,8 @@ func (p *pushTx) screen(ctx context.Context) error {
 			}
 			msg := fmt.Sprintf("%s checked in twice: %s at kiosk %s and %s at kiosk %s. Both records are kept; please check which is right.",
 				v.Name, o.ticket, o.kiosk, v.Ticket, p.k.ID)
-			p.alert(fmt.Sprintf("duplicate/%s/%d/%d", o.kiosk, o.epoch, o.visit), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: o.kiosk, Visit: o.visit, Ticket: o.ticket, Message: msg})
-			p.alert("duplicate/"+ci.key, queue.Alert{Kind: queue.AlertDuplicate, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket, Message: msg})
+			p.alert(fmt.Sprintf("duplicate/%s/%d/%d", o.kiosk, o.epoch, o.visit), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: o.kiosk, Epoch: o.epoch, Visit: o.visit, Ticket: o.ticket, Message: msg})
+			p.alert("duplicate/"+ci.key, queue.Alert{Kind: queue.AlertDuplicate, Kiosk: p.k.ID, Epoch: ci.epoch, Visit: v.ID, Ticket: v.Ticket, Message: msg})
 		}
 		if v.Invite != "" {
 			if err := p.screenInvite(ctx, ci); err != nil {
@@ -262,7 +307,7 @@ func (p *pushTx) screen(ctx context.Context) error {
 			if w.Note != "" {
 				msg += " " + w.Note
 			}
-			p.alert("watch/"+ci.key, queue.Alert{Kind: queue.AlertWatch, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket, Message: msg})
+			p.alert("watch/"+ci.key, queue.Alert{Kind: queue.AlertWatch, Kiosk: p.k.ID, Epoch: ci.epoch, Visit: v.ID, Ticket: v.Ticket, Message: msg})
 		}
 	}
 	return nil
@@ -320,10 +365,10 @@ func (p *pushTx) screenInvite(ctx context.Context, ci checkIn) error {
 	var pre queue.PreRegistration
 	switch {
 	case !ok:
-		p.alert("invite/"+ci.key, queue.Alert{Kind: queue.AlertUnknownCode, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket,
+		p.alert("invite/"+ci.key, queue.Alert{Kind: queue.AlertUnknownCode, Kiosk: p.k.ID, Epoch: ci.epoch, Visit: v.ID, Ticket: v.Ticket,
 			Message: fmt.Sprintf("%s (%s) checked in with invite %s, which the centre does not know.", v.Name, v.Ticket, v.Invite)})
 	case json.Unmarshal(data, &pre) == nil && pre.Cancelled:
-		p.alert("invite/"+ci.key, queue.Alert{Kind: queue.AlertPreRegGone, Kiosk: p.k.ID, Visit: v.ID, Ticket: v.Ticket,
+		p.alert("invite/"+ci.key, queue.Alert{Kind: queue.AlertPreRegGone, Kiosk: p.k.ID, Epoch: ci.epoch, Visit: v.ID, Ticket: v.Ticket,
 			Message: fmt.Sprintf("%s (%s) checked in with invite %s, which was cancelled. The check-in stands: they are in the building.", v.Name, v.Ticket, v.Invite)})
 	}
 	return nil

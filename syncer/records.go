@@ -155,12 +155,29 @@ func (c *Central) Records(ctx context.Context, site, entity string) ([]queue.Rem
 	return out, rows.Err()
 }
 
-// Pull returns a site's changes after cursor, at most limit, in version
-// order. It reads in one snapshot so the page and the site's version
-// agree. A cursor below the site's floor (its tombstones were compacted
-// away) gets a snapshot of every live record instead; its first page may
-// be longer than limit (see below), and the pages after it are ordinary.
+// PullQuery asks for a page of a site's changes.
+type PullQuery struct {
+	Cursor int64
+	Limit  int
+	// Continuing says the kiosk is part-way through a snapshot: it has
+	// cleared what it held and is reading the rest, so a cursor below
+	// the floor must not start the snapshot again.
+	Continuing bool
+}
+
+// Pull is PullFrom for an ordinary page.
 func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (PullResponse, error) {
+	return c.PullFrom(ctx, k, PullQuery{Cursor: cursor, Limit: limit})
+}
+
+// PullFrom returns a site's changes after a cursor, at most a page, in
+// version order. It reads in one snapshot so the page and the site's
+// version agree. A cursor below the site's floor (its tombstones were
+// compacted away) gets the first page of a snapshot instead: live records
+// only, marked Snapshot so the kiosk clears what it held; the kiosk then
+// follows with Continuing set until More is false.
+func (c *Central) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (PullResponse, error) {
+	cursor, limit := pq.Cursor, pq.Limit
 	if limit <= 0 || limit > MaxPullPage {
 		limit = MaxPullPage
 	}
@@ -177,24 +194,12 @@ func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (P
 		}
 		query := "SELECT entity, key, version, deleted, data FROM records WHERE site_id = ? AND version > ?"
 		from := cursor
-		if cursor < floor || cursor > version {
+		if (cursor < floor && !pq.Continuing) || cursor > version {
 			// Too old to follow, or from a centre that was rebuilt:
 			// start again from everything live.
 			resp.Snapshot = true
 			from = 0
 			query += " AND NOT deleted"
-			// The kiosk replaces what it holds with a snapshot page and
-			// follows the next pages as ordinary changes. Were the page's
-			// cursor below the floor, the next pull would be a snapshot
-			// again, from the start, for ever: so the page holds every live
-			// record up to the floor, and its cursor is at least the floor.
-			var below int
-			err := tx.QueryRowContext(ctx, c.q("SELECT count(*) FROM records WHERE site_id = ? AND version <= ? AND NOT deleted"),
-				k.Site, floor).Scan(&below)
-			if err != nil {
-				return fmt.Errorf("count snapshot: %w", err)
-			}
-			limit = max(limit, below)
 		}
 		rows, err := tx.QueryContext(ctx, c.q(query+" ORDER BY version LIMIT ?"), k.Site, from, limit+1)
 		if err != nil {
@@ -219,10 +224,6 @@ func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (P
 		if resp.More = len(resp.Records) > limit; resp.More {
 			resp.Records = resp.Records[:limit]
 			resp.Cursor = resp.Records[limit-1].Version
-			if resp.Snapshot {
-				// Every live record up to the floor is on this page.
-				resp.Cursor = max(resp.Cursor, floor)
-			}
 		} else {
 			// Nothing newer is committed in this snapshot: the kiosk is
 			// at the head, even if the newest versions were compacted.
@@ -246,6 +247,11 @@ func (c *Central) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (P
 func (c *Central) Compact(ctx context.Context, site string, before time.Time) (int, error) {
 	var n int64
 	err := c.inTx(ctx, func(tx *sql.Tx) error {
+		// The site's row first, as every writer takes it, so a compaction
+		// and an import never wait on each other's rows.
+		if _, err := tx.ExecContext(ctx, c.q("SELECT id FROM sites WHERE id = ?"+c.forUpdate()), site); err != nil {
+			return err
+		}
 		var top sql.NullInt64
 		err := tx.QueryRowContext(ctx, c.q("SELECT max(version) FROM records WHERE site_id = ? AND deleted AND updated_at < ?"),
 			site, stamp(before)).Scan(&top)

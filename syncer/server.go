@@ -18,7 +18,7 @@ import (
 // Server is the centre's HTTP API:
 //
 //	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse)
-//	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M (→ PullResponse)
+//	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M[&snapshot=1] (→ PullResponse)
 //	GET  /healthz                200 when the store answers
 //	GET  /metrics                Prometheus
 //
@@ -162,7 +162,8 @@ func (s *Server) pull(r *http.Request, k Kiosk) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.store.Pull(r.Context(), k, cursor, int(limit))
+	continuing := r.URL.Query().Get("snapshot") == "1"
+	resp, err := s.store.PullFrom(r.Context(), k, PullQuery{Cursor: cursor, Limit: int(limit), Continuing: continuing})
 	if err != nil {
 		return nil, err
 	}

@@ -98,6 +98,7 @@ type Syncer struct {
 	sched   gocron.Scheduler
 	job     gocron.Job
 	kicking atomic.Bool
+	again   atomic.Bool // a change was made since the running sync began
 	stop    context.CancelFunc
 }
 
@@ -137,6 +138,7 @@ func (s *Syncer) Start(ctx context.Context) error {
 // to the scheduler coalesce, and if a sync is running the change goes
 // with it or with the next.
 func (s *Syncer) Kick() {
+	s.again.Store(true) // a sync running now runs once more when done
 	if s.job == nil || !s.kicking.CompareAndSwap(false, true) {
 		return
 	}
@@ -179,8 +181,20 @@ func (s *Syncer) Subscribe(fn func(Status)) (cancel func()) {
 	}
 }
 
-// run is one scheduled sync: attempts with backoff until one succeeds.
+// run is one scheduled sync: attempts with backoff until one succeeds,
+// then again while changes were made meanwhile (a kick during a running
+// sync would otherwise wait for the next interval).
 func (s *Syncer) run(ctx context.Context) {
+	for {
+		s.again.Store(false)
+		if !s.runOnce(ctx) || !s.again.Load() {
+			return
+		}
+	}
+}
+
+// runOnce retries a sync until it succeeds (true) or cannot go on.
+func (s *Syncer) runOnce(ctx context.Context) bool {
 	policy := newRetryPolicy(s.cfg)
 	op := func() error {
 		if ctx.Err() != nil {
@@ -203,6 +217,7 @@ func (s *Syncer) run(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("sync stopped", "err", err)
 	}
+	return err == nil
 }
 
 // Sync makes one attempt: pull every page, push every pending mutation,
@@ -226,17 +241,17 @@ func (s *Syncer) Sync(ctx context.Context) error {
 
 func (s *Syncer) pull(ctx context.Context) error {
 	for {
-		cursor, err := s.store.PullCursor(ctx)
+		cursor, continuing, err := s.store.PullState(ctx)
 		if err != nil {
 			return err
 		}
 		sent := s.cfg.Clock.Now()
-		page, err := s.client.Pull(ctx, cursor, MaxPullPage)
+		page, err := s.client.Pull(ctx, cursor, MaxPullPage, continuing)
 		if err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}
 		s.noteSkew(sent, page.Now)
-		err = s.store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: page.Records, Cursor: page.Cursor,
+		err = s.store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, More: page.More, Records: page.Records, Cursor: page.Cursor,
 			Clock: queue.HLC{Wall: page.Now.UnixMilli()}})
 		if err != nil {
 			return fmt.Errorf("apply pull: %w", err)
@@ -280,16 +295,18 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 }
 
 // pushBatch sends entries and records the answers. A request the centre
-// refuses for good (a 4xx other than 401/408/429) is split in halves
-// until the mutation at fault is alone; that one is marked rejected and
-// the rest go through.
+// refuses for its content (400, 413) is split in halves until the
+// mutation at fault is alone; that one is marked rejected and the rest go
+// through. Other refusals (403 for a token of another kiosk, 404) are
+// about this kiosk's set-up, not a mutation: the attempt fails and staff
+// see why.
 func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) error {
 	req := PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]PushMutation, len(entries))}
 	for i, e := range entries {
 		req.Mutations[i] = PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
 	}
 	resp, err := s.client.Push(ctx, req)
-	if e, ok := asHTTPError(err); ok && e.Permanent() {
+	if e, ok := asHTTPError(err); ok && e.AboutContent() {
 		if len(entries) == 1 {
 			s.log.Warn("centre refused a mutation", "seq", entries[0].Seq, "err", err)
 			return s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})

@@ -91,16 +91,15 @@ func DecodePushRequest(r io.Reader) (PushRequest, error) {
 	if len(req.Mutations) > MaxBatch {
 		return PushRequest{}, fmt.Errorf("%w: %d mutations, at most %d per batch", errMalformed, len(req.Mutations), MaxBatch)
 	}
+	last := make(map[int64]int64) // per epoch
 	for i, m := range req.Mutations {
 		if m.Epoch <= 0 || m.Seq <= 0 {
 			return PushRequest{}, fmt.Errorf("%w: mutation %d: epoch and seq must be positive", errMalformed, i)
 		}
-		if i > 0 {
-			p := req.Mutations[i-1]
-			if m.Epoch == p.Epoch && m.Seq <= p.Seq {
-				return PushRequest{}, fmt.Errorf("%w: mutation %d: seq %d after %d; a batch is in sequence order", errMalformed, i, m.Seq, p.Seq)
-			}
+		if prev, ok := last[m.Epoch]; ok && m.Seq <= prev {
+			return PushRequest{}, fmt.Errorf("%w: mutation %d: seq %d after %d; a batch is in sequence order", errMalformed, i, m.Seq, prev)
 		}
+		last[m.Epoch] = m.Seq
 		if m.Kind == "" {
 			return PushRequest{}, fmt.Errorf("%w: mutation %d: kind is missing", errMalformed, i)
 		}

@@ -27,6 +27,7 @@ var pushBodies = []struct {
 	{"no kiosk", `{"mutations":[]}`, false},
 	{"zero seq", `{"kiosk":"a","mutations":[{"epoch":7,"seq":0,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
 	{"out of order", `{"kiosk":"a","mutations":[{"epoch":7,"seq":2,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}},{"epoch":7,"seq":2,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
+	{"interleaved epochs out of order", `{"kiosk":"a","mutations":[{"epoch":1,"seq":5,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}},{"epoch":2,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}},{"epoch":1,"seq":3,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
 	{"payload not an object", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":[1]}]}`, false},
 	{"bad hlc", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"yesterday","payload":{}}]}`, false},
 	{"no kind", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},

@@ -73,7 +73,7 @@ func testServe(t *testing.T, store string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return cl.Pull(ctx, 0, 100)
+		return cl.Pull(ctx, 0, 100, false)
 	}
 	status := func(err error) int {
 		var he *syncer.HTTPError
