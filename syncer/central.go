@@ -45,6 +45,13 @@ type Central struct {
 type CentralOptions struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	// MaxConns caps the database connections this instance opens and
+	// keeps idle; 0 means 64, the server's default MaxInFlight. Keeping
+	// them idle matters: database/sql's default of 2 idle connections
+	// closed and reopened a PostgreSQL backend for every burst of more
+	// than two requests, which under load fed on itself (see
+	// BENCHMARKS.md, "Sync under load").
+	MaxConns int
 }
 
 // OpenCentral opens the store at dsn: a postgres:// or postgresql:// URL,
@@ -68,6 +75,13 @@ func OpenCentral(ctx context.Context, dsn string, opts CentralOptions) (*Central
 	if err != nil {
 		return nil, fmt.Errorf("open central store: %w", err)
 	}
+	conns := opts.MaxConns
+	if conns <= 0 {
+		conns = 64
+	}
+	c.db.SetMaxOpenConns(conns)
+	c.db.SetMaxIdleConns(conns)
+	c.db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := c.migrate(ctx); err != nil {
 		c.db.Close()
 		return nil, fmt.Errorf("open central store: %w", err)

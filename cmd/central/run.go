@@ -249,7 +249,8 @@ func (m *Main) openStore(ctx context.Context) (*syncer.Central, error) {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
-	st, err := syncer.OpenCentral(ctx, m.Store, syncer.CentralOptions{Now: m.Now, Logger: m.Logger})
+	// As many database connections as requests it serves at once.
+	st, err := syncer.OpenCentral(ctx, m.Store, syncer.CentralOptions{Now: m.Now, Logger: m.Logger, MaxConns: m.Config.MaxInFlight})
 	if err != nil {
 		return nil, err
 	}
