@@ -95,9 +95,13 @@ func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) ht
 		}
 		body, err := s.serve(r, h)
 		if err != nil {
+			cause := err
 			status, err = s.classify(err)
-			if status >= 500 {
-				s.log.Error("api", "route", route, "err", err)
+			switch {
+			case errors.Is(cause, context.Canceled):
+				s.log.Info("api: client went away", "route", route)
+			case status >= 500:
+				s.log.Error("api", "route", route, "err", cause)
 			}
 			writeJSON(w, status, ErrorBody{Error: err.Error()})
 			return

@@ -144,6 +144,10 @@ func (s *Syncer) Kick() {
 	}
 	go func() {
 		defer s.kicking.Store(false)
+		// Staff see the new change in the backlog now, even while the
+		// centre is away and the sync waits out its backoff.
+		s.refreshBacklog(context.Background())
+		s.notify()
 		if err := s.job.RunNow(); err != nil {
 			s.log.Warn("sync kick", "err", err)
 		}
@@ -166,7 +170,8 @@ func (s *Syncer) Status() Status {
 	return s.status
 }
 
-// Subscribe calls fn, on the syncer's goroutine, after every attempt.
+// Subscribe calls fn, on one of the syncer's goroutines, after every
+// attempt and after every kick (the backlog grew).
 // The returned function unsubscribes.
 func (s *Syncer) Subscribe(fn func(Status)) (cancel func()) {
 	s.mu.Lock()
@@ -377,6 +382,11 @@ func (s *Syncer) settle(ctx context.Context, at time.Time, err error) {
 			s.log.Error("log connectivity", "err", err)
 		}
 	}
+	s.notify()
+}
+
+// notify tells subscribers the current status.
+func (s *Syncer) notify() {
 	s.mu.Lock()
 	status := s.status
 	subs := make([]func(Status), 0, len(s.subs))

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// newMain is a Main at a tiny scale against a SQLite centre in a temp dir,
+// writing to a buffer and logging warnings to the test output.
+func newMain(t *testing.T, scenario string) (*Main, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	m := NewMain()
+	m.Stdout, m.Stderr = &out, t.Output()
+	m.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	m.Config.Scenario = scenario
+	m.Config.Store = filepath.Join(t.TempDir(), "central.db")
+	m.Config.Kiosks = 5
+	m.Config.PerSite = 3 // two sites
+	t.Cleanup(func() {
+		if err := m.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return m, &out
+}
+
+// TestFleet runs the fleet scenario syncing on schedule only, as the
+// benchmark's target is stated, and also after every change (--kick), as
+// cmd/kiosk does.
+func TestFleet(t *testing.T) {
+	t.Parallel()
+	for _, kick := range []bool{false, true} {
+		t.Run(fmt.Sprintf("kick=%t", kick), func(t *testing.T) {
+			t.Parallel()
+			m, out := newMain(t, "fleet")
+			m.Config.Scale = 0.01 // syncs every 300 ms ± 50 ms for 1.8 s, a check-in every ~600 ms
+			m.Config.Kick = kick
+			if err := m.Config.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Run(context.Background()); err != nil {
+				t.Fatalf("run: %v\n%s", err, out)
+			}
+			r := m.Fleet
+			t.Logf("\n%s", out)
+			if !r.ExactlyOnce || r.Sent == 0 || r.AtCentre != r.Sent || r.Answered != r.Sent {
+				t.Errorf("exactly-once check: ok=%t sent %d, answered %d, at the centre %d (%s)", r.ExactlyOnce, r.Sent, r.Answered, r.AtCentre, r.Mismatch)
+			}
+			if r.StatusOther != 0 || r.Push.N == 0 || r.Records == 0 {
+				t.Errorf("want pushes, pulls with records and no errors: %+v", r)
+			}
+			// A sync that pushes pulls before and after, as syncer.Sync does.
+			if r.Pull.N < 2*r.Pushes {
+				t.Errorf("%d pulls for %d pushes; want a pull before and after each", r.Pull.N, r.Pushes)
+			}
+			if kick && r.Pushes < r.Sent/2 {
+				t.Errorf("with kicks, %d pushes carried %d mutations; want about one push per change", r.Pushes, r.Sent)
+			}
+			if r.Sites != 2 || r.Applied != r.Sent {
+				t.Errorf("sites %d, applied %d of %d", r.Sites, r.Applied, r.Sent)
+			}
+			for _, want := range []string{"fleet kiosks=5 sites=2 ", " exactly_once=ok ", "; it answered 200: ", "  push ", "  pull ", "  target "} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+// TestFleetBusyCentre lets a centre serve one request at a time, so that
+// kiosks get 429 and must come back after Retry-After without losing or
+// doubling a mutation.
+func TestFleetBusyCentre(t *testing.T) {
+	t.Parallel()
+	m, out := newMain(t, "fleet")
+	m.Config.Kiosks = 12
+	m.Config.Scale = 0.01
+	m.Config.MaxInFlight = 1
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	r := m.Fleet
+	t.Logf("\n%s", out)
+	if r.Status429 == 0 {
+		t.Skip("no 429 this time: the kiosks never overlapped")
+	}
+	if !r.ExactlyOnce || r.Answered != r.Sent || r.StatusOther != 0 || r.Retries < r.Status429 || r.Busy.N != r.Status429 {
+		t.Errorf("after %d answers 429: %d retries, %d errors, exactly once %t (%s), sent %d, answered %d",
+			r.Status429, r.Retries, r.StatusOther, r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered)
+	}
+}
+
+// TestRetrySchedule checks the copy of the syncer's retry policy: the
+// first wait within FirstRetry, then growing from 1 s with jitter, capped,
+// and never shorter than Retry-After.
+func TestRetrySchedule(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 100 {
+		r := retrySchedule{first: 10 * time.Second, max: 5 * time.Second}
+		if d := r.next(rng, 0); d <= 0 || d > 10*time.Second+time.Millisecond {
+			t.Fatalf("first wait %v, want in (0, 10s]", d)
+		}
+		if d := r.next(rng, 0); d < 750*time.Millisecond || d > 2250*time.Millisecond {
+			t.Fatalf("second wait %v, want 1.5 s ± 50%%", d)
+		}
+		if d := r.next(rng, 3*time.Second); d < 3*time.Second {
+			t.Fatalf("wait %v shorter than Retry-After 3s", d)
+		}
+		for range 20 {
+			r.next(rng, 0)
+		}
+		if d := r.next(rng, 0); d < 2500*time.Millisecond || d > 7500*time.Millisecond {
+			t.Fatalf("wait %v after many retries, want the 5 s cap ± 50%%", d)
+		}
+	}
+}
+
+func TestReconnect(t *testing.T) {
+	t.Parallel()
+	m, out := newMain(t, "reconnect")
+	m.Config.Scale = 0.04         // syncs every 1–1.4 s, first retry within 400 ms
+	m.Config.Outage = time.Minute // 2.4 s
+	m.Config.CheckIns = 2         // per kiosk during the outage
+	m.Config.DrainTimeout = 15 * time.Second
+	m.Config.Dir = t.TempDir()
+	if err := m.Config.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	r := m.Reconnect
+	t.Logf("\n%s", out)
+	if !r.Drained || !r.ExactlyOnce {
+		t.Errorf("drained %t, exactly once %t (%s)", r.Drained, r.ExactlyOnce, r.Mismatch)
+	}
+	// One check-in before the first sync, two during the outage.
+	if r.CheckIns != 10 || r.Pending != 10 || r.AtCentre != 15 {
+		t.Errorf("check-ins during the outage %d, pending at the restore %d, at the centre %d; want 10, 10, 15", r.CheckIns, r.Pending, r.AtCentre)
+	}
+	if r.Offline != r.Kiosks || r.Refused == 0 {
+		t.Errorf("%d of %d kiosks offline at the restore after %d refused requests; want all, and some", r.Offline, r.Kiosks, r.Refused)
+	}
+	if r.Status[200] != r.Requests {
+		t.Errorf("the centre answered %v; want 200 to all %d", r.Status, r.Requests)
+	}
+	if r.Pushes < r.Kiosks || r.Requests != r.Pushes+r.Pulls || r.Peak == 0 || len(r.Buckets) == 0 {
+		t.Errorf("arrivals after the restore: %d pushes, %d pulls, %d in all, peak %d over %d buckets", r.Pushes, r.Pulls, r.Requests, r.Peak, len(r.Buckets))
+	}
+	for _, want := range []string{"reconnect kiosks=5 sites=2 ", " drained=true ", " exactly_once=ok ", "  per 40ms from the restore:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		err  string // "" means none
+	}{
+		{[]string{"fleet", "--sqlite", "c.db"}, ""},
+		{[]string{"reconnect", "--postgres", "postgres://x@/y", "--kiosks", "50", "--scale", "0.1"}, ""},
+		{[]string{}, "help"},
+		{[]string{"--kiosks", "5"}, "help"},
+		{[]string{"stampede", "--sqlite", "c.db"}, "scenario"},
+		{[]string{"fleet", "--sqlite", "c.db", "--scale", "2"}, "--scale"},
+		{[]string{"fleet", "--sqlite", "c.db", "--jitter", "40s"}, "--jitter"},
+		{[]string{"fleet", "--sqlite", "c.db", "--transport", "pooled"}, "--transport"},
+		{[]string{"fleet", "--sqlite", "c.db", "extra"}, "unexpected"},
+	} {
+		m := NewMain()
+		m.Stderr = &bytes.Buffer{}
+		m.Config.Store = ""
+		err := m.ParseFlags(tc.args)
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case tc.err == "help" && !errors.Is(err, flag.ErrHelp):
+			t.Errorf("%q: %v, want flag.ErrHelp", tc.args, err)
+		case tc.err != "" && tc.err != "help" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%q: %v, want an error about %s", tc.args, err, tc.err)
+		}
+	}
+	m := NewMain()
+	m.Stderr = &bytes.Buffer{}
+	m.Config.Store = ""
+	if err := m.ParseFlags([]string{"fleet"}); err == nil || !strings.Contains(err.Error(), "no store") {
+		t.Errorf("no store given: %v", err)
+	}
+}
