@@ -189,7 +189,7 @@ type querier interface {
 }
 
 const visitColumns = `id, ticket, day, service_id, name, host, phone, status, coalesce(desk_id, ''), source,
-	priority, recalls, checked_in_at, coalesce(called_at, ''), coalesce(done_at, ''), invite`
+	priority, recalls, checked_in_at, coalesce(called_at, ''), coalesce(done_at, ''), invite, coalesce(left_at, '')`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -197,10 +197,11 @@ func scanVisit(r scanner) (Visit, error) {
 	var (
 		v                  Visit
 		in, called, done   string
+		left               string
 		priority, recalled int
 	)
 	err := r.Scan(&v.ID, &v.Ticket, &v.Day, &v.Service, &v.Name, &v.Host, &v.Phone, &v.Status, &v.Desk, &v.Source,
-		&priority, &recalled, &in, &called, &done, &v.Invite)
+		&priority, &recalled, &in, &called, &done, &v.Invite, &left)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Visit{}, err
 	}
@@ -214,7 +215,7 @@ func scanVisit(r scanner) (Visit, error) {
 	for _, f := range []struct {
 		s string
 		t *time.Time
-	}{{called, &v.CalledAt}, {done, &v.DoneAt}} {
+	}{{called, &v.CalledAt}, {done, &v.DoneAt}, {left, &v.LeftAt}} {
 		if f.s == "" {
 			continue
 		}

@@ -34,6 +34,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		Status: StatusWaiting, Source: source, CheckedInAt: now,
 	}
 	var ahead, desks int
+	var est Estimate
 	var prereg *PreRegistration
 	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
 		if v.Invite != "" {
@@ -71,8 +72,11 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if err := s.screen(ctx, tx, v, prereg); err != nil {
 			return err
 		}
+		// The estimate shown goes into the log, so an incident report can
+		// set it against the wait that followed.
+		est = s.estimate(v.Service, ahead, desks)
 		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source,
-			Data: map[string]any{"ahead": ahead, "desks": desks}}
+			Data: map[string]any{"ahead": ahead, "desks": desks, "est_s": int64(est.Wait.Seconds())}}
 		return s.record(ctx, tx, now, ev, &v, nil)
 	})
 	if err != nil {
@@ -82,7 +86,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	// A new visit ranks behind everyone waiting, so its place and estimate
 	// follow from the counts taken in the transaction; the estimator learns
 	// of the check-in itself on its next refresh.
-	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: s.estimate(v.Service, ahead, desks), PreReg: prereg}, nil
+	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: est, PreReg: prereg}, nil
 }
 
 // screen raises staff alerts for a new visit: a cancelled invitation, or a

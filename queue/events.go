@@ -20,6 +20,8 @@ const (
 	KindTransfer   = "transfer"
 	KindDeskOpen   = "desk_open"
 	KindDeskClose  = "desk_close"
+	KindCheckOut   = "check_out" // the visitor left the building
+	KindIncident   = "incident"  // an incident's summary, once it is over and drained
 )
 
 // event is one entry in the append-only log. Data holds what the estimator
@@ -31,6 +33,8 @@ type event struct {
 	Service string
 	Actor   string
 	Data    map[string]any
+
+	incident *IncidentSummary // for KindIncident
 }
 
 // Mutation is what the outbox carries to the centre: the event and the
@@ -45,6 +49,9 @@ type Mutation struct {
 	Visit *Visit         `json:"visit,omitempty"`
 	Desk  *DeskState     `json:"desk,omitempty"`
 	Data  map[string]any `json:"data,omitempty"`
+	// Incident is set for KindIncident: the figures of an incident's
+	// report, with no personal data.
+	Incident *IncidentSummary `json:"incident,omitempty"`
 }
 
 // record appends ev to the log and its mutation to the outbox, inside the
@@ -71,7 +78,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	}
 	payload, err := json.Marshal(Mutation{
 		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), HLC: hlc, Actor: ev.Actor,
-		Visit: visit, Desk: desk, Data: ev.Data,
+		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident,
 	})
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
@@ -149,6 +156,7 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 			Ahead int    `json:"ahead"`
 			Desks int    `json:"desks"`
 			From  string `json:"from"`
+			Was   Status `json:"was"`
 		}
 		if err := json.Unmarshal([]byte(raw), &data); err != nil {
 			return n, fmt.Errorf("event %d: %w", id, err)
@@ -164,6 +172,11 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 		case KindNoShow:
 			o.Kind = ObserveNoShow
 		case KindCancel:
+			o.Kind = ObserveLeave
+		case KindCheckOut:
+			if data.Was != StatusWaiting && data.Was != StatusCalled {
+				continue // left after being served: the line did not change
+			}
 			o.Kind = ObserveLeave
 		case KindTransfer:
 			s.est.Observe(Observation{Kind: ObserveLeave, Visit: visit, Service: data.From, At: t})

@@ -316,6 +316,7 @@ type StaffAlert struct {
 	ID      int64
 	Kind    string
 	Visit   int64
+	Ticket  string // the visit's ticket number, if the visit is this kiosk's
 	Message string
 	At      time.Time
 	AckedAt time.Time
@@ -325,11 +326,17 @@ type StaffAlert struct {
 // Alerts returns alerts newest first; with open only, those not yet
 // acknowledged.
 func (s *Store) Alerts(ctx context.Context, open bool) ([]StaffAlert, error) {
-	q := `SELECT id, kind, coalesce(visit_id, 0), message, created_at, coalesce(acked_at, ''), acked_by FROM alerts`
+	where := ""
 	if open {
-		q += " WHERE acked_at IS NULL"
+		where = "WHERE a.acked_at IS NULL"
 	}
-	rows, err := s.db.QueryContext(ctx, q+" ORDER BY id DESC LIMIT 200")
+	return s.alerts(ctx, where+" ORDER BY a.id DESC LIMIT 200")
+}
+
+// alerts reads the alerts that the rest of the query (after FROM) picks.
+func (s *Store) alerts(ctx context.Context, rest string, args ...any) ([]StaffAlert, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.kind, coalesce(a.visit_id, 0), coalesce(v.ticket, ''), a.message,
+		a.created_at, coalesce(a.acked_at, ''), a.acked_by FROM alerts a LEFT JOIN visits v ON v.id = a.visit_id `+rest, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read alerts: %w", err)
 	}
@@ -338,7 +345,7 @@ func (s *Store) Alerts(ctx context.Context, open bool) ([]StaffAlert, error) {
 	for rows.Next() {
 		var a StaffAlert
 		var at, acked string
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Visit, &a.Message, &at, &acked, &a.AckedBy); err != nil {
+		if err := rows.Scan(&a.ID, &a.Kind, &a.Visit, &a.Ticket, &a.Message, &at, &acked, &a.AckedBy); err != nil {
 			return nil, fmt.Errorf("read alerts: %w", err)
 		}
 		if a.At, err = parseTime(at); err != nil {

@@ -62,6 +62,7 @@ type Visit struct {
 	CheckedInAt time.Time
 	CalledAt    time.Time // zero until called
 	DoneAt      time.Time // zero until served, no-show or cancelled
+	LeftAt      time.Time // zero until the visitor checked out (or the day was closed)
 }
 
 // Check-in sources.

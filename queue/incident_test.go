@@ -1,0 +1,370 @@
+package queue_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"lobbyline/queue"
+)
+
+var runbook = []string{"Announce in the lobby", "Call IT on extension 4410", "Start the paper log"}
+
+// TestIncidentLifecycle walks one outage through the store: it opens,
+// escalates, staff publish and tick, it ends, drains, and its report and
+// summary carry what happened.
+func TestIncidentLifecycle(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Carmen"})
+	before := mustCheckIn(t, s, "Early Bird", "registration") // before the outage: not in its report
+
+	c.Advance(time.Second)
+	start := c.Now()
+	c.Advance(time.Minute) // the grace period
+	in, created, err := s.OpenIncident(ctx, "central unreachable", queue.SeverityMinor, start)
+	if err != nil || !created || !in.Open() || in.Start != start {
+		t.Fatalf("open: %+v %v %v", in, created, err)
+	}
+	if again, created, err := s.OpenIncident(ctx, "other", queue.SeverityMajor, c.Now()); err != nil || created || again.ID != in.ID {
+		t.Fatalf("a second open made %+v %v %v", again, created, err)
+	}
+	if _, err := s.StartDrill(ctx, 10*time.Minute, true, "Carmen"); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("a drill during an outage: %v", err)
+	}
+
+	a := mustCheckIn(t, s, "Ana García", "registration")
+	b := mustCheckIn(t, s, "Bo Li", "registration")
+	c.Advance(2 * time.Minute)
+	if _, err := s.PublishMessage(ctx, queue.LobbyMessage{Template: "central-down", Severity: queue.SeverityMinor,
+		Texts: map[string]string{"en": "Our central system is down.", "es": "Nuestro sistema central no funciona."}, PublishedBy: "Carmen"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetExpectedBack(ctx, in.ID, c.Now().Add(-time.Minute), "Carmen"); queue.ErrorCode(err) != queue.EInvalid {
+		t.Fatalf("an expected time in the past: %v", err)
+	}
+	if err := s.SetExpectedBack(ctx, in.ID, c.Now().Add(30*time.Minute), "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TickStep(ctx, in.ID, 0, runbook[0], "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TickStep(ctx, in.ID, 0, runbook[0], "Dev"); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("ticking twice: %v", err)
+	}
+	c.Advance(10 * time.Minute)
+	if err := s.SetSeverity(ctx, in.ID, queue.SeverityMajor, "central unreachable"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddSample(ctx, in.ID, queue.Sample{At: c.Now(), Waiting: 3, Backlog: 7}); err != nil {
+		t.Fatal(err)
+	}
+	called := mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"})
+	if called.ID != before.Visit.ID {
+		t.Fatalf("called %s first", called.Ticket)
+	}
+	c.Advance(4 * time.Minute)
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"}) // Ana, after 16 min
+	if err := s.RecordFeedback(ctx, in.ID, a.Visit.ID, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RecordFeedback(ctx, in.ID, b.Visit.ID, 9); queue.ErrorCode(err) != queue.EInvalid {
+		t.Fatalf("a score of 9: %v", err)
+	}
+	for i := 1; i < len(runbook); i++ {
+		if err := s.TickStep(ctx, in.ID, i, runbook[i], "Dev"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sent, err := s.ReportIncident(ctx, in.ID, runbook); err != nil || sent {
+		t.Fatalf("reported while open: %v %v", sent, err)
+	}
+
+	c.Advance(time.Minute)
+	end := c.Now()
+	if err := s.EndIncident(ctx, in.ID, end, "the centre answered"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.CurrentMessage(ctx); ok {
+		t.Fatal("the incident's message stayed up after it ended")
+	}
+	if err := s.SetExpectedBack(ctx, in.ID, c.Now().Add(time.Hour), "Carmen"); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("an expected time for an incident that is over: %v", err)
+	}
+	c.Advance(90 * time.Second)
+	if err := s.MarkDrained(ctx, in.ID, c.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := s.IncidentReport(ctx, in.ID, runbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CheckIns != 2 || r.Duration != end.Sub(start) || r.DrainTime != 90*time.Second || r.PeakWaiting != 3 {
+		t.Fatalf("report figures: check-ins %d, duration %s, drain %s, peak %d", r.CheckIns, r.Duration, r.DrainTime, r.PeakWaiting)
+	}
+	if r.Incident.Peak != queue.SeverityMajor || r.Incident.Severity != queue.SeverityMajor {
+		t.Fatalf("severity %s, peak %s", r.Incident.Severity, r.Incident.Peak)
+	}
+	// Ana was called 16 min after checking in; Bo still waits (17 min).
+	if len(r.Waits) != 2 || r.Waits[0].Wait != 16*time.Minute || r.Waits[0].Waiting || !r.Waits[1].Waiting {
+		t.Fatalf("waits %+v", r.Waits)
+	}
+	if r.Waits[0].Estimate <= 0 || r.LongestWait < 17*time.Minute {
+		t.Fatalf("estimate %s, longest %s", r.Waits[0].Estimate, r.LongestWait)
+	}
+	if mae, _, n := r.EstimateError(); n != 1 || mae != absDur(16*time.Minute-r.Waits[0].Estimate) {
+		t.Fatalf("estimate error %s over %d", mae, n)
+	}
+	if r.FirstSaid != 3*time.Minute || r.AllTicked != 17*time.Minute {
+		t.Fatalf("response times: first message %s, checklist %s", r.FirstSaid, r.AllTicked)
+	}
+	if len(r.Feedback) != 1 || r.Feedback[0] != 4 {
+		t.Fatalf("feedback %v", r.Feedback)
+	}
+	kinds := []string{}
+	for _, e := range r.Timeline {
+		kinds = append(kinds, e.Kind)
+	}
+	want := "severity message expected step severity step step end drained"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Fatalf("timeline %q, want %q", got, want)
+	}
+
+	sent, err := s.ReportIncident(ctx, in.ID, runbook)
+	if err != nil || !sent {
+		t.Fatalf("report: %v %v", sent, err)
+	}
+	if sent, err := s.ReportIncident(ctx, in.ID, runbook); err != nil || sent {
+		t.Fatalf("reported twice: %v %v", sent, err)
+	}
+	pending, err := s.PendingOutbox(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := pending[len(pending)-1]
+	var m queue.Mutation
+	if err := json.Unmarshal([]byte(last.Payload), &m); err != nil || m.Kind != queue.KindIncident || m.Incident == nil {
+		t.Fatalf("last outbox row %s: %v", last.Payload, err)
+	}
+	if sum := *m.Incident; sum.ID != in.ID || sum.CheckIns != 2 || sum.StepsDone != 3 || sum.StepsTotal != 3 || sum.Messages != 1 ||
+		sum.Peak != queue.SeverityMajor || sum.Feedback != 1 || sum.DrainTime != 90*time.Second {
+		t.Fatalf("summary %+v", sum)
+	}
+	if strings.Contains(string(last.Payload), "Ana") {
+		t.Fatalf("the summary carries a visitor's name: %s", last.Payload)
+	}
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+func TestDrillValidation(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	for _, d := range []time.Duration{0, 30 * time.Second, 9 * time.Hour} {
+		if _, err := s.StartDrill(ctx, d, true, "Carmen"); queue.ErrorCode(err) != queue.EInvalid {
+			t.Fatalf("a drill of %s: %v", d, err)
+		}
+	}
+	in, err := s.StartDrill(ctx, 15*time.Minute, false, "Carmen")
+	if err != nil || !in.Drill || in.DrillBanner || in.DrillUntil.Sub(in.Start) != 15*time.Minute {
+		t.Fatalf("drill %+v %v", in, err)
+	}
+	cur, ok, err := s.CurrentIncident(ctx)
+	if err != nil || !ok || cur.ID != in.ID || !cur.Drill {
+		t.Fatalf("current %+v %v %v", cur, ok, err)
+	}
+	if _, err := s.StartDrill(ctx, 15*time.Minute, false, "Carmen"); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("two drills at once: %v", err)
+	}
+}
+
+func TestLobbyMessageValidation(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	bad := []map[string]string{
+		nil,
+		{"en": "   "},
+		{"en": strings.Repeat("x", queue.MaxMessageLength+1)},
+		{"en": "ok", "es": "bad\x1b[31m"},
+	}
+	for _, texts := range bad {
+		if _, err := s.PublishMessage(ctx, queue.LobbyMessage{Texts: texts, PublishedBy: "Carmen"}); queue.ErrorCode(err) != queue.EInvalid {
+			t.Fatalf("published %q: %v", texts, err)
+		}
+	}
+	m, err := s.PublishMessage(ctx, queue.LobbyMessage{Texts: map[string]string{"es": " Línea 1\nLínea 2 "}, PublishedBy: "Carmen"})
+	if err != nil || m.Incident != 0 {
+		t.Fatalf("publish without an incident: %+v %v", m, err)
+	}
+	got, ok, err := s.CurrentMessage(ctx)
+	if err != nil || !ok || got.Text("en") != "Línea 1\nLínea 2" {
+		t.Fatalf("current %+v %v %v (a missing language falls back to the one there is)", got, ok, err)
+	}
+	if err := s.ClearMessage(ctx, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.CurrentMessage(ctx); ok {
+		t.Fatal("cleared message still up")
+	}
+}
+
+func TestCheckOutAndRoster(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Carmen"})
+	ana := mustCheckIn(t, s, "Ana García", "registration")
+	bo := mustCheckIn(t, s, "=HYPERLINK(\"x\")", "visit")
+	cy := mustCheckIn(t, s, "Cy", "registration")
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"})
+	mustApply(t, s, queue.Command{Action: queue.ActServe, Visit: ana.Visit.ID, Staff: "Carmen"})
+
+	for _, bad := range []string{"", "R-999", "not a ticket", "lobby-1.1.forged"} {
+		if _, err := s.CheckOut(ctx, bad, queue.SourceKiosk); err == nil || queue.ErrorCode(err) == queue.EInternal {
+			t.Fatalf("checked out %q: %v", bad, err)
+		}
+	}
+	// Typed loosely, as visitors do: lower case, no dash, no zeros.
+	v, err := s.CheckOut(ctx, " r1 ", queue.SourceKiosk)
+	if err != nil || v.ID != ana.Visit.ID || v.LeftAt.IsZero() || v.Status != queue.StatusServed {
+		t.Fatalf("check out r1: %+v %v", v, err)
+	}
+	if _, err := s.CheckOut(ctx, ana.Visit.Ticket, queue.SourceKiosk); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("checking out twice: %v", err)
+	}
+	// From the QR code, while still in line: the ticket leaves the line too.
+	v, err = s.CheckOut(ctx, cy.Ref, queue.SourceKiosk)
+	if err != nil || v.Status != queue.StatusCancelled {
+		t.Fatalf("check out by QR: %+v %v", v, err)
+	}
+	if b, _ := s.Board(ctx); b.WaitingCount() != 1 {
+		t.Fatalf("a visitor who left is still in line: %+v", b.Lines)
+	}
+	roster, err := s.Roster(ctx)
+	if err != nil || len(roster) != 1 || roster[0].ID != bo.Visit.ID {
+		t.Fatalf("roster %+v %v", roster, err)
+	}
+	var out strings.Builder
+	if err := queue.WriteRosterCSV(&out, roster, time.UTC); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `'=HYPERLINK`) {
+		t.Fatalf("a formula-like name went into the CSV as is:\n%s", out.String())
+	}
+	if _, err := s.CheckOutVisit(ctx, bo.Visit.ID, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if roster, _ := s.Roster(ctx); len(roster) != 0 {
+		t.Fatalf("roster after everyone left: %+v", roster)
+	}
+}
+
+func TestCloseDay(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Carmen"})
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Dev"})
+	mustCheckIn(t, s, "Ana", "registration")
+	mustCheckIn(t, s, "Bo", "registration")
+	left := mustCheckIn(t, s, "Cy", "pharmacy")
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"}) // Ana at desk 1
+	if _, err := s.CheckOutVisit(ctx, left.Visit.ID, "Dev"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Backlog(ctx)
+	res, err := s.CloseDay(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OnSite != 2 || res.Expired != 2 || res.CheckedOut != 2 || res.DesksShut != 2 || res.Snapshot == 0 {
+		t.Fatalf("close %+v", res)
+	}
+	b, _ := s.Board(ctx)
+	if b.WaitingCount() != 0 {
+		t.Fatalf("waiting after close: %+v", b.Lines)
+	}
+	for _, d := range b.Desks {
+		if d.Open || d.Serving != nil {
+			t.Fatalf("desk after close: %+v", d)
+		}
+	}
+	if roster, _ := s.Roster(ctx); len(roster) != 0 {
+		t.Fatalf("roster after close: %+v", roster)
+	}
+	after, _ := s.Backlog(ctx)
+	if after.Pending-before.Pending != 4 { // two check-outs, two desks closed
+		t.Fatalf("close wrote %d outbox rows, want 4", after.Pending-before.Pending)
+	}
+	if again, err := s.CloseDay(ctx); err != nil || again.OnSite != 0 || again.DesksShut != 0 {
+		t.Fatalf("a second close %+v %v", again, err)
+	}
+}
+
+func TestPurgeKeepsStatisticsAndUnsentChanges(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Carmen"})
+	old := mustCheckIn(t, s, "Old Visitor", "registration")
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"})
+	mustApply(t, s, queue.Command{Action: queue.ActServe, Visit: old.Visit.ID, Staff: "Carmen"})
+	stillHere := mustCheckIn(t, s, "Long Stay", "visit")
+	// The old visit's rows reached the centre; Long Stay's did not.
+	pending, _ := s.PendingOutbox(ctx, 100)
+	var settle []queue.Settlement
+	for _, e := range pending {
+		if !strings.Contains(string(e.Payload), "Long Stay") {
+			settle = append(settle, queue.Settlement{Seq: e.Seq})
+		}
+	}
+	if err := s.SettleOutbox(ctx, settle); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(31 * 24 * time.Hour)
+	fresh := mustCheckIn(t, s, "New Visitor", "registration")
+
+	p, err := s.Purge(ctx, c.Now().Add(-30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Visits != 1 {
+		t.Fatalf("purged %+v: only the old, finished visit qualifies", p)
+	}
+	v, _ := s.Visit(ctx, old.Visit.ID)
+	if v.Name != "" || v.Ticket != old.Visit.Ticket || v.Status != queue.StatusServed || v.CalledAt.IsZero() {
+		t.Fatalf("purged visit %+v: the name goes, the statistics stay", v)
+	}
+	for _, id := range []int64{stillHere.Visit.ID, fresh.Visit.ID} {
+		if v, _ := s.Visit(ctx, id); v.Name == "" {
+			t.Fatalf("visit %d lost its name: it is still in the building or recent", id)
+		}
+	}
+	pending, _ = s.PendingOutbox(ctx, 100)
+	unsent := false
+	for _, e := range pending {
+		unsent = unsent || strings.Contains(string(e.Payload), "Long Stay")
+	}
+	if !unsent {
+		t.Fatal("the purge erased a change the centre has not received")
+	}
+	var export strings.Builder
+	if err := s.ExportDay(ctx, old.Visit.Day, &export); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(export.String(), "Old Visitor") {
+		t.Fatalf("the old name is still exported:\n%s", export.String())
+	}
+	if again, _ := s.Purge(ctx, c.Now().Add(-30*24*time.Hour)); again.Visits != 0 || again.Outbox != 0 {
+		t.Fatalf("a second purge changed %+v", again)
+	}
+}

@@ -1,0 +1,192 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// alertWindow is how long after an incident drained its alerts still
+// count for it: the centre's re-screen of offline check-ins arrives with
+// the pull that follows the push.
+const alertWindow = 5 * time.Minute
+
+// IncidentReport gathers what the kiosk knows about incident id. steps is
+// the runbook as configured, for the checklist.
+func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (IncidentReport, error) {
+	in, err := s.Incident(ctx, id)
+	if err != nil {
+		return IncidentReport{}, err
+	}
+	now := s.now()
+	r := IncidentReport{Kiosk: s.kioskID, MadeAt: now, Incident: in, Steps: steps}
+	end := in.End
+	if end.IsZero() {
+		end = now
+	}
+	r.Duration = end.Sub(in.Start)
+	if !in.DrainedAt.IsZero() {
+		r.DrainTime = in.DrainedAt.Sub(in.End)
+	}
+	err = inReadTx(ctx, s.db, func(tx *sql.Tx) error {
+		if err := s.reportWaits(ctx, tx, &r, end, now); err != nil {
+			return err
+		}
+		alertsUntil := now
+		if !in.DrainedAt.IsZero() {
+			alertsUntil = in.DrainedAt.Add(alertWindow)
+		}
+		alerts, err := s.alerts(ctx, "WHERE a.created_at >= ? AND a.created_at <= ? ORDER BY a.id", formatTime(in.Start), formatTime(alertsUntil))
+		if err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			switch a.Kind {
+			case AlertWatch:
+				r.WatchHits++
+			case AlertDuplicate, AlertPreRegGone, AlertUnknownCode:
+				r.Conflicts++
+			default:
+				continue
+			}
+			r.Alerts = append(r.Alerts, a)
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT score FROM feedback WHERE incident_id = ? ORDER BY id", id)
+		if err != nil {
+			return fmt.Errorf("read feedback: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var score int
+			if err := rows.Scan(&score); err != nil {
+				return fmt.Errorf("read feedback: %w", err)
+			}
+			r.Feedback = append(r.Feedback, score)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return IncidentReport{}, fmt.Errorf("incident %d report: %w", id, err)
+	}
+	if r.Timeline, err = s.Timeline(ctx, id); err != nil {
+		return IncidentReport{}, err
+	}
+	if r.Samples, err = s.Samples(ctx, id); err != nil {
+		return IncidentReport{}, err
+	}
+	for _, smp := range r.Samples {
+		r.PeakWaiting = max(r.PeakWaiting, smp.Waiting)
+	}
+	r.FirstSaid, r.AllTicked = responseTimes(in.Start, r.Timeline, len(steps))
+	return r, nil
+}
+
+// reportWaits reads the visits that checked in during the incident with
+// the estimate each was shown.
+func (s *Store) reportWaits(ctx context.Context, tx *sql.Tx, r *IncidentReport, end, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `SELECT v.ticket, v.service_id, v.status, v.checked_in_at, coalesce(v.called_at, ''),
+		coalesce(json_extract(e.data, '$.est_s'), -1)
+		FROM visits v LEFT JOIN events e ON e.visit_id = v.id AND e.kind = 'check_in'
+		WHERE v.checked_in_at >= ? AND v.checked_in_at < ? ORDER BY v.checked_in_at, v.id`,
+		formatTime(r.Incident.Start), formatTime(end))
+	if err != nil {
+		return fmt.Errorf("read waits: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			w               WaitOutcome
+			status          Status
+			checkedIn, call string
+			est             int64
+		)
+		if err := rows.Scan(&w.Ticket, &w.Service, &status, &checkedIn, &call, &est); err != nil {
+			return fmt.Errorf("read waits: %w", err)
+		}
+		r.CheckIns++
+		if w.CheckedIn, err = parseTime(checkedIn); err != nil {
+			return err
+		}
+		switch {
+		case call != "":
+			called, err := parseTime(call)
+			if err != nil {
+				return err
+			}
+			w.Wait = called.Sub(w.CheckedIn)
+		case status == StatusWaiting:
+			w.Wait, w.Waiting = now.Sub(w.CheckedIn), true
+		default:
+			continue // left before being called: no wait to compare
+		}
+		r.LongestWait = max(r.LongestWait, w.Wait)
+		if est < 0 {
+			continue // checked in before estimates were logged
+		}
+		w.Estimate = time.Duration(est) * time.Second
+		r.Waits = append(r.Waits, w)
+	}
+	return rows.Err()
+}
+
+// responseTimes is how long after start the first message went up and
+// the whole runbook was ticked (0 for what did not happen).
+func responseTimes(start time.Time, timeline []TimelineEntry, steps int) (firstSaid, allTicked time.Duration) {
+	ticked := map[int]time.Time{}
+	for _, e := range timeline {
+		switch e.Kind {
+		case TimelineMessage:
+			if firstSaid == 0 {
+				firstSaid = max(e.At.Sub(start), time.Millisecond)
+			}
+		case TimelineStep:
+			if e.Step < steps {
+				ticked[e.Step] = e.At
+			}
+		}
+	}
+	if steps == 0 || len(ticked) < steps {
+		return firstSaid, 0
+	}
+	var last time.Time
+	for _, at := range ticked {
+		if at.After(last) {
+			last = at
+		}
+	}
+	return firstSaid, max(last.Sub(start), time.Millisecond)
+}
+
+// ReportIncident puts the summary of an ended incident in the outbox for
+// the centre, once. It reports whether it did now.
+func (s *Store) ReportIncident(ctx context.Context, id int64, steps []string) (bool, error) {
+	r, err := s.IncidentReport(ctx, id, steps)
+	if err != nil {
+		return false, err
+	}
+	if r.Incident.Open() || !r.Incident.ReportedAt.IsZero() {
+		return false, nil
+	}
+	sum := r.Summary()
+	now := s.now()
+	sent := false
+	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ? WHERE id = ? AND reported_at IS NULL", formatTime(now), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // another process reported it first
+		}
+		sent = true
+		return s.record(ctx, tx, now, event{Kind: KindIncident, Actor: "kiosk", incident: &sum}, nil, nil)
+	})
+	if err != nil {
+		return false, fmt.Errorf("report incident %d: %w", id, err)
+	}
+	if sent {
+		s.afterWrite()
+	}
+	return sent, nil
+}

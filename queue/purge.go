@@ -1,0 +1,96 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Purged is what a purge removed.
+type Purged struct {
+	Visits    int // visits whose name, host, phone and invite were erased
+	Outbox    int // synced outbox rows whose copy of the visit was erased
+	Alerts    int // staff alerts whose text (which names the visitor) was erased
+	Remote    int // other kiosks' visits dropped from this kiosk's copy
+	Snapshots int // end-of-day roster snapshots deleted
+}
+
+// PurgedText replaces an alert's message once its visitor's data is gone.
+const PurgedText = "(removed: personal data is kept for a limited time)"
+
+// Purge erases visitors' personal data from visits that checked in
+// before cutoff and are over (left, or ended), keeping what the
+// statistics need: service, times, outcome, ticket. Changes not yet
+// accepted by the centre keep their copy until they are, so the purge
+// never loses a change.
+func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
+	var p Purged
+	at, now := formatTime(cutoff), formatTime(s.now())
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		steps := []struct {
+			n     *int
+			query string
+			args  []any
+		}{
+			{&p.Visits, `UPDATE visits SET name = '', host = '', phone = '', invite = '', purged_at = ?
+				WHERE checked_in_at < ? AND purged_at IS NULL AND (left_at IS NOT NULL OR status IN ('served', 'no_show', 'cancelled'))`,
+				[]any{now, at}},
+			{&p.Outbox, `UPDATE outbox SET payload = json_object('kiosk', json_extract(payload, '$.kiosk'), 'epoch', json_extract(payload, '$.epoch'),
+				'kind', kind, 'purged', 1) WHERE state = 'done' AND created_at < ? AND json_extract(payload, '$.purged') IS NULL`, []any{at}},
+			{&p.Alerts, `UPDATE alerts SET message = ? WHERE created_at < ? AND message != ?`, []any{PurgedText, at, PurgedText}},
+			{&p.Snapshots, `DELETE FROM roster_snapshots WHERE at < ?`, []any{at}},
+		}
+		for _, st := range steps {
+			res, err := tx.ExecContext(ctx, st.query, st.args...)
+			if err != nil {
+				return fmt.Errorf("purge: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("purge: %w", err)
+			}
+			*st.n = int(n)
+		}
+		var err error
+		p.Remote, err = purgeSiteVisits(ctx, tx, cutoff)
+		return err
+	})
+	if err != nil {
+		return Purged{}, err
+	}
+	return p, nil
+}
+
+// purgeSiteVisits drops the copies of other kiosks' visits that checked
+// in before cutoff. Their times are in JSON, in whatever zone the other
+// kiosk wrote, so they are compared as times, not text.
+func purgeSiteVisits(ctx context.Context, tx *sql.Tx, cutoff time.Time) (int, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT key, data FROM remote WHERE entity = ?", EntityVisit)
+	if err != nil {
+		return 0, fmt.Errorf("purge site visits: %w", err)
+	}
+	var old []string
+	for rows.Next() {
+		var key, data string
+		var sv SiteVisit
+		if err := rows.Scan(&key, &data); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("purge site visits: %w", err)
+		}
+		if json.Unmarshal([]byte(data), &sv) == nil && sv.Visit.CheckedInAt.Before(cutoff) {
+			old = append(old, key)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("purge site visits: %w", err)
+	}
+	for _, key := range old {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM remote WHERE entity = ? AND key = ?", EntityVisit, key); err != nil {
+			return 0, fmt.Errorf("purge site visits: %w", err)
+		}
+	}
+	return len(old), nil
+}

@@ -1,0 +1,250 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// ActorEndOfDay is who the end-of-day close acts as in the log.
+const ActorEndOfDay = "end of day"
+
+// ticketPattern is a ticket number as printed: prefix, dash, digits.
+var ticketPattern = regexp.MustCompile(`^[A-Za-z]{1,3}-?[0-9]{1,6}$`)
+
+// CheckOut records that a visitor left, found by what they have: their
+// ticket number as printed (today's) or the reference in its QR code.
+// Leaving while still in line takes them out of it.
+func (s *Store) CheckOut(ctx context.Context, ticket, by string) (Visit, error) {
+	ticket = strings.TrimSpace(ticket)
+	var v Visit
+	var err error
+	switch {
+	case ticket == "":
+		return Visit{}, invalid("ticket", "error.checkout.empty", "Please type your ticket number, like R-042, or scan your ticket.", nil)
+	case ticketPattern.MatchString(ticket):
+		v, err = s.visitByTicket(ctx, normalizeTicket(ticket))
+	default:
+		v, err = s.VerifyTicket(ctx, ticket)
+		if ErrorCode(err) == EInvalid {
+			return Visit{}, invalid("ticket", "error.checkout.unknown", "We cannot find this ticket. Please check the number, or ask at reception.", nil)
+		}
+	}
+	if err != nil {
+		return Visit{}, err
+	}
+	return s.CheckOutVisit(ctx, v.ID, by)
+}
+
+// normalizeTicket writes "r42" or "R-42" as the kiosk prints it: "R-042".
+func normalizeTicket(t string) string {
+	t = strings.ToUpper(strings.ReplaceAll(t, "-", ""))
+	i := strings.IndexAny(t, "0123456789")
+	n := strings.TrimLeft(t[i:], "0")
+	if len(n) < 3 {
+		n = strings.Repeat("0", 3-len(n)) + n
+	}
+	return t[:i] + "-" + n
+}
+
+func (s *Store) visitByTicket(ctx context.Context, ticket string) (Visit, error) {
+	v, err := scanVisit(s.db.QueryRowContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE day = ? AND ticket = ?", s.day(s.now()), ticket))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Visit{}, notFound("error.checkout.unknown", "We cannot find this ticket. Please check the number, or ask at reception.", nil)
+	}
+	return v, err
+}
+
+// CheckOutVisit records that visit id left the building. by is the staff
+// member's name, or SourceKiosk when the visitor checked out themselves.
+func (s *Store) CheckOutVisit(ctx context.Context, id int64, by string) (Visit, error) {
+	if err := checkText("staff", by); err != nil {
+		return Visit{}, err
+	}
+	now := s.now()
+	var v Visit
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		if v, err = loadVisit(ctx, tx, id); err != nil {
+			return err
+		}
+		if !v.LeftAt.IsZero() {
+			return conflict("error.checkout.done", "{{.Ticket}} already checked out at {{.Time}}.",
+				map[string]any{"Ticket": v.Ticket, "Time": v.LeftAt.In(s.loc).Format("15:04")})
+		}
+		return s.checkOut(ctx, tx, now, &v, by)
+	})
+	if err != nil {
+		return Visit{}, storageError("check out", err)
+	}
+	s.afterWrite()
+	return v, nil
+}
+
+// checkOut marks v as left, cancelling it first if it was still in line.
+func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, now time.Time, v *Visit, by string) error {
+	was := v.Status
+	if was == StatusWaiting || was == StatusCalled {
+		v.Status, v.DoneAt = StatusCancelled, now
+	}
+	v.LeftAt = now
+	_, err := tx.ExecContext(ctx, "UPDATE visits SET status = ?, done_at = ?, left_at = ?, left_by = ? WHERE id = ?",
+		v.Status, nullTime(v.DoneAt), formatTime(now), by, v.ID)
+	if err != nil {
+		return fmt.Errorf("check out: %w", err)
+	}
+	return s.record(ctx, tx, now, event{Kind: KindCheckOut, Visit: v.ID, Desk: v.Desk, Service: v.Service, Actor: by,
+		Data: map[string]any{"was": was}}, v, nil)
+}
+
+// Roster returns everyone checked in at this kiosk who has not left, in
+// check-in order: the list to count people by in an evacuation.
+func (s *Store) Roster(ctx context.Context) ([]Visit, error) {
+	return s.roster(ctx, s.db)
+}
+
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) roster(ctx context.Context, q rowsQuerier) ([]Visit, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE left_at IS NULL ORDER BY checked_in_at, id")
+	if err != nil {
+		return nil, fmt.Errorf("read roster: %w", err)
+	}
+	defer rows.Close()
+	var out []Visit
+	for rows.Next() {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// RosterColumns are the CSV columns of WriteRosterCSV.
+var RosterColumns = []string{"ticket", "name", "host", "service", "status", "checked_in", "phone"}
+
+// WriteRosterCSV writes a roster as CSV, times in loc.
+func WriteRosterCSV(w io.Writer, roster []Visit, loc *time.Location) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(RosterColumns); err != nil {
+		return err
+	}
+	for _, v := range roster {
+		rec := []string{v.Ticket, safeCell(v.Name), safeCell(v.Host), v.Service, string(v.Status),
+			v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), safeCell(v.Phone)}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// safeCell keeps a spreadsheet from reading a visitor's text as a
+// formula: a leading =, @, tab or return, or a + or - not starting a
+// number, gets a quote in front.
+func safeCell(t string) string {
+	if t == "" {
+		return t
+	}
+	switch t[0] {
+	case '=', '@', '\t', '\r':
+		return "'" + t
+	case '+', '-':
+		if len(t) == 1 || !strings.ContainsRune("0123456789 (", rune(t[1])) {
+			return "'" + t
+		}
+	}
+	return t
+}
+
+// DayClose is what the end-of-day close did.
+type DayClose struct {
+	Snapshot   int64 // the roster snapshot kept first
+	OnSite     int   // people on the roster when the day closed
+	Expired    int   // tickets still waiting or called, now cancelled
+	CheckedOut int
+	DesksShut  int
+}
+
+// CloseDay ends the kiosk's day: it keeps a snapshot of the roster, then
+// checks everyone out (which expires the tickets still in line) and closes
+// the desks, each as an event for the centre, all in one transaction.
+func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
+	now := s.now()
+	var res DayClose
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		roster, err := s.roster(ctx, tx)
+		if err != nil {
+			return err
+		}
+		data, err := json.Marshal(roster)
+		if err != nil {
+			return fmt.Errorf("roster snapshot: %w", err)
+		}
+		err = tx.QueryRowContext(ctx, "INSERT INTO roster_snapshots (day, at, count, data) VALUES (?, ?, ?, ?) RETURNING id",
+			s.day(now), formatTime(now), len(roster), string(data)).Scan(&res.Snapshot)
+		if err != nil {
+			return fmt.Errorf("roster snapshot: %w", err)
+		}
+		res.OnSite = len(roster)
+		// Whoever is still in line is on the roster: checking them out
+		// expires their ticket too.
+		for _, v := range roster {
+			if v.Status == StatusWaiting || v.Status == StatusCalled {
+				res.Expired++
+			}
+			if err := s.checkOut(ctx, tx, now, &v, ActorEndOfDay); err != nil {
+				return err
+			}
+			res.CheckedOut++
+		}
+		for _, d := range s.deskIDs {
+			st, err := s.deskState(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			if !st.Open {
+				continue
+			}
+			if err := s.closeDesk(ctx, tx, now, Command{Action: ActCloseDesk, Desk: d, Staff: ActorEndOfDay}); err != nil {
+				return err
+			}
+			res.DesksShut++
+		}
+		return nil
+	})
+	if err != nil {
+		return DayClose{}, storageError("close the day", err)
+	}
+	s.afterWrite()
+	return res, nil
+}
+
+func (s *Store) visitsWhere(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]Visit, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE "+where+" ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("read visits: %w", err)
+	}
+	defer rows.Close()
+	var out []Visit
+	for rows.Next() {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
