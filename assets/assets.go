@@ -1,5 +1,6 @@
 // Package assets holds the files Lobbyline embeds in its binaries: the
-// translations of every visitor- and staff-facing text and the app icon.
+// translations of every visitor- and staff-facing text, the lobby message
+// templates and the app icon.
 //
 // It must not depend on Fyne or any other package of the project, so that
 // command-line tools and tests can read the same texts.
@@ -17,3 +18,9 @@ var Translations embed.FS
 //
 //go:embed icon.png
 var Icon []byte
+
+// Templates is the TOML list of lobby message templates staff publish
+// during an incident (see queue.ParseTemplates).
+//
+//go:embed templates.toml
+var Templates string

@@ -127,6 +127,36 @@ func (s *Store) warmEstimator(ctx context.Context) error {
 	return s.refreshEstimator(ctx)
 }
 
+// RefitEstimator rebuilds the wait estimator from the recent history
+// alone, as at start-up: the nightly refit, so a long-running kiosk's
+// estimates rest on the last two weeks rather than on everything since it
+// started.
+// Estimates wait for the replay rather than see a half-built estimator.
+func (s *Store) RefitEstimator(ctx context.Context) error {
+	var first sql.NullInt64
+	since := formatTime(s.now().Add(-estimatorHistory))
+	if err := s.db.QueryRowContext(ctx, "SELECT min(id) FROM events WHERE at >= ?", since).Scan(&first); err != nil {
+		return fmt.Errorf("refit estimator: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, oldLast := s.est, s.lastEvent
+	s.est = NewEstimator(s.estCfg)
+	if first.Valid {
+		s.lastEvent = first.Int64 - 1
+	}
+	for {
+		n, err := s.feedEvents(ctx, 5000)
+		if err != nil {
+			s.est, s.lastEvent = old, oldLast
+			return fmt.Errorf("refit estimator: %w", err)
+		}
+		if n < 5000 {
+			return nil
+		}
+	}
+}
+
 // estimatorHistory is how far back the estimator looks when the kiosk starts.
 const estimatorHistory = 14 * 24 * time.Hour
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -504,4 +505,39 @@ func hasControl(t string) bool {
 		}
 	}
 	return false
+}
+
+// Heartbeat writes the time to the database: the monitor's proof that the
+// kiosk can still commit.
+func (s *Store) Heartbeat(ctx context.Context) error {
+	return inTx(ctx, s.db, func(tx *sql.Tx) error { return setMeta(ctx, tx, "heartbeat", formatTime(s.now())) })
+}
+
+// Announcements returns the centre's announcements in force at now,
+// the most severe first, then the newest.
+func (s *Store) Announcements(ctx context.Context, now time.Time) ([]Announcement, error) {
+	recs, err := s.Remote(ctx, EntityAnnouncement)
+	if err != nil {
+		return nil, err
+	}
+	var out []Announcement
+	for _, r := range recs {
+		var a Announcement
+		if err := json.Unmarshal(r.Data, &a); err != nil {
+			s.log.Warn("announcement", "key", r.Key, "err", err)
+			continue
+		}
+		if a.From.After(now) || (!a.Until.IsZero() && !now.Before(a.Until)) || strings.TrimSpace(a.Text) == "" {
+			continue
+		}
+		out = append(out, a)
+	}
+	rank := map[string]int{"critical": 3, "major": 2, "minor": 1}
+	slices.SortStableFunc(out, func(a, b Announcement) int {
+		if d := rank[b.Severity] - rank[a.Severity]; d != 0 {
+			return d
+		}
+		return b.From.Compare(a.From)
+	})
+	return out, nil
 }

@@ -88,6 +88,9 @@ type SiteVisit struct {
 	Kiosk string `json:"kiosk"`
 	HLC   string `json:"hlc"`
 	Visit Visit  `json:"visit"`
+	// Left is when the visitor checked out; zero while they are in the
+	// building.
+	Left time.Time `json:"left,omitzero"`
 }
 
 // NormalizeName is how names are compared for the watch-list and for

@@ -60,6 +60,7 @@ type Store struct {
 
 	mu        sync.Mutex // guards est and lastEvent
 	est       *Estimator
+	estCfg    EstimatorConfig
 	lastEvent int64
 
 	wrote chan struct{} // a commit happened; wakes checkpointLoop
@@ -106,7 +107,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.desks[d.ID] = d
 		s.deskIDs = append(s.deskIDs, d.ID)
 	}
-	s.est = NewEstimator(EstimatorConfig{DefaultWait: defaults, FallbackWait: opts.FallbackWait})
+	s.estCfg = EstimatorConfig{DefaultWait: defaults, FallbackWait: opts.FallbackWait}
+	s.est = NewEstimator(s.estCfg)
 
 	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 // Client talks to the centre for one kiosk.
 type Client struct {
+	root  string // e.g. https://central.example
 	base  string // e.g. https://central.example/v1/sites/north
 	token string
 	http  *http.Client
@@ -35,7 +36,8 @@ func NewClient(baseURL, site, token string, hc *http.Client) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{}
 	}
-	return &Client{base: strings.TrimSuffix(u.String(), "/") + "/v1/sites/" + site, token: token, http: hc}, nil
+	root := strings.TrimSuffix(u.String(), "/")
+	return &Client{root: root, base: root + "/v1/sites/" + site, token: token, http: hc}, nil
 }
 
 // HTTPError is an answer from the centre other than 200.
@@ -104,6 +106,25 @@ func (c *Client) Pull(ctx context.Context, cursor int64, limit int, continuing b
 		return err
 	})
 	return resp, err
+}
+
+// Healthy asks the centre's /healthz whether it and its store answer.
+// It carries no token, so it says nothing about this kiosk's enrolment.
+func (c *Client) Healthy(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.root+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
+	if res.StatusCode != http.StatusOK {
+		return &HTTPError{Status: res.StatusCode, Message: "health check"}
+	}
+	return nil
 }
 
 func (c *Client) do(ctx context.Context, method, u string, body []byte, decode func(io.Reader) error) error {

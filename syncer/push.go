@@ -25,7 +25,7 @@ const (
 var knownKinds = map[string]bool{
 	queue.KindCheckIn: true, queue.KindCall: true, queue.KindRecall: true, queue.KindServe: true,
 	queue.KindNoShow: true, queue.KindCancel: true, queue.KindPrioritize: true, queue.KindTransfer: true,
-	queue.KindDeskOpen: true, queue.KindDeskClose: true,
+	queue.KindDeskOpen: true, queue.KindDeskClose: true, queue.KindCheckOut: true, queue.KindIncident: true,
 }
 
 // Push applies a batch from kiosk k in one transaction, together with the
@@ -106,6 +106,7 @@ type pushTx struct {
 	mutations [][]any       // rows for the mutations table
 	checkIns  []checkIn     // applied check-ins, screened in finish
 	writes    []RecordWrite // record writes, versioned together at the end
+	incidents []incidentRow // applied incident summaries, stored in finish
 }
 
 type checkIn struct {
@@ -194,13 +195,22 @@ func (p *pushTx) apply(m PushMutation) PushResult {
 	}
 	p.mutations = append(p.mutations, []any{p.k.ID, m.Epoch, m.Seq, p.k.Site, m.Kind, stamp(m.At), m.HLC, stamp(p.now),
 		res.Status, res.Reason, string(m.Payload)})
-	if res.Status != StatusApplied || mut.Visit == nil {
+	if res.Status != StatusApplied {
+		return res
+	}
+	if m.Kind == queue.KindIncident {
+		// A report for the centre's records, not a visit: no record for
+		// the site's kiosks, nothing to screen.
+		p.incidents = append(p.incidents, incidentRow{epoch: m.Epoch, summary: *mut.Incident})
+		return res
+	}
+	if mut.Visit == nil {
 		return res
 	}
 	v := *mut.Visit
 	key := fmt.Sprintf("%s/%d/%d", p.k.ID, m.Epoch, v.ID)
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityVisit, Key: key,
-		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v}})
+		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt}})
 	if m.Kind == queue.KindCheckIn {
 		p.checkIns = append(p.checkIns, checkIn{epoch: m.Epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
 	}
@@ -208,7 +218,8 @@ func (p *pushTx) apply(m PushMutation) PushResult {
 }
 
 // finish writes what the batch gathered: the mutations, the arrivals,
-// the alerts screening finds, and the record writes.
+// the alerts screening finds, the incident summaries and the record
+// writes.
 func (p *pushTx) finish(ctx context.Context) error {
 	// The site's row first: pushes of one site take turns from here, so
 	// two kiosks' check-ins of the same person see each other's arrival,
@@ -229,6 +240,9 @@ func (p *pushTx) finish(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := p.storeIncidents(ctx); err != nil {
+		return err
+	}
 	_, err = p.c.writeRecords(ctx, p.tx, p.k.Site, p.writes)
 	return err
 }
@@ -248,8 +262,18 @@ func (p *pushTx) check(m PushMutation, mut *queue.Mutation) string {
 		return fmt.Sprintf("payload kind %q differs from %q", mut.Kind, m.Kind)
 	case mut.Epoch != m.Epoch:
 		return fmt.Sprintf("payload epoch %d differs from %d", mut.Epoch, m.Epoch)
-	case m.Kind != queue.KindDeskOpen && m.Kind != queue.KindDeskClose && (mut.Visit == nil || mut.Visit.ID <= 0):
+	}
+	switch m.Kind {
+	case queue.KindDeskOpen, queue.KindDeskClose:
+		return ""
+	case queue.KindIncident:
+		return checkIncident(mut.Incident)
+	}
+	switch {
+	case mut.Visit == nil || mut.Visit.ID <= 0:
 		return "a visit change without its visit"
+	case m.Kind == queue.KindCheckOut && mut.Visit.LeftAt.IsZero():
+		return "a check-out without the time the visitor left"
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -100,12 +101,18 @@ type Syncer struct {
 	kicking atomic.Bool
 	again   atomic.Bool // a change was made since the running sync began
 	stop    context.CancelFunc
+
+	wake chan struct{}             // cuts a backoff wait short: the centre is back
+	hold atomic.Pointer[time.Time] // during a drill: no network until then
 }
+
+// ErrHeld is the error of a sync attempted while a drill holds the outbox.
+var ErrHeld = errors.New("syncer: drill in progress, changes held on the kiosk")
 
 // New returns a syncer for store talking through client.
 func New(store *queue.Store, client *Client, cfg Config) *Syncer {
 	cfg.defaults()
-	s := &Syncer{store: store, client: client, cfg: cfg, log: cfg.Logger, subs: make(map[int]func(Status))}
+	s := &Syncer{store: store, client: client, cfg: cfg, log: cfg.Logger, subs: make(map[int]func(Status)), wake: make(chan struct{}, 1)}
 	s.status = Status{State: Offline, Since: cfg.Clock.Now()}
 	return s
 }
@@ -152,6 +159,35 @@ func (s *Syncer) Kick() {
 			s.log.Warn("sync kick", "err", err)
 		}
 	}()
+}
+
+// Wake ends a wait between retries now, so a sync that failed while the
+// centre was away runs again at once when a health probe finds it back,
+// rather than after a backoff of up to several minutes.
+func (s *Syncer) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Hold keeps every change on the kiosk and makes no request to the
+// centre until the given time, as if the centre were down: a drill. Each
+// attempt meanwhile fails with ErrHeld, so the status, the outage log and
+// everything built on them behave as in a real outage. The zero time
+// releases the hold (then call Wake and Kick to drain at once).
+func (s *Syncer) Hold(until time.Time) {
+	if until.IsZero() {
+		s.hold.Store(nil)
+		return
+	}
+	s.hold.Store(&until)
+}
+
+// held reports whether a drill holds the outbox at now.
+func (s *Syncer) held(now time.Time) bool {
+	until := s.hold.Load()
+	return until != nil && now.Before(*until)
 }
 
 // Stop ends the job and waits for a running sync to return.
@@ -218,7 +254,7 @@ func (s *Syncer) runOnce(ctx context.Context) bool {
 	}
 	err := backoff.RetryNotifyWithTimer(op, backoff.WithContext(policy, ctx), func(err error, wait time.Duration) {
 		s.log.Info("sync failed; retrying", "err", err, "wait", wait.Round(time.Millisecond))
-	}, &clockTimer{clock: s.cfg.Clock})
+	}, &clockTimer{clock: s.cfg.Clock, wake: s.wake})
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("sync stopped", "err", err)
 	}
@@ -232,6 +268,10 @@ func (s *Syncer) runOnce(ctx context.Context) bool {
 // updates the status either way.
 func (s *Syncer) Sync(ctx context.Context) error {
 	start := s.cfg.Clock.Now()
+	if s.held(start) {
+		s.settle(ctx, start, ErrHeld)
+		return ErrHeld
+	}
 	err := s.pull(ctx)
 	pushed := 0
 	if err == nil {
@@ -452,21 +492,38 @@ func (p *retryPolicy) Reset() {
 }
 
 // clockTimer lets backoff wait on the syncer's clock, so tests with a fake
-// clock need not sleep.
+// clock need not sleep, and lets Wake cut the wait short.
 type clockTimer struct {
 	clock clockwork.Clock
+	wake  <-chan struct{}
 	t     clockwork.Timer
+	c     chan time.Time
+	done  chan struct{}
 }
 
-func (t *clockTimer) Start(d time.Duration) { t.t = t.clock.NewTimer(d) }
+func (t *clockTimer) Start(d time.Duration) {
+	t.t = t.clock.NewTimer(d)
+	t.c, t.done = make(chan time.Time, 1), make(chan struct{})
+	go func(timer clockwork.Timer, c chan time.Time, done chan struct{}) {
+		select {
+		case at := <-timer.Chan():
+			c <- at
+		case <-t.wake:
+			c <- t.clock.Now()
+		case <-done:
+		}
+	}(t.t, t.c, t.done)
+}
 
 func (t *clockTimer) Stop() {
 	if t.t != nil {
 		t.t.Stop()
+		close(t.done)
+		t.t = nil
 	}
 }
 
-func (t *clockTimer) C() <-chan time.Time { return t.t.Chan() }
+func (t *clockTimer) C() <-chan time.Time { return t.c }
 
 // gocronLogger routes gocron's log lines to slog.
 type gocronLogger struct{ l *slog.Logger }

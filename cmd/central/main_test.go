@@ -27,6 +27,7 @@ type centre struct {
 var scenarios = map[string]func(t *testing.T, store string){
 	"AdminCommands":  testAdminCommands,
 	"ImportEachKind": testImportEachKind,
+	"Incidents":      testIncidents,
 	"Serve":          testServe,
 }
 
@@ -239,6 +240,9 @@ func TestBadArgumentsOpenNothing(t *testing.T) {
 		`serve: takes no arguments, got ["now"]`:                                      {"serve", "now"},
 		"unknown key lisen":                                                           {"--config", badConfig, "kiosks"},
 		"flag provided but not defined: -listen":                                      {"kiosks", "--listen", ":1"},
+		"incidents: --site SITE is required":                                          {"incidents", "--csv"},
+		"incidents: takes no arguments":                                               {"incidents", "--site", "north", "all"},
+		`invalid value "2026-13-01" for flag -since: must be a date like 2026-03-02`:  {"incidents", "--site", "north", "--since", "2026-13-01"},
 	}
 	for want, args := range cases {
 		c.mustFail(want, args...)

@@ -70,6 +70,7 @@ var commands = []commandInfo{
 	{"enroll", "--site SITE KIOSK [--name NAME]", "enroll a kiosk and print its token (shown once)", func() command { return &enrollCmd{} }},
 	{"revoke", "KIOSK", "stop a kiosk's token from working; its data stays", func() command { return &revokeCmd{} }},
 	{"kiosks", "", "list kiosks: site, last seen, backlog, clock skew", func() command { return &kiosksCmd{} }},
+	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
 	{"list", "KIND --site SITE", "print a site's records of one kind as CSV that import reads back", func() command { return &listCmd{} }},
 	{"cancel-prereg", "--site SITE CODE", "cancel a pre-registration; the record stays so a late arrival is flagged", func() command { return &cancelPreRegCmd{} }},

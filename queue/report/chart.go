@@ -1,0 +1,299 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"slices"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+
+	"lobbyline/queue"
+)
+
+// Chart sizes in pixels: below the minimum the axes and legend do not
+// fit; the maximum keeps a mistaken size from taking the kiosk's memory.
+const (
+	minChartSide = 200
+	maxChartSide = 4000
+	chartDPI     = 96
+)
+
+var (
+	sans         = font.Font{Typeface: "Liberation", Variant: "Sans"}
+	waitingColor = color.RGBA{R: 0x1f, G: 0x5f, B: 0xa8, A: 0xff}
+	backlogColor = color.RGBA{R: 0xd9, G: 0x6c, B: 0x06, A: 0xff}
+	outageColor  = color.RGBA{R: 0xf6, G: 0xd5, B: 0xd5, A: 0xff}
+	drillColor   = color.RGBA{R: 0xd8, G: 0xe4, B: 0xf6, A: 0xff}
+	markColor    = color.RGBA{R: 0x80, G: 0x20, B: 0x20, A: 0xff}
+	drainedColor = color.RGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}
+)
+
+// Chart draws the visitors waiting and the backlog (changes not yet at
+// the centre) over the incident as a PNG of width × height pixels, with
+// the incident's span shaded. Clock times are in time.Local; ChartIn
+// takes another zone.
+func Chart(r queue.IncidentReport, width, height int) ([]byte, error) {
+	return ChartIn(r, time.Local, width, height)
+}
+
+// ChartIn is Chart with clock times in loc (nil means time.Local).
+func ChartIn(r queue.IncidentReport, loc *time.Location, width, height int) ([]byte, error) {
+	if width < minChartSide || height < minChartSide || width > maxChartSide || height > maxChartSide {
+		return nil, fmt.Errorf("chart size %d×%d: each side must be %d to %d pixels",
+			width, height, minChartSide, maxChartSide)
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	p := plot.New()
+	p.Title.Text = "Visitors waiting and backlog"
+	p.Title.TextStyle.Font = font.From(sans, 13)
+	p.Title.Padding = vg.Points(6)
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font = font.From(sans, 11)
+		a.Tick.Label.Font = font.From(sans, 10)
+	}
+	p.Legend.TextStyle.Font = font.From(sans, 10)
+
+	samples := slices.Clone(r.Samples)
+	slices.SortStableFunc(samples, func(a, b queue.Sample) int { return a.At.Compare(b.At) })
+	var err error
+	if len(samples) < 2 {
+		err = drawNoSamples(p, samples, loc)
+	} else {
+		err = drawSamples(p, r, samples, loc, width)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
+	}
+
+	c := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, width, height))), vgimg.UseDPI(chartDPI))
+	p.Draw(draw.New(c))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("chart: encode png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// drawNoSamples says in the middle of an empty chart that there is no
+// line to draw.
+func drawNoSamples(p *plot.Plot, samples []queue.Sample, loc *time.Location) error {
+	p.HideAxes()
+	text := "no samples"
+	if len(samples) == 1 {
+		s := samples[0]
+		text = fmt.Sprintf("no samples to draw a line\nonly one, at %s:\n%d waiting, backlog %d",
+			s.At.In(loc).Format("15:04:05"), s.Waiting, s.Backlog)
+	}
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: 0, Y: 0}}, Labels: []string{text}})
+	if err != nil {
+		return err
+	}
+	l.TextStyle[0].Font = font.From(sans, 12)
+	l.TextStyle[0].XAlign = draw.XCenter
+	l.TextStyle[0].YAlign = draw.YCenter
+	p.Add(l)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1, 1, -1, 1
+	return nil
+}
+
+func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, loc *time.Location, width int) error {
+	inc := r.Incident
+	waiting := make(plotter.XYs, len(samples))
+	backlog := make(plotter.XYs, len(samples))
+	top := 1
+	for i, s := range samples {
+		x := unixX(s.At)
+		waiting[i] = plotter.XY{X: x, Y: float64(s.Waiting)}
+		backlog[i] = plotter.XY{X: x, Y: float64(s.Backlog)}
+		top = max(top, s.Waiting, s.Backlog)
+	}
+	// Headroom above the highest value keeps the legend off the lines.
+	yMax := math.Ceil(float64(top)*1.35) + 1
+
+	// The incident's span, shaded; while it lasts, up to the last sample
+	// or the report, whichever is later.
+	start, end := inc.Start, inc.End
+	spanName := "outage"
+	spanColor := outageColor
+	if inc.Drill {
+		spanName, spanColor = "drill", drillColor
+	}
+	if inc.Open() {
+		end = samples[len(samples)-1].At
+		if r.MadeAt.After(end) {
+			end = r.MadeAt
+		}
+		spanName += " (still going on)"
+	}
+	if !start.IsZero() && end.After(start) {
+		span, err := plotter.NewPolygon(plotter.XYs{
+			{X: unixX(start), Y: 0}, {X: unixX(end), Y: 0}, {X: unixX(end), Y: yMax}, {X: unixX(start), Y: yMax},
+		})
+		if err != nil {
+			return err
+		}
+		span.Color = spanColor
+		span.LineStyle.Width = 0
+		p.Add(span)
+		p.Legend.Add(spanName, span)
+	}
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = color.Gray{Y: 0xe0}
+	grid.Horizontal.Color = color.Gray{Y: 0xe0}
+	p.Add(grid)
+	marks := []struct {
+		at    time.Time
+		color color.Color
+		dash  bool
+		name  string
+	}{
+		{at: start, color: markColor, name: "start"},
+		{at: inc.End, color: markColor, dash: true, name: "end"},
+		{at: inc.DrainedAt, color: drainedColor, dash: true, name: "backlog drained"},
+	}
+	for _, m := range marks {
+		if m.at.IsZero() {
+			continue
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: unixX(m.at), Y: 0}, {X: unixX(m.at), Y: yMax}})
+		if err != nil {
+			return err
+		}
+		l.Color, l.Width = m.color, vg.Points(1)
+		if m.dash {
+			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		}
+		p.Add(l)
+		if m.name == "backlog drained" {
+			p.Legend.Add(m.name, l)
+		}
+	}
+
+	for _, s := range []struct {
+		xys   plotter.XYs
+		name  string
+		color color.Color
+	}{
+		{waiting, "visitors waiting", waitingColor},
+		{backlog, "backlog (changes not yet at the centre)", backlogColor},
+	} {
+		l, err := plotter.NewLine(s.xys)
+		if err != nil {
+			return err
+		}
+		l.StepStyle = plotter.PostStep // a sample holds until the next one
+		l.Color, l.Width = s.color, vg.Points(2)
+		p.Add(l)
+		p.Legend.Add(s.name, l)
+	}
+	p.Legend.Top, p.Legend.Left = true, true
+	p.Legend.Padding = vg.Points(2)
+	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), vg.Points(-4)
+
+	p.Y.Min, p.Y.Max = 0, yMax
+	p.Y.Label.Text = "count"
+	p.Y.Tick.Marker = integerTicks{}
+	pad := (p.X.Max - p.X.Min) * 0.02
+	p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
+	p.X.Label.Text = "time (" + zoneName(samples[0].At, loc) + ")"
+	p.X.Tick.Marker = clockTicks{loc: loc, most: max(2, width/pixelsPerTick)}
+	return nil
+}
+
+// unixX is a time as an x value: seconds since the Unix epoch.
+func unixX(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
+
+func fromX(x float64) time.Time {
+	sec, frac := math.Modf(x)
+	return time.Unix(int64(sec), int64(frac*1e9))
+}
+
+// zoneName is the zone's abbreviation at t ("CET"), or its name when it
+// has none.
+func zoneName(t time.Time, loc *time.Location) string {
+	name, _ := t.In(loc).Zone()
+	if name == "" {
+		return loc.String()
+	}
+	return name
+}
+
+// pixelsPerTick keeps the time axis' labels ("Mar 2 09:30") apart.
+const pixelsPerTick = 110
+
+// clockTicks marks the time axis at round clock times of loc, with at
+// most most labels.
+type clockTicks struct {
+	loc  *time.Location
+	most int
+}
+
+var tickSteps = []time.Duration{
+	10 * time.Second, 30 * time.Second, time.Minute, 2 * time.Minute, 5 * time.Minute,
+	10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour, 2 * time.Hour,
+	3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour,
+}
+
+// Ticks implements plot.Ticker.
+func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
+	from, to := fromX(lo).In(c.loc), fromX(hi).In(c.loc)
+	span := to.Sub(from)
+	step := tickSteps[len(tickSteps)-1]
+	for _, s := range tickSteps {
+		if int(span/s) <= c.most {
+			step = s
+			break
+		}
+	}
+	if int(span/step) > c.most {
+		step = (span/(time.Duration(c.most)*24*time.Hour) + 1) * 24 * time.Hour
+	}
+	layout := "15:04"
+	switch {
+	case step >= 24*time.Hour:
+		layout = "Jan 2"
+	case from.YearDay() != to.YearDay() || from.Year() != to.Year():
+		layout = "Jan 2 15:04"
+	case step < time.Minute:
+		layout = "15:04:05"
+	}
+	midnight := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, c.loc)
+	t := midnight.Add(from.Sub(midnight) / step * step)
+	if t.Before(from) {
+		t = t.Add(step)
+	}
+	var ticks []plot.Tick
+	for ; !t.After(to); t = t.Add(step) {
+		ticks = append(ticks, plot.Tick{Value: unixX(t), Label: t.Format(layout)})
+		if half := t.Add(step / 2); !half.After(to) {
+			ticks = append(ticks, plot.Tick{Value: unixX(half)})
+		}
+	}
+	return ticks
+}
+
+// integerTicks are plot's default ticks without fractions: people are
+// counted whole.
+type integerTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (integerTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (plot.DefaultTicks{}).Ticks(lo, hi) {
+		if t.Value == math.Trunc(t.Value) {
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"lobbyline/queue"
+)
+
+// csvHeader is the CSV's first row; the package doc says what each
+// section puts in its columns.
+var csvHeader = []string{"section", "at", "name", "value", "detail"}
+
+// cell keeps text that staff typed from running as a formula when the CSV
+// is opened in a spreadsheet (OWASP "CSV injection"). Figures the report
+// computes never start with these characters and are written as they are.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// WriteCSV writes the incident report as one long-form CSV for
+// spreadsheets and scripts. The package doc describes its sections.
+func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
+	p := newPrinter(r, o)
+	inc := r.Incident
+	tl := timeline(r)
+	ticked := ticks(tl)
+	var rows [][]string
+	add := func(section, at, name, value, detail string) {
+		rows = append(rows, []string{section, at, name, value, detail})
+	}
+	sum := func(name, value, detail string) { add("summary", "", name, value, detail) }
+	dur := func(name string, d time.Duration, zeroMeans string) {
+		if d == 0 && zeroMeans != "" {
+			sum(name, "", zeroMeans)
+			return
+		}
+		sum(name, seconds(d), human(d))
+	}
+
+	kind := "outage"
+	if inc.Drill {
+		kind = "drill"
+	}
+	sum("id", strconv.FormatInt(inc.ID, 10), "")
+	sum("kiosk", cell(r.Kiosk), "")
+	sum("kiosk_name", cell(r.KioskName), "")
+	sum("site", cell(r.Site), "")
+	sum("made_at", p.rfc3339(r.MadeAt), "")
+	sum("kind", kind, "")
+	sum("cause", cell(inc.Cause), "")
+	sum("severity", inc.Severity.String(), "")
+	sum("peak_severity", inc.Peak.String(), "")
+	sum("start", p.rfc3339(inc.Start), "")
+	if inc.Open() {
+		sum("end", "", "still going on")
+	} else {
+		sum("end", p.rfc3339(inc.End), "")
+	}
+	dur("duration_s", r.Duration, "")
+	if inc.Drill {
+		sum("drill_until", p.rfc3339(inc.DrillUntil), "")
+		sum("drill_banner", strconv.FormatBool(inc.DrillBanner), "")
+	}
+	sum("expected_back", p.rfc3339(inc.ExpectedBack), "")
+	sum("check_ins", strconv.Itoa(r.CheckIns), "")
+	sum("peak_waiting", strconv.Itoa(r.PeakWaiting), "")
+	dur("longest_wait_s", r.LongestWait, "")
+	sum("drained_at", p.rfc3339(inc.DrainedAt), "")
+	if inc.DrainedAt.IsZero() {
+		sum("drain_time_s", "", "not drained yet")
+	} else {
+		dur("drain_time_s", r.DrainTime, "")
+	}
+	mae, within5, n := r.EstimateError()
+	if n == 0 {
+		sum("estimate_mae_s", "", "no visitor called yet")
+		sum("estimate_within5", "", "no visitor called yet")
+	} else {
+		sum("estimate_mae_s", seconds(mae), human(mae))
+		sum("estimate_within5", strconv.FormatFloat(within5, 'f', 3, 64), "share of called visitors")
+	}
+	sum("estimate_n", strconv.Itoa(n), "visitors called")
+	sum("conflicts", strconv.Itoa(r.Conflicts), "")
+	sum("watch_hits", strconv.Itoa(r.WatchHits), "")
+	sum("alerts", strconv.Itoa(len(r.Alerts)), "")
+	sum("messages", strconv.Itoa(countKind(tl, queue.TimelineMessage)), "")
+	sum("steps_done", strconv.Itoa(stepsDone(r.Steps, ticked)), "")
+	sum("steps_total", strconv.Itoa(len(r.Steps)), "")
+	sum("feedback_count", strconv.Itoa(len(r.Feedback)), "")
+	if len(r.Feedback) == 0 {
+		sum("feedback_mean", "", "no answers")
+	} else {
+		sum("feedback_mean", strconv.FormatFloat(r.FeedbackMean(), 'f', 2, 64), "of 5")
+	}
+	dur("first_message_after_s", r.FirstSaid, "no message published")
+	dur("checklist_done_after_s", r.AllTicked, "checklist not completed")
+	sum("reported_at", p.rfc3339(inc.ReportedAt), "")
+
+	for _, e := range tl {
+		add("timeline", p.rfc3339(e.At), cell(e.Kind), cell(e.Text), cell(e.Actor))
+	}
+
+	for i, s := range r.Steps {
+		if t, ok := ticked[i]; ok {
+			add("step", p.rfc3339(t.At), cell(s), "done", cell(t.Actor))
+		} else {
+			add("step", "", cell(s), "not done", "")
+		}
+	}
+	for _, i := range forgotten(r.Steps, ticked) {
+		t := ticked[i]
+		add("step", p.rfc3339(t.At), fmt.Sprintf("step %d, no longer in the runbook", i+1), "done", cell(t.Actor))
+	}
+
+	for _, s := range r.Samples {
+		at := p.rfc3339(s.At)
+		add("sample", at, "waiting", strconv.Itoa(s.Waiting), "")
+		add("sample", at, "backlog", strconv.Itoa(s.Backlog), "")
+	}
+
+	for _, w := range r.Waits {
+		at, ticket := p.rfc3339(w.CheckedIn), cell(w.Ticket)
+		add("wait", at, "service", cell(w.Service), ticket)
+		add("wait", at, "estimate_s", seconds(w.Estimate), ticket)
+		add("wait", at, "wait_s", seconds(w.Wait), ticket)
+		add("wait", at, "still_waiting", strconv.FormatBool(w.Waiting), ticket)
+	}
+
+	for _, a := range sortedAlerts(r) {
+		add("alert", p.rfc3339(a.At), "kind", cell(a.Kind), cell(a.Ticket))
+	}
+
+	counts, other := scores(r.Feedback)
+	for i, c := range counts {
+		add("feedback", "", "score_"+strconv.Itoa(i+1), strconv.Itoa(c), "")
+	}
+	if other > 0 {
+		add("feedback", "", "score_other", strconv.Itoa(other), "answers outside 1–5")
+	}
+
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	if err := cw.WriteAll(rows); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}

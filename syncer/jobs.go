@@ -1,0 +1,209 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/jonboulle/clockwork"
+
+	"lobbyline/queue"
+	"lobbyline/queue/report"
+)
+
+// JobsConfig sets the kiosk's scheduled jobs. Zero values take the
+// defaults shown; a negative Retention turns the purge off.
+type JobsConfig struct {
+	ProbeEvery  time.Duration // 5 s: the centre's health probe and the disk check
+	Retention   time.Duration // 30 days: visitors' personal data is erased after this
+	PurgeAt     ClockTime     // 03:15: the daily purge
+	RefitAt     ClockTime     // 03:30: the nightly refit of the wait estimator
+	CloseDayAt  ClockTime     // 23:55: end of day (expire tickets, check everyone out)
+	CloseDayOff bool          // no end-of-day close (a lobby open round the clock)
+	ReportEvery time.Duration // 5 min: reports of incidents that are over
+	ReportDir   string        // where incident reports are written; "" writes none
+	Steps       []string      // the runbook, for the reports' checklists
+	KioskName   string
+	Site        string
+	Location    *time.Location // the kiosk's day; nil means time.Local
+	Clock       clockwork.Clock
+	Logger      *slog.Logger
+}
+
+// ClockTime is a time of day.
+type ClockTime struct{ Hour, Minute int }
+
+func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
+
+// ParseClockTime reads "23:55".
+func ParseClockTime(v string) (ClockTime, error) {
+	t, err := time.Parse("15:04", v)
+	if err != nil {
+		return ClockTime{}, fmt.Errorf("%q is not a time of day like 23:55", v)
+	}
+	return ClockTime{t.Hour(), t.Minute()}, nil
+}
+
+func (c *JobsConfig) defaults() {
+	if c.ProbeEvery <= 0 {
+		c.ProbeEvery = 5 * time.Second
+	}
+	if c.Retention == 0 {
+		c.Retention = 30 * 24 * time.Hour
+	}
+	if c.PurgeAt == (ClockTime{}) {
+		c.PurgeAt = ClockTime{3, 15}
+	}
+	if c.RefitAt == (ClockTime{}) {
+		c.RefitAt = ClockTime{3, 30}
+	}
+	if c.CloseDayAt == (ClockTime{}) {
+		c.CloseDayAt = ClockTime{23, 55}
+	}
+	if c.ReportEvery <= 0 {
+		c.ReportEvery = 5 * time.Minute
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+	if c.Clock == nil {
+		c.Clock = clockwork.NewRealClock()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Jobs runs the kiosk's scheduled work on one gocron scheduler: the
+// health probe, sampling for incident reports, the purge of personal
+// data, the end-of-day close, the nightly estimator refit and the
+// incident reports.
+type Jobs struct {
+	store *queue.Store
+	mon   *Monitor
+	cfg   JobsConfig
+	log   *slog.Logger
+	sched gocron.Scheduler
+}
+
+// StartJobs schedules the jobs and starts them. mon may be nil (sync off):
+// then only the purge, the close and the refit run.
+func StartJobs(ctx context.Context, store *queue.Store, mon *Monitor, cfg JobsConfig) (*Jobs, error) {
+	cfg.defaults()
+	j := &Jobs{store: store, mon: mon, cfg: cfg, log: cfg.Logger}
+	sched, err := gocron.NewScheduler(gocron.WithClock(cfg.Clock), gocron.WithLocation(cfg.Location),
+		gocron.WithLogger(gocronLogger{cfg.Logger}))
+	if err != nil {
+		return nil, fmt.Errorf("start jobs: %w", err)
+	}
+	j.sched = sched
+	daily := func(at ClockTime) gocron.JobDefinition {
+		return gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(uint(at.Hour), uint(at.Minute), 0)))
+	}
+	type job struct {
+		name string
+		def  gocron.JobDefinition
+		run  func(context.Context) error
+		on   bool
+	}
+	jobs := []job{
+		{"probe", gocron.DurationJob(cfg.ProbeEvery), j.probe, mon != nil},
+		{"sample", gocron.DurationJob(monitorSampleEvery(mon)), j.sample, mon != nil},
+		{"reports", gocron.DurationJob(cfg.ReportEvery), j.Reports, true},
+		{"purge", daily(cfg.PurgeAt), j.Purge, cfg.Retention > 0},
+		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true},
+		{"close-day", daily(cfg.CloseDayAt), j.CloseDay, !cfg.CloseDayOff},
+	}
+	for _, jb := range jobs {
+		if !jb.on {
+			continue
+		}
+		run, name := jb.run, jb.name
+		_, err := sched.NewJob(jb.def, gocron.NewTask(func() {
+			if err := run(ctx); err != nil && ctx.Err() == nil {
+				j.log.Error("job failed", "job", name, "err", err)
+			}
+		}), gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+		if err != nil {
+			return nil, fmt.Errorf("start jobs: %s: %w", name, err)
+		}
+	}
+	sched.Start()
+	return j, nil
+}
+
+func monitorSampleEvery(m *Monitor) time.Duration {
+	if m == nil {
+		return time.Minute
+	}
+	return m.policy.SampleEvery
+}
+
+// Stop ends the jobs and waits for running ones.
+func (j *Jobs) Stop() error { return j.sched.Shutdown() }
+
+func (j *Jobs) probe(ctx context.Context) error  { return j.mon.Probe(ctx) }
+func (j *Jobs) sample(ctx context.Context) error { return j.mon.Sample(ctx) }
+
+// Purge erases personal data older than the retention time.
+func (j *Jobs) Purge(ctx context.Context) error {
+	p, err := j.store.Purge(ctx, j.cfg.Clock.Now().Add(-j.cfg.Retention))
+	if err != nil {
+		return err
+	}
+	j.log.Info("purge", "visits", p.Visits, "outbox", p.Outbox, "alerts", p.Alerts, "site_visits", p.Remote, "snapshots", p.Snapshots)
+	return nil
+}
+
+// CloseDay runs the end-of-day close.
+func (j *Jobs) CloseDay(ctx context.Context) error {
+	res, err := j.store.CloseDay(ctx)
+	if err != nil {
+		return err
+	}
+	j.log.Info("end of day", "on_site", res.OnSite, "expired", res.Expired, "checked_out", res.CheckedOut, "desks_closed", res.DesksShut)
+	return nil
+}
+
+// reportAfter is how long an ended incident may wait for its backlog to
+// drain before it is reported anyway (the report says "not drained").
+const reportAfter = time.Hour
+
+// Reports writes the report files of incidents that are over and drained
+// (or ended more than an hour ago) and sends their summaries to the
+// centre. Each is reported once.
+func (j *Jobs) Reports(ctx context.Context) error {
+	incidents, err := j.store.Incidents(ctx, 20)
+	if err != nil {
+		return err
+	}
+	now := j.cfg.Clock.Now()
+	for _, in := range incidents {
+		if in.Open() || !in.ReportedAt.IsZero() || (in.DrainedAt.IsZero() && now.Sub(in.End) < reportAfter) {
+			continue
+		}
+		if _, err := j.WriteReport(ctx, in.ID); err != nil {
+			return err
+		}
+		if _, err := j.store.ReportIncident(ctx, in.ID, j.cfg.Steps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WriteReport writes incident id's Markdown, CSV and HTML reports into
+// the report directory and returns their paths.
+func (j *Jobs) WriteReport(ctx context.Context, id int64) ([]string, error) {
+	if j.cfg.ReportDir == "" {
+		return nil, nil
+	}
+	r, err := j.store.IncidentReport(ctx, id, j.cfg.Steps)
+	if err != nil {
+		return nil, err
+	}
+	r.KioskName, r.Site = j.cfg.KioskName, j.cfg.Site
+	return report.WriteAll(j.cfg.ReportDir, r, report.Options{Location: j.cfg.Location})
+}

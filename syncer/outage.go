@@ -1,0 +1,515 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"lobbyline/queue"
+)
+
+// Cause says what is wrong, as a code the UI translates.
+type Cause string
+
+// Causes of an incident.
+const (
+	CauseNone        Cause = ""
+	CauseUnreachable Cause = "unreachable" // the centre does not answer
+	CauseDegraded    Cause = "degraded"    // it answers with errors
+	CauseUnenrolled  Cause = "unenrolled"  // it refuses this kiosk's token
+	CauseDrill       Cause = "drill"       // staff are rehearsing an outage
+	CauseDatabase    Cause = "database"    // the kiosk cannot write its database
+	CauseDisk        Cause = "disk"        // the kiosk's disk is nearly full
+	CauseClock       Cause = "clock"       // the kiosk's clock is far off
+)
+
+// Local reports whether the cause is on the kiosk itself.
+func (c Cause) Local() bool { return c == CauseDatabase || c == CauseDisk || c == CauseClock }
+
+// causeText is how a cause reads in the incident log and reports.
+var causeText = map[Cause]string{
+	CauseUnreachable: "central system unreachable",
+	CauseDegraded:    "central system answering with errors",
+	CauseUnenrolled:  "kiosk no longer enrolled at the centre",
+	CauseDrill:       "drill: central system unreachable",
+	CauseDatabase:    "kiosk database cannot be written",
+	CauseDisk:        "kiosk disk nearly full",
+	CauseClock:       "kiosk clock far off",
+}
+
+// OutagePolicy says when a problem becomes an incident and how it
+// escalates. Zero values take the defaults shown.
+type OutagePolicy struct {
+	Grace         time.Duration // 60 s: problems shorter than this are blips, not incidents
+	MajorAfter    time.Duration // 10 min: the centre away this long is major
+	CriticalAfter time.Duration // 0: never; the centre away this long is critical
+	DiskMin       uint64        // 200 MB: less free space on the data disk is critical
+	ClockMax      time.Duration // 1 h: a kiosk clock further from the centre's is critical
+	BackToNormal  time.Duration // 2 min: how long the lobby reads "Back to normal"
+	UpdateEvery   time.Duration // 5 min: with no news, the banner is confirmed this often
+	SampleEvery   time.Duration // 1 min: the line and backlog are recorded this often
+}
+
+func (p *OutagePolicy) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&p.Grace, time.Minute)
+	def(&p.MajorAfter, 10*time.Minute)
+	def(&p.ClockMax, time.Hour)
+	def(&p.BackToNormal, 2*time.Minute)
+	def(&p.UpdateEvery, 5*time.Minute)
+	def(&p.SampleEvery, time.Minute)
+	if p.DiskMin == 0 {
+		p.DiskMin = 200 << 20
+	}
+}
+
+// Outage is what the lobby and staff are told, as of At.
+type Outage struct {
+	At       time.Time
+	Cause    Cause          // CauseNone when all is well
+	Since    time.Time      // when the problem began (before the grace ran out)
+	Severity queue.Severity // SeverityNone within the grace period
+	Incident *queue.Incident
+	Updated  time.Time // the latest news, or the latest confirmation with no news
+	// Recovered is when the last incident ended, while the lobby still
+	// reads "Back to normal"; zero otherwise.
+	Recovered     time.Time
+	Message       *queue.LobbyMessage  // what staff published, if anything
+	Announcements []queue.Announcement // the centre's, in force; they come first
+}
+
+// Drill reports whether the incident is a drill.
+func (o Outage) Drill() bool { return o.Incident != nil && o.Incident.Drill }
+
+// Banner reports whether visitors should see the outage banner: an
+// incident past its grace period (a drill only if staff chose so), or
+// "Back to normal" just after one.
+func (o Outage) Banner() bool {
+	if o.Incident != nil {
+		return !o.Incident.Drill || o.Incident.DrillBanner
+	}
+	return !o.Recovered.IsZero()
+}
+
+// Health is one look at what the monitor watches.
+type Health struct {
+	Sync     Status
+	Probe    error     // the last health probe's result
+	ProbedAt time.Time // zero before the first probe
+	DiskFree uint64    // bytes; 0 when unknown
+	Database error     // the last heartbeat's result
+}
+
+// assess names the worst problem in h: the kiosk's own first, as they
+// matter more to the lobby than the centre.
+func assess(h Health, p OutagePolicy) Cause {
+	switch {
+	case h.Database != nil:
+		return CauseDatabase
+	case h.DiskFree > 0 && h.DiskFree < p.DiskMin:
+		return CauseDisk
+	case h.Sync.Skew > p.ClockMax || h.Sync.Skew < -p.ClockMax:
+		return CauseClock
+	case h.Sync.State == Unenrolled:
+		return CauseUnenrolled
+	case h.Probe != nil, h.Sync.State == Offline:
+		return CauseUnreachable
+	case h.Sync.State == Degraded:
+		return CauseDegraded
+	}
+	return CauseNone
+}
+
+// severity is how bad cause is once it has lasted d.
+func severity(c Cause, d time.Duration, p OutagePolicy) queue.Severity {
+	switch {
+	case c == CauseNone || d < p.Grace:
+		return queue.SeverityNone
+	case c.Local():
+		return queue.SeverityCritical
+	case p.CriticalAfter > 0 && d >= p.CriticalAfter:
+		return queue.SeverityCritical
+	case c == CauseUnenrolled || d >= p.MajorAfter:
+		return queue.SeverityMajor
+	}
+	return queue.SeverityMinor
+}
+
+// Monitor turns the syncer's connectivity and the kiosk's own health into
+// incidents: it opens one when a problem outlasts the grace period, raises
+// its severity as time passes, ends it when the problem is gone, notes
+// when the backlog drained, samples the line for the report, and runs
+// drills. Its Outage is what the UI shows.
+type Monitor struct {
+	store  *queue.Store
+	sync   *Syncer
+	client *Client // for the health probe; nil means none
+	policy OutagePolicy
+	clock  clockwork.Clock
+	log    *slog.Logger
+	dir    string // the data directory, for free space
+
+	mu        sync.Mutex
+	health    Health
+	cause     Cause
+	since     time.Time
+	updated   time.Time
+	recovered time.Time
+	draining  int64     // an ended incident whose backlog is still on the kiosk
+	drillID   int64     // the drill holding the syncer, if any
+	drillEnd  time.Time // the syncer's failures before this were the drill's
+	out       Outage
+	subs      map[int]func(Outage)
+	nextID    int
+	eval      sync.Mutex // one evaluation at a time
+}
+
+// MonitorConfig wires a Monitor.
+type MonitorConfig struct {
+	Policy  OutagePolicy
+	DataDir string // where the database lives, for the free-space check; "" skips it
+	Clock   clockwork.Clock
+	Logger  *slog.Logger
+}
+
+// NewMonitor watches store and sy; client, if not nil, is probed.
+func NewMonitor(store *queue.Store, sy *Syncer, client *Client, cfg MonitorConfig) *Monitor {
+	cfg.Policy.defaults()
+	if cfg.Clock == nil {
+		cfg.Clock = clockwork.NewRealClock()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Monitor{store: store, sync: sy, client: client, policy: cfg.Policy, clock: cfg.Clock, log: cfg.Logger,
+		dir: cfg.DataDir, subs: make(map[int]func(Outage))}
+}
+
+// Policy returns the thresholds in force.
+func (m *Monitor) Policy() OutagePolicy { return m.policy }
+
+// Resume picks up an incident left open by a previous run: a drill goes on
+// holding the outbox until its end, an outage counts from its start.
+func (m *Monitor) Resume(ctx context.Context) error {
+	in, ok, err := m.store.CurrentIncident(ctx)
+	if err != nil || !ok {
+		return err
+	}
+	m.mu.Lock()
+	m.since = in.Start
+	m.cause = CauseUnreachable
+	if in.Drill {
+		m.cause, m.drillID = CauseDrill, in.ID
+		m.sync.Hold(in.DrillUntil)
+	}
+	m.mu.Unlock()
+	return m.Evaluate(ctx)
+}
+
+// Watch subscribes to the syncer: every attempt is evaluated. It returns
+// the function that stops watching.
+func (m *Monitor) Watch(ctx context.Context) (cancel func()) {
+	return m.sync.Subscribe(func(Status) {
+		if err := m.Evaluate(ctx); err != nil && ctx.Err() == nil {
+			m.log.Error("outage monitor", "err", err)
+		}
+	})
+}
+
+// Probe asks the centre's /healthz and checks the disk, then evaluates.
+// If the centre answers while the syncer is still waiting out a backoff,
+// the syncer is woken: the lobby should not wait minutes for the good news.
+func (m *Monitor) Probe(ctx context.Context) error {
+	now := m.clock.Now()
+	var probe error
+	if m.client != nil && !m.sync.held(now) {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		probe = m.client.Healthy(pctx)
+		cancel()
+	}
+	free := diskFree(m.dir)
+	m.mu.Lock()
+	m.health.Probe, m.health.ProbedAt, m.health.DiskFree = probe, now, free
+	m.mu.Unlock()
+	if probe == nil && m.client != nil && m.sync.Status().State != Online && !m.sync.held(now) {
+		m.sync.Wake()
+		m.sync.Kick()
+	}
+	return m.Evaluate(ctx)
+}
+
+// Sample checks the database can be written, and records the line and
+// the backlog while an incident lasts or drains.
+func (m *Monitor) Sample(ctx context.Context) error {
+	dbErr := m.store.Heartbeat(ctx)
+	m.mu.Lock()
+	m.health.Database = dbErr
+	id := m.draining
+	if m.out.Incident != nil {
+		id = m.out.Incident.ID
+	}
+	m.mu.Unlock()
+	if dbErr != nil {
+		m.log.Error("database heartbeat", "err", dbErr)
+	}
+	if id != 0 && dbErr == nil {
+		waiting, err := m.store.Waiting(ctx)
+		if err != nil {
+			return err
+		}
+		if err := m.store.AddSample(ctx, id, queue.Sample{At: m.clock.Now(), Waiting: waiting, Backlog: m.sync.Status().Backlog}); err != nil {
+			return err
+		}
+	}
+	return m.Evaluate(ctx)
+}
+
+// Evaluate decides the outage state now and records what changed.
+func (m *Monitor) Evaluate(ctx context.Context) error {
+	m.eval.Lock()
+	defer m.eval.Unlock()
+	now := m.clock.Now()
+	st := m.sync.Status()
+	cur, open, err := m.store.CurrentIncident(ctx)
+	if err != nil {
+		return err
+	}
+	// A drill may be started or stopped by another process on the same
+	// database (the kiosk CLI): the hold follows the database.
+	switch {
+	case open && cur.Drill && !m.sync.held(now) && now.Before(cur.DrillUntil):
+		m.sync.Hold(cur.DrillUntil)
+		m.mu.Lock()
+		m.since, m.drillID = cur.Start, cur.ID
+		m.mu.Unlock()
+	case !(open && cur.Drill) && m.sync.held(now):
+		m.releaseDrill(now)
+		st = m.sync.Status()
+	}
+
+	m.mu.Lock()
+	m.health.Sync = st
+	h := m.health
+	if !m.drillEnd.IsZero() && st.State != Online && !st.LastAttempt.After(m.drillEnd) {
+		h.Sync.State = Online // no attempt since the drill ended: nothing known yet
+	}
+	cause := assess(h, m.policy)
+	if open && cur.Drill {
+		if !now.Before(cur.DrillUntil) {
+			m.mu.Unlock()
+			return m.endDrill(ctx, cur, "the drill's time was up")
+		}
+		cause = CauseDrill
+	}
+	switch {
+	case cause == CauseNone:
+		m.since = time.Time{}
+	case m.since.IsZero():
+		m.since = now
+		if cause != CauseDrill && !cause.Local() && st.State != Online && st.Since.Before(now) && st.Since.After(m.drillEnd) {
+			m.since = st.Since // the syncer saw it first
+		}
+	}
+	m.cause = cause
+	since := m.since
+	m.mu.Unlock()
+
+	sev := severity(cause, now.Sub(since), m.policy)
+	news := false
+	switch {
+	case open && cause == CauseNone:
+		if err := m.store.EndIncident(ctx, cur.ID, now, "the centre answered again"); err != nil {
+			return err
+		}
+		m.mu.Lock()
+		m.recovered, m.draining = now, cur.ID
+		m.mu.Unlock()
+		open, news = false, true
+	case open:
+		if sev != queue.SeverityNone && (sev != cur.Severity || causeText[cause] != cur.Cause) {
+			if err := m.store.SetSeverity(ctx, cur.ID, sev, causeText[cause]); err != nil {
+				return err
+			}
+			news = true
+		}
+	case sev != queue.SeverityNone:
+		in, created, err := m.store.OpenIncident(ctx, causeText[cause], sev, since)
+		if err != nil {
+			return err
+		}
+		if created {
+			m.log.Warn("incident", "id", in.ID, "cause", cause, "severity", sev, "since", since)
+		}
+		news = true
+	}
+	if err := m.noteDrained(ctx, now, st); err != nil {
+		return err
+	}
+	return m.publish(ctx, now, news)
+}
+
+// noteDrained records when an ended incident's backlog reached the centre.
+func (m *Monitor) noteDrained(ctx context.Context, now time.Time, st Status) error {
+	m.mu.Lock()
+	id := m.draining
+	m.mu.Unlock()
+	if id == 0 || st.State != Online || st.Backlog > 0 {
+		return nil
+	}
+	if err := m.store.MarkDrained(ctx, id, now); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	if m.draining == id {
+		m.draining = 0
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+// publish rebuilds the Outage and tells subscribers.
+func (m *Monitor) publish(ctx context.Context, now time.Time, news bool) error {
+	cur, open, err := m.store.CurrentIncident(ctx)
+	if err != nil {
+		return err
+	}
+	msg, hasMsg, err := m.store.CurrentMessage(ctx)
+	if err != nil {
+		return err
+	}
+	ann, err := m.store.Announcements(ctx, now)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	o := Outage{At: now, Cause: m.cause, Since: m.since, Announcements: ann}
+	if open {
+		o.Incident = &cur
+		o.Severity = cur.Severity
+		o.Since = cur.Start
+	}
+	if hasMsg {
+		o.Message = &msg
+		if msg.PublishedAt.After(m.updated) {
+			news = true
+		}
+	}
+	if !m.recovered.IsZero() && (open || now.Sub(m.recovered) >= m.policy.BackToNormal) {
+		m.recovered = time.Time{}
+	}
+	o.Recovered = m.recovered
+	switch {
+	case news, m.updated.IsZero(), now.Sub(m.updated) >= m.policy.UpdateEvery:
+		m.updated = now // news, or still true after UpdateEvery: said again
+	}
+	o.Updated = m.updated
+	m.out = o
+	subs := make([]func(Outage), 0, len(m.subs))
+	for _, fn := range m.subs {
+		subs = append(subs, fn)
+	}
+	m.mu.Unlock()
+	for _, fn := range subs {
+		fn(o)
+	}
+	return nil
+}
+
+// Outage returns the latest state.
+func (m *Monitor) Outage() Outage {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.out
+}
+
+// Subscribe calls fn with every new Outage, on the monitor's goroutine.
+func (m *Monitor) Subscribe(fn func(Outage)) (cancel func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.nextID
+	m.nextID++
+	m.subs[id] = fn
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		delete(m.subs, id)
+	}
+}
+
+// StartDrill starts an outage drill for d: the syncer holds its outbox as
+// if the centre were down, and everything else behaves as in an outage.
+func (m *Monitor) StartDrill(ctx context.Context, d time.Duration, banner bool, by string) (queue.Incident, error) {
+	in, err := m.store.StartDrill(ctx, d, banner, by)
+	if err != nil {
+		return queue.Incident{}, err
+	}
+	m.sync.Hold(in.DrillUntil)
+	m.mu.Lock()
+	m.since, m.cause, m.drillID = in.Start, CauseDrill, in.ID
+	m.mu.Unlock()
+	m.log.Info("drill started", "id", in.ID, "until", in.DrillUntil, "by", by)
+	return in, m.Evaluate(ctx)
+}
+
+// StopDrill ends the running drill now.
+func (m *Monitor) StopDrill(ctx context.Context, by string) error {
+	cur, open, err := m.store.CurrentIncident(ctx)
+	if err != nil {
+		return err
+	}
+	if !open || !cur.Drill {
+		return errors.New("no drill is running")
+	}
+	m.eval.Lock()
+	defer m.eval.Unlock()
+	return m.endDrill(ctx, cur, "stopped by "+by)
+}
+
+// endDrill ends a drill and lets the outbox drain. The caller holds eval.
+func (m *Monitor) endDrill(ctx context.Context, in queue.Incident, why string) error {
+	now := m.clock.Now()
+	if err := m.store.EndIncident(ctx, in.ID, now, why); err != nil {
+		return fmt.Errorf("end drill: %w", err)
+	}
+	m.mu.Lock()
+	m.drillID = in.ID
+	m.mu.Unlock()
+	m.releaseDrill(now)
+	m.log.Info("drill over", "id", in.ID, "why", why)
+	return m.publish(ctx, now, true)
+}
+
+// releaseDrill lets the syncer go after a drill ended (here or in
+// another process) and drains the outbox at once.
+func (m *Monitor) releaseDrill(now time.Time) {
+	m.sync.Hold(time.Time{})
+	m.mu.Lock()
+	m.since, m.cause, m.recovered, m.draining, m.drillEnd = time.Time{}, CauseNone, now, m.drillID, now
+	m.health.Probe = nil // the probe was not asked during the drill
+	m.mu.Unlock()
+	m.sync.Wake()
+	m.sync.Kick()
+}
+
+// diskFree is the space left for an unprivileged writer on dir's disk,
+// 0 if unknown.
+func diskFree(dir string) uint64 {
+	if dir == "" {
+		return 0
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0
+	}
+	return st.Bavail * uint64(st.Bsize)
+}

@@ -1,0 +1,351 @@
+package syncer_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"lobbyline/queue"
+	"lobbyline/syncer"
+)
+
+// switchable is a centre on a fixed loopback port that a test can stop
+// (connections refused, as when its process is down) and start again.
+type switchable struct {
+	clock *clockwork.FakeClock // the whole test's: kiosk and centre agree on the time
+	store *syncer.Central
+	addr  string
+	srv   *http.Server
+}
+
+func startSwitchable(t *testing.T) *switchable {
+	t.Helper()
+	ctx := context.Background()
+	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	store, err := syncer.OpenCentral(ctx, filepath.Join(t.TempDir(), "central.db"), syncer.CentralOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if err := store.AddSite(ctx, "north", "North Hospital"); err != nil {
+		t.Fatal(err)
+	}
+	s := &switchable{clock: clock, store: store, addr: "127.0.0.1:0"}
+	s.up(t)
+	t.Cleanup(s.down)
+	return s
+}
+
+func (s *switchable) up(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	s.srv = &http.Server{Handler: syncer.NewServer(s.store, syncer.ServerOptions{})}
+	go s.srv.Serve(ln)
+}
+
+func (s *switchable) down() { s.srv.Close() }
+
+func (s *switchable) url() string { return "http://" + s.addr }
+
+// mutationsAt counts the rows the centre holds for kiosk.
+func (s *switchable) mutationsAt(t *testing.T, kiosk string) int {
+	t.Helper()
+	var n int
+	q := "SELECT count(*) FROM mutations WHERE kiosk_id = ?"
+	if err := s.store.DB().QueryRow(q, kiosk).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// lobby is a kiosk on a fake clock: store, syncer and outage monitor.
+type lobby struct {
+	clock *clockwork.FakeClock
+	store *queue.Store
+	sync  *syncer.Syncer
+	mon   *syncer.Monitor
+	dir   string
+}
+
+func newLobby(t *testing.T, c *switchable, id string) *lobby {
+	t.Helper()
+	ctx := context.Background()
+	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := c.clock
+	dir := t.TempDir()
+	store, err := queue.Open(ctx, filepath.Join(dir, id+".db"), queue.Options{
+		KioskID:  id,
+		Services: []queue.Service{{ID: "registration", Prefix: "R", Name: "Registration"}},
+		Desks:    []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"registration"}}},
+		Now:      clock.Now,
+		Location: time.UTC,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	client, err := syncer.NewClient(c.url(), "north", token, &http.Client{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sy := syncer.New(store, client, syncer.Config{Clock: clock})
+	mon := syncer.NewMonitor(store, sy, client, syncer.MonitorConfig{DataDir: dir, Clock: clock,
+		Policy: syncer.OutagePolicy{Grace: time.Minute, MajorAfter: 10 * time.Minute}})
+	t.Cleanup(mon.Watch(ctx))
+	return &lobby{clock: clock, store: store, sync: sy, mon: mon, dir: dir}
+}
+
+func (l *lobby) probe(t *testing.T) syncer.Outage {
+	t.Helper()
+	if err := l.mon.Probe(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return l.mon.Outage()
+}
+
+func (l *lobby) checkIn(t *testing.T, name string) queue.Ticket {
+	t.Helper()
+	tk, err := l.store.CheckIn(context.Background(), queue.CheckInForm{Name: name, Service: "registration"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
+}
+
+// TestOutageThroughARealCentre stops the centre, lets the grace period,
+// the banner's updates and the escalation play out on a fake clock,
+// starts the centre again and checks the incident ends, drains, and
+// reaches the centre's list as a summary.
+func TestOutageThroughARealCentre(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o := l.probe(t); o.Cause != syncer.CauseNone || o.Incident != nil || o.Banner() {
+		t.Fatalf("all well: %+v", o)
+	}
+
+	c.down()
+	down := l.clock.Now()
+	o := l.probe(t)
+	if o.Cause != syncer.CauseUnreachable || o.Incident != nil || o.Banner() || o.Severity != queue.SeverityNone {
+		t.Fatalf("a blip within the grace period: %+v", o)
+	}
+	l.checkIn(t, "Ana García")
+	if err := l.sync.Sync(ctx); err == nil {
+		t.Fatal("sync to a stopped centre worked")
+	}
+	l.clock.Advance(59 * time.Second)
+	if o := l.probe(t); o.Incident != nil {
+		t.Fatalf("an incident before the grace ran out: %+v", o.Incident)
+	}
+	l.clock.Advance(5 * time.Second) // a probe every 5 s: the banner is up within 5 s of the grace
+	o = l.probe(t)
+	if o.Incident == nil || !o.Banner() || o.Severity != queue.SeverityMinor || !o.Since.Equal(down) {
+		t.Fatalf("after the grace: %+v", o)
+	}
+	opened := l.clock.Now()
+	if !o.Updated.Equal(opened) {
+		t.Fatalf("updated %s, want %s (the incident is news)", o.Updated, opened)
+	}
+
+	// No news: "updated" stays for five minutes, then is confirmed anew.
+	l.clock.Advance(4 * time.Minute)
+	if o := l.probe(t); !o.Updated.Equal(opened) {
+		t.Fatalf("updated moved to %s with no news before 5 min", o.Updated)
+	}
+	l.clock.Advance(time.Minute)
+	if o := l.probe(t); !o.Updated.Equal(l.clock.Now()) {
+		t.Fatalf("updated %s after 5 min with no news, want now", o.Updated)
+	}
+
+	// Staff publish a message: news.
+	l.clock.Advance(time.Minute)
+	if _, err := l.store.PublishMessage(ctx, queue.LobbyMessage{Texts: map[string]string{"en": "Central system down; IT is on it."}, PublishedBy: "Carmen"}); err != nil {
+		t.Fatal(err)
+	}
+	if o := l.probe(t); o.Message == nil || !o.Updated.Equal(l.clock.Now()) {
+		t.Fatalf("after a message: %+v", o)
+	}
+
+	// Ten minutes after it began, it is major.
+	l.clock.Advance(10*time.Minute - l.clock.Now().Sub(down))
+	o = l.probe(t)
+	if o.Severity != queue.SeverityMajor {
+		t.Fatalf("after 10 min: severity %s", o.Severity)
+	}
+	l.checkIn(t, "Bo Li")
+	if err := l.mon.Sample(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// The centre comes back: the probe finds it, the next sync drains.
+	c.up(t)
+	l.clock.Advance(5 * time.Second)
+	if o := l.probe(t); o.Incident == nil {
+		t.Fatal("ended before a sync got through")
+	}
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o = l.mon.Outage()
+	if o.Incident != nil || o.Recovered.IsZero() || !o.Banner() {
+		t.Fatalf("back: %+v (the lobby should read \"back to normal\")", o)
+	}
+	l.clock.Advance(2 * time.Minute)
+	if o := l.probe(t); o.Banner() || !o.Recovered.IsZero() {
+		t.Fatalf("\"back to normal\" still up after 2 min: %+v", o)
+	}
+
+	incidents, err := l.store.Incidents(ctx, 10)
+	if err != nil || len(incidents) != 1 {
+		t.Fatalf("incidents %+v %v", incidents, err)
+	}
+	in := incidents[0]
+	if in.Open() || in.DrainedAt.IsZero() || in.Peak != queue.SeverityMajor || !in.Start.Equal(down) {
+		t.Fatalf("incident %+v", in)
+	}
+	jobs, err := syncer.StartJobs(ctx, l.store, nil, syncer.JobsConfig{ReportDir: filepath.Join(l.dir, "reports"), Clock: l.clock, CloseDayOff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jobs.Stop()
+	if err := jobs.Reports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{"md", "csv", "html"} {
+		b, err := os.ReadFile(filepath.Join(l.dir, "reports", "incident-1."+ext))
+		if err != nil || !strings.Contains(string(b), "central system unreachable") {
+			t.Fatalf("report .%s: %v\n%.300s", ext, err, b)
+		}
+	}
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.store.Incidents(ctx, "north", time.Time{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("the centre lists %+v %v", list, err)
+	}
+	if s := list[0].Summary; s.CheckIns != 2 || s.Peak != queue.SeverityMajor || s.Messages != 1 || s.Drill {
+		t.Fatalf("summary at the centre %+v", s)
+	}
+	if n := c.mutationsAt(t, "lobby-1"); n != 3 {
+		t.Fatalf("the centre holds %d mutations, want 3 (two check-ins, one incident)", n)
+	}
+}
+
+// TestDrillLosesAndDuplicatesNothing runs a drill on a live kiosk: the
+// outbox is held (nothing reaches the centre), staff see a drill, visitors
+// see no banner unless asked, and afterwards every change arrives once.
+func TestDrillLosesAndDuplicatesNothing(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	l.checkIn(t, "Before Drill")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.clock.Advance(time.Second)
+	if _, err := l.mon.StartDrill(ctx, 15*time.Minute, false, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.mon.StartDrill(ctx, 15*time.Minute, false, "Carmen"); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("a second drill: %v", err)
+	}
+	o := l.mon.Outage()
+	if !o.Drill() || o.Banner() || o.Cause != syncer.CauseDrill {
+		t.Fatalf("drill: %+v", o)
+	}
+	names := []string{"Ana", "Bo", "Cy", "Di", "Ed"}
+	for i, n := range names {
+		l.checkIn(t, n)
+		l.clock.Advance(time.Minute)
+		if err := l.sync.Sync(ctx); !errors.Is(err, syncer.ErrHeld) {
+			t.Fatalf("sync %d during the drill: %v", i, err)
+		}
+		l.probe(t)
+	}
+	if n := c.mutationsAt(t, "lobby-1"); n != 1 {
+		t.Fatalf("the centre got %d mutations during the drill, want only the one from before", n)
+	}
+	o = l.mon.Outage()
+	if o.Severity != queue.SeverityMinor || l.sync.Status().State != syncer.Offline || l.sync.Status().Backlog != len(names) {
+		t.Fatalf("during the drill: outage %+v, sync %+v", o, l.sync.Status())
+	}
+	if _, err := l.store.PublishMessage(ctx, queue.LobbyMessage{Texts: map[string]string{"en": "Drill"}, PublishedBy: "Carmen"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.store.TickStep(ctx, o.Incident.ID, 0, "Announce in the lobby", "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+
+	l.clock.Advance(10 * time.Minute) // past the drill's end
+	if o := l.probe(t); o.Incident != nil || o.Drill() {
+		t.Fatalf("the drill outlived its time: %+v", o)
+	}
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sync.Sync(ctx); err != nil { // a replay changes nothing
+		t.Fatal(err)
+	}
+	if n := c.mutationsAt(t, "lobby-1"); n != 1+len(names) {
+		t.Fatalf("the centre holds %d mutations, want %d", n, 1+len(names))
+	}
+	if pending, _ := l.store.PendingOutbox(ctx, 100); len(pending) != 0 {
+		t.Fatalf("%d left in the outbox", len(pending))
+	}
+	if o := l.probe(t); o.Incident != nil {
+		t.Fatalf("a real incident opened after the drill: %+v", o.Incident)
+	}
+	in, err := l.store.Incidents(ctx, 10)
+	if err != nil || len(in) != 1 || !in[0].Drill || in[0].DrainedAt.IsZero() {
+		t.Fatalf("incidents %+v %v", in, err)
+	}
+	r, err := l.store.IncidentReport(ctx, in[0].ID, []string{"Announce in the lobby"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CheckIns != len(names) || r.FirstSaid != 5*time.Minute || r.AllTicked != 5*time.Minute {
+		t.Fatalf("drill report: check-ins %d, first message after %s, checklist after %s", r.CheckIns, r.FirstSaid, r.AllTicked)
+	}
+}
+
+// TestDrillResumesAfterRestart: a kiosk restarted mid-drill keeps holding.
+func TestDrillResumesAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if _, err := l.mon.StartDrill(ctx, 10*time.Minute, true, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := syncer.NewClient(c.url(), "north", "unused", nil)
+	again := syncer.New(l.store, client, syncer.Config{Clock: l.clock})
+	mon := syncer.NewMonitor(l.store, again, client, syncer.MonitorConfig{Clock: l.clock})
+	if err := mon.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Sync(ctx); !errors.Is(err, syncer.ErrHeld) {
+		t.Fatalf("sync after a restart mid-drill: %v", err)
+	}
+	if o := mon.Outage(); !o.Drill() {
+		t.Fatalf("after restart: %+v", o)
+	}
+}
