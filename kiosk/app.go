@@ -31,6 +31,33 @@ type Config struct {
 	PINHash          string
 	Now              func() time.Time // nil means time.Now
 	Sync             SyncSource       // nil when sync is off
+	Outage           OutageSource     // nil when sync is off
+	Incident         IncidentConfig
+}
+
+// OutageSource is what the UI shows of the outage monitor, and what staff
+// do with it. Subscribe's callback runs on the monitor's goroutine; the UI
+// moves it to its own through the bridge.
+type OutageSource interface {
+	Outage() syncer.Outage
+	Subscribe(func(syncer.Outage)) (cancel func())
+	// Evaluate makes the monitor look again now: after staff published a
+	// message or set the expected time back.
+	Evaluate(ctx context.Context) error
+	StartDrill(ctx context.Context, d time.Duration, banner bool, by string) (queue.Incident, error)
+	StopDrill(ctx context.Context, by string) error
+}
+
+// IncidentConfig is what staff work with during an incident.
+type IncidentConfig struct {
+	Templates      []queue.MessageTemplate                                               // lobby messages to pick from
+	Runbook        []string                                                              // the checklist shown when an incident starts
+	Contacts       map[queue.Severity][]string                                           // whom to call, by severity
+	DrillBanner    bool                                                                  // the drill form's default for "visitors see the banner"
+	FeedbackWindow time.Duration                                                         // after an incident, tickets ask for feedback this long (default 2 h)
+	WriteReport    func(ctx context.Context, incident int64) (paths []string, err error) // nil: no report files
+	ExportDir      string                                                                // where roster exports are written
+	Location       *time.Location                                                        // for times shown to staff; nil means time.Local
 }
 
 // Defaults for a Config field left zero.
@@ -52,13 +79,20 @@ const (
 	screenPIN
 	screenStaff
 	screenWalkIn
+	screenIncident // staff: the outage, messages, runbook, drills, reports
+	screenRoster   // staff: who is in the building
+	screenCheckOut // a visitor checking out
 )
 
 // visitor reports whether s is a screen a visitor may leave half-done.
-func (s screen) visitor() bool { return s == screenCheckIn || s == screenTicket || s == screenPIN }
+func (s screen) visitor() bool {
+	return s == screenCheckIn || s == screenTicket || s == screenPIN || s == screenCheckOut
+}
 
 // staff reports whether s is only reachable with the staff PIN.
-func (s screen) staff() bool { return s == screenStaff || s == screenWalkIn }
+func (s screen) staff() bool {
+	return s == screenStaff || s == screenWalkIn || s == screenIncident || s == screenRoster
+}
 
 // UI is the kiosk window and the controller behind it. Its methods run on
 // the UI goroutine: widget callbacks call exactly one of them, and the
@@ -93,11 +127,19 @@ type UI struct {
 	alertsDialog dialog.Dialog
 	unsubscribe  func()
 
-	welcome *welcomeScreen
-	form    *checkInScreen
-	ticket  *ticketScreen
-	pin     *pinScreen
-	staff   *staffScreen
+	// The outage as the monitor last reported it.
+	outage        syncer.Outage
+	unsubOutage   func()
+	feedbackAsked int64 // the visit whose ticket last asked for feedback
+
+	welcome  *welcomeScreen
+	form     *checkInScreen
+	ticket   *ticketScreen
+	pin      *pinScreen
+	staff    *staffScreen
+	incident *incidentScreen
+	roster   *rosterScreen
+	checkout *checkOutScreen
 }
 
 // New builds the kiosk window on app a and starts refreshing the board.
@@ -106,6 +148,9 @@ func New(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
 	u.br.every(refreshInterval, u.tick)
 	if cfg.Sync != nil {
 		u.unsubscribe = cfg.Sync.Subscribe(func(st syncer.Status) { u.br.post(func() { u.showSync(st) }) })
+	}
+	if cfg.Outage != nil {
+		u.unsubOutage = cfg.Outage.Subscribe(func(o syncer.Outage) { u.br.post(func() { u.showOutage(o) }) })
 	}
 	a.Lifecycle().SetOnStopped(u.br.stop)
 	return u
@@ -144,6 +189,9 @@ func newUI(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
 	if cfg.Sync != nil {
 		u.syncStatus = cfg.Sync.Status()
 	}
+	if cfg.Outage != nil {
+		u.outage = cfg.Outage.Outage()
+	}
 	u.reload()
 	u.refreshAlerts()
 	u.showWelcome()
@@ -157,6 +205,9 @@ func (u *UI) Window() fyne.Window { return u.win }
 func (u *UI) Close() {
 	if u.unsubscribe != nil {
 		u.unsubscribe()
+	}
+	if u.unsubOutage != nil {
+		u.unsubOutage()
 	}
 	u.br.close()
 	u.stop()
@@ -192,8 +243,16 @@ func (u *UI) tick(ctx context.Context) func() {
 	b, err := u.store.Board(ctx)
 	alerts, alertErr := u.store.Alerts(ctx, true)
 	now := u.cfg.Now()
+	var outage *syncer.Outage
+	if u.cfg.Outage != nil {
+		o := u.cfg.Outage.Outage()
+		outage = &o
+	}
 	return func() {
 		u.showBoard(seq, b, err)
+		if outage != nil {
+			u.showOutage(*outage) // "updated N min ago" moves on with no news too
+		}
 		if alertErr == nil && len(alerts) != u.openAlerts {
 			u.openAlerts = len(alerts)
 			if u.staff != nil {
@@ -239,6 +298,7 @@ func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 
 func (u *UI) showWelcome() {
 	u.form, u.ticket, u.pin, u.staff = nil, nil, nil, nil
+	u.incident, u.roster, u.checkout = nil, nil, nil
 	u.welcome = newWelcomeScreen(u)
 	u.welcome.board.update(u.board)
 	u.setScreen(screenWelcome, u.welcome.content)

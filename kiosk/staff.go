@@ -51,6 +51,8 @@ type staffScreen struct {
 	lock    *widget.Button
 	sync    *widget.Button // connectivity at a glance; details on a tap
 	alerts  *widget.Button
+	outage  *widget.Button // the incident panel, labelled with the severity
+	onSite  *widget.Button // the roster
 	status  *widget.Label
 	content fyne.CanvasObject
 
@@ -151,9 +153,11 @@ func newStaffScreen(u *UI) *staffScreen {
 
 	s.sync = u.newSyncBadge()
 	s.alerts = widget.NewButtonWithIcon("", theme.WarningIcon(), u.showAlerts)
+	s.outage = widget.NewButtonWithIcon(lang.X("staff.incident", "Incident"), theme.ErrorIcon(), u.showIncident)
+	s.onSite = widget.NewButtonWithIcon(lang.X("staff.onsite", "On site"), theme.AccountIcon(), u.showRoster)
 	header := container.NewBorder(nil, nil,
 		newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
-		container.NewHBox(s.sync, s.alerts, s.walkIn, s.lock),
+		container.NewHBox(s.sync, s.alerts, s.outage, s.onSite, s.walkIn, s.lock),
 		container.NewPadded(s.status))
 
 	deskCard := card(
@@ -181,6 +185,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.update(u.board)
 	s.updateSync(u.syncStatus, u.cfg.Now())
 	s.updateAlerts(u.openAlerts)
+	s.updateOutage(u.outage)
 	return s
 }
 

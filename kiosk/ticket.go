@@ -29,6 +29,8 @@ type ticketScreen struct {
 	wait     *widget.Label
 	call     *widget.Label
 	prereg   *widget.Label // whom a pre-registered visitor sees, and when
+	banner   *banner
+	feedback *feedbackCard // nil unless the kiosk asks about this wait
 	done     *widget.Button
 	content  fyne.CanvasObject
 }
@@ -51,14 +53,23 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s.done = widget.NewButtonWithIcon(lang.X("ticket.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
 	s.done.Importance = widget.HighImportance
 
+	// With the outage banner up the screen is shorter: the same ticket,
+	// with less air around it.
+	_, crowded := bannerFor(u.outage, u.cfg.Now(), u.lang, u.location())
+	space, top, qrSide := float32(16), float32(24), float32(280)
+	caption := fyne.CanvasObject(newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance))
+	if crowded {
+		space, top, qrSide, caption = 4, 0, 200, layout.NewSpacer()
+	}
 	info := container.NewVBox(
-		newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance),
+		caption,
 		s.number,
 		newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
 		s.expected(u, t),
-		gap(16), s.position, s.wait, gap(8), s.call, gap(24),
+		gap(space), s.position, s.wait, gap(space/2), s.call, gap(space*1.5),
 		container.NewHBox(sized(260, 84, s.done)),
 	)
+
 
 	var code fyne.CanvasObject = layout.NewSpacer()
 	png, err := qrcode.Encode(t.Ref, qrcode.Medium, qrSize)
@@ -68,15 +79,24 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 		s.qr = canvas.NewImageFromResource(fyne.NewStaticResource("ticket-"+t.Visit.Ticket+".png", png))
 		s.qr.FillMode = canvas.ImageFillContain
 		s.qr.ScaleMode = canvas.ImageScalePixels
-		s.qr.SetMinSize(fyne.NewSquareSize(280))
+		s.qr.SetMinSize(fyne.NewSquareSize(qrSide))
 		code = card(container.NewVBox(
 			container.NewCenter(s.qr),
 			newWrapped(lang.X("ticket.qr", "Take a photo of this code if you like: staff can scan it to find your check-in."), theme.SizeNameCaptionText, widget.LowImportance),
 		))
 	}
-	s.content = container.NewPadded(container.NewPadded(container.NewBorder(nil, nil, nil,
-		container.NewVBox(layout.NewSpacer(), sized(340, 0, code), layout.NewSpacer()),
-		container.NewPadded(container.NewVBox(gap(24), info)))))
+	side := container.NewVBox(layout.NewSpacer(), sized(340, 0, code))
+	if id := u.feedbackIncident(); id != 0 {
+		// Beside the ticket, not under it: with the banner up, the
+		// left column has no room to spare.
+		s.feedback = newFeedbackCard(u, id, t.Visit.ID)
+		side.Add(sized(340, 0, card(s.feedback.content)))
+	}
+	side.Add(layout.NewSpacer())
+	s.banner = newBanner(u)
+	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, side,
+		container.NewPadded(container.NewVBox(gap(top), info)))
+	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
 	return s
 }
 

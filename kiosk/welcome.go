@@ -16,6 +16,8 @@ type welcomeScreen struct {
 	checkIn   *largeButton
 	languages map[string]*widget.Button
 	staff     *widget.Button
+	checkOut  *widget.Button
+	banner    *banner
 	board     *boardView
 	content   fyne.CanvasObject
 }
@@ -24,6 +26,7 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s := &welcomeScreen{languages: make(map[string]*widget.Button), board: newBoardView(u)}
 
 	s.checkIn = newLargeButton(lang.X("welcome.checkin", "Check in"), sizeNameLarge, u.startCheckIn)
+	s.checkOut = widget.NewButtonWithIcon(lang.X("welcome.checkout", "Leaving? Check out"), theme.LogoutIcon(), u.startCheckOut)
 
 	place := newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
 	if u.cfg.KioskName == "" {
@@ -36,6 +39,8 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 			theme.SizeNameSubHeadingText, widget.MediumImportance),
 		gap(24),
 		sized(0, 150, s.checkIn),
+		gap(8),
+		sized(0, 64, s.checkOut),
 	)
 
 	var switcher fyne.CanvasObject = layout.NewSpacer()
@@ -56,8 +61,10 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.staff.Importance = widget.LowImportance
 
 	footer := container.NewHBox(switcher, layout.NewSpacer(), s.staff)
-	left := container.NewBorder(nil, footer, nil, nil, container.NewVBox(gap(40), intro))
-	s.content = container.NewPadded(container.NewPadded(
-		container.NewGridWithColumns(2, container.NewPadded(left), s.board.content)))
+	left := container.NewBorder(nil, footer, nil, nil, container.NewVBox(layout.NewSpacer(), intro, layout.NewSpacer()))
+	s.banner = newBanner(u)
+	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil,
+		container.NewGridWithColumns(2, container.NewPadded(left), s.board.content))
+	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
 	return s
 }

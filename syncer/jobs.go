@@ -197,13 +197,23 @@ func (j *Jobs) Reports(ctx context.Context) error {
 // WriteReport writes incident id's Markdown, CSV and HTML reports into
 // the report directory and returns their paths.
 func (j *Jobs) WriteReport(ctx context.Context, id int64) ([]string, error) {
-	if j.cfg.ReportDir == "" {
+	return WriteReport(ctx, j.store, j.cfg, id)
+}
+
+// WriteReport writes incident id's reports as the jobs would, into
+// cfg.ReportDir (nothing if it is empty).
+func WriteReport(ctx context.Context, store *queue.Store, cfg JobsConfig, id int64) ([]string, error) {
+	if cfg.ReportDir == "" {
 		return nil, nil
 	}
-	r, err := j.store.IncidentReport(ctx, id, j.cfg.Steps)
+	r, err := store.IncidentReport(ctx, id, cfg.Steps)
 	if err != nil {
 		return nil, err
 	}
-	r.KioskName, r.Site = j.cfg.KioskName, j.cfg.Site
-	return report.WriteAll(j.cfg.ReportDir, r, report.Options{Location: j.cfg.Location})
+	r.KioskName, r.Site = cfg.KioskName, cfg.Site
+	loc := cfg.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return report.WriteAll(cfg.ReportDir, r, report.Options{Location: loc})
 }

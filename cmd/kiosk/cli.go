@@ -33,6 +33,13 @@ var storeCommands = map[string]command{
 	"call-next":  callNext,
 	"export":     export,
 	"sync":       syncNow,
+	"incidents":  listIncidents,
+	"report":     writeReport,
+	"drill":      drill,
+	"roster":     roster,
+	"checkout":   checkOut,
+	"close-day":  closeDay,
+	"purge":      purge,
 }
 
 func (m *Main) flags(name, summary string) *flag.FlagSet {

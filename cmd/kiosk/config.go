@@ -4,17 +4,22 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
 
+	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
+	"lobbyline/syncer"
 )
 
 //go:embed default.toml
@@ -37,6 +42,34 @@ type Config struct {
 	CentralToken     string          `toml:"central_token"` // this kiosk's token, from `central enroll`
 	Services         []ServiceConfig `toml:"services"`
 	Desks            []DeskConfig    `toml:"desks"`
+	Outage           OutageConfig    `toml:"outage"`
+	Jobs             JobsConfig      `toml:"jobs"`
+}
+
+// OutageConfig is the [outage] table: when a problem becomes an incident,
+// how it escalates, whom staff call, their runbook and extra message
+// templates.
+type OutageConfig struct {
+	Grace          duration                `toml:"grace"`
+	MajorAfter     duration                `toml:"major_after"`
+	CriticalAfter  duration                `toml:"critical_after"` // "0s": never by time alone
+	DiskMinMB      int                     `toml:"disk_min_mb"`
+	ClockMax       duration                `toml:"clock_max"`
+	BackToNormal   duration                `toml:"back_to_normal"`
+	UpdateEvery    duration                `toml:"update_every"`
+	DrillBanner    bool                    `toml:"drill_banner"`
+	FeedbackWindow duration                `toml:"feedback_window"`
+	Runbook        []string                `toml:"runbook"`
+	Contacts       map[string][]string     `toml:"contacts"` // by severity: minor, major, critical
+	Templates      []queue.MessageTemplate `toml:"templates"`
+}
+
+// JobsConfig is the [jobs] table: the scheduled work.
+type JobsConfig struct {
+	RetentionDays int    `toml:"retention_days"` // visitors' personal data is erased after this many days
+	PurgeAt       string `toml:"purge_at"`
+	RefitAt       string `toml:"refit_at"`
+	CloseDayAt    string `toml:"close_day_at"` // "off" for a lobby open round the clock
 }
 
 // ServiceConfig is one [[services]] table.
@@ -92,7 +125,11 @@ func LoadConfig(path string) (Config, error) {
 // ParseConfig decodes TOML and validates it. Unknown keys are errors so a
 // typo does not silently fall back to a default.
 func ParseConfig(text string) (Config, error) {
-	var c Config
+	// The [outage] and [jobs] keys a file leaves out take the sample's
+	// values, so configs written before those tables existed still load.
+	b := builtinTables()
+	c := Config{Outage: b.Outage, Jobs: b.Jobs}
+	c.Outage.Runbook, c.Outage.Contacts = nil, nil
 	md, err := toml.Decode(text, &c)
 	if err != nil {
 		var perr toml.ParseError
@@ -108,8 +145,25 @@ func ParseConfig(text string) (Config, error) {
 		}
 		return Config{}, fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
 	}
+	if !md.IsDefined("outage", "runbook") {
+		c.Outage.Runbook = slices.Clone(b.Outage.Runbook)
+	}
+	if !md.IsDefined("outage", "contacts") {
+		c.Outage.Contacts = maps.Clone(b.Outage.Contacts)
+	}
 	return c, c.Validate()
 }
+
+// builtinTables are the embedded sample's [outage] and [jobs] tables.
+var builtinTables = sync.OnceValue(func() (t struct {
+	Outage OutageConfig `toml:"outage"`
+	Jobs   JobsConfig   `toml:"jobs"`
+}) {
+	if _, err := toml.Decode(defaultConfig, &t); err != nil {
+		panic("embedded default config: " + err.Error())
+	}
+	return t
+})
 
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -142,6 +196,12 @@ func (c Config) Validate() error {
 		if !ch.ok {
 			return fmt.Errorf("%s %s", ch.key, ch.msg)
 		}
+	}
+	if err := c.Outage.validate(c.Languages); err != nil {
+		return err
+	}
+	if err := c.Jobs.validate(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for i, l := range c.Languages {
@@ -200,6 +260,63 @@ func (c Config) Validate() error {
 	return nil
 }
 
+func (o OutageConfig) validate(languages []string) error {
+	checks := []struct {
+		ok  bool
+		key string
+		msg string
+	}{
+		{between(o.Grace, 5*time.Second, 30*time.Minute), "outage.grace", "must be between 5s and 30m"},
+		{between(o.MajorAfter, o.Grace.Duration, 24*time.Hour), "outage.major_after", "must be between outage.grace and 24h"},
+		{o.CriticalAfter.Duration == 0 || between(o.CriticalAfter, o.MajorAfter.Duration, 7*24*time.Hour), "outage.critical_after", `must be "0s" (never) or between outage.major_after and 168h`},
+		{o.DiskMinMB >= 10 && o.DiskMinMB <= 100_000, "outage.disk_min_mb", "must be between 10 and 100000"},
+		{between(o.ClockMax, time.Minute, 24*time.Hour), "outage.clock_max", "must be between 1m and 24h"},
+		{between(o.BackToNormal, 10*time.Second, time.Hour), "outage.back_to_normal", "must be between 10s and 1h"},
+		{between(o.UpdateEvery, time.Minute, time.Hour), "outage.update_every", "must be between 1m and 1h"},
+		{between(o.FeedbackWindow, 0, 24*time.Hour), "outage.feedback_window", "must be between 0s (never ask) and 24h"},
+		{len(o.Runbook) <= 30, "outage.runbook", "has more than 30 steps"},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return fmt.Errorf("%s %s", ch.key, ch.msg)
+		}
+	}
+	for i, step := range o.Runbook {
+		if strings.TrimSpace(step) == "" || len([]rune(step)) > 200 || strings.ContainsAny(step, "\n\r\t") {
+			return fmt.Errorf("outage.runbook[%d] must be one line of 1 to 200 characters", i)
+		}
+	}
+	for sev, people := range o.Contacts {
+		if s, err := queue.ParseSeverity(sev); err != nil || s == queue.SeverityNone {
+			return fmt.Errorf("outage.contacts.%s: the keys are minor, major and critical", sev)
+		}
+		for i, p := range people {
+			if strings.TrimSpace(p) == "" || len([]rune(p)) > 200 {
+				return fmt.Errorf("outage.contacts.%s[%d] must be 1 to 200 characters", sev, i)
+			}
+		}
+	}
+	if err := queue.CheckTemplates(o.Templates, languages); err != nil {
+		return fmt.Errorf("outage.%w", err)
+	}
+	return nil
+}
+
+func (j JobsConfig) validate() error {
+	if j.RetentionDays < 1 || j.RetentionDays > 3650 {
+		return errors.New("jobs.retention_days must be between 1 and 3650")
+	}
+	for _, t := range []struct{ key, v string }{{"jobs.purge_at", j.PurgeAt}, {"jobs.refit_at", j.RefitAt}, {"jobs.close_day_at", j.CloseDayAt}} {
+		if t.key == "jobs.close_day_at" && t.v == "off" {
+			continue
+		}
+		if _, err := syncer.ParseClockTime(t.v); err != nil {
+			return fmt.Errorf("%s: %w", t.key, err)
+		}
+	}
+	return nil
+}
+
 // Values of the central key besides a URL.
 const (
 	CentralEmbedded = "embedded" // an in-process centre with SQLite beside the kiosk database
@@ -241,4 +358,33 @@ func (c Config) uiConfig() kiosk.Config {
 		IdleTimeout: c.IdleTimeout.Duration, StaffIdleTimeout: c.StaffIdleTimeout.Duration,
 		Privacy: kiosk.Privacy(c.Privacy), PINHash: c.PINHash,
 	}
+}
+
+// policy is the outage monitor's thresholds.
+func (o OutageConfig) policy() syncer.OutagePolicy {
+	return syncer.OutagePolicy{
+		Grace: o.Grace.Duration, MajorAfter: o.MajorAfter.Duration, CriticalAfter: o.CriticalAfter.Duration,
+		DiskMin: uint64(o.DiskMinMB) << 20, ClockMax: o.ClockMax.Duration,
+		BackToNormal: o.BackToNormal.Duration, UpdateEvery: o.UpdateEvery.Duration,
+	}
+}
+
+// templates are the built-in message templates with the config's merged in.
+func (c Config) templates() ([]queue.MessageTemplate, error) {
+	base, err := queue.ParseTemplates(assets.Templates, c.Languages)
+	if err != nil {
+		return nil, err
+	}
+	return queue.MergeTemplates(base, c.Outage.Templates), nil
+}
+
+// contacts are the [outage.contacts] by severity.
+func (o OutageConfig) contacts() map[queue.Severity][]string {
+	out := make(map[queue.Severity][]string, len(o.Contacts))
+	for k, v := range o.Contacts {
+		if sev, err := queue.ParseSeverity(k); err == nil {
+			out[sev] = v
+		}
+	}
+	return out
 }

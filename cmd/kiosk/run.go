@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"lobbyline/queue"
+	"lobbyline/syncer"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it
@@ -28,6 +29,7 @@ type Main struct {
 	Logger         *slog.Logger
 
 	store   *queue.Store
+	jobs    *syncer.Jobs // nil until the UI starts them
 	kick    kick
 	closers []func() error // run in reverse order by Close, before the store closes
 }
@@ -57,6 +59,13 @@ Commands:
   hash-pin      print the pin_hash for a staff PIN read from stdin
   check-config  validate the config and print where the database is
   sync          sync with the centre once and print the connectivity state
+  incidents     list this kiosk's outages and drills
+  report        write an incident's report (Markdown, CSV, HTML)
+  drill         start or stop an outage drill
+  roster        who is in the building (--csv for a file)
+  checkout      check a visitor out by ticket number or QR reference
+  close-day     end the day now: check everyone out, expire open tickets
+  purge         erase personal data older than jobs.retention_days now
 
 Global flags:
 `

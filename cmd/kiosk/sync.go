@@ -25,39 +25,57 @@ func (k *kick) run() {
 	}
 }
 
-// startSync starts the syncer's job; see newSyncer.
-func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, error) {
-	sy, err := m.newSyncer(ctx)
-	if sy == nil || err != nil {
-		return nil, err
+// startSync starts the syncer's job, the outage monitor on it and the
+// scheduled jobs. With sync off it returns nil syncer and monitor and
+// starts only the jobs that need no centre.
+func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *syncer.Monitor, error) {
+	sy, client, err := m.newSyncer(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	fn := sy.Kick
-	m.kick.fn.Store(&fn)
-	if err := sy.Start(ctx); err != nil {
-		return nil, err
+	var mon *syncer.Monitor
+	if sy != nil {
+		fn := sy.Kick
+		m.kick.fn.Store(&fn)
+		if err := sy.Start(ctx); err != nil {
+			return nil, nil, err
+		}
+		m.closers = append(m.closers, sy.Stop)
+		mon = syncer.NewMonitor(m.store, sy, client, syncer.MonitorConfig{
+			Policy: m.Config.Outage.policy(), DataDir: filepath.Dir(m.DBPath), Logger: m.Logger})
+		if err := mon.Resume(ctx); err != nil {
+			return nil, nil, err
+		}
+		unwatch := mon.Watch(ctx)
+		m.closers = append(m.closers, func() error { unwatch(); return nil })
 	}
-	m.closers = append(m.closers, sy.Stop)
-	return sy, nil
+	jobs, err := syncer.StartJobs(ctx, m.store, mon, m.jobsConfig())
+	if err != nil {
+		return nil, nil, err
+	}
+	m.closers = append(m.closers, jobs.Stop)
+	m.jobs = jobs
+	return sy, mon, nil
 }
 
 // newSyncer builds the syncer the config asks for: against an embedded
 // centre, a real one, or none (central = "off", nil syncer).
-func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, error) {
+func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, *syncer.Client, error) {
 	url, token := m.Config.Central, m.Config.CentralToken
 	switch url {
 	case CentralOff:
-		return nil, nil
+		return nil, nil, nil
 	case CentralEmbedded:
 		var err error
 		if url, token, err = m.startEmbeddedCentre(ctx); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	client, err := syncer.NewClient(url, m.Config.Site, token, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return syncer.New(m.store, client, syncer.Config{Logger: m.Logger}), nil
+	return syncer.New(m.store, client, syncer.Config{Logger: m.Logger}), client, nil
 }
 
 // startEmbeddedCentre runs a centre in this process on a loopback port,
@@ -126,7 +144,7 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	if m.Config.Central == CentralOff {
 		return errors.New(`sync is off in the config (central = "off")`)
 	}
-	sy, err := m.newSyncer(ctx)
+	sy, _, err := m.newSyncer(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,4 +155,27 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new token (central enroll)")
 	}
 	return syncErr
+}
+
+// reportDir and exportDir sit beside the database.
+func (m *Main) reportDir() string { return filepath.Join(filepath.Dir(m.DBPath), "reports") }
+func (m *Main) exportDir() string { return filepath.Join(filepath.Dir(m.DBPath), "exports") }
+
+// jobsConfig is the scheduled jobs' settings from the config.
+func (m *Main) jobsConfig() syncer.JobsConfig {
+	j := m.Config.Jobs
+	cfg := syncer.JobsConfig{
+		Retention: time.Duration(j.RetentionDays) * 24 * time.Hour,
+		ReportDir: m.reportDir(), Steps: m.Config.Outage.Runbook,
+		KioskName: m.Config.KioskName, Site: m.Config.Site, Logger: m.Logger,
+	}
+	// Validate has checked these.
+	cfg.PurgeAt, _ = syncer.ParseClockTime(j.PurgeAt)
+	cfg.RefitAt, _ = syncer.ParseClockTime(j.RefitAt)
+	if j.CloseDayAt == "off" {
+		cfg.CloseDayOff = true
+	} else {
+		cfg.CloseDayAt, _ = syncer.ParseClockTime(j.CloseDayAt)
+	}
+	return cfg
 }

@@ -22,9 +22,10 @@ import (
 // Chart sizes in pixels: below the minimum the axes and legend do not
 // fit; the maximum keeps a mistaken size from taking the kiosk's memory.
 const (
-	minChartSide = 200
-	maxChartSide = 4000
-	chartDPI     = 96
+	minChartWidth  = 320
+	minChartHeight = 200
+	maxChartSide   = 4000
+	chartDPI       = 96
 )
 
 var (
@@ -47,9 +48,9 @@ func Chart(r queue.IncidentReport, width, height int) ([]byte, error) {
 
 // ChartIn is Chart with clock times in loc (nil means time.Local).
 func ChartIn(r queue.IncidentReport, loc *time.Location, width, height int) ([]byte, error) {
-	if width < minChartSide || height < minChartSide || width > maxChartSide || height > maxChartSide {
-		return nil, fmt.Errorf("chart size %d×%d: each side must be %d to %d pixels",
-			width, height, minChartSide, maxChartSide)
+	if width < minChartWidth || height < minChartHeight || width > maxChartSide || height > maxChartSide {
+		return nil, fmt.Errorf("chart size %d×%d: must be at least %d×%d and at most %d on a side",
+			width, height, minChartWidth, minChartHeight, maxChartSide)
 	}
 	if loc == nil {
 		loc = time.Local
@@ -186,7 +187,7 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 		color color.Color
 	}{
 		{waiting, "visitors waiting", waitingColor},
-		{backlog, "backlog (changes not yet at the centre)", backlogColor},
+		{backlog, "backlog (not yet at the centre)", backlogColor},
 	} {
 		l, err := plotter.NewLine(s.xys)
 		if err != nil {

@@ -18,7 +18,8 @@
 // The CSV has the header section,at,name,value,detail and these sections:
 //
 //	summary   name is a figure (kind, cause, start, duration_s, …), value its
-//	          value, detail a human-readable note ("1 h 05 min", "n=4")
+//	          value, detail a human-readable note ("1 h 05 min", "not drained
+//	          yet"); a value that does not exist yet is empty
 //	timeline  at, name the entry's kind, value its text, detail who (empty for
 //	          the kiosk)
 //	step      at when it was ticked (empty if not), name the step as
@@ -29,7 +30,8 @@
 //	          "estimate_s", "wait_s" and "still_waiting" (true or false);
 //	          at is the check-in
 //	alert     at, name "kind", value the alert's kind, detail its ticket
-//	feedback  name "score_1" … "score_5", value how many visitors answered so
+//	feedback  name "score_1" … "score_5", value how many visitors answered so;
+//	          "score_other" counts answers outside 1–5, if any
 //
 // Times are RFC 3339 in Options.Location; durations are whole seconds.
 //

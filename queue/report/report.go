@@ -64,7 +64,6 @@ type view struct {
 	Title    string
 	KindName string
 	Drill    bool
-	Open     bool
 	MadeAt   string
 
 	Facts []fact // kiosk, kind, cause, times, severity
@@ -354,7 +353,6 @@ func buildView(r queue.IncidentReport, o Options) view {
 	v := view{
 		KindName: kindName(inc),
 		Drill:    inc.Drill,
-		Open:     inc.Open(),
 		MadeAt:   p.full(r.MadeAt),
 		Peak:     inc.Peak.String(),
 	}

@@ -544,8 +544,9 @@ func TestChart(t *testing.T) {
 		width, height int
 	}{
 		{"many samples", outage().Samples, 960, 400},
+		{"smallest", outage().Samples, 320, 200},
 		{"no samples", nil, 640, 300},
-		{"one sample", drill().Samples, 300, 200},
+		{"one sample", drill().Samples, 320, 320},
 		{"two samples at once", []queue.Sample{{At: at(9, 0, 0), Waiting: 1}, {At: at(9, 0, 0), Waiting: 2}}, 400, 400},
 	}
 	for _, tt := range tests {

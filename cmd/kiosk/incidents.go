@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer"
+)
+
+// listIncidents prints this kiosk's outages and drills.
+func listIncidents(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("incidents", "List this kiosk's outages and drills, newest first.")
+	limit := fs.Int("n", 20, "how many")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	list, err := m.store.Incidents(ctx, *limit)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tSTART\tDURATION\tPEAK\tCAUSE\tDRAINED\tREPORTED")
+	for _, in := range list {
+		kind, dur := "outage", "going on"
+		if in.Drill {
+			kind = "drill"
+		}
+		if !in.Open() {
+			dur = in.End.Sub(in.Start).Round(time.Second).String()
+		}
+		drained, reported := "-", "-"
+		if !in.DrainedAt.IsZero() {
+			drained = in.DrainedAt.Sub(in.End).Round(time.Second).String() + " after"
+		}
+		if !in.ReportedAt.IsZero() {
+			reported = in.ReportedAt.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, kind, in.Start.Local().Format("2006-01-02 15:04:05"), dur, in.Peak, in.Cause, drained, reported)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(tw, "(no incidents)")
+	}
+	return tw.Flush()
+}
+
+// writeReport writes an incident's Markdown, CSV and HTML reports.
+func writeReport(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("report", "Write an incident's report as Markdown, CSV and HTML: kiosk report [--dir DIR] ID")
+	dir := fs.String("dir", m.reportDir(), "where to write the files")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("report: give one incident ID (see kiosk incidents)")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("report: %q is not an incident ID", fs.Arg(0))
+	}
+	cfg := m.jobsConfig()
+	cfg.ReportDir = *dir
+	paths, err := syncer.WriteReport(ctx, m.store, cfg, id)
+	if err != nil {
+		return describe(err)
+	}
+	for _, p := range paths {
+		fmt.Fprintln(m.Stdout, p)
+	}
+	return nil
+}
+
+// drill starts or stops an outage drill. The kiosk UI, if it runs on the
+// same database, holds its outbox within a few seconds.
+func drill(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("drill", "Start or stop an outage drill: kiosk drill start [--minutes N] [--banner] [--by NAME] | kiosk drill stop")
+	minutes := fs.Int("minutes", 15, "how long the drill lasts")
+	banner := fs.Bool("banner", m.Config.Outage.DrillBanner, "visitors see the outage banner during the drill")
+	by := fs.String("by", "IT", "who runs the drill")
+	if len(args) == 0 {
+		fs.Usage()
+		return errors.New("drill: say start or stop")
+	}
+	verb := args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	switch verb {
+	case "start":
+		in, err := m.store.StartDrill(ctx, time.Duration(*minutes)*time.Minute, *banner, *by)
+		if err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(m.Stdout, "drill %d until %s; visitors see the banner: %t\n", in.ID, in.DrillUntil.Local().Format("15:04"), in.DrillBanner)
+		return nil
+	case "stop":
+		in, ok, err := m.store.CurrentIncident(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok || !in.Drill {
+			return errors.New("drill: no drill is running")
+		}
+		if err := m.store.EndIncident(ctx, in.ID, time.Now(), "stopped by "+*by); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(m.Stdout, "drill %d stopped\n", in.ID)
+		return nil
+	}
+	return fmt.Errorf("drill: %q is not start or stop", verb)
+}
+
+// roster prints who is in the building, or writes it as CSV.
+func roster(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("roster", "Who checked in and has not left, for an evacuation.")
+	csvOut := fs.Bool("csv", false, "write CSV to stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	list, err := m.store.Roster(ctx)
+	if err != nil {
+		return err
+	}
+	if *csvOut {
+		return queue.WriteRosterCSV(m.Stdout, list, time.Local)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "%d on site\nTICKET\tNAME\tHOST\tSERVICE\tSTATUS\tSINCE\n", len(list))
+	for _, v := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Ticket, v.Name, v.Host, v.Service, v.Status, v.CheckedInAt.Local().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+// checkOut records that a visitor left.
+func checkOut(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("checkout", "Check a visitor out: kiosk checkout [--by NAME] TICKET-OR-QR-REFERENCE")
+	by := fs.String("by", queue.SourceCLI, "who checks them out")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("checkout: give the ticket number (like R-042) or the QR reference")
+	}
+	v, err := m.store.CheckOut(ctx, fs.Arg(0), *by)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "%s %s checked out at %s\n", v.Ticket, v.Name, v.LeftAt.Local().Format("15:04"))
+	return nil
+}
+
+// closeDay runs the end-of-day close now.
+func closeDay(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("close-day", "End the day now: keep a roster snapshot, check everyone out, expire open tickets, close the desks.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := m.store.CloseDay(ctx)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(m.Stdout, "roster snapshot %d: %d on site; %d tickets expired, %d checked out, %d desks closed\n",
+		res.Snapshot, res.OnSite, res.Expired, res.CheckedOut, res.DesksShut)
+	return nil
+}
+
+// purge erases personal data older than the retention time now.
+func purge(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("purge", "Erase visitors' personal data older than jobs.retention_days now.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cutoff := time.Now().Add(-time.Duration(m.Config.Jobs.RetentionDays) * 24 * time.Hour)
+	p, err := m.store.Purge(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "before %s: %d visits, %d synced changes, %d alerts, %d other kiosks' visits, %d roster snapshots\n",
+		cutoff.Local().Format("2006-01-02 15:04"), p.Visits, p.Outbox, p.Alerts, p.Remote, p.Snapshots)
+	return nil
+}

@@ -1,0 +1,157 @@
+package kiosk
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"lobbyline/queue"
+	"lobbyline/syncer"
+)
+
+// bannerText is the welcome banner's visible text, "" when hidden.
+func bannerText(u *UI) string {
+	if u.welcome == nil || !u.welcome.banner.content.Visible() {
+		return ""
+	}
+	return strings.Join(texts(u.welcome.banner.content), "\n")
+}
+
+// TestBannerTiming plays an outage on the fake clock: nothing during the
+// grace period, the banner within one probe (5 s) of it, "Updated N min
+// ago" moving on its own with no news and renewed every five minutes, the
+// expected time, then "Back to normal" for two minutes.
+func TestBannerTiming(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	if got := bannerText(u); got != "" {
+		t.Fatalf("banner while all is well: %q", got)
+	}
+	f.down()
+	for range 11 { // 55 s of probes: a blip
+		f.probe(t)
+		if got := bannerText(u); got != "" {
+			t.Fatalf("banner within the grace period: %q", got)
+		}
+		f.advance(5 * time.Second)
+	}
+	f.advance(5 * time.Second)
+	f.probe(t)
+	got := bannerText(u)
+	for _, want := range []string{"Our central system is unavailable", "Since 09:00.", "Check-in works and your place in line is saved.",
+		"Your host will be told when we reconnect.", "Updated just now"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("banner lacks %q:\n%s", want, got)
+		}
+	}
+
+	// No news: the age grows on the refresh tick alone.
+	f.advance(3 * time.Minute)
+	u.showOutage(f.mon.Outage())
+	if got := bannerText(u); !strings.Contains(got, "Updated 3 min ago") {
+		t.Fatalf("after 3 min with no news:\n%s", got)
+	}
+	f.advance(2 * time.Minute)
+	f.probe(t)
+	if got := bannerText(u); !strings.Contains(got, "Updated just now") {
+		t.Fatalf("after 5 min the kiosk should confirm anew:\n%s", got)
+	}
+
+	// Staff set an expected time; once it passes, the banner says so.
+	in := f.mon.Outage().Incident
+	if err := f.store.SetExpectedBack(f.ctx, in.ID, f.clock.Now().Add(30*time.Minute), "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	f.probe(t)
+	if got := bannerText(u); !strings.Contains(got, "We expect it back around 09:36.") {
+		t.Fatalf("expected time:\n%s", got)
+	}
+	f.advance(31 * time.Minute)
+	f.probe(t)
+	if got := bannerText(u); !strings.Contains(got, "We hoped to be back by 09:36 and are still working on it.") {
+		t.Fatalf("past the expected time:\n%s", got)
+	}
+
+	// In Spanish too.
+	u.chooseLanguage("es")
+	u.showOutage(f.mon.Outage())
+	if got := bannerText(u); !strings.Contains(got, "Nuestro sistema central no está disponible") {
+		t.Fatalf("in Spanish:\n%s", got)
+	}
+	u.chooseLanguage("en")
+
+	f.up(t)
+	f.advance(5 * time.Second)
+	f.probe(t)
+	if err := f.sync.Sync(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.probe(t)
+	if got := bannerText(u); !strings.Contains(got, "Back to normal") {
+		t.Fatalf("after recovery:\n%s", got)
+	}
+	f.advance(2 * time.Minute)
+	f.probe(t)
+	if got := bannerText(u); got != "" {
+		t.Fatalf("\"back to normal\" still up after 2 min:\n%s", got)
+	}
+}
+
+func TestBannerOnTicketAndFeedback(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	f.startOutage(t)
+	test.Tap(u.welcome.checkIn)
+	test.Type(u.form.name, "Zoë Adams")
+	test.Tap(serviceButton(t, u.form, "registration"))
+	test.Tap(u.form.submit)
+	if u.screen != screenTicket {
+		t.Fatalf("screen %v after check-in", u.screen)
+	}
+	tb := u.ticket.banner.content
+	if !tb.Visible() || !strings.Contains(strings.Join(texts(tb), "\n"), "Our central system is unavailable") {
+		t.Fatalf("the ticket screen does not show the banner: %q", texts(tb))
+	}
+	if u.ticket.feedback == nil {
+		t.Fatal("no feedback question during an incident")
+	}
+	test.Tap(u.ticket.feedback.scores[3])
+	r, err := f.store.IncidentReport(f.ctx, f.mon.Outage().Incident.ID, testRunbook)
+	if err != nil || len(r.Feedback) != 1 || r.Feedback[0] != 4 {
+		t.Fatalf("feedback in the report: %v %v", r.Feedback, err)
+	}
+}
+
+func TestNoFeedbackQuestionWithoutAnIncident(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.checkIn)
+	test.Type(u.form.name, "Ann Lee")
+	test.Tap(serviceButton(t, u.form, "registration"))
+	test.Tap(u.form.submit)
+	if u.ticket == nil || u.ticket.feedback != nil {
+		t.Fatal("a ticket asked for feedback on a normal day")
+	}
+}
+
+// TestBannerMarkup keeps the banner's look from drifting.
+func TestBannerMarkup(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	f.startOutage(t)
+	if _, err := f.store.PublishMessage(f.ctx, queue.LobbyMessage{Texts: map[string]string{"en": "IT is on it. Thank you for waiting."}, PublishedBy: "Carmen"}); err != nil {
+		t.Fatal(err)
+	}
+	f.probe(t)
+	b := u.welcome.banner.content
+	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
+	test.AssertObjectRendersToMarkup(t, "banner_outage.xml", b)
+
+	o := syncer.Outage{Recovered: f.clock.Now()}
+	u.showOutage(o)
+	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
+	test.AssertObjectRendersToMarkup(t, "banner_recovered.xml", b)
+}

@@ -1,0 +1,136 @@
+package kiosk
+
+import (
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/queue"
+)
+
+// checkOutScreen is where a visitor checks out on the way out, with the
+// ticket number as printed or by scanning the ticket's QR code (a USB
+// scanner types the reference and presses Enter). Checking out takes
+// them off the on-site roster, and out of the line if they were still in
+// it. The store finds the visit and says what is wrong; the screen shows
+// its message under the entry.
+type checkOutScreen struct {
+	ticket  *widget.Entry
+	message *widget.Label
+	submit  *largeButton
+	back    *widget.Button
+	form    fyne.CanvasObject
+
+	// After checking out: the goodbye, and the way back to welcome.
+	goodbye  *widget.Label // "Thank you for visiting, Ana G."
+	detail   *widget.Label
+	leftLine *widget.Label // shown if they were still in line
+	done     *widget.Button
+	farewell fyne.CanvasObject
+
+	content fyne.CanvasObject
+}
+
+func newCheckOutScreen(u *UI) *checkOutScreen {
+	s := &checkOutScreen{ticket: widget.NewEntry(), message: newMessage()}
+	s.ticket.SetPlaceHolder(lang.X("checkout.placeholder", "R-042"))
+	s.ticket.OnChanged = func(string) { u.checkOutEdited() }
+	s.ticket.OnSubmitted = func(string) { u.submitCheckOut() }
+	s.submit = newLargeButton(lang.X("checkout.submit", "Check out"), sizeNameLarge, u.submitCheckOut)
+	s.back = widget.NewButtonWithIcon(lang.X("checkout.back", "Back"), theme.NavigateBackIcon(), u.showWelcome)
+
+	s.form = container.NewBorder(
+		container.NewVBox(newText(lang.X("checkout.title", "Check out"), sizeNameTitle, true, widget.MediumImportance), gap(8)),
+		container.NewBorder(nil, nil, sized(200, 84, s.back), nil),
+		nil, nil,
+		container.NewVBox(
+			gap(24),
+			newWrapped(lang.X("checkout.prompt", "Your ticket number, like R-042 — or scan the QR code on your ticket"),
+				theme.SizeNameSubHeadingText, widget.MediumImportance),
+			gap(8),
+			container.NewGridWithColumns(2, s.ticket),
+			s.message,
+			gap(24),
+			container.NewHBox(sized(420, 120, s.submit)),
+			layout.NewSpacer(),
+		))
+
+	s.goodbye = newWrapped("", sizeNameTitle, widget.HighImportance)
+	s.goodbye.TextStyle.Bold = true
+	s.detail = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.leftLine = newWrapped(lang.X("checkout.left_line", "You are no longer in line."), theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.done = widget.NewButtonWithIcon(lang.X("checkout.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
+	s.done.Importance = widget.HighImportance
+	icon := widget.NewIcon(theme.NewPrimaryThemedResource(theme.ConfirmIcon()))
+	s.farewell = container.NewVBox(
+		gap(80),
+		container.NewHBox(sized(120, 120, icon)),
+		s.goodbye, s.detail, s.leftLine,
+		gap(32),
+		container.NewHBox(sized(260, 84, s.done)),
+	)
+	s.farewell.Hide()
+
+	s.content = container.NewPadded(container.NewPadded(container.NewPadded(container.NewStack(s.form, s.farewell))))
+	return s
+}
+
+// startCheckOut opens the visitor check-out screen, ready for typing or a
+// scan.
+func (u *UI) startCheckOut() {
+	u.checkout = newCheckOutScreen(u)
+	u.setScreen(screenCheckOut, u.checkout.content)
+	u.win.Canvas().Focus(u.checkout.ticket)
+}
+
+// checkOutEdited clears the last message as the visitor types again.
+func (u *UI) checkOutEdited() {
+	u.touch()
+	if s := u.checkout; s != nil {
+		setMessage(s.message, "")
+	}
+}
+
+// submitCheckOut checks the visitor out by what they typed or scanned.
+func (u *UI) submitCheckOut() {
+	u.touch()
+	s := u.checkout
+	if s == nil || !s.form.Visible() {
+		return
+	}
+	v, err := u.store.CheckOut(u.ctx, s.ticket.Text, queue.SourceKiosk)
+	if err != nil {
+		setMessage(s.message, u.errorText(err))
+		// Select what is there, so the next scan or number replaces it
+		// instead of being added to it.
+		u.win.Canvas().Focus(s.ticket)
+		s.ticket.TypedShortcut(&fyne.ShortcutSelectAll{})
+		return
+	}
+	u.log.Info("checked out", "ticket", v.Ticket, "source", queue.SourceKiosk)
+	u.reload()
+	s.showGoodbye(u, v)
+}
+
+// showGoodbye replaces the form with the goodbye to visit v, naming the
+// visitor only as much as the lobby board would.
+func (s *checkOutScreen) showGoodbye(u *UI, v queue.Visit) {
+	s.ticket.SetText("") // a scanned reference does not stay on screen
+	// The sentence's full stop ends an initial too: "Ana G." not "Ana G..".
+	if name := strings.TrimSuffix(MaskName(v.Name, u.cfg.Privacy), "."); name != "" {
+		s.goodbye.SetText(lang.X("checkout.bye.name", "Thank you for visiting, {{.Name}}.", map[string]any{"Name": name}))
+	} else {
+		s.goodbye.SetText(lang.X("checkout.bye", "Thank you for visiting."))
+	}
+	s.detail.SetText(lang.X("checkout.checked_out", "{{.Ticket}} is checked out. Take care.", map[string]any{"Ticket": v.Ticket}))
+	// A visit cancelled at the moment it left was still in line.
+	setVisible(s.leftLine, v.Status == queue.StatusCancelled && v.DoneAt.Equal(v.LeftAt))
+	s.form.Hide()
+	s.farewell.Show()
+	u.win.Canvas().Unfocus()
+}

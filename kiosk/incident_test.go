@@ -1,0 +1,401 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+
+	"lobbyline/queue"
+	"lobbyline/queue/report"
+	"lobbyline/syncer"
+)
+
+// openIncidentPanel unlocks staff mode as Carmen and taps the staff
+// header's Incident button: the first of the three taps to a message.
+func openIncidentPanel(t *testing.T, f *outageFixture) *incidentScreen {
+	t.Helper()
+	if f.ui.screen != screenStaff {
+		f.unlock(t)
+	}
+	f.ui.staff.staffName.SetText("Carmen")
+	test.Tap(f.ui.staff.outage)
+	if f.ui.screen != screenIncident || f.ui.incident == nil {
+		t.Fatalf("screen = %v after tapping Incident, want the incident panel", f.ui.screen)
+	}
+	return f.ui.incident
+}
+
+func currentIncident(t *testing.T, f *outageFixture) (queue.Incident, bool) {
+	t.Helper()
+	in, ok, err := f.store.CurrentIncident(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in, ok
+}
+
+func currentMessage(t *testing.T, f *outageFixture) (queue.LobbyMessage, bool) {
+	t.Helper()
+	m, ok, err := f.store.CurrentMessage(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, ok
+}
+
+func TestIncidentPublishTemplateInThreeTaps(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	out := f.startOutage(t)
+	if out.Incident.Severity != queue.SeverityMinor {
+		t.Fatalf("severity = %v, want minor", out.Incident.Severity)
+	}
+
+	s := openIncidentPanel(t, f) // tap 1
+	if got := s.title.Text; got != "Incident: minor" {
+		t.Errorf("status title = %q", got)
+	}
+	if got := s.since.Text; got != "Since 09:00 · for 1 min" {
+		t.Errorf("since = %q", got)
+	}
+	if got := screenText(f.ui); !strings.Contains(got, "IT service desk, ext. 4410") || strings.Contains(got, "Duty manager") {
+		t.Errorf("a minor incident should list the minor contacts only:\n%s", got)
+	}
+	want := s.tpls[0]
+	if want.Severity != queue.SeverityMinor {
+		t.Fatalf("first template %s is %v, want the current severity first", want.ID, want.Severity)
+	}
+	if !s.publish.Disabled() {
+		t.Error("Publish is enabled with nothing to publish")
+	}
+
+	test.Tap(s.templates[0]) // tap 2
+	if s.message.Text != want.Text["en"] {
+		t.Errorf("entry = %q, want the template's English text", s.message.Text)
+	}
+	if s.publish.Disabled() || s.templates[0].Icon != theme.ConfirmIcon() {
+		t.Error("the template is not shown ready to publish")
+	}
+
+	test.Tap(s.publish) // tap 3
+	m, ok := currentMessage(t, f)
+	if !ok {
+		t.Fatalf("no message after Publish; status %q", s.status.Text)
+	}
+	if m.Template != want.ID || m.Texts["en"] != want.Text["en"] || m.Texts["es"] != want.Text["es"] ||
+		m.PublishedBy != "Carmen" || m.Incident != out.Incident.ID {
+		t.Errorf("published %+v, want template %s by Carmen during incident %d", m, want.ID, out.Incident.ID)
+	}
+	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); b.Message != want.Text["en"] {
+		t.Errorf("banner message = %q right after Publish", b.Message)
+	}
+	if !strings.Contains(s.upNow.Text, want.Text["en"]) || !strings.Contains(s.upNowBy.Text, "Carmen") {
+		t.Errorf("panel shows %q / %q as the message up", s.upNow.Text, s.upNowBy.Text)
+	}
+	if s.message.Text != "" || s.takeDown.Disabled() {
+		t.Errorf("after Publish: entry %q, take-down disabled %v", s.message.Text, s.takeDown.Disabled())
+	}
+
+	// The lobby reads it.
+	test.Tap(s.back)
+	test.Tap(f.ui.staff.lock)
+	if got := f.ui.welcome.banner.message; got.Text != want.Text["en"] || !got.Visible() {
+		t.Errorf("welcome banner message = %q (visible %v)", got.Text, got.Visible())
+	}
+}
+
+func TestIncidentEditBeforePublishingAndTakeDown(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	f.startOutage(t)
+	s := openIncidentPanel(t, f)
+	tpl := s.tpls[0]
+	test.Tap(s.templates[0])
+	if !strings.Contains(s.hint.Text, "only the English text") {
+		t.Errorf("hint before editing = %q", s.hint.Text)
+	}
+	s.message.SetText("We are working on it. Check-in still works.")
+	if got := s.hint.Text; got != "Edited: the English text is yours; other languages keep the template's." {
+		t.Errorf("hint after editing = %q", got)
+	}
+	test.Tap(s.publish)
+
+	m, ok := currentMessage(t, f)
+	if !ok {
+		t.Fatalf("no message after Publish; status %q", s.status.Text)
+	}
+	if m.Texts["en"] != "We are working on it. Check-in still works." || m.Texts["es"] != tpl.Text["es"] || m.Template != tpl.ID {
+		t.Errorf("published %+v: want the edit in English and the template's Spanish", m)
+	}
+	for code, want := range map[string]string{"en": "We are working on it. Check-in still works.", "es": tpl.Text["es"]} {
+		if b, _ := bannerFor(f.ui.outage, f.clock.Now(), code, time.UTC); b.Message != want {
+			t.Errorf("banner in %s = %q, want %q", code, b.Message, want)
+		}
+	}
+
+	f.advance(time.Minute)
+	test.Tap(s.takeDown)
+	if _, ok := currentMessage(t, f); ok {
+		t.Fatal("message still up after Take the message down")
+	}
+	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); b.Message != "" {
+		t.Errorf("banner still shows %q", b.Message)
+	}
+	if s.upNow.Text != "No message from staff in the lobby." || !s.takeDown.Disabled() {
+		t.Errorf("panel after take-down: %q, take-down disabled %v", s.upNow.Text, s.takeDown.Disabled())
+	}
+	tl, err := f.store.Timeline(f.ctx, f.ui.outage.Incident.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := tl[len(tl)-1]; last.Kind != queue.TimelineCleared || last.Actor != "Carmen" {
+		t.Errorf("last timeline entry = %+v, want cleared by Carmen", last)
+	}
+}
+
+func TestIncidentExpectedTimeBack(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	f.startOutage(t)
+	s := openIncidentPanel(t, f)
+	if !s.expectedCard.Visible() || s.expected.Text != "Nobody has said when it will be back." || !s.clearBack.Disabled() {
+		t.Fatalf("expected card: visible %v, %q", s.expectedCard.Visible(), s.expected.Text)
+	}
+
+	now := f.clock.Now() // 09:01:01
+	test.Tap(s.backIn[1])
+	in, _ := currentIncident(t, f)
+	if want := now.Add(30 * time.Minute); !in.ExpectedBack.Equal(want) {
+		t.Errorf("expected back = %v, want %v", in.ExpectedBack, want)
+	}
+	if got := s.expected.Text; got != "Expected back at 09:31." {
+		t.Errorf("panel says %q", got)
+	}
+	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); !strings.Contains(b.Since, "We expect it back around 09:31.") {
+		t.Errorf("banner: %q", b.Since)
+	}
+
+	test.Tap(s.backIn[2])
+	if in, _ := currentIncident(t, f); !in.ExpectedBack.Equal(now.Add(time.Hour)) {
+		t.Errorf("after +1 h: %v", in.ExpectedBack)
+	}
+
+	test.Tap(s.clearBack)
+	if in, _ := currentIncident(t, f); !in.ExpectedBack.IsZero() {
+		t.Errorf("after Clear: %v", in.ExpectedBack)
+	}
+	if s.expected.Text != "Nobody has said when it will be back." || !s.clearBack.Disabled() {
+		t.Errorf("after Clear the panel says %q", s.expected.Text)
+	}
+}
+
+func TestIncidentRunbookTicks(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	out := f.startOutage(t)
+	f.advance(2 * time.Minute)
+	s := openIncidentPanel(t, f)
+	if len(s.steps) != len(testRunbook) || !s.runbookCard.Visible() {
+		t.Fatalf("%d tick buttons for %d steps; card visible %v", len(s.steps), len(testRunbook), s.runbookCard.Visible())
+	}
+
+	at := f.clock.Now() // 09:03:01
+	test.Tap(s.steps[1])
+	tl, err := f.store.Timeline(f.ctx, out.Incident.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ticks []queue.TimelineEntry
+	for _, e := range tl {
+		if e.Kind == queue.TimelineStep {
+			ticks = append(ticks, e)
+		}
+	}
+	if len(ticks) != 1 || ticks[0].Step != 1 || ticks[0].Actor != "Carmen" || !ticks[0].At.Equal(at) || ticks[0].Text != testRunbook[1] {
+		t.Fatalf("step ticks = %+v, want step 1 by Carmen at %v", ticks, at)
+	}
+	if got := s.ticked[1]; !got.Visible() || got.Text != "✓ 09:03 · Carmen" || s.steps[1].Visible() {
+		t.Errorf("ticked row shows %q (visible %v), tick button visible %v", got.Text, got.Visible(), s.steps[1].Visible())
+	}
+	if !s.steps[0].Visible() || s.ticked[0].Visible() {
+		t.Error("an unticked step shows as done")
+	}
+
+	// The panel reads the ticks again when it opens.
+	test.Tap(s.back)
+	s = openIncidentPanel(t, f)
+	if got := s.ticked[1].Text; got != "✓ 09:03 · Carmen" || !s.ticked[1].Visible() {
+		t.Errorf("reopened panel shows step 2 as %q", got)
+	}
+}
+
+func TestIncidentDrillFromThePanel(t *testing.T) {
+	f := newOutageFixture(t, func(c *Config) { c.Incident.DrillBanner = true })
+	s := openIncidentPanel(t, f)
+	if got := s.title.Text; got != "No incident: the centre is reachable" {
+		t.Errorf("status title = %q", got)
+	}
+	if s.expectedCard.Visible() || s.runbookCard.Visible() || s.stopDrill.Visible() || !s.drillForm.Visible() {
+		t.Error("without an incident the panel should offer a drill only")
+	}
+	if !s.drillBanner.Checked {
+		t.Error("the banner check does not default to the config's DrillBanner")
+	}
+	if len(s.reports) != 0 {
+		t.Errorf("%d incidents listed before any", len(s.reports))
+	}
+
+	start := f.clock.Now()
+	test.Tap(s.lengths[0]) // 5 min
+	test.Tap(s.startDrill)
+	in, ok := currentIncident(t, f)
+	if !ok || !in.Drill || !in.DrillBanner || !in.DrillUntil.Equal(start.Add(5*time.Minute)) {
+		t.Fatalf("incident after Start drill = %+v (open %v); status %q", in, ok, s.status.Text)
+	}
+	if err := f.sync.Sync(f.ctx); !errors.Is(err, syncer.ErrHeld) {
+		t.Errorf("sync during the drill = %v, want ErrHeld", err)
+	}
+	if got := s.title.Text; got != "Drill — ends at 09:05" {
+		t.Errorf("status title during the drill = %q", got)
+	}
+	if !s.stopDrill.Visible() || s.drillForm.Visible() || !s.runbookCard.Visible() {
+		t.Error("during a drill the panel should offer Stop drill and the runbook")
+	}
+	if len(s.reports) != 1 || s.reportIDs[0] != in.ID || s.reports[0].Visible() {
+		t.Errorf("reports list %v; Write report visible without WriteReport: %v", s.reportIDs, len(s.reports) > 0 && s.reports[0].Visible())
+	}
+
+	f.advance(time.Minute)
+	test.Tap(s.stopDrill)
+	if _, ok := currentIncident(t, f); ok {
+		t.Fatal("the drill is still open after Stop drill")
+	}
+	if err := f.sync.Sync(f.ctx); err != nil {
+		t.Errorf("sync after the drill: %v", err)
+	}
+	if got := s.title.Text; got != "Back to normal since 09:01" {
+		t.Errorf("status title after the drill = %q", got)
+	}
+	if !s.drillForm.Visible() || s.stopDrill.Visible() {
+		t.Error("after the drill the panel should offer a new one")
+	}
+}
+
+func TestIncidentWriteReport(t *testing.T) {
+	dir := t.TempDir()
+	var f *outageFixture
+	f = newOutageFixture(t, func(c *Config) {
+		c.Incident.WriteReport = func(ctx context.Context, id int64) ([]string, error) {
+			r, err := f.store.IncidentReport(ctx, id, testRunbook)
+			if err != nil {
+				return nil, err
+			}
+			return report.WriteAll(dir, r, report.Options{})
+		}
+	})
+	f.unlock(t)
+	out := f.startOutage(t)
+	s := openIncidentPanel(t, f)
+	test.Tap(s.steps[0])
+	f.advance(5 * time.Minute)
+	f.up(t)
+	if o := f.probe(t); o.Incident != nil {
+		t.Fatalf("the incident did not end with the centre back: %+v", o)
+	}
+	if len(s.reports) != 1 || s.reportIDs[0] != out.Incident.ID || !s.reports[0].Visible() {
+		t.Fatalf("reports list %v", s.reportIDs)
+	}
+	if got := screenText(f.ui); !strings.Contains(got, "Outage · 09:00\n6 min · minor") {
+		t.Errorf("report row not shown as expected:\n%s", got)
+	}
+
+	test.Tap(s.reports[0])
+	if s.reportDialog == nil || f.ui.win.Canvas().Overlays().Top() == nil {
+		t.Fatalf("no dialog after Write report; status %q", s.status.Text)
+	}
+	listed := strings.Join(texts(s.reportFiles), "\n")
+	for _, ext := range []string{".md", ".csv", ".html"} {
+		p := filepath.Join(dir, "incident-"+strconv.FormatInt(out.Incident.ID, 10)+ext)
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("report file: %v", err)
+		}
+		if !strings.Contains(listed, p) {
+			t.Errorf("dialog does not list %s:\n%s", p, listed)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "incident-"+strconv.FormatInt(out.Incident.ID, 10)+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "Carmen") || !strings.Contains(string(md), testRunbook[0]) {
+		t.Errorf("the report does not show the step Carmen ticked:\n%s", md)
+	}
+}
+
+func TestIncidentRefreshKeepsTheDraft(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	f.startOutage(t)
+	s := openIncidentPanel(t, f)
+	tpl := s.tpls[0]
+	test.Tap(s.templates[0])
+	s.message.SetText("Half written")
+	content := f.ui.win.Content()
+
+	// The refresh tick and the monitor: the outage turns major.
+	f.advance(10 * time.Minute)
+	f.probe(t)
+	if f.ui.win.Content() != content || f.ui.incident != s {
+		t.Fatal("a refresh rebuilt the panel")
+	}
+	if s.message.Text != "Half written" {
+		t.Errorf("the draft became %q", s.message.Text)
+	}
+	if got := s.title.Text; got != "Incident: major" {
+		t.Errorf("title = %q after escalation", got)
+	}
+	if got := s.since.Text; got != "Since 09:00 · for 11 min" {
+		t.Errorf("since = %q", got)
+	}
+	if s.tpls[0].Severity != queue.SeverityMajor {
+		t.Errorf("first template %s after escalation, want a major one", s.tpls[0].ID)
+	}
+	if got := screenText(f.ui); !strings.Contains(got, "Duty manager, ext. 2000") {
+		t.Errorf("major contacts not shown:\n%s", got)
+	}
+
+	test.Tap(s.publish)
+	m, ok := currentMessage(t, f)
+	if !ok || m.Template != tpl.ID || m.Texts["en"] != "Half written" || m.Texts["es"] != tpl.Text["es"] {
+		t.Errorf("published %+v, want the edited %s", m, tpl.ID)
+	}
+}
+
+func TestIncidentPanelWithSyncOff(t *testing.T) {
+	f := newFixture(t)
+	f.unlock(t)
+	test.Tap(f.ui.staff.outage)
+	s := f.ui.incident
+	if f.ui.screen != screenIncident || s == nil {
+		t.Fatalf("screen = %v", f.ui.screen)
+	}
+	got := screenText(f.ui)
+	if !strings.Contains(got, "Sync is off") || !strings.Contains(got, "No incidents yet.") {
+		t.Errorf("panel without sync:\n%s", got)
+	}
+	if s.publish != nil || s.startDrill != nil {
+		t.Error("the panel offers messages or drills without the outage monitor")
+	}
+	test.Tap(s.back)
+	if f.ui.screen != screenStaff || f.ui.incident != nil {
+		t.Errorf("Back: screen %v", f.ui.screen)
+	}
+}

@@ -1,0 +1,323 @@
+package kiosk
+
+import (
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/queue"
+	"lobbyline/queue/report"
+)
+
+// rosterScreen lists, for staff, everyone checked in at this kiosk who has
+// not checked out: the list reception counts people by in an evacuation.
+// It reads the kiosk's own database, so it works with the network down.
+// Staff check people out from it, and save it as CSV or as a page to print.
+type rosterScreen struct {
+	u *UI
+
+	visits     []queue.Visit // rows of list, in check-in order
+	readAt     time.Time     // when visits was read
+	readFailed bool          // the last read failed, and status says so
+	count      *widget.Label // "N people on site"
+	list       *widget.List
+	selected   *queue.Visit // the visit Check out acts on
+	pick       *widget.Label
+	checkOut   *widget.Button
+
+	exportCSV *widget.Button
+	print     *widget.Button
+	noExport  *widget.Label // instead of the two buttons when no export folder is configured
+
+	back    *widget.Button
+	status  *widget.Label
+	content fyne.CanvasObject
+
+	// syncing is set while the list is refreshed from code, so its
+	// selection callback does not take it for a tap.
+	syncing bool
+}
+
+// rosterWeights are the shares of the width of the roster's columns:
+// ticket, name, host, service, status, checked in.
+var rosterWeights = [...]float32{1.1, 3, 2.2, 2, 1.4, 2}
+
+func newRosterScreen(u *UI) *rosterScreen {
+	s := &rosterScreen{u: u}
+	s.count = newText("", theme.SizeNameHeadingText, true, widget.HighImportance)
+	s.status = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	s.status.Hide()
+
+	s.list = widget.NewList(
+		func() int { return len(s.visits) },
+		func() fyne.CanvasObject { return newRosterRow(false) },
+		func(i widget.ListItemID, o fyne.CanvasObject) { s.setRow(o, s.visits[i]) })
+	s.list.OnSelected = func(i widget.ListItemID) {
+		if !s.syncing && i < len(s.visits) {
+			u.pickOnSite(s.visits[i])
+		}
+	}
+	s.pick = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	s.pick.TextStyle.Bold = true
+	s.checkOut = widget.NewButtonWithIcon(lang.X("roster.checkout", "Check out"), theme.LogoutIcon(), u.checkOutOnSite)
+	s.checkOut.Importance = widget.HighImportance
+
+	s.back = widget.NewButtonWithIcon(lang.X("roster.back", "Back"), theme.NavigateBackIcon(), u.showStaff)
+	s.exportCSV = widget.NewButtonWithIcon(lang.X("roster.export", "Export CSV"), theme.DocumentSaveIcon(), func() { u.exportRoster(report.RosterCSV) })
+	s.print = widget.NewButtonWithIcon(lang.X("roster.print", "Print list"), theme.DocumentPrintIcon(), func() { u.exportRoster(report.RosterHTML) })
+	s.noExport = newText(lang.X("roster.export.off", "Export and print are not set up on this kiosk."), theme.SizeNameCaptionText, false, widget.LowImportance)
+	if u.cfg.Incident.ExportDir == "" {
+		s.exportCSV.Hide()
+		s.print.Hide()
+	} else {
+		s.noExport.Hide()
+	}
+
+	header := container.NewBorder(nil, nil,
+		container.NewHBox(sized(160, 0, s.back),
+			newText(lang.X("roster.title", "On site"), theme.SizeNameHeadingText, true, widget.MediumImportance)),
+		container.NewHBox(s.exportCSV, s.print, container.NewCenter(s.noExport)),
+		container.NewCenter(s.count))
+	table := card(container.NewBorder(
+		container.NewVBox(newRosterRow(true), widget.NewSeparator()), nil, nil, nil,
+		s.list))
+	footer := container.NewBorder(nil, nil, nil, sized(280, 72, s.checkOut), s.pick)
+	s.content = container.NewPadded(container.NewBorder(
+		container.NewVBox(header, s.status),
+		container.NewPadded(footer), nil, nil,
+		table))
+	return s
+}
+
+// newRosterRow is a row of the roster, or its header: one label per
+// column, cut short with an ellipsis rather than pushing the columns apart.
+// A row is about 58 px high, as easy to tap as a button.
+func newRosterRow(header bool) fyne.CanvasObject {
+	row := container.New(rosterColumns{})
+	titles := []string{
+		lang.X("roster.col.ticket", "Ticket"), lang.X("roster.col.name", "Name"),
+		lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
+		lang.X("roster.col.status", "Status"), lang.X("roster.col.in", "Checked in"),
+	}
+	for i := range rosterWeights {
+		l := newText("", theme.SizeNameText, i == 0, widget.MediumImportance)
+		if header {
+			l = newText(titles[i], theme.SizeNameCaptionText, true, widget.LowImportance)
+		}
+		l.Truncation = fyne.TextTruncateEllipsis
+		row.Add(l)
+	}
+	return row
+}
+
+func (s *rosterScreen) setRow(o fyne.CanvasObject, v queue.Visit) {
+	host := v.Host
+	if host == "" {
+		host = "—"
+	}
+	cells := []string{v.Ticket, v.Name, host, s.u.serviceName(v.Service), statusText(v.Status), s.u.rosterTime(v.CheckedInAt)}
+	for i, c := range o.(*fyne.Container).Objects {
+		setText(c.(*widget.Label), cells[i])
+	}
+}
+
+// rosterTime is a check-in time as staff read it on the roster: the clock
+// time today, with the date on another day, where it stands out as someone
+// who may have left without checking out.
+func (u *UI) rosterTime(t time.Time) string {
+	t = t.In(u.location())
+	y, m, d := t.Date()
+	if ny, nm, nd := u.cfg.Now().In(u.location()).Date(); y == ny && m == nm && d == nd {
+		return t.Format("15:04")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// reload reads the roster again, keeping the selected visit selected
+// while it is still on site. The refresh tick calls it.
+func (s *rosterScreen) reload() {
+	visits, err := s.u.store.Roster(s.u.ctx)
+	if err != nil {
+		s.u.log.Warn("read roster", "err", err)
+		s.readFailed = true
+		if s.readAt.IsZero() {
+			s.setStatus(lang.X("roster.read.failed", "Could not read the list. Please try again, or tell IT."), true)
+			return
+		}
+		s.setStatus(lang.X("roster.read.stale", "Could not read the list just now. It shows who was on site at {{.Time}}.",
+			map[string]any{"Time": s.readAt.In(s.u.location()).Format("15:04:05")}), true)
+		return
+	}
+	s.readAt = s.u.cfg.Now()
+	if s.readFailed {
+		s.readFailed = false
+		s.status.Hide()
+	}
+	s.show(visits)
+}
+
+func (s *rosterScreen) show(visits []queue.Visit) {
+	s.syncing = true
+	defer func() { s.syncing = false }()
+
+	changed := !slices.Equal(s.visits, visits)
+	s.visits = visits
+	switch n := len(visits); n {
+	case 0:
+		setText(s.count, lang.X("roster.count.none", "Nobody is on site."))
+	case 1:
+		setText(s.count, lang.X("roster.count.one", "1 person on site"))
+	default:
+		setText(s.count, lang.X("roster.count", "{{.N}} people on site", map[string]any{"N": n}))
+	}
+	row := -1
+	if s.selected != nil {
+		row = slices.IndexFunc(visits, func(v queue.Visit) bool { return v.ID == s.selected.ID })
+	}
+	if row < 0 {
+		s.selected = nil
+		s.list.UnselectAll()
+	} else {
+		v := visits[row]
+		s.selected = &v
+		s.list.Select(row) // does nothing, and does not scroll, if row is already selected
+	}
+	if changed {
+		s.list.Refresh()
+	}
+	s.showSelected()
+}
+
+func (s *rosterScreen) showSelected() {
+	if s.selected == nil {
+		s.checkOut.Disable()
+		setText(s.pick, lang.X("roster.pick", "Tap a person in the list to check them out."))
+		return
+	}
+	s.checkOut.Enable()
+	v := s.selected
+	setText(s.pick, lang.X("roster.selected", "{{.Ticket}} · {{.Name}} · {{.Status}}",
+		map[string]any{"Ticket": v.Ticket, "Name": v.Name, "Status": statusText(v.Status)}))
+}
+
+// setStatus shows the outcome of the last action.
+func (s *rosterScreen) setStatus(msg string, failed bool) {
+	s.status.Importance = widget.SuccessImportance
+	if failed {
+		s.status.Importance = widget.DangerImportance
+	}
+	s.status.SetText(msg)
+	s.status.Show()
+}
+
+// showRoster opens the on-site roster for staff.
+func (u *UI) showRoster() {
+	u.roster = newRosterScreen(u)
+	u.roster.reload()
+	u.setScreen(screenRoster, u.roster.content)
+}
+
+// pickOnSite makes v the visit Check out acts on.
+func (u *UI) pickOnSite(v queue.Visit) {
+	u.touch()
+	if u.roster == nil {
+		return
+	}
+	u.roster.selected = &v
+	u.roster.showSelected()
+}
+
+// checkOutOnSite records that the selected person left, as the staff
+// member at the desk.
+func (u *UI) checkOutOnSite() {
+	u.touch()
+	s := u.roster
+	if s == nil {
+		return
+	}
+	if s.selected == nil {
+		s.setStatus(lang.X("roster.pick", "Tap a person in the list to check them out."), true)
+		return
+	}
+	by := u.staffName
+	if by == "" {
+		by = lang.X("roster.by", "staff")
+	}
+	v, err := u.store.CheckOutVisit(u.ctx, s.selected.ID, by)
+	if err != nil {
+		u.log.Info("roster check-out refused", "visit", s.selected.Ticket, "err", err)
+		s.setStatus(u.errorText(err), true)
+		s.reload()
+		return
+	}
+	u.log.Info("checked out by staff", "visit", v.Ticket)
+	s.selected = nil
+	s.reload()
+	u.reload() // a visitor still in line has left it
+	s.setStatus(lang.X("roster.done", "{{.Ticket}} · {{.Name}} checked out.", map[string]any{"Ticket": v.Ticket, "Name": v.Name}), false)
+}
+
+// exportRoster saves the roster as it is now into the export folder.
+func (u *UI) exportRoster(f report.RosterFormat) {
+	u.touch()
+	s := u.roster
+	dir := u.cfg.Incident.ExportDir
+	if s == nil || dir == "" {
+		return
+	}
+	s.reload()
+	services := make(map[string]string)
+	for _, svc := range u.store.Services() {
+		services[svc.ID] = svc.Name // the files are in English, like the reports
+	}
+	path, err := report.ExportRoster(dir, f, s.visits, report.RosterOptions{
+		Kiosk: u.cfg.KioskName, Made: s.readAt, Location: u.location(), Services: services,
+	})
+	if err != nil {
+		u.log.Error("export roster", "format", f, "dir", dir, "err", err)
+		s.setStatus(lang.X("roster.export.failed", "Could not save the list in {{.Dir}}. Please tell IT.", map[string]any{"Dir": dir}), true)
+		return
+	}
+	u.log.Info("roster exported", "path", path, "people", len(s.visits))
+	if f == report.RosterHTML {
+		s.setStatus(lang.X("roster.saved.html", "Saved the list to print: {{.Path}}", map[string]any{"Path": path}), false)
+		return
+	}
+	s.setStatus(lang.X("roster.saved.csv", "Saved the list as CSV: {{.Path}}", map[string]any{"Path": path}), false)
+}
+
+// rosterColumns lays out the cells of a roster row, the header's and every
+// visit's alike, at fixed shares of the width so that the columns line up.
+type rosterColumns struct{}
+
+func (rosterColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	for _, o := range objs {
+		m := o.MinSize()
+		w += m.Width
+		h = max(h, m.Height)
+	}
+	return fyne.NewSize(w+padding*float32(len(objs)-1), h)
+}
+
+func (rosterColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	var total float32
+	for _, w := range rosterWeights {
+		total += w
+	}
+	avail := size.Width - padding*float32(len(objs)-1)
+	var x float32
+	for i, o := range objs {
+		w := avail * rosterWeights[i%len(rosterWeights)] / total
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + padding
+	}
+}
+
+var _ fyne.Layout = rosterColumns{}

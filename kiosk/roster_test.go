@@ -1,0 +1,255 @@
+package kiosk
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/queue"
+)
+
+// openRoster unlocks staff mode and taps the header's On site button.
+func (f *fixture) openRoster(t *testing.T) *rosterScreen {
+	t.Helper()
+	f.unlock(t)
+	test.Tap(f.ui.staff.onSite)
+	if f.ui.screen != screenRoster || f.ui.roster == nil {
+		t.Fatalf("On site leads to screen %v", f.ui.screen)
+	}
+	return f.ui.roster
+}
+
+func rosterTickets(s *rosterScreen) string {
+	var out []string
+	for _, v := range s.visits {
+		out = append(out, v.Ticket)
+	}
+	return strings.Join(out, " ")
+}
+
+func pickOnSite(t *testing.T, s *rosterScreen, id int64) {
+	t.Helper()
+	for i, v := range s.visits {
+		if v.ID == id {
+			s.list.Select(i)
+			if s.selected == nil || s.selected.ID != id || s.checkOut.Disabled() {
+				t.Fatalf("selecting row %d did not select visit %d", i, id)
+			}
+			return
+		}
+	}
+	t.Fatalf("visit %d is not on the roster %s", id, rosterTickets(s))
+}
+
+func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Incident.Location = time.UTC })
+	u := f.ui
+	ana := f.checkIn(t, "Ana García", "registration")
+	bo := f.checkIn(t, "Bo Li", "visit")
+	eve := f.checkIn(t, "Eve Adams", "registration")
+	gone := f.checkIn(t, "Gus Gone", "visit")
+	if _, err := f.store.CheckOut(f.ctx, gone.Visit.Ticket, queue.SourceKiosk); err != nil {
+		t.Fatal(err)
+	}
+
+	f.unlock(t)
+	test.Type(u.staff.staffName, "Carmen")
+	test.Tap(u.staff.openDesk)
+	test.Tap(u.staff.callNext)
+	test.Tap(u.staff.served) // Ana is served and still in the building
+
+	test.Tap(u.staff.onSite)
+	if u.screen != screenRoster {
+		t.Fatalf("On site leads to screen %v", u.screen)
+	}
+	s := u.roster
+	if got := rosterTickets(s); got != "R-001 V-001 R-002" {
+		t.Fatalf("roster lists %q, want those checked in and not left, in order", got)
+	}
+	shown := screenText(u)
+	for _, want := range []string{"3 people on site", "Ticket", "Checked in", "Tap a person in the list to check them out."} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("roster screen lacks %q:\n%s", want, shown)
+		}
+	}
+	if !s.checkOut.Disabled() {
+		t.Error("Check out is enabled with nobody picked")
+	}
+	// Staff see full names, the host placeholder, the service and the time.
+	row := newRosterRow(false)
+	s.setRow(row, s.visits[0])
+	if got := strings.Join(texts(row), "|"); got != "R-001|Ana García|—|Registration|served|09:00" {
+		t.Errorf("row of Ana: %q", got)
+	}
+
+	// The selection survives a refresh that moves its row: Bo checks out
+	// at the kiosk, Eve moves up.
+	pickOnSite(t, s, eve.Visit.ID)
+	if v, err := f.store.CheckOut(f.ctx, "v1", queue.SourceKiosk); err != nil || v.ID != bo.Visit.ID {
+		t.Fatalf("Bo checks out: %+v, %v", v, err)
+	}
+	s.reload()
+	if got := rosterTickets(s); got != "R-001 R-002" || s.count.Text != "2 people on site" {
+		t.Fatalf("after Bo left: roster %q, count %q", got, s.count.Text)
+	}
+	if s.selected == nil || s.selected.ID != eve.Visit.ID || !strings.HasPrefix(s.pick.Text, "R-002 · Eve Adams") {
+		t.Fatalf("selection lost on refresh: %+v, %q", s.selected, s.pick.Text)
+	}
+	f.clock.Advance(5 * time.Minute)
+	test.Tap(s.checkOut)
+	if v := f.visit(t, eve.Visit.ID); !v.LeftAt.Equal(f.clock.Now()) || v.Status != queue.StatusCancelled {
+		t.Fatalf("Eve after Check out: %+v, want left now and cancelled, as she was waiting", v)
+	}
+	if got := s.status.Text; got != "R-002 · Eve Adams checked out." || !s.status.Visible() {
+		t.Errorf("status %q", got)
+	}
+	if got := rosterTickets(s); got != "R-001" || s.count.Text != "1 person on site" || s.selected != nil || !s.checkOut.Disabled() {
+		t.Errorf("after checking Eve out: roster %q, count %q, selected %v", got, s.count.Text, s.selected)
+	}
+
+	// Someone checked out elsewhere while picked: staff are told, and the
+	// list catches up.
+	pickOnSite(t, s, ana.Visit.ID)
+	if _, err := f.store.CheckOutVisit(f.ctx, ana.Visit.ID, "Desk 2"); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(s.checkOut)
+	if got := s.status.Text; got != "R-001 already checked out at 09:05." {
+		t.Errorf("checking out twice: status %q", got)
+	}
+	if v := f.visit(t, ana.Visit.ID); v.Status != queue.StatusServed {
+		t.Errorf("a served visitor who left is %s", v.Status)
+	}
+	if rosterTickets(s) != "" || s.count.Text != "Nobody is on site." {
+		t.Errorf("roster %q, count %q, want nobody", rosterTickets(s), s.count.Text)
+	}
+
+	test.Tap(s.back)
+	if u.screen != screenStaff {
+		t.Errorf("Back leads to screen %v", u.screen)
+	}
+}
+
+func TestRosterExportsCSVAndPrintList(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "exports") // made on the first export
+	f := newFixture(t, func(c *Config) {
+		c.Incident.ExportDir = dir
+		c.Incident.Location = time.FixedZone("CET", 3600)
+	})
+	if _, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: "=HYPERLINK(\"http://x\")", Host: "@SUM(1+1)", Service: "registration"}, queue.SourceKiosk); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: "Ana <b>García</b>", Host: "Dr. Ruiz", Service: "visit", Phone: "+34 600 123 456"}, queue.SourceKiosk); err != nil {
+		t.Fatal(err)
+	}
+	s := f.openRoster(t)
+
+	test.Tap(s.exportCSV)
+	csvPath := filepath.Join(dir, "roster-20261123-1000.csv") // 09:00 UTC in the site's zone
+	if got := s.status.Text; got != "Saved the list as CSV: "+csvPath {
+		t.Errorf("status after Export CSV: %q", got)
+	}
+	data, err := os.ReadFile(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		queue.RosterColumns,
+		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", ""},
+		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "+34 600 123 456"},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("CSV has %d records, want %d:\n%s", len(recs), len(want), data)
+	}
+	for i := range want {
+		if strings.Join(recs[i], "|") != strings.Join(want[i], "|") {
+			t.Errorf("CSV record %d = %q, want %q", i, recs[i], want[i])
+		}
+	}
+
+	f.clock.Advance(2 * time.Minute)
+	test.Tap(s.print)
+	htmlPath := filepath.Join(dir, "roster-20261123-1002.html")
+	if got := s.status.Text; got != "Saved the list to print: "+htmlPath {
+		t.Errorf("status after Print list: %q", got)
+	}
+	page, err := os.ReadFile(htmlPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<h1>On site: Main lobby</h1>", "List made 2026-11-23 10:02 CET", "2 people on site",
+		"Ana &lt;b&gt;García&lt;/b&gt;", "Visit a patient", "@media print",
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("printed list lacks %q", want)
+		}
+	}
+	if strings.Contains(string(page), "<b>") || strings.Contains(string(page), "600 123") {
+		t.Error("printed list has unescaped markup or a phone number")
+	}
+
+	for _, p := range []string{csvPath, htmlPath} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o640 {
+			t.Errorf("%s has mode %v, want 0640", p, fi.Mode().Perm())
+		}
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o750 {
+		t.Errorf("export dir: %v, %v; want mode 0750", fi, err)
+	}
+}
+
+func TestRosterWithoutExportDir(t *testing.T) {
+	f := newFixture(t)
+	s := f.openRoster(t)
+	if s.exportCSV.Visible() || s.print.Visible() {
+		t.Error("export buttons shown with no export folder")
+	}
+	shown := screenText(f.ui)
+	if strings.Contains(shown, "Export CSV") || !strings.Contains(shown, "Export and print are not set up on this kiosk.") {
+		t.Errorf("screen does not say exports are off:\n%s", shown)
+	}
+}
+
+func TestRosterSaysWhenExportFails(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, func(c *Config) { c.Incident.ExportDir = file })
+	f.checkIn(t, "Ana García", "registration")
+	s := f.openRoster(t)
+	test.Tap(s.exportCSV)
+	if got := s.status.Text; got != "Could not save the list in "+file+". Please tell IT." || s.status.Importance != widget.DangerImportance {
+		t.Errorf("status %q, importance %v", got, s.status.Importance)
+	}
+}
+
+func TestRosterLocksWhenIdle(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.openRoster(t)
+	u.idleCheck(f.clock.Now().Add(u.cfg.IdleTimeout))
+	if u.screen != screenRoster {
+		t.Fatalf("roster left after the visitor timeout: %v", u.screen)
+	}
+	u.idleCheck(f.clock.Now().Add(u.cfg.StaffIdleTimeout))
+	if u.screen != screenWelcome || u.roster != nil {
+		t.Fatalf("roster still up after the staff idle timeout: %v", u.screen)
+	}
+}

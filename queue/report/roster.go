@@ -1,0 +1,196 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"lobbyline/queue"
+)
+
+// The on-site roster is the list reception counts people by at the
+// assembly point in an evacuation: everyone checked in at the kiosk who has
+// not checked out. It is exported as the CSV of queue.WriteRosterCSV, for
+// spreadsheets, and as a page to print with a column to tick each person
+// off. Like the incident reports it is in English and always gives the same
+// bytes for the same roster and options; it is made offline, from the
+// kiosk's own database.
+
+// RosterOptions say how a roster is rendered.
+type RosterOptions struct {
+	Kiosk string    // the kiosk's name, in the title
+	Site  string    // the site's name, in the title; may be empty
+	Made  time.Time // when the list was read, printed on it and in the file names
+	// Location is the time zone of every time shown: the site's, as a
+	// rule. Nil means time.Local.
+	Location *time.Location
+	// Services name the services by ID; an ID not in it is shown as it is.
+	Services map[string]string
+}
+
+func (o RosterOptions) location() *time.Location {
+	if o.Location == nil {
+		return time.Local
+	}
+	return o.Location
+}
+
+// RosterFormat is a kind of roster export, and its file extension.
+type RosterFormat string
+
+// The roster exports.
+const (
+	RosterCSV  RosterFormat = "csv"
+	RosterHTML RosterFormat = "html"
+)
+
+// ExportRoster writes roster into dir as roster-YYYYMMDD-HHMM.csv or .html,
+// named after o.Made in o.Location, creating dir if needed, and returns the
+// file's path. The file is replaced atomically, so a printer or a USB copy
+// never gets half a list; a second export in the same minute replaces the
+// first.
+func ExportRoster(dir string, f RosterFormat, roster []queue.Visit, o RosterOptions) (string, error) {
+	var buf bytes.Buffer
+	var err error
+	switch f {
+	case RosterCSV:
+		err = queue.WriteRosterCSV(&buf, roster, o.location())
+	case RosterHTML:
+		err = WriteRosterHTML(&buf, roster, o)
+	default:
+		err = fmt.Errorf("unknown format %q", f)
+	}
+	if err != nil {
+		return "", fmt.Errorf("export roster: %w", err)
+	}
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return "", fmt.Errorf("export roster: %w", err)
+	}
+	path := filepath.Join(dir, "roster-"+o.Made.In(o.location()).Format("20060102-1504")+"."+string(f))
+	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		return "", fmt.Errorf("export roster: %w", err)
+	}
+	if err := syncDir(dir); err != nil {
+		return "", fmt.Errorf("export roster: %w", err)
+	}
+	return path, nil
+}
+
+// rosterStatus names a visit's status in a roster.
+var rosterStatus = map[queue.Status]string{
+	queue.StatusWaiting:   "waiting",
+	queue.StatusCalled:    "called",
+	queue.StatusServed:    "served",
+	queue.StatusNoShow:    "no-show",
+	queue.StatusCancelled: "cancelled",
+}
+
+type rosterRow struct {
+	N                                       int
+	Ticket, Name, Host, Service, Status, In string
+}
+
+type rosterView struct {
+	Title, Made, Count string
+	N                  int
+	Rows               []rosterRow
+}
+
+// WriteRosterHTML writes roster as one self-contained page made to be
+// printed: large type, a box per person to tick, the count on top and a
+// line to sign at the bottom; styles inline, nothing loaded from elsewhere.
+func WriteRosterHTML(w io.Writer, roster []queue.Visit, o RosterOptions) error {
+	loc := o.location()
+	made := o.Made.In(loc)
+	v := rosterView{Title: "On site", Made: made.Format("2006-01-02 15:04 MST"), N: len(roster)}
+	switch {
+	case o.Kiosk != "" && o.Site != "":
+		v.Title += ": " + o.Kiosk + ", " + o.Site
+	case o.Kiosk != "" || o.Site != "":
+		v.Title += ": " + o.Kiosk + o.Site
+	}
+	switch len(roster) {
+	case 0:
+		v.Count = "Nobody is on site."
+	case 1:
+		v.Count = "1 person on site"
+	default:
+		v.Count = fmt.Sprintf("%d people on site", len(roster))
+	}
+	for i, r := range roster {
+		row := rosterRow{N: i + 1, Ticket: r.Ticket, Name: r.Name, Host: r.Host, Service: r.Service, Status: string(r.Status)}
+		if name, ok := o.Services[r.Service]; ok {
+			row.Service = name
+		}
+		if s, ok := rosterStatus[r.Status]; ok {
+			row.Status = s
+		}
+		if row.Host == "" {
+			row.Host = none
+		}
+		// A time on another day than the list's stands out: that person
+		// may have left without checking out.
+		in := r.CheckedInAt.In(loc)
+		if y, m, d := in.Date(); y == made.Year() && m == made.Month() && d == made.Day() {
+			row.In = in.Format("15:04")
+		} else {
+			row.In = in.Format("2006-01-02 15:04")
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	if err := rosterTemplate.Execute(w, v); err != nil {
+		return fmt.Errorf("write roster html: %w", err)
+	}
+	return nil
+}
+
+var rosterTemplate = template.Must(template.New("roster").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} ({{.Made}})</title>
+<style>
+body { font-family: "Liberation Sans", Arial, Helvetica, sans-serif; color: #000; background: #fff;
+  max-width: 72rem; margin: 1.5rem auto; padding: 0 1rem; font-size: 18px; line-height: 1.35; }
+h1 { font-size: 1.9rem; margin: 0 0 0.25rem; }
+p.meta { margin: 0; color: #333; }
+p.count { font-size: 2.2rem; font-weight: bold; margin: 0.5rem 0 1rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #444; padding: 0.5rem 0.6rem; text-align: left; vertical-align: middle; }
+th { background: #e6e6e6; font-size: 0.9em; }
+td.n { text-align: right; color: #333; font-variant-numeric: tabular-nums; width: 2.5rem; }
+th.tick, td.tick { width: 2.6rem; text-align: center; }
+td.tick span { display: inline-block; width: 1.5rem; height: 1.5rem; border: 2px solid #000; }
+td.ticket { font-weight: bold; white-space: nowrap; }
+td.name { font-weight: bold; font-size: 1.15em; }
+td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
+tbody tr:nth-child(even) td { background: #f4f4f4; }
+p.sign { margin-top: 1.5rem; font-size: 1.15rem; }
+@media print {
+  @page { margin: 12mm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 13pt; }
+  thead { display: table-header-group; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  th, tbody tr:nth-child(even) td { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p class="meta">List made {{.Made}}: everyone checked in at this kiosk who had not checked out.</p>
+<p class="count">{{.Count}}</p>
+{{if .Rows}}<table>
+<thead><tr><th class="tick">✓</th><th>#</th><th>Ticket</th><th>Name</th><th>Visiting</th><th>Service</th><th>Status</th><th>Checked in</th></tr></thead>
+<tbody>
+{{range .Rows}}<tr><td class="tick"><span></span></td><td class="n">{{.N}}</td><td class="ticket">{{.Ticket}}</td><td class="name">{{.Name}}</td><td>{{.Host}}</td><td>{{.Service}}</td><td>{{.Status}}</td><td class="time">{{.In}}</td></tr>
+{{end}}</tbody>
+</table>
+<p class="sign">Counted at the assembly point: ______ of {{.N}} &nbsp; by ____________________ &nbsp; at ________</p>
+{{end}}</body>
+</html>
+`))
