@@ -30,6 +30,9 @@ type JobsConfig struct {
 	Location    *time.Location // the kiosk's day; nil means time.Local
 	Clock       clockwork.Clock
 	Logger      *slog.Logger
+	// OnRun, if set, is called after each run of a job with its name and
+	// result: for tests and logs that must know a job ran.
+	OnRun func(name string, err error)
 }
 
 // ClockTime is a time of day.
@@ -122,8 +125,12 @@ func StartJobs(ctx context.Context, store *queue.Store, mon *Monitor, cfg JobsCo
 		}
 		run, name := jb.run, jb.name
 		_, err := sched.NewJob(jb.def, gocron.NewTask(func() {
-			if err := run(ctx); err != nil && ctx.Err() == nil {
+			err := run(ctx)
+			if err != nil && ctx.Err() == nil {
 				j.log.Error("job failed", "job", name, "err", err)
+			}
+			if cfg.OnRun != nil {
+				cfg.OnRun(name, err)
 			}
 		}), gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 		if err != nil {

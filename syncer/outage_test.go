@@ -349,3 +349,31 @@ func TestDrillResumesAfterRestart(t *testing.T) {
 		t.Fatalf("after restart: %+v", o)
 	}
 }
+
+// TestLocalProblemsAreCritical: a nearly full disk is the kiosk's own
+// problem, critical once it outlasts the grace period, whatever the centre.
+func TestLocalProblemsAreCritical(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	client, _ := syncer.NewClient(c.url(), "north", "unused", nil)
+	mon := syncer.NewMonitor(l.store, l.sync, client, syncer.MonitorConfig{DataDir: l.dir, Clock: l.clock,
+		Policy: syncer.OutagePolicy{DiskMin: 1 << 62}}) // more than any disk has free
+	if err := mon.Probe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if o := mon.Outage(); o.Cause != syncer.CauseDisk || o.Incident != nil {
+		t.Fatalf("within the grace: %+v", o)
+	}
+	l.clock.Advance(time.Minute)
+	if err := mon.Probe(ctx); err != nil {
+		t.Fatal(err)
+	}
+	o := mon.Outage()
+	if o.Cause != syncer.CauseDisk || o.Severity != queue.SeverityCritical || o.Incident == nil || o.Incident.Cause != "kiosk disk nearly full" {
+		t.Fatalf("a full disk: %+v", o)
+	}
+}
