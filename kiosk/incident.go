@@ -49,11 +49,10 @@ type incidentScreen struct {
 
 	// What is going on.
 	title   *widget.Label
-	cause   *widget.Label
-	since   *widget.Label
-	backlog *widget.Label
-	calls   *fyne.Container // who to call: a heading and a line per contact
-	callSev queue.Severity  // the severity calls lists
+	details *widget.Label // the cause, since when, the backlog: a line each
+	calls   *fyne.Container
+	callers *widget.Label  // who to call, a line each
+	callSev queue.Severity // the severity calls lists
 
 	// The lobby message.
 	tpls      []queue.MessageTemplate // in the order shown
@@ -125,33 +124,35 @@ func newIncidentScreen(u *UI) *incidentScreen {
 	s.back = widget.NewButtonWithIcon(lang.X("incident.back", "Back"), theme.NavigateBackIcon(), u.leaveIncident)
 	s.signed = newText(lang.X("incident.signed", "Signed as {{.Name}}", map[string]any{"Name": u.staffOrDefault()}),
 		theme.SizeNameCaptionText, false, widget.LowImportance)
+	// The outcome of an action shows in the header, where it moves
+	// nothing under the next tap.
 	s.status = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.status.Hide()
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(sized(160, 0, s.back),
 			newText(lang.X("incident.title", "Incident"), theme.SizeNameHeadingText, true, widget.MediumImportance)),
-		container.NewCenter(s.signed))
+		container.NewCenter(s.signed),
+		container.NewPadded(s.status))
 
 	s.title = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
 	s.title.TextStyle.Bold = true
-	s.cause = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.since = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.backlog = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.calls = container.NewVBox()
-	statusCard := card(s.title, s.cause, s.since, s.backlog, s.calls)
+	s.details = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	s.callers = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	s.calls = container.NewVBox(widget.NewSeparator(), newText("", theme.SizeNameText, true, widget.HighImportance), s.callers)
+	s.calls.Hide()
+	statusCard := card(s.title, s.details, s.calls)
 
 	if u.cfg.Outage == nil {
 		// Without the monitor nothing reaches the lobby banner and no
 		// incident opens; past incidents can still be reported on.
 		s.content = container.NewPadded(container.NewBorder(
-			container.NewVBox(header, s.status), nil, nil, nil,
+			header, nil, nil, nil,
 			container.NewVScroll(container.NewVBox(statusCard, s.newReports()))))
 		return s
 	}
 
-	right := container.NewVBox(statusCard, s.newExpected(), s.newRunbook(), s.newDrill(), s.newReports())
+	right := container.NewVBox(statusCard, s.newLobby(), s.newExpected(), s.newRunbook(), s.newDrill(), s.newReports())
 	s.content = container.NewPadded(container.NewBorder(
-		container.NewVBox(header, s.status), nil, nil, nil,
+		header, nil, nil, nil,
 		container.NewGridWithColumns(2, s.newMessage(), container.NewVScroll(right))))
 	return s
 }
@@ -161,14 +162,21 @@ func incidentHeading(title string) *widget.Label {
 	return newText(title, theme.SizeNameText, true, widget.HighImportance)
 }
 
-// newMessage is the lobby message card: the message up now, the
-// templates to pick from, the text to publish.
-func (s *incidentScreen) newMessage() fyne.CanvasObject {
-	u := s.u
+// newLobby is the card with the message visitors read now.
+func (s *incidentScreen) newLobby() fyne.CanvasObject {
 	s.upNow = newWrapped("", theme.SizeNameText, widget.MediumImportance)
 	s.upNow.TextStyle.Italic = true
 	s.upNowBy = newText("", theme.SizeNameCaptionText, false, widget.LowImportance)
 	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
+	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), s.u.takeMessageDown)
+	return card(incidentHeading(lang.X("incident.lobby", "In the lobby now")),
+		s.upNow, container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy), s.shadowed)
+}
+
+// newMessage is the card to publish a message: the templates to pick
+// from and the text, with what Publish will do with it.
+func (s *incidentScreen) newMessage() fyne.CanvasObject {
+	u := s.u
 	s.tplBox = container.NewVBox()
 
 	s.message = widget.NewMultiLineEntry()
@@ -179,13 +187,10 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.hint = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
 	s.publish = widget.NewButtonWithIcon(lang.X("incident.publish", "Publish"), theme.MailSendIcon(), u.publishMessage)
 	s.publish.Importance = widget.HighImportance
-	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), u.takeMessageDown)
 	s.showDraft()
 
-	top := container.NewVBox(
-		incidentHeading(lang.X("incident.message", "Message for the lobby")),
-		s.upNow, s.upNowBy, s.shadowed, widget.NewSeparator())
-	bottom := container.NewVBox(s.message, s.hint, container.NewGridWithColumns(2, s.publish, s.takeDown))
+	top := incidentHeading(lang.X("incident.message", "Message for the lobby"))
+	bottom := container.NewVBox(s.message, s.hint, s.publish)
 	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
 }
 
@@ -237,8 +242,7 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 	u := s.u
 	lengths := container.NewGridWithColumns(len(drillLengths))
 	for _, d := range drillLengths {
-		b := widget.NewButton(lang.X("waited.min", "{{.Min}} min", map[string]any{"Min": int(d / time.Minute)}),
-			func() { s.chooseDrillLength(d) })
+		b := widget.NewButton(fmt.Sprint(int(d/time.Minute)), func() { s.chooseDrillLength(d) })
 		s.lengths = append(s.lengths, b)
 		lengths.Add(b)
 	}
@@ -251,7 +255,8 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 	s.drillForm = container.NewVBox(
 		newWrapped(lang.X("incident.drill.help", "Practise an outage: the kiosk holds its changes as if the centre were down."),
 			theme.SizeNameCaptionText, widget.LowImportance),
-		lengths, s.drillBanner, s.startDrill)
+		container.NewBorder(nil, nil, newText(lang.X("incident.drill.minutes", "Minutes"), theme.SizeNameText, false, widget.MediumImportance), nil, lengths),
+		s.drillBanner, s.startDrill)
 	s.chooseDrillLength(s.drillLength)
 	s.drillCard = card(incidentHeading(lang.X("incident.drill", "Drill")), s.drillForm, s.stopDrill)
 	return s.drillCard
@@ -326,19 +331,19 @@ func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
 		s.title.Refresh()
 	}
 	setText(s.title, title)
-	showLine(s.cause, cause)
 
-	since := ""
+	var lines []string
+	if cause != "" {
+		lines = append(lines, cause)
+	}
 	if u.cfg.Outage != nil && (o.Incident != nil || o.Cause != syncer.CauseNone) && !o.Since.IsZero() {
-		since = lang.X("incident.since", "Since {{.Since}} · for {{.For}}",
-			map[string]any{"Since": clock(o.Since), "For": spanText(now.Sub(o.Since))})
+		lines = append(lines, lang.X("incident.since", "Since {{.Since}} · for {{.For}}",
+			map[string]any{"Since": clock(o.Since), "For": spanText(now.Sub(o.Since))}))
 	}
-	showLine(s.since, since)
-	backlog := ""
 	if u.cfg.Sync != nil {
-		backlog = lang.X("incident.backlog", "Waiting to sync: {{.Backlog}}", map[string]any{"Backlog": u.syncStatus.Backlog})
+		lines = append(lines, lang.X("incident.backlog", "Waiting to sync: {{.Backlog}}", map[string]any{"Backlog": u.syncStatus.Backlog}))
 	}
-	showLine(s.backlog, backlog)
+	showLine(s.details, strings.Join(lines, "\n"))
 }
 
 // causeText is a cause as staff read it.
@@ -369,23 +374,20 @@ func (s *incidentScreen) showContacts(o syncer.Outage) {
 		return
 	}
 	s.callSev = sev
-	s.calls.RemoveAll()
+	setVisible(s.calls, sev != queue.SeverityNone)
 	if sev == queue.SeverityNone {
-		s.calls.Hide()
 		return
 	}
 	args := map[string]any{"Severity": severityText(sev)}
-	s.calls.Add(widget.NewSeparator())
-	s.calls.Add(newText(lang.X("incident.call", "Who to call ({{.Severity}})", args), theme.SizeNameText, true, widget.HighImportance))
-	contacts := s.u.cfg.Incident.Contacts[sev]
-	if len(contacts) == 0 {
-		s.calls.Add(newWrapped(lang.X("incident.call.none", "Nobody is listed for a {{.Severity}} incident on this kiosk.", args),
-			theme.SizeNameText, widget.LowImportance))
+	setText(s.calls.Objects[1].(*widget.Label), lang.X("incident.call", "Who to call ({{.Severity}})", args))
+	lines := make([]string, 0, len(s.u.cfg.Incident.Contacts[sev]))
+	for _, c := range s.u.cfg.Incident.Contacts[sev] {
+		lines = append(lines, "☎ "+c)
 	}
-	for _, c := range contacts {
-		s.calls.Add(newWrapped("☎ "+c, theme.SizeNameText, widget.MediumImportance))
+	if len(lines) == 0 {
+		lines = append(lines, lang.X("incident.call.none", "Nobody is listed for a {{.Severity}} incident on this kiosk.", args))
 	}
-	s.calls.Show()
+	setText(s.callers, strings.Join(lines, "\n"))
 }
 
 // orderTemplates lists the templates of severity sev first, under a
@@ -515,12 +517,12 @@ func (s *incidentScreen) showMessage(o syncer.Outage) {
 	if o.Message == nil {
 		setText(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
 		showLine(s.upNowBy, "")
-		s.takeDown.Disable()
+		s.takeDown.Hide()
 	} else {
 		setText(s.upNow, "“"+o.Message.Text(u.lang)+"”")
 		showLine(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", map[string]any{
 			"At": o.Message.PublishedAt.In(u.location()).Format("15:04"), "By": o.Message.PublishedBy}))
-		s.takeDown.Enable()
+		s.takeDown.Show()
 	}
 	shadowed := ""
 	for _, a := range o.Announcements {
@@ -678,7 +680,6 @@ func (s *incidentScreen) setStatus(msg string, failed bool) {
 		s.status.Importance = widget.DangerImportance
 	}
 	s.status.SetText(msg)
-	s.status.Show()
 }
 
 // staffOrDefault is the name the incident's timeline records.

@@ -63,8 +63,8 @@ func TestIncidentPublishTemplateInThreeTaps(t *testing.T) {
 	if got := s.title.Text; got != "Incident: minor" {
 		t.Errorf("status title = %q", got)
 	}
-	if got := s.since.Text; got != "Since 09:00 · for 1 min" {
-		t.Errorf("since = %q", got)
+	if got, want := s.details.Text, "The central system does not answer.\nSince 09:00 · for 1 min\nWaiting to sync: 0"; got != want {
+		t.Errorf("details = %q, want %q", got, want)
 	}
 	if got := screenText(f.ui); !strings.Contains(got, "IT service desk, ext. 4410") || strings.Contains(got, "Duty manager") {
 		t.Errorf("a minor incident should list the minor contacts only:\n%s", got)
@@ -100,8 +100,8 @@ func TestIncidentPublishTemplateInThreeTaps(t *testing.T) {
 	if !strings.Contains(s.upNow.Text, want.Text["en"]) || !strings.Contains(s.upNowBy.Text, "Carmen") {
 		t.Errorf("panel shows %q / %q as the message up", s.upNow.Text, s.upNowBy.Text)
 	}
-	if s.message.Text != "" || s.takeDown.Disabled() {
-		t.Errorf("after Publish: entry %q, take-down disabled %v", s.message.Text, s.takeDown.Disabled())
+	if s.message.Text != "" || !s.takeDown.Visible() {
+		t.Errorf("after Publish: entry %q, take-down visible %v", s.message.Text, s.takeDown.Visible())
 	}
 
 	// The lobby reads it.
@@ -149,8 +149,8 @@ func TestIncidentEditBeforePublishingAndTakeDown(t *testing.T) {
 	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); b.Message != "" {
 		t.Errorf("banner still shows %q", b.Message)
 	}
-	if s.upNow.Text != "No message from staff in the lobby." || !s.takeDown.Disabled() {
-		t.Errorf("panel after take-down: %q, take-down disabled %v", s.upNow.Text, s.takeDown.Disabled())
+	if s.upNow.Text != "No message from staff in the lobby." || s.takeDown.Visible() {
+		t.Errorf("panel after take-down: %q, take-down visible %v", s.upNow.Text, s.takeDown.Visible())
 	}
 	tl, err := f.store.Timeline(f.ctx, f.ui.outage.Incident.ID)
 	if err != nil {
@@ -362,8 +362,8 @@ func TestIncidentRefreshKeepsTheDraft(t *testing.T) {
 	if got := s.title.Text; got != "Incident: major" {
 		t.Errorf("title = %q after escalation", got)
 	}
-	if got := s.since.Text; got != "Since 09:00 · for 11 min" {
-		t.Errorf("since = %q", got)
+	if got := s.details.Text; !strings.Contains(got, "Since 09:00 · for 11 min") {
+		t.Errorf("details = %q", got)
 	}
 	if s.tpls[0].Severity != queue.SeverityMajor {
 		t.Errorf("first template %s after escalation, want a major one", s.tpls[0].ID)

@@ -45,13 +45,15 @@ type rosterScreen struct {
 
 // rosterWeights are the shares of the width of the roster's columns:
 // ticket, name, host, service, status, checked in.
-var rosterWeights = [...]float32{1.1, 3, 2.2, 2, 1.4, 2}
+var rosterWeights = [...]float32{1.1, 3.2, 2.3, 2.5, 1.4, 1.5}
 
 func newRosterScreen(u *UI) *rosterScreen {
 	s := &rosterScreen{u: u}
 	s.count = newText("", theme.SizeNameHeadingText, true, widget.HighImportance)
-	s.status = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.status.Hide()
+	// Always shown, with a hint until there is news: a label that appears
+	// later in the border's top is drawn over the table instead of moving it.
+	s.status = newWrapped("", theme.SizeNameText, widget.LowImportance)
+	s.showHint()
 
 	s.list = widget.NewList(
 		func() int { return len(s.visits) },
@@ -127,15 +129,15 @@ func (s *rosterScreen) setRow(o fyne.CanvasObject, v queue.Visit) {
 }
 
 // rosterTime is a check-in time as staff read it on the roster: the clock
-// time today, with the date on another day, where it stands out as someone
-// who may have left without checking out.
+// time today, the date on another day, where it stands out as someone who
+// may have left without checking out.
 func (u *UI) rosterTime(t time.Time) string {
 	t = t.In(u.location())
 	y, m, d := t.Date()
 	if ny, nm, nd := u.cfg.Now().In(u.location()).Date(); y == ny && m == nm && d == nd {
 		return t.Format("15:04")
 	}
-	return t.Format("2006-01-02 15:04")
+	return t.Format("2006-01-02")
 }
 
 // reload reads the roster again, keeping the selected visit selected
@@ -156,7 +158,7 @@ func (s *rosterScreen) reload() {
 	s.readAt = s.u.cfg.Now()
 	if s.readFailed {
 		s.readFailed = false
-		s.status.Hide()
+		s.showHint()
 	}
 	s.show(visits)
 }
@@ -205,6 +207,12 @@ func (s *rosterScreen) showSelected() {
 		map[string]any{"Ticket": v.Ticket, "Name": v.Name, "Status": statusText(v.Status)}))
 }
 
+// showHint says what the list counts, while there is no news to show.
+func (s *rosterScreen) showHint() {
+	s.status.Importance = widget.LowImportance
+	s.status.SetText(lang.X("roster.hint", "Everyone who checked in here and has not checked out, in the order they arrived."))
+}
+
 // setStatus shows the outcome of the last action.
 func (s *rosterScreen) setStatus(msg string, failed bool) {
 	s.status.Importance = widget.SuccessImportance
@@ -212,7 +220,6 @@ func (s *rosterScreen) setStatus(msg string, failed bool) {
 		s.status.Importance = widget.DangerImportance
 	}
 	s.status.SetText(msg)
-	s.status.Show()
 }
 
 // showRoster opens the on-site roster for staff.

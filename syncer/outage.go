@@ -227,8 +227,10 @@ func (m *Monitor) Watch(ctx context.Context) (cancel func()) {
 }
 
 // Probe asks the centre's /healthz and checks the disk, then evaluates.
-// If the centre answers while the syncer is still waiting out a backoff,
-// the syncer is woken: the lobby should not wait minutes for the good news.
+// If the centre answers while the syncer, offline, is still waiting out a
+// backoff, the syncer is woken: the lobby should not wait minutes for the
+// good news. (Not when degraded: a centre answering "busy" has asked for
+// the wait.)
 func (m *Monitor) Probe(ctx context.Context) error {
 	now := m.clock.Now()
 	var probe error
@@ -241,7 +243,7 @@ func (m *Monitor) Probe(ctx context.Context) error {
 	m.mu.Lock()
 	m.health.Probe, m.health.ProbedAt, m.health.DiskFree = probe, now, free
 	m.mu.Unlock()
-	if probe == nil && m.client != nil && m.sync.Status().State != Online && !m.sync.held(now) {
+	if st := m.sync.Status().State; probe == nil && m.client != nil && st == Offline && !m.sync.held(now) {
 		m.sync.Wake()
 		m.sync.Kick()
 	}
