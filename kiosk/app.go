@@ -24,6 +24,7 @@ import (
 // Config is what the UI needs from the kiosk's configuration.
 type Config struct {
 	KioskName        string
+	Site             string   // the site's id, for printed lists
 	Languages        []string // language codes; the first is the default
 	IdleTimeout      time.Duration
 	StaffIdleTimeout time.Duration
@@ -250,6 +251,9 @@ func (u *UI) tick(ctx context.Context) func() {
 	}
 	return func() {
 		u.showBoard(seq, b, err)
+		if u.screen == screenRoster && u.roster != nil {
+			u.roster.reload() // check-outs at the kiosk or the CLI show up
+		}
 		if outage != nil {
 			u.showOutage(*outage) // "updated N min ago" moves on with no news too
 		}

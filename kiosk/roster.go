@@ -101,16 +101,20 @@ func newRosterScreen(u *UI) *rosterScreen {
 // A row is about 58 px high, as easy to tap as a button.
 func newRosterRow(header bool) fyne.CanvasObject {
 	row := container.New(rosterColumns{})
-	titles := []string{
-		lang.X("roster.col.ticket", "Ticket"), lang.X("roster.col.name", "Name"),
-		lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
-		lang.X("roster.col.status", "Status"), lang.X("roster.col.in", "Checked in"),
+	if header {
+		for _, title := range []string{
+			lang.X("roster.col.ticket", "Ticket"), lang.X("roster.col.name", "Name"),
+			lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
+			lang.X("roster.col.status", "Status"), lang.X("roster.col.in", "Checked in"),
+		} {
+			l := newText(title, theme.SizeNameCaptionText, true, widget.LowImportance)
+			l.Truncation = fyne.TextTruncateEllipsis
+			row.Add(l)
+		}
+		return row
 	}
 	for i := range rosterWeights {
-		l := newText("", theme.SizeNameText, i == 0, widget.MediumImportance)
-		if header {
-			l = newText(titles[i], theme.SizeNameCaptionText, true, widget.LowImportance)
-		}
+		l := newText("", theme.SizeNameText, i == 0, widget.MediumImportance) // the ticket in bold
 		l.Truncation = fyne.TextTruncateEllipsis
 		row.Add(l)
 	}
@@ -278,12 +282,15 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 		return
 	}
 	s.reload()
+	if s.readAt.IsZero() { // never read: there is no list to save
+		return
+	}
 	services := make(map[string]string)
 	for _, svc := range u.store.Services() {
 		services[svc.ID] = svc.Name // the files are in English, like the reports
 	}
 	path, err := report.ExportRoster(dir, f, s.visits, report.RosterOptions{
-		Kiosk: u.cfg.KioskName, Made: s.readAt, Location: u.location(), Services: services,
+		Kiosk: u.cfg.KioskName, Site: u.cfg.Site, Made: s.readAt, Location: u.location(), Services: services,
 	})
 	if err != nil {
 		u.log.Error("export roster", "format", f, "dir", dir, "err", err)

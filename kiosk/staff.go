@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -85,7 +86,10 @@ func newStaffScreen(u *UI) *staffScreen {
 	if d := s.deskState(u.board); u.staffName == "" && d != nil {
 		s.staffName.SetText(d.Staff)
 	}
-	s.staffName.OnChanged = func(string) { u.touch() }
+	s.staffName.OnChanged = func(name string) {
+		u.touch()
+		u.staffName = strings.TrimSpace(name) // who ticks a step or checks someone out, too
+	}
 	s.openDesk = widget.NewButton(lang.X("staff.desk.open", "Open desk"), func() { u.deskAction(queue.ActOpenDesk) })
 	s.closeDesk = widget.NewButton(lang.X("staff.desk.close", "Close desk"), func() { u.deskAction(queue.ActCloseDesk) })
 

@@ -70,7 +70,6 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 		container.NewHBox(sized(260, 84, s.done)),
 	)
 
-
 	var code fyne.CanvasObject = layout.NewSpacer()
 	png, err := qrcode.Encode(t.Ref, qrcode.Medium, qrSize)
 	if err != nil {

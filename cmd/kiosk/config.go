@@ -354,7 +354,7 @@ func (c Config) storeOptions() queue.Options {
 // uiConfig turns the config into the kiosk UI's settings.
 func (c Config) uiConfig() kiosk.Config {
 	return kiosk.Config{
-		KioskName: c.KioskName, Languages: c.Languages,
+		KioskName: c.KioskName, Site: c.Site, Languages: c.Languages,
 		IdleTimeout: c.IdleTimeout.Duration, StaffIdleTimeout: c.StaffIdleTimeout.Duration,
 		Privacy: kiosk.Privacy(c.Privacy), PINHash: c.PINHash,
 	}
