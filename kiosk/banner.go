@@ -113,8 +113,12 @@ type banner struct {
 	updated *widget.Label
 	content *fyne.Container
 	// parent is the screen's container around the banner, laid out again
-	// when the banner appears or goes.
+	// when the banner appears or goes; onShow, if set, is told first.
 	parent *fyne.Container
+	onShow func(visible bool)
+	// short drops what still works and what waits: on the ticket, the
+	// visitor has just seen both happen.
+	short bool
 }
 
 func newBanner(u *UI) *banner {
@@ -143,7 +147,13 @@ func (b *banner) update(o syncer.Outage, now time.Time) {
 	lines, ok := bannerFor(o, now, b.u.lang, b.u.location())
 	was := b.content.Visible()
 	defer func() {
-		if b.parent != nil && b.content.Visible() != was {
+		if b.content.Visible() == was {
+			return
+		}
+		if b.onShow != nil {
+			b.onShow(b.content.Visible())
+		}
+		if b.parent != nil {
 			b.parent.Refresh()
 		}
 	}()
@@ -158,7 +168,11 @@ func (b *banner) update(o syncer.Outage, now time.Time) {
 	}
 	setText(b.title, lines.Title)
 	body := lines.Since
-	for _, l := range []string{lines.Works, lines.Waits} {
+	more := []string{lines.Works, lines.Waits}
+	if b.short && !lines.Recovery {
+		more = nil
+	}
+	for _, l := range more {
 		if l != "" && body != "" {
 			body += " "
 		}

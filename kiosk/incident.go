@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -32,9 +33,12 @@ const recentIncidents = 5
 
 // incidentScreen is the staff incident panel: what is wrong and since
 // when, whom to call, the message the lobby reads, when the centre is
-// expected back, the runbook, drills and reports. The left column holds
-// the lobby message, so a template is two taps from the staff screen;
-// the right column scrolls.
+// expected back, the runbook, drills and reports.
+//
+// The left column is the lobby message, so a template is two taps from
+// the staff screen. The right column is in tabs (the state, the runbook,
+// reports) rather than one long scroll: Fyne's scroll containers do not
+// follow a finger on a desktop touchscreen.
 //
 // update runs on every refresh tick: it changes labels and visibility and
 // never rebuilds the screen, so a message half typed stays as it is.
@@ -45,7 +49,9 @@ type incidentScreen struct {
 	back    *widget.Button
 	signed  *widget.Label // whose name the timeline records
 	status  *widget.Label // the outcome of the last action
+	tabs    *container.AppTabs
 	content fyne.CanvasObject
+	moved   bool // something was shown or hidden: lay the panel out again
 
 	// What is going on.
 	title   *widget.Label
@@ -63,28 +69,30 @@ type incidentScreen struct {
 	message   *widget.Entry
 	hint      *widget.Label // what publishing will do with the text
 	publish   *widget.Button
-	takeDown  *widget.Button
-	upNow     *widget.Label // the message in the lobby
+	upNow     *widget.Label // the message in the lobby, on one line
+	upNowRow  fyne.CanvasObject
 	upNowBy   *widget.Label
+	takeDown  *widget.Button
 	shadowed  *widget.Label // why visitors may not read it
 
-	// When the centre is expected back.
-	expectedCard fyne.CanvasObject
-	expected     *widget.Label
-	backIn       []*widget.Button
-	clearBack    *widget.Button
+	// When the centre is expected back, during an incident.
+	expectedBox fyne.CanvasObject
+	expected    *widget.Label
+	backIn      []*widget.Button
+	clearBack   *widget.Button
 
 	// The runbook.
-	runbookCard fyne.CanvasObject
-	steps       []*widget.Button // tick buttons, one per runbook step
-	ticked      []*widget.Label  // "✓ 14:07 · Carmen", in place of the button
-	ticks       map[int]queue.TimelineEntry
-	ticksFor    int64     // the incident ticks were read for
-	ticksAt     time.Time // the outage's Updated when they were read
+	runbookTab *container.TabItem
+	noRunbook  *widget.Label     // instead of the steps when no incident is open
+	steps      []*widget.Button  // tick buttons, one per runbook step
+	ticked     []*widget.Label   // "✓ 14:07 · Carmen", in place of the button
+	stepRows   []*fyne.Container // the rows holding them
+	ticks      map[int]queue.TimelineEntry
+	ticksFor   int64     // the incident ticks were read for
+	ticksAt    time.Time // the outage's Updated when they were read
 
 	// Drills.
 	drillCard   fyne.CanvasObject
-	drillForm   fyne.CanvasObject
 	drillLength time.Duration
 	lengths     []*widget.Button // one per drillLengths
 	drillBanner *widget.Check
@@ -133,50 +141,93 @@ func newIncidentScreen(u *UI) *incidentScreen {
 		container.NewCenter(s.signed),
 		container.NewPadded(s.status))
 
-	s.title = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
-	s.title.TextStyle.Bold = true
-	s.details = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.callers = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.calls = container.NewVBox(widget.NewSeparator(), newText("", theme.SizeNameText, true, widget.HighImportance), s.callers)
-	s.calls.Hide()
-	statusCard := card(s.title, s.details, s.calls)
-
+	reports := container.NewTabItemWithIcon(lang.X("incident.reports", "Reports"), theme.DocumentIcon(),
+		container.NewVScroll(s.newReports()))
 	if u.cfg.Outage == nil {
 		// Without the monitor nothing reaches the lobby banner and no
 		// incident opens; past incidents can still be reported on.
-		s.content = container.NewPadded(container.NewBorder(
-			header, nil, nil, nil,
-			container.NewVScroll(container.NewVBox(statusCard, s.newReports()))))
+		s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
+			container.NewVScroll(container.NewVBox(s.newStatus(), s.newReports()))))
 		return s
 	}
 
-	right := container.NewVBox(statusCard, s.newLobby(), s.newExpected(), s.newRunbook(), s.newDrill(), s.newReports())
-	s.content = container.NewPadded(container.NewBorder(
-		header, nil, nil, nil,
-		container.NewGridWithColumns(2, s.newMessage(), container.NewVScroll(right))))
+	s.runbookTab = container.NewTabItemWithIcon(lang.X("incident.runbook", "Runbook"), theme.ListIcon(),
+		container.NewVScroll(s.newRunbook()))
+	s.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon(lang.X("incident.state", "Now"), theme.InfoIcon(),
+			container.NewVScroll(container.NewVBox(s.newStatus(), s.newDrill()))),
+		s.runbookTab, reports)
+	s.tabs.OnSelected = func(*container.TabItem) { u.touch() }
+	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
+		container.NewGridWithColumns(2, s.newMessage(), s.tabs)))
 	return s
 }
 
-// incidentHeading is the title of one of the panel's cards.
+// incidentHeading is the title of a part of the panel.
 func incidentHeading(title string) *widget.Label {
 	return newText(title, theme.SizeNameText, true, widget.HighImportance)
 }
 
-// newLobby is the card with the message visitors read now.
-func (s *incidentScreen) newLobby() fyne.CanvasObject {
-	s.upNow = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	s.upNow.TextStyle.Italic = true
-	s.upNowBy = newText("", theme.SizeNameCaptionText, false, widget.LowImportance)
-	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
-	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), s.u.takeMessageDown)
-	return card(incidentHeading(lang.X("incident.lobby", "In the lobby now")),
-		s.upNow, container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy), s.shadowed)
+// tight sets a label with less space above and below it, for lines
+// under a heading; it keeps its side padding, so it lines up with the
+// labels around it. To hide the label, hide the wrapper.
+func tight(l *widget.Label) fyne.CanvasObject {
+	const d = densePadding - innerPadding
+	return container.New(layout.NewCustomPaddedLayout(d, d, 0, 0), l)
 }
 
-// newMessage is the card to publish a message: the templates to pick
-// from and the text, with what Publish will do with it.
+// newStatus is the card saying what is going on: the severity and
+// cause, since when, the backlog, when the centre is expected back, and
+// whom to call.
+func (s *incidentScreen) newStatus() fyne.CanvasObject {
+	u := s.u
+	s.title = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.title.TextStyle.Bold = true
+	s.details = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	if u.cfg.Outage == nil {
+		return card(s.title, tight(s.details))
+	}
+
+	s.stopDrill = widget.NewButtonWithIcon(lang.X("incident.drill.stop", "Stop drill"), theme.MediaStopIcon(), u.stopDrill)
+	s.stopDrill.Importance = widget.WarningImportance
+	s.stopDrill.Hide()
+
+	s.expected = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	buttons := container.NewGridWithColumns(len(backIn) + 1)
+	for _, d := range backIn {
+		b := widget.NewButton(backInText(d), func() { u.setExpectedBack(d) })
+		s.backIn = append(s.backIn, b)
+		buttons.Add(b)
+	}
+	s.clearBack = widget.NewButton(lang.X("incident.expected.clear", "Clear"), func() { u.setExpectedBack(0) })
+	buttons.Add(s.clearBack)
+	s.expectedBox = container.NewVBox(widget.NewSeparator(), tight(s.expected), buttons)
+	s.expectedBox.Hide()
+
+	s.callers = newWrapped("", theme.SizeNameText, widget.MediumImportance)
+	s.calls = container.NewVBox(widget.NewSeparator(), tight(incidentHeading("")), tight(s.callers))
+	s.calls.Hide()
+	return card(s.title, tight(s.details), s.stopDrill, s.expectedBox, s.calls)
+}
+
+func backInText(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return lang.X("incident.expected.hours", "+{{.N}} h", map[string]any{"N": int(d / time.Hour)})
+	}
+	return lang.X("incident.expected.minutes", "+{{.N}} min", map[string]any{"N": int(d / time.Minute)})
+}
+
+// newMessage is the lobby message card: the message up now, the
+// templates to pick from and the text, with what Publish will do.
 func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	u := s.u
+	s.upNow = newText("", theme.SizeNameCaptionText, false, widget.MediumImportance)
+	s.upNow.TextStyle.Italic = true
+	s.upNow.Truncation = fyne.TextTruncateEllipsis
+	s.upNowBy = newText("", theme.SizeNameCaptionText, false, widget.LowImportance)
+	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), u.takeMessageDown)
+	s.upNowRow = container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy)
+	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
 	s.tplBox = container.NewVBox()
 
 	s.message = widget.NewMultiLineEntry()
@@ -189,55 +240,36 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.publish.Importance = widget.HighImportance
 	s.showDraft()
 
-	top := incidentHeading(lang.X("incident.message", "Message for the lobby"))
-	bottom := container.NewVBox(s.message, s.hint, s.publish)
+	top := container.NewVBox(incidentHeading(lang.X("incident.message", "Message for the lobby")),
+		tight(s.upNow), s.upNowRow,
+		s.shadowed, widget.NewSeparator())
+	bottom := container.NewVBox(s.message, container.NewBorder(nil, nil, nil, sized(220, 0, s.publish), s.hint))
 	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
-}
-
-// newExpected is the card to say when the centre should be back.
-func (s *incidentScreen) newExpected() fyne.CanvasObject {
-	u := s.u
-	s.expected = newWrapped("", theme.SizeNameText, widget.MediumImportance)
-	buttons := container.NewGridWithColumns(len(backIn) + 1)
-	for _, d := range backIn {
-		b := widget.NewButton(backInText(d), func() { u.setExpectedBack(d) })
-		s.backIn = append(s.backIn, b)
-		buttons.Add(b)
-	}
-	s.clearBack = widget.NewButton(lang.X("incident.expected.clear", "Clear"), func() { u.setExpectedBack(0) })
-	buttons.Add(s.clearBack)
-	s.expectedCard = card(incidentHeading(lang.X("incident.expected", "Expected back")), s.expected, buttons)
-	return s.expectedCard
-}
-
-func backInText(d time.Duration) string {
-	if d%time.Hour == 0 {
-		return lang.X("incident.expected.hours", "+{{.N}} h", map[string]any{"N": int(d / time.Hour)})
-	}
-	return lang.X("incident.expected.minutes", "+{{.N}} min", map[string]any{"N": int(d / time.Minute)})
 }
 
 // newRunbook is the checklist, a tick button per step.
 func (s *incidentScreen) newRunbook() fyne.CanvasObject {
 	u := s.u
-	rows := []fyne.CanvasObject{incidentHeading(lang.X("incident.runbook", "Runbook"))}
+	s.noRunbook = newWrapped(lang.X("incident.runbook.idle", "The runbook is for an incident; none is going on."),
+		theme.SizeNameText, widget.LowImportance)
+	rows := []fyne.CanvasObject{s.noRunbook}
+	if len(u.cfg.Incident.Runbook) == 0 {
+		s.noRunbook.SetText(lang.X("incident.runbook.none", "No runbook is set up for this kiosk."))
+	}
 	for i, step := range u.cfg.Incident.Runbook {
 		tick := widget.NewButtonWithIcon(lang.X("incident.step.tick", "Done"), theme.CheckButtonIcon(), func() { u.tickStep(i) })
 		done := newText("", theme.SizeNameText, true, widget.SuccessImportance)
 		done.Hide()
-		s.steps, s.ticked = append(s.steps, tick), append(s.ticked, done)
 		text := newWrapped(fmt.Sprintf("%d. %s", i+1, step), theme.SizeNameText, widget.MediumImportance)
-		rows = append(rows, container.NewBorder(nil, nil, nil, container.NewStack(tick, done), text))
+		row := container.NewBorder(nil, nil, nil, container.NewCenter(container.NewStack(tick, done)), text)
+		row.Hide()
+		s.steps, s.ticked, s.stepRows = append(s.steps, tick), append(s.ticked, done), append(s.stepRows, row)
+		rows = append(rows, row)
 	}
-	s.runbookCard = card(rows...)
-	if len(u.cfg.Incident.Runbook) == 0 {
-		s.runbookCard = card(rows[0], newWrapped(lang.X("incident.runbook.none", "No runbook is set up for this kiosk."),
-			theme.SizeNameText, widget.LowImportance))
-	}
-	return s.runbookCard
+	return card(rows...)
 }
 
-// newDrill is the card to start a drill, or to stop the one running.
+// newDrill is the card to start a drill.
 func (s *incidentScreen) newDrill() fyne.CanvasObject {
 	u := s.u
 	lengths := container.NewGridWithColumns(len(drillLengths))
@@ -250,22 +282,20 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 	s.drillBanner.SetChecked(u.cfg.Incident.DrillBanner)
 	s.startDrill = widget.NewButtonWithIcon(lang.X("incident.drill.start", "Start drill"), theme.MediaPlayIcon(), u.startDrill)
 	s.startDrill.Importance = widget.WarningImportance
-	s.stopDrill = widget.NewButtonWithIcon(lang.X("incident.drill.stop", "Stop drill"), theme.MediaStopIcon(), u.stopDrill)
-	s.stopDrill.Importance = widget.WarningImportance
-	s.drillForm = container.NewVBox(
-		newWrapped(lang.X("incident.drill.help", "Practise an outage: the kiosk holds its changes as if the centre were down."),
-			theme.SizeNameCaptionText, widget.LowImportance),
+	s.chooseDrillLength(s.drillLength)
+	s.drillCard = card(
+		incidentHeading(lang.X("incident.drill", "Drill")),
+		tight(newWrapped(lang.X("incident.drill.help", "Practise an outage: the kiosk holds its changes as if the centre were down."),
+			theme.SizeNameCaptionText, widget.LowImportance)),
 		container.NewBorder(nil, nil, newText(lang.X("incident.drill.minutes", "Minutes"), theme.SizeNameText, false, widget.MediumImportance), nil, lengths),
 		s.drillBanner, s.startDrill)
-	s.chooseDrillLength(s.drillLength)
-	s.drillCard = card(incidentHeading(lang.X("incident.drill", "Drill")), s.drillForm, s.stopDrill)
 	return s.drillCard
 }
 
 // newReports is the card listing recent incidents with their reports.
 func (s *incidentScreen) newReports() fyne.CanvasObject {
 	s.reportRows = container.NewVBox()
-	return card(incidentHeading(lang.X("incident.reports", "Recent incidents")), s.reportRows)
+	return card(incidentHeading(lang.X("incident.reports.recent", "Recent incidents")), s.reportRows)
 }
 
 // update shows a new outage state. The refresh tick calls it every two
@@ -277,6 +307,7 @@ func (s *incidentScreen) update(o syncer.Outage) {
 	}
 	s.outage = o
 	now := u.cfg.Now()
+	defer s.relayout()
 	s.showStatus(o, now)
 	s.showReports(o)
 	if u.cfg.Outage == nil {
@@ -288,6 +319,32 @@ func (s *incidentScreen) update(o syncer.Outage) {
 	s.showExpected(o, now)
 	s.showRunbook(o)
 	s.showDrill(o)
+}
+
+// set changes a label's text, and notes a change for relayout: the
+// label may now need more lines, or fewer.
+func (s *incidentScreen) set(l *widget.Label, text string) {
+	if l.Text != text {
+		l.SetText(text)
+		s.moved = true
+	}
+}
+
+// show shows or hides o, and notes a change for relayout.
+func (s *incidentScreen) show(o fyne.CanvasObject, on bool) {
+	if setVisible(o, on) {
+		s.moved = true
+	}
+}
+
+// relayout lays the panel out again after parts of it were shown or
+// hidden: Fyne does not resize a container when a child's visibility
+// changes, and the space a hidden part took would stay empty.
+func (s *incidentScreen) relayout() {
+	if s.moved && s.content != nil {
+		s.moved = false
+		s.content.Refresh()
+	}
 }
 
 // severityOf is the severity templates and contacts are chosen by.
@@ -330,7 +387,7 @@ func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
 		s.title.Importance = imp
 		s.title.Refresh()
 	}
-	setText(s.title, title)
+	s.set(s.title, title)
 
 	var lines []string
 	if cause != "" {
@@ -343,7 +400,7 @@ func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
 	if u.cfg.Sync != nil {
 		lines = append(lines, lang.X("incident.backlog", "Waiting to sync: {{.Backlog}}", map[string]any{"Backlog": u.syncStatus.Backlog}))
 	}
-	showLine(s.details, strings.Join(lines, "\n"))
+	s.set(s.details, strings.Join(lines, "\n"))
 }
 
 // causeText is a cause as staff read it.
@@ -374,12 +431,12 @@ func (s *incidentScreen) showContacts(o syncer.Outage) {
 		return
 	}
 	s.callSev = sev
-	setVisible(s.calls, sev != queue.SeverityNone)
+	s.show(s.calls, sev != queue.SeverityNone)
 	if sev == queue.SeverityNone {
 		return
 	}
 	args := map[string]any{"Severity": severityText(sev)}
-	setText(s.calls.Objects[1].(*widget.Label), lang.X("incident.call", "Who to call ({{.Severity}})", args))
+	s.set(s.calls.Objects[1].(*fyne.Container).Objects[0].(*widget.Label), lang.X("incident.call", "Who to call ({{.Severity}})", args))
 	lines := make([]string, 0, len(s.u.cfg.Incident.Contacts[sev]))
 	for _, c := range s.u.cfg.Incident.Contacts[sev] {
 		lines = append(lines, "☎ "+c)
@@ -387,7 +444,7 @@ func (s *incidentScreen) showContacts(o syncer.Outage) {
 	if len(lines) == 0 {
 		lines = append(lines, lang.X("incident.call.none", "Nobody is listed for a {{.Severity}} incident on this kiosk.", args))
 	}
-	setText(s.callers, strings.Join(lines, "\n"))
+	s.set(s.callers, strings.Join(lines, "\n"))
 }
 
 // orderTemplates lists the templates of severity sev first, under a
@@ -405,7 +462,7 @@ func (s *incidentScreen) orderTemplates(sev queue.Severity) {
 	first := queue.TemplatesFor(all, sev)
 	s.tpls = append(slices.Clone(first), slices.DeleteFunc(slices.Clone(all), func(t queue.MessageTemplate) bool { return t.Severity == sev })...)
 	s.templates = s.templates[:0]
-	s.chosen = -1
+	s.chosen, s.moved = -1, true
 	s.tplBox.RemoveAll()
 	if len(all) == 0 {
 		s.tplBox.Add(newWrapped(lang.X("incident.templates.none", "No ready-made messages are set up; write your own below."),
@@ -495,12 +552,13 @@ func (s *incidentScreen) showDraft() {
 	default:
 		hint = lang.X("incident.hint.ready", "Ready: tap Publish. An edit changes only the {{.Language}} text.", args)
 	}
-	setText(s.hint, hint)
+	s.set(s.hint, hint)
 	if blank {
 		s.publish.Disable()
 	} else {
 		s.publish.Enable()
 	}
+	s.relayout()
 }
 
 // clearDraft empties the entry after the message went up.
@@ -515,14 +573,13 @@ func (s *incidentScreen) clearDraft() {
 func (s *incidentScreen) showMessage(o syncer.Outage) {
 	u := s.u
 	if o.Message == nil {
-		setText(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
-		showLine(s.upNowBy, "")
-		s.takeDown.Hide()
+		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
+		s.show(s.upNowRow, false)
 	} else {
-		setText(s.upNow, "“"+o.Message.Text(u.lang)+"”")
-		showLine(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", map[string]any{
+		s.set(s.upNow, "“"+o.Message.Text(u.lang)+"”")
+		s.set(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", map[string]any{
 			"At": o.Message.PublishedAt.In(u.location()).Format("15:04"), "By": o.Message.PublishedBy}))
-		s.takeDown.Show()
+		s.show(s.upNowRow, true)
 	}
 	shadowed := ""
 	for _, a := range o.Announcements {
@@ -534,12 +591,13 @@ func (s *incidentScreen) showMessage(o syncer.Outage) {
 	if shadowed == "" && o.Drill() && !o.Incident.DrillBanner {
 		shadowed = lang.X("incident.message.drill", "Visitors do not see the banner during this drill.")
 	}
-	showLine(s.shadowed, shadowed)
+	s.set(s.shadowed, shadowed)
+	s.show(s.shadowed, shadowed != "")
 }
 
 // showExpected shows when the centre is expected back, during an incident.
 func (s *incidentScreen) showExpected(o syncer.Outage, now time.Time) {
-	setVisible(s.expectedCard, o.Incident != nil)
+	s.show(s.expectedBox, o.Incident != nil)
 	if o.Incident == nil {
 		return
 	}
@@ -547,11 +605,11 @@ func (s *incidentScreen) showExpected(o syncer.Outage, now time.Time) {
 	args := map[string]any{"Back": back.In(s.u.location()).Format("15:04")}
 	switch {
 	case back.IsZero():
-		setText(s.expected, lang.X("incident.expected.unset", "Nobody has said when it will be back."))
+		s.set(s.expected, lang.X("incident.expected.unset", "Nobody has said when it will be back."))
 	case now.Before(back):
-		setText(s.expected, lang.X("incident.expected.at", "Expected back at {{.Back}}.", args))
+		s.set(s.expected, lang.X("incident.expected.at", "Expected back at {{.Back}}.", args))
 	default:
-		setText(s.expected, lang.X("incident.expected.late", "Expected back at {{.Back}}; that time has passed.", args))
+		s.set(s.expected, lang.X("incident.expected.late", "Expected back at {{.Back}}; that time has passed.", args))
 	}
 	if back.IsZero() {
 		s.clearBack.Disable()
@@ -560,24 +618,43 @@ func (s *incidentScreen) showExpected(o syncer.Outage, now time.Time) {
 	}
 }
 
-// showRunbook shows which steps are ticked, by whom and when.
+// showRunbook shows the steps during an incident, which are ticked, by
+// whom and when, and counts them on the tab.
 func (s *incidentScreen) showRunbook(o syncer.Outage) {
-	setVisible(s.runbookCard, o.Incident != nil)
-	if o.Incident == nil || len(s.steps) == 0 {
+	open := o.Incident != nil && len(s.steps) > 0
+	s.show(s.noRunbook, !open)
+	title := lang.X("incident.runbook", "Runbook")
+	if !open {
+		for _, r := range s.stepRows {
+			s.show(r, false)
+		}
+		s.setTabTitle(s.runbookTab, title)
 		return
 	}
 	if s.ticksFor != o.Incident.ID || !s.ticksAt.Equal(o.Updated) {
 		s.readTicks(o.Incident.ID)
 		s.ticksAt = o.Updated
 	}
+	n := 0
 	for i := range s.steps {
 		e, done := s.ticks[i]
 		if done {
-			setText(s.ticked[i], lang.X("incident.step.done", "✓ {{.At}} · {{.By}}", map[string]any{
+			n++
+			s.set(s.ticked[i], lang.X("incident.step.done", "✓ {{.At}} · {{.By}}", map[string]any{
 				"At": e.At.In(s.u.location()).Format("15:04"), "By": runbookName(e.Actor)}))
 		}
-		setVisible(s.ticked[i], done)
-		setVisible(s.steps[i], !done)
+		s.show(s.ticked[i], done)
+		s.show(s.steps[i], !done)
+		s.show(s.stepRows[i], true)
+	}
+	s.setTabTitle(s.runbookTab, lang.X("incident.runbook.count", "Runbook {{.Done}}/{{.Steps}}", map[string]any{"Done": n, "Steps": len(s.steps)}))
+}
+
+// setTabTitle renames a tab, redrawing the tabs only if it changed.
+func (s *incidentScreen) setTabTitle(t *container.TabItem, title string) {
+	if t.Text != title {
+		t.Text = title
+		s.tabs.Refresh()
 	}
 }
 
@@ -607,9 +684,8 @@ func runbookName(n string) string {
 
 // showDrill offers a drill when all is well, and its end during one.
 func (s *incidentScreen) showDrill(o syncer.Outage) {
-	setVisible(s.drillCard, o.Incident == nil || o.Drill())
-	setVisible(s.drillForm, o.Incident == nil)
-	setVisible(s.stopDrill, o.Drill())
+	s.show(s.drillCard, o.Incident == nil)
+	s.show(s.stopDrill, o.Drill())
 }
 
 func (s *incidentScreen) chooseDrillLength(d time.Duration) {
@@ -643,7 +719,7 @@ func (s *incidentScreen) showReports(o syncer.Outage) {
 		u.log.Warn("read incidents", "err", err)
 		return
 	}
-	s.reportsFor = open
+	s.reportsFor, s.moved = open, true
 	s.reportRows.RemoveAll()
 	s.reportIDs, s.reports = s.reportIDs[:0], s.reports[:0]
 	if len(list) == 0 {
@@ -669,7 +745,7 @@ func (s *incidentScreen) showReports(o syncer.Outage) {
 			write.Hide()
 		}
 		s.reportIDs, s.reports = append(s.reportIDs, id), append(s.reports, write)
-		s.reportRows.Add(container.NewBorder(nil, nil, nil, write, denseVBox(line, detail)))
+		s.reportRows.Add(container.NewBorder(nil, nil, nil, write, denseVBox(tight(line), tight(detail))))
 	}
 }
 
@@ -679,7 +755,9 @@ func (s *incidentScreen) setStatus(msg string, failed bool) {
 	if failed {
 		s.status.Importance = widget.DangerImportance
 	}
-	s.status.SetText(msg)
+	s.set(s.status, msg)
+	s.status.Refresh() // the colour may have changed with the same text
+	s.relayout()
 }
 
 // staffOrDefault is the name the incident's timeline records.
@@ -780,6 +858,7 @@ func (u *UI) tickStep(i int) {
 	err := u.store.TickStep(u.ctx, in.ID, i, u.cfg.Incident.Runbook[i], u.staffOrDefault())
 	s.ticksFor = 0 // read again, whoever ticked it
 	s.showRunbook(s.outage)
+	s.relayout()
 	if err != nil {
 		s.setStatus(u.errorText(err), true)
 		return

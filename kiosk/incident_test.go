@@ -66,8 +66,8 @@ func TestIncidentPublishTemplateInThreeTaps(t *testing.T) {
 	if got, want := s.details.Text, "The central system does not answer.\nSince 09:00 · for 1 min\nWaiting to sync: 0"; got != want {
 		t.Errorf("details = %q, want %q", got, want)
 	}
-	if got := screenText(f.ui); !strings.Contains(got, "IT service desk, ext. 4410") || strings.Contains(got, "Duty manager") {
-		t.Errorf("a minor incident should list the minor contacts only:\n%s", got)
+	if got := s.callers.Text; got != "☎ IT service desk, ext. 4410" || !s.calls.Visible() {
+		t.Errorf("a minor incident should list the minor contacts only: %q", got)
 	}
 	want := s.tpls[0]
 	if want.Severity != queue.SeverityMinor {
@@ -100,8 +100,8 @@ func TestIncidentPublishTemplateInThreeTaps(t *testing.T) {
 	if !strings.Contains(s.upNow.Text, want.Text["en"]) || !strings.Contains(s.upNowBy.Text, "Carmen") {
 		t.Errorf("panel shows %q / %q as the message up", s.upNow.Text, s.upNowBy.Text)
 	}
-	if s.message.Text != "" || !s.takeDown.Visible() {
-		t.Errorf("after Publish: entry %q, take-down visible %v", s.message.Text, s.takeDown.Visible())
+	if s.message.Text != "" || !s.upNowRow.Visible() {
+		t.Errorf("after Publish: entry %q, take-down visible %v", s.message.Text, s.upNowRow.Visible())
 	}
 
 	// The lobby reads it.
@@ -149,8 +149,8 @@ func TestIncidentEditBeforePublishingAndTakeDown(t *testing.T) {
 	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); b.Message != "" {
 		t.Errorf("banner still shows %q", b.Message)
 	}
-	if s.upNow.Text != "No message from staff in the lobby." || s.takeDown.Visible() {
-		t.Errorf("panel after take-down: %q, take-down visible %v", s.upNow.Text, s.takeDown.Visible())
+	if s.upNow.Text != "No message from staff in the lobby." || s.upNowRow.Visible() {
+		t.Errorf("panel after take-down: %q, take-down visible %v", s.upNow.Text, s.upNowRow.Visible())
 	}
 	tl, err := f.store.Timeline(f.ctx, f.ui.outage.Incident.ID)
 	if err != nil {
@@ -166,8 +166,8 @@ func TestIncidentExpectedTimeBack(t *testing.T) {
 	f.unlock(t)
 	f.startOutage(t)
 	s := openIncidentPanel(t, f)
-	if !s.expectedCard.Visible() || s.expected.Text != "Nobody has said when it will be back." || !s.clearBack.Disabled() {
-		t.Fatalf("expected card: visible %v, %q", s.expectedCard.Visible(), s.expected.Text)
+	if !s.expectedBox.Visible() || s.expected.Text != "Nobody has said when it will be back." || !s.clearBack.Disabled() {
+		t.Fatalf("expected time: visible %v, %q", s.expectedBox.Visible(), s.expected.Text)
 	}
 
 	now := f.clock.Now() // 09:01:01
@@ -203,8 +203,8 @@ func TestIncidentRunbookTicks(t *testing.T) {
 	out := f.startOutage(t)
 	f.advance(2 * time.Minute)
 	s := openIncidentPanel(t, f)
-	if len(s.steps) != len(testRunbook) || !s.runbookCard.Visible() {
-		t.Fatalf("%d tick buttons for %d steps; card visible %v", len(s.steps), len(testRunbook), s.runbookCard.Visible())
+	if len(s.steps) != len(testRunbook) || !s.stepRows[0].Visible() || s.noRunbook.Visible() {
+		t.Fatalf("%d tick buttons for %d steps; steps visible %v", len(s.steps), len(testRunbook), s.stepRows[0].Visible())
 	}
 
 	at := f.clock.Now() // 09:03:01
@@ -228,6 +228,9 @@ func TestIncidentRunbookTicks(t *testing.T) {
 	if !s.steps[0].Visible() || s.ticked[0].Visible() {
 		t.Error("an unticked step shows as done")
 	}
+	if got := s.runbookTab.Text; got != "Runbook 1/3" {
+		t.Errorf("runbook tab = %q", got)
+	}
 
 	// The panel reads the ticks again when it opens.
 	test.Tap(s.back)
@@ -243,7 +246,7 @@ func TestIncidentDrillFromThePanel(t *testing.T) {
 	if got := s.title.Text; got != "No incident: the centre is reachable" {
 		t.Errorf("status title = %q", got)
 	}
-	if s.expectedCard.Visible() || s.runbookCard.Visible() || s.stopDrill.Visible() || !s.drillForm.Visible() {
+	if s.expectedBox.Visible() || s.stepRows[0].Visible() || !s.noRunbook.Visible() || s.stopDrill.Visible() || !s.drillCard.Visible() {
 		t.Error("without an incident the panel should offer a drill only")
 	}
 	if !s.drillBanner.Checked {
@@ -266,7 +269,7 @@ func TestIncidentDrillFromThePanel(t *testing.T) {
 	if got := s.title.Text; got != "Drill — ends at 09:05" {
 		t.Errorf("status title during the drill = %q", got)
 	}
-	if !s.stopDrill.Visible() || s.drillForm.Visible() || !s.runbookCard.Visible() {
+	if !s.stopDrill.Visible() || s.drillCard.Visible() || !s.stepRows[0].Visible() {
 		t.Error("during a drill the panel should offer Stop drill and the runbook")
 	}
 	if len(s.reports) != 1 || s.reportIDs[0] != in.ID || s.reports[0].Visible() {
@@ -284,7 +287,7 @@ func TestIncidentDrillFromThePanel(t *testing.T) {
 	if got := s.title.Text; got != "Back to normal since 09:01" {
 		t.Errorf("status title after the drill = %q", got)
 	}
-	if !s.drillForm.Visible() || s.stopDrill.Visible() {
+	if !s.drillCard.Visible() || s.stopDrill.Visible() {
 		t.Error("after the drill the panel should offer a new one")
 	}
 }
@@ -313,7 +316,7 @@ func TestIncidentWriteReport(t *testing.T) {
 	if len(s.reports) != 1 || s.reportIDs[0] != out.Incident.ID || !s.reports[0].Visible() {
 		t.Fatalf("reports list %v", s.reportIDs)
 	}
-	if got := screenText(f.ui); !strings.Contains(got, "Outage · 09:00\n6 min · minor") {
+	if got := strings.Join(texts(s.reportRows), "\n"); !strings.Contains(got, "Outage · 09:00\n6 min · minor") {
 		t.Errorf("report row not shown as expected:\n%s", got)
 	}
 
@@ -368,8 +371,8 @@ func TestIncidentRefreshKeepsTheDraft(t *testing.T) {
 	if s.tpls[0].Severity != queue.SeverityMajor {
 		t.Errorf("first template %s after escalation, want a major one", s.tpls[0].ID)
 	}
-	if got := screenText(f.ui); !strings.Contains(got, "Duty manager, ext. 2000") {
-		t.Errorf("major contacts not shown:\n%s", got)
+	if got := s.callers.Text; got != "☎ IT service desk, ext. 4410\n☎ Duty manager, ext. 2000" {
+		t.Errorf("major contacts: %q", got)
 	}
 
 	test.Tap(s.publish)

@@ -93,7 +93,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.openDesk = widget.NewButton(lang.X("staff.desk.open", "Open desk"), func() { u.deskAction(queue.ActOpenDesk) })
 	s.closeDesk = widget.NewButton(lang.X("staff.desk.close", "Close desk"), func() { u.deskAction(queue.ActCloseDesk) })
 
-	s.serving = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.serving = newWrapped("", theme.SizeNameText, widget.MediumImportance)
 	s.serving.TextStyle.Bold = true
 	s.callNext = widget.NewButtonWithIcon(lang.X("staff.call_next", "Call next"), theme.MediaSkipNextIcon(), func() { u.deskAction(queue.ActCallNext) })
 	s.callNext.Importance = widget.HighImportance
@@ -159,10 +159,13 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.alerts = widget.NewButtonWithIcon("", theme.WarningIcon(), u.showAlerts)
 	s.outage = widget.NewButtonWithIcon(lang.X("staff.incident", "Incident"), theme.ErrorIcon(), u.showIncident)
 	s.onSite = widget.NewButtonWithIcon(lang.X("staff.onsite", "On site"), theme.AccountIcon(), u.showRoster)
-	header := container.NewBorder(nil, nil,
-		newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
-		container.NewHBox(s.sync, s.alerts, s.outage, s.onSite, s.walkIn, s.lock),
-		container.NewPadded(s.status))
+	// Two rows: the actions, then what the kiosk reports (sync and alerts
+	// have long texts, in Spanish especially) beside the last result.
+	header := container.NewVBox(
+		container.NewBorder(nil, nil,
+			newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
+			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock)),
+		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts), nil, container.NewPadded(s.status)))
 
 	deskCard := card(
 		newText(lang.X("staff.desk", "Desk"), theme.SizeNameText, true, widget.HighImportance),

@@ -96,6 +96,9 @@ func (u *UI) showSync(st syncer.Status) {
 	if u.staff != nil {
 		u.staff.updateSync(st, u.cfg.Now())
 	}
+	if u.incident != nil {
+		u.incident.update(u.outage) // the backlog waiting to sync
+	}
 }
 
 // newSyncBadge is the staff header's sync button: state at a glance,

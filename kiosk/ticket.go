@@ -37,25 +37,29 @@ type ticketScreen struct {
 
 func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s := &ticketScreen{ticket: t}
+	// With the outage banner up the screen is shorter: the same ticket,
+	// smaller and with less air around it.
+	_, crowded := bannerFor(u.outage, u.cfg.Now(), u.lang, u.location())
+	numberSize, lineSize := sizeNameDisplay, theme.SizeNameSubHeadingText
+	if crowded {
+		numberSize, lineSize = sizeNameTitle, theme.SizeNameText
+	}
 	s.number = canvas.NewText(t.Visit.Ticket, teal)
-	s.number.TextSize = u.theme.Size(sizeNameDisplay)
+	s.number.TextSize = u.theme.Size(numberSize)
 	s.number.TextStyle.Bold = true
 
 	pos := lang.X("ticket.position", "You are number {{.Position}} in line.", map[string]any{"Position": t.Position})
 	if t.Position == 1 {
 		pos = lang.X("ticket.position.next", "You are next in line.")
 	}
-	s.position = newWrapped(pos, theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.position = newWrapped(pos, lineSize, widget.MediumImportance)
 	s.wait = newWrapped(lang.X("ticket.wait", "Estimated wait: {{.Wait}}", map[string]any{"Wait": waitText(t.Estimate)}),
-		theme.SizeNameSubHeadingText, widget.MediumImportance)
+		lineSize, widget.MediumImportance)
 	s.call = newWrapped(lang.X("ticket.call", "We will call {{.Ticket}} on this screen. Please take a seat.",
 		map[string]any{"Ticket": t.Visit.Ticket}), theme.SizeNameText, widget.MediumImportance)
 	s.done = widget.NewButtonWithIcon(lang.X("ticket.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
 	s.done.Importance = widget.HighImportance
 
-	// With the outage banner up the screen is shorter: the same ticket,
-	// with less air around it.
-	_, crowded := bannerFor(u.outage, u.cfg.Now(), u.lang, u.location())
 	space, top, qrSide := float32(16), float32(24), float32(280)
 	caption := fyne.CanvasObject(newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance))
 	if crowded {
@@ -70,6 +74,10 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 		container.NewHBox(sized(260, 84, s.done)),
 	)
 
+	var qrHint fyne.CanvasObject = newWrapped(lang.X("ticket.qr", "Take a photo of this code if you like: staff can scan it to find your check-in."), theme.SizeNameCaptionText, widget.LowImportance)
+	if crowded {
+		qrHint = layout.NewSpacer()
+	}
 	var code fyne.CanvasObject = layout.NewSpacer()
 	png, err := qrcode.Encode(t.Ref, qrcode.Medium, qrSize)
 	if err != nil {
@@ -81,7 +89,7 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 		s.qr.SetMinSize(fyne.NewSquareSize(qrSide))
 		code = card(container.NewVBox(
 			container.NewCenter(s.qr),
-			newWrapped(lang.X("ticket.qr", "Take a photo of this code if you like: staff can scan it to find your check-in."), theme.SizeNameCaptionText, widget.LowImportance),
+			qrHint,
 		))
 	}
 	side := container.NewVBox(layout.NewSpacer(), sized(340, 0, code))
@@ -93,6 +101,8 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	}
 	side.Add(layout.NewSpacer())
 	s.banner = newBanner(u)
+	s.banner.short = true
+	s.banner.update(u.outage, u.cfg.Now())
 	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, side,
 		container.NewPadded(container.NewVBox(gap(top), info)))
 	s.content = container.NewPadded(container.NewPadded(s.banner.parent))

@@ -17,6 +17,8 @@ type welcomeScreen struct {
 	languages map[string]*widget.Button
 	staff     *widget.Button
 	checkOut  *widget.Button
+	place     *widget.Label
+	intro     *widget.Label
 	banner    *banner
 	board     *boardView
 	content   fyne.CanvasObject
@@ -28,15 +30,13 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.checkIn = newLargeButton(lang.X("welcome.checkin", "Check in"), sizeNameLarge, u.startCheckIn)
 	s.checkOut = widget.NewButtonWithIcon(lang.X("welcome.checkout", "Leaving? Check out"), theme.LogoutIcon(), u.startCheckOut)
 
-	place := newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
-	if u.cfg.KioskName == "" {
-		place.Hide()
-	}
+	s.place = newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
+	s.intro = newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
+		theme.SizeNameSubHeadingText, widget.MediumImportance)
 	intro := container.NewVBox(
-		place,
+		s.place,
 		newText(lang.X("welcome.title", "Welcome"), sizeNameTitle, true, widget.MediumImportance),
-		newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
-			theme.SizeNameSubHeadingText, widget.MediumImportance),
+		s.intro,
 		gap(24),
 		sized(0, 150, s.checkIn),
 		gap(8),
@@ -66,5 +66,14 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil,
 		container.NewGridWithColumns(2, container.NewPadded(left), s.board.content))
 	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
+	s.banner.onShow = s.compact
+	s.compact(s.banner.content.Visible())
 	return s
+}
+
+// compact makes room for the outage banner: the kiosk's name and the
+// introduction give way, the buttons and the language switch stay.
+func (s *welcomeScreen) compact(banner bool) {
+	setVisible(s.place, !banner && s.place.Text != "")
+	setVisible(s.intro, !banner)
 }
