@@ -155,3 +155,41 @@ func TestBannerMarkup(t *testing.T) {
 	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
 	test.AssertObjectRendersToMarkup(t, "banner_recovered.xml", b)
 }
+
+// TestBannerTextChoices covers what bannerFor says in each case, without
+// a window: the centre's announcement first (in the visitor's language or
+// for all), a drill hidden from visitors, a local database failure.
+func TestBannerTextChoices(t *testing.T) {
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	in := &queue.Incident{ID: 1, Start: now.Add(-20 * time.Minute)}
+	staffMsg := &queue.LobbyMessage{Texts: map[string]string{"en": "Staff say hello"}}
+	cases := []struct {
+		name  string
+		o     syncer.Outage
+		lang  string
+		ok    bool
+		title string
+		msg   string
+	}{
+		{"all well", syncer.Outage{}, "en", false, "", ""},
+		{"staff message without incident", syncer.Outage{Message: staffMsg}, "en", true, "Notice", "Staff say hello"},
+		{"centre first", syncer.Outage{Incident: in, Cause: syncer.CauseUnreachable, Message: staffMsg,
+			Announcements: []queue.Announcement{{Lang: "en", Text: "From the centre"}}}, "en", true, "Our central system is unavailable", "From the centre"},
+		{"centre in another language", syncer.Outage{Incident: in, Cause: syncer.CauseUnreachable, Message: staffMsg,
+			Announcements: []queue.Announcement{{Lang: "es", Text: "Del centro"}}}, "en", true, "Our central system is unavailable", "Staff say hello"},
+		{"hidden drill", syncer.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: syncer.CauseDrill, Message: staffMsg}, "en", false, "", ""},
+		{"shown drill", syncer.Outage{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: syncer.CauseDrill}, "en", true,
+			"Practice drill: our central system is treated as unavailable", ""},
+		{"database", syncer.Outage{Incident: in, Cause: syncer.CauseDatabase}, "en", true, "This kiosk has a technical problem", ""},
+	}
+	for _, c := range cases {
+		b, ok := bannerFor(c.o, now, c.lang, time.UTC)
+		if ok != c.ok || b.Title != c.title || b.Message != c.msg {
+			t.Errorf("%s: ok %v title %q message %q", c.name, ok, b.Title, b.Message)
+		}
+	}
+	b, _ := bannerFor(syncer.Outage{Incident: in, Cause: syncer.CauseDatabase}, now, "en", time.UTC)
+	if b.Works != "Check-in here may not work. Please ask at reception." {
+		t.Errorf("a database failure must not promise check-in works: %q", b.Works)
+	}
+}
