@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/report"
 	"lobbyline/syncer"
 )
 
@@ -118,6 +119,7 @@ func drill(ctx context.Context, m *Main, args []string) error {
 func roster(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("roster", "Who checked in and has not left, for an evacuation.")
 	csvOut := fs.Bool("csv", false, "write CSV to stdout")
+	htmlOut := fs.Bool("html", false, "write a printable HTML page (tick boxes for the assembly point) to stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -125,8 +127,18 @@ func roster(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *csvOut {
+	switch {
+	case *csvOut && *htmlOut:
+		return errors.New("roster: --csv or --html, not both")
+	case *csvOut:
 		return queue.WriteRosterCSV(m.Stdout, list, time.Local)
+	case *htmlOut:
+		names := map[string]string{}
+		for _, s := range m.Config.Services {
+			names[s.ID] = s.Name
+		}
+		return report.WriteRosterHTML(m.Stdout, list, report.RosterOptions{Kiosk: m.Config.KioskName, Site: m.Config.Site,
+			Made: time.Now(), Location: time.Local, Services: names})
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "%d on site\nTICKET\tNAME\tHOST\tSERVICE\tSTATUS\tSINCE\n", len(list))

@@ -49,6 +49,9 @@ func TestIncidentCommands(t *testing.T) {
 	if out := mustRun(t, dir, "roster", "--csv"); !strings.Contains(out, "'=cmd|x") {
 		t.Fatalf("roster CSV lets a formula through:\n%s", out)
 	}
+	if out := mustRun(t, dir, "roster", "--html"); !strings.Contains(out, "<html") || !strings.Contains(out, "Ana García") || !strings.Contains(out, "2 on site") && !strings.Contains(out, ">2<") {
+		t.Fatalf("roster HTML:\n%.400s", out)
+	}
 	if out := mustRun(t, dir, "checkout", "r1"); !strings.HasPrefix(out, "R-001 Ana García checked out at ") {
 		t.Fatalf("checkout printed %q", out)
 	}
