@@ -53,7 +53,7 @@ func bannerFor(o syncer.Outage, now time.Time, code string, loc *time.Location) 
 	b.Message = msg
 	clock := func(t time.Time) string { return t.In(loc).Format("15:04") }
 	switch {
-	case o.Incident != nil && !drillHidden:
+	case (o.Incident != nil || o.Severity != queue.SeverityNone) && !drillHidden:
 		args := map[string]any{"Since": clock(o.Since)}
 		b.Title = lang.X("banner.central.title", "Our central system is unavailable")
 		b.Works = lang.X("banner.central.works", "Check-in works and your place in line is saved.")
@@ -68,7 +68,8 @@ func bannerFor(o syncer.Outage, now time.Time, code string, loc *time.Location) 
 			b.Waits = lang.X("banner.local.waits", "Reception has been told.")
 		}
 		b.Since = lang.X("banner.since", "Since {{.Since}}.", args)
-		if back := o.Incident.ExpectedBack; !back.IsZero() {
+		if o.Incident != nil && !o.Incident.ExpectedBack.IsZero() {
+			back := o.Incident.ExpectedBack
 			args["Back"] = clock(back)
 			if now.Before(back) {
 				b.Since += " " + lang.X("banner.expected", "We expect it back around {{.Back}}.", args)
@@ -83,6 +84,9 @@ func bannerFor(o syncer.Outage, now time.Time, code string, loc *time.Location) 
 	case !o.Recovered.IsZero():
 		b.Title = lang.X("banner.back.title", "Back to normal")
 		b.Works = lang.X("banner.back.body", "Our central system is working again. Thank you for your patience.")
+		if o.RecoveredFrom.Local() {
+			b.Works = lang.X("banner.back.local", "This kiosk is working normally again. Thank you for your patience.")
+		}
 		b.Recovery = true
 	case msg != "":
 		b.Title = lang.X("banner.notice.title", "Notice")

@@ -26,6 +26,12 @@ type checkOutScreen struct {
 	back    *widget.Button
 	form    fyne.CanvasObject
 
+	// A typed number is confirmed first: "Is this you?"
+	pending  *queue.Visit
+	question *widget.Label
+	yes, no  *widget.Button
+	confirm  fyne.CanvasObject
+
 	// After checking out: the goodbye, and the way back to welcome.
 	goodbye  *widget.Label // "Thank you for visiting, Ana G."
 	detail   *widget.Label
@@ -76,7 +82,21 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 	)
 	s.farewell.Hide()
 
-	s.content = container.NewPadded(container.NewPadded(container.NewPadded(container.NewStack(s.form, s.farewell))))
+	s.question = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
+	s.question.TextStyle.Bold = true
+	s.yes = widget.NewButtonWithIcon(lang.X("checkout.yes", "Yes, check me out"), theme.ConfirmIcon(), u.confirmCheckOut)
+	s.yes.Importance = widget.HighImportance
+	s.no = widget.NewButtonWithIcon(lang.X("checkout.no", "No, that is not me"), theme.CancelIcon(), u.rejectCheckOut)
+	s.confirm = container.NewVBox(
+		gap(80),
+		newText(lang.X("checkout.confirm.title", "Is this you?"), sizeNameTitle, true, widget.MediumImportance),
+		s.question,
+		gap(32),
+		container.NewHBox(sized(360, 96, s.yes), sized(360, 96, s.no)),
+	)
+	s.confirm.Hide()
+
+	s.content = container.NewPadded(container.NewPadded(container.NewPadded(container.NewStack(s.form, s.confirm, s.farewell))))
 	return s
 }
 
@@ -96,25 +116,85 @@ func (u *UI) checkOutEdited() {
 	}
 }
 
-// submitCheckOut checks the visitor out by what they typed or scanned.
+// submitCheckOut finds the visit typed or scanned. A scanned QR code
+// checks out at once; a typed number asks "is this you?" first, showing
+// what the lobby board would, so a slip of the finger does not take
+// someone else out of the line or off the evacuation roster.
 func (u *UI) submitCheckOut() {
 	u.touch()
 	s := u.checkout
 	if s == nil || !s.form.Visible() {
 		return
 	}
-	v, err := u.store.CheckOut(u.ctx, s.ticket.Text, queue.SourceKiosk)
+	v, verified, err := u.store.FindForCheckOut(u.ctx, s.ticket.Text)
 	if err != nil {
-		setMessage(s.message, u.errorText(err))
-		// Select what is there, so the next scan or number replaces it
-		// instead of being added to it.
-		u.win.Canvas().Focus(s.ticket)
-		s.ticket.TypedShortcut(&fyne.ShortcutSelectAll{})
+		s.refuse(u, err)
+		return
+	}
+	if verified {
+		u.checkOutVisit(v.ID)
+		return
+	}
+	s.pending = &v
+	args := map[string]any{"Ticket": v.Ticket, "Service": u.serviceName(v.Service), "Time": v.CheckedInAt.In(u.location()).Format("15:04")}
+	text := lang.X("checkout.confirm", "{{.Ticket}} · {{.Service}} · checked in at {{.Time}}", args)
+	if name := MaskName(v.Name, u.cfg.Privacy); name != "" {
+		text = name + " · " + text
+	}
+	s.question.SetText(text)
+	s.form.Hide()
+	s.confirm.Show()
+	u.win.Canvas().Unfocus()
+}
+
+// confirmCheckOut is the visitor's "yes, that is me".
+func (u *UI) confirmCheckOut() {
+	u.touch()
+	s := u.checkout
+	if s == nil || s.pending == nil {
+		return
+	}
+	id := s.pending.ID
+	s.pending = nil
+	u.checkOutVisit(id)
+}
+
+// rejectCheckOut is "no, that is not me": back to the number, to try again.
+func (u *UI) rejectCheckOut() {
+	u.touch()
+	s := u.checkout
+	if s == nil {
+		return
+	}
+	s.pending = nil
+	s.confirm.Hide()
+	s.form.Show()
+	setMessage(s.message, lang.X("checkout.not_me", "Please check the number on your ticket, or ask at reception."))
+	u.win.Canvas().Focus(s.ticket)
+	s.ticket.TypedShortcut(&fyne.ShortcutSelectAll{})
+}
+
+// checkOutVisit checks visit id out and says goodbye.
+func (u *UI) checkOutVisit(id int64) {
+	s := u.checkout
+	v, err := u.store.CheckOutVisit(u.ctx, id, queue.SourceKiosk)
+	if err != nil {
+		s.confirm.Hide()
+		s.form.Show()
+		s.refuse(u, err)
 		return
 	}
 	u.log.Info("checked out", "ticket", v.Ticket, "source", queue.SourceKiosk)
 	u.reload()
 	s.showGoodbye(u, v)
+}
+
+// refuse shows why the check-out did not happen, with what was typed
+// selected so the next scan or number replaces it.
+func (s *checkOutScreen) refuse(u *UI, err error) {
+	setMessage(s.message, u.errorText(err))
+	u.win.Canvas().Focus(s.ticket)
+	s.ticket.TypedShortcut(&fyne.ShortcutSelectAll{})
 }
 
 // showGoodbye replaces the form with the goodbye to visit v, naming the
@@ -131,6 +211,7 @@ func (s *checkOutScreen) showGoodbye(u *UI, v queue.Visit) {
 	// A visit cancelled at the moment it left was still in line.
 	setVisible(s.leftLine, v.Status == queue.StatusCancelled && v.DoneAt.Equal(v.LeftAt))
 	s.form.Hide()
+	s.confirm.Hide()
 	s.farewell.Show()
 	u.win.Canvas().Unfocus()
 }

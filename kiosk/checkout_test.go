@@ -38,6 +38,14 @@ func TestVisitorChecksOutByTicketNumber(t *testing.T) {
 	}
 	test.Type(u.checkout.ticket, "r1") // as loosely as a visitor types it
 	test.Tap(u.checkout.submit)
+	// A typed number is confirmed first, showing what the board would.
+	if !u.checkout.confirm.Visible() || !strings.Contains(u.checkout.question.Text, "Ana G. · R-001 · Registration · checked in at 09:00") {
+		t.Fatalf("no confirmation for a typed number: %q", u.checkout.question.Text)
+	}
+	if v := f.visit(t, ana.Visit.ID); !v.LeftAt.IsZero() {
+		t.Fatal("checked out before the visitor confirmed")
+	}
+	test.Tap(u.checkout.yes)
 
 	v := f.visit(t, ana.Visit.ID)
 	if v.LeftAt.IsZero() || v.Status != queue.StatusCancelled {
@@ -141,6 +149,7 @@ func TestCheckOutSaysWhatIsWrong(t *testing.T) {
 	// Checking out twice: the second time says when the first was.
 	s.ticket.SetText("R-001")
 	test.Tap(s.submit)
+	test.Tap(s.yes)
 	if !s.farewell.Visible() {
 		t.Fatalf("R-001 not checked out: %q", s.message.Text)
 	}
@@ -182,6 +191,7 @@ func TestCheckOutReturnsToWelcomeWhenIdle(t *testing.T) {
 	// The goodbye, left on screen, goes too.
 	test.Tap(u.welcome.checkOut)
 	scan(t, u, "r1")
+	test.Tap(u.checkout.yes)
 	if !u.checkout.farewell.Visible() {
 		t.Fatalf("not checked out: %q", u.checkout.message.Text)
 	}
@@ -203,5 +213,27 @@ func TestCheckOutInSpanish(t *testing.T) {
 	scan(t, u, "R-404")
 	if got := u.checkout.message.Text; got != "No encontramos este tique. Compruebe el número o pregunte en recepción." {
 		t.Errorf("store message in Spanish = %q", got)
+	}
+}
+
+// TestATypoDoesNotCheckOutSomeoneElse: a visitor who types another
+// ticket's number sees that it is not theirs and says no; nothing changes.
+func TestATypoDoesNotCheckOutSomeoneElse(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.checkIn(t, "Ana García", "registration")
+	bo := f.checkIn(t, "Bo Li", "registration")
+	test.Tap(u.welcome.checkOut)
+	test.Type(u.checkout.ticket, "R-002") // Ana meant R-001
+	test.Tap(u.checkout.submit)
+	if !strings.Contains(u.checkout.question.Text, "Bo L.") {
+		t.Fatalf("the confirmation does not show whose ticket it is: %q", u.checkout.question.Text)
+	}
+	test.Tap(u.checkout.no)
+	if v := f.visit(t, bo.Visit.ID); !v.LeftAt.IsZero() || v.Status != queue.StatusWaiting {
+		t.Fatalf("a typo checked out or cancelled someone else: %+v", v)
+	}
+	if !u.checkout.form.Visible() || u.checkout.message.Text == "" {
+		t.Fatalf("after \"no\": form %v, message %q", u.checkout.form.Visible(), u.checkout.message.Text)
 	}
 }

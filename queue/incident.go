@@ -212,7 +212,9 @@ func (r IncidentReport) Summary() IncidentSummary {
 		case TimelineMessage:
 			s.Messages++
 		case TimelineStep:
-			ticked[e.Step] = true
+			if e.Step < len(r.Steps) { // a step no longer in the runbook does not count
+				ticked[e.Step] = true
+			}
 		}
 	}
 	s.StepsDone = len(ticked)

@@ -95,8 +95,14 @@ func TestIncidentLifecycle(t *testing.T) {
 		t.Fatalf("an expected time for an incident that is over: %v", err)
 	}
 	c.Advance(90 * time.Second)
-	if err := s.MarkDrained(ctx, in.ID, c.Now()); err != nil {
-		t.Fatal(err)
+	if n, err := s.MarkDrained(ctx, c.Now()); err != nil || n != 1 {
+		t.Fatalf("marked %d drained: %v", n, err)
+	}
+	if n, _ := s.MarkDrained(ctx, c.Now()); n != 0 {
+		t.Fatalf("marked drained twice")
+	}
+	if err := s.EndIncident(ctx, in.ID, c.Now(), "again"); queue.ErrorCode(err) != queue.EConflict {
+		t.Fatalf("ending an incident twice: %v", err)
 	}
 
 	r, err := s.IncidentReport(ctx, in.ID, runbook)
@@ -366,5 +372,50 @@ func TestPurgeKeepsStatisticsAndUnsentChanges(t *testing.T) {
 	}
 	if again, _ := s.Purge(ctx, c.Now().Add(-30*24*time.Hour)); again.Visits != 0 || again.Outbox != 0 {
 		t.Fatalf("a second purge changed %+v", again)
+	}
+}
+
+// TestPurgeErasesTheCentresCopiesToo: other kiosks' visits and the
+// centre's alerts name visitors; they go too, and an alert pulled again
+// after the purge does not bring the name back.
+func TestPurgeErasesTheCentresCopiesToo(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	tk := mustCheckIn(t, s, "Marta Ruiz", "registration")
+	kiosk, epoch := s.Identity()
+	alert := queue.Alert{Kind: queue.AlertWatch, Kiosk: kiosk, Epoch: epoch, Visit: tk.Visit.ID, Ticket: tk.Visit.Ticket,
+		Message: "Marta Ruiz matches the watch-list", At: c.Now()}
+	other := queue.SiteVisit{Kiosk: "lobby-2", Visit: queue.Visit{ID: 9, Ticket: "R-009", Name: "Other Person", CheckedInAt: c.Now().In(time.FixedZone("x", 3600))}}
+	page := queue.PullPage{Cursor: 2, Records: []queue.RemoteRecord{
+		remote(t, queue.EntityAlert, "a1", 1, alert), remote(t, queue.EntityVisit, "lobby-2/9", 2, other)}}
+	if err := s.ApplyPull(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckOutVisit(ctx, tk.Visit.ID, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(31 * 24 * time.Hour)
+	p, err := s.Purge(ctx, c.Now().Add(-30*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Remote != 2 || p.Alerts != 1 || p.Visits != 1 {
+		t.Fatalf("purged %+v", p)
+	}
+	for _, e := range []string{queue.EntityAlert, queue.EntityVisit} {
+		if recs, _ := s.Remote(ctx, e); len(recs) != 0 {
+			t.Fatalf("%s copies left: %d", e, len(recs))
+		}
+	}
+	// The centre sends the alert again (a snapshot): the name stays gone.
+	page.Cursor, page.Records = 3, page.Records[:1]
+	page.Records[0].Version = 3
+	if err := s.ApplyPull(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _ := s.Alerts(ctx, false)
+	if len(alerts) != 1 || alerts[0].Message != queue.PurgedText {
+		t.Fatalf("alerts after a pull: %+v", alerts)
 	}
 }

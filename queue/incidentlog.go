@@ -179,6 +179,9 @@ func (s *Store) SetSeverity(ctx context.Context, id int64, sev Severity, cause s
 // back, or the drill is over. The messages published for it come down.
 func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why string) error {
 	return s.changeIncident(ctx, id, "end incident", func(tx *sql.Tx, in Incident) error {
+		if !in.Open() {
+			return conflict("error.incident.over", "This incident is over.", nil)
+		}
 		if _, err := tx.ExecContext(ctx, "UPDATE incidents SET ended_at = ? WHERE id = ?", formatTime(at), id); err != nil {
 			return err
 		}
@@ -191,18 +194,41 @@ func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why str
 	})
 }
 
-// MarkDrained records when the backlog of an ended incident reached the centre.
-func (s *Store) MarkDrained(ctx context.Context, id int64, at time.Time) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE incidents SET drained_at = ? WHERE id = ? AND ended_at IS NOT NULL AND drained_at IS NULL", formatTime(at), id)
+// MarkDrained records that the backlog of every ended incident reached
+// the centre at the given time, and says how many it marked.
+func (s *Store) MarkDrained(ctx context.Context, at time.Time) (int, error) {
+	n := 0
+	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "UPDATE incidents SET drained_at = ?1 WHERE ended_at IS NOT NULL AND drained_at IS NULL AND ended_at <= ?1 RETURNING id",
+			formatTime(at))
 		if err != nil {
-			return fmt.Errorf("mark drained: %w", err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
 		}
-		return addTimeline(ctx, tx, id, TimelineEntry{At: at, Kind: TimelineDrained, Text: "every change made during it reached the centre"})
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := addTimeline(ctx, tx, id, TimelineEntry{At: at, Kind: TimelineDrained, Text: "every change made during it reached the centre"}); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return nil
 	})
+	if err != nil {
+		return 0, fmt.Errorf("mark drained: %w", err)
+	}
+	return n, nil
 }
 
 // SetExpectedBack records when staff expect the centre back; the zero

@@ -41,7 +41,19 @@ func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (I
 		if err != nil {
 			return err
 		}
+		// The kiosk's own screening and the centre's re-screen may both
+		// flag one visit: it counts once.
+		type hit struct {
+			kind  string
+			visit int64
+		}
+		seen := map[hit]bool{}
 		for _, a := range alerts {
+			h := hit{a.Kind, a.Visit}
+			if a.Visit != 0 && seen[h] {
+				continue
+			}
+			seen[h] = true
 			switch a.Kind {
 			case AlertWatch:
 				r.WatchHits++

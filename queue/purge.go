@@ -13,7 +13,7 @@ type Purged struct {
 	Visits    int // visits whose name, host, phone and invite were erased
 	Outbox    int // synced outbox rows whose copy of the visit was erased
 	Alerts    int // staff alerts whose text (which names the visitor) was erased
-	Remote    int // other kiosks' visits dropped from this kiosk's copy
+	Remote    int // other kiosks' visits and the centre's alerts dropped from this kiosk's copy
 	Snapshots int // end-of-day roster snapshots deleted
 }
 
@@ -64,33 +64,52 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 }
 
 // purgeSiteVisits drops the copies of other kiosks' visits that checked
-// in before cutoff. Their times are in JSON, in whatever zone the other
-// kiosk wrote, so they are compared as times, not text.
+// in before cutoff, and of the centre's alerts raised before it (their
+// text names the visitor). Times are in JSON, in whatever zone the writer
+// used, so they are compared as times, not text.
 func purgeSiteVisits(ctx context.Context, tx *sql.Tx, cutoff time.Time) (int, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT key, data FROM remote WHERE entity = ?", EntityVisit)
-	if err != nil {
-		return 0, fmt.Errorf("purge site visits: %w", err)
-	}
-	var old []string
-	for rows.Next() {
-		var key, data string
-		var sv SiteVisit
-		if err := rows.Scan(&key, &data); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("purge site visits: %w", err)
+	n := 0
+	for _, e := range []struct {
+		entity string
+		when   func(data []byte) (time.Time, bool)
+	}{
+		{EntityVisit, func(data []byte) (time.Time, bool) {
+			var sv SiteVisit
+			err := json.Unmarshal(data, &sv)
+			return sv.Visit.CheckedInAt, err == nil
+		}},
+		{EntityAlert, func(data []byte) (time.Time, bool) {
+			var a Alert
+			err := json.Unmarshal(data, &a)
+			return a.At, err == nil
+		}},
+	} {
+		rows, err := tx.QueryContext(ctx, "SELECT key, data FROM remote WHERE entity = ?", e.entity)
+		if err != nil {
+			return 0, fmt.Errorf("purge %s copies: %w", e.entity, err)
 		}
-		if json.Unmarshal([]byte(data), &sv) == nil && sv.Visit.CheckedInAt.Before(cutoff) {
-			old = append(old, key)
+		var old []string
+		for rows.Next() {
+			var key string
+			var data []byte
+			if err := rows.Scan(&key, &data); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("purge %s copies: %w", e.entity, err)
+			}
+			if at, ok := e.when(data); ok && at.Before(cutoff) {
+				old = append(old, key)
+			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("purge site visits: %w", err)
-	}
-	for _, key := range old {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM remote WHERE entity = ? AND key = ?", EntityVisit, key); err != nil {
-			return 0, fmt.Errorf("purge site visits: %w", err)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("purge %s copies: %w", e.entity, err)
 		}
+		for _, key := range old {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM remote WHERE entity = ? AND key = ?", e.entity, key); err != nil {
+				return 0, fmt.Errorf("purge %s copies: %w", e.entity, err)
+			}
+		}
+		n += len(old)
 	}
-	return len(old), nil
+	return n, nil
 }

@@ -23,24 +23,40 @@ var ticketPattern = regexp.MustCompile(`^[A-Za-z]{1,3}-?[0-9]{1,6}$`)
 // ticket number as printed (today's) or the reference in its QR code.
 // Leaving while still in line takes them out of it.
 func (s *Store) CheckOut(ctx context.Context, ticket, by string) (Visit, error) {
+	v, _, err := s.FindForCheckOut(ctx, ticket)
+	if err != nil {
+		return Visit{}, err
+	}
+	return s.CheckOutVisit(ctx, v.ID, by)
+}
+
+// FindForCheckOut finds the visit a visitor means to check out, by
+// today's ticket number or the QR reference, without checking it out.
+// verified is true for a QR reference: its signature proves the visitor
+// holds the ticket, while a typed number may be someone else's by a slip
+// of the finger, so the kiosk asks "is this you?" first.
+func (s *Store) FindForCheckOut(ctx context.Context, ticket string) (v Visit, verified bool, err error) {
 	ticket = strings.TrimSpace(ticket)
-	var v Visit
-	var err error
 	switch {
 	case ticket == "":
-		return Visit{}, invalid("ticket", "error.checkout.empty", "Please type your ticket number, like R-042, or scan your ticket.", nil)
+		return Visit{}, false, invalid("ticket", "error.checkout.empty", "Please type your ticket number, like R-042, or scan your ticket.", nil)
 	case ticketPattern.MatchString(ticket):
 		v, err = s.visitByTicket(ctx, normalizeTicket(ticket))
 	default:
 		v, err = s.VerifyTicket(ctx, ticket)
 		if ErrorCode(err) == EInvalid {
-			return Visit{}, invalid("ticket", "error.checkout.unknown", "We cannot find this ticket. Please check the number, or ask at reception.", nil)
+			return Visit{}, false, invalid("ticket", "error.checkout.unknown", "We cannot find this ticket. Please check the number, or ask at reception.", nil)
 		}
+		verified = err == nil
 	}
 	if err != nil {
-		return Visit{}, err
+		return Visit{}, false, err
 	}
-	return s.CheckOutVisit(ctx, v.ID, by)
+	if !v.LeftAt.IsZero() {
+		return Visit{}, false, conflict("error.checkout.done", "{{.Ticket}} already checked out at {{.Time}}.",
+			map[string]any{"Ticket": v.Ticket, "Time": v.LeftAt.In(s.loc).Format("15:04")})
+	}
+	return v, verified, nil
 }
 
 // normalizeTicket writes "r42" or "R-42" as the kiosk prints it: "R-042".

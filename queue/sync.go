@@ -250,7 +250,8 @@ func (s *Store) raiseRemoteAlert(ctx context.Context, tx *sql.Tx, r RemoteRecord
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at)
 		VALUES (?, ?, (SELECT id FROM visits WHERE id = ?), ?, ?)
-		ON CONFLICT (key) DO UPDATE SET message = excluded.message`, "centre/"+r.Key, a.Kind, a.Visit, a.Message, formatTime(at))
+		ON CONFLICT (key) DO UPDATE SET message = CASE WHEN alerts.message = ? THEN alerts.message ELSE excluded.message END`,
+		"centre/"+r.Key, a.Kind, a.Visit, a.Message, formatTime(at), PurgedText) // a purged name stays purged
 	if err != nil {
 		return fmt.Errorf("raise alert %s: %w", r.Key, err)
 	}

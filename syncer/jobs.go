@@ -35,8 +35,13 @@ type JobsConfig struct {
 	OnRun func(name string, err error)
 }
 
-// ClockTime is a time of day.
-type ClockTime struct{ Hour, Minute int }
+// ClockTime is a time of day. The zero ClockTime means "not set" (the
+// job's default); midnight is ClockTime{0, 0, true}, as ParseClockTime
+// returns it.
+type ClockTime struct {
+	Hour, Minute int
+	Set          bool
+}
 
 func (c ClockTime) String() string { return fmt.Sprintf("%02d:%02d", c.Hour, c.Minute) }
 
@@ -46,7 +51,7 @@ func ParseClockTime(v string) (ClockTime, error) {
 	if err != nil {
 		return ClockTime{}, fmt.Errorf("%q is not a time of day like 23:55", v)
 	}
-	return ClockTime{t.Hour(), t.Minute()}, nil
+	return ClockTime{t.Hour(), t.Minute(), true}, nil
 }
 
 func (c *JobsConfig) defaults() {
@@ -56,14 +61,14 @@ func (c *JobsConfig) defaults() {
 	if c.Retention == 0 {
 		c.Retention = 30 * 24 * time.Hour
 	}
-	if c.PurgeAt == (ClockTime{}) {
-		c.PurgeAt = ClockTime{3, 15}
+	if !c.PurgeAt.Set {
+		c.PurgeAt = ClockTime{3, 15, true}
 	}
-	if c.RefitAt == (ClockTime{}) {
-		c.RefitAt = ClockTime{3, 30}
+	if !c.RefitAt.Set {
+		c.RefitAt = ClockTime{3, 30, true}
 	}
-	if c.CloseDayAt == (ClockTime{}) {
-		c.CloseDayAt = ClockTime{23, 55}
+	if !c.CloseDayAt.Set {
+		c.CloseDayAt = ClockTime{23, 55, true}
 	}
 	if c.ReportEvery <= 0 {
 		c.ReportEvery = 5 * time.Minute
@@ -191,8 +196,10 @@ func (j *Jobs) Reports(ctx context.Context) error {
 		if in.Open() || !in.ReportedAt.IsZero() || (in.DrainedAt.IsZero() && now.Sub(in.End) < reportAfter) {
 			continue
 		}
+		// The files are for people on site; the summary is for the centre.
+		// One failing (a full disk) does not hold back the other.
 		if _, err := j.WriteReport(ctx, in.ID); err != nil {
-			return err
+			j.log.Error("write incident report", "id", in.ID, "err", err)
 		}
 		if _, err := j.store.ReportIncident(ctx, in.ID, j.cfg.Steps); err != nil {
 			return err

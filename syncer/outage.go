@@ -84,6 +84,7 @@ type Outage struct {
 	// Recovered is when the last incident ended, while the lobby still
 	// reads "Back to normal"; zero otherwise.
 	Recovered     time.Time
+	RecoveredFrom Cause                // what the lobby was told about before "back to normal"
 	Message       *queue.LobbyMessage  // what staff published, if anything
 	Announcements []queue.Announcement // the centre's, in force; they come first
 }
@@ -92,22 +93,27 @@ type Outage struct {
 func (o Outage) Drill() bool { return o.Incident != nil && o.Incident.Drill }
 
 // Banner reports whether visitors should see the outage banner: an
-// incident past its grace period (a drill only if staff chose so), or
-// "Back to normal" just after one.
+// incident past its grace period (a drill only if staff chose so), a
+// problem past its grace that could not even be recorded (the database is
+// failing), or "Back to normal" just after one.
 func (o Outage) Banner() bool {
-	if o.Incident != nil {
+	switch {
+	case o.Incident != nil:
 		return !o.Incident.Drill || o.Incident.DrillBanner
+	case o.Severity != queue.SeverityNone:
+		return true
 	}
 	return !o.Recovered.IsZero()
 }
 
 // Health is one look at what the monitor watches.
 type Health struct {
-	Sync     Status
-	Probe    error     // the last health probe's result
-	ProbedAt time.Time // zero before the first probe
-	DiskFree uint64    // bytes; 0 when unknown
-	Database error     // the last heartbeat's result
+	Sync      Status
+	Probe     error     // the last health probe's result
+	ProbedAt  time.Time // zero before the first probe
+	DiskFree  uint64    // bytes, if DiskKnown
+	DiskKnown bool
+	Database  error // the last heartbeat's result
 }
 
 // assess names the worst problem in h: the kiosk's own first, as they
@@ -116,7 +122,7 @@ func assess(h Health, p OutagePolicy) Cause {
 	switch {
 	case h.Database != nil:
 		return CauseDatabase
-	case h.DiskFree > 0 && h.DiskFree < p.DiskMin:
+	case h.DiskKnown && h.DiskFree < p.DiskMin:
 		return CauseDisk
 	case h.Sync.Skew > p.ClockMax || h.Sync.Skew < -p.ClockMax:
 		return CauseClock
@@ -165,8 +171,10 @@ type Monitor struct {
 	since     time.Time
 	updated   time.Time
 	recovered time.Time
-	draining  int64     // an ended incident whose backlog is still on the kiosk
+	draining  int64     // the last ended incident, sampled until its backlog drains
+	drainDue  bool      // an ended incident may wait for its backlog to drain
 	drillID   int64     // the drill holding the syncer, if any
+	fromCause Cause     // the cause the lobby was told of, for "back to normal"
 	drillEnd  time.Time // the syncer's failures before this were the drill's
 	out       Outage
 	subs      map[int]func(Outage)
@@ -202,6 +210,9 @@ func (m *Monitor) Policy() OutagePolicy { return m.policy }
 // holding the outbox until its end, an outage counts from its start.
 func (m *Monitor) Resume(ctx context.Context) error {
 	in, ok, err := m.store.CurrentIncident(ctx)
+	m.mu.Lock()
+	m.drainDue = true // an incident that ended before the restart may not have drained
+	m.mu.Unlock()
 	if err != nil || !ok {
 		return err
 	}
@@ -239,9 +250,9 @@ func (m *Monitor) Probe(ctx context.Context) error {
 		probe = m.client.Healthy(pctx)
 		cancel()
 	}
-	free := diskFree(m.dir)
+	free, known := diskFree(m.dir)
 	m.mu.Lock()
-	m.health.Probe, m.health.ProbedAt, m.health.DiskFree = probe, now, free
+	m.health.Probe, m.health.ProbedAt, m.health.DiskFree, m.health.DiskKnown = probe, now, free, known
 	m.mu.Unlock()
 	if st := m.sync.Status().State; probe == nil && m.client != nil && st == Offline && !m.sync.held(now) {
 		m.sync.Wake()
@@ -276,15 +287,25 @@ func (m *Monitor) Sample(ctx context.Context) error {
 	return m.Evaluate(ctx)
 }
 
-// Evaluate decides the outage state now and records what changed.
+// Evaluate decides the outage state now, records what changed and tells
+// subscribers. When the database itself fails, what cannot be recorded is
+// still shown: the lobby hears of the problem either way, and the error
+// is returned for the log.
 func (m *Monitor) Evaluate(ctx context.Context) error {
 	m.eval.Lock()
 	defer m.eval.Unlock()
 	now := m.clock.Now()
 	st := m.sync.Status()
+	var errs []error
 	cur, open, err := m.store.CurrentIncident(ctx)
 	if err != nil {
-		return err
+		errs = append(errs, err)
+		m.mu.Lock()
+		m.health.Database = err
+		if m.out.Incident != nil {
+			cur, open = *m.out.Incident, true // the last one known
+		}
+		m.mu.Unlock()
 	}
 	// A drill may be started or stopped by another process on the same
 	// database (the kiosk CLI): the hold follows the database.
@@ -309,9 +330,11 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	if open && cur.Drill {
 		if !now.Before(cur.DrillUntil) {
 			m.mu.Unlock()
-			return m.endDrill(ctx, cur, "the drill's time was up")
+			return errors.Join(append(errs, m.endDrill(ctx, cur, "the drill's time was up"))...)
 		}
-		cause = CauseDrill
+		if !cause.Local() {
+			cause = CauseDrill // the kiosk's own failures still come first
+		}
 	}
 	switch {
 	case cause == CauseNone:
@@ -330,86 +353,92 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	news := false
 	switch {
 	case open && cause == CauseNone:
-		if err := m.store.EndIncident(ctx, cur.ID, now, "the centre answered again"); err != nil {
-			return err
+		if err := m.store.EndIncident(ctx, cur.ID, now, "the problem is over"); err != nil {
+			errs = append(errs, err)
+			break
 		}
 		m.mu.Lock()
-		m.recovered, m.draining = now, cur.ID
+		if m.out.Banner() {
+			m.recovered, m.fromCause = now, m.out.Cause
+		}
+		m.draining, m.drainDue = cur.ID, true
 		m.mu.Unlock()
-		open, news = false, true
+		news = true
 	case open:
 		if sev != queue.SeverityNone && (sev != cur.Severity || causeText[cause] != cur.Cause) {
 			if err := m.store.SetSeverity(ctx, cur.ID, sev, causeText[cause]); err != nil {
-				return err
+				errs = append(errs, err)
 			}
 			news = true
 		}
 	case sev != queue.SeverityNone:
 		in, created, err := m.store.OpenIncident(ctx, causeText[cause], sev, since)
 		if err != nil {
-			return err
-		}
-		if created {
+			errs = append(errs, err)
+		} else if created {
 			m.log.Warn("incident", "id", in.ID, "cause", cause, "severity", sev, "since", since)
 		}
 		news = true
 	}
-	if err := m.noteDrained(ctx, now, st); err != nil {
-		return err
-	}
-	return m.publish(ctx, now, news)
+	errs = append(errs, m.noteDrained(ctx, now, st))
+	m.publish(ctx, now, news, sev)
+	return errors.Join(errs...)
 }
 
-// noteDrained records when an ended incident's backlog reached the centre.
+// noteDrained records when the backlog of ended incidents reached the
+// centre: once the syncer is online with nothing left to send.
 func (m *Monitor) noteDrained(ctx context.Context, now time.Time, st Status) error {
 	m.mu.Lock()
-	id := m.draining
+	due := m.drainDue
 	m.mu.Unlock()
-	if id == 0 || st.State != Online || st.Backlog > 0 {
+	if !due || st.State != Online || st.Backlog > 0 {
 		return nil
 	}
-	if err := m.store.MarkDrained(ctx, id, now); err != nil {
+	if _, err := m.store.MarkDrained(ctx, now); err != nil {
 		return err
 	}
 	m.mu.Lock()
-	if m.draining == id {
-		m.draining = 0
-	}
+	m.drainDue, m.draining = false, 0
 	m.mu.Unlock()
 	return nil
 }
 
-// publish rebuilds the Outage and tells subscribers.
-func (m *Monitor) publish(ctx context.Context, now time.Time, news bool) error {
-	cur, open, err := m.store.CurrentIncident(ctx)
-	if err != nil {
-		return err
-	}
-	msg, hasMsg, err := m.store.CurrentMessage(ctx)
-	if err != nil {
-		return err
-	}
-	ann, err := m.store.Announcements(ctx, now)
-	if err != nil {
-		return err
-	}
+// publish rebuilds the Outage and tells subscribers. What it cannot read
+// from the database it takes from the last Outage; sev is the severity
+// worked out now, shown even if no incident could be recorded.
+func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev queue.Severity) {
 	m.mu.Lock()
-	o := Outage{At: now, Cause: m.cause, Since: m.since, Announcements: ann}
-	if open {
-		o.Incident = &cur
-		o.Severity = cur.Severity
-		o.Since = cur.Start
-	}
-	if hasMsg {
-		o.Message = &msg
-		if msg.PublishedAt.After(m.updated) {
-			news = true
+	last := m.out
+	m.mu.Unlock()
+	o := Outage{At: now, Incident: last.Incident, Message: last.Message, Announcements: last.Announcements}
+	if cur, open, err := m.store.CurrentIncident(ctx); err == nil {
+		o.Incident = nil
+		if open {
+			o.Incident = &cur
 		}
 	}
-	if !m.recovered.IsZero() && (open || now.Sub(m.recovered) >= m.policy.BackToNormal) {
+	if msg, ok, err := m.store.CurrentMessage(ctx); err == nil {
+		o.Message = nil
+		if ok {
+			o.Message = &msg
+		}
+	}
+	if ann, err := m.store.Announcements(ctx, now); err == nil {
+		o.Announcements = ann
+	}
+	m.mu.Lock()
+	o.Cause, o.Since, o.Severity = m.cause, m.since, sev
+	if o.Incident != nil {
+		o.Severity = max(o.Incident.Severity, sev)
+		o.Since = o.Incident.Start
+	}
+	if o.Message != nil && o.Message.PublishedAt.After(m.updated) {
+		news = true
+	}
+	if !m.recovered.IsZero() && (o.Incident != nil || now.Sub(m.recovered) >= m.policy.BackToNormal) {
 		m.recovered = time.Time{}
 	}
-	o.Recovered = m.recovered
+	o.Recovered, o.RecoveredFrom = m.recovered, m.fromCause
 	switch {
 	case news, m.updated.IsZero(), now.Sub(m.updated) >= m.policy.UpdateEvery:
 		m.updated = now // news, or still true after UpdateEvery: said again
@@ -424,7 +453,6 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool) error {
 	for _, fn := range subs {
 		fn(o)
 	}
-	return nil
 }
 
 // Outage returns the latest state.
@@ -460,22 +488,28 @@ func (m *Monitor) StartDrill(ctx context.Context, d time.Duration, banner bool, 
 	m.since, m.cause, m.drillID = in.Start, CauseDrill, in.ID
 	m.mu.Unlock()
 	m.log.Info("drill started", "id", in.ID, "until", in.DrillUntil, "by", by)
-	return in, m.Evaluate(ctx)
+	if err := m.Evaluate(ctx); err != nil {
+		m.log.Error("outage monitor", "err", err)
+	}
+	return in, nil
 }
 
 // StopDrill ends the running drill now.
 func (m *Monitor) StopDrill(ctx context.Context, by string) error {
+	m.eval.Lock()
+	defer m.eval.Unlock()
 	cur, open, err := m.store.CurrentIncident(ctx)
 	if err != nil {
 		return err
 	}
 	if !open || !cur.Drill {
-		return errors.New("no drill is running")
+		return ErrNoDrill
 	}
-	m.eval.Lock()
-	defer m.eval.Unlock()
 	return m.endDrill(ctx, cur, "stopped by "+by)
 }
+
+// ErrNoDrill is returned when there is no drill to stop.
+var ErrNoDrill = errors.New("syncer: no drill is running")
 
 // endDrill ends a drill and lets the outbox drain. The caller holds eval.
 func (m *Monitor) endDrill(ctx context.Context, in queue.Incident, why string) error {
@@ -488,30 +522,35 @@ func (m *Monitor) endDrill(ctx context.Context, in queue.Incident, why string) e
 	m.mu.Unlock()
 	m.releaseDrill(now)
 	m.log.Info("drill over", "id", in.ID, "why", why)
-	return m.publish(ctx, now, true)
+	m.publish(ctx, now, true, queue.SeverityNone)
+	return nil
 }
 
 // releaseDrill lets the syncer go after a drill ended (here or in
-// another process) and drains the outbox at once.
+// another process) and drains the outbox at once. Visitors read "back to
+// normal" only if they were shown the drill.
 func (m *Monitor) releaseDrill(now time.Time) {
 	m.sync.Hold(time.Time{})
 	m.mu.Lock()
-	m.since, m.cause, m.recovered, m.draining, m.drillEnd = time.Time{}, CauseNone, now, m.drillID, now
+	m.since, m.cause, m.draining, m.drainDue, m.drillEnd = time.Time{}, CauseNone, m.drillID, true, now
+	if m.out.Banner() {
+		m.recovered, m.fromCause = now, CauseDrill
+	}
 	m.health.Probe = nil // the probe was not asked during the drill
 	m.mu.Unlock()
 	m.sync.Wake()
 	m.sync.Kick()
 }
 
-// diskFree is the space left for an unprivileged writer on dir's disk,
-// 0 if unknown.
-func diskFree(dir string) uint64 {
+// diskFree is the space left for an unprivileged writer on dir's disk;
+// known is false if it cannot be told.
+func diskFree(dir string) (free uint64, known bool) {
 	if dir == "" {
-		return 0
+		return 0, false
 	}
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
-		return 0
+		return 0, false
 	}
-	return st.Bavail * uint64(st.Bsize)
+	return st.Bavail * uint64(st.Bsize), true
 }

@@ -297,8 +297,8 @@ func TestDrillLosesAndDuplicatesNothing(t *testing.T) {
 	}
 
 	l.clock.Advance(10 * time.Minute) // past the drill's end
-	if o := l.probe(t); o.Incident != nil || o.Drill() {
-		t.Fatalf("the drill outlived its time: %+v", o)
+	if o := l.probe(t); o.Incident != nil || o.Drill() || o.Banner() {
+		t.Fatalf("the drill outlived its time, or visitors who never saw it are told \"back to normal\": %+v", o)
 	}
 	if err := l.sync.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -336,14 +336,24 @@ func TestDrillResumesAfterRestart(t *testing.T) {
 	if _, err := l.mon.StartDrill(ctx, 10*time.Minute, true, "Carmen"); err != nil {
 		t.Fatal(err)
 	}
-	client, _ := syncer.NewClient(c.url(), "north", "unused", nil)
+	l.checkIn(t, "During Drill")
+	// A new syncer (the kiosk restarted, or the CLI's sync) holds from its
+	// very first attempt, before any monitor has told it of the drill.
+	token, err := c.store.Enroll(ctx, "north", "lobby-1", "Kiosk lobby-1 again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, _ := syncer.NewClient(c.url(), "north", token, nil)
 	again := syncer.New(l.store, client, syncer.Config{Clock: l.clock})
+	if err := again.Sync(ctx); !errors.Is(err, syncer.ErrHeld) {
+		t.Fatalf("sync after a restart mid-drill: %v", err)
+	}
+	if n := c.mutationsAt(t, "lobby-1"); n != 0 {
+		t.Fatalf("a restarted syncer sent %d held changes", n)
+	}
 	mon := syncer.NewMonitor(l.store, again, client, syncer.MonitorConfig{Clock: l.clock})
 	if err := mon.Resume(ctx); err != nil {
 		t.Fatal(err)
-	}
-	if err := again.Sync(ctx); !errors.Is(err, syncer.ErrHeld) {
-		t.Fatalf("sync after a restart mid-drill: %v", err)
 	}
 	if o := mon.Outage(); !o.Drill() {
 		t.Fatalf("after restart: %+v", o)
@@ -375,5 +385,32 @@ func TestLocalProblemsAreCritical(t *testing.T) {
 	o := mon.Outage()
 	if o.Cause != syncer.CauseDisk || o.Severity != queue.SeverityCritical || o.Incident == nil || o.Incident.Cause != "kiosk disk nearly full" {
 		t.Fatalf("a full disk: %+v", o)
+	}
+}
+
+// TestAFailingDatabaseStillReachesTheLobby: when the kiosk's database
+// cannot be used, no incident can be recorded, and the lobby is told all
+// the same (check-in may not work: ask at reception).
+func TestAFailingDatabaseStillReachesTheLobby(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.probe(t)
+	if err := l.store.Close(); err != nil { // as good as a dead disk
+		t.Fatal(err)
+	}
+	if err := l.mon.Sample(ctx); err == nil {
+		t.Fatal("no error from a closed database")
+	}
+	l.clock.Advance(time.Minute)
+	if err := l.mon.Probe(ctx); err == nil {
+		t.Fatal("no error from a closed database")
+	}
+	o := l.mon.Outage()
+	if o.Cause != syncer.CauseDatabase || o.Severity != queue.SeverityCritical || !o.Banner() {
+		t.Fatalf("the lobby is not told: %+v", o)
 	}
 }

@@ -57,3 +57,44 @@ func TestRetryPolicy(t *testing.T) {
 		t.Fatalf("Retry-After was used twice: %s", d)
 	}
 }
+
+// TestWakeCutsOnlyAWaitInProgress: a Wake sent before a wait began (while
+// an attempt ran) is dropped; one sent during the wait ends it; and a wait
+// the centre asked for with Retry-After is never cut short.
+func TestWakeCutsOnlyAWaitInProgress(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	wake := make(chan struct{}, 1)
+	p := &retryPolicy{}
+	timer := &clockTimer{clock: clock, wake: wake, policy: p}
+	fired := func() bool {
+		select {
+		case <-timer.C():
+			return true
+		case <-time.After(50 * time.Millisecond): // real time: the goroutine must have had its chance
+			return false
+		}
+	}
+
+	wake <- struct{}{} // stale: sent before the wait
+	timer.Start(time.Minute)
+	if fired() {
+		t.Fatal("a wake sent before the wait cut it short")
+	}
+	wake <- struct{}{}
+	if !fired() {
+		t.Fatal("a wake during the wait did not end it")
+	}
+	timer.Stop()
+
+	p.waitedRetryAfter = true
+	timer.Start(time.Minute)
+	wake <- struct{}{}
+	if fired() {
+		t.Fatal("a wake cut short the centre's Retry-After")
+	}
+	clock.Advance(time.Minute)
+	if !fired() {
+		t.Fatal("the Retry-After wait did not end on time")
+	}
+	timer.Stop()
+}

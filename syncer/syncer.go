@@ -254,7 +254,7 @@ func (s *Syncer) runOnce(ctx context.Context) bool {
 	}
 	err := backoff.RetryNotifyWithTimer(op, backoff.WithContext(policy, ctx), func(err error, wait time.Duration) {
 		s.log.Info("sync failed; retrying", "err", err, "wait", wait.Round(time.Millisecond))
-	}, &clockTimer{clock: s.cfg.Clock, wake: s.wake})
+	}, &clockTimer{clock: s.cfg.Clock, wake: s.wake, policy: policy})
 	if err != nil && ctx.Err() == nil {
 		s.log.Warn("sync stopped", "err", err)
 	}
@@ -268,6 +268,11 @@ func (s *Syncer) runOnce(ctx context.Context) bool {
 // updates the status either way.
 func (s *Syncer) Sync(ctx context.Context) error {
 	start := s.cfg.Clock.Now()
+	// The database says whether a drill holds the outbox, so a syncer
+	// that starts mid-drill (a restart, the CLI's sync) holds too.
+	if in, ok, err := s.store.CurrentIncident(ctx); err == nil && ok && in.Drill && start.Before(in.DrillUntil) {
+		s.Hold(in.DrillUntil)
+	}
 	if s.held(start) {
 		s.settle(ctx, start, ErrHeld)
 		return ErrHeld
@@ -461,6 +466,9 @@ type retryPolicy struct {
 	first      time.Duration
 	retries    int
 	retryAfter time.Duration // set by the last attempt; used once
+	// waitedRetryAfter says the wait NextBackOff returned is the centre's
+	// Retry-After, which a Wake must not cut short.
+	waitedRetryAfter bool
 }
 
 func newRetryPolicy(cfg Config) *retryPolicy {
@@ -479,6 +487,7 @@ func (p *retryPolicy) NextBackOff() time.Duration {
 	if p.retries == 1 && p.first > 0 {
 		d = rand.N(p.first) + time.Millisecond
 	}
+	p.waitedRetryAfter = p.retryAfter > 0 && p.retryAfter >= d
 	if p.retryAfter > d {
 		d = p.retryAfter
 	}
@@ -494,21 +503,33 @@ func (p *retryPolicy) Reset() {
 // clockTimer lets backoff wait on the syncer's clock, so tests with a fake
 // clock need not sleep, and lets Wake cut the wait short.
 type clockTimer struct {
-	clock clockwork.Clock
-	wake  <-chan struct{}
-	t     clockwork.Timer
-	c     chan time.Time
-	done  chan struct{}
+	clock  clockwork.Clock
+	wake   chan struct{}
+	policy *retryPolicy
+	t      clockwork.Timer
+	c      chan time.Time
+	done   chan struct{}
 }
 
+// Start waits d. Only a Wake during the wait cuts it short (one left from
+// before, e.g. sent while the attempt ran, is dropped), and never a wait
+// the centre asked for with Retry-After.
 func (t *clockTimer) Start(d time.Duration) {
+	select {
+	case <-t.wake:
+	default:
+	}
+	wake := t.wake
+	if t.policy != nil && t.policy.waitedRetryAfter {
+		wake = nil
+	}
 	t.t = t.clock.NewTimer(d)
 	t.c, t.done = make(chan time.Time, 1), make(chan struct{})
 	go func(timer clockwork.Timer, c chan time.Time, done chan struct{}) {
 		select {
 		case at := <-timer.Chan():
 			c <- at
-		case <-t.wake:
+		case <-wake:
 			c <- t.clock.Now()
 		case <-done:
 		}
