@@ -36,7 +36,7 @@ func (s *Store) ExportDay(ctx context.Context, day string, w io.Writer) error {
 			return err
 		}
 		rec := []string{strconv.FormatInt(v.ID, 10), v.Service, rfc3339(v.CheckedInAt), rfc3339(v.CalledAt), rfc3339(v.DoneAt),
-			v.Desk, outcome(v), v.Ticket, v.Name, v.Host, v.Phone, string(v.Status), v.Source}
+			v.Desk, outcome(v), v.Ticket, safeCell(v.Name), safeCell(v.Host), safeCell(v.Phone), string(v.Status), v.Source}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

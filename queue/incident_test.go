@@ -266,6 +266,13 @@ func TestCheckOutAndRoster(t *testing.T) {
 	if !strings.Contains(out.String(), `'=HYPERLINK`) {
 		t.Fatalf("a formula-like name went into the CSV as is:\n%s", out.String())
 	}
+	var day strings.Builder
+	if err := s.ExportDay(ctx, bo.Visit.Day, &day); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(day.String(), `'=HYPERLINK`) {
+		t.Fatalf("the day's export lets a formula through:\n%s", day.String())
+	}
 	if _, err := s.CheckOutVisit(ctx, bo.Visit.ID, "Carmen"); err != nil {
 		t.Fatal(err)
 	}
