@@ -115,9 +115,12 @@ type UI struct {
 
 	// The latest board read. Reads are numbered so a slow background read
 	// never replaces a newer one made after a tap.
-	board     queue.Board
-	boardSeq  atomic.Int64
-	shownSeq  int64
+	board    queue.Board
+	boardSeq atomic.Int64
+	shownSeq int64
+	// rosterUp says the roster screen is up, so the refresh tick reads
+	// the roster on its own goroutine.
+	rosterUp  atomic.Bool
 	staffDesk string // desk ID chosen on the staff screen
 	staffName string
 
@@ -129,9 +132,8 @@ type UI struct {
 	unsubscribe  func()
 
 	// The outage as the monitor last reported it.
-	outage        syncer.Outage
-	unsubOutage   func()
-	feedbackAsked int64 // the visit whose ticket last asked for feedback
+	outage      syncer.Outage
+	unsubOutage func()
 
 	welcome  *welcomeScreen
 	form     *checkInScreen
@@ -249,10 +251,16 @@ func (u *UI) tick(ctx context.Context) func() {
 		o := u.cfg.Outage.Outage()
 		outage = &o
 	}
+	rosterRead := u.rosterUp.Load()
+	var roster []queue.Visit
+	var rosterErr error
+	if rosterRead {
+		roster, rosterErr = u.store.Roster(ctx)
+	}
 	return func() {
 		u.showBoard(seq, b, err)
-		if u.screen == screenRoster && u.roster != nil {
-			u.roster.reload() // check-outs at the kiosk or the CLI show up
+		if rosterRead && u.screen == screenRoster && u.roster != nil {
+			u.roster.showRead(roster, rosterErr) // check-outs at the kiosk or the CLI show up
 		}
 		if outage != nil {
 			u.showOutage(*outage) // "updated N min ago" moves on with no news too
@@ -296,6 +304,7 @@ func (u *UI) showBoard(seq int64, b queue.Board, err error) {
 // setScreen puts content in the window and remembers which screen it is.
 func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 	u.screen = s
+	u.rosterUp.Store(s == screenRoster)
 	u.touch()
 	u.win.SetContent(content)
 }

@@ -751,12 +751,10 @@ func (s *incidentScreen) showReports(o syncer.Outage) {
 
 // setStatus shows the outcome of the last action.
 func (s *incidentScreen) setStatus(msg string, failed bool) {
-	s.status.Importance = widget.SuccessImportance
-	if failed {
-		s.status.Importance = widget.DangerImportance
+	if s.status.Text != msg {
+		s.moved = true
 	}
-	s.set(s.status, msg)
-	s.status.Refresh() // the colour may have changed with the same text
+	setResult(s.status, msg, failed)
 	s.relayout()
 }
 

@@ -148,6 +148,13 @@ func (u *UI) rosterTime(t time.Time) string {
 // while it is still on site. The refresh tick calls it.
 func (s *rosterScreen) reload() {
 	visits, err := s.u.store.Roster(s.u.ctx)
+	s.showRead(visits, err)
+}
+
+// showRead shows a roster read here or by the refresh tick on the
+// bridge's goroutine; on a failed read it keeps the last list and says
+// how old it is.
+func (s *rosterScreen) showRead(visits []queue.Visit, err error) {
 	if err != nil {
 		s.u.log.Warn("read roster", "err", err)
 		s.readFailed = true
@@ -218,13 +225,7 @@ func (s *rosterScreen) showHint() {
 }
 
 // setStatus shows the outcome of the last action.
-func (s *rosterScreen) setStatus(msg string, failed bool) {
-	s.status.Importance = widget.SuccessImportance
-	if failed {
-		s.status.Importance = widget.DangerImportance
-	}
-	s.status.SetText(msg)
-}
+func (s *rosterScreen) setStatus(msg string, failed bool) { setResult(s.status, msg, failed) }
 
 // showRoster opens the on-site roster for staff.
 func (u *UI) showRoster() {

@@ -287,13 +287,7 @@ func (s *staffScreen) showSelected() {
 }
 
 // setStatus shows the outcome of the last action.
-func (s *staffScreen) setStatus(msg string, failed bool) {
-	s.status.Importance = widget.SuccessImportance
-	if failed {
-		s.status.Importance = widget.DangerImportance
-	}
-	s.status.SetText(msg)
-}
+func (s *staffScreen) setStatus(msg string, failed bool) { setResult(s.status, msg, failed) }
 
 func (u *UI) showStaff() {
 	u.form, u.pin, u.welcome, u.staff = nil, nil, nil, nil

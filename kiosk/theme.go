@@ -213,6 +213,16 @@ func setText(l *widget.Label, s string) {
 	}
 }
 
+// setResult shows the outcome of a staff action on l: in green, or in
+// red when it failed.
+func setResult(l *widget.Label, msg string, failed bool) {
+	l.Importance = widget.SuccessImportance
+	if failed {
+		l.Importance = widget.DangerImportance
+	}
+	l.SetText(msg) // refreshes, so a new colour shows with the same text
+}
+
 // setVisible shows or hides o and reports whether that changed anything.
 func setVisible(o fyne.CanvasObject, on bool) bool {
 	if o.Visible() == on {

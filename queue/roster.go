@@ -247,20 +247,3 @@ func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 	s.afterWrite()
 	return res, nil
 }
-
-func (s *Store) visitsWhere(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]Visit, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE "+where+" ORDER BY id", args...)
-	if err != nil {
-		return nil, fmt.Errorf("read visits: %w", err)
-	}
-	defer rows.Close()
-	var out []Visit
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}

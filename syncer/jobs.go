@@ -55,9 +55,8 @@ func ParseClockTime(v string) (ClockTime, error) {
 }
 
 func (c *JobsConfig) defaults() {
-	if c.ProbeEvery <= 0 {
-		c.ProbeEvery = 5 * time.Second
-	}
+	orDefault(&c.ProbeEvery, 5*time.Second)
+	orDefault(&c.ReportEvery, 5*time.Minute)
 	if c.Retention == 0 {
 		c.Retention = 30 * 24 * time.Hour
 	}
@@ -69,9 +68,6 @@ func (c *JobsConfig) defaults() {
 	}
 	if !c.CloseDayAt.Set {
 		c.CloseDayAt = ClockTime{23, 55, true}
-	}
-	if c.ReportEvery <= 0 {
-		c.ReportEvery = 5 * time.Minute
 	}
 	if c.Location == nil {
 		c.Location = time.Local

@@ -57,17 +57,12 @@ type OutagePolicy struct {
 }
 
 func (p *OutagePolicy) defaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&p.Grace, time.Minute)
-	def(&p.MajorAfter, 10*time.Minute)
-	def(&p.ClockMax, time.Hour)
-	def(&p.BackToNormal, 2*time.Minute)
-	def(&p.UpdateEvery, 5*time.Minute)
-	def(&p.SampleEvery, time.Minute)
+	orDefault(&p.Grace, time.Minute)
+	orDefault(&p.MajorAfter, 10*time.Minute)
+	orDefault(&p.ClockMax, time.Hour)
+	orDefault(&p.BackToNormal, 2*time.Minute)
+	orDefault(&p.UpdateEvery, 5*time.Minute)
+	orDefault(&p.SampleEvery, time.Minute)
 	if p.DiskMin == 0 {
 		p.DiskMin = 200 << 20
 	}
@@ -109,9 +104,8 @@ func (o Outage) Banner() bool {
 // Health is one look at what the monitor watches.
 type Health struct {
 	Sync      Status
-	Probe     error     // the last health probe's result
-	ProbedAt  time.Time // zero before the first probe
-	DiskFree  uint64    // bytes, if DiskKnown
+	Probe     error  // the last health probe's result
+	DiskFree  uint64 // bytes, if DiskKnown
 	DiskKnown bool
 	Database  error // the last heartbeat's result
 }
@@ -203,9 +197,6 @@ func NewMonitor(store *queue.Store, sy *Syncer, client *Client, cfg MonitorConfi
 		dir: cfg.DataDir, subs: make(map[int]func(Outage))}
 }
 
-// Policy returns the thresholds in force.
-func (m *Monitor) Policy() OutagePolicy { return m.policy }
-
 // Resume picks up an incident left open by a previous run: a drill goes on
 // holding the outbox until its end, an outage counts from its start.
 func (m *Monitor) Resume(ctx context.Context) error {
@@ -252,7 +243,7 @@ func (m *Monitor) Probe(ctx context.Context) error {
 	}
 	free, known := diskFree(m.dir)
 	m.mu.Lock()
-	m.health.Probe, m.health.ProbedAt, m.health.DiskFree, m.health.DiskKnown = probe, now, free, known
+	m.health.Probe, m.health.DiskFree, m.health.DiskKnown = probe, free, known
 	m.mu.Unlock()
 	if st := m.sync.Status().State; probe == nil && m.client != nil && st == Offline && !m.sync.held(now) {
 		m.sync.Wake()

@@ -61,17 +61,19 @@ type Config struct {
 	Logger         *slog.Logger
 }
 
-func (c *Config) defaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
+// orDefault sets a duration left zero (or negative) to v.
+func orDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
 	}
-	def(&c.MinInterval, 25*time.Second)
-	def(&c.MaxInterval, 35*time.Second)
-	def(&c.AttemptTimeout, 20*time.Second)
-	def(&c.FirstRetry, 10*time.Second)
-	def(&c.MaxBackoff, 5*time.Minute)
+}
+
+func (c *Config) defaults() {
+	orDefault(&c.MinInterval, 25*time.Second)
+	orDefault(&c.MaxInterval, 35*time.Second)
+	orDefault(&c.AttemptTimeout, 20*time.Second)
+	orDefault(&c.FirstRetry, 10*time.Second)
+	orDefault(&c.MaxBackoff, 5*time.Minute)
 	if c.Batch <= 0 || c.Batch > MaxBatch {
 		c.Batch = MaxBatch
 	}
