@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -173,7 +175,8 @@ type Monitor struct {
 	out       Outage
 	subs      map[int]func(Outage)
 	nextID    int
-	eval      sync.Mutex // one evaluation at a time
+	eval      sync.Mutex  // one evaluation at a time
+	waking    atomic.Bool // a wake of the syncer is on its way
 }
 
 // MonitorConfig wires a Monitor.
@@ -246,10 +249,23 @@ func (m *Monitor) Probe(ctx context.Context) error {
 	m.health.Probe, m.health.DiskFree, m.health.DiskKnown = probe, free, known
 	m.mu.Unlock()
 	if st := m.sync.Status().State; probe == nil && m.client != nil && st == Offline && !m.sync.held(now) {
-		m.sync.Wake()
-		m.sync.Kick()
+		m.wakeSoon()
 	}
 	return m.Evaluate(ctx)
+}
+
+// wakeSoon wakes the syncer after a random delay of up to its FirstRetry:
+// every kiosk's probe finds a restarted centre within the same few
+// seconds, and they should not all sync in the same one.
+func (m *Monitor) wakeSoon() {
+	if !m.waking.CompareAndSwap(false, true) {
+		return
+	}
+	m.clock.AfterFunc(rand.N(m.sync.cfg.FirstRetry)+time.Millisecond, func() {
+		m.waking.Store(false)
+		m.sync.Wake()
+		m.sync.Kick()
+	})
 }
 
 // Sample checks the database can be written, and records the line and

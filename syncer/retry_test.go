@@ -98,3 +98,31 @@ func TestWakeCutsOnlyAWaitInProgress(t *testing.T) {
 	}
 	timer.Stop()
 }
+
+// TestWakeSoonSpreadsAndCoalesces: a probe that finds the centre back
+// wakes the syncer once, at a random moment within FirstRetry, however
+// many probes ask meanwhile.
+func TestWakeSoonSpreadsAndCoalesces(t *testing.T) {
+	clock := clockwork.NewFakeClock()
+	sy := New(nil, nil, Config{Clock: clock, FirstRetry: 10 * time.Second})
+	m := &Monitor{sync: sy, clock: clock}
+	m.wakeSoon()
+	m.wakeSoon() // coalesced
+	select {
+	case <-sy.wake:
+		t.Fatal("woken at once: a restarted centre would get every kiosk in the same second")
+	default:
+	}
+	clock.Advance(10*time.Second + time.Millisecond)
+	deadline := time.After(5 * time.Second) // real time, bounded: the AfterFunc runs on its own goroutine
+	select {
+	case <-sy.wake:
+	case <-deadline:
+		t.Fatal("not woken within FirstRetry")
+	}
+	select {
+	case <-sy.wake:
+		t.Fatal("woken twice")
+	case <-time.After(50 * time.Millisecond):
+	}
+}
