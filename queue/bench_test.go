@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"database/sql"
+	"lobbyline/queue/sqldb"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -49,7 +50,7 @@ func BenchmarkCheckIn(b *testing.B) {
 	if _, err := s.Apply(ctx, Command{Action: ActOpenDesk, Desk: "desk-1", Staff: "Bench"}); err != nil {
 		b.Fatal(err)
 	}
-	raw, err := sql.Open("sqlite", dsn(filepath.Join(dir, "raw.db")))
+	raw, err := sql.Open("sqlite", sqldb.SQLiteDSN(filepath.Join(dir, "raw.db"), pragmas...))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,8 +70,8 @@ func BenchmarkCheckIn(b *testing.B) {
 
 		b.StopTimer()
 		start = time.Now()
-		err := inTx(ctx, raw, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, "INSERT INTO raw (name, at) VALUES (?, ?)", form.Name, formatTime(start))
+		err := sqldb.InTx(ctx, raw, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, "INSERT INTO raw (name, at) VALUES (?, ?)", form.Name, sqldb.FormatTime(start))
 			return err
 		})
 		if err != nil {
@@ -111,7 +112,7 @@ func seedHistory(b *testing.B, db *sql.DB, n int) {
 	b.Helper()
 	ctx := context.Background()
 	start := time.Now()
-	err := inTx(ctx, db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
 		stmts := []string{
 			`INSERT INTO visits (ticket, day, service_id, name, status, rank, source, checked_in_at, called_at, done_at)
 			 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"strings"
 	"time"
 	"unicode"
@@ -209,7 +210,7 @@ func scanVisit(r scanner) (Visit, error) {
 		return Visit{}, fmt.Errorf("read visit: %w", err)
 	}
 	v.Priority, v.Recalls = priority != 0, recalled
-	if v.CheckedInAt, err = parseTime(in); err != nil {
+	if v.CheckedInAt, err = sqldb.ParseTime(in); err != nil {
 		return Visit{}, fmt.Errorf("visit %d: %w", v.ID, err)
 	}
 	for _, f := range []struct {
@@ -219,7 +220,7 @@ func scanVisit(r scanner) (Visit, error) {
 		if f.s == "" {
 			continue
 		}
-		if *f.t, err = parseTime(f.s); err != nil {
+		if *f.t, err = sqldb.ParseTime(f.s); err != nil {
 			return Visit{}, fmt.Errorf("visit %d: %w", v.ID, err)
 		}
 	}

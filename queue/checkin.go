@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"lobbyline/queue/sqldb"
 )
 
 // Ticket is what a visitor sees once their check-in is on disk.
@@ -36,7 +37,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	var ahead, desks int
 	var est Estimate
 	var prereg *PreRegistration
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if v.Invite != "" {
 			p, ok, err := lookupInvite(ctx, tx, v.Invite)
 			if err != nil {
@@ -65,7 +66,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		}
 		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite)
 			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?) RETURNING id`,
-			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, formatTime(now), v.Invite).Scan(&v.ID)
+			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, sqldb.FormatTime(now), v.Invite).Scan(&v.ID)
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
@@ -145,7 +146,7 @@ func (s *Store) watchEmpty(ctx context.Context, tx *sql.Tx) bool {
 func (s *Store) raiseAlert(ctx context.Context, tx *sql.Tx, kind string, v Visit, msg string) error {
 	key := fmt.Sprintf("local/%s/%d", kind, v.ID)
 	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING`, key, kind, v.ID, msg, formatTime(s.now()))
+		ON CONFLICT (key) DO NOTHING`, key, kind, v.ID, msg, sqldb.FormatTime(s.now()))
 	if err != nil {
 		return fmt.Errorf("raise alert: %w", err)
 	}

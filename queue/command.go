@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"time"
 )
 
@@ -43,7 +44,7 @@ func (s *Store) Apply(ctx context.Context, cmd Command) (Visit, error) {
 	}
 	now := s.now()
 	var out Visit
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var err error
 		switch cmd.Action {
 		case ActCallNext:
@@ -101,7 +102,7 @@ func (s *Store) callNext(ctx context.Context, tx *sql.Tx, now time.Time, cmd Com
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE visits SET status = 'called', desk_id = ?, called_at = ? WHERE id = ?`,
-		desk.Desk.ID, formatTime(now), next); err != nil {
+		desk.Desk.ID, sqldb.FormatTime(now), next); err != nil {
 		return Visit{}, fmt.Errorf("call visit: %w", err)
 	}
 	v, err := loadVisit(ctx, tx, next)
@@ -140,7 +141,7 @@ func (s *Store) finish(ctx context.Context, tx *sql.Tx, now time.Time, cmd Comma
 	if err != nil {
 		return Visit{}, err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE visits SET status = ?, done_at = ? WHERE id = ?", to, formatTime(now), v.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE visits SET status = ?, done_at = ? WHERE id = ?", to, sqldb.FormatTime(now), v.ID); err != nil {
 		return Visit{}, fmt.Errorf("%s: %w", kind, err)
 	}
 	v.Status, v.DoneAt = to, now
@@ -152,7 +153,7 @@ func (s *Store) cancel(ctx context.Context, tx *sql.Tx, now time.Time, cmd Comma
 	if err != nil {
 		return Visit{}, err
 	}
-	if _, err := tx.ExecContext(ctx, "UPDATE visits SET status = 'cancelled', done_at = ? WHERE id = ?", formatTime(now), v.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, "UPDATE visits SET status = 'cancelled', done_at = ? WHERE id = ?", sqldb.FormatTime(now), v.ID); err != nil {
 		return Visit{}, fmt.Errorf("cancel: %w", err)
 	}
 	was := v.Status

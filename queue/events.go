@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"time"
 )
 
@@ -68,23 +69,23 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	if err != nil {
 		return err
 	}
-	hlc := last.Next(at).String()
+	stamp := last.Next(at).String()
 	var eventID int64
 	err = s.stmts.queryRow(ctx, tx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		formatTime(at), ev.Kind, nullInt(ev.Visit), nullString(ev.Desk), nullString(ev.Service), ev.Actor, string(data), hlc).Scan(&eventID)
+		sqldb.FormatTime(at), ev.Kind, nullInt(ev.Visit), nullString(ev.Desk), nullString(ev.Service), ev.Actor, string(data), stamp).Scan(&eventID)
 	if err != nil {
 		return fmt.Errorf("append event: %w", err)
 	}
 	payload, err := json.Marshal(Mutation{
-		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), HLC: hlc, Actor: ev.Actor,
+		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), HLC: stamp, Actor: ev.Actor,
 		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident,
 	})
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
 	}
 	err = s.stmts.exec(ctx, tx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at, hlc) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.epoch, eventID, ev.Kind, string(payload), formatTime(at), hlc)
+		s.epoch, eventID, ev.Kind, string(payload), sqldb.FormatTime(at), stamp)
 	if err != nil {
 		return fmt.Errorf("write outbox: %w", err)
 	}
@@ -111,7 +112,7 @@ func (s *Store) refreshEstimator(ctx context.Context) error {
 // warmEstimator replays the recent history so estimates start from what
 // this kiosk has seen rather than from defaults.
 func (s *Store) warmEstimator(ctx context.Context) error {
-	since := formatTime(s.now().Add(-estimatorHistory))
+	since := sqldb.FormatTime(s.now().Add(-estimatorHistory))
 	var first sql.NullInt64
 	if err := s.db.QueryRowContext(ctx, "SELECT min(id) FROM events WHERE at >= ?", since).Scan(&first); err != nil {
 		return fmt.Errorf("warm estimator: %w", err)
@@ -134,7 +135,7 @@ func (s *Store) warmEstimator(ctx context.Context) error {
 // Estimates wait for the replay rather than see a half-built estimator.
 func (s *Store) RefitEstimator(ctx context.Context) error {
 	var first sql.NullInt64
-	since := formatTime(s.now().Add(-estimatorHistory))
+	since := sqldb.FormatTime(s.now().Add(-estimatorHistory))
 	if err := s.db.QueryRowContext(ctx, "SELECT min(id) FROM events WHERE at >= ?", since).Scan(&first); err != nil {
 		return fmt.Errorf("refit estimator: %w", err)
 	}
@@ -178,7 +179,7 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 		}
 		n++
 		s.lastEvent = id
-		t, err := parseTime(at)
+		t, err := sqldb.ParseTime(at)
 		if err != nil {
 			return n, fmt.Errorf("event %d: %w", id, err)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"slices"
 	"strings"
 	"time"
@@ -37,7 +38,7 @@ func scanIncident(r scanner) (Incident, error) {
 		if f.s == "" {
 			continue
 		}
-		if *f.t, err = parseTime(f.s); err != nil {
+		if *f.t, err = sqldb.ParseTime(f.s); err != nil {
 			return Incident{}, fmt.Errorf("incident %d: %w", in.ID, err)
 		}
 	}
@@ -49,7 +50,7 @@ func scanIncident(r scanner) (Incident, error) {
 // incident at a time, and a drill that is on holds the place of a real
 // outage that starts during it.
 func (s *Store) OpenIncident(ctx context.Context, cause string, sev Severity, start time.Time) (in Incident, created bool, err error) {
-	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		cur, ok, err := openIncident(ctx, tx)
 		if err != nil || ok {
 			in = cur
@@ -79,7 +80,7 @@ func (s *Store) StartDrill(ctx context.Context, d time.Duration, banner bool, by
 	}
 	now := s.now()
 	in := Incident{Drill: true, Cause: "drill: central unreachable", Start: now, DrillUntil: now.Add(d), DrillBanner: banner}
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if _, ok, err := openIncident(ctx, tx); err != nil || ok {
 			if ok {
 				return conflict("error.incident.open", "An incident is going on; a drill cannot start until it is over.", nil)
@@ -101,7 +102,7 @@ func (s *Store) StartDrill(ctx context.Context, d time.Duration, banner bool, by
 func insertIncident(ctx context.Context, tx *sql.Tx, in *Incident) error {
 	return tx.QueryRowContext(ctx, `INSERT INTO incidents (drill, cause, severity, peak, started_at, drill_until, drill_banner)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		boolInt(in.Drill), in.Cause, in.Severity, in.Peak, formatTime(in.Start), nullTime(in.DrillUntil), boolInt(in.DrillBanner)).Scan(&in.ID)
+		boolInt(in.Drill), in.Cause, in.Severity, in.Peak, sqldb.FormatTime(in.Start), nullTime(in.DrillUntil), boolInt(in.DrillBanner)).Scan(&in.ID)
 }
 
 // CurrentIncident returns the open incident, if any.
@@ -182,11 +183,11 @@ func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why str
 		if !in.Open() {
 			return conflict("error.incident.over", "This incident is over.", nil)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE incidents SET ended_at = ? WHERE id = ?", formatTime(at), id); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE incidents SET ended_at = ? WHERE id = ?", sqldb.FormatTime(at), id); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = 'kiosk' WHERE incident_id = ? AND cleared_at IS NULL",
-			formatTime(at), id)
+			sqldb.FormatTime(at), id)
 		if err != nil {
 			return err
 		}
@@ -198,9 +199,9 @@ func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why str
 // the centre at the given time, and says how many it marked.
 func (s *Store) MarkDrained(ctx context.Context, at time.Time) (int, error) {
 	n := 0
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, "UPDATE incidents SET drained_at = ?1 WHERE ended_at IS NOT NULL AND drained_at IS NULL AND ended_at <= ?1 RETURNING id",
-			formatTime(at))
+			sqldb.FormatTime(at))
 		if err != nil {
 			return err
 		}
@@ -279,7 +280,7 @@ func (s *Store) TickStep(ctx context.Context, id int64, step int, text, by strin
 
 // changeIncident runs fn on incident id in a transaction.
 func (s *Store) changeIncident(ctx context.Context, id int64, what string, fn func(*sql.Tx, Incident) error) error {
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		in, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("error.incident.unknown", "There is no incident {{.ID}}.", map[string]any{"ID": id})
@@ -302,7 +303,7 @@ func addTimeline(ctx context.Context, tx *sql.Tx, id int64, e TimelineEntry) err
 		step = -1
 	}
 	_, err := tx.ExecContext(ctx, "INSERT INTO incident_timeline (incident_id, at, kind, actor, text, step) VALUES (?, ?, ?, ?, ?, ?)",
-		id, formatTime(e.At), e.Kind, e.Actor, e.Text, step)
+		id, sqldb.FormatTime(e.At), e.Kind, e.Actor, e.Text, step)
 	if err != nil {
 		return fmt.Errorf("incident timeline: %w", err)
 	}
@@ -323,7 +324,7 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]TimelineEntry, error)
 		if err := rows.Scan(&at, &e.Kind, &e.Actor, &e.Text, &e.Step); err != nil {
 			return nil, fmt.Errorf("read timeline: %w", err)
 		}
-		if e.At, err = parseTime(at); err != nil {
+		if e.At, err = sqldb.ParseTime(at); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -334,7 +335,7 @@ func (s *Store) Timeline(ctx context.Context, id int64) ([]TimelineEntry, error)
 // AddSample records the line and the backlog for an incident's chart.
 func (s *Store) AddSample(ctx context.Context, id int64, smp Sample) error {
 	_, err := s.db.ExecContext(ctx, "INSERT INTO incident_samples (incident_id, at, waiting, backlog) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		id, formatTime(smp.At), smp.Waiting, smp.Backlog)
+		id, sqldb.FormatTime(smp.At), smp.Waiting, smp.Backlog)
 	if err != nil {
 		return fmt.Errorf("incident sample: %w", err)
 	}
@@ -355,7 +356,7 @@ func (s *Store) Samples(ctx context.Context, id int64) ([]Sample, error) {
 		if err := rows.Scan(&at, &smp.Waiting, &smp.Backlog); err != nil {
 			return nil, fmt.Errorf("read samples: %w", err)
 		}
-		if smp.At, err = parseTime(at); err != nil {
+		if smp.At, err = sqldb.ParseTime(at); err != nil {
 			return nil, err
 		}
 		out = append(out, smp)
@@ -427,7 +428,7 @@ func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessag
 		return LobbyMessage{}, fmt.Errorf("publish message: %w", err)
 	}
 	m.PublishedAt = s.now()
-	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		in, open, err := openIncident(ctx, tx)
 		if err != nil {
 			return err
@@ -436,7 +437,7 @@ func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessag
 		if open {
 			m.Incident = in.ID
 		}
-		at := formatTime(m.PublishedAt)
+		at := sqldb.FormatTime(m.PublishedAt)
 		if _, err := tx.ExecContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = ? WHERE cleared_at IS NULL", at, m.PublishedBy); err != nil {
 			return err
 		}
@@ -459,11 +460,11 @@ func (s *Store) ClearMessage(ctx context.Context, by string) error {
 		return err
 	}
 	now := s.now()
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var id int64
 		var incident sql.NullInt64
 		err := tx.QueryRowContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = ? WHERE cleared_at IS NULL RETURNING id, incident_id",
-			formatTime(now), by).Scan(&id, &incident)
+			sqldb.FormatTime(now), by).Scan(&id, &incident)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -495,7 +496,7 @@ func (s *Store) CurrentMessage(ctx context.Context) (LobbyMessage, bool, error) 
 	if err := json.Unmarshal([]byte(texts), &m.Texts); err != nil {
 		return LobbyMessage{}, false, fmt.Errorf("lobby message %d: %w", m.ID, err)
 	}
-	if m.PublishedAt, err = parseTime(at); err != nil {
+	if m.PublishedAt, err = sqldb.ParseTime(at); err != nil {
 		return LobbyMessage{}, false, err
 	}
 	return m, true, nil
@@ -508,7 +509,7 @@ func (s *Store) RecordFeedback(ctx context.Context, incident, visit int64, score
 		return invalid("score", "error.feedback.score", "Please choose from 1 to 5.", nil)
 	}
 	_, err := s.db.ExecContext(ctx, `INSERT INTO feedback (incident_id, visit_id, score, at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (visit_id) DO UPDATE SET score = excluded.score, at = excluded.at`, nullInt(incident), visit, score, formatTime(s.now()))
+		ON CONFLICT (visit_id) DO UPDATE SET score = excluded.score, at = excluded.at`, nullInt(incident), visit, score, sqldb.FormatTime(s.now()))
 	return storageError("record feedback", err)
 }
 
@@ -536,7 +537,7 @@ func hasControl(t string) bool {
 // Heartbeat writes the time to the database: the monitor's proof that the
 // kiosk can still commit.
 func (s *Store) Heartbeat(ctx context.Context) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error { return setMeta(ctx, tx, "heartbeat", formatTime(s.now())) })
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error { return setMeta(ctx, tx, "heartbeat", sqldb.FormatTime(s.now())) })
 }
 
 // Announcements returns the centre's announcements in force at now,

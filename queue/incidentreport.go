@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"time"
 )
 
@@ -37,7 +38,7 @@ func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (I
 		if !in.DrainedAt.IsZero() {
 			alertsUntil = in.DrainedAt.Add(alertWindow)
 		}
-		alerts, err := s.alerts(ctx, "WHERE a.created_at >= ? AND a.created_at <= ? ORDER BY a.id", formatTime(in.Start), formatTime(alertsUntil))
+		alerts, err := s.alerts(ctx, "WHERE a.created_at >= ? AND a.created_at <= ? ORDER BY a.id", sqldb.FormatTime(in.Start), sqldb.FormatTime(alertsUntil))
 		if err != nil {
 			return err
 		}
@@ -101,7 +102,7 @@ func (s *Store) reportWaits(ctx context.Context, tx *sql.Tx, r *IncidentReport, 
 		coalesce(json_extract(e.data, '$.est_s'), -1)
 		FROM visits v LEFT JOIN events e ON e.visit_id = v.id AND e.kind = 'check_in'
 		WHERE v.checked_in_at >= ? AND v.checked_in_at < ? ORDER BY v.checked_in_at, v.id`,
-		formatTime(r.Incident.Start), formatTime(end))
+		sqldb.FormatTime(r.Incident.Start), sqldb.FormatTime(end))
 	if err != nil {
 		return fmt.Errorf("read waits: %w", err)
 	}
@@ -117,12 +118,12 @@ func (s *Store) reportWaits(ctx context.Context, tx *sql.Tx, r *IncidentReport, 
 			return fmt.Errorf("read waits: %w", err)
 		}
 		r.CheckIns++
-		if w.CheckedIn, err = parseTime(checkedIn); err != nil {
+		if w.CheckedIn, err = sqldb.ParseTime(checkedIn); err != nil {
 			return err
 		}
 		switch {
 		case call != "":
-			called, err := parseTime(call)
+			called, err := sqldb.ParseTime(call)
 			if err != nil {
 				return err
 			}
@@ -183,8 +184,8 @@ func (s *Store) ReportIncident(ctx context.Context, id int64, steps []string) (b
 	sum := r.Summary()
 	now := s.now()
 	sent := false
-	err = inTx(ctx, s.db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ? WHERE id = ? AND reported_at IS NULL", formatTime(now), id)
+	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ? WHERE id = ? AND reported_at IS NULL", sqldb.FormatTime(now), id)
 		if err != nil {
 			return err
 		}

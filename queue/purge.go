@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"time"
 )
 
@@ -27,8 +28,8 @@ const PurgedText = "(removed: personal data is kept for a limited time)"
 // never loses a change.
 func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 	var p Purged
-	at, now := formatTime(cutoff), formatTime(s.now())
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	at, now := sqldb.FormatTime(cutoff), sqldb.FormatTime(s.now())
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		steps := []struct {
 			n     *int
 			query string

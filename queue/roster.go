@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"lobbyline/queue/sqldb"
 	"regexp"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func (s *Store) CheckOutVisit(ctx context.Context, id int64, by string) (Visit, 
 	}
 	now := s.now()
 	var v Visit
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var err error
 		if v, err = loadVisit(ctx, tx, id); err != nil {
 			return err
@@ -112,7 +113,7 @@ func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, now time.Time, v *Visi
 	}
 	v.LeftAt = now
 	_, err := tx.ExecContext(ctx, "UPDATE visits SET status = ?, done_at = ?, left_at = ?, left_by = ? WHERE id = ?",
-		v.Status, nullTime(v.DoneAt), formatTime(now), by, v.ID)
+		v.Status, nullTime(v.DoneAt), sqldb.FormatTime(now), by, v.ID)
 	if err != nil {
 		return fmt.Errorf("check out: %w", err)
 	}
@@ -200,7 +201,7 @@ type DayClose struct {
 func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 	now := s.now()
 	var res DayClose
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		roster, err := s.roster(ctx, tx)
 		if err != nil {
 			return err
@@ -210,7 +211,7 @@ func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 			return fmt.Errorf("roster snapshot: %w", err)
 		}
 		err = tx.QueryRowContext(ctx, "INSERT INTO roster_snapshots (day, at, count, data) VALUES (?, ?, ?, ?) RETURNING id",
-			s.day(now), formatTime(now), len(roster), string(data)).Scan(&res.Snapshot)
+			s.day(now), sqldb.FormatTime(now), len(roster), string(data)).Scan(&res.Snapshot)
 		if err != nil {
 			return fmt.Errorf("roster snapshot: %w", err)
 		}

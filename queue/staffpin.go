@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"lobbyline/queue/sqldb"
 	"strconv"
 	"time"
 
@@ -96,20 +97,20 @@ func (s *Store) pinState(ctx context.Context) (failures int, until time.Time, er
 		if err != nil || u == "" {
 			return err
 		}
-		until, err = parseTime(u)
+		until, err = sqldb.ParseTime(u)
 		return err
 	})
 	return failures, until, err
 }
 
 func (s *Store) setPINState(ctx context.Context, failures int, until time.Time) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := setMeta(ctx, tx, "pin_failures", strconv.Itoa(failures)); err != nil {
 			return err
 		}
 		u := ""
 		if !until.IsZero() {
-			u = formatTime(until)
+			u = sqldb.FormatTime(until)
 		}
 		return setMeta(ctx, tx, "pin_locked_until", u)
 	})

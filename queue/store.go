@@ -9,11 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
+	"lobbyline/queue/sqldb"
 	"log/slog"
-	"net/url"
 	"regexp"
-	"sort"
 	"sync"
 	"time"
 
@@ -110,7 +108,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.estCfg = EstimatorConfig{DefaultWait: defaults, FallbackWait: opts.FallbackWait}
 	s.est = NewEstimator(s.estCfg)
 
-	db, err := sql.Open("sqlite", dsn(path))
+	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, pragmas...))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -159,27 +157,17 @@ func (s *Store) wroteCommit() {
 	}
 }
 
-// dsn puts the pragmas in the connection string so every pooled connection
-// gets them. _txlock=immediate takes the write lock at BEGIN, so a read
-// that later writes cannot fail with SQLITE_BUSY_SNAPSHOT.
-func dsn(path string) string {
-	q := url.Values{}
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	// Checkpoints run in the background (checkpointLoop), not inside
-	// whichever visitor's commit crosses SQLite's threshold.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
-	q.Set("_txlock", "immediate")
-	return "file:" + path + "?" + q.Encode()
-}
+// pragmas run on every pooled connection. Checkpoints run in the
+// background (checkpointLoop), not inside whichever visitor's commit
+// crosses SQLite's threshold.
+var pragmas = []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)"}
 
 func (s *Store) init(ctx context.Context, opts Options) error {
-	if err := migrate(ctx, s.db); err != nil {
+	m := sqldb.Migrations{FS: migrations, Glob: "migrations/*.sql", Table: "migrations", TableOptions: " STRICT", Now: s.now}
+	if err := m.Apply(ctx, s.db); err != nil {
 		return err
 	}
-	err := inTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		id, err := ensureMeta(ctx, tx, "kiosk_id", s.kioskID)
 		if err != nil {
 			return err
@@ -260,44 +248,6 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	return res, nil
 }
 
-// migrate applies the embedded migrations in name order, each in its own
-// transaction, and records them so each runs once.
-func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
-		name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT`); err != nil {
-		return fmt.Errorf("create migrations table: %w", err)
-	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
-	if err != nil {
-		return err
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		err := inTx(ctx, db, func(tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM migrations WHERE name = ?", name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			body, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, "INSERT INTO migrations (name, applied_at) VALUES (?, ?)", name, formatTime(time.Now()))
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-	}
-	return nil
-}
-
 // mirrorConfig makes the services and desks tables match the config,
 // keeping rows the config no longer names as inactive.
 func mirrorConfig(ctx context.Context, tx *sql.Tx, opts Options) error {
@@ -362,45 +312,12 @@ func setMeta(ctx context.Context, tx *sql.Tx, key, value string) error {
 	return nil
 }
 
-// inTx runs fn in a transaction, committing if it returns nil and rolling
-// back on error or panic.
-func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) (err error) {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer func() {
-		if p := recover(); p != nil {
-			_ = tx.Rollback()
-			panic(p)
-		}
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err = fn(tx); err != nil {
-		return err
-	}
-	if err = tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// Timestamps are stored as UTC text with milliseconds so they sort and read
-// well in the sqlite3 shell.
-const timeLayout = "2006-01-02T15:04:05.000Z"
-
-func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
-
-func parseTime(s string) (time.Time, error) { return time.Parse(timeLayout, s) }
-
 // nullTime formats t, or returns nil for the zero time.
 func nullTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return formatTime(t)
+	return sqldb.FormatTime(t)
 }
 
 func randomHex(n int) string {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"lobbyline/queue/hlc"
+	"lobbyline/queue/sqldb"
 	"time"
 )
 
@@ -51,7 +53,7 @@ func (s *Store) outbox(ctx context.Context, state string, limit int) ([]OutboxEn
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		e.Payload = []byte(payload)
-		if e.CreatedAt, err = parseTime(created); err != nil {
+		if e.CreatedAt, err = sqldb.ParseTime(created); err != nil {
 			return nil, fmt.Errorf("read outbox %d: %w", e.Seq, err)
 		}
 		out = append(out, e)
@@ -70,8 +72,8 @@ type Settlement struct {
 // mutations (applied or duplicate) are done, rejected ones wait for staff.
 // Only pending rows change, so a late answer cannot undo a newer one.
 func (s *Store) SettleOutbox(ctx context.Context, answers []Settlement) error {
-	at := formatTime(s.now())
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+	at := sqldb.FormatTime(s.now())
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		for _, a := range answers {
 			state, reason := "done", ""
 			if a.Rejected {
@@ -90,7 +92,7 @@ func (s *Store) SettleOutbox(ctx context.Context, answers []Settlement) error {
 // RetryRejected puts a rejected mutation back in line, for when staff or
 // IT fixed what the centre objected to.
 func (s *Store) RetryRejected(ctx context.Context, seq int64) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', reason = '' WHERE seq = ? AND state = 'rejected'`, seq)
 		if err != nil {
 			return fmt.Errorf("retry outbox %d: %w", seq, err)
@@ -125,7 +127,7 @@ func (s *Store) Backlog(ctx context.Context) (Backlog, error) {
 		return b, fmt.Errorf("backlog: %w", err)
 	}
 	if oldest.Valid {
-		if b.Oldest, err = parseTime(oldest.String); err != nil {
+		if b.Oldest, err = sqldb.ParseTime(oldest.String); err != nil {
 			return b, fmt.Errorf("backlog: %w", err)
 		}
 	}
@@ -166,14 +168,14 @@ type PullPage struct {
 	More     bool // more pages follow
 	Records  []RemoteRecord
 	Cursor   int64
-	Clock    HLC // the centre's clock; later local events order after it
+	Clock    hlc.Timestamp // the centre's clock; later local events order after it
 }
 
 // ApplyPull applies a page and advances the cursor in one transaction, so
 // a crash leaves either both or neither. A page older than the stored
 // cursor (a late answer to an earlier request) changes nothing.
 func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var cursor int64
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'), 0)").Scan(&cursor); err != nil {
 			return fmt.Errorf("pull cursor: %w", err)
@@ -218,7 +220,7 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 				return err
 			}
 		}
-		if err := setMeta(ctx, tx, "pulled_at", formatTime(s.now())); err != nil {
+		if err := setMeta(ctx, tx, "pulled_at", sqldb.FormatTime(s.now())); err != nil {
 			return err
 		}
 		if !page.Clock.IsZero() {
@@ -251,7 +253,7 @@ func (s *Store) raiseRemoteAlert(ctx context.Context, tx *sql.Tx, r RemoteRecord
 	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at)
 		VALUES (?, ?, (SELECT id FROM visits WHERE id = ?), ?, ?)
 		ON CONFLICT (key) DO UPDATE SET message = CASE WHEN alerts.message = ? THEN alerts.message ELSE excluded.message END`,
-		"centre/"+r.Key, a.Kind, a.Visit, a.Message, formatTime(at), PurgedText) // a purged name stays purged
+		"centre/"+r.Key, a.Kind, a.Visit, a.Message, sqldb.FormatTime(at), PurgedText) // a purged name stays purged
 	if err != nil {
 		return fmt.Errorf("raise alert %s: %w", r.Key, err)
 	}
@@ -268,7 +270,7 @@ func (s *Store) PulledAt(ctx context.Context) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
-	return parseTime(v)
+	return sqldb.ParseTime(v)
 }
 
 // Remote returns the cached records of one entity, keyed.
@@ -349,11 +351,11 @@ func (s *Store) alerts(ctx context.Context, rest string, args ...any) ([]StaffAl
 		if err := rows.Scan(&a.ID, &a.Kind, &a.Visit, &a.Ticket, &a.Message, &at, &acked, &a.AckedBy); err != nil {
 			return nil, fmt.Errorf("read alerts: %w", err)
 		}
-		if a.At, err = parseTime(at); err != nil {
+		if a.At, err = sqldb.ParseTime(at); err != nil {
 			return nil, err
 		}
 		if acked != "" {
-			if a.AckedAt, err = parseTime(acked); err != nil {
+			if a.AckedAt, err = sqldb.ParseTime(acked); err != nil {
 				return nil, err
 			}
 		}
@@ -364,9 +366,9 @@ func (s *Store) alerts(ctx context.Context, rest string, args ...any) ([]StaffAl
 
 // AckAlert records that a member of staff has dealt with an alert.
 func (s *Store) AckAlert(ctx context.Context, id int64, staff string) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL",
-			formatTime(s.now()), staff, id)
+			sqldb.FormatTime(s.now()), staff, id)
 		if err != nil {
 			return fmt.Errorf("acknowledge alert: %w", err)
 		}
@@ -387,9 +389,9 @@ type ConnectivityChange struct {
 
 // LogConnectivity records a change of connectivity state.
 func (s *Store) LogConnectivity(ctx context.Context, c ConnectivityChange) error {
-	return inTx(ctx, s.db, func(tx *sql.Tx) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO connectivity_log (at, state, detail, backlog) VALUES (?, ?, ?, ?)",
-			formatTime(c.At), c.State, c.Detail, c.Backlog)
+			sqldb.FormatTime(c.At), c.State, c.Detail, c.Backlog)
 		if err != nil {
 			return fmt.Errorf("log connectivity: %w", err)
 		}
@@ -399,7 +401,7 @@ func (s *Store) LogConnectivity(ctx context.Context, c ConnectivityChange) error
 
 // ConnectivityLog returns the changes since a time, oldest first.
 func (s *Store) ConnectivityLog(ctx context.Context, since time.Time) ([]ConnectivityChange, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT at, state, detail, backlog FROM connectivity_log WHERE at >= ? ORDER BY id", formatTime(since))
+	rows, err := s.db.QueryContext(ctx, "SELECT at, state, detail, backlog FROM connectivity_log WHERE at >= ? ORDER BY id", sqldb.FormatTime(since))
 	if err != nil {
 		return nil, fmt.Errorf("read connectivity log: %w", err)
 	}
@@ -411,7 +413,7 @@ func (s *Store) ConnectivityLog(ctx context.Context, since time.Time) ([]Connect
 		if err := rows.Scan(&at, &c.State, &c.Detail, &c.Backlog); err != nil {
 			return nil, fmt.Errorf("read connectivity log: %w", err)
 		}
-		if c.At, err = parseTime(at); err != nil {
+		if c.At, err = sqldb.ParseTime(at); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -424,7 +426,7 @@ func (s *Store) Identity() (kiosk string, epoch int64) { return s.kioskID, s.epo
 
 // seeClock raises the floor for the next local HLC reading to a clock
 // received from the centre.
-func (s *Store) seeClock(ctx context.Context, tx *sql.Tx, h HLC) error {
+func (s *Store) seeClock(ctx context.Context, tx *sql.Tx, h hlc.Timestamp) error {
 	seen, err := s.lastHLC(ctx, tx)
 	if err != nil {
 		return err
@@ -436,12 +438,12 @@ func (s *Store) seeClock(ctx context.Context, tx *sql.Tx, h HLC) error {
 }
 
 // lastHLC is the latest clock reading this database has issued or seen.
-func (s *Store) lastHLC(ctx context.Context, tx *sql.Tx) (HLC, error) {
+func (s *Store) lastHLC(ctx context.Context, tx *sql.Tx) (hlc.Timestamp, error) {
 	var v string
 	err := s.stmts.queryRow(ctx, tx, `SELECT max(coalesce((SELECT hlc FROM events ORDER BY id DESC LIMIT 1), ''),
 		coalesce((SELECT value FROM meta WHERE key = 'hlc_seen'), ''))`).Scan(&v)
 	if err != nil {
-		return HLC{}, fmt.Errorf("read clock: %w", err)
+		return hlc.Timestamp{}, fmt.Errorf("read clock: %w", err)
 	}
-	return ParseHLC(v)
+	return hlc.Parse(v)
 }

@@ -1,10 +1,10 @@
-package queue_test
+package hlc_test
 
 import (
 	"testing"
 	"time"
 
-	"lobbyline/queue"
+	"lobbyline/queue/hlc"
 )
 
 func TestHLCMonotonicAcrossClockJumps(t *testing.T) {
@@ -18,7 +18,7 @@ func TestHLCMonotonicAcrossClockJumps(t *testing.T) {
 		base.Add(24 * time.Hour),   // a day ahead
 		base,                       // and back
 	}
-	var h queue.HLC
+	var h hlc.Timestamp
 	var prev string
 	for i, now := range steps {
 		h = h.Next(now)
@@ -26,9 +26,9 @@ func TestHLCMonotonicAcrossClockJumps(t *testing.T) {
 		if i > 0 && !(prev < s) {
 			t.Fatalf("step %d: %s does not sort after %s", i, s, prev)
 		}
-		back, err := queue.ParseHLC(s)
+		back, err := hlc.Parse(s)
 		if err != nil || back != h {
-			t.Fatalf("step %d: ParseHLC(%q) = %v, %v; want %v", i, s, back, err, h)
+			t.Fatalf("step %d: Parse(%q) = %v, %v; want %v", i, s, back, err, h)
 		}
 		prev = s
 	}
@@ -37,17 +37,17 @@ func TestHLCMonotonicAcrossClockJumps(t *testing.T) {
 	}
 }
 
-func FuzzParseHLC(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{"", "000001763888400000.000000", "001763888400000.000001", "x", "001763888400000-000001", "-00176388840000.000001"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		h, err := queue.ParseHLC(s)
+		h, err := hlc.Parse(s)
 		if err != nil {
 			return
 		}
 		if h.String() != s {
-			t.Fatalf("ParseHLC(%q) = %+v, renders as %q", s, h, h.String())
+			t.Fatalf("Parse(%q) = %+v, renders as %q", s, h, h.String())
 		}
 	})
 }
