@@ -14,6 +14,8 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
 const drainSize = 10_000
@@ -31,11 +33,8 @@ func BenchmarkDrain(b *testing.B) {
 	var drain, copyTime time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		dsn := freshStoreDSN(b, "postgres")
-		central, err := syncer.OpenCentral(ctx, dsn, syncer.CentralOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		dsn := centretest.DSN(b, "postgres")
+		central := centretest.Open(b, dsn, nil)
 		if err := central.AddSite(ctx, "north", "North"); err != nil {
 			b.Fatal(err)
 		}
@@ -43,7 +42,7 @@ func BenchmarkDrain(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := httptest.NewServer(syncer.NewServer(central, syncer.ServerOptions{}))
+		srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
 		path := filepath.Join(b.TempDir(), "kiosk.db")
 		copyFile(b, template, path)
 		store, err := queue.Open(ctx, path, benchKioskOptions())
@@ -148,7 +147,7 @@ func copyFile(b *testing.B, from, to string) {
 
 // rawCopy times COPY of the centre's applied mutations into a table of
 // the same shape: the floor for getting those rows into PostgreSQL.
-func rawCopy(b *testing.B, dsn string, central *syncer.Central) time.Duration {
+func rawCopy(b *testing.B, dsn string, central centretest.Centre) time.Duration {
 	b.Helper()
 	ctx := context.Background()
 	rows, err := central.DB().QueryContext(ctx, `SELECT kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload FROM mutations`)

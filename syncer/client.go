@@ -7,20 +7,47 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"lobbyline/queue"
+	"lobbyline/syncer/wire"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
-// Client talks to the centre for one kiosk.
+// Client talks to the centre for one kiosk, in this build's protocol,
+// and remembers what the centre last said of its own.
 type Client struct {
 	root  string // e.g. https://central.example
 	base  string // e.g. https://central.example/v1/sites/north
 	token string
 	http  *http.Client
+	// minCentre is the oldest centre protocol this kiosk talks to.
+	minCentre int
+
+	mu     sync.Mutex
+	centre Centre
 }
+
+// Centre is what a centre says of itself on every answer.
+type Centre struct {
+	Protocol int             // 0 until the centre has answered
+	Accepts  map[string]bool // the mutation kinds it applies
+}
+
+// protocol1Kinds are the kinds every centre applies: those of protocol 1,
+// whose centres announce nothing.
+var protocol1Kinds = map[string]bool{
+	queue.KindCheckIn: true, queue.KindCall: true, queue.KindRecall: true, queue.KindServe: true,
+	queue.KindNoShow: true, queue.KindCancel: true, queue.KindPrioritize: true, queue.KindTransfer: true,
+	queue.KindDeskOpen: true, queue.KindDeskClose: true, queue.KindCheckOut: true, queue.KindIncident: true,
+}
+
+// ErrCentreOutdated says the centre speaks a protocol older than this
+// kiosk talks to: the centre needs an update.
+var ErrCentreOutdated = errors.New("syncer: the centre needs an update")
 
 // NewClient returns a client for the centre at baseURL (scheme and host,
 // optionally a path prefix) acting for a kiosk of site with token. A nil
@@ -30,14 +57,53 @@ func NewClient(baseURL, site, token string, hc *http.Client) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("central url %q: want http(s)://host[:port]", baseURL)
 	}
-	if !idPattern.MatchString(site) {
+	if !queue.ValidID(site) {
 		return nil, fmt.Errorf("site %q: want lower-case letters, digits and dashes", site)
 	}
 	if hc == nil {
 		hc = &http.Client{}
 	}
 	root := strings.TrimSuffix(u.String(), "/")
-	return &Client{root: root, base: root + "/v1/sites/" + site, token: token, http: hc}, nil
+	return &Client{root: root, base: root + "/v1/sites/" + site, token: token, http: hc, minCentre: wire.MinVersion}, nil
+}
+
+// RequireCentre sets the oldest centre protocol this client talks to;
+// tests use it to play a kiosk newer than its centre.
+func (c *Client) RequireCentre(protocol int) { c.minCentre = protocol }
+
+// Centre is what the centre said of itself in its last answer.
+func (c *Client) Centre() Centre {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.centre
+}
+
+// Accepts reports whether the centre applies mutations of kind, as far as
+// this kiosk knows: before the first answer it assumes protocol 1's.
+func (c *Client) Accepts(kind string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.centre.Accepts == nil {
+		return protocol1Kinds[kind]
+	}
+	return c.centre.Accepts[kind]
+}
+
+// heard notes what an answer's headers say of the centre, and refuses a
+// centre too old to talk to.
+func (c *Client) heard(h http.Header) error {
+	v, err := wire.VersionOf(h)
+	if err != nil {
+		return err
+	}
+	accepts, _ := wire.Accepts(h) // nil when not announced: protocol 1's kinds
+	c.mu.Lock()
+	c.centre = Centre{Protocol: v, Accepts: accepts}
+	c.mu.Unlock()
+	if v < c.minCentre {
+		return fmt.Errorf("%w: it speaks sync protocol %d, and this kiosk needs %d or newer", ErrCentreOutdated, v, c.minCentre)
+	}
+	return nil
 }
 
 // HTTPError is an answer from the centre other than 200.
@@ -58,11 +124,15 @@ func (e *HTTPError) Unauthorized() bool { return e.Status == http.StatusUnauthor
 // other than 401 (handled as unenrolment), 408 and 429.
 func (e *HTTPError) Permanent() bool {
 	switch e.Status {
-	case http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests:
+	case http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests, wire.StatusUpgradeRequired:
 		return false
 	}
 	return e.Status >= 400 && e.Status < 500
 }
+
+// KioskOutdated reports whether the centre refused this kiosk's protocol
+// as too old: the kiosk needs an update.
+func (e *HTTPError) KioskOutdated() bool { return e.Status == wire.StatusUpgradeRequired }
 
 // AboutContent reports whether the centre refused what the request
 // carried (400 malformed, 413 too large), rather than who sent it or
@@ -72,37 +142,37 @@ func (e *HTTPError) AboutContent() bool {
 }
 
 // Push sends one batch.
-func (c *Client) Push(ctx context.Context, req PushRequest) (PushResponse, error) {
+func (c *Client) Push(ctx context.Context, req wire.PushRequest) (wire.PushResponse, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return PushResponse{}, fmt.Errorf("encode push: %w", err)
+		return wire.PushResponse{}, fmt.Errorf("encode push: %w", err)
 	}
-	var resp PushResponse
+	var resp wire.PushResponse
 	err = c.do(ctx, http.MethodPost, c.base+"/push", body, func(r io.Reader) error {
 		var err error
-		resp, err = DecodePushResponse(r)
+		resp, err = wire.DecodePushResponse(r)
 		return err
 	})
 	if err != nil {
-		return PushResponse{}, err
+		return wire.PushResponse{}, err
 	}
 	if len(resp.Results) != len(req.Mutations) {
-		return PushResponse{}, fmt.Errorf("push: %d answers for %d mutations", len(resp.Results), len(req.Mutations))
+		return wire.PushResponse{}, fmt.Errorf("push: %d answers for %d mutations", len(resp.Results), len(req.Mutations))
 	}
 	return resp, nil
 }
 
 // Pull fetches one page of changes after cursor; continuing says the
 // kiosk is part-way through a snapshot.
-func (c *Client) Pull(ctx context.Context, cursor int64, limit int, continuing bool) (PullResponse, error) {
+func (c *Client) Pull(ctx context.Context, cursor int64, limit int, continuing bool) (wire.PullResponse, error) {
 	u := c.base + "/pull?cursor=" + strconv.FormatInt(cursor, 10) + "&limit=" + strconv.Itoa(limit)
 	if continuing {
 		u += "&snapshot=1"
 	}
-	var resp PullResponse
+	var resp wire.PullResponse
 	err := c.do(ctx, http.MethodGet, u, nil, func(r io.Reader) error {
 		var err error
-		resp, err = DecodePullResponse(r)
+		resp, err = wire.DecodePullResponse(r)
 		return err
 	})
 	return resp, err
@@ -115,12 +185,16 @@ func (c *Client) Healthy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	wire.SetVersion(req.Header)
 	res, err := c.http.Do(req)
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 4<<10))
+	if err := c.heard(res.Header); err != nil {
+		return err
+	}
 	if res.StatusCode != http.StatusOK {
 		return &HTTPError{Status: res.StatusCode, Message: "health check"}
 	}
@@ -133,6 +207,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, decode f
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	wire.SetVersion(req.Header)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -141,9 +216,14 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, decode f
 		return err
 	}
 	defer res.Body.Close()
+	if res.StatusCode != wire.StatusUpgradeRequired {
+		if err := c.heard(res.Header); err != nil {
+			return err
+		}
+	}
 	if res.StatusCode != http.StatusOK {
 		e := &HTTPError{Status: res.StatusCode}
-		var eb ErrorBody
+		var eb wire.ErrorBody
 		if json.NewDecoder(io.LimitReader(res.Body, 64<<10)).Decode(&eb) == nil {
 			e.Message = eb.Error
 		}
@@ -152,7 +232,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, decode f
 		}
 		return e
 	}
-	if err := decode(io.LimitReader(res.Body, MaxBody)); err != nil {
+	if err := decode(io.LimitReader(res.Body, wire.MaxBody)); err != nil {
 		return fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	return nil

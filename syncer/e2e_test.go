@@ -23,6 +23,8 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
 var longE2E = flag.Duration("e2e.chaos", 0, "how long TestEndToEndUnderFaults injects faults (default 6s; try 5m)")
@@ -34,7 +36,7 @@ type instance struct {
 	dsn   string
 	addr  string
 	mu    sync.Mutex
-	store *syncer.Central
+	store centretest.Centre
 	srv   *http.Server
 }
 
@@ -42,10 +44,7 @@ func (in *instance) start(t *testing.T) {
 	t.Helper()
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	store, err := syncer.OpenCentral(context.Background(), in.dsn, syncer.CentralOptions{})
-	if err != nil {
-		t.Fatalf("start central: %v", err)
-	}
+	store := centretest.Open(t, in.dsn, nil)
 	ln, err := net.Listen("tcp", in.addr)
 	if err != nil {
 		store.Close()
@@ -53,7 +52,7 @@ func (in *instance) start(t *testing.T) {
 	}
 	in.addr = ln.Addr().String()
 	in.store = store
-	in.srv = &http.Server{Handler: syncer.NewServer(store, syncer.ServerOptions{MaxInFlight: 8})}
+	in.srv = &http.Server{Handler: centre.NewServer(store.Service, centre.ServerOptions{MaxInFlight: 8})}
 	go in.srv.Serve(ln)
 }
 
@@ -73,7 +72,7 @@ func (in *instance) crash() {
 	}
 	in.srv.Close()
 	in.store.Close()
-	in.srv, in.store = nil, nil
+	in.srv, in.store = nil, centretest.Centre{}
 }
 
 // skewedClock is the real clock read through an offset that can change.
@@ -101,13 +100,8 @@ func TestEndToEndUnderFaults(t *testing.T) {
 		chaos = *longE2E
 	}
 	ctx := context.Background()
-	dsn := freshStoreDSN(t, "postgres")
-
-	admin, err := syncer.OpenCentral(ctx, dsn, syncer.CentralOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	dsn := centretest.DSN(t, "postgres")
+	admin := centretest.Open(t, dsn, nil)
 	if err := admin.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
 )
 
 // A kiosk reinstalled under the same id (new database, new epoch) pulls
@@ -17,7 +18,7 @@ import (
 func TestReinstalledKioskIgnoresAlertsAboutItsOldDatabase(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	if _, err := c.store.Write(ctx, "north", []syncer.RecordWrite{{Entity: queue.EntityWatch, Key: "w1",
+	if _, err := c.store.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityWatch, Key: "w1",
 		Data: queue.WatchEntry{Name: "Eve Five", Action: queue.WatchFlag}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -69,22 +70,22 @@ func TestForbiddenPushIsSetUpNotContent(t *testing.T) {
 func TestSnapshotComesInPages(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	var ws []syncer.RecordWrite
+	var ws []centre.RecordWrite
 	for i := range 2500 {
-		ws = append(ws, syncer.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprint("h", i), Data: queue.Host{Name: fmt.Sprint("Dr ", i)}})
+		ws = append(ws, centre.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprint("h", i), Data: queue.Host{Name: fmt.Sprint("Dr ", i)}})
 	}
-	ws = append(ws, syncer.RecordWrite{Entity: queue.EntityHost, Key: "h1", Delete: true})
+	ws = append(ws, centre.RecordWrite{Entity: queue.EntityHost, Key: "h1", Delete: true})
 	if _, err := c.store.Write(ctx, "north", ws); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.store.Write(ctx, "north", []syncer.RecordWrite{{Entity: queue.EntityHost, Key: "h2", Delete: true}}); err != nil {
+	if _, err := c.store.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityHost, Key: "h2", Delete: true}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.store.Compact(ctx, "north", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// A page that lands mid-snapshot must not restart it.
-	if _, err := c.store.Write(ctx, "north", []syncer.RecordWrite{{Entity: queue.EntityHost, Key: "h3", Delete: true}}); err != nil {
+	if _, err := c.store.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityHost, Key: "h3", Delete: true}}); err != nil {
 		t.Fatal(err)
 	}
 	k := newKiosk(t, c, "newbie")

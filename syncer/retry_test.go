@@ -17,7 +17,7 @@ func TestRetryPolicy(t *testing.T) {
 	// FirstRetry instead of all coming back after the same second.
 	firsts := map[time.Duration]bool{}
 	for range 200 {
-		d := newRetryPolicy(cfg).NextBackOff()
+		d := NewRetryPolicy(cfg).NextBackOff()
 		if d <= 0 || d > cfg.FirstRetry+time.Millisecond {
 			t.Fatalf("first retry after %s, want within (0, %s]", d, cfg.FirstRetry)
 		}
@@ -29,7 +29,7 @@ func TestRetryPolicy(t *testing.T) {
 
 	// Then exponential up to MaxBackoff, and it never gives up, however
 	// long the outage.
-	p := newRetryPolicy(cfg)
+	p := NewRetryPolicy(cfg)
 	p.NextBackOff()
 	var last time.Duration
 	for i := range 1000 {
@@ -48,7 +48,7 @@ func TestRetryPolicy(t *testing.T) {
 	}
 
 	// Retry-After from the centre wins over a shorter backoff, once.
-	p = newRetryPolicy(cfg)
+	p = NewRetryPolicy(cfg)
 	p.retryAfter = 2 * time.Minute
 	if d := p.NextBackOff(); d != 2*time.Minute {
 		t.Fatalf("with Retry-After 2m the wait is %s", d)
@@ -64,7 +64,7 @@ func TestRetryPolicy(t *testing.T) {
 func TestWakeCutsOnlyAWaitInProgress(t *testing.T) {
 	clock := clockwork.NewFakeClock()
 	wake := make(chan struct{}, 1)
-	p := &retryPolicy{}
+	p := NewRetryPolicy(Config{})
 	timer := &clockTimer{clock: clock, wake: wake, policy: p}
 	fired := func() bool {
 		select {
@@ -105,9 +105,8 @@ func TestWakeCutsOnlyAWaitInProgress(t *testing.T) {
 func TestWakeSoonSpreadsAndCoalesces(t *testing.T) {
 	clock := clockwork.NewFakeClock()
 	sy := New(nil, nil, Config{Clock: clock, FirstRetry: 10 * time.Second})
-	m := &Monitor{sync: sy, clock: clock}
-	m.wakeSoon()
-	m.wakeSoon() // coalesced
+	sy.WakeSoon()
+	sy.WakeSoon() // coalesced
 	select {
 	case <-sy.wake:
 		t.Fatal("woken at once: a restarted centre would get every kiosk in the same second")

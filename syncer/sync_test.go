@@ -18,37 +18,35 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
-// centre is a central service on loopback with one site.
-type centre struct {
-	store *syncer.Central
+// testCentre is a central service on loopback with one site.
+type testCentre struct {
+	store centretest.Centre
 	http  *httptest.Server
 }
 
-func startCentre(t *testing.T) *centre {
+func startCentre(t *testing.T, opts ...centre.Options) *testCentre {
 	t.Helper()
-	ctx := context.Background()
-	store, err := syncer.OpenCentral(ctx, filepath.Join(t.TempDir(), "central.db"), syncer.CentralOptions{})
-	if err != nil {
+	store := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), nil, opts...)
+	if err := store.AddSite(context.Background(), "north", "North Hospital"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	if err := store.AddSite(ctx, "north", "North Hospital"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(syncer.NewServer(store, syncer.ServerOptions{}))
+	srv := httptest.NewServer(centre.NewServer(store.Service, centre.ServerOptions{}))
 	t.Cleanup(srv.Close)
-	return &centre{store: store, http: srv}
+	return &testCentre{store: store, http: srv}
 }
 
 // kiosk is an enrolled kiosk store with a syncer pointed at c.
 type kiosk struct {
-	store *queue.Store
-	sync  *syncer.Syncer
+	store  *queue.Store
+	client *syncer.Client
+	sync   *syncer.Syncer
 }
 
-func newKiosk(t *testing.T, c *centre, id string) *kiosk {
+func newKiosk(t *testing.T, c *testCentre, id string) *kiosk {
 	t.Helper()
 	ctx := context.Background()
 	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id)
@@ -73,7 +71,7 @@ func newKioskWithToken(t *testing.T, url, id, token string) *kiosk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &kiosk{store: store, sync: syncer.New(store, client, syncer.Config{})}
+	return &kiosk{store: store, client: client, sync: syncer.New(store, client, syncer.Config{})}
 }
 
 func (k *kiosk) checkIn(t *testing.T, name string) queue.Ticket {
@@ -166,7 +164,7 @@ func TestInviteAndWatchListReachTheKiosk(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
 	a := newKiosk(t, c, "a")
-	_, err := c.store.Write(ctx, "north", []syncer.RecordWrite{
+	_, err := c.store.Write(ctx, "north", []centre.RecordWrite{
 		{Entity: queue.EntityPreReg, Key: "AB12-CD34", Data: queue.PreRegistration{Code: "AB12-CD34", Name: "Marta Ruiz", Host: "Dr Osei",
 			Expected: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}},
 		{Entity: queue.EntityWatch, Key: "w1", Data: queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchFlag}},
@@ -271,7 +269,7 @@ func TestMetricsReportEveryKioskFromTheStore(t *testing.T) {
 	}
 	newKiosk(t, c, "b") // enrolled, never seen
 	// A second instance on the same store reports what the first saw.
-	other := httptest.NewServer(syncer.NewServer(c.store, syncer.ServerOptions{}))
+	other := httptest.NewServer(centre.NewServer(c.store.Service, centre.ServerOptions{}))
 	defer other.Close()
 	res, err := http.Get(other.URL + "/metrics")
 	if err != nil {
@@ -317,7 +315,7 @@ func TestWatchListAddedDuringAnOutageAlertsStaffOnReconnect(t *testing.T) {
 	if alerts, _ := a.store.Alerts(ctx, true); len(alerts) != 0 {
 		t.Fatalf("alerts before the centre knew: %+v", alerts)
 	}
-	if _, err := c.store.Write(ctx, "north", []syncer.RecordWrite{
+	if _, err := c.store.Write(ctx, "north", []centre.RecordWrite{
 		{Entity: queue.EntityWatch, Key: "w1", Data: queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchBlock}},
 	}); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"lobbyline/queue"
+	"lobbyline/queue/hlc"
+	"lobbyline/syncer/wire"
 )
 
 // State is how well the kiosk reaches the centre.
@@ -26,6 +28,12 @@ const (
 	Degraded   State = "degraded"   // the centre answers, but with errors or "busy"
 	Offline    State = "offline"    // the centre cannot be reached
 	Unenrolled State = "unenrolled" // the centre refused this kiosk's token
+	// Outdated: the centre refused this kiosk's protocol as too old; the
+	// kiosk needs an update.
+	Outdated State = "outdated"
+	// CentreOutdated: the centre speaks a protocol too old for this kiosk;
+	// the centre needs an update.
+	CentreOutdated State = "centre-outdated"
 )
 
 // Status is the syncer's view of connectivity, for staff and for the
@@ -39,7 +47,12 @@ type Status struct {
 	Backlog     int       // mutations not yet accepted by the centre
 	Oldest      time.Time // creation time of the oldest of them
 	Rejected    int       // mutations the centre refused: need attention
-	Skew        time.Duration
+	// AwaitingCentre counts pending mutations held because the centre does
+	// not yet apply their kind (AwaitingKind, the first of them): they go
+	// once the centre is upgraded, in order, and nothing after them before.
+	AwaitingCentre int
+	AwaitingKind   string
+	Skew           time.Duration
 }
 
 // SkewWarning is how far the kiosk clock may drift from the centre's
@@ -74,8 +87,8 @@ func (c *Config) defaults() {
 	orDefault(&c.AttemptTimeout, 20*time.Second)
 	orDefault(&c.FirstRetry, 10*time.Second)
 	orDefault(&c.MaxBackoff, 5*time.Minute)
-	if c.Batch <= 0 || c.Batch > MaxBatch {
-		c.Batch = MaxBatch
+	if c.Batch <= 0 || c.Batch > wire.MaxBatch {
+		c.Batch = wire.MaxBatch
 	}
 	if c.Clock == nil {
 		c.Clock = clockwork.NewRealClock()
@@ -104,8 +117,9 @@ type Syncer struct {
 	again   atomic.Bool // a change was made since the running sync began
 	stop    context.CancelFunc
 
-	wake chan struct{}             // cuts a backoff wait short: the centre is back
-	hold atomic.Pointer[time.Time] // during a drill: no network until then
+	wake   chan struct{}             // cuts a backoff wait short: the centre is back
+	waking atomic.Bool               // a WakeSoon is on its way
+	hold   atomic.Pointer[time.Time] // during a drill: no network until then
 }
 
 // ErrHeld is the error of a sync attempted while a drill holds the outbox.
@@ -163,6 +177,21 @@ func (s *Syncer) Kick() {
 	}()
 }
 
+// WakeSoon wakes the syncer and runs a sync after a random delay of up
+// to FirstRetry, once however often it is asked meanwhile: every kiosk's
+// health probe finds a restarted centre within the same few seconds, and
+// they should not all sync in the same one.
+func (s *Syncer) WakeSoon() {
+	if !s.waking.CompareAndSwap(false, true) {
+		return
+	}
+	s.cfg.Clock.AfterFunc(rand.N(s.cfg.FirstRetry)+time.Millisecond, func() {
+		s.waking.Store(false)
+		s.Wake()
+		s.Kick()
+	})
+}
+
 // Wake ends a wait between retries now, so a sync that failed while the
 // centre was away runs again at once when a health probe finds it back,
 // rather than after a backoff of up to several minutes.
@@ -186,8 +215,8 @@ func (s *Syncer) Hold(until time.Time) {
 	s.hold.Store(&until)
 }
 
-// held reports whether a drill holds the outbox at now.
-func (s *Syncer) held(now time.Time) bool {
+// Held reports whether a drill holds the outbox at now.
+func (s *Syncer) Held(now time.Time) bool {
 	until := s.hold.Load()
 	return until != nil && now.Before(*until)
 }
@@ -238,7 +267,7 @@ func (s *Syncer) run(ctx context.Context) {
 
 // runOnce retries a sync until it succeeds (true) or cannot go on.
 func (s *Syncer) runOnce(ctx context.Context) bool {
-	policy := newRetryPolicy(s.cfg)
+	policy := NewRetryPolicy(s.cfg)
 	op := func() error {
 		if ctx.Err() != nil {
 			return backoff.Permanent(ctx.Err())
@@ -246,11 +275,14 @@ func (s *Syncer) runOnce(ctx context.Context) bool {
 		actx, cancel := context.WithTimeout(ctx, s.cfg.AttemptTimeout)
 		defer cancel()
 		err := s.Sync(actx)
+		if errors.Is(err, ErrCentreOutdated) {
+			return backoff.Permanent(err)
+		}
 		if e, ok := asHTTPError(err); ok {
-			if e.Unauthorized() {
+			if e.Unauthorized() || e.KioskOutdated() {
 				return backoff.Permanent(err)
 			}
-			policy.retryAfter = e.RetryAfter
+			policy.SetRetryAfter(e.RetryAfter)
 		}
 		return err
 	}
@@ -275,7 +307,7 @@ func (s *Syncer) Sync(ctx context.Context) error {
 	if in, ok, err := s.store.CurrentIncident(ctx); err == nil && ok && in.Drill && start.Before(in.DrillUntil) {
 		s.Hold(in.DrillUntil)
 	}
-	if s.held(start) {
+	if s.Held(start) {
 		s.settle(ctx, start, ErrHeld)
 		return ErrHeld
 	}
@@ -298,13 +330,12 @@ func (s *Syncer) pull(ctx context.Context) error {
 			return err
 		}
 		sent := s.cfg.Clock.Now()
-		page, err := s.client.Pull(ctx, cursor, MaxPullPage, continuing)
+		page, err := s.client.Pull(ctx, cursor, wire.MaxPullPage, continuing)
 		if err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}
 		s.noteSkew(sent, page.Now)
-		err = s.store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, More: page.More, Records: page.Records, Cursor: page.Cursor,
-			Clock: queue.HLC{Wall: page.Now.UnixMilli()}})
+		err = s.store.ApplyPull(ctx, PageOf(page))
 		if err != nil {
 			return fmt.Errorf("apply pull: %w", err)
 		}
@@ -314,12 +345,27 @@ func (s *Syncer) pull(ctx context.Context) error {
 	}
 }
 
+// PageOf is a pulled page as the kiosk's store applies it.
+func PageOf(page wire.PullResponse) queue.PullPage {
+	records := make([]queue.RemoteRecord, len(page.Records))
+	for i, r := range page.Records {
+		records[i] = queue.RemoteRecord(r)
+	}
+	p := queue.PullPage{Snapshot: page.Snapshot, More: page.More, Records: records, Cursor: page.Cursor}
+	if !page.Now.IsZero() {
+		p.Clock = hlc.Timestamp{Wall: page.Now.UnixMilli()}
+	}
+	return p
+}
+
 // push sends what was pending when it began, in batches, and says how
-// many it sent. Changes made
-// meanwhile wait for the next attempt, so an attempt ends even while the
-// lobby is busy and its success means the backlog it saw reached the
-// centre.
+// many it sent. Changes made meanwhile wait for the next attempt, so an
+// attempt ends even while the lobby is busy and its success means the
+// backlog it saw reached the centre. A change of a kind the centre does
+// not apply yet stops the push there: it and everything after it wait, in
+// order, for the centre's upgrade, rather than be refused and lost to it.
 func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
+	s.awaiting(0, "")
 	kiosk, _ := s.store.Identity()
 	start, err := s.store.Backlog(ctx)
 	if err != nil {
@@ -334,16 +380,37 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 		for len(entries) > 0 && entries[len(entries)-1].Seq > start.Last {
 			entries = entries[:len(entries)-1]
 		}
-		if len(entries) == 0 {
-			return pushed, nil
+		held := ""
+		for i, e := range entries {
+			if !s.client.Accepts(e.Kind) {
+				entries, held = entries[:i], e.Kind
+				break
+			}
 		}
-		if err := s.pushBatch(ctx, kiosk, left, entries); err != nil {
-			return pushed, err
+		if len(entries) > 0 {
+			if err := s.pushBatch(ctx, kiosk, left, entries); err != nil {
+				return pushed, err
+			}
 		}
 		left -= len(entries)
 		pushed += len(entries)
+		if held != "" {
+			s.log.Warn("the centre does not apply a kind of change yet; holding it and what follows", "kind", held, "held", left)
+			s.awaiting(left, held)
+			return pushed, nil
+		}
+		if len(entries) == 0 {
+			return pushed, nil
+		}
 	}
 	return pushed, nil
+}
+
+// awaiting records how many changes wait for the centre's upgrade.
+func (s *Syncer) awaiting(n int, kind string) {
+	s.mu.Lock()
+	s.status.AwaitingCentre, s.status.AwaitingKind = n, kind
+	s.mu.Unlock()
 }
 
 // pushBatch sends entries and records the answers. A request the centre
@@ -353,9 +420,9 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 // about this kiosk's set-up, not a mutation: the attempt fails and staff
 // see why.
 func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) error {
-	req := PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]PushMutation, len(entries))}
+	req := wire.PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]wire.PushMutation, len(entries))}
 	for i, e := range entries {
-		req.Mutations[i] = PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
+		req.Mutations[i] = wire.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
 	}
 	resp, err := s.client.Push(ctx, req)
 	if e, ok := asHTTPError(err); ok && e.AboutContent() {
@@ -378,7 +445,7 @@ func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entri
 		if r.Seq != entries[i].Seq || r.Epoch != entries[i].Epoch {
 			return fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
 		}
-		answers[i] = queue.Settlement{Seq: r.Seq, Rejected: r.Status == StatusRejected, Reason: r.Reason}
+		answers[i] = queue.Settlement{Seq: r.Seq, Rejected: r.Status == wire.StatusRejected, Reason: r.Reason}
 	}
 	return s.store.SettleOutbox(ctx, answers)
 }
@@ -405,10 +472,17 @@ func (s *Syncer) settle(ctx context.Context, at time.Time, err error) {
 		detail = err.Error()
 		next = Offline
 		if e, ok := asHTTPError(err); ok {
-			next = Degraded
-			if e.Unauthorized() {
+			switch {
+			case e.Unauthorized():
 				next = Unenrolled
+			case e.KioskOutdated():
+				next = Outdated
+			default:
+				next = Degraded
 			}
+		}
+		if errors.Is(err, ErrCentreOutdated) {
+			next = CentreOutdated
 		}
 	}
 	s.mu.Lock()
@@ -460,10 +534,11 @@ func (s *Syncer) refreshBacklog(ctx context.Context) int {
 	return b.Pending
 }
 
-// retryPolicy is exponential backoff that never gives up, with a random
+// RetryPolicy is exponential backoff that never gives up, with a random
 // first wait (so kiosks that lost the centre together do not return
-// together) and Retry-After honoured when the centre sends it.
-type retryPolicy struct {
+// together) and Retry-After honoured when the centre sends it. It is a
+// backoff.BackOff; the load generator uses it to measure the real client.
+type RetryPolicy struct {
 	exp        *backoff.ExponentialBackOff
 	first      time.Duration
 	retries    int
@@ -473,17 +548,23 @@ type retryPolicy struct {
 	waitedRetryAfter bool
 }
 
-func newRetryPolicy(cfg Config) *retryPolicy {
+// NewRetryPolicy is the policy a syncer with cfg retries by.
+func NewRetryPolicy(cfg Config) *RetryPolicy {
+	cfg.defaults()
 	exp := backoff.NewExponentialBackOff()
 	exp.InitialInterval = time.Second
 	exp.MaxInterval = cfg.MaxBackoff
 	exp.MaxElapsedTime = 0 // never give up: the outbox must drain
 	exp.Clock = cfg.Clock
 	exp.Reset()
-	return &retryPolicy{exp: exp, first: cfg.FirstRetry}
+	return &RetryPolicy{exp: exp, first: cfg.FirstRetry}
 }
 
-func (p *retryPolicy) NextBackOff() time.Duration {
+// SetRetryAfter makes the next wait at least d, as the centre asked.
+func (p *RetryPolicy) SetRetryAfter(d time.Duration) { p.retryAfter = d }
+
+// NextBackOff is the wait before the next retry.
+func (p *RetryPolicy) NextBackOff() time.Duration {
 	p.retries++
 	d := p.exp.NextBackOff()
 	if p.retries == 1 && p.first > 0 {
@@ -497,7 +578,8 @@ func (p *retryPolicy) NextBackOff() time.Duration {
 	return d
 }
 
-func (p *retryPolicy) Reset() {
+// Reset starts again from the first retry.
+func (p *RetryPolicy) Reset() {
 	p.retries = 0
 	p.exp.Reset()
 }
@@ -507,7 +589,7 @@ func (p *retryPolicy) Reset() {
 type clockTimer struct {
 	clock  clockwork.Clock
 	wake   chan struct{}
-	policy *retryPolicy
+	policy *RetryPolicy
 	t      clockwork.Timer
 	c      chan time.Time
 	done   chan struct{}

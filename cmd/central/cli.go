@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
 )
 
 // wantArgs checks the number of arguments against their names.
@@ -41,7 +41,7 @@ func checkSite(site string) error {
 
 // siteExists refuses an unknown site up front, so a typo is not taken
 // for a site with nothing in it.
-func siteExists(ctx context.Context, st *syncer.Central, site string) error {
+func siteExists(ctx context.Context, st *centre.Service, site string) error {
 	_, ok, err := st.SiteName(ctx, site)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
-	var again *syncer.KioskInfo
+	var again *centre.KioskInfo
 	for i, k := range known {
 		if k.ID == c.kiosk {
 			again = &known[i]
@@ -159,7 +159,7 @@ func (c *revokeCmd) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	if err := st.Revoke(ctx, c.kiosk); err != nil {
-		if errors.Is(err, syncer.ErrNotFound) {
+		if errors.Is(err, centre.ErrNotFound) {
 			return fmt.Errorf("no enrolled kiosk %q, or it is revoked already (see: central kiosks)", c.kiosk)
 		}
 		return err
@@ -264,7 +264,7 @@ func (c *importCmd) run(ctx context.Context, m *Main) error {
 		current[r.Key] = r.Data
 	}
 	after := make(map[string]json.RawMessage, len(items))
-	var writes []syncer.RecordWrite
+	var writes []centre.RecordWrite
 	var added, updated, unchanged, deleted int
 	for _, it := range items {
 		data, old := it.data, current[it.key]
@@ -287,7 +287,7 @@ func (c *importCmd) run(ctx context.Context, m *Main) error {
 		default:
 			updated++
 		}
-		writes = append(writes, syncer.RecordWrite{Entity: c.kind.entity, Key: it.key, Data: json.RawMessage(raw)})
+		writes = append(writes, centre.RecordWrite{Entity: c.kind.entity, Key: it.key, Data: json.RawMessage(raw)})
 	}
 	for _, r := range stored {
 		if _, ok := after[r.Key]; ok {
@@ -298,7 +298,7 @@ func (c *importCmd) run(ctx context.Context, m *Main) error {
 			continue
 		}
 		deleted++
-		writes = append(writes, syncer.RecordWrite{Entity: c.kind.entity, Key: r.Key, Delete: true})
+		writes = append(writes, centre.RecordWrite{Entity: c.kind.entity, Key: r.Key, Delete: true})
 	}
 	if c.kind.check != nil {
 		if err := c.kind.check(after); err != nil {
@@ -409,7 +409,7 @@ func (c *cancelPreRegCmd) run(ctx context.Context, m *Main) error {
 		return nil
 	}
 	p.Cancelled = true
-	if _, err := st.Write(ctx, c.site, []syncer.RecordWrite{{Entity: queue.EntityPreReg, Key: c.code, Data: p}}); err != nil {
+	if _, err := st.Write(ctx, c.site, []centre.RecordWrite{{Entity: queue.EntityPreReg, Key: c.code, Data: p}}); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Cancelled pre-registration %s (%s). If they come anyway, staff get an alert.\n", p.Code, p.Name)

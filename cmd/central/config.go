@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"lobbyline/syncer/centre/centredb"
 	"net"
 	"net/url"
 	"os"
@@ -114,7 +115,7 @@ func validStore(dsn string) error {
 		return nil
 	case strings.TrimSpace(dsn) != dsn:
 		return errors.New("store has space around it")
-	case isPostgres(dsn):
+	case centredb.IsPostgres(dsn):
 		if _, err := url.Parse(dsn); err != nil {
 			return errors.New("store is not a valid postgres:// URL")
 		}
@@ -122,8 +123,4 @@ func validStore(dsn string) error {
 		return errors.New("store must be a SQLite file path or a postgres:// URL")
 	}
 	return nil
-}
-
-func isPostgres(dsn string) bool {
-	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"lobbyline/syncer/centre/centredb"
 	"net"
 	"os"
 	"strings"
@@ -107,7 +108,7 @@ func FuzzParseConfig(f *testing.F) {
 		if c.MaxInFlight < 1 || (c.TLSCert == "") != (c.TLSKey == "") {
 			t.Fatalf("accepted %+v", c)
 		}
-		if c.Store != "" && !isPostgres(c.Store) && strings.Contains(c.Store, "://") {
+		if c.Store != "" && !centredb.IsPostgres(c.Store) && strings.Contains(c.Store, "://") {
 			t.Fatalf("accepted store %q", c.Store)
 		}
 	})

@@ -7,13 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"lobbyline/syncer/centre"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode"
-
-	"lobbyline/syncer"
 )
 
 type incidentsCmd struct {
@@ -85,7 +84,7 @@ func (c *incidentsCmd) run(ctx context.Context, m *Main) error {
 
 // incidentsCSV writes the figures for a spreadsheet: times in local
 // RFC 3339, spans in whole seconds.
-func incidentsCSV(out io.Writer, recs []syncer.IncidentRecord) error {
+func incidentsCSV(out io.Writer, recs []centre.IncidentRecord) error {
 	rows := [][]string{{"kiosk", "kiosk_name", "type", "start", "end", "duration_s", "cause", "peak", "check_ins", "peak_waiting",
 		"longest_wait_s", "drain_s", "conflicts", "watch_hits", "messages", "steps_done", "steps_total", "feedback", "feedback_avg"}}
 	seconds := func(d time.Duration) string { return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10) }

@@ -9,7 +9,10 @@ import (
 	"time"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
+	"lobbyline/queue/hlc"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/wire"
 )
 
 // pushIncidents sends incident summaries as the kiosk with token would,
@@ -17,31 +20,32 @@ import (
 func pushIncidents(t *testing.T, store, token string, epoch int64, summaries ...queue.IncidentSummary) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := syncer.OpenCentral(ctx, store, syncer.CentralOptions{})
+	db, err := centredb.Open(ctx, store, centredb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	defer db.Close()
+	st := centre.New(db, centre.Options{})
 	k, err := st.Authenticate(ctx, token)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ms []syncer.PushMutation
+	var ms []wire.PushMutation
 	for i, s := range summaries {
 		at := s.End.Add(5 * time.Minute)
-		hlc := queue.HLC{Wall: at.UnixMilli()}.String()
-		raw, err := json.Marshal(queue.Mutation{Kiosk: k.ID, Epoch: epoch, Kind: queue.KindIncident, At: at, HLC: hlc, Incident: &s})
+		stamp := hlc.Timestamp{Wall: at.UnixMilli()}.String()
+		raw, err := json.Marshal(queue.Mutation{Kiosk: k.ID, Epoch: epoch, Kind: queue.KindIncident, At: at, HLC: stamp, Incident: &s})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms = append(ms, syncer.PushMutation{Epoch: epoch, Seq: int64(i + 1), Kind: queue.KindIncident, At: at, HLC: hlc, Payload: raw})
+		ms = append(ms, wire.PushMutation{Epoch: epoch, Seq: int64(i + 1), Kind: queue.KindIncident, At: at, HLC: stamp, Payload: raw})
 	}
-	resp, err := st.Push(ctx, k, syncer.PushRequest{Kiosk: k.ID, Mutations: ms})
+	resp, err := st.Push(ctx, k, wire.PushRequest{Kiosk: k.ID, Mutations: ms})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range resp.Results {
-		if r.Status != syncer.StatusApplied {
+		if r.Status != wire.StatusApplied {
 			t.Fatalf("push of incidents: %+v", r)
 		}
 	}

@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// centre runs the program against one store, as IT would from a shell.
-type centre struct {
+// program runs the centre's command against one store, as IT would from a shell.
+type program struct {
 	t     *testing.T
 	store string // --store DSN
 }
@@ -73,8 +73,8 @@ func newPostgresDatabase(t *testing.T, base string) string {
 	return u.String()
 }
 
-func newCentre(t *testing.T, store string) *centre {
-	return &centre{t: t, store: store}
+func newCentre(t *testing.T, store string) *program {
+	return &program{t: t, store: store}
 }
 
 // newMain is a Main that writes to buffers and logs to the test output.
@@ -101,12 +101,12 @@ func runArgs(t *testing.T, args ...string) (string, error) {
 }
 
 // run runs the program with --store first.
-func (c *centre) run(args ...string) (string, error) {
+func (c *program) run(args ...string) (string, error) {
 	c.t.Helper()
 	return runArgs(c.t, append([]string{"--store", c.store}, args...)...)
 }
 
-func (c *centre) mustRun(args ...string) string {
+func (c *program) mustRun(args ...string) string {
 	c.t.Helper()
 	out, err := c.run(args...)
 	if err != nil {
@@ -116,7 +116,7 @@ func (c *centre) mustRun(args ...string) string {
 }
 
 // mustFail runs a command that must fail with an error containing want.
-func (c *centre) mustFail(want string, args ...string) {
+func (c *program) mustFail(want string, args ...string) {
 	c.t.Helper()
 	out, err := c.run(args...)
 	if err == nil || !strings.Contains(err.Error(), want) {
@@ -127,7 +127,7 @@ func (c *centre) mustFail(want string, args ...string) {
 var tokenPattern = regexp.MustCompile(`(?m)^    (llk_[A-Za-z0-9_-]{43})$`)
 
 // enroll enrolls a kiosk and returns its token.
-func (c *centre) enroll(site, kiosk string, extra ...string) string {
+func (c *program) enroll(site, kiosk string, extra ...string) string {
 	c.t.Helper()
 	out := c.mustRun(append([]string{"enroll", "--site", site, kiosk}, extra...)...)
 	m := tokenPattern.FindStringSubmatch(out)

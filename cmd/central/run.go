@@ -6,14 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/sqlstore"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"lobbyline/syncer"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it
@@ -32,8 +33,9 @@ type Main struct {
 	cmd        command
 	storeFlag  string
 	listenFlag string
-	store      *syncer.Central
-	listening  chan struct{} // closed once serve has bound its address
+	store      *centre.Service
+	db         *sqlstore.Store // the store's database, closed by Close
+	listening  chan struct{}   // closed once serve has bound its address
 	addr       net.Addr
 }
 
@@ -240,23 +242,23 @@ func (m *Main) Run(ctx context.Context) error {
 
 // openStore opens the store once; commands call it after checking their
 // input, so bad input never creates a database.
-func (m *Main) openStore(ctx context.Context) (*syncer.Central, error) {
+func (m *Main) openStore(ctx context.Context) (*centre.Service, error) {
 	if m.store != nil {
 		return m.store, nil
 	}
-	if !isPostgres(m.Store) {
+	if !centredb.IsPostgres(m.Store) {
 		dir := filepath.Dir(strings.TrimPrefix(m.Store, "sqlite:"))
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 	}
 	// As many database connections as requests it serves at once.
-	st, err := syncer.OpenCentral(ctx, m.Store, syncer.CentralOptions{Now: m.Now, Logger: m.Logger, MaxConns: m.Config.MaxInFlight})
+	db, err := centredb.Open(ctx, m.Store, centredb.Options{Now: m.Now, MaxConns: m.Config.MaxInFlight})
 	if err != nil {
 		return nil, err
 	}
-	m.store = st
-	return st, nil
+	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger})
+	return m.store, nil
 }
 
 // Close releases the store.
@@ -264,8 +266,8 @@ func (m *Main) Close() error {
 	if m.store == nil {
 		return nil
 	}
-	err := m.store.Close()
-	m.store = nil
+	err := m.db.Close()
+	m.store, m.db = nil, nil
 	return err
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,11 +16,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-
-	"lobbyline/syncer"
 )
 
-// Timeouts of the HTTP server. A push body is at most syncer.MaxBody (8
+// Timeouts of the HTTP server. A push body is at most wire.MaxBody (8
 // MiB), which a slow kiosk link still sends well within ReadTimeout.
 const (
 	readHeaderTimeout = 10 * time.Second
@@ -56,9 +56,9 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collectors.NewDBStatsCollector(store.DB(), "central"))
+		collectors.NewDBStatsCollector(m.db.DB(), "central"))
 	srv := &http.Server{
-		Handler: syncer.NewServer(store, syncer.ServerOptions{
+		Handler: centre.NewServer(store, centre.ServerOptions{
 			MaxInFlight: m.Config.MaxInFlight, Registry: reg, Logger: m.Logger,
 		}),
 		TLSConfig:         tlsConfig,
@@ -121,7 +121,7 @@ func (m *Main) Addr() net.Addr {
 
 // redact hides a PostgreSQL password for the log.
 func redact(dsn string) string {
-	if !isPostgres(dsn) {
+	if !centredb.IsPostgres(dsn) {
 		return dsn
 	}
 	u, err := url.Parse(dsn)

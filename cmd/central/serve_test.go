@@ -21,6 +21,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/wire"
 )
 
 // startServe runs serve with args in the background until the test ends,
@@ -67,7 +68,7 @@ func testServe(t *testing.T, store string) {
 	base := startServe(t, "http", "--store", store)
 	ctx := context.Background()
 	hc := &http.Client{Timeout: 10 * time.Second}
-	pull := func(site, token string) (syncer.PullResponse, error) {
+	pull := func(site, token string) (wire.PullResponse, error) {
 		t.Helper()
 		cl, err := syncer.NewClient(base, site, token, hc)
 		if err != nil {

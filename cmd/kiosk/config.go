@@ -19,7 +19,8 @@ import (
 	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
-	"lobbyline/syncer"
+	"lobbyline/queue/jobs"
+	"lobbyline/syncer/outage"
 )
 
 //go:embed default.toml
@@ -310,7 +311,7 @@ func (j JobsConfig) validate() error {
 		if t.key == "jobs.close_day_at" && t.v == "off" {
 			continue
 		}
-		if _, err := syncer.ParseClockTime(t.v); err != nil {
+		if _, err := jobs.ParseClockTime(t.v); err != nil {
 			return fmt.Errorf("%s: %w", t.key, err)
 		}
 	}
@@ -361,8 +362,8 @@ func (c Config) uiConfig() kiosk.Config {
 }
 
 // policy is the outage monitor's thresholds.
-func (o OutageConfig) policy() syncer.OutagePolicy {
-	return syncer.OutagePolicy{
+func (o OutageConfig) policy() outage.Policy {
+	return outage.Policy{
 		Grace: o.Grace.Duration, MajorAfter: o.MajorAfter.Duration, CriticalAfter: o.CriticalAfter.Duration,
 		DiskMin: uint64(o.DiskMinMB) << 20, ClockMax: o.ClockMax.Duration,
 		BackToNormal: o.BackToNormal.Duration, UpdateEvery: o.UpdateEvery.Duration,

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/jobs"
 	"lobbyline/queue/report"
-	"lobbyline/syncer"
 )
 
 // listIncidents prints this kiosk's outages and drills.
@@ -65,7 +65,7 @@ func writeReport(ctx context.Context, m *Main, args []string) error {
 	}
 	cfg := m.jobsConfig()
 	cfg.ReportDir = *dir
-	paths, err := syncer.WriteReport(ctx, m.store, cfg, id)
+	paths, err := jobs.WriteReport(ctx, m.store, cfg, id)
 	if err != nil {
 		return describe(err)
 	}

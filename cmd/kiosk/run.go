@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
+	"lobbyline/queue/jobs"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it
@@ -29,7 +29,7 @@ type Main struct {
 	Logger         *slog.Logger
 
 	store   *queue.Store
-	jobs    *syncer.Jobs // nil until the UI starts them
+	jobs    *jobs.Jobs // nil until the UI starts them
 	kick    kick
 	closers []func() error // run in reverse order by Close, before the store closes
 }

@@ -12,7 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lobbyline/queue/jobs"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/sqlite"
+	"lobbyline/syncer/outage"
 )
 
 // kick is what the store's AfterWrite calls: the syncer's Kick once it
@@ -28,12 +32,12 @@ func (k *kick) run() {
 // startSync starts the syncer's job, the outage monitor on it and the
 // scheduled jobs. With sync off it returns nil syncer and monitor and
 // starts only the jobs that need no centre.
-func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *syncer.Monitor, error) {
+func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *outage.Monitor, error) {
 	sy, client, err := m.newSyncer(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	var mon *syncer.Monitor
+	var mon *outage.Monitor
 	if sy != nil {
 		fn := sy.Kick
 		m.kick.fn.Store(&fn)
@@ -41,7 +45,7 @@ func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *syncer.Monitor, 
 			return nil, nil, err
 		}
 		m.closers = append(m.closers, sy.Stop)
-		mon = syncer.NewMonitor(m.store, sy, client, syncer.MonitorConfig{
+		mon = outage.NewMonitor(m.store, sy, client, outage.Config{
 			Policy: m.Config.Outage.policy(), DataDir: filepath.Dir(m.DBPath), Logger: m.Logger})
 		if err := mon.Resume(ctx); err != nil {
 			return nil, nil, err
@@ -49,7 +53,7 @@ func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *syncer.Monitor, 
 		unwatch := mon.Watch(ctx)
 		m.closers = append(m.closers, func() error { unwatch(); return nil })
 	}
-	jobs, err := syncer.StartJobs(ctx, m.store, mon, m.jobsConfig())
+	jobs, err := jobs.Start(ctx, m.store, mon, m.jobsConfig())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -84,11 +88,12 @@ func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, *syncer.Client, e
 // IT points kiosks at cmd/central for anything more.
 func (m *Main) startEmbeddedCentre(ctx context.Context) (url, token string, err error) {
 	dir := filepath.Dir(m.DBPath)
-	store, err := syncer.OpenCentral(ctx, filepath.Join(dir, "central.db"), syncer.CentralOptions{Logger: m.Logger})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "central.db"), sqlite.Options{})
 	if err != nil {
 		return "", "", err
 	}
-	m.closers = append(m.closers, store.Close)
+	m.closers = append(m.closers, db.Close)
+	store := centre.New(db, centre.Options{Logger: m.Logger})
 	if token, err = m.embeddedToken(ctx, store, filepath.Join(dir, m.Config.KioskID+".central-token")); err != nil {
 		return "", "", err
 	}
@@ -96,7 +101,7 @@ func (m *Main) startEmbeddedCentre(ctx context.Context) (url, token string, err 
 	if err != nil {
 		return "", "", fmt.Errorf("embedded centre: %w", err)
 	}
-	srv := &http.Server{Handler: syncer.NewServer(store, syncer.ServerOptions{Logger: m.Logger}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: centre.NewServer(store, centre.ServerOptions{Logger: m.Logger}), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("embedded centre", "err", err)
@@ -115,7 +120,7 @@ func (m *Main) startEmbeddedCentre(ctx context.Context) (url, token string, err 
 // embeddedToken reads this kiosk's token for the embedded centre, or
 // creates the site and enrolls the kiosk if the token is missing or the
 // centre no longer knows it.
-func (m *Main) embeddedToken(ctx context.Context, store *syncer.Central, path string) (string, error) {
+func (m *Main) embeddedToken(ctx context.Context, store *centre.Service, path string) (string, error) {
 	if b, err := os.ReadFile(path); err == nil {
 		token := strings.TrimSpace(string(b))
 		if _, err := store.Authenticate(ctx, token); err == nil {
@@ -151,8 +156,16 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	syncErr := sy.Sync(ctx)
 	st := sy.Status()
 	fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
-	if st.State == syncer.Unenrolled {
+	switch st.State {
+	case syncer.Unenrolled:
 		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new token (central enroll)")
+	case syncer.Outdated:
+		return errors.New("this kiosk needs an update: the centre no longer speaks its sync protocol; its changes are kept until then")
+	case syncer.CentreOutdated:
+		return errors.New("the centre needs an update: it speaks a sync protocol older than this kiosk's; the kiosk's changes are kept until then")
+	}
+	if st.AwaitingCentre > 0 {
+		fmt.Fprintf(m.Stdout, "waiting for the centre's update: %d (it does not yet take %q changes)\n", st.AwaitingCentre, st.AwaitingKind)
 	}
 	return syncErr
 }
@@ -162,20 +175,20 @@ func (m *Main) reportDir() string { return filepath.Join(filepath.Dir(m.DBPath),
 func (m *Main) exportDir() string { return filepath.Join(filepath.Dir(m.DBPath), "exports") }
 
 // jobsConfig is the scheduled jobs' settings from the config.
-func (m *Main) jobsConfig() syncer.JobsConfig {
+func (m *Main) jobsConfig() jobs.Config {
 	j := m.Config.Jobs
-	cfg := syncer.JobsConfig{
+	cfg := jobs.Config{
 		Retention: time.Duration(j.RetentionDays) * 24 * time.Hour,
 		ReportDir: m.reportDir(), Steps: m.Config.Outage.Runbook,
 		KioskName: m.Config.KioskName, Site: m.Config.Site, Logger: m.Logger,
 	}
 	// Validate has checked these.
-	cfg.PurgeAt, _ = syncer.ParseClockTime(j.PurgeAt)
-	cfg.RefitAt, _ = syncer.ParseClockTime(j.RefitAt)
+	cfg.PurgeAt, _ = jobs.ParseClockTime(j.PurgeAt)
+	cfg.RefitAt, _ = jobs.ParseClockTime(j.RefitAt)
 	if j.CloseDayAt == "off" {
 		cfg.CloseDayOff = true
 	} else {
-		cfg.CloseDayAt, _ = syncer.ParseClockTime(j.CloseDayAt)
+		cfg.CloseDayAt, _ = jobs.ParseClockTime(j.CloseDayAt)
 	}
 	return cfg
 }

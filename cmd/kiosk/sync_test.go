@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
 )
 
 func TestSyncWithTheEmbeddedCentre(t *testing.T) {
@@ -36,7 +37,7 @@ func TestSyncWithTheEmbeddedCentre(t *testing.T) {
 func TestSyncWithARealCentreAndARevokedToken(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	central, err := syncer.OpenCentral(ctx, filepath.Join(dir, "central.db"), syncer.CentralOptions{})
+	central, err := syncer.OpenCentral(ctx, filepath.Join(dir, "central.db"), CENTRALOPTIONS{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func TestSyncWithARealCentreAndARevokedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(syncer.NewServer(central, syncer.ServerOptions{}))
+	srv := httptest.NewServer(centre.NewServer(central, centre.ServerOptions{}))
 	defer srv.Close()
 
 	mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/sqlstore"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -14,8 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"lobbyline/syncer"
 )
 
 // Timeouts of the centre's HTTP server: cmd/central's.
@@ -26,13 +27,14 @@ const (
 	idleTimeout       = 2 * time.Minute
 )
 
-// centre is the central service under load: the real store and handler,
+// loadCentre is the central service under load: the real store and handler,
 // behind a listener this program closes and reopens on the same port. An
 // outage is therefore connections refused, as when the centre's process
 // is down, and every open connection is cut, as when it crashed: kiosks
 // fail fast and their retry policy alone decides when they come back.
-type centre struct {
-	store    *syncer.Central
+type loadCentre struct {
+	store    *centre.Service
+	db       *sqlstore.Store
 	handler  http.Handler
 	arrivals *arrivals
 	log      *slog.Logger
@@ -42,16 +44,17 @@ type centre struct {
 	srv  *http.Server
 }
 
-func openCentre(ctx context.Context, cfg Config, log *slog.Logger) (*centre, error) {
-	store, err := syncer.OpenCentral(ctx, cfg.Store, syncer.CentralOptions{Logger: log, MaxConns: cfg.MaxInFlight})
+func openCentre(ctx context.Context, cfg Config, log *slog.Logger) (*loadCentre, error) {
+	db, err := centredb.Open(ctx, cfg.Store, centredb.Options{MaxConns: cfg.MaxInFlight})
 	if err != nil {
 		return nil, err
 	}
 	if cfg.PoolIdle > 0 {
-		store.DB().SetMaxIdleConns(cfg.PoolIdle)
+		db.DB().SetMaxIdleConns(cfg.PoolIdle)
 	}
-	c := &centre{store: store, arrivals: &arrivals{}, log: log, addr: "127.0.0.1:0"}
-	api := syncer.NewServer(store, syncer.ServerOptions{MaxInFlight: cfg.MaxInFlight, Logger: log})
+	store := centre.New(db, centre.Options{Logger: log})
+	c := &loadCentre{store: store, db: db, arrivals: &arrivals{}, log: log, addr: "127.0.0.1:0"}
+	api := centre.NewServer(store, centre.ServerOptions{MaxInFlight: cfg.MaxInFlight, Logger: log})
 	c.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		at := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -59,14 +62,14 @@ func openCentre(ctx context.Context, cfg Config, log *slog.Logger) (*centre, err
 		c.arrivals.note(at, r.URL.Path, sw.status)
 	})
 	if err := c.up(); err != nil {
-		store.Close()
+		db.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
 // up serves on the centre's port, the first time on one the system picks.
-func (c *centre) up() error {
+func (c *loadCentre) up() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.srv != nil {
@@ -95,7 +98,7 @@ func (c *centre) up() error {
 }
 
 // down closes the listener and every connection at once.
-func (c *centre) down() error {
+func (c *loadCentre) down() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.srv == nil {
@@ -106,20 +109,20 @@ func (c *centre) down() error {
 	return err
 }
 
-func (c *centre) url() string {
+func (c *loadCentre) url() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return "http://" + c.addr
 }
 
-func (c *centre) close() error {
-	return errors.Join(c.down(), c.store.Close())
+func (c *loadCentre) close() error {
+	return errors.Join(c.down(), c.db.Close())
 }
 
 // printPool prints the database pool's counters: connections opened and
 // dropped again show as closed for exceeding max idle.
-func (c *centre) printPool(w io.Writer, cfg Config) {
-	st := c.store.DB().Stats()
+func (c *loadCentre) printPool(w io.Writer, cfg Config) {
+	st := c.db.DB().Stats()
 	idle := fmt.Sprintf("max open and idle %d, as MaxInFlight", cfg.MaxInFlight)
 	if cfg.PoolIdle > 0 {
 		idle = fmt.Sprintf("max idle set to %d by --pool-idle", cfg.PoolIdle)
@@ -135,7 +138,7 @@ type enrolment struct {
 
 // enroll creates ceil(n/perSite) sites and n kiosks, named after a prefix
 // new to this run so that runs can share a database.
-func (c *centre) enroll(ctx context.Context, n, perSite int) (prefix string, sites int, out []enrolment, err error) {
+func (c *loadCentre) enroll(ctx context.Context, n, perSite int) (prefix string, sites int, out []enrolment, err error) {
 	prefix = fmt.Sprintf("sl%04x", rand.N(1<<16))
 	sites = (n + perSite - 1) / perSite
 	for s := range sites {

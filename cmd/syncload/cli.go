@@ -21,7 +21,7 @@ type Config struct {
 	Kiosks      int     // 0: 1000 for fleet, 500 for reconnect
 	PerSite     int     // kiosks per site
 	Scale       float64 // multiplies every duration, the syncer's included
-	MaxInFlight int     // the centre's syncer.ServerOptions.MaxInFlight
+	MaxInFlight int     // the centre's centre.ServerOptions.MaxInFlight
 	PoolIdle    int     // if > 0, overrides the centre's max idle connections: an experiment
 	CPUProfile  string  // write a CPU profile of the run here
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/wire"
 )
 
 // The syncer's defaults (syncer.Config), which the simulated kiosks of the
@@ -66,7 +69,7 @@ type fleetKiosk struct {
 
 	cursor     int64
 	continuing bool // part-way through a snapshot
-	pending    []syncer.PushMutation
+	pending    []wire.PushMutation
 	sent       int64            // highest sequence number sent
 	answers    map[int64]string // status by sequence number
 
@@ -176,9 +179,9 @@ func (m *Main) runFleet(ctx context.Context) error {
 		r.Retries += k.retries
 		r.Pushes += k.pushes
 		r.Records += k.records
-		r.Applied += k.results[syncer.StatusApplied]
-		r.Duplicate += k.results[syncer.StatusDuplicate]
-		r.Rejected += k.results[syncer.StatusRejected]
+		r.Applied += k.results[wire.StatusApplied]
+		r.Duplicate += k.results[wire.StatusDuplicate]
+		r.Rejected += k.results[wire.StatusRejected]
 		r.Sent += int(k.sent)
 		r.Answered += len(k.answers)
 		if len(r.Errors) < 5 {
@@ -195,7 +198,7 @@ func (m *Main) runFleet(ctx context.Context) error {
 	}
 	r.CentreStatus = in.statuses()
 	r.Rate = float64(r.Requests) / r.Duration.Seconds()
-	if err := checkFleet(ctx, c.store, prefix, kiosks, r); err != nil {
+	if err := checkFleet(ctx, c.db.DB(), prefix, kiosks, r); err != nil {
 		return err
 	}
 	m.printFleet(r, c)
@@ -237,7 +240,7 @@ func minTime(a, b time.Time) time.Time {
 // sync is one scheduled sync: attempts until one succeeds, waiting
 // between them as syncer.Syncer does.
 func (k *fleetKiosk) sync(ctx context.Context, p fleetPlan) {
-	retry := retrySchedule{first: p.firstRetry, max: p.maxBackoff}
+	retry := syncer.NewRetryPolicy(syncer.Config{FirstRetry: p.firstRetry, MaxBackoff: p.maxBackoff})
 	for {
 		err := k.attempt(ctx, p)
 		if err == nil || ctx.Err() != nil {
@@ -249,7 +252,8 @@ func (k *fleetKiosk) sync(ctx context.Context, p fleetPlan) {
 			after = e.RetryAfter
 		}
 		k.retries++
-		if !sleepUntil(ctx, time.Now().Add(retry.next(k.rng, after))) {
+		retry.SetRetryAfter(after)
+		if !sleepUntil(ctx, time.Now().Add(retry.NextBackOff())) {
 			return
 		}
 	}
@@ -272,8 +276,8 @@ func (k *fleetKiosk) attempt(ctx context.Context, p fleetPlan) error {
 	k.pending = append(k.pending, fresh...)
 	pushed := 0
 	for len(k.pending) > 0 {
-		batch := k.pending[:min(len(k.pending), syncer.MaxBatch)]
-		req := syncer.PushRequest{Kiosk: k.Kiosk, Sent: time.Now().UTC(), Backlog: len(k.pending), Mutations: batch}
+		batch := k.pending[:min(len(k.pending), wire.MaxBatch)]
+		req := wire.PushRequest{Kiosk: k.Kiosk, Sent: time.Now().UTC(), Backlog: len(k.pending), Mutations: batch}
 		k.sent = max(k.sent, batch[len(batch)-1].Seq)
 		began := time.Now()
 		resp, err := k.client.Push(ctx, req)
@@ -304,7 +308,7 @@ func (k *fleetKiosk) attempt(ctx context.Context, p fleetPlan) error {
 func (k *fleetKiosk) pull(ctx context.Context) error {
 	for {
 		began := time.Now()
-		page, err := k.client.Pull(ctx, k.cursor, syncer.MaxPullPage, k.continuing)
+		page, err := k.client.Pull(ctx, k.cursor, wire.MaxPullPage, k.continuing)
 		if err := k.note(err, time.Since(began), &k.pullLat); err != nil {
 			return err
 		}
@@ -346,30 +350,6 @@ func (k *fleetKiosk) fail(err error) error {
 	return err
 }
 
-// retrySchedule is syncer.Syncer's retry policy (syncer.go retryPolicy
-// over backoff.ExponentialBackOff): the first wait random in (0, first],
-// then from 1 s growing ×1.5 with ±50 % jitter up to max, and never less
-// than the centre's Retry-After.
-type retrySchedule struct {
-	first, max time.Duration
-	n          int
-	interval   time.Duration
-}
-
-func (r *retrySchedule) next(rng *rand.Rand, retryAfter time.Duration) time.Duration {
-	r.n++
-	if r.interval == 0 {
-		r.interval = time.Second
-	}
-	delta := 0.5 * float64(r.interval)
-	d := time.Duration(float64(r.interval) - delta + rng.Float64()*(2*delta+1))
-	r.interval = min(time.Duration(float64(r.interval)*1.5), r.max)
-	if r.n == 1 && r.first > 0 {
-		d = time.Duration(rng.Int64N(int64(r.first))) + time.Millisecond
-	}
-	return max(d, retryAfter)
-}
-
 // sleepUntil waits for t; false if ctx ended first.
 func sleepUntil(ctx context.Context, t time.Time) bool {
 	timer := time.NewTimer(time.Until(t))
@@ -387,10 +367,10 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 // kiosk's epoch, nothing that was never sent, and as many rows as the
 // kiosk sent mutations. The primary key (kiosk, epoch, seq) rules out a
 // second copy; the counts rule out a missing one.
-func checkFleet(ctx context.Context, store *syncer.Central, prefix string, kiosks []*fleetKiosk, r *FleetResult) error {
+func checkFleet(ctx context.Context, db *sql.DB, prefix string, kiosks []*fleetKiosk, r *FleetResult) error {
 	// The prefix is this program's own [a-z0-9]; no placeholder syntax
 	// works for both databases.
-	rows, err := store.DB().QueryContext(ctx, "SELECT kiosk_id, epoch, seq, status FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%'")
+	rows, err := db.QueryContext(ctx, "SELECT kiosk_id, epoch, seq, status FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%'")
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
@@ -430,7 +410,7 @@ func checkFleet(ctx context.Context, store *syncer.Central, prefix string, kiosk
 				mismatch("kiosk %s: mutation %d was answered %s but is not at the centre", k.Kiosk, seq, status)
 			case x.epoch != k.lobby.epoch:
 				mismatch("kiosk %s: mutation %d is at the centre under epoch %d, not %d", k.Kiosk, seq, x.epoch, k.lobby.epoch)
-			case status != syncer.StatusDuplicate && x.status != status:
+			case status != wire.StatusDuplicate && x.status != status:
 				mismatch("kiosk %s: mutation %d was answered %s but is %s at the centre", k.Kiosk, seq, status, x.status)
 			}
 		}
@@ -450,7 +430,7 @@ func checkFleet(ctx context.Context, store *syncer.Central, prefix string, kiosk
 	return nil
 }
 
-func (m *Main) printFleet(r *FleetResult, c *centre) {
+func (m *Main) printFleet(r *FleetResult, c *loadCentre) {
 	cfg := m.Config
 	w := m.Stdout
 	once := "ok"
@@ -462,7 +442,7 @@ func (m *Main) printFleet(r *FleetResult, c *centre) {
 		msNum(r.Push.P50), msNum(r.Push.P99), msNum(r.Push.Max), msNum(r.Pull.P50), msNum(r.Pull.P99),
 		r.Status200, r.Status429, r.StatusOther, r.Retries, r.Sent, once, verdict(r.TargetMet()))
 	backend := "SQLite"
-	if c.store.Postgres() {
+	if centredb.IsPostgres(cfg.Store) {
 		backend = "PostgreSQL"
 	}
 	transport := "one http.Transport per kiosk (each keeps its own keep-alive connection, as real kiosks do)"

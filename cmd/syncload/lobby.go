@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
+	"lobbyline/queue/hlc"
+	"lobbyline/syncer/wire"
 )
 
 // lobby is one simulated kiosk's lobby. Visitors arrive at random
 // (exponential gaps), are called to one of two desks 10–120 s later and
 // served 30–180 s after that (both scaled, uniform). It yields what the
-// kiosk's outbox would hold: for each change a syncer.PushMutation whose
+// kiosk's outbox would hold: for each change a wire.PushMutation whose
 // payload is the queue.Mutation a real store writes, in sequence order,
 // under the kiosk's own epoch and hybrid logical clock.
 type lobby struct {
@@ -27,7 +28,7 @@ type lobby struct {
 	later   []step    // calls and serves to come
 	seq     int64
 	visits  int64
-	clock   queue.HLC
+	clock   hlc.Timestamp
 	tickets map[string]int // last ticket number by day
 	waiting int
 }
@@ -70,8 +71,8 @@ func (l *lobby) nextAt() time.Time {
 }
 
 // until returns the mutations for everything that happened up to now.
-func (l *lobby) until(now time.Time) ([]syncer.PushMutation, error) {
-	var out []syncer.PushMutation
+func (l *lobby) until(now time.Time) ([]wire.PushMutation, error) {
+	var out []wire.PushMutation
 	for {
 		first := -1
 		at := l.next
@@ -83,7 +84,7 @@ func (l *lobby) until(now time.Time) ([]syncer.PushMutation, error) {
 		if at.After(now) {
 			return out, nil
 		}
-		var m syncer.PushMutation
+		var m wire.PushMutation
 		var err error
 		if first < 0 {
 			m, err = l.arrive(at)
@@ -109,7 +110,7 @@ var (
 	staff    = []string{"Marta", "Joao"}
 )
 
-func (l *lobby) arrive(at time.Time) (syncer.PushMutation, error) {
+func (l *lobby) arrive(at time.Time) (wire.PushMutation, error) {
 	l.next = at.Add(l.gap())
 	at = at.UTC().Truncate(time.Millisecond) // the store keeps milliseconds
 	day := at.Format("2006-01-02")
@@ -127,7 +128,7 @@ func (l *lobby) arrive(at time.Time) (syncer.PushMutation, error) {
 	return l.mutation(at, queue.KindCheckIn, queue.SourceKiosk, *v, map[string]any{"ahead": ahead, "desks": 2})
 }
 
-func (l *lobby) advance(s step) (syncer.PushMutation, error) {
+func (l *lobby) advance(s step) (wire.PushMutation, error) {
 	v := s.visit
 	s.at = s.at.UTC().Truncate(time.Millisecond)
 	desk := 1 + int(v.ID%2)
@@ -144,13 +145,13 @@ func (l *lobby) advance(s step) (syncer.PushMutation, error) {
 
 // mutation takes the next sequence number and clock reading for a change
 // made at at, and wraps it as the outbox would.
-func (l *lobby) mutation(at time.Time, kind, actor string, v queue.Visit, data map[string]any) (syncer.PushMutation, error) {
+func (l *lobby) mutation(at time.Time, kind, actor string, v queue.Visit, data map[string]any) (wire.PushMutation, error) {
 	l.seq++
 	l.clock = l.clock.Next(at)
 	hlc := l.clock.String()
 	payload, err := json.Marshal(queue.Mutation{Kiosk: l.kiosk, Epoch: l.epoch, Kind: kind, At: at, HLC: hlc, Actor: actor, Visit: &v, Data: data})
 	if err != nil {
-		return syncer.PushMutation{}, fmt.Errorf("encode mutation: %w", err)
+		return wire.PushMutation{}, fmt.Errorf("encode mutation: %w", err)
 	}
-	return syncer.PushMutation{Epoch: l.epoch, Seq: l.seq, Kind: kind, At: at, HLC: hlc, Payload: payload}, nil
+	return wire.PushMutation{Epoch: l.epoch, Seq: l.seq, Kind: kind, At: at, HLC: hlc, Payload: payload}, nil
 }

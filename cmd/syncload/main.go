@@ -1,5 +1,5 @@
 // Command syncload puts sync under load and prints figures: it runs a real
-// centre (syncer.Central on PostgreSQL or SQLite behind syncer.Server, on a
+// centre (centre.Service on PostgreSQL or SQLite behind centre.Server, on a
 // loopback port) in this process, and many kiosks against it over real
 // HTTP. Two scenarios:
 //

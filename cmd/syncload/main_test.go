@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -98,31 +97,6 @@ func TestFleetBusyCentre(t *testing.T) {
 	if !r.ExactlyOnce || r.Answered != r.Sent || r.StatusOther != 0 || r.Retries < r.Status429 || r.Busy.N != r.Status429 {
 		t.Errorf("after %d answers 429: %d retries, %d errors, exactly once %t (%s), sent %d, answered %d",
 			r.Status429, r.Retries, r.StatusOther, r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered)
-	}
-}
-
-// TestRetrySchedule checks the copy of the syncer's retry policy: the
-// first wait within FirstRetry, then growing from 1 s with jitter, capped,
-// and never shorter than Retry-After.
-func TestRetrySchedule(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 100 {
-		r := retrySchedule{first: 10 * time.Second, max: 5 * time.Second}
-		if d := r.next(rng, 0); d <= 0 || d > 10*time.Second+time.Millisecond {
-			t.Fatalf("first wait %v, want in (0, 10s]", d)
-		}
-		if d := r.next(rng, 0); d < 750*time.Millisecond || d > 2250*time.Millisecond {
-			t.Fatalf("second wait %v, want 1.5 s ± 50%%", d)
-		}
-		if d := r.next(rng, 3*time.Second); d < 3*time.Second {
-			t.Fatalf("wait %v shorter than Retry-After 3s", d)
-		}
-		for range 20 {
-			r.next(rng, 0)
-		}
-		if d := r.next(rng, 0); d < 2500*time.Millisecond || d > 7500*time.Millisecond {
-			t.Fatalf("wait %v after many retries, want the 5 s cap ± 50%%", d)
-		}
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -16,6 +17,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre/centredb"
 )
 
 // The syncer's schedule defaults (syncer.Config), which reconnect passes
@@ -314,7 +316,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 			r.Peak, r.PeakAt = b, time.Duration(i)*r.Bucket
 		}
 	}
-	if err := checkReconnect(ctx, c.store, prefix, kiosks, r); err != nil {
+	if err := checkReconnect(ctx, c.db.DB(), prefix, kiosks, r); err != nil {
 		return err
 	}
 	m.printReconnect(r, c, scfg, dir, statuses)
@@ -360,8 +362,8 @@ func waitAll(ctx context.Context, kiosks []*realKiosk, limit time.Duration, ok f
 // checkReconnect compares, kiosk by kiosk, the mutations the outbox holds
 // as accepted with the rows the centre holds: equal counts, none pending
 // and none rejected.
-func checkReconnect(ctx context.Context, store *syncer.Central, prefix string, kiosks []*realKiosk, r *ReconnectResult) error {
-	rows, err := store.DB().QueryContext(ctx, "SELECT kiosk_id, count(*) FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%' GROUP BY kiosk_id")
+func checkReconnect(ctx context.Context, db *sql.DB, prefix string, kiosks []*realKiosk, r *ReconnectResult) error {
+	rows, err := db.QueryContext(ctx, "SELECT kiosk_id, count(*) FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%' GROUP BY kiosk_id")
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}
@@ -395,7 +397,7 @@ func checkReconnect(ctx context.Context, store *syncer.Central, prefix string, k
 	return nil
 }
 
-func (m *Main) printReconnect(r *ReconnectResult, c *centre, scfg syncer.Config, dir, statuses string) {
+func (m *Main) printReconnect(r *ReconnectResult, c *loadCentre, scfg syncer.Config, dir, statuses string) {
 	cfg := m.Config
 	w := m.Stdout
 	once := "ok"
@@ -405,7 +407,7 @@ func (m *Main) printReconnect(r *ReconnectResult, c *centre, scfg syncer.Config,
 	fmt.Fprintf(w, "reconnect kiosks=%d sites=%d outage=%v scale=%g offline_at_restore=%d drained=%t drain_s=%.1f requests=%d mean_rps=%.1f peak_rps=%d peak_over_mean=%.2f exactly_once=%s target=%s\n",
 		r.Kiosks, r.Sites, r.Outage, cfg.Scale, r.Offline, r.Drained, r.Drain.Seconds(), r.Requests, r.Mean, r.Peak, r.Ratio(), once, verdict(r.TargetMet()))
 	backend := "SQLite"
-	if c.store.Postgres() {
+	if centredb.IsPostgres(cfg.Store) {
 		backend = "PostgreSQL"
 	}
 	fmt.Fprintf(w, "  centre    %s, MaxInFlight %d, in this process at %s\n", backend, cfg.MaxInFlight, c.url())

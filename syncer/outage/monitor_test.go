@@ -1,4 +1,4 @@
-package syncer_test
+package outage_test
 
 import (
 	"context"
@@ -14,14 +14,18 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"lobbyline/queue"
+	"lobbyline/queue/jobs"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
+	"lobbyline/syncer/outage"
 )
 
 // switchable is a centre on a fixed loopback port that a test can stop
 // (connections refused, as when its process is down) and start again.
 type switchable struct {
 	clock *clockwork.FakeClock // the whole test's: kiosk and centre agree on the time
-	store *syncer.Central
+	store centretest.Centre
 	addr  string
 	srv   *http.Server
 }
@@ -30,11 +34,7 @@ func startSwitchable(t *testing.T) *switchable {
 	t.Helper()
 	ctx := context.Background()
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	store, err := syncer.OpenCentral(ctx, filepath.Join(t.TempDir(), "central.db"), syncer.CentralOptions{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), clock.Now)
 	if err := store.AddSite(ctx, "north", "North Hospital"); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func (s *switchable) up(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.addr = ln.Addr().String()
-	s.srv = &http.Server{Handler: syncer.NewServer(s.store, syncer.ServerOptions{})}
+	s.srv = &http.Server{Handler: centre.NewServer(s.store.Service, centre.ServerOptions{})}
 	go s.srv.Serve(ln)
 }
 
@@ -75,7 +75,7 @@ type lobby struct {
 	clock *clockwork.FakeClock
 	store *queue.Store
 	sync  *syncer.Syncer
-	mon   *syncer.Monitor
+	mon   *outage.Monitor
 	dir   string
 }
 
@@ -104,13 +104,13 @@ func newLobby(t *testing.T, c *switchable, id string) *lobby {
 		t.Fatal(err)
 	}
 	sy := syncer.New(store, client, syncer.Config{Clock: clock})
-	mon := syncer.NewMonitor(store, sy, client, syncer.MonitorConfig{DataDir: dir, Clock: clock,
-		Policy: syncer.OutagePolicy{Grace: time.Minute, MajorAfter: 10 * time.Minute}})
+	mon := outage.NewMonitor(store, sy, client, outage.Config{DataDir: dir, Clock: clock,
+		Policy: outage.Policy{Grace: time.Minute, MajorAfter: 10 * time.Minute}})
 	t.Cleanup(mon.Watch(ctx))
 	return &lobby{clock: clock, store: store, sync: sy, mon: mon, dir: dir}
 }
 
-func (l *lobby) probe(t *testing.T) syncer.Outage {
+func (l *lobby) probe(t *testing.T) outage.Outage {
 	t.Helper()
 	if err := l.mon.Probe(context.Background()); err != nil {
 		t.Fatal(err)
@@ -138,14 +138,14 @@ func TestOutageThroughARealCentre(t *testing.T) {
 	if err := l.sync.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if o := l.probe(t); o.Cause != syncer.CauseNone || o.Incident != nil || o.Banner() {
+	if o := l.probe(t); o.Cause != outage.CauseNone || o.Incident != nil || o.Banner() {
 		t.Fatalf("all well: %+v", o)
 	}
 
 	c.down()
 	down := l.clock.Now()
 	o := l.probe(t)
-	if o.Cause != syncer.CauseUnreachable || o.Incident != nil || o.Banner() || o.Severity != queue.SeverityNone {
+	if o.Cause != outage.CauseUnreachable || o.Incident != nil || o.Banner() || o.Severity != queue.SeverityNone {
 		t.Fatalf("a blip within the grace period: %+v", o)
 	}
 	l.checkIn(t, "Ana García")
@@ -222,7 +222,7 @@ func TestOutageThroughARealCentre(t *testing.T) {
 	if in.Open() || in.DrainedAt.IsZero() || in.Peak != queue.SeverityMajor || !in.Start.Equal(down) {
 		t.Fatalf("incident %+v", in)
 	}
-	jobs, err := syncer.StartJobs(ctx, l.store, nil, syncer.JobsConfig{ReportDir: filepath.Join(l.dir, "reports"), Clock: l.clock, CloseDayOff: true})
+	jobs, err := jobs.Start(ctx, l.store, nil, jobs.Config{ReportDir: filepath.Join(l.dir, "reports"), Clock: l.clock, CloseDayOff: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +270,7 @@ func TestDrillLosesAndDuplicatesNothing(t *testing.T) {
 		t.Fatalf("a second drill: %v", err)
 	}
 	o := l.mon.Outage()
-	if !o.Drill() || o.Banner() || o.Cause != syncer.CauseDrill {
+	if !o.Drill() || o.Banner() || o.Cause != outage.CauseDrill {
 		t.Fatalf("drill: %+v", o)
 	}
 	names := []string{"Ana", "Bo", "Cy", "Di", "Ed"}
@@ -351,7 +351,7 @@ func TestDrillResumesAfterRestart(t *testing.T) {
 	if n := c.mutationsAt(t, "lobby-1"); n != 0 {
 		t.Fatalf("a restarted syncer sent %d held changes", n)
 	}
-	mon := syncer.NewMonitor(l.store, again, client, syncer.MonitorConfig{Clock: l.clock})
+	mon := outage.NewMonitor(l.store, again, client, outage.Config{Clock: l.clock})
 	if err := mon.Resume(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -370,12 +370,12 @@ func TestLocalProblemsAreCritical(t *testing.T) {
 		t.Fatal(err)
 	}
 	client, _ := syncer.NewClient(c.url(), "north", "unused", nil)
-	mon := syncer.NewMonitor(l.store, l.sync, client, syncer.MonitorConfig{DataDir: l.dir, Clock: l.clock,
-		Policy: syncer.OutagePolicy{DiskMin: 1 << 62}}) // more than any disk has free
+	mon := outage.NewMonitor(l.store, l.sync, client, outage.Config{DataDir: l.dir, Clock: l.clock,
+		Policy: outage.Policy{DiskMin: 1 << 62}}) // more than any disk has free
 	if err := mon.Probe(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if o := mon.Outage(); o.Cause != syncer.CauseDisk || o.Incident != nil {
+	if o := mon.Outage(); o.Cause != outage.CauseDisk || o.Incident != nil {
 		t.Fatalf("within the grace: %+v", o)
 	}
 	l.clock.Advance(time.Minute)
@@ -383,7 +383,7 @@ func TestLocalProblemsAreCritical(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := mon.Outage()
-	if o.Cause != syncer.CauseDisk || o.Severity != queue.SeverityCritical || o.Incident == nil || o.Incident.Cause != "kiosk disk nearly full" {
+	if o.Cause != outage.CauseDisk || o.Severity != queue.SeverityCritical || o.Incident == nil || o.Incident.Cause != "kiosk disk nearly full" {
 		t.Fatalf("a full disk: %+v", o)
 	}
 }
@@ -410,7 +410,7 @@ func TestAFailingDatabaseStillReachesTheLobby(t *testing.T) {
 		t.Fatal("no error from a closed database")
 	}
 	o := l.mon.Outage()
-	if o.Cause != syncer.CauseDatabase || o.Severity != queue.SeverityCritical || !o.Banner() {
+	if o.Cause != outage.CauseDatabase || o.Severity != queue.SeverityCritical || !o.Banner() {
 		t.Fatalf("the lobby is not told: %+v", o)
 	}
 }

@@ -1,4 +1,4 @@
-package syncer_test
+package centre_test
 
 import (
 	"context"
@@ -11,7 +11,11 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/hlc"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
+	"lobbyline/syncer/wire"
 )
 
 // handOutbox writes a kiosk's next mutations by hand, for kinds the
@@ -20,13 +24,13 @@ type handOutbox struct {
 	kiosk string
 	epoch int64
 	seq   int64
-	hlc   queue.HLC
+	hlc   hlc.Timestamp
 }
 
 // continueOutbox carries on after the last mutation a kiosk store made.
-func continueOutbox(tb testing.TB, kiosk string, last syncer.PushMutation) *handOutbox {
+func continueOutbox(tb testing.TB, kiosk string, last wire.PushMutation) *handOutbox {
 	tb.Helper()
-	h, err := queue.ParseHLC(last.HLC)
+	h, err := hlc.Parse(last.HLC)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -34,7 +38,7 @@ func continueOutbox(tb testing.TB, kiosk string, last syncer.PushMutation) *hand
 }
 
 // next is the kiosk's next mutation of mut's kind, made at at.
-func (o *handOutbox) next(tb testing.TB, at time.Time, mut queue.Mutation) syncer.PushMutation {
+func (o *handOutbox) next(tb testing.TB, at time.Time, mut queue.Mutation) wire.PushMutation {
 	tb.Helper()
 	o.seq++
 	o.hlc = o.hlc.Next(at)
@@ -43,15 +47,15 @@ func (o *handOutbox) next(tb testing.TB, at time.Time, mut queue.Mutation) synce
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return syncer.PushMutation{Epoch: o.epoch, Seq: o.seq, Kind: mut.Kind, At: at.UTC(), HLC: mut.HLC, Payload: raw}
+	return wire.PushMutation{Epoch: o.epoch, Seq: o.seq, Kind: mut.Kind, At: at.UTC(), HLC: mut.HLC, Payload: raw}
 }
 
-func (o *handOutbox) incident(tb testing.TB, at time.Time, s queue.IncidentSummary) syncer.PushMutation {
+func (o *handOutbox) incident(tb testing.TB, at time.Time, s queue.IncidentSummary) wire.PushMutation {
 	tb.Helper()
 	return o.next(tb, at, queue.Mutation{Kind: queue.KindIncident, Incident: &s})
 }
 
-func (o *handOutbox) checkOut(tb testing.TB, at time.Time, v queue.Visit) syncer.PushMutation {
+func (o *handOutbox) checkOut(tb testing.TB, at time.Time, v queue.Visit) wire.PushMutation {
 	tb.Helper()
 	v.LeftAt = at
 	return o.next(tb, at, queue.Mutation{Kind: queue.KindCheckOut, Visit: &v})
@@ -78,7 +82,7 @@ func summaryJSON(tb testing.TB, s queue.IncidentSummary) string {
 	return string(raw)
 }
 
-func mustIncidents(tb testing.TB, c *syncer.Central, site string, since time.Time) []syncer.IncidentRecord {
+func mustIncidents(tb testing.TB, c centretest.Centre, site string, since time.Time) []centre.IncidentRecord {
 	tb.Helper()
 	recs, err := c.Incidents(context.Background(), site, since)
 	if err != nil {
@@ -88,7 +92,7 @@ func mustIncidents(tb testing.TB, c *syncer.Central, site string, since time.Tim
 }
 
 // incidentRows counts the incidents table's rows, whatever Incidents shows.
-func incidentRows(tb testing.TB, c *syncer.Central) int {
+func incidentRows(tb testing.TB, c centretest.Centre) int {
 	tb.Helper()
 	var n int
 	if err := c.DB().QueryRowContext(context.Background(), "SELECT count(*) FROM incidents").Scan(&n); err != nil {
@@ -143,7 +147,7 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 		first := outage(1, start)
 		batch = append(batch, o.checkOut(t, left, ana), o.incident(t, clk.Now(), first))
 
-		applied, dup := syncer.StatusApplied, syncer.StatusDuplicate
+		applied, dup := wire.StatusApplied, wire.StatusDuplicate
 		if got := statusesOf(mustPush(t, c, k1, batch)); !slices.Equal(got, repeated(applied, 4)) {
 			t.Fatalf("push: %v", got)
 		}
@@ -163,7 +167,7 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 			t.Errorf("Bo has left at %v; he never checked out", sv.Left)
 		}
 		for _, page := range site.pages {
-			if err := s2.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: page.Records, Cursor: page.Cursor}); err != nil {
+			if err := s2.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: syncer.PageOf(page).Records, Cursor: page.Cursor}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -174,7 +178,7 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 
 		// The centre lists the incident with its figures, and keeps them
 		// in columns for reports in SQL.
-		check := func(step string, want []syncer.IncidentRecord) {
+		check := func(step string, want []centre.IncidentRecord) {
 			t.Helper()
 			got := mustIncidents(t, c, "north", time.Time{})
 			if len(got) != len(want) {
@@ -189,7 +193,7 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 			}
 		}
 		epoch := batch[0].Epoch
-		check("after the push", []syncer.IncidentRecord{{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: first, Received: clk.Now()}})
+		check("after the push", []centre.IncidentRecord{{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: first, Received: clk.Now()}})
 		var cols string
 		{
 			var (
@@ -229,20 +233,20 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 		if h := siteHead(t, c, k2); h != head {
 			t.Errorf("site version %d after a replay, want %d", h, head)
 		}
-		check("after a replay", []syncer.IncidentRecord{{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: first, Received: received}})
+		check("after a replay", []centre.IncidentRecord{{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: first, Received: received}})
 
 		// A newer summary of the same incident, under a new name (the
 		// centre's re-screen found a watch-list hit), replaces the row.
 		clk.Advance(time.Hour)
 		newer := first
 		newer.WatchHits = 1
-		if res := mustPush(t, c, k1, []syncer.PushMutation{o.incident(t, clk.Now(), newer)}); res[0].Status != applied {
+		if res := mustPush(t, c, k1, []wire.PushMutation{o.incident(t, clk.Now(), newer)}); res[0].Status != applied {
 			t.Fatalf("newer summary: %+v", res[0])
 		}
 		if n := incidentRows(t, c); n != 1 {
 			t.Errorf("%d incident rows after a newer summary, want 1", n)
 		}
-		check("after a newer summary", []syncer.IncidentRecord{{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: newer, Received: clk.Now()}})
+		check("after a newer summary", []centre.IncidentRecord{{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: newer, Received: clk.Now()}})
 
 		// lobby-2 ran a drill later, and sent its summary twice in one
 		// batch: the last one stands. Its incident 1 is not lobby-1's.
@@ -251,11 +255,11 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 		drill.Drill, drill.Cause, drill.Peak = true, "drill", queue.SeverityCritical
 		drillAgain := drill
 		drillAgain.Feedback, drillAgain.FeedbackAvg = 3, 4
-		res := mustPush(t, c, k2, []syncer.PushMutation{o2.incident(t, clk.Now(), drill), o2.incident(t, clk.Now(), drillAgain)})
+		res := mustPush(t, c, k2, []wire.PushMutation{o2.incident(t, clk.Now(), drill), o2.incident(t, clk.Now(), drillAgain)})
 		if got := statusesOf(res); !slices.Equal(got, repeated(applied, 2)) {
 			t.Fatalf("drill: %v", got)
 		}
-		both := []syncer.IncidentRecord{
+		both := []centre.IncidentRecord{
 			{Kiosk: "lobby-2", KioskName: "Kiosk lobby-2", Epoch: 42, Summary: drillAgain, Received: clk.Now()},
 			{Kiosk: "lobby-1", KioskName: "Kiosk lobby-1", Epoch: epoch, Summary: newer, Received: clk.Now()},
 		}
@@ -288,36 +292,36 @@ func TestCentralCheckOutAndIncidents(t *testing.T) {
 var badPayloads = []struct {
 	name   string
 	kind   string // what the genuine mutation is
-	spoil  func(m *syncer.PushMutation, mut map[string]any)
+	spoil  func(m *wire.PushMutation, mut map[string]any)
 	reason string
 }{
-	{"check-out without its visit", queue.KindCheckOut, func(_ *syncer.PushMutation, mut map[string]any) { delete(mut, "visit") },
+	{"check-out without its visit", queue.KindCheckOut, func(_ *wire.PushMutation, mut map[string]any) { delete(mut, "visit") },
 		"a visit change without its visit"},
-	{"check-out without the time", queue.KindCheckOut, func(_ *syncer.PushMutation, mut map[string]any) {
+	{"check-out without the time", queue.KindCheckOut, func(_ *wire.PushMutation, mut map[string]any) {
 		mut["visit"].(map[string]any)["LeftAt"] = time.Time{}
 	}, "a check-out without the time the visitor left"},
-	{"incident without its summary", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { delete(mut, "incident") },
+	{"incident without its summary", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { delete(mut, "incident") },
 		"an incident without its summary"},
-	{"incident id 0", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["id"] = 0 },
+	{"incident id 0", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["id"] = 0 },
 		"incident id 0 must be positive"},
-	{"no start", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { delete(summaryOf(mut), "start") },
+	{"no start", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { delete(summaryOf(mut), "start") },
 		"has no start"},
-	{"no end", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { delete(summaryOf(mut), "end") },
+	{"no end", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { delete(summaryOf(mut), "end") },
 		"has no end"},
-	{"ends before it starts", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) {
+	{"ends before it starts", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) {
 		summaryOf(mut)["end"] = "2026-11-23T08:59:59Z"
 	}, "ends (2026-11-23T08:59:59.000Z) before it starts (2026-11-23T09:00:00.000Z)"},
-	{"peak none", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["peak"] = "none" },
+	{"peak none", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["peak"] = "none" },
 		"peak severity none must be minor, major or critical"},
-	{"peak out of range", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["peak"] = 9 },
+	{"peak out of range", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["peak"] = 9 },
 		"payload is not a mutation"}, // a severity is sent by name
-	{"peak unknown", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["peak"] = "extreme" },
+	{"peak unknown", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["peak"] = "extreme" },
 		"payload is not a mutation"},
-	{"negative check-ins", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["check_ins"] = -1 },
+	{"negative check-ins", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["check_ins"] = -1 },
 		"check_ins -1 is negative"},
-	{"negative steps", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["steps_done"] = -2 },
+	{"negative steps", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["steps_done"] = -2 },
 		"steps_done -2 is negative"},
-	{"negative feedback", queue.KindIncident, func(_ *syncer.PushMutation, mut map[string]any) { summaryOf(mut)["feedback"] = -1 },
+	{"negative feedback", queue.KindIncident, func(_ *wire.PushMutation, mut map[string]any) { summaryOf(mut)["feedback"] = -1 },
 		"feedback -1 is negative"},
 }
 
@@ -346,7 +350,7 @@ func TestCentralRejectsBadCheckOutsAndIncidents(t *testing.T) {
 		// The genuine ones behind the bad ones.
 		batch = append(batch, o.checkOut(t, clk.Now(), ana), o.incident(t, clk.Now(), outage(6, start)))
 
-		applied, dup, rejected := syncer.StatusApplied, syncer.StatusDuplicate, syncer.StatusRejected
+		applied, dup, rejected := wire.StatusApplied, wire.StatusDuplicate, wire.StatusRejected
 		want := slices.Concat([]string{applied}, repeated(rejected, len(badPayloads)), []string{applied, applied})
 		res := mustPush(t, c, k, batch)
 		if got := statusesOf(res); !slices.Equal(got, want) {
@@ -390,19 +394,19 @@ func FuzzCentralPushIncident(f *testing.F) {
 	f.Add([]byte(o.incident(f, clk.Now(), outage(5, clk.Now())).Payload))
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		o.seq++
-		m := syncer.PushMutation{Epoch: o.epoch, Seq: o.seq, Kind: queue.KindIncident, At: clk.Now(), HLC: "000000000000001.000000", Payload: payload}
+		m := wire.PushMutation{Epoch: o.epoch, Seq: o.seq, Kind: queue.KindIncident, At: clk.Now(), HLC: "000000000000001.000000", Payload: payload}
 		var mut queue.Mutation
 		if json.Unmarshal(payload, &mut) == nil && mut.Incident != nil {
 			// Make the name the payload claims the one it is pushed under.
 			m.Epoch = mut.Epoch
 		}
-		res := mustPush(t, c, k, []syncer.PushMutation{m})[0]
+		res := mustPush(t, c, k, []wire.PushMutation{m})[0]
 		switch res.Status {
-		case syncer.StatusRejected:
+		case wire.StatusRejected:
 			if res.Reason == "" {
 				t.Fatal("rejected without a reason")
 			}
-		case syncer.StatusApplied:
+		case wire.StatusApplied:
 			found := false
 			for _, r := range mustIncidents(t, c, "north", time.Time{}) {
 				if r.Epoch == m.Epoch && r.Summary.ID == mut.Incident.ID {

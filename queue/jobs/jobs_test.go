@@ -1,4 +1,4 @@
-package syncer_test
+package jobs_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
+	"lobbyline/queue/jobs"
 )
 
 // TestScheduledJobsRunOnTheInjectedClock starts the real gocron jobs on a
@@ -46,7 +46,7 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	}
 
 	ran := make(chan string, 16)
-	jobs, err := syncer.StartJobs(ctx, store, nil, syncer.JobsConfig{
+	jobs, err := jobs.Start(ctx, store, nil, jobs.Config{
 		Clock: clock, Location: time.UTC, Retention: 30 * 24 * time.Hour,
 		OnRun: func(name string, err error) {
 			if err != nil {

@@ -1,17 +1,17 @@
-package syncer
+package centre
 
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/hlc"
+	"lobbyline/syncer/wire"
 )
 
 // Conflict rules, from the issue that asked for them.
@@ -21,26 +21,24 @@ const (
 	DuplicateWindow = 30 * time.Minute
 )
 
-// knownKinds are the mutation kinds a kiosk may send.
-var knownKinds = map[string]bool{
-	queue.KindCheckIn: true, queue.KindCall: true, queue.KindRecall: true, queue.KindServe: true,
-	queue.KindNoShow: true, queue.KindCancel: true, queue.KindPrioritize: true, queue.KindTransfer: true,
-	queue.KindDeskOpen: true, queue.KindDeskClose: true, queue.KindCheckOut: true, queue.KindIncident: true,
-}
-
 // Push applies a batch from kiosk k in one transaction, together with the
 // kiosk's progress. A mutation the centre has seen before, by name, is
 // answered "duplicate" (or its earlier rejection again) and not applied;
 // a mutation it cannot accept is answered "rejected" with a reason and
 // does not stop the ones after it.
-func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushResponse, error) {
+func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire.PushResponse, error) {
 	if req.Kiosk != k.ID {
-		return PushResponse{}, fmt.Errorf("%w: token is for kiosk %s, batch names %s", ErrForbidden, k.ID, req.Kiosk)
+		return wire.PushResponse{}, fmt.Errorf("%w: token is for kiosk %s, batch names %s", ErrForbidden, k.ID, req.Kiosk)
 	}
-	now := c.now()
-	resp := PushResponse{Results: make([]PushResult, len(req.Mutations)), Now: now.UTC()}
-	err := c.inTx(ctx, func(tx *sql.Tx) error {
-		p := &pushTx{c: c, tx: tx, k: k, now: now}
+	for i, m := range req.Mutations {
+		if _, err := hlc.Parse(m.HLC); err != nil {
+			return wire.PushResponse{}, fmt.Errorf("%w: mutation %d: %v", wire.ErrMalformed, i, err)
+		}
+	}
+	now := s.now()
+	resp := wire.PushResponse{Results: make([]wire.PushResult, len(req.Mutations)), Now: now.UTC()}
+	err := s.store.Update(ctx, func(tx Ops) error {
+		p := &pushTx{s: s, tx: tx, k: k, now: now}
 		groups := byEpoch(req.Mutations)
 		// Lock progress rows in epoch order so two instances never wait
 		// on each other.
@@ -60,10 +58,7 @@ func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushRespo
 				}
 				resp.Results[i] = p.apply(m)
 			}
-			last := req.Mutations[ms[len(ms)-1]].Seq
-			_, err = tx.ExecContext(ctx, c.q("UPDATE progress SET last_seq = ? WHERE kiosk_id = ? AND epoch = ? AND last_seq < ?"),
-				last, k.ID, epoch, last)
-			if err != nil {
+			if err := tx.SetProgress(ctx, k.ID, epoch, req.Mutations[ms[len(ms)-1]].Seq); err != nil {
 				return fmt.Errorf("progress: %w", err)
 			}
 		}
@@ -75,18 +70,16 @@ func (c *Central) Push(ctx context.Context, k Kiosk, req PushRequest) (PushRespo
 		if req.Sent.IsZero() {
 			skew = 0
 		}
-		_, err := tx.ExecContext(ctx, c.q("UPDATE kiosks SET last_seen_at = ?, backlog = ?, skew_ms = ? WHERE id = ?"),
-			stamp(now), backlog, skew, k.ID)
-		return err
+		return tx.NoteKiosk(ctx, k.ID, now, backlog, time.Duration(skew)*time.Millisecond)
 	})
 	if err != nil {
-		return PushResponse{}, fmt.Errorf("push from %s: %w", k.ID, err)
+		return wire.PushResponse{}, fmt.Errorf("push from %s: %w", k.ID, err)
 	}
 	return resp, nil
 }
 
 // byEpoch groups a batch's indexes by epoch, keeping order within each.
-func byEpoch(ms []PushMutation) map[int64][]int {
+func byEpoch(ms []wire.PushMutation) map[int64][]int {
 	out := make(map[int64][]int)
 	for i, m := range ms {
 		out[m.Epoch] = append(out[m.Epoch], i)
@@ -98,15 +91,15 @@ func byEpoch(ms []PushMutation) map[int64][]int {
 // finish writes them with a few multi-row statements, so a batch of 500
 // costs a handful of round trips to the database rather than thousands.
 type pushTx struct {
-	c   *Central
-	tx  *sql.Tx
+	s   *Service
+	tx  Ops
 	k   Kiosk
 	now time.Time
 
-	mutations [][]any       // rows for the mutations table
+	mutations []MutationRow // rows for the mutations table
 	checkIns  []checkIn     // applied check-ins, screened in finish
 	writes    []RecordWrite // record writes, versioned together at the end
-	incidents []incidentRow // applied incident summaries, stored in finish
+	incidents []IncidentRow // applied incident summaries, stored in finish
 }
 
 type checkIn struct {
@@ -120,41 +113,19 @@ type checkIn struct {
 // lockProgress locks the kiosk's progress row for this epoch, so a replay
 // racing on another instance waits and then sees this batch as duplicates,
 // and returns what it recorded for sequence numbers in [from, to].
-func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[int64]earlier, error) {
-	c, tx := p.c, p.tx
-	_, err := tx.ExecContext(ctx, c.q("INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING"), p.k.ID, epoch)
+func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[int64]Earlier, error) {
+	last, err := p.tx.LockProgress(ctx, p.k.ID, epoch)
 	if err != nil {
 		return nil, fmt.Errorf("progress: %w", err)
 	}
-	var last int64
-	if err := tx.QueryRowContext(ctx, c.q("SELECT last_seq FROM progress WHERE kiosk_id = ? AND epoch = ?"+c.forUpdate()), p.k.ID, epoch).Scan(&last); err != nil {
-		return nil, fmt.Errorf("progress: %w", err)
-	}
-	seen := make(map[int64]earlier)
 	if from > last {
-		return seen, nil // all new: the common case needs no lookup
+		return nil, nil // all new: the common case needs no lookup
 	}
-	rows, err := tx.QueryContext(ctx, c.q(`SELECT seq, status, payload FROM mutations
-		WHERE kiosk_id = ? AND epoch = ? AND seq >= ? AND seq <= ?`), p.k.ID, epoch, from, to)
+	seen, err := p.tx.Earlier(ctx, p.k.ID, epoch, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("earlier answers: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var seq int64
-		var e earlier
-		if err := rows.Scan(&seq, &e.status, &e.payload); err != nil {
-			return nil, fmt.Errorf("earlier answers: %w", err)
-		}
-		seen[seq] = e
-	}
-	return seen, rows.Err()
-}
-
-// earlier is what the centre recorded for a mutation name it has seen.
-type earlier struct {
-	status  string
-	payload string
+	return seen, nil
 }
 
 // replay answers a mutation the centre has seen before. An applied one is
@@ -163,17 +134,17 @@ type earlier struct {
 // and the new one is refused so staff see it rather than lose it. A
 // rejected one had no effect, so it is judged again: whatever the centre
 // objected to may have been fixed.
-func (p *pushTx) replay(m PushMutation, e earlier) (PushResult, bool) {
-	res := PushResult{Epoch: m.Epoch, Seq: m.Seq}
-	if e.status == StatusRejected {
+func (p *pushTx) replay(m wire.PushMutation, e Earlier) (wire.PushResult, bool) {
+	res := wire.PushResult{Epoch: m.Epoch, Seq: m.Seq}
+	if e.Status == wire.StatusRejected {
 		return res, false
 	}
-	if !samePayload(e.payload, m.Payload) {
-		res.Status = StatusRejected
+	if !samePayload(e.Payload, m.Payload) {
+		res.Status = wire.StatusRejected
 		res.Reason = "the centre already holds a different change under this name; was this kiosk's database restored from a backup?"
 		return res, true
 	}
-	res.Status = StatusDuplicate
+	res.Status = wire.StatusDuplicate
 	return res, true
 }
 
@@ -187,21 +158,21 @@ func samePayload(stored string, sent json.RawMessage) bool {
 }
 
 // apply gathers one new mutation and, if it is acceptable, its effects.
-func (p *pushTx) apply(m PushMutation) PushResult {
-	res := PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: StatusApplied}
+func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
+	res := wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusApplied}
 	var mut queue.Mutation
 	if reason := p.check(m, &mut); reason != "" {
-		res.Status, res.Reason = StatusRejected, reason
+		res.Status, res.Reason = wire.StatusRejected, reason
 	}
-	p.mutations = append(p.mutations, []any{p.k.ID, m.Epoch, m.Seq, p.k.Site, m.Kind, stamp(m.At), m.HLC, stamp(p.now),
-		res.Status, res.Reason, string(m.Payload)})
-	if res.Status != StatusApplied {
+	p.mutations = append(p.mutations, MutationRow{Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Site: p.k.Site, Kind: m.Kind, At: m.At,
+		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: string(m.Payload)})
+	if res.Status != wire.StatusApplied {
 		return res
 	}
 	if m.Kind == queue.KindIncident {
 		// A report for the centre's records, not a visit: no record for
 		// the site's kiosks, nothing to screen.
-		p.incidents = append(p.incidents, incidentRow{epoch: m.Epoch, summary: *mut.Incident})
+		p.incidents = append(p.incidents, IncidentRow{Kiosk: p.k.ID, Epoch: m.Epoch, Site: p.k.Site, Summary: *mut.Incident, Received: p.now})
 		return res
 	}
 	if mut.Visit == nil {
@@ -224,15 +195,11 @@ func (p *pushTx) finish(ctx context.Context) error {
 	// The site's row first: pushes of one site take turns from here, so
 	// two kiosks' check-ins of the same person see each other's arrival,
 	// and screening reads a watch-list no import is half-way through.
-	if _, err := p.tx.ExecContext(ctx, p.c.q("SELECT id FROM sites WHERE id = ?"+p.c.forUpdate()), p.k.Site); err != nil {
+	if _, err := p.tx.LockSite(ctx, p.k.Site); err != nil {
 		return fmt.Errorf("lock site: %w", err)
 	}
 	// A mutation rejected before and judged again replaces its row.
-	err := p.c.insertRows(ctx, p.tx, `INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES `,
-		p.mutations, ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
-			received_at = excluded.received_at, payload = excluded.payload, kind = excluded.kind, hlc = excluded.hlc, kiosk_at = excluded.kiosk_at
-			WHERE mutations.status = 'rejected'`)
-	if err != nil {
+	if err := p.tx.PutMutations(ctx, p.mutations); err != nil {
 		return fmt.Errorf("record mutations: %w", err)
 	}
 	if len(p.checkIns) > 0 {
@@ -243,13 +210,13 @@ func (p *pushTx) finish(ctx context.Context) error {
 	if err := p.storeIncidents(ctx); err != nil {
 		return err
 	}
-	_, err = p.c.writeRecords(ctx, p.tx, p.k.Site, p.writes)
+	_, err := p.s.writeRecords(ctx, p.tx, p.k.Site, p.writes)
 	return err
 }
 
 // check returns why a mutation cannot be applied, or "".
-func (p *pushTx) check(m PushMutation, mut *queue.Mutation) string {
-	if !knownKinds[m.Kind] {
+func (p *pushTx) check(m wire.PushMutation, mut *queue.Mutation) string {
+	if !p.s.accepts[m.Kind] {
 		return fmt.Sprintf("unknown kind %q", m.Kind)
 	}
 	if err := json.Unmarshal(m.Payload, mut); err != nil {
@@ -283,25 +250,26 @@ func (p *pushTx) check(m PushMutation, mut *queue.Mutation) string {
 // and the site's current watch-list (which may be newer than the kiosk's
 // copy). Each finding becomes an alert record that the site's kiosks pull.
 func (p *pushTx) screen(ctx context.Context) error {
-	c, tx := p.c, p.tx
-	rows := make([][]any, len(p.checkIns))
-	names := make([]any, 0, len(p.checkIns))
+	rows := make([]Arrival, len(p.checkIns))
+	names := make([]string, 0, len(p.checkIns))
 	seen := make(map[string]bool)
 	for i, ci := range p.checkIns {
-		rows[i] = []any{p.k.Site, ci.name, p.k.ID, ci.epoch, ci.visit.ID, ci.visit.Ticket, stamp(ci.visit.CheckedInAt)}
+		rows[i] = Arrival{Site: p.k.Site, Name: ci.name, Kiosk: p.k.ID, Epoch: ci.epoch, Visit: ci.visit.ID, Ticket: ci.visit.Ticket, At: ci.visit.CheckedInAt}
 		if !seen[ci.name] {
 			seen[ci.name] = true
 			names = append(names, ci.name)
 		}
 	}
-	err := c.insertRows(ctx, tx, `INSERT INTO arrivals (site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at) VALUES `,
-		rows, " ON CONFLICT DO NOTHING")
-	if err != nil {
+	if err := p.tx.PutArrivals(ctx, rows); err != nil {
 		return fmt.Errorf("arrivals: %w", err)
 	}
-	others, err := p.arrivalsElsewhere(ctx, names)
+	elsewhere, err := p.tx.Arrivals(ctx, p.k.Site, p.k.ID, names)
 	if err != nil {
-		return err
+		return fmt.Errorf("find duplicates: %w", err)
+	}
+	others := make(map[string][]Arrival)
+	for _, a := range elsewhere {
+		others[a.Name] = append(others[a.Name], a)
 	}
 	watch, err := p.watchList(ctx)
 	if err != nil {
@@ -310,12 +278,12 @@ func (p *pushTx) screen(ctx context.Context) error {
 	for _, ci := range p.checkIns {
 		v := ci.visit
 		for _, o := range others[ci.name] {
-			if d := o.at.Sub(v.CheckedInAt); d > DuplicateWindow || d < -DuplicateWindow {
+			if d := o.At.Sub(v.CheckedInAt); d > DuplicateWindow || d < -DuplicateWindow {
 				continue
 			}
 			msg := fmt.Sprintf("%s checked in twice: %s at kiosk %s and %s at kiosk %s. Both records are kept; please check which is right.",
-				v.Name, o.ticket, o.kiosk, v.Ticket, p.k.ID)
-			p.alert(fmt.Sprintf("duplicate/%s/%d/%d", o.kiosk, o.epoch, o.visit), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: o.kiosk, Epoch: o.epoch, Visit: o.visit, Ticket: o.ticket, Message: msg})
+				v.Name, o.Ticket, o.Kiosk, v.Ticket, p.k.ID)
+			p.alert(fmt.Sprintf("duplicate/%s/%d/%d", o.Kiosk, o.Epoch, o.Visit), queue.Alert{Kind: queue.AlertDuplicate, Kiosk: o.Kiosk, Epoch: o.Epoch, Visit: o.Visit, Ticket: o.Ticket, Message: msg})
 			p.alert("duplicate/"+ci.key, queue.Alert{Kind: queue.AlertDuplicate, Kiosk: p.k.ID, Epoch: ci.epoch, Visit: v.ID, Ticket: v.Ticket, Message: msg})
 		}
 		if v.Invite != "" {
@@ -337,52 +305,11 @@ func (p *pushTx) screen(ctx context.Context) error {
 	return nil
 }
 
-// arrival is a check-in at another kiosk of the site.
-type arrival struct {
-	kiosk        string
-	epoch, visit int64
-	ticket       string
-	at           time.Time
-}
-
-// arrivalsElsewhere finds check-ins at the site's other kiosks under any
-// of names, by name.
-func (p *pushTx) arrivalsElsewhere(ctx context.Context, names []any) (map[string][]arrival, error) {
-	out := make(map[string][]arrival)
-	for chunk := range slices.Chunk(names, 500) {
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
-		args := append([]any{p.k.Site, p.k.ID}, chunk...)
-		rows, err := p.tx.QueryContext(ctx, p.c.q(`SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
-			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (`+marks+`)`), args...)
-		if err != nil {
-			return nil, fmt.Errorf("find duplicates: %w", err)
-		}
-		for rows.Next() {
-			var a arrival
-			var name, at string
-			if err := rows.Scan(&name, &a.kiosk, &a.epoch, &a.visit, &a.ticket, &at); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find duplicates: %w", err)
-			}
-			if a.at, err = parseStamp(at); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("find duplicates: %w", err)
-			}
-			out[name] = append(out[name], a)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find duplicates: %w", err)
-		}
-	}
-	return out, nil
-}
-
 // screenInvite alerts staff to a check-in with an invitation the centre
 // does not know or has cancelled. The check-in stands either way.
 func (p *pushTx) screenInvite(ctx context.Context, ci checkIn) error {
 	v := ci.visit
-	data, ok, err := p.c.record(ctx, p.tx, p.k.Site, queue.EntityPreReg, v.Invite)
+	data, ok, err := p.tx.Record(ctx, p.k.Site, queue.EntityPreReg, v.Invite)
 	if err != nil {
 		return err
 	}
@@ -400,23 +327,18 @@ func (p *pushTx) screenInvite(ctx context.Context, ci checkIn) error {
 
 // watchList reads the site's current watch-list.
 func (p *pushTx) watchList(ctx context.Context) ([]queue.WatchEntry, error) {
-	rows, err := p.tx.QueryContext(ctx, p.c.q("SELECT data FROM records WHERE site_id = ? AND entity = ? AND NOT deleted"), p.k.Site, queue.EntityWatch)
+	recs, err := p.tx.Records(ctx, p.k.Site, queue.EntityWatch)
 	if err != nil {
 		return nil, fmt.Errorf("read watch-list: %w", err)
 	}
-	defer rows.Close()
-	var out []queue.WatchEntry
-	for rows.Next() {
-		var data string
+	out := make([]queue.WatchEntry, 0, len(recs))
+	for _, r := range recs {
 		var w queue.WatchEntry
-		if err := rows.Scan(&data); err != nil {
-			return nil, fmt.Errorf("read watch-list: %w", err)
-		}
-		if json.Unmarshal([]byte(data), &w) == nil {
+		if json.Unmarshal(r.Data, &w) == nil {
 			out = append(out, w)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (p *pushTx) alert(key string, a queue.Alert) {

@@ -1,4 +1,12 @@
-package syncer
+// Package jobs runs the kiosk's scheduled work on one gocron scheduler
+// with an injected clock: the outage monitor's health probe and samples,
+// the purge of personal data, the end-of-day close, the nightly refit of
+// the wait estimator and the incident reports.
+//
+// It needs the store, the report writer and, for the probe and the
+// samples, whatever Monitor it is handed; it must import neither the sync
+// protocol nor Fyne.
+package jobs
 
 import (
 	"context"
@@ -13,9 +21,16 @@ import (
 	"lobbyline/queue/report"
 )
 
-// JobsConfig sets the kiosk's scheduled jobs. Zero values take the
+// Monitor is what the probe and sample jobs run: the outage monitor.
+type Monitor interface {
+	Probe(ctx context.Context) error
+	Sample(ctx context.Context) error
+	SampleEvery() time.Duration
+}
+
+// Config sets the kiosk's scheduled jobs. Zero values take the
 // defaults shown; a negative Retention turns the purge off.
-type JobsConfig struct {
+type Config struct {
 	ProbeEvery  time.Duration // 5 s: the centre's health probe and the disk check
 	Retention   time.Duration // 30 days: visitors' personal data is erased after this
 	PurgeAt     ClockTime     // 03:15: the daily purge
@@ -54,9 +69,9 @@ func ParseClockTime(v string) (ClockTime, error) {
 	return ClockTime{t.Hour(), t.Minute(), true}, nil
 }
 
-func (c *JobsConfig) defaults() {
-	orDefault(&c.ProbeEvery, 5*time.Second)
-	orDefault(&c.ReportEvery, 5*time.Minute)
+func (c *Config) defaults() {
+	setDefault(&c.ProbeEvery, 5*time.Second)
+	setDefault(&c.ReportEvery, 5*time.Minute)
 	if c.Retention == 0 {
 		c.Retention = 30 * 24 * time.Hour
 	}
@@ -86,15 +101,15 @@ func (c *JobsConfig) defaults() {
 // incident reports.
 type Jobs struct {
 	store *queue.Store
-	mon   *Monitor
-	cfg   JobsConfig
+	mon   Monitor
+	cfg   Config
 	log   *slog.Logger
 	sched gocron.Scheduler
 }
 
-// StartJobs schedules the jobs and starts them. mon may be nil (sync off):
+// Start schedules the jobs and starts them. mon may be nil (sync off):
 // then only the purge, the close and the refit run.
-func StartJobs(ctx context.Context, store *queue.Store, mon *Monitor, cfg JobsConfig) (*Jobs, error) {
+func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*Jobs, error) {
 	cfg.defaults()
 	j := &Jobs{store: store, mon: mon, cfg: cfg, log: cfg.Logger}
 	sched, err := gocron.NewScheduler(gocron.WithClock(cfg.Clock), gocron.WithLocation(cfg.Location),
@@ -142,11 +157,11 @@ func StartJobs(ctx context.Context, store *queue.Store, mon *Monitor, cfg JobsCo
 	return j, nil
 }
 
-func monitorSampleEvery(m *Monitor) time.Duration {
+func monitorSampleEvery(m Monitor) time.Duration {
 	if m == nil {
 		return time.Minute
 	}
-	return m.policy.SampleEvery
+	return m.SampleEvery()
 }
 
 // Stop ends the jobs and waits for running ones.
@@ -212,7 +227,7 @@ func (j *Jobs) WriteReport(ctx context.Context, id int64) ([]string, error) {
 
 // WriteReport writes incident id's reports as the jobs would, into
 // cfg.ReportDir (nothing if it is empty).
-func WriteReport(ctx context.Context, store *queue.Store, cfg JobsConfig, id int64) ([]string, error) {
+func WriteReport(ctx context.Context, store *queue.Store, cfg Config, id int64) ([]string, error) {
 	if cfg.ReportDir == "" {
 		return nil, nil
 	}
@@ -227,3 +242,18 @@ func WriteReport(ctx context.Context, store *queue.Store, cfg JobsConfig, id int
 	}
 	return report.WriteAll(cfg.ReportDir, r, report.Options{Location: loc})
 }
+
+// setDefault sets a duration left zero (or negative) to v.
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// gocronLogger routes gocron's log lines to slog.
+type gocronLogger struct{ l *slog.Logger }
+
+func (g gocronLogger) Debug(msg string, args ...any) { g.l.Debug(msg, args...) }
+func (g gocronLogger) Error(msg string, args ...any) { g.l.Error(msg, args...) }
+func (g gocronLogger) Info(msg string, args ...any)  { g.l.Debug(msg, args...) }
+func (g gocronLogger) Warn(msg string, args ...any)  { g.l.Warn(msg, args...) }

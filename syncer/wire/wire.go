@@ -1,4 +1,14 @@
-package syncer
+// Package wire is the sync protocol between kiosks and the centre, and
+// nothing else: request and response types, limits, answer statuses, the
+// protocol version and how bodies are read. Both ends import it; it
+// imports no Lobbyline package and no database driver, so what crosses the
+// network is defined in one place that either end can be read against.
+//
+// Compatibility: a request or response without the version header is
+// protocol 1. Decoders ignore fields they do not know, so a neighbouring
+// version may add one; a change an older peer cannot ignore is a new
+// version.
+package wire
 
 import (
 	"bytes"
@@ -8,8 +18,6 @@ import (
 	"io"
 	"net/http"
 	"time"
-
-	"lobbyline/queue"
 )
 
 // Protocol limits. A kiosk pushes at most MaxBatch mutations per request;
@@ -62,11 +70,21 @@ type PushResponse struct {
 
 // PullResponse is one page of a site's centre-owned data after a cursor.
 type PullResponse struct {
-	Snapshot bool                 `json:"snapshot,omitempty"` // replace everything held
-	Records  []queue.RemoteRecord `json:"records"`
-	Cursor   int64                `json:"cursor"` // store this once the page is applied
-	More     bool                 `json:"more,omitempty"`
-	Now      time.Time            `json:"now"`
+	Snapshot bool      `json:"snapshot,omitempty"` // replace everything held
+	Records  []Record  `json:"records"`
+	Cursor   int64     `json:"cursor"` // store this once the page is applied
+	More     bool      `json:"more,omitempty"`
+	Now      time.Time `json:"now"`
+}
+
+// Record is one record of a site's centre-owned data as pulled: Data is
+// the entity's JSON, absent on a tombstone.
+type Record struct {
+	Entity  string          `json:"entity"`
+	Key     string          `json:"key"`
+	Version int64           `json:"version"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
 }
 
 // ErrorBody is what the centre sends with any 4xx or 5xx.
@@ -74,40 +92,39 @@ type ErrorBody struct {
 	Error string `json:"error"`
 }
 
-// errMalformed marks a request the centre cannot read; it answers 400.
-var errMalformed = errors.New("syncer: malformed request")
+// ErrMalformed marks a body that does not keep the protocol's rules; the
+// centre answers such a request 400.
+var ErrMalformed = errors.New("wire: malformed request")
 
-// DecodePushRequest reads and checks a push body: one JSON object, known
-// fields only, at most MaxBatch mutations, each with a positive epoch and
-// sequence, in increasing order, with a JSON object as payload.
+// DecodePushRequest reads and checks a push body: one JSON object, at most
+// MaxBatch mutations, each with a positive epoch and sequence, in
+// increasing order, a kind, and a JSON object as payload. What the HLC
+// and the payload mean is the centre's to judge.
 func DecodePushRequest(r io.Reader) (PushRequest, error) {
 	var req PushRequest
-	if err := decodeStrict(r, &req); err != nil {
+	if err := decode(r, &req); err != nil {
 		return PushRequest{}, err
 	}
 	if req.Kiosk == "" {
-		return PushRequest{}, fmt.Errorf("%w: kiosk is missing", errMalformed)
+		return PushRequest{}, fmt.Errorf("%w: kiosk is missing", ErrMalformed)
 	}
 	if len(req.Mutations) > MaxBatch {
-		return PushRequest{}, fmt.Errorf("%w: %d mutations, at most %d per batch", errMalformed, len(req.Mutations), MaxBatch)
+		return PushRequest{}, fmt.Errorf("%w: %d mutations, at most %d per batch", ErrMalformed, len(req.Mutations), MaxBatch)
 	}
 	last := make(map[int64]int64) // per epoch
 	for i, m := range req.Mutations {
 		if m.Epoch <= 0 || m.Seq <= 0 {
-			return PushRequest{}, fmt.Errorf("%w: mutation %d: epoch and seq must be positive", errMalformed, i)
+			return PushRequest{}, fmt.Errorf("%w: mutation %d: epoch and seq must be positive", ErrMalformed, i)
 		}
 		if prev, ok := last[m.Epoch]; ok && m.Seq <= prev {
-			return PushRequest{}, fmt.Errorf("%w: mutation %d: seq %d after %d; a batch is in sequence order", errMalformed, i, m.Seq, prev)
+			return PushRequest{}, fmt.Errorf("%w: mutation %d: seq %d after %d; a batch is in sequence order", ErrMalformed, i, m.Seq, prev)
 		}
 		last[m.Epoch] = m.Seq
 		if m.Kind == "" {
-			return PushRequest{}, fmt.Errorf("%w: mutation %d: kind is missing", errMalformed, i)
-		}
-		if _, err := queue.ParseHLC(m.HLC); err != nil {
-			return PushRequest{}, fmt.Errorf("%w: mutation %d: %v", errMalformed, i, err)
+			return PushRequest{}, fmt.Errorf("%w: mutation %d: kind is missing", ErrMalformed, i)
 		}
 		if t := bytes.TrimSpace(m.Payload); len(t) == 0 || t[0] != '{' {
-			return PushRequest{}, fmt.Errorf("%w: mutation %d: payload must be a JSON object", errMalformed, i)
+			return PushRequest{}, fmt.Errorf("%w: mutation %d: payload must be a JSON object", ErrMalformed, i)
 		}
 	}
 	return req, nil
@@ -116,16 +133,16 @@ func DecodePushRequest(r io.Reader) (PushRequest, error) {
 // DecodePullResponse reads a pull page as the kiosk receives it.
 func DecodePullResponse(r io.Reader) (PullResponse, error) {
 	var resp PullResponse
-	if err := decodeStrict(r, &resp); err != nil {
+	if err := decode(r, &resp); err != nil {
 		return PullResponse{}, err
 	}
 	last := int64(-1)
 	for i, rec := range resp.Records {
 		if rec.Entity == "" || rec.Key == "" {
-			return PullResponse{}, fmt.Errorf("%w: record %d: entity and key are required", errMalformed, i)
+			return PullResponse{}, fmt.Errorf("%w: record %d: entity and key are required", ErrMalformed, i)
 		}
 		if rec.Version <= last {
-			return PullResponse{}, fmt.Errorf("%w: record %d: version %d after %d; a page is in version order", errMalformed, i, rec.Version, last)
+			return PullResponse{}, fmt.Errorf("%w: record %d: version %d after %d; a page is in version order", ErrMalformed, i, rec.Version, last)
 		}
 		last = rec.Version
 	}
@@ -135,31 +152,32 @@ func DecodePullResponse(r io.Reader) (PullResponse, error) {
 // DecodePushResponse reads the centre's answer to a push.
 func DecodePushResponse(r io.Reader) (PushResponse, error) {
 	var resp PushResponse
-	if err := decodeStrict(r, &resp); err != nil {
+	if err := decode(r, &resp); err != nil {
 		return PushResponse{}, err
 	}
 	for i, res := range resp.Results {
 		switch res.Status {
 		case StatusApplied, StatusDuplicate, StatusRejected:
 		default:
-			return PushResponse{}, fmt.Errorf("%w: result %d: unknown status %q", errMalformed, i, res.Status)
+			return PushResponse{}, fmt.Errorf("%w: result %d: unknown status %q", ErrMalformed, i, res.Status)
 		}
 	}
 	return resp, nil
 }
 
-func decodeStrict(r io.Reader, v any) error {
+// decode reads exactly one JSON object. Fields it does not know are
+// ignored: a neighbouring version may send more.
+func decode(r io.Reader, v any) error {
 	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return err
 		}
-		return fmt.Errorf("%w: %v", errMalformed, err)
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	if dec.More() {
-		return fmt.Errorf("%w: trailing data after the JSON object", errMalformed)
+		return fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
 	}
 	return nil
 }

@@ -1,19 +1,26 @@
-package syncer
+// Package outage is the kiosk's outage monitor: it turns the syncer's
+// connectivity and the kiosk's own health (database, disk, clock) into
+// incidents with a severity that escalates, tells the lobby and staff
+// what is true now, samples the line for the report, and runs drills that
+// hold the outbox.
+//
+// It sits between the sync loop and the UI: it imports syncer and queue,
+// and must import neither Fyne nor the centre.
+package outage
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
 	"lobbyline/queue"
+	"lobbyline/syncer"
 )
 
 // Cause says what is wrong, as a code the UI translates.
@@ -25,10 +32,14 @@ const (
 	CauseUnreachable Cause = "unreachable" // the centre does not answer
 	CauseDegraded    Cause = "degraded"    // it answers with errors
 	CauseUnenrolled  Cause = "unenrolled"  // it refuses this kiosk's token
-	CauseDrill       Cause = "drill"       // staff are rehearsing an outage
-	CauseDatabase    Cause = "database"    // the kiosk cannot write its database
-	CauseDisk        Cause = "disk"        // the kiosk's disk is nearly full
-	CauseClock       Cause = "clock"       // the kiosk's clock is far off
+	CauseOutdated    Cause = "outdated"    // it refuses this kiosk's protocol: the kiosk needs an update
+	// CauseCentreOutdated: the centre's protocol is too old for this
+	// kiosk; the centre needs an update.
+	CauseCentreOutdated Cause = "centre-outdated"
+	CauseDrill          Cause = "drill"    // staff are rehearsing an outage
+	CauseDatabase       Cause = "database" // the kiosk cannot write its database
+	CauseDisk           Cause = "disk"     // the kiosk's disk is nearly full
+	CauseClock          Cause = "clock"    // the kiosk's clock is far off
 )
 
 // Local reports whether the cause is on the kiosk itself.
@@ -36,18 +47,20 @@ func (c Cause) Local() bool { return c == CauseDatabase || c == CauseDisk || c =
 
 // causeText is how a cause reads in the incident log and reports.
 var causeText = map[Cause]string{
-	CauseUnreachable: "central system unreachable",
-	CauseDegraded:    "central system answering with errors",
-	CauseUnenrolled:  "kiosk no longer enrolled at the centre",
-	CauseDrill:       "drill: central system unreachable",
-	CauseDatabase:    "kiosk database cannot be written",
-	CauseDisk:        "kiosk disk nearly full",
-	CauseClock:       "kiosk clock far off",
+	CauseUnreachable:    "central system unreachable",
+	CauseDegraded:       "central system answering with errors",
+	CauseUnenrolled:     "kiosk no longer enrolled at the centre",
+	CauseOutdated:       "kiosk too old for the central system: it needs an update",
+	CauseCentreOutdated: "central system too old for this kiosk: it needs an update",
+	CauseDrill:          "drill: central system unreachable",
+	CauseDatabase:       "kiosk database cannot be written",
+	CauseDisk:           "kiosk disk nearly full",
+	CauseClock:          "kiosk clock far off",
 }
 
-// OutagePolicy says when a problem becomes an incident and how it
+// Policy says when a problem becomes an incident and how it
 // escalates. Zero values take the defaults shown.
-type OutagePolicy struct {
+type Policy struct {
 	Grace         time.Duration // 60 s: problems shorter than this are blips, not incidents
 	MajorAfter    time.Duration // 10 min: the centre away this long is major
 	CriticalAfter time.Duration // 0: never; the centre away this long is critical
@@ -58,15 +71,22 @@ type OutagePolicy struct {
 	SampleEvery   time.Duration // 1 min: the line and backlog are recorded this often
 }
 
-func (p *OutagePolicy) defaults() {
-	orDefault(&p.Grace, time.Minute)
-	orDefault(&p.MajorAfter, 10*time.Minute)
-	orDefault(&p.ClockMax, time.Hour)
-	orDefault(&p.BackToNormal, 2*time.Minute)
-	orDefault(&p.UpdateEvery, 5*time.Minute)
-	orDefault(&p.SampleEvery, time.Minute)
+func (p *Policy) defaults() {
+	setDefault(&p.Grace, time.Minute)
+	setDefault(&p.MajorAfter, 10*time.Minute)
+	setDefault(&p.ClockMax, time.Hour)
+	setDefault(&p.BackToNormal, 2*time.Minute)
+	setDefault(&p.UpdateEvery, 5*time.Minute)
+	setDefault(&p.SampleEvery, time.Minute)
 	if p.DiskMin == 0 {
 		p.DiskMin = 200 << 20
+	}
+}
+
+// setDefault sets a duration left zero (or negative) to v.
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
 	}
 }
 
@@ -105,7 +125,7 @@ func (o Outage) Banner() bool {
 
 // Health is one look at what the monitor watches.
 type Health struct {
-	Sync      Status
+	Sync      syncer.Status
 	Probe     error  // the last health probe's result
 	DiskFree  uint64 // bytes, if DiskKnown
 	DiskKnown bool
@@ -114,7 +134,7 @@ type Health struct {
 
 // assess names the worst problem in h: the kiosk's own first, as they
 // matter more to the lobby than the centre.
-func assess(h Health, p OutagePolicy) Cause {
+func assess(h Health, p Policy) Cause {
 	switch {
 	case h.Database != nil:
 		return CauseDatabase
@@ -122,18 +142,22 @@ func assess(h Health, p OutagePolicy) Cause {
 		return CauseDisk
 	case h.Sync.Skew > p.ClockMax || h.Sync.Skew < -p.ClockMax:
 		return CauseClock
-	case h.Sync.State == Unenrolled:
+	case h.Sync.State == syncer.Unenrolled:
 		return CauseUnenrolled
-	case h.Probe != nil, h.Sync.State == Offline:
+	case h.Sync.State == syncer.Outdated:
+		return CauseOutdated
+	case h.Sync.State == syncer.CentreOutdated:
+		return CauseCentreOutdated
+	case h.Probe != nil, h.Sync.State == syncer.Offline:
 		return CauseUnreachable
-	case h.Sync.State == Degraded:
+	case h.Sync.State == syncer.Degraded:
 		return CauseDegraded
 	}
 	return CauseNone
 }
 
 // severity is how bad cause is once it has lasted d.
-func severity(c Cause, d time.Duration, p OutagePolicy) queue.Severity {
+func severity(c Cause, d time.Duration, p Policy) queue.Severity {
 	switch {
 	case c == CauseNone || d < p.Grace:
 		return queue.SeverityNone
@@ -141,7 +165,7 @@ func severity(c Cause, d time.Duration, p OutagePolicy) queue.Severity {
 		return queue.SeverityCritical
 	case p.CriticalAfter > 0 && d >= p.CriticalAfter:
 		return queue.SeverityCritical
-	case c == CauseUnenrolled || d >= p.MajorAfter:
+	case c == CauseUnenrolled || c == CauseOutdated || c == CauseCentreOutdated || d >= p.MajorAfter:
 		return queue.SeverityMajor
 	}
 	return queue.SeverityMinor
@@ -154,9 +178,9 @@ func severity(c Cause, d time.Duration, p OutagePolicy) queue.Severity {
 // drills. Its Outage is what the UI shows.
 type Monitor struct {
 	store  *queue.Store
-	sync   *Syncer
-	client *Client // for the health probe; nil means none
-	policy OutagePolicy
+	sync   *syncer.Syncer
+	client *syncer.Client // for the health probe; nil means none
+	policy Policy
 	clock  clockwork.Clock
 	log    *slog.Logger
 	dir    string // the data directory, for free space
@@ -175,20 +199,19 @@ type Monitor struct {
 	out       Outage
 	subs      map[int]func(Outage)
 	nextID    int
-	eval      sync.Mutex  // one evaluation at a time
-	waking    atomic.Bool // a wake of the syncer is on its way
+	eval      sync.Mutex // one evaluation at a time
 }
 
-// MonitorConfig wires a Monitor.
-type MonitorConfig struct {
-	Policy  OutagePolicy
+// Config wires a Monitor.
+type Config struct {
+	Policy  Policy
 	DataDir string // where the database lives, for the free-space check; "" skips it
 	Clock   clockwork.Clock
 	Logger  *slog.Logger
 }
 
 // NewMonitor watches store and sy; client, if not nil, is probed.
-func NewMonitor(store *queue.Store, sy *Syncer, client *Client, cfg MonitorConfig) *Monitor {
+func NewMonitor(store *queue.Store, sy *syncer.Syncer, client *syncer.Client, cfg Config) *Monitor {
 	cfg.Policy.defaults()
 	if cfg.Clock == nil {
 		cfg.Clock = clockwork.NewRealClock()
@@ -224,7 +247,7 @@ func (m *Monitor) Resume(ctx context.Context) error {
 // Watch subscribes to the syncer: every attempt is evaluated. It returns
 // the function that stops watching.
 func (m *Monitor) Watch(ctx context.Context) (cancel func()) {
-	return m.sync.Subscribe(func(Status) {
+	return m.sync.Subscribe(func(syncer.Status) {
 		if err := m.Evaluate(ctx); err != nil && ctx.Err() == nil {
 			m.log.Error("outage monitor", "err", err)
 		}
@@ -239,7 +262,7 @@ func (m *Monitor) Watch(ctx context.Context) (cancel func()) {
 func (m *Monitor) Probe(ctx context.Context) error {
 	now := m.clock.Now()
 	var probe error
-	if m.client != nil && !m.sync.held(now) {
+	if m.client != nil && !m.sync.Held(now) {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		probe = m.client.Healthy(pctx)
 		cancel()
@@ -248,24 +271,10 @@ func (m *Monitor) Probe(ctx context.Context) error {
 	m.mu.Lock()
 	m.health.Probe, m.health.DiskFree, m.health.DiskKnown = probe, free, known
 	m.mu.Unlock()
-	if st := m.sync.Status().State; probe == nil && m.client != nil && st == Offline && !m.sync.held(now) {
-		m.wakeSoon()
+	if st := m.sync.Status().State; probe == nil && m.client != nil && st == syncer.Offline && !m.sync.Held(now) {
+		m.sync.WakeSoon()
 	}
 	return m.Evaluate(ctx)
-}
-
-// wakeSoon wakes the syncer after a random delay of up to its FirstRetry:
-// every kiosk's probe finds a restarted centre within the same few
-// seconds, and they should not all sync in the same one.
-func (m *Monitor) wakeSoon() {
-	if !m.waking.CompareAndSwap(false, true) {
-		return
-	}
-	m.clock.AfterFunc(rand.N(m.sync.cfg.FirstRetry)+time.Millisecond, func() {
-		m.waking.Store(false)
-		m.sync.Wake()
-		m.sync.Kick()
-	})
 }
 
 // Sample checks the database can be written, and records the line and
@@ -317,12 +326,12 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	// A drill may be started or stopped by another process on the same
 	// database (the kiosk CLI): the hold follows the database.
 	switch {
-	case open && cur.Drill && !m.sync.held(now) && now.Before(cur.DrillUntil):
+	case open && cur.Drill && !m.sync.Held(now) && now.Before(cur.DrillUntil):
 		m.sync.Hold(cur.DrillUntil)
 		m.mu.Lock()
 		m.since, m.drillID = cur.Start, cur.ID
 		m.mu.Unlock()
-	case !(open && cur.Drill) && m.sync.held(now):
+	case !(open && cur.Drill) && m.sync.Held(now):
 		m.releaseDrill(now)
 		st = m.sync.Status()
 	}
@@ -330,8 +339,8 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	m.mu.Lock()
 	m.health.Sync = st
 	h := m.health
-	if !m.drillEnd.IsZero() && st.State != Online && !st.LastAttempt.After(m.drillEnd) {
-		h.Sync.State = Online // no attempt since the drill ended: nothing known yet
+	if !m.drillEnd.IsZero() && st.State != syncer.Online && !st.LastAttempt.After(m.drillEnd) {
+		h.Sync.State = syncer.Online // no attempt since the drill ended: nothing known yet
 	}
 	cause := assess(h, m.policy)
 	if open && cur.Drill {
@@ -348,7 +357,7 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 		m.since = time.Time{}
 	case m.since.IsZero():
 		m.since = now
-		if cause != CauseDrill && !cause.Local() && st.State != Online && st.Since.Before(now) && st.Since.After(m.drillEnd) {
+		if cause != CauseDrill && !cause.Local() && st.State != syncer.Online && st.Since.Before(now) && st.Since.After(m.drillEnd) {
 			m.since = st.Since // the syncer saw it first
 		}
 	}
@@ -394,11 +403,11 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 
 // noteDrained records when the backlog of ended incidents reached the
 // centre: once the syncer is online with nothing left to send.
-func (m *Monitor) noteDrained(ctx context.Context, now time.Time, st Status) error {
+func (m *Monitor) noteDrained(ctx context.Context, now time.Time, st syncer.Status) error {
 	m.mu.Lock()
 	due := m.drainDue
 	m.mu.Unlock()
-	if !due || st.State != Online || st.Backlog > 0 {
+	if !due || st.State != syncer.Online || st.Backlog > 0 {
 		return nil
 	}
 	if _, err := m.store.MarkDrained(ctx, now); err != nil {
@@ -462,6 +471,9 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev que
 	}
 }
 
+// SampleEvery is how often the line is sampled during an incident.
+func (m *Monitor) SampleEvery() time.Duration { return m.policy.SampleEvery }
+
 // Outage returns the latest state.
 func (m *Monitor) Outage() Outage {
 	m.mu.Lock()
@@ -516,7 +528,7 @@ func (m *Monitor) StopDrill(ctx context.Context, by string) error {
 }
 
 // ErrNoDrill is returned when there is no drill to stop.
-var ErrNoDrill = errors.New("syncer: no drill is running")
+var ErrNoDrill = errors.New("outage: no drill is running")
 
 // endDrill ends a drill and lets the outbox drain. The caller holds eval.
 func (m *Monitor) endDrill(ctx context.Context, in queue.Incident, why string) error {

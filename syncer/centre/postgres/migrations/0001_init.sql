@@ -1,5 +1,5 @@
--- The centre's schema, one text for SQLite and PostgreSQL: plain types
--- both understand. Times are UTC text with milliseconds, which sorts.
+-- The centre's schema on PostgreSQL. Times are UTC text with milliseconds,
+-- which sorts, as on SQLite (sqlite/migrations), so both stores read alike.
 
 CREATE TABLE sites (
   id         TEXT PRIMARY KEY,

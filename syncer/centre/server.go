@@ -1,10 +1,11 @@
-package syncer
+package centre
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"lobbyline/syncer/wire"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -24,8 +25,15 @@ import (
 //
 // Every /v1 request carries "Authorization: Bearer <kiosk token>". An
 // unknown or revoked token gets 401; a kiosk asking for another site 403.
+//
+// Every response carries the protocol version (wire.Header) and, from
+// version 2, the mutation kinds this centre applies (wire.AcceptsHeader).
+// A request without the header is served as protocol 1, as kiosks before
+// it expect; one older than MinProtocol gets 426 and says the kiosk needs
+// an update.
 type Server struct {
-	store   *Central
+	store   *Service
+	minimum int
 	log     *slog.Logger
 	mux     *http.ServeMux
 	slots   chan struct{} // requests being served; full means 429
@@ -41,10 +49,16 @@ type ServerOptions struct {
 	// Registry receives the metrics; nil means a private registry, which
 	// /metrics still serves.
 	Registry *prometheus.Registry
+	// MinProtocol is the oldest kiosk protocol served; zero means
+	// wire.MinVersion.
+	MinProtocol int
 }
 
 // NewServer builds the handler over store.
-func NewServer(store *Central, opts ServerOptions) *Server {
+func NewServer(store *Service, opts ServerOptions) *Server {
+	if opts.MinProtocol <= 0 {
+		opts.MinProtocol = wire.MinVersion
+	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 64
 	}
@@ -54,7 +68,7 @@ func NewServer(store *Central, opts ServerOptions) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{store: store, log: opts.Logger, mux: http.NewServeMux(),
+	s := &Server{store: store, minimum: opts.MinProtocol, log: opts.Logger, mux: http.NewServeMux(),
 		slots: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
 	s.mux.Handle("POST /v1/sites/{site}/push", s.api("push", s.push))
 	s.mux.Handle("GET /v1/sites/{site}/pull", s.api("pull", s.pull))
@@ -63,8 +77,14 @@ func NewServer(store *Central, opts ServerOptions) *Server {
 	return s
 }
 
-// ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the API, declaring the protocol on every answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	wire.SetVersion(w.Header())
+	if v, err := wire.VersionOf(r.Header); err == nil && v >= 2 {
+		wire.SetAccepts(w.Header(), s.store.Accepts())
+	}
+	s.mux.ServeHTTP(w, r)
+}
 
 // apiError is an error with the HTTP status it maps to.
 type apiError struct {
@@ -84,13 +104,24 @@ func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) ht
 			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 			s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 		}()
+		switch v, err := wire.VersionOf(r.Header); {
+		case err != nil:
+			status = http.StatusBadRequest
+			writeJSON(w, status, wire.ErrorBody{Error: err.Error()})
+			return
+		case v < s.minimum:
+			status = wire.StatusUpgradeRequired
+			writeJSON(w, status, wire.ErrorBody{Error: fmt.Sprintf(
+				"this kiosk needs an update: it speaks sync protocol %d, and this centre needs %d or newer", v, s.minimum)})
+			return
+		}
 		select {
 		case s.slots <- struct{}{}:
 			defer func() { <-s.slots }()
 		default:
 			w.Header().Set("Retry-After", "2")
 			status = http.StatusTooManyRequests
-			writeJSON(w, status, ErrorBody{Error: "the centre is busy; retry after 2 s"})
+			writeJSON(w, status, wire.ErrorBody{Error: "the centre is busy; retry after 2 s"})
 			return
 		}
 		body, err := s.serve(r, h)
@@ -103,7 +134,7 @@ func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) ht
 			case status >= 500:
 				s.log.Error("api", "route", route, "err", cause)
 			}
-			writeJSON(w, status, ErrorBody{Error: err.Error()})
+			writeJSON(w, status, wire.ErrorBody{Error: err.Error()})
 			return
 		}
 		writeJSON(w, status, body)
@@ -133,7 +164,7 @@ func (s *Server) classify(err error) (int, error) {
 		return api.status, err
 	case errors.As(err, &tooBig):
 		return http.StatusRequestEntityTooLarge, fmt.Errorf("body over %d bytes", tooBig.Limit)
-	case errors.Is(err, errMalformed):
+	case errors.Is(err, wire.ErrMalformed):
 		return http.StatusBadRequest, err
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized, errors.New("this kiosk is not enrolled (unknown or revoked token)")
@@ -146,7 +177,7 @@ func (s *Server) classify(err error) (int, error) {
 }
 
 func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
-	req, err := DecodePushRequest(http.MaxBytesReader(nil, r.Body, MaxBody))
+	req, err := wire.DecodePushRequest(http.MaxBytesReader(nil, r.Body, wire.MaxBody))
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +193,7 @@ func (s *Server) pull(r *http.Request, k Kiosk) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	limit, err := queryInt(r, "limit", MaxPullPage)
+	limit, err := queryInt(r, "limit", wire.MaxPullPage)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +212,7 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%w: %s=%q is not a non-negative integer", errMalformed, name, v)
+		return 0, fmt.Errorf("%w: %s=%q is not a non-negative integer", wire.ErrMalformed, name, v)
 	}
 	return n, nil
 }
@@ -189,8 +220,8 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.db.PingContext(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, ErrorBody{Error: "store unreachable"})
+	if err := s.store.Store().Ping(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, wire.ErrorBody{Error: "store unreachable"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -210,7 +241,7 @@ type serverMetrics struct {
 	latency  *prometheus.HistogramVec
 }
 
-func newServerMetrics(reg *prometheus.Registry, store *Central) *serverMetrics {
+func newServerMetrics(reg *prometheus.Registry, store *Service) *serverMetrics {
 	m := &serverMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lobbyline_central_requests_total", Help: "API requests by route and HTTP status.",
@@ -234,7 +265,7 @@ var (
 )
 
 // kioskCollector reports every enrolled, unrevoked kiosk from the store.
-type kioskCollector struct{ store *Central }
+type kioskCollector struct{ store *Service }
 
 func (kioskCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- backlogDesc

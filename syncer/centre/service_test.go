@@ -1,18 +1,13 @@
-package syncer_test
+package centre_test
 
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +15,9 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
+	"lobbyline/syncer/wire"
 )
 
 // The central store's tests run every case against both stores: SQLite in
@@ -49,78 +47,16 @@ func (c *storeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// storeBackends are the stores every central test runs against.
-var storeBackends = []string{"sqlite", "postgres"}
+// eachStore runs fn once per backend with the DSN of a fresh store.
+var eachStore = centretest.EachStore
 
-// eachStore runs fn once per backend as a subtest named after it, with the
-// DSN of a fresh, empty store.
-func eachStore(t *testing.T, fn func(t *testing.T, dsn string)) {
-	t.Helper()
-	for _, backend := range storeBackends {
-		t.Run(backend, func(t *testing.T) { fn(t, freshStoreDSN(t, backend)) })
-	}
-}
-
-func freshStoreDSN(tb testing.TB, backend string) string {
+// openTestCentral opens a centre on dsn whose clock is clk.
+func openTestCentral(tb testing.TB, dsn string, clk *storeClock) centretest.Centre {
 	tb.Helper()
-	switch backend {
-	case "sqlite":
-		return filepath.Join(tb.TempDir(), "central.db")
-	case "postgres":
-		return freshPostgresSchema(tb)
-	}
-	tb.Fatalf("unknown backend %q", backend)
-	return ""
+	return centretest.Open(tb, dsn, clk.Now)
 }
 
-// freshPostgresSchema creates a schema of its own for one test and returns
-// a DSN whose search_path puts every table there; the schema is dropped
-// when the test ends.
-func freshPostgresSchema(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("LOBBYLINE_TEST_POSTGRES")
-	if base == "" {
-		if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
-			tb.Fatal("LOBBYLINE_TEST_POSTGRES is not set: CI must run the PostgreSQL tests (./dev.sh test starts a server and sets it)")
-		}
-		tb.Skip("LOBBYLINE_TEST_POSTGRES is not set; ./dev.sh test starts a PostgreSQL server and sets it, or set it to a postgres:// URL")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("LOBBYLINE_TEST_POSTGRES: %v", err)
-	}
-	schema := "test_" + strings.ToLower(rand.Text())
-	adminExec(tb, base, "CREATE SCHEMA "+schema)
-	tb.Cleanup(func() { adminExec(tb, base, "DROP SCHEMA "+schema+" CASCADE") })
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func adminExec(tb testing.TB, dsn, stmt string) {
-	tb.Helper()
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		tb.Fatalf("connect to PostgreSQL: %v", err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(context.Background(), stmt); err != nil {
-		tb.Fatalf("%s: %v", stmt, err)
-	}
-}
-
-func openTestCentral(tb testing.TB, dsn string, clk *storeClock) *syncer.Central {
-	tb.Helper()
-	c, err := syncer.OpenCentral(context.Background(), dsn, syncer.CentralOptions{Now: clk.Now})
-	if err != nil {
-		tb.Fatalf("open central: %v", err)
-	}
-	tb.Cleanup(func() { c.Close() })
-	return c
-}
-
-func mustAddSite(tb testing.TB, c *syncer.Central, id string) {
+func mustAddSite(tb testing.TB, c centretest.Centre, id string) {
 	tb.Helper()
 	if err := c.AddSite(context.Background(), id, strings.ToUpper(id)); err != nil {
 		tb.Fatalf("add site: %v", err)
@@ -128,7 +64,7 @@ func mustAddSite(tb testing.TB, c *syncer.Central, id string) {
 }
 
 // mustEnrollKiosk enrolls a kiosk and returns it as its token authenticates.
-func mustEnrollKiosk(tb testing.TB, c *syncer.Central, site, id string) syncer.Kiosk {
+func mustEnrollKiosk(tb testing.TB, c centretest.Centre, site, id string) centre.Kiosk {
 	tb.Helper()
 	ctx := context.Background()
 	token, err := c.Enroll(ctx, site, id, "Kiosk "+id)
@@ -180,24 +116,24 @@ func kioskApply(tb testing.TB, s *queue.Store, cmd queue.Command) {
 }
 
 // pendingBatch is the kiosk's pending outbox as the client sends it.
-func pendingBatch(tb testing.TB, s *queue.Store) []syncer.PushMutation {
+func pendingBatch(tb testing.TB, s *queue.Store) []wire.PushMutation {
 	tb.Helper()
-	entries, err := s.PendingOutbox(context.Background(), syncer.MaxBatch)
+	entries, err := s.PendingOutbox(context.Background(), wire.MaxBatch)
 	if err != nil {
 		tb.Fatalf("pending outbox: %v", err)
 	}
-	out := make([]syncer.PushMutation, len(entries))
+	out := make([]wire.PushMutation, len(entries))
 	for i, e := range entries {
-		out[i] = syncer.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
+		out[i] = wire.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
 	}
 	return out
 }
 
 // mustPush pushes a batch and checks that the answers name the batch's
 // mutations in order.
-func mustPush(tb testing.TB, c *syncer.Central, k syncer.Kiosk, ms []syncer.PushMutation) []syncer.PushResult {
+func mustPush(tb testing.TB, c centretest.Centre, k centre.Kiosk, ms []wire.PushMutation) []wire.PushResult {
 	tb.Helper()
-	resp, err := c.Push(context.Background(), k, syncer.PushRequest{Kiosk: k.ID, Mutations: ms})
+	resp, err := c.Push(context.Background(), k, wire.PushRequest{Kiosk: k.ID, Mutations: ms})
 	if err != nil {
 		tb.Fatalf("push: %v", err)
 	}
@@ -212,7 +148,7 @@ func mustPush(tb testing.TB, c *syncer.Central, k syncer.Kiosk, ms []syncer.Push
 	return resp.Results
 }
 
-func statusesOf(rs []syncer.PushResult) []string {
+func statusesOf(rs []wire.PushResult) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.Status
@@ -229,7 +165,7 @@ func repeated(s string, n int) []string {
 }
 
 // siteHead is the site's current version, as a pull from it reports.
-func siteHead(tb testing.TB, c *syncer.Central, k syncer.Kiosk) int64 {
+func siteHead(tb testing.TB, c centretest.Centre, k centre.Kiosk) int64 {
 	tb.Helper()
 	return follow(tb, c, k, 0, 0).cursor
 }
@@ -237,20 +173,20 @@ func siteHead(tb testing.TB, c *syncer.Central, k syncer.Kiosk) int64 {
 // pulled is what a kiosk holds after following a site's pages: the live
 // records by entity/key, as ApplyPull keeps them.
 type pulled struct {
-	records  map[string]queue.RemoteRecord
+	records  map[string]wire.Record
 	cursor   int64
-	pages    []syncer.PullResponse
+	pages    []wire.PullResponse
 	versions []int64 // every record version received, in order
 }
 
 // follow pulls from cursor until the centre says there is no more,
 // applying each page the way the kiosk does; it fails rather than loop.
-func follow(tb testing.TB, c *syncer.Central, k syncer.Kiosk, cursor int64, limit int) pulled {
+func follow(tb testing.TB, c centretest.Centre, k centre.Kiosk, cursor int64, limit int) pulled {
 	tb.Helper()
-	p := pulled{records: make(map[string]queue.RemoteRecord), cursor: cursor}
+	p := pulled{records: make(map[string]wire.Record), cursor: cursor}
 	continuing := false
 	for range 1000 {
-		resp, err := c.PullFrom(context.Background(), k, syncer.PullQuery{Cursor: p.cursor, Limit: limit, Continuing: continuing})
+		resp, err := c.PullFrom(context.Background(), k, centre.PullQuery{Cursor: p.cursor, Limit: limit, Continuing: continuing})
 		if err != nil {
 			tb.Fatalf("pull from %d: %v", p.cursor, err)
 		}
@@ -298,10 +234,10 @@ func TestCentralEnrollment(t *testing.T) {
 		if err := c.Revoke(ctx, "lobby-1"); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Revoke(ctx, "lobby-1"); !errors.Is(err, syncer.ErrNotFound) {
+		if err := c.Revoke(ctx, "lobby-1"); !errors.Is(err, centre.ErrNotFound) {
 			t.Errorf("revoking a revoked kiosk: got %v, want ErrNotFound", err)
 		}
-		if err := c.Revoke(ctx, "nobody"); !errors.Is(err, syncer.ErrNotFound) {
+		if err := c.Revoke(ctx, "nobody"); !errors.Is(err, centre.ErrNotFound) {
 			t.Errorf("revoking an unknown kiosk: got %v, want ErrNotFound", err)
 		}
 		second, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1")
@@ -332,16 +268,16 @@ func TestCentralEnrollment(t *testing.T) {
 		for _, tc := range []struct {
 			name  string
 			token string
-			want  syncer.Kiosk
+			want  centre.Kiosk
 			err   error
 		}{
-			{"current token", third, syncer.Kiosk{ID: "lobby-1", Site: "north"}, nil},
-			{"other kiosk", other, syncer.Kiosk{ID: "lobby-2", Site: "north"}, nil},
-			{"revoked token", first, syncer.Kiosk{}, syncer.ErrUnauthorized},
-			{"replaced token", second, syncer.Kiosk{}, syncer.ErrUnauthorized},
-			{"unknown token", "llk_" + strings.Repeat("A", 43), syncer.Kiosk{}, syncer.ErrUnauthorized},
-			{"empty token", "", syncer.Kiosk{}, syncer.ErrUnauthorized},
-			{"token with a space", third + " ", syncer.Kiosk{}, syncer.ErrUnauthorized},
+			{"current token", third, centre.Kiosk{ID: "lobby-1", Site: "north"}, nil},
+			{"other kiosk", other, centre.Kiosk{ID: "lobby-2", Site: "north"}, nil},
+			{"revoked token", first, centre.Kiosk{}, centre.ErrUnauthorized},
+			{"replaced token", second, centre.Kiosk{}, centre.ErrUnauthorized},
+			{"unknown token", "llk_" + strings.Repeat("A", 43), centre.Kiosk{}, centre.ErrUnauthorized},
+			{"empty token", "", centre.Kiosk{}, centre.ErrUnauthorized},
+			{"token with a space", third + " ", centre.Kiosk{}, centre.ErrUnauthorized},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := c.Authenticate(ctx, tc.token)
@@ -363,7 +299,7 @@ func TestCentralEnrollment(t *testing.T) {
 			t.Fatalf("enroll at south after revoking at north: %v", err)
 		}
 		k, err := c.Authenticate(ctx, moved)
-		if err != nil || k != (syncer.Kiosk{ID: "lobby-1", Site: "south"}) {
+		if err != nil || k != (centre.Kiosk{ID: "lobby-1", Site: "south"}) {
 			t.Errorf("after moving: %+v, %v; want lobby-1 at south", k, err)
 		}
 
@@ -386,20 +322,20 @@ func TestCentralEnrollment(t *testing.T) {
 // gives; they double as fuzz seeds for the screening of payloads.
 var corruptions = []struct {
 	name   string
-	spoil  func(m *syncer.PushMutation, mut map[string]any)
+	spoil  func(m *wire.PushMutation, mut map[string]any)
 	reason string
 }{
-	{"malformed payload", func(m *syncer.PushMutation, _ map[string]any) { m.Payload = json.RawMessage(`{"kiosk": 42}`) }, "payload is not a mutation"},
-	{"wrong kiosk", func(_ *syncer.PushMutation, mut map[string]any) { mut["kiosk"] = "lobby-2" }, `payload names kiosk "lobby-2"`},
-	{"unknown kind", func(m *syncer.PushMutation, mut map[string]any) { m.Kind, mut["kind"] = "teleport", "teleport" }, `unknown kind "teleport"`},
-	{"kind differs", func(m *syncer.PushMutation, _ map[string]any) { m.Kind = queue.KindServe }, `payload kind "check_in" differs`},
-	{"no visit", func(_ *syncer.PushMutation, mut map[string]any) { delete(mut, "visit") }, "a visit change without its visit"},
-	{"epoch differs", func(_ *syncer.PushMutation, mut map[string]any) { mut["epoch"] = 7 }, "payload epoch 7 differs"},
+	{"malformed payload", func(m *wire.PushMutation, _ map[string]any) { m.Payload = json.RawMessage(`{"kiosk": 42}`) }, "payload is not a mutation"},
+	{"wrong kiosk", func(_ *wire.PushMutation, mut map[string]any) { mut["kiosk"] = "lobby-2" }, `payload names kiosk "lobby-2"`},
+	{"unknown kind", func(m *wire.PushMutation, mut map[string]any) { m.Kind, mut["kind"] = "teleport", "teleport" }, `unknown kind "teleport"`},
+	{"kind differs", func(m *wire.PushMutation, _ map[string]any) { m.Kind = queue.KindServe }, `payload kind "check_in" differs`},
+	{"no visit", func(_ *wire.PushMutation, mut map[string]any) { delete(mut, "visit") }, "a visit change without its visit"},
+	{"epoch differs", func(_ *wire.PushMutation, mut map[string]any) { mut["epoch"] = 7 }, "payload epoch 7 differs"},
 }
 
 // spoil applies a corruption to a copy of m: fn may change the mutation,
 // or the payload decoded as a map, which is then encoded again.
-func spoil(tb testing.TB, m syncer.PushMutation, fn func(*syncer.PushMutation, map[string]any)) syncer.PushMutation {
+func spoil(tb testing.TB, m wire.PushMutation, fn func(*wire.PushMutation, map[string]any)) wire.PushMutation {
 	tb.Helper()
 	var mut map[string]any
 	if err := json.Unmarshal(m.Payload, &mut); err != nil {
@@ -442,8 +378,8 @@ func TestCentralPush(t *testing.T) {
 			t.Fatalf("unexpected kinds %s, %s, %s", m[0].Kind, m[1].Kind, m[13].Kind)
 		}
 
-		applied, dup, rejected := syncer.StatusApplied, syncer.StatusDuplicate, syncer.StatusRejected
-		check := func(step string, got []syncer.PushResult, want []string, head int64) {
+		applied, dup, rejected := wire.StatusApplied, wire.StatusDuplicate, wire.StatusRejected
+		check := func(step string, got []wire.PushResult, want []string, head int64) {
 			t.Helper()
 			if s := statusesOf(got); !slices.Equal(s, want) {
 				t.Errorf("%s: statuses %v, want %v", step, s, want)
@@ -503,14 +439,14 @@ func TestCentralPush(t *testing.T) {
 
 		// A different change under a name already applied (a kiosk database
 		// restored from a backup) is refused, not taken for a duplicate.
-		other := spoil(t, m[3], func(pm *syncer.PushMutation, p map[string]any) { p["visit"].(map[string]any)["Name"] = "Someone Else" })
-		if res := mustPush(t, c, k, []syncer.PushMutation{other}); res[0].Status != rejected || !strings.Contains(res[0].Reason, "different change") {
+		other := spoil(t, m[3], func(pm *wire.PushMutation, p map[string]any) { p["visit"].(map[string]any)["Name"] = "Someone Else" })
+		if res := mustPush(t, c, k, []wire.PushMutation{other}); res[0].Status != rejected || !strings.Contains(res[0].Reason, "different change") {
 			t.Errorf("a different change under an applied name: %+v", res[0])
 		}
 
 		// A batch that names another kiosk is refused whole.
-		_, err := c.Push(ctx, k, syncer.PushRequest{Kiosk: "lobby-2", Mutations: m})
-		if !errors.Is(err, syncer.ErrForbidden) {
+		_, err := c.Push(ctx, k, wire.PushRequest{Kiosk: "lobby-2", Mutations: m})
+		if !errors.Is(err, centre.ErrForbidden) {
 			t.Errorf("push naming another kiosk: err = %v, want ErrForbidden", err)
 		}
 
@@ -558,7 +494,7 @@ func TestCentralPushReportsBacklogAndSkew(t *testing.T) {
 		store := openKioskStore(t, "lobby-1", clk)
 		kioskCheckIn(t, store, queue.CheckInForm{Name: "Ana"})
 		m := pendingBatch(t, store)
-		_, err := c.Push(ctx, k, syncer.PushRequest{Kiosk: k.ID, Sent: clk.Now().Add(-90 * time.Second), Backlog: 40, Mutations: m})
+		_, err := c.Push(ctx, k, wire.PushRequest{Kiosk: k.ID, Sent: clk.Now().Add(-90 * time.Second), Backlog: 40, Mutations: m})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -582,7 +518,7 @@ func TestCentralPullPagesAndTombstones(t *testing.T) {
 		k := mustEnrollKiosk(t, c, "north", "lobby-1")
 		ks := mustEnrollKiosk(t, c, "south", "lobby-9")
 
-		write := func(site string, ws ...syncer.RecordWrite) int64 {
+		write := func(site string, ws ...centre.RecordWrite) int64 {
 			t.Helper()
 			v, err := c.Write(ctx, site, ws)
 			if err != nil {
@@ -590,21 +526,21 @@ func TestCentralPullPagesAndTombstones(t *testing.T) {
 			}
 			return v
 		}
-		host := func(i int, name string) syncer.RecordWrite {
-			return syncer.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprintf("h%02d", i), Data: queue.Host{Department: "Ward", Name: name}}
+		host := func(i int, name string) centre.RecordWrite {
+			return centre.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprintf("h%02d", i), Data: queue.Host{Department: "Ward", Name: name}}
 		}
-		gone := func(i int) syncer.RecordWrite {
-			return syncer.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprintf("h%02d", i), Delete: true}
+		gone := func(i int) centre.RecordWrite {
+			return centre.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprintf("h%02d", i), Delete: true}
 		}
-		var hosts []syncer.RecordWrite
+		var hosts []centre.RecordWrite
 		for i := range 10 {
 			hosts = append(hosts, host(i, fmt.Sprintf("Dr %d", i)))
 		}
 		if v := write("north", hosts...); v != 10 {
 			t.Fatalf("version after 10 writes: %d", v)
 		}
-		write("north", syncer.RecordWrite{Entity: queue.EntityPreReg, Key: "AB12-CD34", Data: queue.PreRegistration{Code: "AB12-CD34", Name: "Ana"}})
-		write("north", syncer.RecordWrite{Entity: queue.EntityPreReg, Key: "EF56-GH78", Data: queue.PreRegistration{Code: "EF56-GH78", Name: "Bo"}})
+		write("north", centre.RecordWrite{Entity: queue.EntityPreReg, Key: "AB12-CD34", Data: queue.PreRegistration{Code: "AB12-CD34", Name: "Ana"}})
+		write("north", centre.RecordWrite{Entity: queue.EntityPreReg, Key: "EF56-GH78", Data: queue.PreRegistration{Code: "EF56-GH78", Name: "Bo"}})
 		write("north", host(3, "Dr Three"))
 		clk.Advance(time.Hour)
 		if v := write("north", gone(5), gone(7)); v != 15 {
@@ -713,25 +649,25 @@ func TestCentralCompactSnapshot(t *testing.T) {
 
 		// v1..v8 live hosts, v9..v11 delete three of them an hour later,
 		// v12 one more host, and v13 a recent delete that stays.
-		var ws []syncer.RecordWrite
+		var ws []centre.RecordWrite
 		for i := range 8 {
-			ws = append(ws, syncer.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprintf("h%d", i), Data: queue.Host{Name: fmt.Sprint(i)}})
+			ws = append(ws, centre.RecordWrite{Entity: queue.EntityHost, Key: fmt.Sprintf("h%d", i), Data: queue.Host{Name: fmt.Sprint(i)}})
 		}
 		if _, err := c.Write(ctx, "north", ws); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(time.Hour)
-		del := func(key string) syncer.RecordWrite {
-			return syncer.RecordWrite{Entity: queue.EntityHost, Key: key, Delete: true}
+		del := func(key string) centre.RecordWrite {
+			return centre.RecordWrite{Entity: queue.EntityHost, Key: key, Delete: true}
 		}
-		if _, err := c.Write(ctx, "north", []syncer.RecordWrite{del("h1"), del("h4"), del("h6")}); err != nil {
+		if _, err := c.Write(ctx, "north", []centre.RecordWrite{del("h1"), del("h4"), del("h6")}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Write(ctx, "north", []syncer.RecordWrite{{Entity: queue.EntityHost, Key: "h8", Data: queue.Host{Name: "8"}}}); err != nil {
+		if _, err := c.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityHost, Key: "h8", Data: queue.Host{Name: "8"}}}); err != nil {
 			t.Fatal(err)
 		}
 		clk.Advance(time.Hour)
-		if _, err := c.Write(ctx, "north", []syncer.RecordWrite{del("h7")}); err != nil {
+		if _, err := c.Write(ctx, "north", []centre.RecordWrite{del("h7")}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -833,7 +769,7 @@ func TestCentralPushedVisitsArePulledBySiteKiosks(t *testing.T) {
 			kioskCheckIn(t, s1, queue.CheckInForm{Name: name})
 		}
 		m := pendingBatch(t, s1)
-		if got := statusesOf(mustPush(t, c, k1, m)); !slices.Equal(got, repeated(syncer.StatusApplied, 3)) {
+		if got := statusesOf(mustPush(t, c, k1, m)); !slices.Equal(got, repeated(wire.StatusApplied, 3)) {
 			t.Fatalf("push: %v", got)
 		}
 
@@ -855,7 +791,7 @@ func TestCentralPushedVisitsArePulledBySiteKiosks(t *testing.T) {
 		if !slices.Equal(tickets, []string{"R-001 Ana", "R-002 Bo", "R-003 Cy"}) {
 			t.Errorf("lobby-2 pulled %q", tickets)
 		}
-		err = s2.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: page.Records, Cursor: page.Cursor})
+		err = s2.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: syncer.PageOf(page).Records, Cursor: page.Cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -891,9 +827,9 @@ func TestCentralConcurrentWritesAndPulls(t *testing.T) {
 			total += rounds * size
 			wg.Go(func() {
 				for r := range rounds {
-					var ws []syncer.RecordWrite
+					var ws []centre.RecordWrite
 					for i := range size {
-						ws = append(ws, syncer.RecordWrite{Entity: queue.EntityAnnouncement, Key: fmt.Sprintf("w%d-r%d-%d", w, r, i),
+						ws = append(ws, centre.RecordWrite{Entity: queue.EntityAnnouncement, Key: fmt.Sprintf("w%d-r%d-%d", w, r, i),
 							Data: queue.Announcement{Severity: "info", Text: "x"}})
 					}
 					if _, err := c.Write(ctx, "north", ws); err != nil {
@@ -981,7 +917,7 @@ func TestCentralConcurrentPushesOfOneBatch(t *testing.T) {
 			if len(batch) != size {
 				t.Fatalf("round %d: batch of %d, want %d", round, len(batch), size)
 			}
-			results := make([][]syncer.PushResult, pushers)
+			results := make([][]wire.PushResult, pushers)
 			var wg sync.WaitGroup
 			for p := range pushers {
 				central := c
@@ -989,7 +925,7 @@ func TestCentralConcurrentPushesOfOneBatch(t *testing.T) {
 					central = c2
 				}
 				wg.Go(func() {
-					resp, err := central.Push(ctx, k, syncer.PushRequest{Kiosk: k.ID, Mutations: batch})
+					resp, err := central.Push(ctx, k, wire.PushRequest{Kiosk: k.ID, Mutations: batch})
 					if err != nil {
 						t.Errorf("pusher %d: %v", p, err)
 						return
@@ -1008,7 +944,7 @@ func TestCentralConcurrentPushesOfOneBatch(t *testing.T) {
 						count[r.Status]++
 					}
 				}
-				if count[syncer.StatusApplied] != 1 || count[syncer.StatusDuplicate] != pushers-1 {
+				if count[wire.StatusApplied] != 1 || count[wire.StatusDuplicate] != pushers-1 {
 					t.Errorf("round %d, seq %d: answers %v; want applied once and duplicate %d times", round, m.Seq, count, pushers-1)
 				}
 			}
@@ -1034,7 +970,7 @@ func TestCentralConcurrentPushesOfOneBatch(t *testing.T) {
 }
 
 // alertsAt returns the site's alerts by key.
-func alertsAt(tb testing.TB, c *syncer.Central, site string) map[string]queue.Alert {
+func alertsAt(tb testing.TB, c centretest.Centre, site string) map[string]queue.Alert {
 	tb.Helper()
 	recs, err := c.Records(context.Background(), site, queue.EntityAlert)
 	if err != nil {
@@ -1147,11 +1083,11 @@ func TestCentralInviteScreening(t *testing.T) {
 		k := mustEnrollKiosk(t, c, "north", "lobby-1")
 		store := openKioskStore(t, "lobby-1", clk)
 
-		invite := func(code, name string, cancelled bool) syncer.RecordWrite {
-			return syncer.RecordWrite{Entity: queue.EntityPreReg, Key: code,
+		invite := func(code, name string, cancelled bool) centre.RecordWrite {
+			return centre.RecordWrite{Entity: queue.EntityPreReg, Key: code,
 				Data: queue.PreRegistration{Code: code, Name: name, Host: "Dr Okafor", Expected: clk.Now(), Cancelled: cancelled}}
 		}
-		if _, err := c.Write(ctx, "north", []syncer.RecordWrite{
+		if _, err := c.Write(ctx, "north", []centre.RecordWrite{
 			invite("AB12-CD34", "Ana Lima", false), invite("EF56-GH78", "Bo Berg", false), invite("JK90-LM12", "Cy Diaz", false),
 		}); err != nil {
 			t.Fatal(err)
@@ -1160,14 +1096,14 @@ func TestCentralInviteScreening(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: page.Records, Cursor: page.Cursor}); err != nil {
+		if err := store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: syncer.PageOf(page).Records, Cursor: page.Cursor}); err != nil {
 			t.Fatal(err)
 		}
 
 		// The kiosk goes offline; meanwhile the centre cancels one
 		// invitation and forgets another.
 		clk.Advance(time.Hour)
-		if _, err := c.Write(ctx, "north", []syncer.RecordWrite{
+		if _, err := c.Write(ctx, "north", []centre.RecordWrite{
 			invite("AB12-CD34", "Ana Lima", true),
 			{Entity: queue.EntityPreReg, Key: "EF56-GH78", Delete: true},
 		}); err != nil {
@@ -1185,7 +1121,7 @@ func TestCentralInviteScreening(t *testing.T) {
 				v := kioskCheckIn(t, store, queue.CheckInForm{Invite: tc.code})
 				batch := pendingBatch(t, store)
 				res := mustPush(t, c, k, batch[len(batch)-1:])
-				if res[0].Status != syncer.StatusApplied {
+				if res[0].Status != wire.StatusApplied {
 					t.Fatalf("check-in with invite %s: %+v; the visitor is in the building, it must apply", tc.code, res[0])
 				}
 				key := fmt.Sprintf("invite/lobby-1/%d/%d", batch[0].Epoch, v.ID)
@@ -1224,12 +1160,12 @@ func TestCentralWatchListScreening(t *testing.T) {
 		}
 
 		clk.Advance(10 * time.Minute)
-		if _, err := c.Write(ctx, "north", []syncer.RecordWrite{{Entity: queue.EntityWatch, Key: "w1",
+		if _, err := c.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityWatch, Key: "w1",
 			Data: queue.WatchEntry{Name: "BORIS  badenov", Action: queue.WatchFlag, Note: "Call security."}}}); err != nil {
 			t.Fatal(err)
 		}
 		batch := pendingBatch(t, store)
-		if got := statusesOf(mustPush(t, c, k, batch)); !slices.Equal(got, repeated(syncer.StatusApplied, 2)) {
+		if got := statusesOf(mustPush(t, c, k, batch)); !slices.Equal(got, repeated(wire.StatusApplied, 2)) {
 			t.Fatalf("push: %v", got)
 		}
 
@@ -1243,7 +1179,7 @@ func TestCentralWatchListScreening(t *testing.T) {
 
 		// The alert reaches the kiosk's staff with the next pull.
 		for _, page := range follow(t, c, k, 0, 2).pages {
-			if err := store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: page.Records, Cursor: page.Cursor}); err != nil {
+			if err := store.ApplyPull(ctx, queue.PullPage{Snapshot: page.Snapshot, Records: syncer.PageOf(page).Records, Cursor: page.Cursor}); err != nil {
 				t.Fatal(err)
 			}
 		}

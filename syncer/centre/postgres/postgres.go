@@ -1,0 +1,133 @@
+// Package postgres keeps the centre in PostgreSQL, which several stateless
+// instances of the centre can share. Its SQL and migrations are its own;
+// package sqlite holds the same for one SQLite file.
+//
+// Only the centre's binary links this package and PostgreSQL's driver.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+
+	"lobbyline/queue/sqldb"
+	"lobbyline/syncer/centre/sqlstore"
+	"strconv"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune Open; zero values are fine.
+type Options struct {
+	Now      func() time.Time // stamps the migrations
+	MaxConns int              // see sqlstore.Options
+}
+
+// Open connects to the database at url (postgres://…) and brings its
+// schema up to date; instances starting together take turns. It refuses
+// a database a newer version upgraded.
+func Open(ctx context.Context, url string, opts Options) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("open central store: %w", err)
+	}
+	s, err := sqlstore.Open(ctx, db, dialect, sqlstore.Options{
+		MaxConns: opts.MaxConns,
+		Migrations: sqldb.Migrations{FS: migrations, Glob: "migrations/*.sql", Table: "schema_migrations", Now: opts.Now,
+			Lock: "SELECT pg_advisory_xact_lock(7201)"},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open central store: %w", err)
+	}
+	return s, nil
+}
+
+// dialect is the centre's SQL for PostgreSQL. Writers of one site take
+// turns on the site's row (FOR UPDATE), and a kiosk database's pushes on
+// its progress row; a pull reads one REPEATABLE READ snapshot, so a page
+// and the site's version agree.
+var dialect = sqlstore.Dialect{
+	Param:    func(i int) string { return "$" + strconv.Itoa(i) },
+	Snapshot: sql.LevelRepeatableRead,
+	Queries: sqlstore.Queries{
+		PutSite: `INSERT INTO sites (id, name, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
+		SiteName:     "SELECT name FROM sites WHERE id = $1",
+		LockSite:     "SELECT id FROM sites WHERE id = $1 FOR UPDATE",
+		SiteVersion:  "SELECT version, floor FROM sites WHERE id = $1",
+		NextVersions: "UPDATE sites SET version = version + $1 WHERE id = $2 RETURNING version",
+
+		KioskSite: "SELECT site_id, revoked_at IS NOT NULL FROM kiosks WHERE id = $1",
+		PutKiosk: `INSERT INTO kiosks (id, site_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, token_hash = excluded.token_hash,
+				name = CASE WHEN excluded.name = '' THEN kiosks.name ELSE excluded.name END,
+				enrolled_at = excluded.enrolled_at, revoked_at = NULL`,
+		RevokeKiosk:  "UPDATE kiosks SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+		KioskByToken: "SELECT id, site_id FROM kiosks WHERE token_hash = $1 AND revoked_at IS NULL",
+		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
+			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0)
+			FROM kiosks k ORDER BY k.site_id, k.id`,
+		NoteKiosk: "UPDATE kiosks SET last_seen_at = $1, backlog = $2, skew_ms = $3 WHERE id = $4",
+		SeenKiosk: "UPDATE kiosks SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+
+		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
+		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = $1 AND epoch = $2 FOR UPDATE",
+		SetProgress:  "UPDATE progress SET last_seq = $1 WHERE kiosk_id = $2 AND epoch = $3 AND last_seq < $4",
+		Earlier:      "SELECT seq, status, payload FROM mutations WHERE kiosk_id = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4",
+
+		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
+			WHERE site_id = $1 AND kiosk_id <> $2 AND norm_name IN (SELECT jsonb_array_elements_text($3::jsonb))`,
+
+		Record:      "SELECT data FROM records WHERE site_id = $1 AND entity = $2 AND key = $3 AND NOT deleted",
+		Records:     "SELECT key, version, data FROM records WHERE site_id = $1 AND entity = $2 AND NOT deleted ORDER BY key",
+		Changes:     "SELECT entity, key, version, deleted, data FROM records WHERE site_id = $1 AND version > $2 ORDER BY version LIMIT $3",
+		LiveChanges: "SELECT entity, key, version, deleted, data FROM records WHERE site_id = $1 AND version > $2 AND NOT deleted ORDER BY version LIMIT $3",
+
+		CompactTop:    "SELECT max(version) FROM records WHERE site_id = $1 AND deleted AND updated_at < $2",
+		CompactDelete: "DELETE FROM records WHERE site_id = $1 AND deleted AND version <= $2",
+		CompactFloor:  "UPDATE sites SET floor = $1 WHERE id = $2 AND floor < $3",
+
+		Incidents: `SELECT i.kiosk_id, coalesce(k.name, ''), i.epoch, i.summary, i.received_at
+			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = $1
+			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
+		IncidentsSince: `SELECT i.kiosk_id, coalesce(k.name, ''), i.epoch, i.summary, i.received_at
+			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = $1 AND i.ended_at >= $2
+			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
+
+		PutMutations: sqlstore.Insert{
+			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES ",
+			Tail: ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+				received_at = excluded.received_at, payload = excluded.payload, kind = excluded.kind, hlc = excluded.hlc,
+				kiosk_at = excluded.kiosk_at
+				WHERE mutations.status = 'rejected'`,
+		},
+		PutArrivals: sqlstore.Insert{
+			Head: "INSERT INTO arrivals (site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at) VALUES ",
+			Tail: " ON CONFLICT DO NOTHING",
+		},
+		PutRecords: sqlstore.Insert{
+			Head: "INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES ",
+			Tail: ` ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+				data = excluded.data, updated_at = excluded.updated_at`,
+		},
+		PutIncidents: sqlstore.Insert{
+			Head: `INSERT INTO incidents (kiosk_id, epoch, incident_id, site_id, drill, cause, peak,
+				started_at, ended_at, duration_ms, check_ins, peak_waiting, longest_wait_ms, drain_ms,
+				conflicts, watch_hits, messages, steps_done, steps_total, feedback, feedback_avg,
+				first_said_ms, all_ticked_ms, summary, received_at) VALUES `,
+			Tail: ` ON CONFLICT (kiosk_id, epoch, incident_id) DO UPDATE SET site_id = excluded.site_id, drill = excluded.drill,
+				cause = excluded.cause, peak = excluded.peak, started_at = excluded.started_at, ended_at = excluded.ended_at,
+				duration_ms = excluded.duration_ms, check_ins = excluded.check_ins, peak_waiting = excluded.peak_waiting,
+				longest_wait_ms = excluded.longest_wait_ms, drain_ms = excluded.drain_ms, conflicts = excluded.conflicts,
+				watch_hits = excluded.watch_hits, messages = excluded.messages, steps_done = excluded.steps_done,
+				steps_total = excluded.steps_total, feedback = excluded.feedback, feedback_avg = excluded.feedback_avg,
+				first_said_ms = excluded.first_said_ms, all_ticked_ms = excluded.all_ticked_ms,
+				summary = excluded.summary, received_at = excluded.received_at`,
+		},
+	},
+}

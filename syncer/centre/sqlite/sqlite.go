@@ -1,0 +1,129 @@
+// Package sqlite keeps the centre in one SQLite file: the default, with no
+// set-up, for one site or the kiosk's embedded centre. Its SQL and
+// migrations are its own; package postgres holds the same for PostgreSQL.
+//
+// The kiosk binary links this package (for its embedded centre) and so
+// never links PostgreSQL's driver.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"time"
+
+	_ "modernc.org/sqlite" // registers "sqlite"
+
+	"lobbyline/queue/sqldb"
+	"lobbyline/syncer/centre/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options tune Open; zero values are fine.
+type Options struct {
+	Now      func() time.Time // stamps the migrations
+	MaxConns int              // see sqlstore.Options
+}
+
+// Open opens the centre's SQLite file at path, creating it if needed, and
+// brings its schema up to date. It refuses a file a newer version made.
+func Open(ctx context.Context, path string, opts Options) (*sqlstore.Store, error) {
+	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"))
+	if err != nil {
+		return nil, fmt.Errorf("open central store: %w", err)
+	}
+	s, err := sqlstore.Open(ctx, db, dialect, sqlstore.Options{
+		MaxConns:   opts.MaxConns,
+		Migrations: sqldb.Migrations{FS: migrations, Glob: "migrations/*.sql", Table: "schema_migrations", Now: opts.Now},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open central store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// dialect is the centre's SQL for SQLite. Writers take turns through
+// _txlock=immediate, which takes the database's one write lock at BEGIN,
+// so rows need no locks of their own.
+var dialect = sqlstore.Dialect{
+	Param: func(int) string { return "?" },
+	Queries: sqlstore.Queries{
+		PutSite: `INSERT INTO sites (id, name, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
+		SiteName:     "SELECT name FROM sites WHERE id = ?",
+		LockSite:     "SELECT id FROM sites WHERE id = ?",
+		SiteVersion:  "SELECT version, floor FROM sites WHERE id = ?",
+		NextVersions: "UPDATE sites SET version = version + ? WHERE id = ? RETURNING version",
+
+		KioskSite: "SELECT site_id, revoked_at IS NOT NULL FROM kiosks WHERE id = ?",
+		PutKiosk: `INSERT INTO kiosks (id, site_id, name, token_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, token_hash = excluded.token_hash,
+				name = CASE WHEN excluded.name = '' THEN kiosks.name ELSE excluded.name END,
+				enrolled_at = excluded.enrolled_at, revoked_at = NULL`,
+		RevokeKiosk:  "UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+		KioskByToken: "SELECT id, site_id FROM kiosks WHERE token_hash = ? AND revoked_at IS NULL",
+		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
+			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0)
+			FROM kiosks k ORDER BY k.site_id, k.id`,
+		NoteKiosk: "UPDATE kiosks SET last_seen_at = ?, backlog = ?, skew_ms = ? WHERE id = ?",
+		SeenKiosk: "UPDATE kiosks SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+
+		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
+		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = ? AND epoch = ?",
+		SetProgress:  "UPDATE progress SET last_seq = ? WHERE kiosk_id = ? AND epoch = ? AND last_seq < ?",
+		Earlier:      "SELECT seq, status, payload FROM mutations WHERE kiosk_id = ? AND epoch = ? AND seq >= ? AND seq <= ?",
+
+		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
+			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (SELECT value FROM json_each(?))`,
+
+		Record:      "SELECT data FROM records WHERE site_id = ? AND entity = ? AND key = ? AND NOT deleted",
+		Records:     "SELECT key, version, data FROM records WHERE site_id = ? AND entity = ? AND NOT deleted ORDER BY key",
+		Changes:     "SELECT entity, key, version, deleted, data FROM records WHERE site_id = ? AND version > ? ORDER BY version LIMIT ?",
+		LiveChanges: "SELECT entity, key, version, deleted, data FROM records WHERE site_id = ? AND version > ? AND NOT deleted ORDER BY version LIMIT ?",
+
+		CompactTop:    "SELECT max(version) FROM records WHERE site_id = ? AND deleted AND updated_at < ?",
+		CompactDelete: "DELETE FROM records WHERE site_id = ? AND deleted AND version <= ?",
+		CompactFloor:  "UPDATE sites SET floor = ? WHERE id = ? AND floor < ?",
+
+		Incidents: `SELECT i.kiosk_id, coalesce(k.name, ''), i.epoch, i.summary, i.received_at
+			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = ?
+			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
+		IncidentsSince: `SELECT i.kiosk_id, coalesce(k.name, ''), i.epoch, i.summary, i.received_at
+			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = ? AND i.ended_at >= ?
+			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
+
+		PutMutations: sqlstore.Insert{
+			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES ",
+			Tail: ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
+				received_at = excluded.received_at, payload = excluded.payload, kind = excluded.kind, hlc = excluded.hlc,
+				kiosk_at = excluded.kiosk_at
+				WHERE mutations.status = 'rejected'`,
+		},
+		PutArrivals: sqlstore.Insert{
+			Head: "INSERT INTO arrivals (site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at) VALUES ",
+			Tail: " ON CONFLICT DO NOTHING",
+		},
+		PutRecords: sqlstore.Insert{
+			Head: "INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES ",
+			Tail: ` ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
+				data = excluded.data, updated_at = excluded.updated_at`,
+		},
+		PutIncidents: sqlstore.Insert{
+			Head: `INSERT INTO incidents (kiosk_id, epoch, incident_id, site_id, drill, cause, peak,
+				started_at, ended_at, duration_ms, check_ins, peak_waiting, longest_wait_ms, drain_ms,
+				conflicts, watch_hits, messages, steps_done, steps_total, feedback, feedback_avg,
+				first_said_ms, all_ticked_ms, summary, received_at) VALUES `,
+			Tail: ` ON CONFLICT (kiosk_id, epoch, incident_id) DO UPDATE SET site_id = excluded.site_id, drill = excluded.drill,
+				cause = excluded.cause, peak = excluded.peak, started_at = excluded.started_at, ended_at = excluded.ended_at,
+				duration_ms = excluded.duration_ms, check_ins = excluded.check_ins, peak_waiting = excluded.peak_waiting,
+				longest_wait_ms = excluded.longest_wait_ms, drain_ms = excluded.drain_ms, conflicts = excluded.conflicts,
+				watch_hits = excluded.watch_hits, messages = excluded.messages, steps_done = excluded.steps_done,
+				steps_total = excluded.steps_total, feedback = excluded.feedback, feedback_avg = excluded.feedback_avg,
+				first_said_ms = excluded.first_said_ms, all_ticked_ms = excluded.all_ticked_ms,
+				summary = excluded.summary, received_at = excluded.received_at`,
+		},
+	},
+}

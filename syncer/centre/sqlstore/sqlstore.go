@@ -1,0 +1,483 @@
+// Package sqlstore runs the centre's Store over database/sql for a
+// database whose Dialect supplies the SQL: the sqlite and postgres
+// packages each write theirs, in their own words, with their own
+// migrations. What is left here is what does not depend on the database:
+// transactions, scanning rows, and multi-row inserts sized to the
+// databases' parameter limits.
+//
+// It imports no driver; the adapter that opens the database does.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"lobbyline/queue/sqldb"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/wire"
+)
+
+// Dialect is what one database needs said in its own SQL.
+type Dialect struct {
+	// Param is the placeholder for the i-th parameter, from 1.
+	Param func(i int) string
+	// Snapshot is the isolation of View's read-only transactions; zero is
+	// the database's default.
+	Snapshot sql.IsolationLevel
+	Queries  Queries
+}
+
+// Queries are the statements, with placeholders in the database's own
+// form; the comment on each says its parameters, in order.
+type Queries struct {
+	PutSite      string // id, name, created_at
+	SiteName     string // id → name
+	LockSite     string // id → id, holding the site's row
+	SiteVersion  string // id → version, floor
+	NextVersions string // n, id → version
+
+	KioskSite    string // id → site_id, revoked
+	PutKiosk     string // id, site_id, name, token_hash, enrolled_at
+	RevokeKiosk  string // revoked_at, id
+	KioskByToken string // token_hash → id, site_id
+	Kiosks       string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq
+	NoteKiosk    string // last_seen_at, backlog, skew_ms, id
+	SeenKiosk    string // last_seen_at, id, a minute before last_seen_at
+
+	InitProgress string // kiosk_id, epoch
+	LockProgress string // kiosk_id, epoch → last_seq, holding the row
+	SetProgress  string // last_seq, kiosk_id, epoch, last_seq
+	Earlier      string // kiosk_id, epoch, from, to → seq, status, payload
+
+	// Arrivals: site_id, kiosk_id to leave out, the names as a JSON array
+	// → norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at.
+	Arrivals string
+
+	Record      string // site_id, entity, key → data
+	Records     string // site_id, entity → key, version, data
+	Changes     string // site_id, after, limit → entity, key, version, deleted, data
+	LiveChanges string // as Changes, live records only
+
+	CompactTop    string // site_id, before → max version of old tombstones
+	CompactDelete string // site_id, version
+	CompactFloor  string // floor, site_id, floor
+
+	Incidents      string // site_id → kiosk_id, kiosk name, epoch, summary, received_at
+	IncidentsSince string // site_id, ended at or after
+
+	// Multi-row inserts: Head, a tuple of placeholders per row, Tail.
+	PutMutations Insert // kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload
+	PutArrivals  Insert // site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at
+	PutRecords   Insert // site_id, entity, key, version, deleted, data, updated_at
+	PutIncidents Insert // kiosk_id, epoch, incident_id, site_id, drill, cause, peak, started_at, ended_at, duration_ms,
+	// check_ins, peak_waiting, longest_wait_ms, drain_ms, conflicts, watch_hits, messages, steps_done, steps_total,
+	// feedback, feedback_avg, first_said_ms, all_ticked_ms, summary, received_at
+}
+
+// Insert is a multi-row INSERT: Head + "(…), (…)" + Tail.
+type Insert struct{ Head, Tail string }
+
+// Store is the centre's store on one database.
+type Store struct {
+	db *sql.DB
+	d  Dialect
+	ops
+}
+
+// Options are what Open needs besides the database.
+type Options struct {
+	// MaxConns caps the connections opened and kept idle; 0 means 64, the
+	// server's default MaxInFlight. Keeping them idle matters: database/sql's
+	// default of 2 idle connections closed and reopened a PostgreSQL backend
+	// for every burst of more than two requests, which under load fed on
+	// itself (see BENCHMARKS.md, "Sync under load").
+	MaxConns int
+	// Migrations bring the database up to date before it is used.
+	Migrations sqldb.Migrations
+}
+
+// Open wraps db, sizes its pool and applies the migrations. On error it
+// closes db.
+func Open(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*Store, error) {
+	conns := opts.MaxConns
+	if conns <= 0 {
+		conns = 64
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := opts.Migrations.Apply(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, d: d}
+	s.ops = ops{q: db, d: &s.d}
+	return s, nil
+}
+
+// DB is the database handle, for benchmarks and tests that look at rows.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Update runs fn in a read-write transaction.
+func (s *Store) Update(ctx context.Context, fn func(centre.Ops) error) error {
+	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error { return fn(ops{q: tx, d: &s.d}) })
+}
+
+// View runs fn in a read-only transaction over one snapshot.
+func (s *Store) View(ctx context.Context, fn func(centre.Ops) error) error {
+	opts := &sql.TxOptions{ReadOnly: true, Isolation: s.d.Snapshot}
+	return sqldb.InTxOpts(ctx, s.db, opts, func(tx *sql.Tx) error { return fn(ops{q: tx, d: &s.d}) })
+}
+
+// querier is a database or a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// ops are the centre's reads and writes on a database or in a transaction.
+type ops struct {
+	q querier
+	d *Dialect
+}
+
+var _ centre.Store = (*Store)(nil)
+
+var stamp = sqldb.FormatTime
+
+func (o ops) PutSite(ctx context.Context, id, name string, at time.Time) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.PutSite, id, name, stamp(at))
+	return err
+}
+
+func (o ops) SiteName(ctx context.Context, id string) (string, bool, error) {
+	var name string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.SiteName, id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return name, err == nil, err
+}
+
+func (o ops) LockSite(ctx context.Context, id string) (bool, error) {
+	var got string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.LockSite, id).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (o ops) SiteVersion(ctx context.Context, id string) (version, floor int64, err error) {
+	err = o.q.QueryRowContext(ctx, o.d.Queries.SiteVersion, id).Scan(&version, &floor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, centre.ErrNotFound
+	}
+	return version, floor, err
+}
+
+func (o ops) NextVersions(ctx context.Context, site string, n int) (int64, error) {
+	var top int64
+	err := o.q.QueryRowContext(ctx, o.d.Queries.NextVersions, n, site).Scan(&top)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, centre.ErrNotFound
+	}
+	return top, err
+}
+
+func (o ops) KioskSite(ctx context.Context, id string) (site string, revoked, ok bool, err error) {
+	err = o.q.QueryRowContext(ctx, o.d.Queries.KioskSite, id).Scan(&site, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, false, nil
+	}
+	return site, revoked, err == nil, err
+}
+
+func (o ops) PutKiosk(ctx context.Context, k centre.KioskRow) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.PutKiosk, k.ID, k.Site, k.Name, k.TokenHash, stamp(k.Enrolled))
+	return err
+}
+
+func (o ops) RevokeKiosk(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := o.q.ExecContext(ctx, o.d.Queries.RevokeKiosk, stamp(at), id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+func (o ops) KioskByToken(ctx context.Context, hash string) (centre.Kiosk, bool, error) {
+	var k centre.Kiosk
+	err := o.q.QueryRowContext(ctx, o.d.Queries.KioskByToken, hash).Scan(&k.ID, &k.Site)
+	if errors.Is(err, sql.ErrNoRows) {
+		return centre.Kiosk{}, false, nil
+	}
+	return k, err == nil, err
+}
+
+func (o ops) Kiosks(ctx context.Context) ([]centre.KioskInfo, error) {
+	return collect(ctx, o.q, o.d.Queries.Kiosks, nil, func(rows *sql.Rows) (centre.KioskInfo, error) {
+		var k centre.KioskInfo
+		var seen string
+		var skew int64
+		if err := rows.Scan(&k.ID, &k.Site, &k.Name, &k.Revoked, &seen, &k.Backlog, &skew, &k.LastSeq); err != nil {
+			return k, err
+		}
+		k.Skew = time.Duration(skew) * time.Millisecond
+		var err error
+		if seen != "" {
+			k.LastSeen, err = sqldb.ParseTime(seen)
+		}
+		return k, err
+	})
+}
+
+func (o ops) NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.NoteKiosk, stamp(seen), backlog, skew.Milliseconds(), id)
+	return err
+}
+
+func (o ops) SeenKiosk(ctx context.Context, id string, at time.Time) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.SeenKiosk, stamp(at), id, stamp(at.Add(-time.Minute)))
+	return err
+}
+
+func (o ops) LockProgress(ctx context.Context, kiosk string, epoch int64) (int64, error) {
+	if _, err := o.q.ExecContext(ctx, o.d.Queries.InitProgress, kiosk, epoch); err != nil {
+		return 0, err
+	}
+	var last int64
+	err := o.q.QueryRowContext(ctx, o.d.Queries.LockProgress, kiosk, epoch).Scan(&last)
+	return last, err
+}
+
+func (o ops) SetProgress(ctx context.Context, kiosk string, epoch, lastSeq int64) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.SetProgress, lastSeq, kiosk, epoch, lastSeq)
+	return err
+}
+
+func (o ops) Earlier(ctx context.Context, kiosk string, epoch, from, to int64) (map[int64]centre.Earlier, error) {
+	rows, err := o.q.QueryContext(ctx, o.d.Queries.Earlier, kiosk, epoch, from, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := make(map[int64]centre.Earlier)
+	for rows.Next() {
+		var seq int64
+		var e centre.Earlier
+		if err := rows.Scan(&seq, &e.Status, &e.Payload); err != nil {
+			return nil, err
+		}
+		seen[seq] = e
+	}
+	return seen, rows.Err()
+}
+
+func (o ops) PutMutations(ctx context.Context, ms []centre.MutationRow) error {
+	rows := make([][]any, len(ms))
+	for i, m := range ms {
+		rows[i] = []any{m.Kiosk, m.Epoch, m.Seq, m.Site, m.Kind, stamp(m.At), m.HLC, stamp(m.Received), m.Status, m.Reason, m.Payload}
+	}
+	return o.insert(ctx, o.d.Queries.PutMutations, rows)
+}
+
+func (o ops) PutArrivals(ctx context.Context, as []centre.Arrival) error {
+	rows := make([][]any, len(as))
+	for i, a := range as {
+		rows[i] = []any{a.Site, a.Name, a.Kiosk, a.Epoch, a.Visit, a.Ticket, stamp(a.At)}
+	}
+	return o.insert(ctx, o.d.Queries.PutArrivals, rows)
+}
+
+func (o ops) Arrivals(ctx context.Context, site, exceptKiosk string, names []string) ([]centre.Arrival, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(names)
+	if err != nil {
+		return nil, err
+	}
+	return collect(ctx, o.q, o.d.Queries.Arrivals, []any{site, exceptKiosk, string(list)}, func(rows *sql.Rows) (centre.Arrival, error) {
+		a := centre.Arrival{Site: site}
+		var at string
+		if err := rows.Scan(&a.Name, &a.Kiosk, &a.Epoch, &a.Visit, &a.Ticket, &at); err != nil {
+			return a, err
+		}
+		var err error
+		a.At, err = sqldb.ParseTime(at)
+		return a, err
+	})
+}
+
+func (o ops) PutRecords(ctx context.Context, rs []centre.RecordRow) error {
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		rows[i] = []any{r.Site, r.Entity, r.Key, r.Version, r.Deleted, r.Data, stamp(r.Updated)}
+	}
+	return o.insert(ctx, o.d.Queries.PutRecords, rows)
+}
+
+func (o ops) Record(ctx context.Context, site, entity, key string) (json.RawMessage, bool, error) {
+	var data string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.Record, site, entity, key).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return json.RawMessage(data), true, nil
+}
+
+func (o ops) Records(ctx context.Context, site, entity string) ([]wire.Record, error) {
+	return collect(ctx, o.q, o.d.Queries.Records, []any{site, entity}, func(rows *sql.Rows) (wire.Record, error) {
+		r := wire.Record{Entity: entity}
+		var data string
+		err := rows.Scan(&r.Key, &r.Version, &data)
+		r.Data = json.RawMessage(data)
+		return r, err
+	})
+}
+
+func (o ops) Changes(ctx context.Context, site string, after int64, limit int, liveOnly bool) ([]wire.Record, error) {
+	query := o.d.Queries.Changes
+	if liveOnly {
+		query = o.d.Queries.LiveChanges
+	}
+	return collect(ctx, o.q, query, []any{site, after, limit}, func(rows *sql.Rows) (wire.Record, error) {
+		var r wire.Record
+		var data string
+		if err := rows.Scan(&r.Entity, &r.Key, &r.Version, &r.Deleted, &data); err != nil {
+			return r, err
+		}
+		if !r.Deleted {
+			r.Data = json.RawMessage(data)
+		}
+		return r, nil
+	})
+}
+
+// Compact runs in a transaction of its own unless it is in one already.
+func (s *Store) Compact(ctx context.Context, site string, before time.Time) (n int, err error) {
+	err = s.Update(ctx, func(tx centre.Ops) error {
+		n, err = tx.Compact(ctx, site, before)
+		return err
+	})
+	return n, err
+}
+
+func (o ops) Compact(ctx context.Context, site string, before time.Time) (int, error) {
+	// The site's row first, as every writer takes it, so a compaction and
+	// an import never wait on each other's rows.
+	if _, err := o.LockSite(ctx, site); err != nil {
+		return 0, err
+	}
+	var top sql.NullInt64
+	if err := o.q.QueryRowContext(ctx, o.d.Queries.CompactTop, site, stamp(before)).Scan(&top); err != nil || !top.Valid {
+		return 0, err
+	}
+	res, err := o.q.ExecContext(ctx, o.d.Queries.CompactDelete, site, top.Int64)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	_, err = o.q.ExecContext(ctx, o.d.Queries.CompactFloor, top.Int64, site, top.Int64)
+	return int(n), err
+}
+
+func (o ops) PutIncidents(ctx context.Context, ins []centre.IncidentRow) error {
+	ms := func(d time.Duration) int64 { return d.Milliseconds() }
+	rows := make([][]any, len(ins))
+	for i, in := range ins {
+		s := in.Summary
+		rows[i] = []any{in.Kiosk, in.Epoch, s.ID, in.Site, s.Drill, s.Cause, s.Peak.String(),
+			stamp(s.Start), stamp(s.End), ms(s.Duration), s.CheckIns, s.PeakWaiting, ms(s.LongestWait), ms(s.DrainTime),
+			s.Conflicts, s.WatchHits, s.Messages, s.StepsDone, s.StepsTotal, s.Feedback, s.FeedbackAvg,
+			ms(s.FirstSaid), ms(s.AllTicked), in.JSON, stamp(in.Received)}
+	}
+	return o.insert(ctx, o.d.Queries.PutIncidents, rows)
+}
+
+func (o ops) Incidents(ctx context.Context, site string, since time.Time) ([]centre.StoredIncident, error) {
+	query, args := o.d.Queries.Incidents, []any{site}
+	if !since.IsZero() {
+		query, args = o.d.Queries.IncidentsSince, append(args, stamp(since))
+	}
+	return collect(ctx, o.q, query, args, func(rows *sql.Rows) (centre.StoredIncident, error) {
+		var in centre.StoredIncident
+		var summary, received string
+		if err := rows.Scan(&in.Kiosk, &in.KioskName, &in.Epoch, &summary, &received); err != nil {
+			return in, err
+		}
+		in.Summary = json.RawMessage(summary)
+		var err error
+		in.Received, err = sqldb.ParseTime(received)
+		return in, err
+	})
+}
+
+// collect runs a query and scans each row with scan.
+func collect[T any](ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// insert writes rows with in as few statements as the databases'
+// parameter limits allow.
+func (o ops) insert(ctx context.Context, in Insert, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	width := len(rows[0])
+	per := max(1, 30000/width) // SQLite allows 32766 parameters, PostgreSQL 65535
+	for chunk := range slices.Chunk(rows, per) {
+		var b strings.Builder
+		b.WriteString(in.Head)
+		args := make([]any, 0, len(chunk)*width)
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('(')
+			for j := range r {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(o.d.Param(len(args) + j + 1))
+			}
+			b.WriteByte(')')
+			args = append(args, r...)
+		}
+		b.WriteString(in.Tail)
+		if _, err := o.q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,188 @@
+package centre
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer/wire"
+)
+
+// Errors the service returns for the handler to map to HTTP; a Store
+// returns ErrNotFound for a site or kiosk it does not have.
+var (
+	ErrUnauthorized = errors.New("centre: unknown or revoked token")
+	ErrForbidden    = errors.New("centre: kiosk is not enrolled at this site")
+	ErrNotFound     = errors.New("centre: not found")
+)
+
+// Store is what the centre keeps, in one database that several stateless
+// instances may share. The sqlite and postgres packages implement it.
+type Store interface {
+	Ops // each call on its own
+	// Update runs fn in a read-write transaction: all of it or none.
+	Update(ctx context.Context, fn func(Ops) error) error
+	// View runs fn in a read-only transaction that sees one snapshot.
+	View(ctx context.Context, fn func(Ops) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Ops are the centre's reads and writes. Inside Update they take part in
+// the transaction; the Lock methods hold a row until it ends, so writers
+// of one site, or of one kiosk database, take turns.
+type Ops interface {
+	PutSite(ctx context.Context, id, name string, at time.Time) error
+	SiteName(ctx context.Context, id string) (name string, ok bool, err error)
+	// LockSite takes the site's row; false if there is no such site.
+	LockSite(ctx context.Context, id string) (bool, error)
+	// SiteVersion is the site's newest record version and the floor
+	// below which its tombstones were compacted away.
+	SiteVersion(ctx context.Context, id string) (version, floor int64, err error)
+
+	// KioskSite is the site a kiosk id is enrolled at, and whether its
+	// token was revoked; ok is false for an id never enrolled.
+	KioskSite(ctx context.Context, id string) (site string, revoked, ok bool, err error)
+	// PutKiosk enrols a kiosk or enrols it again with a new token; an
+	// empty name keeps the name it had.
+	PutKiosk(ctx context.Context, k KioskRow) error
+	// RevokeKiosk revokes an unrevoked kiosk's token; false if there was
+	// none to revoke.
+	RevokeKiosk(ctx context.Context, id string, at time.Time) (bool, error)
+	KioskByToken(ctx context.Context, tokenHash string) (k Kiosk, ok bool, err error)
+	Kiosks(ctx context.Context) ([]KioskInfo, error)
+	// NoteKiosk records what a push said of the kiosk's health.
+	NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration) error
+	// SeenKiosk records that the kiosk was heard from, at most once a
+	// minute, so a pull every 30 s need not cost a durable write.
+	SeenKiosk(ctx context.Context, id string, at time.Time) error
+
+	// LockProgress takes a kiosk database's progress row, creating it,
+	// and returns the highest sequence number recorded.
+	LockProgress(ctx context.Context, kiosk string, epoch int64) (lastSeq int64, err error)
+	// SetProgress raises the recorded sequence number to lastSeq.
+	SetProgress(ctx context.Context, kiosk string, epoch, lastSeq int64) error
+	// Earlier is what was recorded for the names (kiosk, epoch, from…to).
+	Earlier(ctx context.Context, kiosk string, epoch, from, to int64) (map[int64]Earlier, error)
+	// PutMutations records mutations by name; a row already there is
+	// replaced only if it was rejected.
+	PutMutations(ctx context.Context, rows []MutationRow) error
+
+	// PutArrivals records check-ins by normalised name, once each.
+	PutArrivals(ctx context.Context, rows []Arrival) error
+	// Arrivals are a site's check-ins under any of names at other kiosks.
+	Arrivals(ctx context.Context, site, exceptKiosk string, names []string) ([]Arrival, error)
+
+	// NextVersions takes n versions from a site's counter and returns the
+	// last; ErrNotFound if there is no such site. It locks the site's row.
+	NextVersions(ctx context.Context, site string, n int) (top int64, err error)
+	// PutRecords writes records at their versions, one row per key.
+	PutRecords(ctx context.Context, rows []RecordRow) error
+	// Record is one live record; ok is false if there is none or it was
+	// deleted.
+	Record(ctx context.Context, site, entity, key string) (data json.RawMessage, ok bool, err error)
+	// Records are a site's live records of one entity, by key.
+	Records(ctx context.Context, site, entity string) ([]wire.Record, error)
+	// Changes are a site's records above version after, in version order,
+	// at most limit; live ones only when liveOnly.
+	Changes(ctx context.Context, site string, after int64, limit int, liveOnly bool) ([]wire.Record, error)
+	// Compact removes a site's tombstones older than before and raises its
+	// floor past them, returning how many went.
+	Compact(ctx context.Context, site string, before time.Time) (int, error)
+
+	// PutIncidents stores incident summaries; a newer one of the same
+	// incident replaces the row.
+	PutIncidents(ctx context.Context, rows []IncidentRow) error
+	// Incidents are a site's incident summaries that ended at or after
+	// since (all if zero), newest first.
+	Incidents(ctx context.Context, site string, since time.Time) ([]StoredIncident, error)
+}
+
+// Kiosk is an enrolled kiosk as the centre knows it.
+type Kiosk struct {
+	ID   string
+	Site string
+}
+
+// KioskRow is an enrolment.
+type KioskRow struct {
+	Kiosk
+	Name      string
+	TokenHash string
+	Enrolled  time.Time
+}
+
+// KioskInfo is what the centre knows of a kiosk's health.
+type KioskInfo struct {
+	Kiosk
+	Name     string
+	Revoked  bool
+	LastSeen time.Time
+	Backlog  int64
+	Skew     time.Duration
+	LastSeq  int64
+}
+
+// Earlier is what the centre recorded for a mutation name it has seen.
+type Earlier struct {
+	Status  string
+	Payload string
+}
+
+// MutationRow is a mutation as received, with the centre's answer.
+type MutationRow struct {
+	Kiosk    string
+	Epoch    int64
+	Seq      int64
+	Site     string
+	Kind     string
+	At       time.Time // the kiosk's clock
+	HLC      string
+	Received time.Time
+	Status   string
+	Reason   string
+	Payload  string
+}
+
+// Arrival is a check-in by normalised name, for screening.
+type Arrival struct {
+	Site   string
+	Name   string // normalised
+	Kiosk  string
+	Epoch  int64
+	Visit  int64
+	Ticket string
+	At     time.Time
+}
+
+// RecordRow is a record of a site's centre-owned data at a version.
+type RecordRow struct {
+	Site    string
+	Entity  string
+	Key     string
+	Version int64
+	Deleted bool
+	Data    string
+	Updated time.Time
+}
+
+// IncidentRow is an incident summary as a kiosk sent it.
+type IncidentRow struct {
+	Kiosk    string
+	Epoch    int64
+	Site     string
+	Summary  queue.IncidentSummary
+	JSON     string // the summary as stored and read back
+	Received time.Time
+}
+
+// StoredIncident is an incident summary as read back.
+type StoredIncident struct {
+	Kiosk     string
+	KioskName string
+	Epoch     int64
+	Summary   json.RawMessage
+	Received  time.Time
+}

@@ -1,0 +1,66 @@
+package wire
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// Protocol versions. Every request and response carries Header; one
+// without it is version 1, as kiosks and centres before the header spoke.
+const (
+	Header = "Lobbyline-Protocol"
+	// Version is the protocol this build speaks.
+	Version = 2
+	// MinVersion is the oldest protocol this build still serves or talks
+	// to; a peer below it is refused with StatusUpgradeRequired.
+	MinVersion = 1
+)
+
+// AcceptsHeader is the centre's list of the mutation kinds it applies,
+// space-separated, on every response from version 2. A kiosk holds a
+// change of any other kind until the centre is upgraded, rather than send
+// it to be refused.
+const AcceptsHeader = "Lobbyline-Accepts"
+
+// StatusUpgradeRequired is the answer to a peer whose protocol is too old;
+// the body's error says which side needs the update.
+const StatusUpgradeRequired = http.StatusUpgradeRequired
+
+// VersionOf reads the protocol version a request or response declares:
+// 1 when the header is absent.
+func VersionOf(h http.Header) (int, error) {
+	v := strings.TrimSpace(h.Get(Header))
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%w: %s %q is not a protocol version", ErrMalformed, Header, v)
+	}
+	return n, nil
+}
+
+// SetVersion declares this build's protocol on a request or response.
+func SetVersion(h http.Header) { h.Set(Header, strconv.Itoa(Version)) }
+
+// Accepts reads a centre's AcceptsHeader; ok is false when the centre
+// announced nothing (protocol 1), which means it takes the kinds of
+// protocol 1.
+func Accepts(h http.Header) (kinds map[string]bool, ok bool) {
+	v, ok := h[http.CanonicalHeaderKey(AcceptsHeader)]
+	if !ok {
+		return nil, false
+	}
+	kinds = make(map[string]bool)
+	for _, line := range v {
+		for _, k := range strings.Fields(line) {
+			kinds[k] = true
+		}
+	}
+	return kinds, true
+}
+
+// SetAccepts announces the kinds a centre applies.
+func SetAccepts(h http.Header, kinds []string) { h.Set(AcceptsHeader, strings.Join(kinds, " ")) }
