@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // incidentScreen is the staff incident panel: what is wrong and since
@@ -34,7 +33,7 @@ import (
 // incident_reports.go.
 type incidentScreen struct {
 	u      *UI
-	outage syncer.Outage // as last shown
+	outage outageState // as last shown
 
 	back    *widget.Button
 	signed  *widget.Label // whose name the timeline records
@@ -168,7 +167,7 @@ func tight(l *widget.Label) fyne.CanvasObject {
 
 // update shows a new outage state. The refresh tick calls it every two
 // seconds: it reads the store only when the incident changed.
-func (s *incidentScreen) update(o syncer.Outage) {
+func (s *incidentScreen) update(o outageState) {
 	u := s.u
 	if u.incident != s || u.screen != screenIncident {
 		return
@@ -216,7 +215,7 @@ func (s *incidentScreen) relayout() {
 }
 
 // severityOf is the severity templates and contacts are chosen by.
-func severityOf(o syncer.Outage) queue.Severity {
+func severityOf(o outageState) queue.Severity {
 	if o.Incident == nil {
 		return queue.SeverityNone
 	}

@@ -9,8 +9,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"lobbyline/syncer"
 )
 
 // drillLengths are the drill lengths staff pick from; defaultDrill is
@@ -43,7 +41,7 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 }
 
 // showDrill offers a drill when all is well, and its end during one.
-func (s *incidentScreen) showDrill(o syncer.Outage) {
+func (s *incidentScreen) showDrill(o outageState) {
 	s.show(s.drillCard, o.Incident == nil)
 	s.show(s.stopDrill, o.Drill())
 }

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // newMessage is the lobby message card: the message up now, the
@@ -167,7 +166,7 @@ func (s *incidentScreen) clearDraft() {
 }
 
 // showMessage shows the message in the lobby, and what hides it.
-func (s *incidentScreen) showMessage(o syncer.Outage) {
+func (s *incidentScreen) showMessage(o outageState) {
 	u := s.u
 	if o.Message == nil {
 		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
@@ -200,7 +199,7 @@ func (u *UI) publishMessage() {
 		return
 	}
 	m, _ := s.draft(u.staffOrDefault())
-	m, err := u.store.PublishMessage(u.ctx, m)
+	m, err := u.incidentLog.PublishMessage(u.ctx, m)
 	if err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
@@ -218,7 +217,7 @@ func (u *UI) takeMessageDown() {
 	if s == nil || u.cfg.Outage == nil {
 		return
 	}
-	if err := u.store.ClearMessage(u.ctx, u.staffOrDefault()); err != nil {
+	if err := u.incidentLog.ClearMessage(u.ctx, u.staffOrDefault()); err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
 	}

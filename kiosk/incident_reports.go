@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // recentIncidents is how many past incidents the panel lists for reports.
@@ -25,7 +24,7 @@ func (s *incidentScreen) newReports() fyne.CanvasObject {
 
 // showReports lists the recent incidents, reading them again when an
 // incident started or ended.
-func (s *incidentScreen) showReports(o syncer.Outage) {
+func (s *incidentScreen) showReports(o outageState) {
 	var open int64
 	if o.Incident != nil {
 		open = o.Incident.ID
@@ -34,7 +33,7 @@ func (s *incidentScreen) showReports(o syncer.Outage) {
 		return
 	}
 	u := s.u
-	list, err := u.store.Incidents(u.ctx, recentIncidents)
+	list, err := u.incidentLog.Incidents(u.ctx, recentIncidents)
 	if err != nil {
 		u.log.Warn("read incidents", "err", err)
 		return

@@ -10,7 +10,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // newRunbook is the checklist, a tick button per step.
@@ -37,7 +36,7 @@ func (s *incidentScreen) newRunbook() fyne.CanvasObject {
 
 // showRunbook shows the steps during an incident, which are ticked, by
 // whom and when, and counts them on the tab.
-func (s *incidentScreen) showRunbook(o syncer.Outage) {
+func (s *incidentScreen) showRunbook(o outageState) {
 	open := o.Incident != nil && len(s.steps) > 0
 	s.show(s.noRunbook, !open)
 	title := lang.X("incident.runbook", "Runbook")
@@ -77,7 +76,7 @@ func (s *incidentScreen) setTabTitle(t *container.TabItem, title string) {
 
 // readTicks reads incident id's ticked steps from its timeline.
 func (s *incidentScreen) readTicks(id int64) {
-	tl, err := s.u.store.Timeline(s.u.ctx, id)
+	tl, err := s.u.incidentLog.Timeline(s.u.ctx, id)
 	if err != nil {
 		s.u.log.Warn("read incident timeline", "incident", id, "err", err)
 		return
@@ -111,7 +110,7 @@ func (u *UI) tickStep(i int) {
 		s.setStatus(lang.X("incident.over", "There is no incident going on."), true)
 		return
 	}
-	err := u.store.TickStep(u.ctx, in.ID, i, u.cfg.Incident.Runbook[i], u.staffOrDefault())
+	err := u.incidentLog.TickStep(u.ctx, in.ID, i, u.cfg.Incident.Runbook[i], u.staffOrDefault())
 	s.ticksFor = 0 // read again, whoever ticked it
 	s.showRunbook(s.outage)
 	s.relayout()

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // backIn are the "expected time back" buttons: from now.
@@ -58,7 +57,7 @@ func backInText(d time.Duration) string {
 	return lang.X("incident.expected.minutes", "+{{.N}} min", map[string]any{"N": int(d / time.Minute)})
 }
 
-func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
+func (s *incidentScreen) showStatus(o outageState, now time.Time) {
 	u := s.u
 	clock := func(t time.Time) string { return t.In(u.location()).Format("15:04") }
 	title, cause, imp := "", "", widget.SuccessImportance
@@ -78,7 +77,7 @@ func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
 			title = lang.X("staff.incident.starting", "Incident starting")
 		}
 		cause = causeText(o.Cause)
-	case o.Cause != syncer.CauseNone:
+	case o.Cause != causeNone:
 		title, imp = lang.X("incident.watching", "A problem, not an incident yet"), widget.WarningImportance
 		cause = causeText(o.Cause)
 	case !o.Recovered.IsZero():
@@ -96,7 +95,7 @@ func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
 	if cause != "" {
 		lines = append(lines, cause)
 	}
-	if u.cfg.Outage != nil && (o.Incident != nil || o.Cause != syncer.CauseNone) && !o.Since.IsZero() {
+	if u.cfg.Outage != nil && (o.Incident != nil || o.Cause != causeNone) && !o.Since.IsZero() {
 		lines = append(lines, lang.X("incident.since", "Since {{.Since}} · for {{.For}}",
 			map[string]any{"Since": clock(o.Since), "For": spanText(now.Sub(o.Since))}))
 	}
@@ -107,28 +106,28 @@ func (s *incidentScreen) showStatus(o syncer.Outage, now time.Time) {
 }
 
 // causeText is a cause as staff read it.
-func causeText(c syncer.Cause) string {
+func causeText(c outageCause) string {
 	switch c {
-	case syncer.CauseUnreachable:
+	case causeUnreachable:
 		return lang.X("cause.unreachable", "The central system does not answer.")
-	case syncer.CauseDegraded:
+	case causeDegraded:
 		return lang.X("cause.degraded", "The central system answers with errors.")
-	case syncer.CauseUnenrolled:
+	case causeUnenrolled:
 		return lang.X("cause.unenrolled", "The centre no longer accepts this kiosk.")
-	case syncer.CauseDrill:
+	case causeDrill:
 		return lang.X("cause.drill", "A drill: the central system is treated as down.")
-	case syncer.CauseDatabase:
+	case causeDatabase:
 		return lang.X("cause.database", "This kiosk cannot save to its database.")
-	case syncer.CauseDisk:
+	case causeDisk:
 		return lang.X("cause.disk", "This kiosk's disk is nearly full.")
-	case syncer.CauseClock:
+	case causeClock:
 		return lang.X("cause.clock", "This kiosk's clock is far off.")
 	}
 	return ""
 }
 
 // showContacts lists whom to call for the current severity.
-func (s *incidentScreen) showContacts(o syncer.Outage) {
+func (s *incidentScreen) showContacts(o outageState) {
 	sev := severityOf(o)
 	if sev == s.callSev {
 		return
@@ -151,7 +150,7 @@ func (s *incidentScreen) showContacts(o syncer.Outage) {
 }
 
 // showExpected shows when the centre is expected back, during an incident.
-func (s *incidentScreen) showExpected(o syncer.Outage, now time.Time) {
+func (s *incidentScreen) showExpected(o outageState, now time.Time) {
 	s.show(s.expectedBox, o.Incident != nil)
 	if o.Incident == nil {
 		return
@@ -189,7 +188,7 @@ func (u *UI) setExpectedBack(d time.Duration) {
 	if d > 0 {
 		at = u.cfg.Now().Add(d)
 	}
-	if err := u.store.SetExpectedBack(u.ctx, in.ID, at, u.staffOrDefault()); err != nil {
+	if err := u.incidentLog.SetExpectedBack(u.ctx, in.ID, at, u.staffOrDefault()); err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
 	}
