@@ -3,8 +3,10 @@
 // staff PIN pad and the staff screen, their theme and translations.
 //
 // It holds no business rules: every decision is the queue.Store's, and
-// this package only shows its answers. Nothing else in the project may
-// import it except cmd/kiosk.
+// this package only shows its answers. The screens see the store, the
+// syncer and the outage monitor through the small interfaces in
+// interfaces.go, never their concrete types. Nothing else in the project
+// may import it except cmd/kiosk.
 package kiosk
 
 import (
@@ -34,19 +36,6 @@ type Config struct {
 	Sync             SyncSource       // nil when sync is off
 	Outage           OutageSource     // nil when sync is off
 	Incident         IncidentConfig
-}
-
-// OutageSource is what the UI shows of the outage monitor, and what staff
-// do with it. Subscribe's callback runs on the monitor's goroutine; the UI
-// moves it to its own through the bridge.
-type OutageSource interface {
-	Outage() syncer.Outage
-	Subscribe(func(syncer.Outage)) (cancel func())
-	// Evaluate makes the monitor look again now: after staff published a
-	// message or set the expected time back.
-	Evaluate(ctx context.Context) error
-	StartDrill(ctx context.Context, d time.Duration, banner bool, by string) (queue.Incident, error)
-	StopDrill(ctx context.Context, by string) error
 }
 
 // IncidentConfig is what staff work with during an incident.
@@ -101,13 +90,18 @@ func (s screen) staff() bool {
 type UI struct {
 	app   fyne.App
 	win   fyne.Window
-	store *queue.Store
 	cfg   Config
 	log   *slog.Logger
 	ctx   context.Context // for store calls; cancelled by Close
 	stop  context.CancelFunc
 	theme *kioskTheme
 	br    *bridge
+
+	// The store, as each part of the UI sees it.
+	lobby       Lobby
+	staffQueue  StaffQueue
+	incidentLog IncidentLog
+	syncRecords SyncRecords
 
 	lang         string
 	screen       screen
@@ -132,7 +126,7 @@ type UI struct {
 	unsubscribe  func()
 
 	// The outage as the monitor last reported it.
-	outage      syncer.Outage
+	outage      outageState
 	unsubOutage func()
 
 	welcome  *welcomeScreen
@@ -146,14 +140,14 @@ type UI struct {
 }
 
 // New builds the kiosk window on app a and starts refreshing the board.
-func New(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
+func New(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	u := newUI(a, store, cfg, log)
 	u.br.every(refreshInterval, u.tick)
 	if cfg.Sync != nil {
 		u.unsubscribe = cfg.Sync.Subscribe(func(st syncer.Status) { u.br.post(func() { u.showSync(st) }) })
 	}
 	if cfg.Outage != nil {
-		u.unsubOutage = cfg.Outage.Subscribe(func(o syncer.Outage) { u.br.post(func() { u.showOutage(o) }) })
+		u.unsubOutage = cfg.Outage.Subscribe(func(o outageState) { u.br.post(func() { u.showOutage(o) }) })
 	}
 	a.Lifecycle().SetOnStopped(u.br.stop)
 	return u
@@ -161,7 +155,7 @@ func New(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
 
 // newUI is New without the background refresh, for tests, which call
 // tick and idleCheck themselves.
-func newUI(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
+func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -182,7 +176,8 @@ func newUI(a fyne.App, store *queue.Store, cfg Config, log *slog.Logger) *UI {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	u := &UI{
-		app: a, store: store, cfg: cfg, log: log, ctx: ctx, stop: stop,
+		app: a, cfg: cfg, log: log, ctx: ctx, stop: stop,
+		lobby: store, staffQueue: store, incidentLog: store, syncRecords: store,
 		theme: newKioskTheme(), br: newBridge(),
 	}
 	a.Settings().SetTheme(u.theme)
@@ -243,10 +238,10 @@ func (u *UI) idleCheck(now time.Time) {
 // goroutine.
 func (u *UI) tick(ctx context.Context) func() {
 	seq := u.boardSeq.Add(1)
-	b, err := u.store.Board(ctx)
-	alerts, alertErr := u.store.Alerts(ctx, true)
+	b, err := u.lobby.Board(ctx)
+	alerts, alertErr := u.syncRecords.Alerts(ctx, true)
 	now := u.cfg.Now()
-	var outage *syncer.Outage
+	var outage *outageState
 	if u.cfg.Outage != nil {
 		o := u.cfg.Outage.Outage()
 		outage = &o
@@ -255,7 +250,7 @@ func (u *UI) tick(ctx context.Context) func() {
 	var roster []queue.Visit
 	var rosterErr error
 	if rosterRead {
-		roster, rosterErr = u.store.Roster(ctx)
+		roster, rosterErr = u.staffQueue.Roster(ctx)
 	}
 	return func() {
 		u.showBoard(seq, b, err)
@@ -279,7 +274,7 @@ func (u *UI) tick(ctx context.Context) func() {
 // here, so the screen never shows the queue as it was before a tap.
 func (u *UI) reload() {
 	seq := u.boardSeq.Add(1)
-	b, err := u.store.Board(u.ctx)
+	b, err := u.lobby.Board(u.ctx)
 	u.showBoard(seq, b, err)
 }
 
@@ -347,14 +342,14 @@ func (u *UI) switchLanguage(code string) {
 
 // serviceName is a service's name in the current language.
 func (u *UI) serviceName(id string) string {
-	if svc, ok := u.store.Service(id); ok {
+	if svc, ok := u.lobby.Service(id); ok {
 		return svc.DisplayName(u.lang)
 	}
 	return id
 }
 
 func (u *UI) deskName(id string) string {
-	for _, d := range u.store.Desks() {
+	for _, d := range u.staffQueue.Desks() {
 		if d.ID == id {
 			return d.Name
 		}

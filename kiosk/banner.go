@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // Banner colours: calm, not alarming. Amber while something is wrong,
@@ -38,7 +37,7 @@ type bannerLines struct {
 
 // bannerFor decides what the lobby reads for outage o at now, in the
 // current language; ok is false when there is nothing to say.
-func bannerFor(o syncer.Outage, now time.Time, code string, loc *time.Location) (b bannerLines, ok bool) {
+func bannerFor(o outageState, now time.Time, code string, loc *time.Location) (b bannerLines, ok bool) {
 	msg := ""
 	for _, a := range o.Announcements {
 		if a.Lang == "" || a.Lang == code {
@@ -59,11 +58,11 @@ func bannerFor(o syncer.Outage, now time.Time, code string, loc *time.Location) 
 		b.Works = lang.X("banner.central.works", "Check-in works and your place in line is saved.")
 		b.Waits = lang.X("banner.central.waits", "Your host will be told when we reconnect.")
 		switch o.Cause {
-		case syncer.CauseDatabase:
+		case causeDatabase:
 			b.Title = lang.X("banner.local.title", "This kiosk has a technical problem")
 			b.Works = lang.X("banner.database.works", "Check-in here may not work. Please ask at reception.")
 			b.Waits = ""
-		case syncer.CauseDisk, syncer.CauseClock:
+		case causeDisk, causeClock:
 			b.Title = lang.X("banner.local.title", "This kiosk has a technical problem")
 			b.Waits = lang.X("banner.local.waits", "Reception has been told.")
 		}
@@ -147,7 +146,7 @@ func newBanner(u *UI) *banner {
 }
 
 // update shows outage o as of now, or hides the banner.
-func (b *banner) update(o syncer.Outage, now time.Time) {
+func (b *banner) update(o outageState, now time.Time) {
 	lines, ok := bannerFor(o, now, b.u.lang, b.u.location())
 	was := b.content.Visible()
 	defer func() {
@@ -205,7 +204,7 @@ func (u *UI) location() *time.Location {
 }
 
 // showOutage shows a new outage state wherever it appears.
-func (u *UI) showOutage(o syncer.Outage) {
+func (u *UI) showOutage(o outageState) {
 	u.outage = o
 	now := u.cfg.Now()
 	switch {
@@ -224,7 +223,7 @@ func (u *UI) showOutage(o syncer.Outage) {
 
 // updateOutage labels the staff screen's incident button with how bad
 // things are.
-func (s *staffScreen) updateOutage(o syncer.Outage) {
+func (s *staffScreen) updateOutage(o outageState) {
 	text, imp := lang.X("staff.incident", "Incident"), widget.MediumImportance
 	if o.Incident != nil {
 		args := map[string]any{"Severity": severityText(o.Incident.Severity)}

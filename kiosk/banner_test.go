@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lobbyline/queue"
-	"lobbyline/syncer"
 )
 
 // bannerText is the welcome banner's visible text, "" when hidden.
@@ -150,7 +149,7 @@ func TestBannerMarkup(t *testing.T) {
 	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
 	test.AssertObjectRendersToMarkup(t, "banner_outage.xml", b)
 
-	o := syncer.Outage{Recovered: f.clock.Now()}
+	o := outageState{Recovered: f.clock.Now()}
 	u.showOutage(o)
 	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
 	test.AssertObjectRendersToMarkup(t, "banner_recovered.xml", b)
@@ -165,22 +164,22 @@ func TestBannerTextChoices(t *testing.T) {
 	staffMsg := &queue.LobbyMessage{Texts: map[string]string{"en": "Staff say hello"}}
 	cases := []struct {
 		name  string
-		o     syncer.Outage
+		o     outageState
 		lang  string
 		ok    bool
 		title string
 		msg   string
 	}{
-		{"all well", syncer.Outage{}, "en", false, "", ""},
-		{"staff message without incident", syncer.Outage{Message: staffMsg}, "en", true, "Notice", "Staff say hello"},
-		{"centre first", syncer.Outage{Incident: in, Cause: syncer.CauseUnreachable, Message: staffMsg,
+		{"all well", outageState{}, "en", false, "", ""},
+		{"staff message without incident", outageState{Message: staffMsg}, "en", true, "Notice", "Staff say hello"},
+		{"centre first", outageState{Incident: in, Cause: causeUnreachable, Message: staffMsg,
 			Announcements: []queue.Announcement{{Lang: "en", Text: "From the centre"}}}, "en", true, "Our central system is unavailable", "From the centre"},
-		{"centre in another language", syncer.Outage{Incident: in, Cause: syncer.CauseUnreachable, Message: staffMsg,
+		{"centre in another language", outageState{Incident: in, Cause: causeUnreachable, Message: staffMsg,
 			Announcements: []queue.Announcement{{Lang: "es", Text: "Del centro"}}}, "en", true, "Our central system is unavailable", "Staff say hello"},
-		{"hidden drill", syncer.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: syncer.CauseDrill, Message: staffMsg}, "en", false, "", ""},
-		{"shown drill", syncer.Outage{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: syncer.CauseDrill}, "en", true,
+		{"hidden drill", outageState{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: causeDrill, Message: staffMsg}, "en", false, "", ""},
+		{"shown drill", outageState{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: causeDrill}, "en", true,
 			"Practice drill: our central system is treated as unavailable", ""},
-		{"database", syncer.Outage{Incident: in, Cause: syncer.CauseDatabase}, "en", true, "This kiosk has a technical problem", ""},
+		{"database", outageState{Incident: in, Cause: causeDatabase}, "en", true, "This kiosk has a technical problem", ""},
 	}
 	for _, c := range cases {
 		b, ok := bannerFor(c.o, now, c.lang, time.UTC)
@@ -188,7 +187,7 @@ func TestBannerTextChoices(t *testing.T) {
 			t.Errorf("%s: ok %v title %q message %q", c.name, ok, b.Title, b.Message)
 		}
 	}
-	b, _ := bannerFor(syncer.Outage{Incident: in, Cause: syncer.CauseDatabase}, now, "en", time.UTC)
+	b, _ := bannerFor(outageState{Incident: in, Cause: causeDatabase}, now, "en", time.UTC)
 	if b.Works != "Check-in here may not work. Please ask at reception." {
 		t.Errorf("a database failure must not promise check-in works: %q", b.Works)
 	}

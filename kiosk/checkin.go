@@ -52,10 +52,10 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.host.OnSubmitted = func(string) { u.win.Canvas().Focus(s.phone) }
 
 	choices := container.NewVBox()
-	if len(u.store.Services()) > 4 {
+	if len(u.lobby.Services()) > 4 {
 		choices = container.NewGridWithColumns(2)
 	}
-	for _, svc := range u.store.Services() {
+	for _, svc := range u.lobby.Services() {
 		b := widget.NewButton(svc.DisplayName(u.lang), func() { u.chooseService(svc.ID) })
 		s.services = append(s.services, b)
 		s.serviceIDs = append(s.serviceIDs, svc.ID)
@@ -182,7 +182,7 @@ func (u *UI) submitCheckIn() {
 	for _, f := range []string{"name", "host", "phone", "invite", "service", ""} {
 		s.showError(f, "")
 	}
-	t, err := u.store.CheckIn(u.ctx, s.form(), s.source)
+	t, err := u.lobby.CheckIn(u.ctx, s.form(), s.source)
 	if err != nil {
 		var e *queue.Error
 		field := ""
@@ -220,7 +220,7 @@ func (u *UI) inviteEntered() {
 		s.showError("invite", u.errorText(err))
 		return
 	}
-	p, ok, err := u.store.Invite(u.ctx, f.Invite)
+	p, ok, err := u.lobby.Invite(u.ctx, f.Invite)
 	switch {
 	case err != nil:
 		s.showError("invite", u.errorText(err))

@@ -126,7 +126,7 @@ func (u *UI) submitCheckOut() {
 	if s == nil || !s.form.Visible() {
 		return
 	}
-	v, verified, err := u.store.FindForCheckOut(u.ctx, s.ticket.Text)
+	v, verified, err := u.lobby.FindForCheckOut(u.ctx, s.ticket.Text)
 	if err != nil {
 		s.refuse(u, err)
 		return
@@ -177,7 +177,7 @@ func (u *UI) rejectCheckOut() {
 // checkOutVisit checks visit id out and says goodbye.
 func (u *UI) checkOutVisit(id int64) {
 	s := u.checkout
-	v, err := u.store.CheckOutVisit(u.ctx, id, queue.SourceKiosk)
+	v, err := u.lobby.CheckOutVisit(u.ctx, id, queue.SourceKiosk)
 	if err != nil {
 		s.confirm.Hide()
 		s.form.Show()

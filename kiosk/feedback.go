@@ -34,7 +34,7 @@ func (u *UI) feedbackIncident() int64 {
 	case window == 0:
 		window = defaultFeedbackWindow
 	}
-	list, err := u.store.Incidents(u.ctx, 1)
+	list, err := u.lobby.Incidents(u.ctx, 1)
 	if err != nil || len(list) == 0 {
 		return 0
 	}
@@ -76,7 +76,7 @@ func newFeedbackCard(u *UI, incident, visit int64) *feedbackCard {
 // giveFeedback stores a visitor's answer and thanks them.
 func (u *UI) giveFeedback(c *feedbackCard, incident, visit int64, score int) {
 	u.touch()
-	if err := u.store.RecordFeedback(u.ctx, incident, visit, score); err != nil {
+	if err := u.lobby.RecordFeedback(u.ctx, incident, visit, score); err != nil {
 		setText(c.thanks, u.errorText(err))
 		c.thanks.Show()
 		return

@@ -83,7 +83,7 @@ func (u *UI) errorText(err error) string {
 		args["Status"] = statusText(queue.Status(fmt.Sprint(st)))
 	}
 	if name, ok := args["Service"].(string); ok {
-		for _, svc := range u.store.Services() {
+		for _, svc := range u.lobby.Services() {
 			if svc.Name == name || svc.ID == name {
 				args["Service"] = svc.DisplayName(u.lang)
 			}

@@ -101,7 +101,7 @@ func (u *UI) unlockStaff() {
 	pin := s.pin
 	s.pin = ""
 	s.render()
-	if err := u.store.UnlockStaff(u.ctx, u.cfg.PINHash, pin); err != nil {
+	if err := u.staffQueue.UnlockStaff(u.ctx, u.cfg.PINHash, pin); err != nil {
 		setMessage(s.message, u.errorText(err))
 		return
 	}

@@ -147,7 +147,7 @@ func (u *UI) rosterTime(t time.Time) string {
 // reload reads the roster again, keeping the selected visit selected
 // while it is still on site. The refresh tick calls it.
 func (s *rosterScreen) reload() {
-	visits, err := s.u.store.Roster(s.u.ctx)
+	visits, err := s.u.staffQueue.Roster(s.u.ctx)
 	s.showRead(visits, err)
 }
 
@@ -260,7 +260,7 @@ func (u *UI) checkOutOnSite() {
 	if by == "" {
 		by = lang.X("roster.by", "staff")
 	}
-	v, err := u.store.CheckOutVisit(u.ctx, s.selected.ID, by)
+	v, err := u.staffQueue.CheckOutVisit(u.ctx, s.selected.ID, by)
 	if err != nil {
 		u.log.Info("roster check-out refused", "visit", s.selected.Ticket, "err", err)
 		s.setStatus(u.errorText(err), true)
@@ -287,7 +287,7 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 		return
 	}
 	services := make(map[string]string)
-	for _, svc := range u.store.Services() {
+	for _, svc := range u.staffQueue.Services() {
 		services[svc.ID] = svc.Name // the files are in English, like the reports
 	}
 	path, err := report.ExportRoster(dir, f, s.visits, report.RosterOptions{

@@ -63,9 +63,9 @@ type staffScreen struct {
 }
 
 func newStaffScreen(u *UI) *staffScreen {
-	s := &staffScreen{u: u, status: newWrapped("", theme.SizeNameText, widget.MediumImportance), services: u.store.Services()}
+	s := &staffScreen{u: u, status: newWrapped("", theme.SizeNameText, widget.MediumImportance), services: u.staffQueue.Services()}
 
-	for _, d := range u.store.Desks() {
+	for _, d := range u.staffQueue.Desks() {
 		s.deskIDs = append(s.deskIDs, d.ID)
 		s.deskNames = append(s.deskNames, d.Name)
 	}
@@ -365,7 +365,7 @@ func (u *UI) staffAction(cmd queue.Command) {
 	if s == nil {
 		return
 	}
-	v, err := u.store.Apply(u.ctx, cmd)
+	v, err := u.staffQueue.Apply(u.ctx, cmd)
 	if err != nil {
 		u.log.Info("staff action refused", "action", cmd.Action, "err", err)
 		s.syncing = true
@@ -428,7 +428,7 @@ func (u *UI) findVisits(q string) {
 	if s == nil {
 		return
 	}
-	found, err := u.store.Find(u.ctx, q)
+	found, err := u.staffQueue.Find(u.ctx, q)
 	if err != nil {
 		s.setStatus(u.errorText(err), true)
 		return

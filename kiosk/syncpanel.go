@@ -16,13 +16,6 @@ import (
 	"lobbyline/syncer"
 )
 
-// SyncSource is what the UI shows of the syncer. Subscribe's callback runs
-// on the syncer's goroutine; the UI moves it to its own through the bridge.
-type SyncSource interface {
-	Status() syncer.Status
-	Subscribe(func(syncer.Status)) (cancel func())
-}
-
 // syncText is the staff badge's line for a connectivity status, and how
 // loudly to show it.
 func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
@@ -147,7 +140,7 @@ func (u *UI) showSyncDetails() {
 		add("sync.skew.help", "This kiosk's clock is {{.Skew}} off the centre's. Tickets and the queue are fine; ask IT to fix the clock.",
 			map[string]any{"Skew": roundSkew(st.Skew)})
 	}
-	if pulled, err := u.store.PulledAt(u.ctx); err == nil {
+	if pulled, err := u.syncRecords.PulledAt(u.ctx); err == nil {
 		if pulled.IsZero() {
 			add("sync.pulled.never", "The watch-list and pre-registrations have never been received from the centre.", nil)
 		} else if st.State != syncer.Online {
@@ -160,7 +153,7 @@ func (u *UI) showSyncDetails() {
 			rows = append(rows, newText(fmt.Sprintf("%s  %s  (%s)", v.Visit.Ticket, v.Visit.Name, v.Kiosk), theme.SizeNameText, false, widget.MediumImportance))
 		}
 	}
-	rejected, err := u.store.RejectedOutbox(u.ctx, 50)
+	rejected, err := u.syncRecords.RejectedOutbox(u.ctx, 50)
 	if err != nil {
 		u.log.Warn("read rejected changes", "err", err)
 	}
@@ -183,12 +176,12 @@ func (u *UI) showSyncDetails() {
 // siteWaiting lists visits waiting at the site's other kiosks, as last
 // pulled from the centre.
 func (u *UI) siteWaiting() []queue.SiteVisit {
-	recs, err := u.store.Remote(u.ctx, queue.EntityVisit)
+	recs, err := u.syncRecords.Remote(u.ctx, queue.EntityVisit)
 	if err != nil {
 		u.log.Warn("read site visits", "err", err)
 		return nil
 	}
-	self, _ := u.store.Identity()
+	self, _ := u.syncRecords.Identity()
 	var out []queue.SiteVisit
 	for _, r := range recs {
 		var sv queue.SiteVisit
@@ -202,7 +195,7 @@ func (u *UI) siteWaiting() []queue.SiteVisit {
 
 func (u *UI) retryRejected(seq int64) {
 	u.touch()
-	if err := u.store.RetryRejected(u.ctx, seq); err != nil {
+	if err := u.syncRecords.RetryRejected(u.ctx, seq); err != nil {
 		u.staffError(err)
 		return
 	}
@@ -216,7 +209,7 @@ func (u *UI) retryRejected(seq int64) {
 // two kiosks, cancelled invitations. Visitors never see these.
 func (u *UI) showAlerts() {
 	u.touch()
-	alerts, err := u.store.Alerts(u.ctx, true)
+	alerts, err := u.syncRecords.Alerts(u.ctx, true)
 	if err != nil {
 		u.staffError(err)
 		return
@@ -244,7 +237,7 @@ func (u *UI) ackAlert(id int64) {
 	if who == "" {
 		who = lang.X("alerts.staff", "staff")
 	}
-	if err := u.store.AckAlert(u.ctx, id, who); err != nil {
+	if err := u.syncRecords.AckAlert(u.ctx, id, who); err != nil {
 		u.staffError(err)
 	}
 	if u.alertsDialog != nil {
@@ -256,7 +249,7 @@ func (u *UI) ackAlert(id int64) {
 
 // refreshAlerts counts open alerts for the staff header.
 func (u *UI) refreshAlerts() {
-	alerts, err := u.store.Alerts(u.ctx, true)
+	alerts, err := u.syncRecords.Alerts(u.ctx, true)
 	if err != nil {
 		u.log.Warn("read alerts", "err", err)
 		return

@@ -1,0 +1,227 @@
+package kiosk
+
+import (
+	"slices"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/queue"
+)
+
+// newMessage is the lobby message card: the message up now, the
+// templates to pick from and the text, with what Publish will do.
+func (s *incidentScreen) newMessage() fyne.CanvasObject {
+	u := s.u
+	s.upNow = newText("", theme.SizeNameCaptionText, false, widget.MediumImportance)
+	s.upNow.TextStyle.Italic = true
+	s.upNow.Truncation = fyne.TextTruncateEllipsis
+	s.upNowBy = newText("", theme.SizeNameCaptionText, false, widget.LowImportance)
+	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), u.takeMessageDown)
+	s.upNowRow = container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy)
+	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
+	s.tplBox = container.NewVBox()
+
+	s.message = widget.NewMultiLineEntry()
+	s.message.Wrapping = fyne.TextWrapWord
+	s.message.SetMinRowsVisible(4)
+	s.message.SetPlaceHolder(lang.X("incident.message.placeholder", "What visitors will read"))
+	s.message.OnChanged = func(string) { s.edited() }
+	s.hint = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
+	s.publish = widget.NewButtonWithIcon(lang.X("incident.publish", "Publish"), theme.MailSendIcon(), u.publishMessage)
+	s.publish.Importance = widget.HighImportance
+	s.showDraft()
+
+	top := container.NewVBox(incidentHeading(lang.X("incident.message", "Message for the lobby")),
+		tight(s.upNow), s.upNowRow,
+		s.shadowed, widget.NewSeparator())
+	bottom := container.NewVBox(s.message, container.NewBorder(nil, nil, nil, sized(220, 0, s.publish), s.hint))
+	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
+}
+
+// orderTemplates lists the templates of severity sev first, under a
+// heading, then the others; it keeps the template chosen.
+func (s *incidentScreen) orderTemplates(sev queue.Severity) {
+	if sev == s.tplSev {
+		return
+	}
+	s.tplSev = sev
+	chosen := ""
+	if s.chosen >= 0 {
+		chosen = s.tpls[s.chosen].ID
+	}
+	all := s.u.cfg.Incident.Templates
+	first := queue.TemplatesFor(all, sev)
+	s.tpls = append(slices.Clone(first), slices.DeleteFunc(slices.Clone(all), func(t queue.MessageTemplate) bool { return t.Severity == sev })...)
+	s.templates = s.templates[:0]
+	s.chosen, s.moved = -1, true
+	s.tplBox.RemoveAll()
+	if len(all) == 0 {
+		s.tplBox.Add(newWrapped(lang.X("incident.templates.none", "No ready-made messages are set up; write your own below."),
+			theme.SizeNameText, widget.LowImportance))
+	}
+	for i, t := range s.tpls {
+		switch {
+		case i == 0 && len(first) > 0:
+			s.tplBox.Add(newText(lang.X("incident.templates.for", "For a {{.Severity}} incident", map[string]any{"Severity": severityText(sev)}),
+				theme.SizeNameCaptionText, true, widget.LowImportance))
+		case i == len(first) && len(first) > 0:
+			s.tplBox.Add(newText(lang.X("incident.templates.other", "Other messages"), theme.SizeNameCaptionText, true, widget.LowImportance))
+		}
+		b := widget.NewButton(t.TitleIn(s.u.lang), func() { s.u.chooseTemplate(i) })
+		b.Alignment = widget.ButtonAlignLeading
+		if t.ID == chosen {
+			s.chosen = i
+		}
+		s.templates = append(s.templates, b)
+		s.tplBox.Add(b)
+	}
+	s.markChosen()
+}
+
+// markChosen ticks the button of the template in the entry.
+func (s *incidentScreen) markChosen() {
+	for i, b := range s.templates {
+		var icon fyne.Resource
+		if i == s.chosen {
+			icon = theme.ConfirmIcon()
+		}
+		if b.Icon != icon {
+			b.SetIcon(icon)
+		}
+	}
+}
+
+// chooseTemplate puts template i in the entry, ready to publish.
+func (u *UI) chooseTemplate(i int) {
+	u.touch()
+	s := u.incident
+	if s == nil || i < 0 || i >= len(s.tpls) {
+		return
+	}
+	s.chosen = i
+	s.message.SetText(s.tpls[i].Message("").Text(u.lang))
+	s.markChosen()
+	s.showDraft()
+}
+
+// edited follows the text as staff type.
+func (s *incidentScreen) edited() {
+	s.u.touch()
+	s.showDraft()
+}
+
+// draft is the message Publish would put up: the chosen template with
+// the text in the entry as its text in the current language, or the
+// entry's text alone. edited says the text is not the template's.
+func (s *incidentScreen) draft(by string) (m queue.LobbyMessage, edited bool) {
+	u := s.u
+	text := s.message.Text
+	if s.chosen < 0 {
+		return queue.LobbyMessage{Severity: severityOf(s.outage), Texts: map[string]string{u.lang: text}, PublishedBy: by}, true
+	}
+	m = s.tpls[s.chosen].Message(by)
+	if strings.TrimSpace(text) != strings.TrimSpace(m.Text(u.lang)) {
+		m.Texts[u.lang] = text
+		edited = true
+	}
+	return m, edited
+}
+
+// showDraft says what Publish will do, and allows it once there is text.
+func (s *incidentScreen) showDraft() {
+	args := map[string]any{"Language": languageName(s.u.lang)}
+	_, edited := s.draft("")
+	blank := strings.TrimSpace(s.message.Text) == ""
+	var hint string
+	switch {
+	case blank:
+		hint = lang.X("incident.hint.pick", "Tap a message above, or write your own.")
+	case s.chosen < 0:
+		hint = lang.X("incident.hint.own", "Your own text: visitors read it as written, in every language.")
+	case edited:
+		hint = lang.X("incident.hint.edited", "Edited: the {{.Language}} text is yours; other languages keep the template's.", args)
+	default:
+		hint = lang.X("incident.hint.ready", "Ready: tap Publish. An edit changes only the {{.Language}} text.", args)
+	}
+	s.set(s.hint, hint)
+	if blank {
+		s.publish.Disable()
+	} else {
+		s.publish.Enable()
+	}
+	s.relayout()
+}
+
+// clearDraft empties the entry after the message went up.
+func (s *incidentScreen) clearDraft() {
+	s.chosen = -1
+	s.message.SetText("")
+	s.markChosen()
+	s.showDraft()
+}
+
+// showMessage shows the message in the lobby, and what hides it.
+func (s *incidentScreen) showMessage(o outageState) {
+	u := s.u
+	if o.Message == nil {
+		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
+		s.show(s.upNowRow, false)
+	} else {
+		s.set(s.upNow, "“"+o.Message.Text(u.lang)+"”")
+		s.set(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", map[string]any{
+			"At": o.Message.PublishedAt.In(u.location()).Format("15:04"), "By": o.Message.PublishedBy}))
+		s.show(s.upNowRow, true)
+	}
+	shadowed := ""
+	for _, a := range o.Announcements {
+		if a.Lang == "" || a.Lang == u.lang {
+			shadowed = lang.X("incident.message.centre", "The centre's announcement comes first in the lobby: “{{.Text}}”", map[string]any{"Text": a.Text})
+			break
+		}
+	}
+	if shadowed == "" && o.Drill() && !o.Incident.DrillBanner {
+		shadowed = lang.X("incident.message.drill", "Visitors do not see the banner during this drill.")
+	}
+	s.set(s.shadowed, shadowed)
+	s.show(s.shadowed, shadowed != "")
+}
+
+// publishMessage puts the draft on the lobby banner.
+func (u *UI) publishMessage() {
+	u.touch()
+	s := u.incident
+	if s == nil || u.cfg.Outage == nil {
+		return
+	}
+	m, _ := s.draft(u.staffOrDefault())
+	m, err := u.incidentLog.PublishMessage(u.ctx, m)
+	if err != nil {
+		s.setStatus(u.errorText(err), true)
+		return
+	}
+	u.log.Info("lobby message published", "id", m.ID, "template", m.Template, "by", m.PublishedBy)
+	s.clearDraft()
+	u.refreshOutage()
+	s.setStatus(lang.X("incident.published", "Message published at {{.At}}.", map[string]any{"At": u.incidentClock(m.PublishedAt)}), false)
+}
+
+// takeMessageDown clears the lobby message.
+func (u *UI) takeMessageDown() {
+	u.touch()
+	s := u.incident
+	if s == nil || u.cfg.Outage == nil {
+		return
+	}
+	if err := u.incidentLog.ClearMessage(u.ctx, u.staffOrDefault()); err != nil {
+		s.setStatus(u.errorText(err), true)
+		return
+	}
+	u.log.Info("lobby message taken down")
+	u.refreshOutage()
+	s.setStatus(lang.X("incident.taken_down", "The message is down."), false)
+}
