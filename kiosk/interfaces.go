@@ -6,12 +6,13 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/outage"
 )
 
 // The screens see the kiosk's store, syncer and outage monitor only
 // through the small interfaces here, each listing what one part of the
 // UI calls. cmd/kiosk passes the concrete *queue.Store, *syncer.Syncer
-// and *syncer.Monitor; interfaces_test.go checks that they fit.
+// and *outage.Monitor; interfaces_test.go checks that they fit.
 
 // Store is the kiosk's store as the UI uses it: every part's needs
 // together. New takes one; each part of the UI keeps its own view.
@@ -99,17 +100,17 @@ type OutageSource interface {
 // package, so that moving the monitor to another package changes this
 // file alone.
 type (
-	outageState = syncer.Outage
-	outageCause = syncer.Cause
+	outageState = outage.Outage
+	outageCause = outage.Cause
 )
 
 const (
-	causeNone        = syncer.CauseNone
-	causeUnreachable = syncer.CauseUnreachable
-	causeDegraded    = syncer.CauseDegraded
-	causeUnenrolled  = syncer.CauseUnenrolled
-	causeDrill       = syncer.CauseDrill
-	causeDatabase    = syncer.CauseDatabase
-	causeDisk        = syncer.CauseDisk
-	causeClock       = syncer.CauseClock
+	causeNone        = outage.CauseNone
+	causeUnreachable = outage.CauseUnreachable
+	causeDegraded    = outage.CauseDegraded
+	causeUnenrolled  = outage.CauseUnenrolled
+	causeDrill       = outage.CauseDrill
+	causeDatabase    = outage.CauseDatabase
+	causeDisk        = outage.CauseDisk
+	causeClock       = outage.CauseClock
 )

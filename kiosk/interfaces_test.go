@@ -3,6 +3,7 @@ package kiosk
 import (
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/outage"
 )
 
 // The kiosk's own store, syncer and outage monitor, which cmd/kiosk
@@ -10,5 +11,5 @@ import (
 var (
 	_ Store        = (*queue.Store)(nil)
 	_ SyncSource   = (*syncer.Syncer)(nil)
-	_ OutageSource = (*syncer.Monitor)(nil)
+	_ OutageSource = (*outage.Monitor)(nil)
 )

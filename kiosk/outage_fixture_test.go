@@ -13,6 +13,9 @@ import (
 	"lobbyline/assets"
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
+	"lobbyline/syncer/outage"
 )
 
 // outageFixture is a fixture whose kiosk has a real syncer and outage
@@ -23,8 +26,8 @@ type outageFixture struct {
 	*fixture
 	fake    *clockwork.FakeClock
 	sync    *syncer.Syncer
-	mon     *syncer.Monitor
-	central *syncer.Central
+	mon     *outage.Monitor
+	central centretest.Centre
 	addr    string
 	srv     *http.Server
 }
@@ -39,11 +42,7 @@ func newOutageFixture(t *testing.T, change ...func(*Config)) *outageFixture {
 	}
 	o := &outageFixture{fake: clockwork.NewFakeClockAt(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)), addr: "127.0.0.1:0"}
 	ctx := context.Background()
-	o.central, err = syncer.OpenCentral(ctx, filepath.Join(t.TempDir(), "central.db"), syncer.CentralOptions{Now: o.fake.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { o.central.Close() })
+	o.central = centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), o.fake.Now)
 	if err := o.central.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}
@@ -74,8 +73,8 @@ func newOutageFixture(t *testing.T, change ...func(*Config)) *outageFixture {
 		t.Fatal(err)
 	}
 	o.sync = syncer.New(f.store, client, syncer.Config{Clock: o.fake})
-	o.mon = syncer.NewMonitor(f.store, o.sync, client, syncer.MonitorConfig{Clock: o.fake,
-		Policy: syncer.OutagePolicy{Grace: time.Minute, MajorAfter: 10 * time.Minute}})
+	o.mon = outage.NewMonitor(f.store, o.sync, client, outage.Config{Clock: o.fake,
+		Policy: outage.Policy{Grace: time.Minute, MajorAfter: 10 * time.Minute}})
 	f.ui.cfg.Sync, f.ui.cfg.Outage = o.sync, o.mon
 	if err := o.sync.Sync(ctx); err != nil {
 		t.Fatal(err)
@@ -91,7 +90,7 @@ func (o *outageFixture) up(t *testing.T) {
 		t.Fatal(err)
 	}
 	o.addr = ln.Addr().String()
-	o.srv = &http.Server{Handler: syncer.NewServer(o.central, syncer.ServerOptions{})}
+	o.srv = &http.Server{Handler: centre.NewServer(o.central.Service, centre.ServerOptions{})}
 	go o.srv.Serve(ln)
 }
 

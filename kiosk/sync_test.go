@@ -16,6 +16,8 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
 func TestSyncText(t *testing.T) {
@@ -45,14 +47,10 @@ func TestSyncText(t *testing.T) {
 }
 
 // realSync is a kiosk syncer talking to a real centre on loopback.
-func realSync(t *testing.T, f *fixture) (*syncer.Syncer, *syncer.Central) {
+func realSync(t *testing.T, f *fixture) (*syncer.Syncer, centretest.Centre) {
 	t.Helper()
 	ctx := context.Background()
-	central, err := syncer.OpenCentral(ctx, filepath.Join(t.TempDir(), "central.db"), syncer.CentralOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { central.Close() })
+	central := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), nil)
 	if err := central.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +58,7 @@ func realSync(t *testing.T, f *fixture) (*syncer.Syncer, *syncer.Central) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(syncer.NewServer(central, syncer.ServerOptions{}))
+	srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
 	t.Cleanup(srv.Close)
 	client, err := syncer.NewClient(srv.URL, "north", token, &http.Client{Timeout: 5 * time.Second})
 	if err != nil {

@@ -53,12 +53,16 @@ func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *outage.Monitor, 
 		unwatch := mon.Watch(ctx)
 		m.closers = append(m.closers, func() error { unwatch(); return nil })
 	}
-	jobs, err := jobs.Start(ctx, m.store, mon, m.jobsConfig())
+	var probe jobs.Monitor // nil, not a nil *outage.Monitor, when sync is off
+	if mon != nil {
+		probe = mon
+	}
+	scheduled, err := jobs.Start(ctx, m.store, probe, m.jobsConfig())
 	if err != nil {
 		return nil, nil, err
 	}
-	m.closers = append(m.closers, jobs.Stop)
-	m.jobs = jobs
+	m.closers = append(m.closers, scheduled.Stop)
+	m.jobs = scheduled
 	return sy, mon, nil
 }
 

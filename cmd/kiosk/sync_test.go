@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
 func TestSyncWithTheEmbeddedCentre(t *testing.T) {
@@ -37,11 +37,7 @@ func TestSyncWithTheEmbeddedCentre(t *testing.T) {
 func TestSyncWithARealCentreAndARevokedToken(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	central, err := syncer.OpenCentral(ctx, filepath.Join(dir, "central.db"), CENTRALOPTIONS{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer central.Close()
+	central := centretest.Open(t, filepath.Join(dir, "central.db"), nil)
 	if err := central.AddSite(ctx, "general-hospital", "General"); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +45,7 @@ func TestSyncWithARealCentreAndARevokedToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(centre.NewServer(central, centre.ServerOptions{}))
+	srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
 	defer srv.Close()
 
 	mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")
