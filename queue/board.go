@@ -12,6 +12,8 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"lobbyline/queue/estimate"
 )
 
 // DeskState is a desk as it is now.
@@ -26,7 +28,7 @@ type DeskState struct {
 type Waiting struct {
 	Visit    Visit
 	Position int // 1 means next
-	Estimate Estimate
+	Estimate estimate.Range
 }
 
 // Line is one service's queue.
@@ -35,7 +37,7 @@ type Line struct {
 	OpenDesks int
 	Waiting   []Waiting
 	// NextEstimate is the wait for someone joining now.
-	NextEstimate Estimate
+	NextEstimate estimate.Range
 }
 
 // Board is a snapshot of the whole queue: what the lobby board and the
