@@ -1,4 +1,11 @@
-package queue
+// Package waiteval replays a visit log through the kiosk's wait estimator
+// and simple baselines, offline, and scores how each predicted the waits:
+// the wait-eval command and the numbers in BENCHMARKS.md.
+//
+// It is a tool for judging the estimator, not part of the kiosk's run time:
+// it must not depend on the kiosk's store or UI (lobbyline/queue, SQL,
+// Fyne), only on queue/estimate and the standard library.
+package waiteval
 
 import (
 	"cmp"
@@ -14,9 +21,9 @@ import (
 	"lobbyline/queue/estimate"
 )
 
-// WaitEvalResult is how one wait predictor did over the served visits of a
+// Result is how one wait predictor did over the served visits of a
 // replayed visit log.
-type WaitEvalResult struct {
+type Result struct {
 	Method  string
 	Served  int     // served visits scored
 	MAEMin  float64 // mean absolute error, minutes
@@ -26,7 +33,7 @@ type WaitEvalResult struct {
 }
 
 // String formats the result as one line of the wait-eval report.
-func (r WaitEvalResult) String() string {
+func (r Result) String() string {
 	return fmt.Sprintf("%s served=%d mae_min=%s within5=%s under5=%s cover80=%s",
 		r.Method, r.Served, fmtStat(r.MAEMin, 1), fmtStat(r.Within5, 2),
 		fmtStat(r.Under5, 2), fmtStat(r.Cover80, 2))
@@ -44,7 +51,7 @@ func fmtStat(v float64, prec int) string {
 // scored on) and so makes the comparison harder for the estimator.
 var rollingWindows = []int{5, 10, 20, 50, 100}
 
-// EvaluateWaits replays a visit log (the shared datasets format) and returns
+// Evaluate replays a visit log (the shared datasets format) and returns
 // one result per method: "estimator", "naive", and the best rolling average
 // (Method like "rolling20").
 //
@@ -69,7 +76,7 @@ var rollingWindows = []int{5, 10, 20, 50, 100}
 // Only served visits are scored: actual wait = called − arrived. Every
 // method's 80% interval is built the same way as the estimator's, from the
 // 10% and 90% quantiles of its own recent errors.
-func EvaluateWaits(r io.Reader) ([]WaitEvalResult, error) {
+func Evaluate(r io.Reader) ([]Result, error) {
 	visits, err := readVisitLog(r)
 	if err != nil {
 		return nil, err
@@ -219,7 +226,7 @@ type replayEvent struct {
 	visit int
 }
 
-// replayRank orders events at the same instant; see EvaluateWaits.
+// replayRank orders events at the same instant; see Evaluate.
 var replayRank = map[estimate.ObservationKind]int{
 	estimate.ObserveDone: 0, estimate.ObserveLeave: 1, estimate.ObserveArrive: 2, estimate.ObserveCall: 3, estimate.ObserveNoShow: 4,
 }
@@ -304,8 +311,8 @@ func (m *waitMethod) score(service string, p prediction, actual float64) {
 	m.errs.Add(service, err)
 }
 
-func (m *waitMethod) result() WaitEvalResult {
-	res := WaitEvalResult{Method: m.name, Served: m.n, MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+func (m *waitMethod) result() Result {
+	res := Result{Method: m.name, Served: m.n, MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
 	if m.n > 0 {
 		n := float64(m.n)
 		res.MAEMin = m.absSum / n
@@ -326,7 +333,7 @@ type serviceHistory struct {
 	waits      []rollingMean // last waits, one per rolling window
 }
 
-func replayWaits(visits []loggedVisit) []WaitEvalResult {
+func replayWaits(visits []loggedVisit) []Result {
 	est := estimate.New(estimate.Config{})
 	fallback := est.Config().FallbackWait.Minutes()
 	window := est.Config().Window
@@ -404,7 +411,7 @@ func replayWaits(visits []loggedVisit) []WaitEvalResult {
 			best = r
 		}
 	}
-	return []WaitEvalResult{estimator.result(), naive.result(), best}
+	return []Result{estimator.result(), naive.result(), best}
 }
 
 // rollingMean is the mean of the last values pushed, the rolling-average
