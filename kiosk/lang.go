@@ -11,6 +11,7 @@ import (
 
 	"lobbyline/assets"
 	"lobbyline/queue"
+	"lobbyline/queue/estimate"
 )
 
 // Fyne's lang package has no public way to choose the language: it asks
@@ -112,7 +113,7 @@ func statusText(s queue.Status) string {
 }
 
 // waitText is an estimate as visitors read it: "about 10–15 min".
-func waitText(e queue.Estimate) string {
+func waitText(e estimate.Range) string {
 	low, high := e.RangeMinutes()
 	switch {
 	case high <= 0:

@@ -3,11 +3,12 @@ package queue
 import (
 	"context"
 	"database/sql"
-	"lobbyline/queue/sqldb"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // pastVisits is how much history the check-in benchmark starts with.

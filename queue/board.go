@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +12,9 @@ import (
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"lobbyline/queue/estimate"
+	"lobbyline/queue/sqldb"
 )
 
 // DeskState is a desk as it is now.
@@ -27,7 +29,7 @@ type DeskState struct {
 type Waiting struct {
 	Visit    Visit
 	Position int // 1 means next
-	Estimate Estimate
+	Estimate estimate.Range
 }
 
 // Line is one service's queue.
@@ -36,7 +38,7 @@ type Line struct {
 	OpenDesks int
 	Waiting   []Waiting
 	// NextEstimate is the wait for someone joining now.
-	NextEstimate Estimate
+	NextEstimate estimate.Range
 }
 
 // Board is a snapshot of the whole queue: what the lobby board and the

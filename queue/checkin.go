@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+
+	"lobbyline/queue/estimate"
 	"lobbyline/queue/sqldb"
 )
 
@@ -13,7 +15,7 @@ type Ticket struct {
 	Visit    Visit
 	Ref      string // signed reference carried by the QR code
 	Position int    // 1 means next in line
-	Estimate Estimate
+	Estimate estimate.Range
 	PreReg   *PreRegistration // set when the visitor checked in with an invite code
 }
 
@@ -35,7 +37,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		Status: StatusWaiting, Source: source, CheckedInAt: now,
 	}
 	var ahead, desks int
-	var est Estimate
+	var est estimate.Range
 	var prereg *PreRegistration
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if v.Invite != "" {
@@ -153,7 +155,7 @@ func (s *Store) raiseAlert(ctx context.Context, tx *sql.Tx, kind string, v Visit
 	return nil
 }
 
-func (s *Store) estimate(service string, ahead, desks int) Estimate {
+func (s *Store) estimate(service string, ahead, desks int) estimate.Range {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.est.Estimate(service, ahead, desks, s.now())

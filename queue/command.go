@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // Action is a staff action on the queue.

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"time"
+
+	"lobbyline/queue/estimate"
+	"lobbyline/queue/sqldb"
 )
 
 // Event kinds in the log and the outbox.
@@ -142,7 +144,7 @@ func (s *Store) RefitEstimator(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, oldLast := s.est, s.lastEvent
-	s.est = NewEstimator(s.estCfg)
+	s.est = estimate.New(s.estCfg)
 	if first.Valid {
 		s.lastEvent = first.Int64 - 1
 	}
@@ -192,26 +194,26 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 		if err := json.Unmarshal([]byte(raw), &data); err != nil {
 			return n, fmt.Errorf("event %d: %w", id, err)
 		}
-		o := Observation{Visit: visit, Service: svc, At: t, Ahead: data.Ahead, OpenDesks: data.Desks}
+		o := estimate.Observation{Visit: visit, Service: svc, At: t, Ahead: data.Ahead, OpenDesks: data.Desks}
 		switch kind {
 		case KindCheckIn:
-			o.Kind = ObserveArrive
+			o.Kind = estimate.ObserveArrive
 		case KindCall:
-			o.Kind = ObserveCall
+			o.Kind = estimate.ObserveCall
 		case KindServe:
-			o.Kind = ObserveDone
+			o.Kind = estimate.ObserveDone
 		case KindNoShow:
-			o.Kind = ObserveNoShow
+			o.Kind = estimate.ObserveNoShow
 		case KindCancel:
-			o.Kind = ObserveLeave
+			o.Kind = estimate.ObserveLeave
 		case KindCheckOut:
 			if data.Was != StatusWaiting && data.Was != StatusCalled {
 				continue // left after being served: the line did not change
 			}
-			o.Kind = ObserveLeave
+			o.Kind = estimate.ObserveLeave
 		case KindTransfer:
-			s.est.Observe(Observation{Kind: ObserveLeave, Visit: visit, Service: data.From, At: t})
-			o.Kind = ObserveArrive
+			s.est.Observe(estimate.Observation{Kind: estimate.ObserveLeave, Visit: visit, Service: data.From, At: t})
+			o.Kind = estimate.ObserveArrive
 		default:
 			continue
 		}

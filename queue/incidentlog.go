@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"lobbyline/queue/sqldb"
 )
 
 // ErrIncidentOpen is returned when an incident (or drill) is already going on.

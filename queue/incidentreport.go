@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // alertWindow is how long after an incident drained its alerts still

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // Purged is what a purge removed.

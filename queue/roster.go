@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"lobbyline/queue/sqldb"
 	"regexp"
 	"strings"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // ActorEndOfDay is who the end-of-day close acts as in the log.

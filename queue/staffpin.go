@@ -4,11 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"strconv"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"lobbyline/queue/sqldb"
 )
 
 // Staff mode is unlocked with a PIN whose bcrypt hash is in the config.

@@ -9,13 +9,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"lobbyline/queue/sqldb"
 	"log/slog"
 	"regexp"
 	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"lobbyline/queue/estimate"
+	"lobbyline/queue/sqldb"
 )
 
 //go:embed migrations/*.sql
@@ -57,8 +59,8 @@ type Store struct {
 	deskIDs  []string
 
 	mu        sync.Mutex // guards est and lastEvent
-	est       *Estimator
-	estCfg    EstimatorConfig
+	est       *estimate.Estimator
+	estCfg    estimate.Config
 	lastEvent int64
 
 	wrote chan struct{} // a commit happened; wakes checkpointLoop
@@ -105,8 +107,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.desks[d.ID] = d
 		s.deskIDs = append(s.deskIDs, d.ID)
 	}
-	s.estCfg = EstimatorConfig{DefaultWait: defaults, FallbackWait: opts.FallbackWait}
-	s.est = NewEstimator(s.estCfg)
+	s.estCfg = estimate.Config{DefaultWait: defaults, FallbackWait: opts.FallbackWait}
+	s.est = estimate.New(s.estCfg)
 
 	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, pragmas...))
 	if err != nil {

@@ -5,9 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"time"
+
 	"lobbyline/queue/hlc"
 	"lobbyline/queue/sqldb"
-	"time"
 )
 
 // This file is the kiosk's side of sync as storage: the outbox the syncer

@@ -7,14 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"lobbyline/queue"
-	"lobbyline/syncer/wire"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer/wire"
 )
 
 // Client talks to the centre for one kiosk, in this build's protocol,

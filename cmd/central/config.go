@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"lobbyline/syncer/centre/centredb"
 	"net"
 	"net/url"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"lobbyline/syncer/centre/centredb"
 )
 
 // Config is the centre's one TOML file. Every key is optional; default.toml

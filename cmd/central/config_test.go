@@ -1,11 +1,12 @@
 package main
 
 import (
-	"lobbyline/syncer/centre/centredb"
 	"net"
 	"os"
 	"strings"
 	"testing"
+
+	"lobbyline/syncer/centre/centredb"
 )
 
 // configCases are config files; their texts double as fuzz seeds. want is

@@ -7,12 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"lobbyline/syncer/centre"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 	"unicode"
+
+	"lobbyline/syncer/centre"
 )
 
 type incidentsCmd struct {

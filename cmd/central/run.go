@@ -6,15 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"lobbyline/syncer/centre"
-	"lobbyline/syncer/centre/centredb"
-	"lobbyline/syncer/centre/sqlstore"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/sqlstore"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it

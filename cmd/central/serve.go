@@ -6,8 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"lobbyline/syncer/centre"
-	"lobbyline/syncer/centre/centredb"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
 )
 
 // Timeouts of the HTTP server. A push body is at most wire.MaxBody (8

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/waiteval"
 )
 
 type command func(ctx context.Context, m *Main, args []string) error
@@ -194,7 +195,7 @@ func waitEval(_ context.Context, m *Main, args []string) error {
 		return err
 	}
 	defer f.Close()
-	results, err := queue.EvaluateWaits(f)
+	results, err := waiteval.Evaluate(f)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *log, err)
 	}

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"lobbyline/syncer/centre"
-	"lobbyline/syncer/centre/centredb"
-	"lobbyline/syncer/centre/sqlstore"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -17,6 +14,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/sqlstore"
 )
 
 // Timeouts of the centre's HTTP server: cmd/central's.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"lobbyline/syncer/wire"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"lobbyline/syncer/wire"
 )
 
 // Server is the centre's HTTP API:

@@ -4,15 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"lobbyline/syncer/centre"
-	"lobbyline/syncer/centre/centretest"
-	"lobbyline/syncer/wire"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
+	"lobbyline/syncer/wire"
 )
 
 // server is a centre on SQLite with a site "north", served over loopback.

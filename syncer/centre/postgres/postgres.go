@@ -10,13 +10,13 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"strconv"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 
 	"lobbyline/queue/sqldb"
 	"lobbyline/syncer/centre/sqlstore"
-	"strconv"
 )
 
 //go:embed migrations/*.sql

@@ -1,18 +1,23 @@
-package queue_test
+package waiteval_test
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"go/build"
+	"go/parser"
+	"go/token"
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"lobbyline/queue"
+	"lobbyline/queue/waiteval"
 )
 
 const header = "id,service,arrived,called,done,counter,outcome\n"
@@ -36,11 +41,11 @@ const handLog = header +
 	"4,a,2026-03-02T10:45:00Z,2026-03-02T11:30:00Z,2026-03-02T11:40:00Z,d1,served\n"
 
 func TestEvaluateWaitsByHand(t *testing.T) {
-	got, err := queue.EvaluateWaits(strings.NewReader(handLog))
+	got, err := waiteval.Evaluate(strings.NewReader(handLog))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []queue.WaitEvalResult{
+	want := []waiteval.Result{
 		// errors −5, 5, 30; the default interval covers the first two.
 		{Method: "estimator", Served: 3, MAEMin: 40.0 / 3, Within5: 2.0 / 3, Under5: 1.0 / 3, Cover80: 2.0 / 3},
 		// errors −5, 20, 25.
@@ -61,14 +66,14 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 	}
 }
 
-func resultsClose(a, b queue.WaitEvalResult) bool {
+func resultsClose(a, b waiteval.Result) bool {
 	close := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
 	return a.Method == b.Method && a.Served == b.Served && close(a.MAEMin, b.MAEMin) &&
 		close(a.Within5, b.Within5) && close(a.Under5, b.Under5) && close(a.Cover80, b.Cover80)
 }
 
-func TestWaitEvalResultStringNoData(t *testing.T) {
-	r := queue.WaitEvalResult{Method: "naive", MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+func TestResultStringNoData(t *testing.T) {
+	r := waiteval.Result{Method: "naive", MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
 	if got, want := r.String(), "naive served=0 mae_min=n/a within5=n/a under5=n/a cover80=n/a"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
@@ -104,7 +109,7 @@ var malformedLogs = []struct {
 func TestEvaluateWaitsMalformed(t *testing.T) {
 	for _, tt := range malformedLogs {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := queue.EvaluateWaits(strings.NewReader(tt.log))
+			_, err := waiteval.Evaluate(strings.NewReader(tt.log))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, want one containing %q", err, tt.want)
 			}
@@ -120,7 +125,7 @@ func FuzzEvaluateWaits(f *testing.F) {
 	f.Add(header + "1,a,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,,no_show\n" +
 		"2,b,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,,,served\n")
 	f.Fuzz(func(t *testing.T, log string) {
-		res, err := queue.EvaluateWaits(strings.NewReader(log))
+		res, err := waiteval.Evaluate(strings.NewReader(log))
 		if err != nil {
 			return
 		}
@@ -200,7 +205,7 @@ func fifoLog(seed uint64, visits int) string {
 
 // assertEstimatorBest fails unless the estimator's MAE is below both
 // baselines'.
-func assertEstimatorBest(t *testing.T, res []queue.WaitEvalResult) {
+func assertEstimatorBest(t *testing.T, res []waiteval.Result) {
 	t.Helper()
 	for _, r := range res {
 		t.Log(r)
@@ -218,7 +223,7 @@ func assertEstimatorBest(t *testing.T, res []queue.WaitEvalResult) {
 func TestEvaluateWaitsSimulatedQueue(t *testing.T) {
 	for _, seed := range []uint64{1, 2} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
-			res, err := queue.EvaluateWaits(strings.NewReader(fifoLog(seed, 20000)))
+			res, err := waiteval.Evaluate(strings.NewReader(fifoLog(seed, 20000)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +232,9 @@ func TestEvaluateWaitsSimulatedQueue(t *testing.T) {
 	}
 }
 
-const edLog = "../../shared/datasets/ed-visits-2009-2010.csv"
+// edLog is in the shared datasets beside the repository, which is three
+// levels up from this package's directory (where go test runs).
+const edLog = "../../../shared/datasets/ed-visits-2009-2010.csv"
 
 func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
 	data, err := os.ReadFile(edLog)
@@ -237,7 +244,7 @@ func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := queue.EvaluateWaits(bytes.NewReader(data))
+	res, err := waiteval.Evaluate(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,8 +260,35 @@ func BenchmarkEvaluateWaits(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := queue.EvaluateWaits(bytes.NewReader(data)); err != nil {
+		if _, err := waiteval.Evaluate(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The replay is an offline tool: it judges the estimator alone and must not
+// pull in the kiosk's run time (its store, SQL, the UI).
+func TestImportsOnlyEstimateAndStandardLibrary(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if path == "lobbyline/queue/estimate" {
+				continue
+			}
+			if p, err := build.Import(path, ".", build.FindOnly); err != nil || !p.Goroot {
+				t.Errorf("%s imports %s: only lobbyline/queue/estimate and the standard library are allowed", name, path)
+			}
 		}
 	}
 }

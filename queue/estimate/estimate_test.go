@@ -1,8 +1,14 @@
-package queue
+package estimate
 
 import (
+	"go/build"
+	"go/parser"
+	"go/token"
 	"math/rand/v2"
+	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,23 +16,23 @@ import (
 var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 
 func TestEstimatorDefaultBeforeHistory(t *testing.T) {
-	cfg := EstimatorConfig{
+	cfg := Config{
 		DefaultWait:  map[string]time.Duration{"pharmacy": 20 * time.Minute},
 		FallbackWait: 8 * time.Minute,
 	}
 	tests := []struct {
 		name    string
-		cfg     EstimatorConfig
+		cfg     Config
 		service string
 		want    time.Duration
 	}{
 		{"configured service", cfg, "pharmacy", 20 * time.Minute},
 		{"unconfigured service", cfg, "x-ray", 8 * time.Minute},
-		{"zero config", EstimatorConfig{}, "x-ray", defaultFallbackWait},
+		{"zero config", Config{}, "x-ray", defaultFallbackWait},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewEstimator(tt.cfg)
+			e := New(tt.cfg)
 			// Arrivals alone are not history: nobody has been called yet.
 			e.Observe(Observation{Kind: ObserveArrive, Visit: 1, Service: tt.service, At: t0, Ahead: 0})
 			got := e.Estimate(tt.service, 3, 1, t0.Add(time.Minute))
@@ -119,7 +125,7 @@ func TestEstimatorQueueLength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewEstimator(EstimatorConfig{})
+			e := New(Config{})
 			s := newSim(e, tt.historyDesks)
 			// With two desks calls come twice as often: the same work per desk.
 			s.steady(200, 3, every(4*time.Minute/time.Duration(tt.historyDesks)))
@@ -162,13 +168,13 @@ func TestEstimatorDiscountsNoShowsAndLeavers(t *testing.T) {
 			}
 		}},
 	}
-	base := NewEstimator(EstimatorConfig{})
+	base := New(Config{})
 	bs := newSim(base, 1)
 	bs.steady(200, 5, every(6*time.Minute))
 	want := base.Estimate("s", 10, 1, bs.now).Wait
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := NewEstimator(EstimatorConfig{})
+			e := New(Config{})
 			s := newSim(e, 1)
 			for range 5 {
 				s.arrive()
@@ -184,7 +190,7 @@ func TestEstimatorDiscountsNoShowsAndLeavers(t *testing.T) {
 
 func TestEstimatorIntervalWidensWithNoise(t *testing.T) {
 	width := func(gap func() time.Duration) time.Duration {
-		e := NewEstimator(EstimatorConfig{})
+		e := New(Config{})
 		s := newSim(e, 1)
 		s.steady(500, 4, gap)
 		got := e.Estimate("s", 4, 1, s.now)
@@ -207,10 +213,10 @@ func TestEstimatorIntervalCoversNoisyQueue(t *testing.T) {
 	// Score the estimator's own intervals on a noisy queue: about 80% of
 	// actual waits must fall inside.
 	rng := rand.New(rand.NewPCG(3, 4))
-	e := NewEstimator(EstimatorConfig{})
+	e := New(Config{})
 	s := newSim(e, 1)
 	arrived := map[int64]time.Time{}
-	intervals := map[int64]Estimate{}
+	intervals := map[int64]Range{}
 	in, n := 0, 0
 	for range 3000 {
 		// Arrivals and calls in random order keep the queue length moving.
@@ -237,8 +243,8 @@ func TestEstimatorIntervalCoversNoisyQueue(t *testing.T) {
 }
 
 func TestEstimatorMemoryBounded(t *testing.T) {
-	cfg := EstimatorConfig{MaxWaiting: 500, MaxAge: 2 * time.Hour}
-	e := NewEstimator(cfg)
+	cfg := Config{MaxWaiting: 500, MaxAge: 2 * time.Hour}
+	e := New(cfg)
 	s := newSim(e, 1)
 	services := []string{"a", "b", "c"}
 	for i := 0; s.events < 100000; i++ {
@@ -266,8 +272,12 @@ func TestEstimatorMemoryBounded(t *testing.T) {
 		t.Errorf("%d service states, want %d", len(e.services), len(services))
 	}
 	for name, st := range e.services {
-		if st.errors.len() > defaultWindow || st.callMinutes.len() > defaultWindow || st.stayed.len() > defaultWindow {
-			t.Errorf("service %s windows grew: %d %d %d", name, st.errors.len(), st.callMinutes.len(), st.stayed.len())
+		var errs ring
+		if r := e.errors.services[name]; r != nil {
+			errs = *r
+		}
+		if errs.len() > defaultWindow || st.callMinutes.len() > defaultWindow || st.stayed.len() > defaultWindow {
+			t.Errorf("service %s windows grew: %d %d %d", name, errs.len(), st.callMinutes.len(), st.stayed.len())
 		}
 	}
 	if got := e.Estimate("a", 5, 1, s.now); !got.FromHistory || got.Wait < 0 {
@@ -276,7 +286,7 @@ func TestEstimatorMemoryBounded(t *testing.T) {
 }
 
 func TestEstimateIsPure(t *testing.T) {
-	e := NewEstimator(EstimatorConfig{})
+	e := New(Config{})
 	s := newSim(e, 1)
 	s.steady(50, 3, every(3*time.Minute))
 	first := e.Estimate("s", 7, 2, s.now)
@@ -314,7 +324,7 @@ var rangeTests = []struct {
 func TestRangeMinutes(t *testing.T) {
 	for _, tt := range rangeTests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := Estimate{Low: tt.low, Wait: tt.low, High: tt.high}
+			e := Range{Low: tt.low, Wait: tt.low, High: tt.high}
 			low, high := e.RangeMinutes()
 			if low != tt.wantLow || high != tt.wantHigh {
 				t.Errorf("RangeMinutes(%v–%v) = %d–%d, want %d–%d", tt.low, tt.high, low, high, tt.wantLow, tt.wantHigh)
@@ -332,7 +342,7 @@ func FuzzRangeMinutes(f *testing.F) {
 		if lo > day || hi > day || lo < -day || hi < -day {
 			return // waits are not that long; avoid int overflow noise
 		}
-		low, high := Estimate{Low: time.Duration(lo), High: time.Duration(hi)}.RangeMinutes()
+		low, high := Range{Low: time.Duration(lo), High: time.Duration(hi)}.RangeMinutes()
 		if low < 0 || low >= high {
 			t.Fatalf("RangeMinutes(%v, %v) = %d–%d", time.Duration(lo), time.Duration(hi), low, high)
 		}
@@ -354,5 +364,64 @@ func TestRingQuantiles(t *testing.T) {
 	}
 	if r.mean() != (1+5+3+7+100)/5.0 {
 		t.Errorf("mean = %v", r.mean())
+	}
+}
+
+func TestErrorWindowPoolsUntilEnough(t *testing.T) {
+	w := NewErrorWindow(0)
+	if q := w.Quantiles("a", 0.5); q != nil {
+		t.Fatalf("Quantiles with no errors = %v, want nil", q)
+	}
+	for range minErrors - 1 {
+		w.Add("a", 10)
+	}
+	w.Add("b", -100)
+	// Neither service has minErrors of its own: both read the pooled errors.
+	for _, svc := range []string{"a", "b", "unseen"} {
+		if q := w.Quantiles(svc, 0, 1); q[0] != -100 || q[1] != 10 {
+			t.Errorf("Quantiles(%q) = %v, want the pooled -100 and 10", svc, q)
+		}
+	}
+	w.Add("a", 10)
+	if q := w.Quantiles("a", 0, 1); q[0] != 10 || q[1] != 10 {
+		t.Errorf("Quantiles(a) with %d errors of its own = %v, want its own 10 and 10", minErrors, q)
+	}
+	if q := w.Quantiles("b", 0); q[0] != -100 {
+		t.Errorf("Quantiles(b) = %v, want still the pooled -100", q)
+	}
+}
+
+func TestConfigDefaults(t *testing.T) {
+	got := New(Config{}).Config()
+	if got.FallbackWait != defaultFallbackWait || got.Window != defaultWindow ||
+		got.MaxWaiting != defaultMaxWaiting || got.MaxAge != defaultMaxAge {
+		t.Errorf("New(Config{}).Config() = %+v, want the defaults", got)
+	}
+	if got := New(Config{Window: 10 * maxWindow}).Config().Window; got != maxWindow {
+		t.Errorf("Window = %d, want it bounded at %d", got, maxWindow)
+	}
+}
+
+// The estimator runs on the kiosk and in offline replays alike: it must stay
+// importable alone, with nothing beyond the standard library.
+func TestImportsOnlyStandardLibrary(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			path, _ := strconv.Unquote(imp.Path.Value)
+			if p, err := build.Import(path, ".", build.FindOnly); err != nil || !p.Goroot {
+				t.Errorf("%s imports %s, which is not in the standard library", name, path)
+			}
+		}
 	}
 }

@@ -1,4 +1,13 @@
-package queue
+// Package estimate predicts how long a visitor joining a service will wait,
+// from the kiosk's own history of arrivals, calls and exits. It is pure
+// over the history it is handed: events come in through Estimator.Observe,
+// in time order, and Estimator.Estimate reads from them alone.
+//
+// It is the kiosk's run-time estimator and the one the offline replay
+// (queue/waiteval) scores, so it must not depend on where the events come
+// from: no SQL, no store, no lobbyline/queue, no UI, no clock of its own
+// (the caller says what time it is). It imports only the standard library.
+package estimate
 
 import (
 	"math"
@@ -6,8 +15,9 @@ import (
 	"time"
 )
 
-// Estimate is a predicted wait for someone joining a service now.
-type Estimate struct {
+// Range is a predicted wait for someone joining a service now: a point
+// estimate and the interval around it.
+type Range struct {
 	Wait        time.Duration // point estimate
 	Low, High   time.Duration // 80% interval, Low <= Wait <= High
 	FromHistory bool          // false while the configured default is used
@@ -17,9 +27,9 @@ type Estimate struct {
 // rounded down and high up, so rounding never makes the range claim more
 // precision than the interval has: whole minutes below 10 min, 5-minute
 // steps below an hour, 10-minute steps above. low >= 0 and low < high always.
-func (e Estimate) RangeMinutes() (low, high int) {
-	lo := max(e.Low.Minutes(), 0)
-	hi := max(e.High.Minutes(), lo)
+func (r Range) RangeMinutes() (low, high int) {
+	lo := max(r.Low.Minutes(), 0)
+	hi := max(r.High.Minutes(), lo)
 	low = int(math.Floor(lo/displayStep(lo))) * int(displayStep(lo))
 	step := displayStep(hi)
 	high = int(math.Ceil(hi/step)) * int(step)
@@ -64,8 +74,8 @@ type Observation struct {
 	OpenDesks int // desks open for this service at that moment (0 = unknown; treat as 1)
 }
 
-// EstimatorConfig configures an Estimator. The zero value is usable.
-type EstimatorConfig struct {
+// Config configures an Estimator. The zero value is usable.
+type Config struct {
 	DefaultWait  map[string]time.Duration // per service; used while there is no history
 	FallbackWait time.Duration            // when a service has no entry; 15 min if zero
 
@@ -126,14 +136,14 @@ const (
 // 90% quantiles) and a correction of the point estimate (their median,
 // which minimises the mean absolute error if the errors stay as they were).
 type Estimator struct {
-	cfg      EstimatorConfig
+	cfg      Config
 	window   int
 	services map[string]*serviceState
 	waiting  map[int64]waitingVisit
 	// arrivals lists waiting visits in arrival order so the oldest can be
 	// forgotten; entries of visits already called or gone are skipped lazily.
 	arrivals []arrivalRef
-	pooled   ring // errors of all services, for services with few of their own
+	errors   *ErrorWindow // actual − blended prediction, minutes
 }
 
 type arrivalRef struct {
@@ -157,11 +167,10 @@ type serviceState struct {
 	callMinutes ring    // minutes between calls while someone was waiting, × desks
 	stayed      ring    // 1 per call, 0 per leave: share of the queue that is called
 	fit         waitFit
-	errors      ring // actual − blended prediction, minutes
 }
 
-// NewEstimator returns an estimator with no history.
-func NewEstimator(cfg EstimatorConfig) *Estimator {
+// New returns an estimator with no history.
+func New(cfg Config) *Estimator {
 	if cfg.FallbackWait <= 0 {
 		cfg.FallbackWait = defaultFallbackWait
 	}
@@ -180,9 +189,13 @@ func NewEstimator(cfg EstimatorConfig) *Estimator {
 		window:   cfg.Window,
 		services: make(map[string]*serviceState),
 		waiting:  make(map[int64]waitingVisit),
-		pooled:   newRing(2 * cfg.Window),
+		errors:   NewErrorWindow(cfg.Window),
 	}
 }
+
+// Config returns the configuration in use, defaults filled in. Its
+// DefaultWait map is the one New was given.
+func (e *Estimator) Config() Config { return e.cfg }
 
 func (e *Estimator) service(name string) *serviceState {
 	s := e.services[name]
@@ -191,7 +204,6 @@ func (e *Estimator) service(name string) *serviceState {
 		s = &serviceState{
 			callMinutes: newRing(max(n/5, 5)),
 			stayed:      newRing(n),
-			errors:      newRing(n),
 		}
 		e.services[name] = s
 	}
@@ -258,8 +270,7 @@ func (e *Estimator) call(o Observation) {
 		if v.feat[0] > 0 {
 			s.fit.add(v.feat, actual, float64(fitMemory*e.window))
 		}
-		s.errors.push(actual - v.blend)
-		e.pooled.push(actual - v.blend)
+		e.errors.Add(name, actual-v.blend)
 		s.lesWait = actual
 		s.stayed.push(1)
 	}
@@ -300,33 +311,29 @@ func (e *Estimator) forget(now time.Time) {
 
 // Estimate returns the wait for someone with ahead people in front in
 // service with openDesks desks open now. It does not change the estimator.
-func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time) Estimate {
+func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time) Range {
 	s := e.services[service]
 	if s == nil || s.callMinutes.len() < minCalls {
 		return e.defaultEstimate(service)
 	}
 	_, blend := e.predict(service, s, ahead, openDesks)
-	errs := &s.errors
-	if errs.len() < minErrors {
-		errs = &e.pooled
-	}
-	if errs.len() == 0 {
+	q := e.errors.Quantiles(service, 0.1, 0.5, 0.9)
+	if q == nil {
 		w := minutes(blend)
-		return Estimate{Wait: w, Low: w / 2, High: w + w/2, FromHistory: true}
+		return Range{Wait: w, Low: w / 2, High: w + w/2, FromHistory: true}
 	}
-	q := errs.quantiles(0.1, 0.5, 0.9)
 	wait := max(blend+q[1], 0)
 	low := min(max(blend+q[0], 0), wait)
 	high := max(blend+q[2], wait)
-	return Estimate{Wait: minutes(wait), Low: minutes(low), High: minutes(high), FromHistory: true}
+	return Range{Wait: minutes(wait), Low: minutes(low), High: minutes(high), FromHistory: true}
 }
 
-func (e *Estimator) defaultEstimate(service string) Estimate {
+func (e *Estimator) defaultEstimate(service string) Range {
 	w, ok := e.cfg.DefaultWait[service]
 	if !ok || w < 0 {
 		w = e.cfg.FallbackWait
 	}
-	return Estimate{Wait: w, Low: w / 2, High: w + w/2}
+	return Range{Wait: w, Low: w / 2, High: w + w/2}
 }
 
 // predict returns the fit's terms and the fitted wait in minutes, before
@@ -345,6 +352,60 @@ func (e *Estimator) predict(name string, s *serviceState, ahead, openDesks int) 
 
 func minutes(m float64) time.Duration {
 	return time.Duration(math.Round(m * float64(time.Minute)))
+}
+
+// ErrorWindow keeps a predictor's recent errors (actual minus predicted
+// wait, in minutes) per service, and pooled over all services for a service
+// with few errors of its own. The Estimator keeps one for its own intervals;
+// an evaluation keeps one per method it compares, so that every method's
+// interval is built as the estimator builds its own. It is not safe for
+// concurrent use.
+type ErrorWindow struct {
+	window   int
+	services map[string]*ring
+	pooled   ring
+}
+
+// NewErrorWindow returns an empty ErrorWindow remembering the last window
+// errors of each service and twice as many pooled; window is defaulted and
+// bounded as Config.Window is.
+func NewErrorWindow(window int) *ErrorWindow {
+	if window <= 0 {
+		window = defaultWindow
+	}
+	window = min(window, maxWindow)
+	return &ErrorWindow{
+		window:   window,
+		services: make(map[string]*ring),
+		pooled:   newRing(2 * window),
+	}
+}
+
+// Add records the error of one prediction for service: actual minus
+// predicted wait, in minutes.
+func (w *ErrorWindow) Add(service string, miss float64) {
+	r := w.services[service]
+	if r == nil {
+		nr := newRing(w.window)
+		r = &nr
+		w.services[service] = r
+	}
+	r.push(miss)
+	w.pooled.push(miss)
+}
+
+// Quantiles returns the quantiles ps (0 to 1) of service's recent errors,
+// or of the pooled errors while service has fewer than minErrors of its
+// own; nil if there are no errors at all. It does not change w.
+func (w *ErrorWindow) Quantiles(service string, ps ...float64) []float64 {
+	r := w.services[service]
+	if r == nil || r.len() < minErrors {
+		r = &w.pooled
+	}
+	if r.len() == 0 {
+		return nil
+	}
+	return r.quantiles(ps...)
 }
 
 // ring is a fixed-size window of the most recent values with a running sum.

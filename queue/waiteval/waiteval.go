@@ -1,4 +1,11 @@
-package queue
+// Package waiteval replays a visit log through the kiosk's wait estimator
+// and simple baselines, offline, and scores how each predicted the waits:
+// the wait-eval command and the numbers in BENCHMARKS.md.
+//
+// It is a tool for judging the estimator, not part of the kiosk's run time:
+// it must not depend on the kiosk's store or UI (lobbyline/queue, SQL,
+// Fyne), only on queue/estimate and the standard library.
+package waiteval
 
 import (
 	"cmp"
@@ -10,11 +17,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"lobbyline/queue/estimate"
 )
 
-// WaitEvalResult is how one wait predictor did over the served visits of a
+// Result is how one wait predictor did over the served visits of a
 // replayed visit log.
-type WaitEvalResult struct {
+type Result struct {
 	Method  string
 	Served  int     // served visits scored
 	MAEMin  float64 // mean absolute error, minutes
@@ -24,7 +33,7 @@ type WaitEvalResult struct {
 }
 
 // String formats the result as one line of the wait-eval report.
-func (r WaitEvalResult) String() string {
+func (r Result) String() string {
 	return fmt.Sprintf("%s served=%d mae_min=%s within5=%s under5=%s cover80=%s",
 		r.Method, r.Served, fmtStat(r.MAEMin, 1), fmtStat(r.Within5, 2),
 		fmtStat(r.Under5, 2), fmtStat(r.Cover80, 2))
@@ -42,7 +51,7 @@ func fmtStat(v float64, prec int) string {
 // scored on) and so makes the comparison harder for the estimator.
 var rollingWindows = []int{5, 10, 20, 50, 100}
 
-// EvaluateWaits replays a visit log (the shared datasets format) and returns
+// Evaluate replays a visit log (the shared datasets format) and returns
 // one result per method: "estimator", "naive", and the best rolling average
 // (Method like "rolling20").
 //
@@ -67,7 +76,7 @@ var rollingWindows = []int{5, 10, 20, 50, 100}
 // Only served visits are scored: actual wait = called − arrived. Every
 // method's 80% interval is built the same way as the estimator's, from the
 // 10% and 90% quantiles of its own recent errors.
-func EvaluateWaits(r io.Reader) ([]WaitEvalResult, error) {
+func Evaluate(r io.Reader) ([]Result, error) {
 	visits, err := readVisitLog(r)
 	if err != nil {
 		return nil, err
@@ -213,13 +222,13 @@ func parseLogTime(name, s string, required bool) (time.Time, error) {
 // order of events at the same instant.
 type replayEvent struct {
 	at    time.Time
-	kind  ObservationKind
+	kind  estimate.ObservationKind
 	visit int
 }
 
-// replayRank orders events at the same instant; see EvaluateWaits.
-var replayRank = map[ObservationKind]int{
-	ObserveDone: 0, ObserveLeave: 1, ObserveArrive: 2, ObserveCall: 3, ObserveNoShow: 4,
+// replayRank orders events at the same instant; see Evaluate.
+var replayRank = map[estimate.ObservationKind]int{
+	estimate.ObserveDone: 0, estimate.ObserveLeave: 1, estimate.ObserveArrive: 2, estimate.ObserveCall: 3, estimate.ObserveNoShow: 4,
 }
 
 func replayEvents(visits []loggedVisit) []replayEvent {
@@ -239,18 +248,18 @@ func replayEvents(visits []loggedVisit) []replayEvent {
 		}
 	}
 	for i, v := range visits {
-		events = append(events, replayEvent{at: v.arrived, kind: ObserveArrive, visit: i})
+		events = append(events, replayEvent{at: v.arrived, kind: estimate.ObserveArrive, visit: i})
 		switch v.outcome {
 		case outcomeServed, outcomeNoShow:
-			events = append(events, replayEvent{at: v.called, kind: ObserveCall, visit: i})
+			events = append(events, replayEvent{at: v.called, kind: estimate.ObserveCall, visit: i})
 			if v.outcome == outcomeNoShow {
-				events = append(events, replayEvent{at: v.called, kind: ObserveNoShow, visit: i})
+				events = append(events, replayEvent{at: v.called, kind: estimate.ObserveNoShow, visit: i})
 			} else if !v.done.IsZero() {
-				events = append(events, replayEvent{at: v.done, kind: ObserveDone, visit: i})
+				events = append(events, replayEvent{at: v.done, kind: estimate.ObserveDone, visit: i})
 			}
 		case outcomeAbandoned:
 			if !leave[i].IsZero() {
-				events = append(events, replayEvent{at: leave[i], kind: ObserveLeave, visit: i})
+				events = append(events, replayEvent{at: leave[i], kind: estimate.ObserveLeave, visit: i})
 			}
 		}
 	}
@@ -264,9 +273,7 @@ func replayEvents(visits []loggedVisit) []replayEvent {
 // how it did.
 type waitMethod struct {
 	name    string
-	errs    map[string]*ring // per service: actual − predicted, minutes
-	pooled  ring
-	window  int
+	errs    *estimate.ErrorWindow // actual − predicted, minutes
 	n       int
 	absSum  float64
 	within  int
@@ -275,20 +282,16 @@ type waitMethod struct {
 }
 
 func newWaitMethod(name string, window int) *waitMethod {
-	return &waitMethod{name: name, errs: make(map[string]*ring), pooled: newRing(2 * window), window: window}
+	return &waitMethod{name: name, errs: estimate.NewErrorWindow(window)}
 }
 
 // interval gives the method's 80% interval around point from its own recent
 // errors, exactly as the estimator builds its own.
 func (m *waitMethod) interval(service string, point float64) (low, high float64) {
-	r := m.errs[service]
-	if r == nil || r.len() < minErrors {
-		r = &m.pooled
-	}
-	if r.len() == 0 {
+	q := m.errs.Quantiles(service, 0.1, 0.9)
+	if q == nil {
 		return point / 2, point * 1.5
 	}
-	q := r.quantiles(0.1, 0.9)
 	return min(max(point+q[0], 0), point), max(point+q[1], point)
 }
 
@@ -305,18 +308,11 @@ func (m *waitMethod) score(service string, p prediction, actual float64) {
 	if actual >= p.low && actual <= p.high {
 		m.covered++
 	}
-	r := m.errs[service]
-	if r == nil {
-		nr := newRing(m.window)
-		r = &nr
-		m.errs[service] = r
-	}
-	r.push(err)
-	m.pooled.push(err)
+	m.errs.Add(service, err)
 }
 
-func (m *waitMethod) result() WaitEvalResult {
-	res := WaitEvalResult{Method: m.name, Served: m.n, MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+func (m *waitMethod) result() Result {
+	res := Result{Method: m.name, Served: m.n, MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
 	if m.n > 0 {
 		n := float64(m.n)
 		res.MAEMin = m.absSum / n
@@ -334,14 +330,13 @@ type serviceHistory struct {
 	waiting    int
 	serviceSum float64 // minutes of done − called over finished visits
 	serviceN   int
-	waits      []ring // last waits, one ring per rolling window
+	waits      []rollingMean // last waits, one per rolling window
 }
 
-func replayWaits(visits []loggedVisit) []WaitEvalResult {
-	cfg := EstimatorConfig{}
-	est := NewEstimator(cfg)
-	fallback := est.cfg.FallbackWait.Minutes()
-	window := est.cfg.Window
+func replayWaits(visits []loggedVisit) []Result {
+	est := estimate.New(estimate.Config{})
+	fallback := est.Config().FallbackWait.Minutes()
+	window := est.Config().Window
 
 	estimator := newWaitMethod("estimator", window)
 	naive := newWaitMethod("naive", window)
@@ -358,15 +353,15 @@ func replayWaits(visits []loggedVisit) []WaitEvalResult {
 		v := visits[ev.visit]
 		h := history[v.service]
 		if h == nil {
-			h = &serviceHistory{waits: make([]ring, len(rollingWindows))}
+			h = &serviceHistory{waits: make([]rollingMean, len(rollingWindows))}
 			for i, k := range rollingWindows {
-				h.waits[i] = newRing(k)
+				h.waits[i] = newRollingMean(k)
 			}
 			history[v.service] = h
 		}
-		obs := Observation{Kind: ev.kind, Visit: int64(ev.visit), Service: v.service, At: ev.at}
+		obs := estimate.Observation{Kind: ev.kind, Visit: int64(ev.visit), Service: v.service, At: ev.at}
 		switch ev.kind {
-		case ObserveArrive:
+		case estimate.ObserveArrive:
 			ahead := h.waiting
 			obs.Ahead = ahead
 			if v.outcome == outcomeServed {
@@ -387,7 +382,7 @@ func replayWaits(visits []loggedVisit) []WaitEvalResult {
 				pending[ev.visit] = preds
 			}
 			h.waiting++
-		case ObserveCall:
+		case estimate.ObserveCall:
 			h.waiting--
 			if preds, ok := pending[ev.visit]; ok {
 				delete(pending, ev.visit)
@@ -401,9 +396,9 @@ func replayWaits(visits []loggedVisit) []WaitEvalResult {
 					h.waits[i].push(actual)
 				}
 			}
-		case ObserveLeave:
+		case estimate.ObserveLeave:
 			h.waiting--
-		case ObserveDone:
+		case estimate.ObserveDone:
 			h.serviceSum += v.done.Sub(v.called).Minutes()
 			h.serviceN++
 		}
@@ -416,5 +411,52 @@ func replayWaits(visits []loggedVisit) []WaitEvalResult {
 			best = r
 		}
 	}
-	return []WaitEvalResult{estimator.result(), naive.result(), best}
+	return []Result{estimator.result(), naive.result(), best}
+}
+
+// rollingMean is the mean of the last values pushed, the rolling-average
+// baseline, kept with a running sum.
+type rollingMean struct {
+	vals []float64
+	next int
+	full bool
+	sum  float64
+}
+
+func newRollingMean(n int) rollingMean { return rollingMean{vals: make([]float64, n)} }
+
+func (r *rollingMean) len() int {
+	if r.full {
+		return len(r.vals)
+	}
+	return r.next
+}
+
+func (r *rollingMean) push(v float64) {
+	if len(r.vals) == 0 {
+		return
+	}
+	if r.full {
+		r.sum -= r.vals[r.next]
+	}
+	r.vals[r.next] = v
+	r.sum += v
+	r.next++
+	if r.next == len(r.vals) {
+		r.next = 0
+		r.full = true
+		// Recompute the sum once per lap so rounding cannot drift.
+		r.sum = 0
+		for _, x := range r.vals {
+			r.sum += x
+		}
+	}
+}
+
+// meanOr is the mean, or def before anything was pushed.
+func (r *rollingMean) meanOr(def float64) float64 {
+	if r.len() == 0 {
+		return def
+	}
+	return r.sum / float64(r.len())
 }
