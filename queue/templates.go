@@ -60,7 +60,7 @@ func CheckTemplates(ts []MessageTemplate, languages []string) error {
 	for i, t := range ts {
 		where := fmt.Sprintf("templates[%d]", i)
 		switch {
-		case !kioskIDPattern.MatchString(t.ID):
+		case !ValidID(t.ID):
 			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", where, t.ID)
 		case seen[t.ID]:
 			return fmt.Errorf("%s.id %q is used twice", where, t.ID)

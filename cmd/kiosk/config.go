@@ -166,7 +166,6 @@ var builtinTables = sync.OnceValue(func() (t struct {
 })
 
 var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
 	languages     = map[string]bool{"en": true, "es": true}
 )
@@ -178,9 +177,9 @@ func (c Config) Validate() error {
 		key string
 		msg string
 	}{
-		{idPattern.MatchString(c.KioskID), "kiosk_id", "must be lower-case letters, digits and dashes, like lobby-1"},
+		{queue.ValidID(c.KioskID), "kiosk_id", "must be lower-case letters, digits and dashes, like lobby-1"},
 		{strings.TrimSpace(c.KioskName) != "", "kiosk_name", "is required"},
-		{idPattern.MatchString(c.Site), "site", "must be lower-case letters, digits and dashes, like general-hospital"},
+		{queue.ValidID(c.Site), "site", "must be lower-case letters, digits and dashes, like general-hospital"},
 		{len(c.Languages) > 0, "languages", `needs at least one language, like ["en"]`},
 		{between(c.IdleTimeout, 10*time.Second, 30*time.Minute), "idle_timeout", "must be between 10s and 30m"},
 		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
@@ -217,7 +216,7 @@ func (c Config) Validate() error {
 	for i, s := range c.Services {
 		key := fmt.Sprintf("services[%d]", i)
 		switch {
-		case !idPattern.MatchString(s.ID):
+		case !queue.ValidID(s.ID):
 			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, s.ID)
 		case services[s.ID]:
 			return fmt.Errorf("%s.id %q is used twice", key, s.ID)
@@ -241,7 +240,7 @@ func (c Config) Validate() error {
 	for i, d := range c.Desks {
 		key := fmt.Sprintf("desks[%d]", i)
 		switch {
-		case !idPattern.MatchString(d.ID):
+		case !queue.ValidID(d.ID):
 			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, d.ID)
 		case desks[d.ID]:
 			return fmt.Errorf("%s.id %q is used twice", key, d.ID)
