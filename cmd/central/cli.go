@@ -340,6 +340,10 @@ func (c *listCmd) args(args []string) error {
 	return checkSite(c.site)
 }
 
+// run prints the records in the columns import reads, exactly as stored:
+// unlike incidents --csv it does not lead formula-like text with an
+// apostrophe (csvsafe.Cell), because import would take the apostrophe
+// back as part of the value.
 func (c *listCmd) run(ctx context.Context, m *Main) error {
 	st, err := m.openStore(ctx)
 	if err != nil {
