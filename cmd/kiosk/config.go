@@ -19,6 +19,7 @@ import (
 	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
+	"lobbyline/queue/tomlstrict"
 	"lobbyline/syncer"
 )
 
@@ -130,20 +131,9 @@ func ParseConfig(text string) (Config, error) {
 	b := builtinTables()
 	c := Config{Outage: b.Outage, Jobs: b.Jobs}
 	c.Outage.Runbook, c.Outage.Contacts = nil, nil
-	md, err := toml.Decode(text, &c)
+	md, err := tomlstrict.Decode(text, &c)
 	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return Config{}, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
-		}
 		return Config{}, err
-	}
-	if extra := md.Undecoded(); len(extra) > 0 {
-		keys := make([]string, len(extra))
-		for i, k := range extra {
-			keys[i] = k.String()
-		}
-		return Config{}, fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
 	}
 	if !md.IsDefined("outage", "runbook") {
 		c.Outage.Runbook = slices.Clone(b.Outage.Runbook)
