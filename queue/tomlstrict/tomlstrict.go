@@ -25,7 +25,7 @@ func Decode(text string, v any) (toml.MetaData, error) {
 	if err != nil {
 		var perr toml.ParseError
 		if !errors.As(err, &perr) {
-			return md, err // already "toml: line N (last key …): …"
+			return md, err // a type mismatch, which names its line and key already
 		}
 		// A syntax error comes before any key is decoded, and its
 		// LastKey may be the table before the broken line; a value the
