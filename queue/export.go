@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"lobbyline/queue/csvsafe"
 )
 
 // ExportColumns are the CSV columns of ExportDay. The first seven are the
@@ -16,7 +18,8 @@ var ExportColumns = []string{"id", "service", "arrived", "called", "done", "coun
 	"ticket", "name", "host", "phone", "status", "source"}
 
 // ExportDay writes the visits of one kiosk-local day (YYYY-MM-DD) as CSV in
-// check-in order.
+// check-in order. What visitors typed goes through csvsafe.Cell, since
+// reception opens the file in a spreadsheet.
 func (s *Store) ExportDay(ctx context.Context, day string, w io.Writer) error {
 	if _, err := time.Parse("2006-01-02", day); err != nil {
 		return invalid("day", "error.day", "A day is written YYYY-MM-DD, like 2026-11-23.", nil)
@@ -36,7 +39,7 @@ func (s *Store) ExportDay(ctx context.Context, day string, w io.Writer) error {
 			return err
 		}
 		rec := []string{strconv.FormatInt(v.ID, 10), v.Service, rfc3339(v.CheckedInAt), rfc3339(v.CalledAt), rfc3339(v.DoneAt),
-			v.Desk, outcome(v), v.Ticket, safeCell(v.Name), safeCell(v.Host), safeCell(v.Phone), string(v.Status), v.Source}
+			v.Desk, outcome(v), v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), csvsafe.Cell(v.Phone), string(v.Status), v.Source}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

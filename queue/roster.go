@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"lobbyline/queue/csvsafe"
 	"lobbyline/queue/sqldb"
 )
 
@@ -152,39 +153,22 @@ func (s *Store) roster(ctx context.Context, q rowsQuerier) ([]Visit, error) {
 // RosterColumns are the CSV columns of WriteRosterCSV.
 var RosterColumns = []string{"ticket", "name", "host", "service", "status", "checked_in", "phone"}
 
-// WriteRosterCSV writes a roster as CSV, times in loc.
+// WriteRosterCSV writes a roster as CSV for a spreadsheet, times in loc.
+// What visitors typed goes through csvsafe.Cell.
 func WriteRosterCSV(w io.Writer, roster []Visit, loc *time.Location) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(RosterColumns); err != nil {
 		return err
 	}
 	for _, v := range roster {
-		rec := []string{v.Ticket, safeCell(v.Name), safeCell(v.Host), v.Service, string(v.Status),
-			v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), safeCell(v.Phone)}
+		rec := []string{v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), v.Service, string(v.Status),
+			v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), csvsafe.Cell(v.Phone)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// safeCell keeps a spreadsheet from reading a visitor's text as a
-// formula: a leading =, @, tab or return, or a + or - not starting a
-// number, gets a quote in front.
-func safeCell(t string) string {
-	if t == "" {
-		return t
-	}
-	switch t[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + t
-	case '+', '-':
-		if len(t) == 1 || !strings.ContainsRune("0123456789 (", rune(t[1])) {
-			return "'" + t
-		}
-	}
-	return t
 }
 
 // DayClose is what the end-of-day close did.

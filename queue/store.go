@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sync"
 	"time"
 
@@ -68,13 +67,10 @@ type Store struct {
 	loop  sync.WaitGroup
 }
 
-// kioskIDPattern keeps IDs safe inside ticket references and file names.
-var kioskIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
 // Open opens (creating if needed) the database at path, applies pending
 // migrations and mirrors the configured services and desks.
 func Open(ctx context.Context, path string, opts Options) (*Store, error) {
-	if !kioskIDPattern.MatchString(opts.KioskID) {
+	if !ValidID(opts.KioskID) {
 		return nil, fmt.Errorf("open store: kiosk id %q must be lower-case letters, digits and dashes", opts.KioskID)
 	}
 	s := &Store{

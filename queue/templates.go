@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/BurntSushi/toml"
+	"lobbyline/queue/tomlstrict"
 )
 
 // MessageTemplate is a ready-made lobby message for one severity, in
@@ -43,12 +43,8 @@ func ParseTemplates(text string, languages []string) ([]MessageTemplate, error) 
 	var f struct {
 		Templates []MessageTemplate `toml:"templates"`
 	}
-	md, err := toml.Decode(text, &f)
-	if err != nil {
+	if _, err := tomlstrict.Decode(text, &f); err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
-	}
-	if extra := md.Undecoded(); len(extra) > 0 {
-		return nil, fmt.Errorf("templates: unknown key %s", extra[0])
 	}
 	return f.Templates, CheckTemplates(f.Templates, languages)
 }
@@ -60,7 +56,7 @@ func CheckTemplates(ts []MessageTemplate, languages []string) error {
 	for i, t := range ts {
 		where := fmt.Sprintf("templates[%d]", i)
 		switch {
-		case !kioskIDPattern.MatchString(t.ID):
+		case !ValidID(t.ID):
 			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", where, t.ID)
 		case seen[t.ID]:
 			return fmt.Errorf("%s.id %q is used twice", where, t.ID)

@@ -33,7 +33,7 @@ func checkSite(site string) error {
 	if site == "" {
 		return errors.New("--site SITE is required")
 	}
-	if !idPattern.MatchString(site) {
+	if !queue.ValidID(site) {
 		return fmt.Errorf("--site %q must be lower-case letters, digits and dashes", site)
 	}
 	return nil
@@ -61,7 +61,7 @@ func (c *siteAddCmd) args(args []string) error {
 		return errors.New("takes a site ID and NAME, like: central site add north \"North Hospital\"")
 	}
 	c.id, c.name = args[0], strings.TrimSpace(strings.Join(args[1:], " "))
-	if !idPattern.MatchString(c.id) {
+	if !queue.ValidID(c.id) {
 		return fmt.Errorf("site id %q must be lower-case letters, digits and dashes, like north", c.id)
 	}
 	return required("site name", c.name, queue.MaxNameLength)
@@ -100,7 +100,7 @@ func (c *enrollCmd) args(args []string) error {
 	if err := checkSite(c.site); err != nil {
 		return err
 	}
-	if !idPattern.MatchString(c.kiosk) {
+	if !queue.ValidID(c.kiosk) {
 		return fmt.Errorf("kiosk id %q must be lower-case letters, digits and dashes, like the kiosk's kiosk_id", c.kiosk)
 	}
 	return checkText("--name", c.name, queue.MaxNameLength)
@@ -340,6 +340,10 @@ func (c *listCmd) args(args []string) error {
 	return checkSite(c.site)
 }
 
+// run prints the records in the columns import reads, exactly as stored:
+// unlike incidents --csv it does not lead formula-like text with an
+// apostrophe (csvsafe.Cell), because import would take the apostrophe
+// back as part of the value.
 func (c *listCmd) run(ctx context.Context, m *Main) error {
 	st, err := m.openStore(ctx)
 	if err != nil {

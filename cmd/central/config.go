@@ -9,8 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
+	"lobbyline/queue/tomlstrict"
 	"lobbyline/syncer/centre/centredb"
 )
 
@@ -48,20 +47,8 @@ func LoadConfig(path string) (Config, error) {
 // default.
 func ParseConfig(text string) (Config, error) {
 	c := DefaultConfig()
-	md, err := toml.Decode(text, &c)
-	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return Config{}, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
-		}
+	if _, err := tomlstrict.Decode(text, &c); err != nil {
 		return Config{}, err
-	}
-	if extra := md.Undecoded(); len(extra) > 0 {
-		keys := make([]string, len(extra))
-		for i, k := range extra {
-			keys[i] = k.String()
-		}
-		return Config{}, fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
 	}
 	return c, c.Validate()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -267,4 +268,53 @@ func FuzzImportListRoundTrip(f *testing.F) {
 			}
 		}
 	})
+}
+
+// testListImportKeepsFormulaText: list is for import, not for a
+// spreadsheet, so text that looks like a formula is listed as it is and
+// imported again as the same record; a quote added for a spreadsheet
+// would come back as part of the value.
+func testListImportKeepsFormulaText(t *testing.T, store string) {
+	const hyperlink, plus, at, minus = `=HYPERLINK("x")`, "+1 555", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0"
+	cases := []struct {
+		kind string
+		row  []string // in the kind's required columns
+		list []string // as list prints it, every column
+	}{
+		{"prereg", []string{"FX-0001", hyperlink, at, "2026-03-02T10:00:00Z"}, []string{"FX-0001", hyperlink, at, "2026-03-02T10:00:00Z", "false"}},
+		{"watch", []string{hyperlink, "", minus, "flag"}, []string{hyperlink, "", minus, "flag", ""}},
+		{"hosts", []string{hyperlink, at, plus}, []string{hyperlink, at, plus}},
+		{"services", []string{"lab", "L", minus}, []string{"lab", "L", minus}},
+		{"announcements", []string{"notice", "info", "", at, "", ""}, []string{"notice", "info", "", at, "", ""}},
+	}
+	c := newCentre(t, store)
+	c.mustRun("site", "add", "north", "North Hospital")
+	dir := t.TempDir()
+	for _, tc := range cases {
+		t.Run(tc.kind, func(t *testing.T) {
+			c := newCentre(t, store)
+			k, err := findKind(tc.kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var file strings.Builder
+			if err := csv.NewWriter(&file).WriteAll([][]string{k.columns, tc.row}); err != nil {
+				t.Fatal(err)
+			}
+			if out := c.mustRun("import", tc.kind, "--site", "north", writeFile(t, dir, tc.kind+".csv", file.String())); !strings.Contains(out, "1 added") {
+				t.Fatalf("import printed %q", out)
+			}
+			listed := c.mustRun("list", tc.kind, "--site", "north")
+			recs, err := csv.NewReader(strings.NewReader(listed)).ReadAll()
+			if err != nil || len(recs) != 2 || !slices.Equal(recs[1], tc.list) {
+				t.Fatalf("list printed %q (%v), want the row %q as imported", listed, err, tc.list)
+			}
+			if out := c.mustRun("import", tc.kind, "--site", "north", writeFile(t, dir, tc.kind+"-listed.csv", listed)); !strings.Contains(out, "0 added, 0 updated, 0 deleted, 1 unchanged") {
+				t.Fatalf("importing the list again printed %q", out)
+			}
+			if again := c.mustRun("list", tc.kind, "--site", "north"); again != listed {
+				t.Fatalf("after importing the list, list printed:\n%s\nbefore:\n%s", again, listed)
+			}
+		})
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"lobbyline/queue/csvsafe"
 	"lobbyline/syncer/centre"
 )
 
@@ -84,7 +85,9 @@ func (c *incidentsCmd) run(ctx context.Context, m *Main) error {
 }
 
 // incidentsCSV writes the figures for a spreadsheet: times in local
-// RFC 3339, spans in whole seconds.
+// RFC 3339, spans in whole seconds. What a kiosk sent as text (its id, its
+// name, the cause) goes through csvsafe.Cell; unlike list, this is not
+// read back by import.
 func incidentsCSV(out io.Writer, recs []centre.IncidentRecord) error {
 	rows := [][]string{{"kiosk", "kiosk_name", "type", "start", "end", "duration_s", "cause", "peak", "check_ins", "peak_waiting",
 		"longest_wait_s", "drain_s", "conflicts", "watch_hits", "messages", "steps_done", "steps_total", "feedback", "feedback_avg"}}
@@ -95,8 +98,8 @@ func incidentsCSV(out io.Writer, recs []centre.IncidentRecord) error {
 		if s.Feedback > 0 {
 			avg = strconv.FormatFloat(s.FeedbackAvg, 'f', 2, 64)
 		}
-		rows = append(rows, []string{r.Kiosk, r.KioskName, incidentType(s.Drill), s.Start.Local().Format(time.RFC3339), s.End.Local().Format(time.RFC3339),
-			seconds(s.Duration), s.Cause, s.Peak.String(), strconv.Itoa(s.CheckIns), strconv.Itoa(s.PeakWaiting),
+		rows = append(rows, []string{csvsafe.Cell(r.Kiosk), csvsafe.Cell(r.KioskName), incidentType(s.Drill), s.Start.Local().Format(time.RFC3339), s.End.Local().Format(time.RFC3339),
+			seconds(s.Duration), csvsafe.Cell(s.Cause), s.Peak.String(), strconv.Itoa(s.CheckIns), strconv.Itoa(s.PeakWaiting),
 			seconds(s.LongestWait), seconds(s.DrainTime), strconv.Itoa(s.Conflicts), strconv.Itoa(s.WatchHits), strconv.Itoa(s.Messages),
 			strconv.Itoa(s.StepsDone), strconv.Itoa(s.StepsTotal), strconv.Itoa(s.Feedback), avg})
 	}

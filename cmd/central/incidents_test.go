@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -120,6 +122,48 @@ func TestFormatSpan(t *testing.T) {
 	} {
 		if got := formatSpan(d); got != want {
 			t.Errorf("formatSpan(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// testIncidentsCSVDefusesFormulas: incidents --csv is for a spreadsheet,
+// so a kiosk name or cause that would run as a formula there comes out
+// led by an apostrophe, and no cell starts a formula.
+func testIncidentsCSVDefusesFormulas(t *testing.T, store string) {
+	c := newCentre(t, store)
+	c.mustRun("site", "add", "north", "North Hospital")
+	token := c.enroll("north", "lobby-1", "--name", `=HYPERLINK("x")`)
+	start := time.Date(2026, 11, 12, 9, 0, 0, 0, time.UTC)
+	var sums []queue.IncidentSummary
+	causes := []string{"+1 555", "@SUM(A1)", "-2+3+cmd|' /C calc'!A0"}
+	for i, cause := range causes {
+		s := start.AddDate(0, 0, i)
+		sums = append(sums, queue.IncidentSummary{ID: int64(i + 1), Cause: cause, Peak: queue.SeverityMinor,
+			Start: s, End: s.Add(time.Hour), Duration: time.Hour})
+	}
+	pushIncidents(t, store, token, 7, sums...)
+
+	out := c.mustRun("incidents", "--site", "north", "--csv")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != len(causes)+1 {
+		t.Fatalf("incidents --csv printed %q (%v)", out, err)
+	}
+	name, cause := slices.Index(recs[0], "kiosk_name"), slices.Index(recs[0], "cause")
+	got := map[string]bool{}
+	for _, rec := range recs[1:] {
+		if rec[name] != `'=HYPERLINK("x")` {
+			t.Errorf("kiosk_name %q, want %q", rec[name], `'=HYPERLINK("x")`)
+		}
+		got[rec[cause]] = true
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q in row %q starts a formula", cell, rec)
+			}
+		}
+	}
+	for _, want := range causes {
+		if !got["'"+want] {
+			t.Errorf("no cause %q in:\n%s", "'"+want, out)
 		}
 	}
 }

@@ -234,7 +234,6 @@ func csvError(err error) error {
 }
 
 var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
 	keyPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	extPattern    = regexp.MustCompile(`^\+?[0-9][0-9 ()./-]{0,23}$`)
@@ -406,7 +405,7 @@ func formatHost(_ string, data json.RawMessage) ([]string, error) {
 func parseService(r row) (string, any, error) {
 	s := queue.Service{ID: r.get("id"), Prefix: strings.ToUpper(r.get("prefix")), Name: r.get("name")}
 	switch {
-	case !idPattern.MatchString(s.ID):
+	case !queue.ValidID(s.ID):
 		return "", nil, fmt.Errorf("id %q must be lower-case letters, digits and dashes, like registration", s.ID)
 	case !prefixPattern.MatchString(s.Prefix):
 		return "", nil, fmt.Errorf("service %s: prefix %q must be 1 to 3 letters, like R", s.ID, s.Prefix)

@@ -25,10 +25,12 @@ type program struct {
 // scenarios run against SQLite, and against PostgreSQL when the test
 // command provides one (see TestPostgres).
 var scenarios = map[string]func(t *testing.T, store string){
-	"AdminCommands":  testAdminCommands,
-	"ImportEachKind": testImportEachKind,
-	"Incidents":      testIncidents,
-	"Serve":          testServe,
+	"AdminCommands":               testAdminCommands,
+	"ImportEachKind":              testImportEachKind,
+	"ListImportKeepsFormulaText":  testListImportKeepsFormulaText,
+	"Incidents":                   testIncidents,
+	"IncidentsCSVDefusesFormulas": testIncidentsCSVDefusesFormulas,
+	"Serve":                       testServe,
 }
 
 func TestSQLite(t *testing.T) {

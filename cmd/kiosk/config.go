@@ -20,6 +20,7 @@ import (
 	"lobbyline/kiosk"
 	"lobbyline/queue"
 	"lobbyline/queue/jobs"
+	"lobbyline/queue/tomlstrict"
 	"lobbyline/syncer/outage"
 )
 
@@ -131,20 +132,9 @@ func ParseConfig(text string) (Config, error) {
 	b := builtinTables()
 	c := Config{Outage: b.Outage, Jobs: b.Jobs}
 	c.Outage.Runbook, c.Outage.Contacts = nil, nil
-	md, err := toml.Decode(text, &c)
+	md, err := tomlstrict.Decode(text, &c)
 	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return Config{}, fmt.Errorf("line %d: %s", perr.Position.Line, perr.Message)
-		}
 		return Config{}, err
-	}
-	if extra := md.Undecoded(); len(extra) > 0 {
-		keys := make([]string, len(extra))
-		for i, k := range extra {
-			keys[i] = k.String()
-		}
-		return Config{}, fmt.Errorf("unknown key %s", strings.Join(keys, ", "))
 	}
 	if !md.IsDefined("outage", "runbook") {
 		c.Outage.Runbook = slices.Clone(b.Outage.Runbook)
@@ -167,7 +157,6 @@ var builtinTables = sync.OnceValue(func() (t struct {
 })
 
 var (
-	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
 	languages     = map[string]bool{"en": true, "es": true}
 )
@@ -179,9 +168,9 @@ func (c Config) Validate() error {
 		key string
 		msg string
 	}{
-		{idPattern.MatchString(c.KioskID), "kiosk_id", "must be lower-case letters, digits and dashes, like lobby-1"},
+		{queue.ValidID(c.KioskID), "kiosk_id", "must be lower-case letters, digits and dashes, like lobby-1"},
 		{strings.TrimSpace(c.KioskName) != "", "kiosk_name", "is required"},
-		{idPattern.MatchString(c.Site), "site", "must be lower-case letters, digits and dashes, like general-hospital"},
+		{queue.ValidID(c.Site), "site", "must be lower-case letters, digits and dashes, like general-hospital"},
 		{len(c.Languages) > 0, "languages", `needs at least one language, like ["en"]`},
 		{between(c.IdleTimeout, 10*time.Second, 30*time.Minute), "idle_timeout", "must be between 10s and 30m"},
 		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
@@ -218,7 +207,7 @@ func (c Config) Validate() error {
 	for i, s := range c.Services {
 		key := fmt.Sprintf("services[%d]", i)
 		switch {
-		case !idPattern.MatchString(s.ID):
+		case !queue.ValidID(s.ID):
 			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, s.ID)
 		case services[s.ID]:
 			return fmt.Errorf("%s.id %q is used twice", key, s.ID)
@@ -242,7 +231,7 @@ func (c Config) Validate() error {
 	for i, d := range c.Desks {
 		key := fmt.Sprintf("desks[%d]", i)
 		switch {
-		case !idPattern.MatchString(d.ID):
+		case !queue.ValidID(d.ID):
 			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, d.ID)
 		case desks[d.ID]:
 			return fmt.Errorf("%s.id %q is used twice", key, d.ID)

@@ -5,28 +5,20 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/csvsafe"
 )
 
 // csvHeader is the CSV's first row; the package doc says what each
 // section puts in its columns.
 var csvHeader = []string{"section", "at", "name", "value", "detail"}
 
-// cell keeps text that staff typed from running as a formula when the CSV
-// is opened in a spreadsheet (OWASP "CSV injection"). Figures the report
-// computes never start with these characters and are written as they are.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 // WriteCSV writes the incident report as one long-form CSV for
-// spreadsheets and scripts. The package doc describes its sections.
+// spreadsheets and scripts. The package doc describes its sections. Text
+// that staff or a kiosk typed goes through csvsafe.Cell; figures the
+// report computes are written as they are.
 func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	p := newPrinter(r, o)
 	inc := r.Incident
@@ -50,12 +42,12 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 		kind = "drill"
 	}
 	sum("id", strconv.FormatInt(inc.ID, 10), "")
-	sum("kiosk", cell(r.Kiosk), "")
-	sum("kiosk_name", cell(r.KioskName), "")
-	sum("site", cell(r.Site), "")
+	sum("kiosk", csvsafe.Cell(r.Kiosk), "")
+	sum("kiosk_name", csvsafe.Cell(r.KioskName), "")
+	sum("site", csvsafe.Cell(r.Site), "")
 	sum("made_at", p.rfc3339(r.MadeAt), "")
 	sum("kind", kind, "")
-	sum("cause", cell(inc.Cause), "")
+	sum("cause", csvsafe.Cell(inc.Cause), "")
 	sum("severity", inc.Severity.String(), "")
 	sum("peak_severity", inc.Peak.String(), "")
 	sum("start", p.rfc3339(inc.Start), "")
@@ -105,19 +97,19 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	sum("reported_at", p.rfc3339(inc.ReportedAt), "")
 
 	for _, e := range tl {
-		add("timeline", p.rfc3339(e.At), cell(e.Kind), cell(e.Text), cell(e.Actor))
+		add("timeline", p.rfc3339(e.At), csvsafe.Cell(e.Kind), csvsafe.Cell(e.Text), csvsafe.Cell(e.Actor))
 	}
 
 	for i, s := range r.Steps {
 		if t, ok := ticked[i]; ok {
-			add("step", p.rfc3339(t.At), cell(s), "done", cell(t.Actor))
+			add("step", p.rfc3339(t.At), csvsafe.Cell(s), "done", csvsafe.Cell(t.Actor))
 		} else {
-			add("step", "", cell(s), "not done", "")
+			add("step", "", csvsafe.Cell(s), "not done", "")
 		}
 	}
 	for _, i := range forgotten(r.Steps, ticked) {
 		t := ticked[i]
-		add("step", p.rfc3339(t.At), fmt.Sprintf("step %d, no longer in the runbook", i+1), "done", cell(t.Actor))
+		add("step", p.rfc3339(t.At), fmt.Sprintf("step %d, no longer in the runbook", i+1), "done", csvsafe.Cell(t.Actor))
 	}
 
 	for _, s := range r.Samples {
@@ -127,15 +119,15 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	}
 
 	for _, w := range r.Waits {
-		at, ticket := p.rfc3339(w.CheckedIn), cell(w.Ticket)
-		add("wait", at, "service", cell(w.Service), ticket)
+		at, ticket := p.rfc3339(w.CheckedIn), csvsafe.Cell(w.Ticket)
+		add("wait", at, "service", csvsafe.Cell(w.Service), ticket)
 		add("wait", at, "estimate_s", seconds(w.Estimate), ticket)
 		add("wait", at, "wait_s", seconds(w.Wait), ticket)
 		add("wait", at, "still_waiting", strconv.FormatBool(w.Waiting), ticket)
 	}
 
 	for _, a := range sortedAlerts(r) {
-		add("alert", p.rfc3339(a.At), "kind", cell(a.Kind), cell(a.Ticket))
+		add("alert", p.rfc3339(a.At), "kind", csvsafe.Cell(a.Kind), csvsafe.Cell(a.Ticket))
 	}
 
 	counts, other := scores(r.Feedback)

@@ -773,3 +773,28 @@ func FuzzStaffText(f *testing.F) {
 		}
 	})
 }
+
+// TestCSVDefusesFormulas: text that staff or a kiosk typed comes out of
+// the CSV led by an apostrophe wherever it would run as a formula, and no
+// cell at all starts one.
+func TestCSVDefusesFormulas(t *testing.T) {
+	r := outage()
+	r.KioskName = `=HYPERLINK("x")`
+	r.Incident.Cause = "+1 555"
+	r.Steps[1] = "-2+3+cmd|' /C calc'!A0"
+	r.Timeline = append(r.Timeline, queue.TimelineEntry{At: at(9, 31, 0), Kind: queue.TimelineMessage, Actor: "@SUM(A1)", Text: "@SUM(A1)"})
+	seen := map[string]bool{}
+	for _, rec := range readCSV(t, r) {
+		for _, cell := range rec {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q in row %q starts a formula", cell, rec)
+			}
+			seen[cell] = true
+		}
+	}
+	for _, want := range []string{`'=HYPERLINK("x")`, "'+1 555", "'-2+3+cmd|' /C calc'!A0", "'@SUM(A1)"} {
+		if !seen[want] {
+			t.Errorf("no cell %q in the CSV", want)
+		}
+	}
+}
