@@ -21,6 +21,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/outage"
 )
 
 // Config is what the UI needs from the kiosk's configuration.
@@ -126,7 +127,7 @@ type UI struct {
 	unsubscribe  func()
 
 	// The outage as the monitor last reported it.
-	outage      outageState
+	outage      outage.Outage
 	unsubOutage func()
 
 	welcome  *welcomeScreen
@@ -147,7 +148,7 @@ func New(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 		u.unsubscribe = cfg.Sync.Subscribe(func(st syncer.Status) { u.br.post(func() { u.showSync(st) }) })
 	}
 	if cfg.Outage != nil {
-		u.unsubOutage = cfg.Outage.Subscribe(func(o outageState) { u.br.post(func() { u.showOutage(o) }) })
+		u.unsubOutage = cfg.Outage.Subscribe(func(o outage.Outage) { u.br.post(func() { u.showOutage(o) }) })
 	}
 	a.Lifecycle().SetOnStopped(u.br.stop)
 	return u
@@ -241,7 +242,7 @@ func (u *UI) tick(ctx context.Context) func() {
 	b, err := u.lobby.Board(ctx)
 	alerts, alertErr := u.syncRecords.Alerts(ctx, true)
 	now := u.cfg.Now()
-	var outage *outageState
+	var outage *outage.Outage
 	if u.cfg.Outage != nil {
 		o := u.cfg.Outage.Outage()
 		outage = &o

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // Banner colours: calm, not alarming. Amber while something is wrong,
@@ -37,7 +38,7 @@ type bannerLines struct {
 
 // bannerFor decides what the lobby reads for outage o at now, in the
 // current language; ok is false when there is nothing to say.
-func bannerFor(o outageState, now time.Time, code string, loc *time.Location) (b bannerLines, ok bool) {
+func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) (b bannerLines, ok bool) {
 	msg := ""
 	for _, a := range o.Announcements {
 		if a.Lang == "" || a.Lang == code {
@@ -58,11 +59,11 @@ func bannerFor(o outageState, now time.Time, code string, loc *time.Location) (b
 		b.Works = lang.X("banner.central.works", "Check-in works and your place in line is saved.")
 		b.Waits = lang.X("banner.central.waits", "Your host will be told when we reconnect.")
 		switch o.Cause {
-		case causeDatabase:
+		case outage.CauseDatabase:
 			b.Title = lang.X("banner.local.title", "This kiosk has a technical problem")
 			b.Works = lang.X("banner.database.works", "Check-in here may not work. Please ask at reception.")
 			b.Waits = ""
-		case causeDisk, causeClock:
+		case outage.CauseDisk, outage.CauseClock:
 			b.Title = lang.X("banner.local.title", "This kiosk has a technical problem")
 			b.Waits = lang.X("banner.local.waits", "Reception has been told.")
 		}
@@ -146,7 +147,7 @@ func newBanner(u *UI) *banner {
 }
 
 // update shows outage o as of now, or hides the banner.
-func (b *banner) update(o outageState, now time.Time) {
+func (b *banner) update(o outage.Outage, now time.Time) {
 	lines, ok := bannerFor(o, now, b.u.lang, b.u.location())
 	was := b.content.Visible()
 	defer func() {
@@ -204,7 +205,7 @@ func (u *UI) location() *time.Location {
 }
 
 // showOutage shows a new outage state wherever it appears.
-func (u *UI) showOutage(o outageState) {
+func (u *UI) showOutage(o outage.Outage) {
 	u.outage = o
 	now := u.cfg.Now()
 	switch {
@@ -223,7 +224,7 @@ func (u *UI) showOutage(o outageState) {
 
 // updateOutage labels the staff screen's incident button with how bad
 // things are.
-func (s *staffScreen) updateOutage(o outageState) {
+func (s *staffScreen) updateOutage(o outage.Outage) {
 	text, imp := lang.X("staff.incident", "Incident"), widget.MediumImportance
 	if o.Incident != nil {
 		args := map[string]any{"Severity": severityText(o.Incident.Severity)}

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // bannerText is the welcome banner's visible text, "" when hidden.
@@ -149,7 +150,7 @@ func TestBannerMarkup(t *testing.T) {
 	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
 	test.AssertObjectRendersToMarkup(t, "banner_outage.xml", b)
 
-	o := outageState{Recovered: f.clock.Now()}
+	o := outage.Outage{Recovered: f.clock.Now()}
 	u.showOutage(o)
 	b.Resize(fyne.NewSize(1200, b.MinSize().Height))
 	test.AssertObjectRendersToMarkup(t, "banner_recovered.xml", b)
@@ -164,22 +165,22 @@ func TestBannerTextChoices(t *testing.T) {
 	staffMsg := &queue.LobbyMessage{Texts: map[string]string{"en": "Staff say hello"}}
 	cases := []struct {
 		name  string
-		o     outageState
+		o     outage.Outage
 		lang  string
 		ok    bool
 		title string
 		msg   string
 	}{
-		{"all well", outageState{}, "en", false, "", ""},
-		{"staff message without incident", outageState{Message: staffMsg}, "en", true, "Notice", "Staff say hello"},
-		{"centre first", outageState{Incident: in, Cause: causeUnreachable, Message: staffMsg,
+		{"all well", outage.Outage{}, "en", false, "", ""},
+		{"staff message without incident", outage.Outage{Message: staffMsg}, "en", true, "Notice", "Staff say hello"},
+		{"centre first", outage.Outage{Incident: in, Cause: outage.CauseUnreachable, Message: staffMsg,
 			Announcements: []queue.Announcement{{Lang: "en", Text: "From the centre"}}}, "en", true, "Our central system is unavailable", "From the centre"},
-		{"centre in another language", outageState{Incident: in, Cause: causeUnreachable, Message: staffMsg,
+		{"centre in another language", outage.Outage{Incident: in, Cause: outage.CauseUnreachable, Message: staffMsg,
 			Announcements: []queue.Announcement{{Lang: "es", Text: "Del centro"}}}, "en", true, "Our central system is unavailable", "Staff say hello"},
-		{"hidden drill", outageState{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: causeDrill, Message: staffMsg}, "en", false, "", ""},
-		{"shown drill", outageState{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: causeDrill}, "en", true,
+		{"hidden drill", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: outage.CauseDrill, Message: staffMsg}, "en", false, "", ""},
+		{"shown drill", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: outage.CauseDrill}, "en", true,
 			"Practice drill: our central system is treated as unavailable", ""},
-		{"database", outageState{Incident: in, Cause: causeDatabase}, "en", true, "This kiosk has a technical problem", ""},
+		{"database", outage.Outage{Incident: in, Cause: outage.CauseDatabase}, "en", true, "This kiosk has a technical problem", ""},
 	}
 	for _, c := range cases {
 		b, ok := bannerFor(c.o, now, c.lang, time.UTC)
@@ -187,7 +188,7 @@ func TestBannerTextChoices(t *testing.T) {
 			t.Errorf("%s: ok %v title %q message %q", c.name, ok, b.Title, b.Message)
 		}
 	}
-	b, _ := bannerFor(outageState{Incident: in, Cause: causeDatabase}, now, "en", time.UTC)
+	b, _ := bannerFor(outage.Outage{Incident: in, Cause: outage.CauseDatabase}, now, "en", time.UTC)
 	if b.Works != "Check-in here may not work. Please ask at reception." {
 		t.Errorf("a database failure must not promise check-in works: %q", b.Works)
 	}

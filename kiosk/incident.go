@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // incidentScreen is the staff incident panel: what is wrong and since
@@ -33,7 +34,7 @@ import (
 // incident_reports.go.
 type incidentScreen struct {
 	u      *UI
-	outage outageState // as last shown
+	outage outage.Outage // as last shown
 
 	back    *widget.Button
 	signed  *widget.Label // whose name the timeline records
@@ -167,7 +168,7 @@ func tight(l *widget.Label) fyne.CanvasObject {
 
 // update shows a new outage state. The refresh tick calls it every two
 // seconds: it reads the store only when the incident changed.
-func (s *incidentScreen) update(o outageState) {
+func (s *incidentScreen) update(o outage.Outage) {
 	u := s.u
 	if u.incident != s || u.screen != screenIncident {
 		return
@@ -215,7 +216,7 @@ func (s *incidentScreen) relayout() {
 }
 
 // severityOf is the severity templates and contacts are chosen by.
-func severityOf(o outageState) queue.Severity {
+func severityOf(o outage.Outage) queue.Severity {
 	if o.Incident == nil {
 		return queue.SeverityNone
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"lobbyline/syncer/outage"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
@@ -41,7 +43,7 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 }
 
 // showDrill offers a drill when all is well, and its end during one.
-func (s *incidentScreen) showDrill(o outageState) {
+func (s *incidentScreen) showDrill(o outage.Outage) {
 	s.show(s.drillCard, o.Incident == nil)
 	s.show(s.stopDrill, o.Drill())
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // newMessage is the lobby message card: the message up now, the
@@ -166,7 +167,7 @@ func (s *incidentScreen) clearDraft() {
 }
 
 // showMessage shows the message in the lobby, and what hides it.
-func (s *incidentScreen) showMessage(o outageState) {
+func (s *incidentScreen) showMessage(o outage.Outage) {
 	u := s.u
 	if o.Message == nil {
 		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))

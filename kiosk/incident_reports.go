@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // recentIncidents is how many past incidents the panel lists for reports.
@@ -24,7 +25,7 @@ func (s *incidentScreen) newReports() fyne.CanvasObject {
 
 // showReports lists the recent incidents, reading them again when an
 // incident started or ended.
-func (s *incidentScreen) showReports(o outageState) {
+func (s *incidentScreen) showReports(o outage.Outage) {
 	var open int64
 	if o.Incident != nil {
 		open = o.Incident.ID

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // newRunbook is the checklist, a tick button per step.
@@ -36,7 +37,7 @@ func (s *incidentScreen) newRunbook() fyne.CanvasObject {
 
 // showRunbook shows the steps during an incident, which are ticked, by
 // whom and when, and counts them on the tab.
-func (s *incidentScreen) showRunbook(o outageState) {
+func (s *incidentScreen) showRunbook(o outage.Outage) {
 	open := o.Incident != nil && len(s.steps) > 0
 	s.show(s.noRunbook, !open)
 	title := lang.X("incident.runbook", "Runbook")

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/syncer/outage"
 )
 
 // backIn are the "expected time back" buttons: from now.
@@ -57,7 +58,7 @@ func backInText(d time.Duration) string {
 	return lang.X("incident.expected.minutes", "+{{.N}} min", map[string]any{"N": int(d / time.Minute)})
 }
 
-func (s *incidentScreen) showStatus(o outageState, now time.Time) {
+func (s *incidentScreen) showStatus(o outage.Outage, now time.Time) {
 	u := s.u
 	clock := func(t time.Time) string { return t.In(u.location()).Format("15:04") }
 	title, cause, imp := "", "", widget.SuccessImportance
@@ -77,7 +78,7 @@ func (s *incidentScreen) showStatus(o outageState, now time.Time) {
 			title = lang.X("staff.incident.starting", "Incident starting")
 		}
 		cause = causeText(o.Cause)
-	case o.Cause != causeNone:
+	case o.Cause != outage.CauseNone:
 		title, imp = lang.X("incident.watching", "A problem, not an incident yet"), widget.WarningImportance
 		cause = causeText(o.Cause)
 	case !o.Recovered.IsZero():
@@ -95,7 +96,7 @@ func (s *incidentScreen) showStatus(o outageState, now time.Time) {
 	if cause != "" {
 		lines = append(lines, cause)
 	}
-	if u.cfg.Outage != nil && (o.Incident != nil || o.Cause != causeNone) && !o.Since.IsZero() {
+	if u.cfg.Outage != nil && (o.Incident != nil || o.Cause != outage.CauseNone) && !o.Since.IsZero() {
 		lines = append(lines, lang.X("incident.since", "Since {{.Since}} · for {{.For}}",
 			map[string]any{"Since": clock(o.Since), "For": spanText(now.Sub(o.Since))}))
 	}
@@ -106,28 +107,32 @@ func (s *incidentScreen) showStatus(o outageState, now time.Time) {
 }
 
 // causeText is a cause as staff read it.
-func causeText(c outageCause) string {
+func causeText(c outage.Cause) string {
 	switch c {
-	case causeUnreachable:
+	case outage.CauseUnreachable:
 		return lang.X("cause.unreachable", "The central system does not answer.")
-	case causeDegraded:
+	case outage.CauseDegraded:
 		return lang.X("cause.degraded", "The central system answers with errors.")
-	case causeUnenrolled:
+	case outage.CauseUnenrolled:
 		return lang.X("cause.unenrolled", "The centre no longer accepts this kiosk.")
-	case causeDrill:
+	case outage.CauseOutdated:
+		return lang.X("cause.outdated", "This kiosk needs an update: the centre no longer accepts its version.")
+	case outage.CauseCentreOutdated:
+		return lang.X("cause.centre_outdated", "The centre needs an update: it runs a version older than this kiosk's.")
+	case outage.CauseDrill:
 		return lang.X("cause.drill", "A drill: the central system is treated as down.")
-	case causeDatabase:
+	case outage.CauseDatabase:
 		return lang.X("cause.database", "This kiosk cannot save to its database.")
-	case causeDisk:
+	case outage.CauseDisk:
 		return lang.X("cause.disk", "This kiosk's disk is nearly full.")
-	case causeClock:
+	case outage.CauseClock:
 		return lang.X("cause.clock", "This kiosk's clock is far off.")
 	}
 	return ""
 }
 
 // showContacts lists whom to call for the current severity.
-func (s *incidentScreen) showContacts(o outageState) {
+func (s *incidentScreen) showContacts(o outage.Outage) {
 	sev := severityOf(o)
 	if sev == s.callSev {
 		return
@@ -150,7 +155,7 @@ func (s *incidentScreen) showContacts(o outageState) {
 }
 
 // showExpected shows when the centre is expected back, during an incident.
-func (s *incidentScreen) showExpected(o outageState, now time.Time) {
+func (s *incidentScreen) showExpected(o outage.Outage, now time.Time) {
 	s.show(s.expectedBox, o.Incident != nil)
 	if o.Incident == nil {
 		return

@@ -87,30 +87,11 @@ type SyncSource interface {
 // do with it. Subscribe's callback runs on the monitor's goroutine; the UI
 // moves it to its own through the bridge.
 type OutageSource interface {
-	Outage() outageState
-	Subscribe(func(outageState)) (cancel func())
+	Outage() outage.Outage
+	Subscribe(func(outage.Outage)) (cancel func())
 	// Evaluate makes the monitor look again now: after staff published a
 	// message or set the expected time back.
 	Evaluate(ctx context.Context) error
 	StartDrill(ctx context.Context, d time.Duration, banner bool, by string) (queue.Incident, error)
 	StopDrill(ctx context.Context, by string) error
 }
-
-// The outage monitor's types are named here and nowhere else in the
-// package, so that moving the monitor to another package changes this
-// file alone.
-type (
-	outageState = outage.Outage
-	outageCause = outage.Cause
-)
-
-const (
-	causeNone        = outage.CauseNone
-	causeUnreachable = outage.CauseUnreachable
-	causeDegraded    = outage.CauseDegraded
-	causeUnenrolled  = outage.CauseUnenrolled
-	causeDrill       = outage.CauseDrill
-	causeDatabase    = outage.CauseDatabase
-	causeDisk        = outage.CauseDisk
-	causeClock       = outage.CauseClock
-)

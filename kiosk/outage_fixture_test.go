@@ -104,7 +104,7 @@ func (o *outageFixture) advance(d time.Duration) {
 
 // probe runs the monitor's health probe and shows the result, as the
 // scheduled probe and the bridge do in the running kiosk.
-func (o *outageFixture) probe(t *testing.T) outageState {
+func (o *outageFixture) probe(t *testing.T) outage.Outage {
 	t.Helper()
 	if err := o.mon.Probe(o.ctx); err != nil {
 		t.Fatal(err)
@@ -117,7 +117,7 @@ func (o *outageFixture) probe(t *testing.T) outageState {
 
 // startOutage stops the centre and lets the grace period pass: an
 // incident is open when it returns.
-func (o *outageFixture) startOutage(t *testing.T) outageState {
+func (o *outageFixture) startOutage(t *testing.T) outage.Outage {
 	t.Helper()
 	o.down()
 	o.probe(t)

@@ -29,8 +29,9 @@ func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
 	switch st.State {
 	case syncer.Online:
 		text = lang.X("sync.online", "Online")
-		if st.Backlog > 0 {
-			text = lang.X("sync.online.sending", "Online · sending {{.Backlog}}", args)
+		// What waits for the centre's upgrade is not being sent.
+		if sending := st.Backlog - st.AwaitingCentre; sending > 0 {
+			text = lang.X("sync.online.sending", "Online · sending {{.Backlog}}", map[string]any{"Backlog": sending})
 		}
 	case syncer.Degraded:
 		text = lang.X("sync.degraded", "Sync trouble since {{.Since}} · {{.Backlog}} to send", args)
@@ -38,9 +39,21 @@ func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
 	case syncer.Unenrolled:
 		text = lang.X("sync.unenrolled", "This kiosk is no longer enrolled")
 		imp = widget.DangerImportance
+	case syncer.Outdated:
+		text = lang.X("sync.outdated", "This kiosk needs an update")
+		imp = widget.DangerImportance
+	case syncer.CentreOutdated:
+		text = lang.X("sync.centre_outdated", "The centre needs an update")
+		imp = widget.DangerImportance
 	default:
 		text = lang.X("sync.offline", "Offline since {{.Since}} · {{.Backlog}} waiting to sync", args)
 		imp = widget.DangerImportance
+	}
+	if st.AwaitingCentre > 0 {
+		text += " · " + lang.X("sync.awaiting", "{{.Count}} wait for the centre's update", map[string]any{"Count": st.AwaitingCentre})
+		if imp == widget.SuccessImportance {
+			imp = widget.WarningImportance
+		}
 	}
 	if st.Rejected > 0 {
 		text += " · " + lang.X("sync.attention", "{{.Count}} need attention", map[string]any{"Count": st.Rejected})
@@ -121,8 +134,17 @@ func (u *UI) showSyncDetails() {
 	add := func(key, fallback string, args map[string]any) {
 		rows = append(rows, newWrapped(lang.X(key, fallback, args), theme.SizeNameText, widget.MediumImportance))
 	}
-	if st.State == syncer.Unenrolled {
+	switch st.State {
+	case syncer.Unenrolled:
 		add("sync.unenrolled.help", "The centre no longer accepts this kiosk. Check-in and the queue keep working and nothing is lost; call IT to enrol it again.", nil)
+	case syncer.Outdated:
+		add("sync.outdated.help", "The centre no longer accepts this kiosk's version. Check-in and the queue keep working and nothing is lost; ask IT to update this kiosk.", nil)
+	case syncer.CentreOutdated:
+		add("sync.centre_outdated.help", "The centre runs a version older than this kiosk's. Check-in and the queue keep working and nothing is lost; ask IT to update the centre.", nil)
+	}
+	if st.AwaitingCentre > 0 {
+		add("sync.awaiting.help", "{{.Count}} changes wait until the centre is updated: it does not take changes of the kind {{.Kind}} yet. They are kept on this kiosk and sent in order once it does.",
+			map[string]any{"Count": st.AwaitingCentre, "Kind": st.AwaitingKind})
 	}
 	if st.LastError != "" && st.State != syncer.Online {
 		add("sync.error", "Last problem: {{.Error}}", map[string]any{"Error": st.LastError})
