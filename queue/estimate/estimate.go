@@ -164,8 +164,8 @@ type serviceState struct {
 	lastCall    time.Time
 	hasCall     bool
 	lesWait     float64 // minutes; wait of the last visitor called
-	callMinutes ring    // minutes between calls while someone was waiting, × desks
-	stayed      ring    // 1 per call, 0 per leave: share of the queue that is called
+	callMinutes Window  // minutes between calls while someone was waiting, × desks
+	stayed      Window  // 1 per call, 0 per leave: share of the queue that is called
 	fit         waitFit
 }
 
@@ -202,8 +202,8 @@ func (e *Estimator) service(name string) *serviceState {
 	if s == nil {
 		n := e.window
 		s = &serviceState{
-			callMinutes: newRing(max(n/5, 5)),
-			stayed:      newRing(n),
+			callMinutes: NewWindow(max(n/5, 5)),
+			stayed:      NewWindow(n),
 		}
 		e.services[name] = s
 	}
@@ -222,7 +222,7 @@ func (e *Estimator) Observe(o Observation) {
 	case ObserveLeave:
 		if v, ok := e.waiting[o.Visit]; ok {
 			delete(e.waiting, o.Visit)
-			e.service(v.service).stayed.push(0)
+			e.service(v.service).stayed.Push(0)
 		}
 	case ObserveDone:
 		// Service durations are not needed: time between calls already
@@ -236,7 +236,7 @@ func (e *Estimator) arrive(o Observation) {
 	feat, blend := e.predict(o.Service, s, o.Ahead, o.OpenDesks)
 	if old, ok := e.waiting[o.Visit]; ok && old.service != o.Service {
 		// A visit re-joining another service (a transfer) leaves the first.
-		e.service(old.service).stayed.push(0)
+		e.service(old.service).stayed.Push(0)
 	}
 	e.waiting[o.Visit] = waitingVisit{
 		service: o.Service,
@@ -264,7 +264,7 @@ func (e *Estimator) call(o Observation) {
 			start = s.lastCall
 		}
 		if gap := o.At.Sub(start).Minutes(); gap >= 0 {
-			s.callMinutes.push(gap * desks)
+			s.callMinutes.Push(gap * desks)
 		}
 		actual := max(o.At.Sub(v.arrived).Minutes(), 0)
 		if v.feat[0] > 0 {
@@ -272,7 +272,7 @@ func (e *Estimator) call(o Observation) {
 		}
 		e.errors.Add(name, actual-v.blend)
 		s.lesWait = actual
-		s.stayed.push(1)
+		s.stayed.Push(1)
 	}
 	s.lastCall = o.At
 	s.hasCall = true
@@ -313,7 +313,7 @@ func (e *Estimator) forget(now time.Time) {
 // service with openDesks desks open now. It does not change the estimator.
 func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time) Range {
 	s := e.services[service]
-	if s == nil || s.callMinutes.len() < minCalls {
+	if s == nil || s.callMinutes.Len() < minCalls {
 		return e.defaultEstimate(service)
 	}
 	_, blend := e.predict(service, s, ahead, openDesks)
@@ -339,7 +339,7 @@ func (e *Estimator) defaultEstimate(service string) Range {
 // predict returns the fit's terms and the fitted wait in minutes, before
 // error correction; without call history, the service's default.
 func (e *Estimator) predict(name string, s *serviceState, ahead, openDesks int) (f [nFeatures]float64, wait float64) {
-	if s.callMinutes.len() == 0 {
+	if s.callMinutes.Len() == 0 {
 		return f, e.defaultEstimate(name).Wait.Minutes()
 	}
 	f = s.features(ahead, openDesks)
@@ -362,8 +362,8 @@ func minutes(m float64) time.Duration {
 // concurrent use.
 type ErrorWindow struct {
 	window   int
-	services map[string]*ring
-	pooled   ring
+	services map[string]*Window
+	pooled   Window
 }
 
 // NewErrorWindow returns an empty ErrorWindow remembering the last window
@@ -376,8 +376,8 @@ func NewErrorWindow(window int) *ErrorWindow {
 	window = min(window, maxWindow)
 	return &ErrorWindow{
 		window:   window,
-		services: make(map[string]*ring),
-		pooled:   newRing(2 * window),
+		services: make(map[string]*Window),
+		pooled:   NewWindow(2 * window),
 	}
 }
 
@@ -386,12 +386,12 @@ func NewErrorWindow(window int) *ErrorWindow {
 func (w *ErrorWindow) Add(service string, miss float64) {
 	r := w.services[service]
 	if r == nil {
-		nr := newRing(w.window)
+		nr := NewWindow(w.window)
 		r = &nr
 		w.services[service] = r
 	}
-	r.push(miss)
-	w.pooled.push(miss)
+	r.Push(miss)
+	w.pooled.Push(miss)
 }
 
 // Quantiles returns the quantiles ps (0 to 1) of service's recent errors,
@@ -399,33 +399,38 @@ func (w *ErrorWindow) Add(service string, miss float64) {
 // own; nil if there are no errors at all. It does not change w.
 func (w *ErrorWindow) Quantiles(service string, ps ...float64) []float64 {
 	r := w.services[service]
-	if r == nil || r.len() < minErrors {
+	if r == nil || r.Len() < minErrors {
 		r = &w.pooled
 	}
-	if r.len() == 0 {
+	if r.Len() == 0 {
 		return nil
 	}
-	return r.quantiles(ps...)
+	return r.Quantiles(ps...)
 }
 
-// ring is a fixed-size window of the most recent values with a running sum.
-type ring struct {
+// Window is a fixed-size window of the most recent values with a running
+// sum: the estimator keeps its recent calls and errors in them, and the
+// replay's rolling-average baselines use the same arithmetic.
+type Window struct {
 	vals []float64
 	next int
 	full bool
 	sum  float64
 }
 
-func newRing(n int) ring { return ring{vals: make([]float64, n)} }
+// NewWindow keeps the last n values.
+func NewWindow(n int) Window { return Window{vals: make([]float64, n)} }
 
-func (r *ring) len() int {
+// Len is how many values the window holds.
+func (r *Window) Len() int {
 	if r.full {
 		return len(r.vals)
 	}
 	return r.next
 }
 
-func (r *ring) push(v float64) {
+// Push adds v, dropping the oldest value once the window is full.
+func (r *Window) Push(v float64) {
 	if len(r.vals) == 0 {
 		return
 	}
@@ -447,19 +452,22 @@ func (r *ring) push(v float64) {
 	}
 }
 
-func (r *ring) mean() float64 { return r.sum / float64(r.len()) }
+// Mean is the mean of the values held; NaN when there are none.
+func (r *Window) Mean() float64 { return r.sum / float64(r.Len()) }
 
-func (r *ring) meanOr(def float64) float64 {
-	if r.len() == 0 {
+// MeanOr is Mean, or def when the window is empty.
+func (r *Window) MeanOr(def float64) float64 {
+	if r.Len() == 0 {
 		return def
 	}
-	return r.mean()
+	return r.Mean()
 }
 
 // quantiles returns the given quantiles (linear interpolation between order
 // statistics). The window is small, so sorting a copy is cheap.
-func (r *ring) quantiles(ps ...float64) []float64 {
-	s := slices.Clone(r.vals[:r.len()])
+// Quantiles are the values at the probabilities ps, interpolated.
+func (r *Window) Quantiles(ps ...float64) []float64 {
+	s := slices.Clone(r.vals[:r.Len()])
 	slices.Sort(s)
 	out := make([]float64, len(ps))
 	for i, p := range ps {
@@ -497,16 +505,16 @@ var textbookCoef = [nFeatures]float64{1, 1, 0}
 
 func (s *serviceState) features(ahead, openDesks int) [nFeatures]float64 {
 	var f [nFeatures]float64
-	if s.callMinutes.len() == 0 {
+	if s.callMinutes.Len() == 0 {
 		return f
 	}
 	// Time per call is averaged over all calls, no-shows included. A
 	// no-show call is followed quickly by the next, so this average is the
 	// time per served visitor discounted by the no-show rate: discounting
 	// the people ahead again would count no-shows twice.
-	perCall := s.callMinutes.mean() / float64(max(openDesks, 1))
+	perCall := s.callMinutes.Mean() / float64(max(openDesks, 1))
 	// Those ahead who will leave before being called take no call at all.
-	calledAhead := float64(max(ahead, 0)) * s.stayed.meanOr(1)
+	calledAhead := float64(max(ahead, 0)) * s.stayed.MeanOr(1)
 	f[0] = perCall
 	f[1] = calledAhead * perCall
 	if s.hasCall {

@@ -330,7 +330,7 @@ type serviceHistory struct {
 	waiting    int
 	serviceSum float64 // minutes of done − called over finished visits
 	serviceN   int
-	waits      []rollingMean // last waits, one per rolling window
+	waits      []estimate.Window // last waits, one per rolling window
 }
 
 func replayWaits(visits []loggedVisit) []Result {
@@ -353,9 +353,9 @@ func replayWaits(visits []loggedVisit) []Result {
 		v := visits[ev.visit]
 		h := history[v.service]
 		if h == nil {
-			h = &serviceHistory{waits: make([]rollingMean, len(rollingWindows))}
+			h = &serviceHistory{waits: make([]estimate.Window, len(rollingWindows))}
 			for i, k := range rollingWindows {
-				h.waits[i] = newRollingMean(k)
+				h.waits[i] = estimate.NewWindow(k)
 			}
 			history[v.service] = h
 		}
@@ -375,7 +375,7 @@ func replayWaits(visits []loggedVisit) []Result {
 				lo, hi := naive.interval(v.service, point)
 				preds = append(preds, prediction{point, lo, hi})
 				for i, m := range rolling {
-					point := h.waits[i].meanOr(fallback)
+					point := h.waits[i].MeanOr(fallback)
 					lo, hi := m.interval(v.service, point)
 					preds = append(preds, prediction{point, lo, hi})
 				}
@@ -393,7 +393,7 @@ func replayWaits(visits []loggedVisit) []Result {
 					m.score(v.service, preds[2+i], actual)
 				}
 				for i := range h.waits {
-					h.waits[i].push(actual)
+					h.waits[i].Push(actual)
 				}
 			}
 		case estimate.ObserveLeave:
@@ -412,51 +412,4 @@ func replayWaits(visits []loggedVisit) []Result {
 		}
 	}
 	return []Result{estimator.result(), naive.result(), best}
-}
-
-// rollingMean is the mean of the last values pushed, the rolling-average
-// baseline, kept with a running sum.
-type rollingMean struct {
-	vals []float64
-	next int
-	full bool
-	sum  float64
-}
-
-func newRollingMean(n int) rollingMean { return rollingMean{vals: make([]float64, n)} }
-
-func (r *rollingMean) len() int {
-	if r.full {
-		return len(r.vals)
-	}
-	return r.next
-}
-
-func (r *rollingMean) push(v float64) {
-	if len(r.vals) == 0 {
-		return
-	}
-	if r.full {
-		r.sum -= r.vals[r.next]
-	}
-	r.vals[r.next] = v
-	r.sum += v
-	r.next++
-	if r.next == len(r.vals) {
-		r.next = 0
-		r.full = true
-		// Recompute the sum once per lap so rounding cannot drift.
-		r.sum = 0
-		for _, x := range r.vals {
-			r.sum += x
-		}
-	}
-}
-
-// meanOr is the mean, or def before anything was pushed.
-func (r *rollingMean) meanOr(def float64) float64 {
-	if r.len() == 0 {
-		return def
-	}
-	return r.sum / float64(r.len())
 }

