@@ -61,23 +61,33 @@ func grow(v any) any {
 	return v
 }
 
-func TestKioskReadsAnswersWithFieldsItDoesNotKnow(t *testing.T) {
+// kioskBehind is kiosk "a" of site north, enrolled at a centre on SQLite
+// that serve puts behind its address.
+func kioskBehind(t *testing.T, serve func(centretest.Centre) http.Handler) (*kiosk, centretest.Centre) {
+	t.Helper()
 	ctx := context.Background()
 	c := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), nil)
 	if err := c.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityPreReg, Key: "AB12CD",
-		Data: queue.PreRegistration{Code: "AB12CD", Name: "Ana Pérez", Host: "Dr Ruiz", Expected: time.Now().Add(time.Hour)}}}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(addFields(centre.NewServer(c.Service, centre.ServerOptions{})))
+	srv := httptest.NewServer(serve(c))
 	t.Cleanup(srv.Close)
 	token, err := c.Enroll(ctx, "north", "a", "A")
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := newKioskWithToken(t, srv.URL, "a", token)
+	return newKioskWithToken(t, srv.URL, "a", token), c
+}
+
+func TestKioskReadsAnswersWithFieldsItDoesNotKnow(t *testing.T) {
+	ctx := context.Background()
+	k, c := kioskBehind(t, func(c centretest.Centre) http.Handler {
+		return addFields(centre.NewServer(c.Service, centre.ServerOptions{}))
+	})
+	if _, err := c.Write(ctx, "north", []centre.RecordWrite{{Entity: queue.EntityPreReg, Key: "AB12CD",
+		Data: queue.PreRegistration{Code: "AB12CD", Name: "Ana Pérez", Host: "Dr Ruiz", Expected: time.Now().Add(time.Hour)}}}); err != nil {
+		t.Fatal(err)
+	}
 	k.checkIn(t, "Zoë O'Brien")
 	if err := k.sync.Sync(ctx); err != nil {
 		t.Fatalf("sync with a centre that answers with more fields: %v", err)
@@ -182,10 +192,6 @@ func (s *swappable) set(h http.Handler) { s.h.Store(&h) }
 
 func TestKioskHoldsAKindItsCentreLacks(t *testing.T) {
 	ctx := context.Background()
-	c := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), nil)
-	if err := c.AddSite(ctx, "north", "North"); err != nil {
-		t.Fatal(err)
-	}
 	// An older centre: it has not heard of check-outs.
 	var older []string
 	for _, k := range centre.Kinds {
@@ -194,14 +200,10 @@ func TestKioskHoldsAKindItsCentreLacks(t *testing.T) {
 		}
 	}
 	var h swappable
-	h.set(centre.NewServer(centre.New(c.Store, centre.Options{Accepts: older}), centre.ServerOptions{}))
-	srv := httptest.NewServer(&h)
-	t.Cleanup(srv.Close)
-	token, err := c.Enroll(ctx, "north", "a", "A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newKioskWithToken(t, srv.URL, "a", token)
+	k, c := kioskBehind(t, func(c centretest.Centre) http.Handler {
+		h.set(centre.NewServer(centre.New(c.Store, centre.Options{Accepts: older}), centre.ServerOptions{}))
+		return &h
+	})
 	ana := k.checkIn(t, "Ana Pérez")
 	if _, err := k.store.CheckOutVisit(ctx, ana.Visit.ID, "Carmen"); err != nil {
 		t.Fatal(err)
@@ -243,19 +245,11 @@ func appliedAt(t *testing.T, c centretest.Centre, kiosk string) int {
 
 func TestAKioskTooOldForItsCentreIsToldSo(t *testing.T) {
 	ctx := context.Background()
-	c := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), nil)
-	if err := c.AddSite(ctx, "north", "North"); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(centre.NewServer(c.Service, centre.ServerOptions{MinProtocol: wire.Version + 1}))
-	t.Cleanup(srv.Close)
-	token, err := c.Enroll(ctx, "north", "a", "A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newKioskWithToken(t, srv.URL, "a", token)
+	k, _ := kioskBehind(t, func(c centretest.Centre) http.Handler {
+		return centre.NewServer(c.Service, centre.ServerOptions{MinProtocol: wire.Version + 1})
+	})
 	k.checkIn(t, "Ana Pérez")
-	err = k.sync.Sync(ctx)
+	err := k.sync.Sync(ctx)
 	st := k.sync.Status()
 	if st.State != syncer.Outdated || !strings.Contains(st.LastError, "this kiosk needs an update") {
 		t.Fatalf("status %+v (%v); want outdated: this kiosk needs an update", st, err)

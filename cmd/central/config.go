@@ -30,17 +30,7 @@ func DefaultConfig() Config {
 }
 
 // LoadConfig reads and validates a config file.
-func LoadConfig(path string) (Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("read config: %w", err)
-	}
-	c, err := ParseConfig(string(b))
-	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	return c, nil
-}
+func LoadConfig(path string) (Config, error) { return tomlstrict.LoadFile(path, ParseConfig) }
 
 // ParseConfig decodes TOML over the defaults and validates the result.
 // Unknown keys are errors so a typo does not silently fall back to a

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -112,17 +111,7 @@ func DefaultConfig() Config {
 }
 
 // LoadConfig reads and validates a config file.
-func LoadConfig(path string) (Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Config{}, fmt.Errorf("read config: %w", err)
-	}
-	c, err := ParseConfig(string(b))
-	if err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", path, err)
-	}
-	return c, nil
-}
+func LoadConfig(path string) (Config, error) { return tomlstrict.LoadFile(path, ParseConfig) }
 
 // ParseConfig decodes TOML and validates it. Unknown keys are errors so a
 // typo does not silently fall back to a default.

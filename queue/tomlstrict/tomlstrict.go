@@ -10,6 +10,7 @@ package tomlstrict
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -64,4 +65,19 @@ next:
 		}
 	}
 	return out
+}
+
+// LoadFile reads the file at path and hands its text to parse, naming the
+// file in any error: the one way both commands load their config.
+func LoadFile[T any](path string, parse func(text string) (T, error)) (T, error) {
+	var zero T
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return zero, fmt.Errorf("read config: %w", err)
+	}
+	v, err := parse(string(b))
+	if err != nil {
+		return zero, fmt.Errorf("config %s: %w", path, err)
+	}
+	return v, nil
 }
