@@ -115,7 +115,7 @@ func causeText(c outage.Cause) string {
 		return lang.X("cause.degraded", "The central system answers with errors.")
 	case outage.CauseUnenrolled:
 		return lang.X("cause.unenrolled", "The centre no longer accepts this kiosk.")
-	case outage.CauseOutdated:
+	case outage.CauseKioskOutdated:
 		return lang.X("cause.outdated", "This kiosk needs an update: the centre no longer accepts its version.")
 	case outage.CauseCentreOutdated:
 		return lang.X("cause.centre_outdated", "The centre needs an update: it runs a version older than this kiosk's.")

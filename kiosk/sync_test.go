@@ -33,7 +33,7 @@ func TestSyncText(t *testing.T) {
 		{syncer.Status{State: syncer.Degraded, Since: since, Backlog: 4}, "Sync trouble since 09:42 · 4 to send", widget.WarningImportance},
 		{syncer.Status{State: syncer.Offline, Since: since, Backlog: 12}, "Offline since 09:42 · 12 waiting to sync", widget.DangerImportance},
 		{syncer.Status{State: syncer.Unenrolled}, "This kiosk is no longer enrolled", widget.DangerImportance},
-		{syncer.Status{State: syncer.Outdated}, "This kiosk needs an update", widget.DangerImportance},
+		{syncer.Status{State: syncer.KioskOutdated}, "This kiosk needs an update", widget.DangerImportance},
 		{syncer.Status{State: syncer.CentreOutdated}, "The centre needs an update", widget.DangerImportance},
 		{syncer.Status{State: syncer.Online, Backlog: 2, AwaitingCentre: 2, AwaitingKind: "check_out"}, "Online · 2 wait for the centre's update", widget.WarningImportance},
 		{syncer.Status{State: syncer.Online, Backlog: 5, AwaitingCentre: 2, AwaitingKind: "check_out"}, "Online · sending 3 · 2 wait for the centre's update", widget.WarningImportance},

@@ -39,7 +39,7 @@ func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
 	case syncer.Unenrolled:
 		text = lang.X("sync.unenrolled", "This kiosk is no longer enrolled")
 		imp = widget.DangerImportance
-	case syncer.Outdated:
+	case syncer.KioskOutdated:
 		text = lang.X("sync.outdated", "This kiosk needs an update")
 		imp = widget.DangerImportance
 	case syncer.CentreOutdated:
@@ -68,6 +68,37 @@ func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
 		}
 	}
 	return text, imp
+}
+
+// kindName is a kind of change as staff read it.
+func kindName(kind string) string {
+	switch kind {
+	case queue.KindCheckIn:
+		return lang.X("kind.check_in", "check-in")
+	case queue.KindCall:
+		return lang.X("kind.call", "call to a desk")
+	case queue.KindRecall:
+		return lang.X("kind.recall", "call again")
+	case queue.KindServe:
+		return lang.X("kind.serve", "served")
+	case queue.KindNoShow:
+		return lang.X("kind.no_show", "no-show")
+	case queue.KindCancel:
+		return lang.X("kind.cancel", "cancelled visit")
+	case queue.KindPrioritize:
+		return lang.X("kind.prioritize", "moved to the front")
+	case queue.KindTransfer:
+		return lang.X("kind.transfer", "transfer")
+	case queue.KindDeskOpen:
+		return lang.X("kind.desk_open", "desk opened")
+	case queue.KindDeskClose:
+		return lang.X("kind.desk_close", "desk closed")
+	case queue.KindCheckOut:
+		return lang.X("kind.check_out", "check-out")
+	case queue.KindIncident:
+		return lang.X("kind.incident", "incident report")
+	}
+	return kind
 }
 
 // roundSkew renders a clock offset to the minute: "+24h0m", "-6m".
@@ -137,14 +168,14 @@ func (u *UI) showSyncDetails() {
 	switch st.State {
 	case syncer.Unenrolled:
 		add("sync.unenrolled.help", "The centre no longer accepts this kiosk. Check-in and the queue keep working and nothing is lost; call IT to enrol it again.", nil)
-	case syncer.Outdated:
+	case syncer.KioskOutdated:
 		add("sync.outdated.help", "The centre no longer accepts this kiosk's version. Check-in and the queue keep working and nothing is lost; ask IT to update this kiosk.", nil)
 	case syncer.CentreOutdated:
 		add("sync.centre_outdated.help", "The centre runs a version older than this kiosk's. Check-in and the queue keep working and nothing is lost; ask IT to update the centre.", nil)
 	}
 	if st.AwaitingCentre > 0 {
-		add("sync.awaiting.help", "{{.Count}} changes wait until the centre is updated: it does not take changes of the kind {{.Kind}} yet. They are kept on this kiosk and sent in order once it does.",
-			map[string]any{"Count": st.AwaitingCentre, "Kind": st.AwaitingKind})
+		add("sync.awaiting.help", "{{.Count}} changes wait until the centre is updated: it does not take this kind of change yet ({{.Kind}}). They are kept on this kiosk and sent in order once it does.",
+			map[string]any{"Count": st.AwaitingCentre, "Kind": kindName(st.AwaitingKind)})
 	}
 	if st.LastError != "" && st.State != syncer.Online {
 		add("sync.error", "Last problem: {{.Error}}", map[string]any{"Error": st.LastError})

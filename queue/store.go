@@ -106,6 +106,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.estCfg = estimate.Config{DefaultWait: defaults, FallbackWait: opts.FallbackWait}
 	s.est = estimate.New(s.estCfg)
 
+	if err := sqldb.CheckPlace(path); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, pragmas...))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)

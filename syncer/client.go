@@ -38,8 +38,11 @@ type Centre struct {
 	Accepts  map[string]bool // the mutation kinds it applies
 }
 
-// protocol1Kinds are the kinds every centre applies: those of protocol 1,
-// whose centres announce nothing.
+// protocol1Kinds are the kinds a centre that announces nothing (protocol
+// 1, release 17e7641) applies. The list is frozen: a kind added later is
+// sent only to a centre that announces it. (Centres older than protocol
+// 1's last release lacked check_out and incident; they answer "unknown
+// kind", which holds the change too.)
 var protocol1Kinds = map[string]bool{
 	queue.KindCheckIn: true, queue.KindCall: true, queue.KindRecall: true, queue.KindServe: true,
 	queue.KindNoShow: true, queue.KindCancel: true, queue.KindPrioritize: true, queue.KindTransfer: true,
@@ -90,6 +93,21 @@ func (c *Client) Accepts(kind string) bool {
 	return c.centre.Accepts[kind]
 }
 
+// refuse notes that the centre refused a kind as unknown, whatever it
+// announced: until an answer says otherwise, changes of that kind wait.
+func (c *Client) refuse(kind string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	accepts := c.centre.Accepts
+	if accepts == nil {
+		accepts = protocol1Kinds
+	}
+	c.centre.Accepts = make(map[string]bool, len(accepts))
+	for k, ok := range accepts {
+		c.centre.Accepts[k] = ok && k != kind
+	}
+}
+
 // heard notes what an answer's headers say of the centre, and refuses a
 // centre too old to talk to.
 func (c *Client) heard(h http.Header) error {
@@ -120,16 +138,6 @@ func (e *HTTPError) Error() string {
 
 // Unauthorized reports whether the centre no longer knows this kiosk.
 func (e *HTTPError) Unauthorized() bool { return e.Status == http.StatusUnauthorized }
-
-// Permanent reports whether retrying the same request cannot help: a 4xx
-// other than 401 (handled as unenrolment), 408 and 429.
-func (e *HTTPError) Permanent() bool {
-	switch e.Status {
-	case http.StatusUnauthorized, http.StatusRequestTimeout, http.StatusTooManyRequests, wire.StatusUpgradeRequired:
-		return false
-	}
-	return e.Status >= 400 && e.Status < 500
-}
 
 // KioskOutdated reports whether the centre refused this kiosk's protocol
 // as too old: the kiosk needs an update.

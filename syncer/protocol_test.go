@@ -251,7 +251,7 @@ func TestAKioskTooOldForItsCentreIsToldSo(t *testing.T) {
 	k.checkIn(t, "Ana Pérez")
 	err := k.sync.Sync(ctx)
 	st := k.sync.Status()
-	if st.State != syncer.Outdated || !strings.Contains(st.LastError, "this kiosk needs an update") {
+	if st.State != syncer.KioskOutdated || !strings.Contains(st.LastError, "this kiosk needs an update") {
 		t.Fatalf("status %+v (%v); want outdated: this kiosk needs an update", st, err)
 	}
 	if st.Backlog != 1 || st.Rejected != 0 {
@@ -300,4 +300,55 @@ func sortedKinds(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// During a rolling upgrade two instances of the centre may answer one
+// kiosk: the pull an upgraded one, the push one not yet upgraded, which
+// refuses a kind it does not know. The change is held, not rejected, and
+// goes through once an upgraded instance takes the push.
+func TestAnInstanceNotYetUpgradedDoesNotLoseAChange(t *testing.T) {
+	ctx := context.Background()
+	var older []string
+	for _, k := range centre.Kinds {
+		if k != queue.KindCheckOut {
+			older = append(older, k)
+		}
+	}
+	var pushTo swappable
+	var upgraded http.Handler
+	k, c := kioskBehind(t, func(c centretest.Centre) http.Handler {
+		upgraded = centre.NewServer(c.Service, centre.ServerOptions{})
+		pushTo.set(centre.NewServer(centre.New(c.Store, centre.Options{Accepts: older}), centre.ServerOptions{}))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/push") {
+				pushTo.ServeHTTP(w, r)
+				return
+			}
+			upgraded.ServeHTTP(w, r)
+		})
+	})
+	ana := k.checkIn(t, "Ana Pérez")
+	if _, err := k.store.CheckOutVisit(ctx, ana.Visit.ID, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	k.checkIn(t, "Bo Chen")
+
+	if err := k.sync.Sync(ctx); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	st := k.sync.Status()
+	if st.Rejected != 0 || st.Backlog != 1 || st.AwaitingCentre != 1 || st.AwaitingKind != queue.KindCheckOut {
+		t.Fatalf("status %+v; want the check-out held (not rejected), the rest delivered", st)
+	}
+
+	pushTo.set(upgraded)
+	if err := k.sync.Sync(ctx); err != nil {
+		t.Fatalf("sync after the upgrade: %v", err)
+	}
+	if st := k.sync.Status(); st.Rejected != 0 || st.Backlog != 0 || st.AwaitingCentre != 0 {
+		t.Fatalf("status after the upgrade %+v; want everything delivered", st)
+	}
+	if n := appliedAt(t, c, "a"); n != 3 {
+		t.Fatalf("the centre holds %d applied mutations; want 3", n)
+	}
 }

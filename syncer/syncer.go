@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,9 +29,9 @@ const (
 	Degraded   State = "degraded"   // the centre answers, but with errors or "busy"
 	Offline    State = "offline"    // the centre cannot be reached
 	Unenrolled State = "unenrolled" // the centre refused this kiosk's token
-	// Outdated: the centre refused this kiosk's protocol as too old; the
+	// KioskOutdated: the centre refused this kiosk's protocol as too old; the
 	// kiosk needs an update.
-	Outdated State = "outdated"
+	KioskOutdated State = "kiosk-outdated"
 	// CentreOutdated: the centre speaks a protocol too old for this kiosk;
 	// the centre needs an update.
 	CentreOutdated State = "centre-outdated"
@@ -365,7 +366,7 @@ func PageOf(page wire.PullResponse) queue.PullPage {
 // not apply yet stops the push there: it and everything after it wait, in
 // order, for the centre's upgrade, rather than be refused and lost to it.
 func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
-	s.awaiting(0, "")
+	s.awaiting("")
 	kiosk, _ := s.store.Identity()
 	start, err := s.store.Backlog(ctx)
 	if err != nil {
@@ -388,15 +389,19 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 			}
 		}
 		if len(entries) > 0 {
-			if err := s.pushBatch(ctx, kiosk, left, entries); err != nil {
+			refused, err := s.pushBatch(ctx, kiosk, left, entries)
+			if err != nil {
 				return pushed, err
+			}
+			if refused != "" {
+				held = refused
 			}
 		}
 		left -= len(entries)
 		pushed += len(entries)
 		if held != "" {
-			s.log.Warn("the centre does not apply a kind of change yet; holding it and what follows", "kind", held, "held", left)
-			s.awaiting(left, held)
+			s.log.Warn("the centre does not apply a kind of change yet; holding it and what follows", "kind", held)
+			s.awaiting(held)
 			return pushed, nil
 		}
 		if len(entries) == 0 {
@@ -406,10 +411,14 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 	return pushed, nil
 }
 
-// awaiting records how many changes wait for the centre's upgrade.
-func (s *Syncer) awaiting(n int, kind string) {
+// awaiting records the kind of change the centre does not apply yet; the
+// count of what waits for it is taken with the backlog (refreshBacklog).
+func (s *Syncer) awaiting(kind string) {
 	s.mu.Lock()
-	s.status.AwaitingCentre, s.status.AwaitingKind = n, kind
+	s.status.AwaitingKind = kind
+	if kind == "" {
+		s.status.AwaitingCentre = 0
+	}
 	s.mu.Unlock()
 }
 
@@ -419,7 +428,13 @@ func (s *Syncer) awaiting(n int, kind string) {
 // through. Other refusals (403 for a token of another kiosk, 404) are
 // about this kiosk's set-up, not a mutation: the attempt fails and staff
 // see why.
-func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) error {
+//
+// An answer "unknown kind" comes from a centre that does not apply that
+// kind yet: one instance behind the centre's address not yet upgraded,
+// while the one that answered the pull was. The change stays pending,
+// held as if the centre had said so up front (the centre judges a name it
+// rejected again), and pushBatch returns its kind.
+func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) (held string, err error) {
 	req := wire.PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]wire.PushMutation, len(entries))}
 	for i, e := range entries {
 		req.Mutations[i] = wire.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
@@ -428,26 +443,33 @@ func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entri
 	if e, ok := asHTTPError(err); ok && e.AboutContent() {
 		if len(entries) == 1 {
 			s.log.Warn("centre refused a mutation", "seq", entries[0].Seq, "err", err)
-			return s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
+			return "", s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
 		}
 		half := len(entries) / 2
-		if err := s.pushBatch(ctx, kiosk, backlog, entries[:half]); err != nil {
-			return err
+		if held, err := s.pushBatch(ctx, kiosk, backlog, entries[:half]); err != nil || held != "" {
+			return held, err
 		}
 		return s.pushBatch(ctx, kiosk, backlog-half, entries[half:])
 	}
 	if err != nil {
-		return fmt.Errorf("push: %w", err)
+		return "", fmt.Errorf("push: %w", err)
 	}
 	s.noteSkew(req.Sent, resp.Now)
-	answers := make([]queue.Settlement, len(resp.Results))
+	answers := make([]queue.Settlement, 0, len(resp.Results))
 	for i, r := range resp.Results {
 		if r.Seq != entries[i].Seq || r.Epoch != entries[i].Epoch {
-			return fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
+			return "", fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
 		}
-		answers[i] = queue.Settlement{Seq: r.Seq, Rejected: r.Status == wire.StatusRejected, Reason: r.Reason}
+		if r.Status == wire.StatusRejected && strings.HasPrefix(r.Reason, wire.ReasonUnknownKind) {
+			if held == "" {
+				held = entries[i].Kind
+				s.client.refuse(held)
+			}
+			continue
+		}
+		answers = append(answers, queue.Settlement{Seq: r.Seq, Rejected: r.Status == wire.StatusRejected, Reason: r.Reason})
 	}
-	return s.store.SettleOutbox(ctx, answers)
+	return held, s.store.SettleOutbox(ctx, answers)
 }
 
 // noteSkew estimates the kiosk clock's offset from the centre's, taking
@@ -476,7 +498,7 @@ func (s *Syncer) settle(ctx context.Context, at time.Time, err error) {
 			case e.Unauthorized():
 				next = Unenrolled
 			case e.KioskOutdated():
-				next = Outdated
+				next = KioskOutdated
 			default:
 				next = Degraded
 			}
@@ -530,6 +552,11 @@ func (s *Syncer) refreshBacklog(ctx context.Context) int {
 	}
 	s.mu.Lock()
 	s.status.Backlog, s.status.Oldest, s.status.Rejected = b.Pending, b.Oldest, b.Rejected
+	if s.status.AwaitingKind != "" {
+		// Nothing after a held change is sent before it: all that is
+		// pending waits for the centre's upgrade.
+		s.status.AwaitingCentre = b.Pending
+	}
 	s.mu.Unlock()
 	return b.Pending
 }

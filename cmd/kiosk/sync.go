@@ -163,7 +163,7 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	switch st.State {
 	case syncer.Unenrolled:
 		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new token (central enroll)")
-	case syncer.Outdated:
+	case syncer.KioskOutdated:
 		return errors.New("this kiosk needs an update: the centre no longer speaks its sync protocol; its changes are kept until then")
 	case syncer.CentreOutdated:
 		return errors.New("the centre needs an update: it speaks a sync protocol older than this kiosk's; the kiosk's changes are kept until then")

@@ -463,9 +463,9 @@ func (r *Window) MeanOr(def float64) float64 {
 	return r.Mean()
 }
 
-// quantiles returns the given quantiles (linear interpolation between order
-// statistics). The window is small, so sorting a copy is cheap.
-// Quantiles are the values at the probabilities ps, interpolated.
+// Quantiles are the values at the probabilities ps, by linear
+// interpolation between order statistics. The window is small, so sorting
+// a copy is cheap.
 func (r *Window) Quantiles(ps ...float64) []float64 {
 	s := slices.Clone(r.vals[:r.Len()])
 	slices.Sort(s)

@@ -36,7 +36,9 @@ type Migrations struct {
 
 // Apply brings db up to date. It refuses, with ErrSchemaNewer and before
 // changing anything, a database that records a migration this program
-// does not have.
+// does not have. (That check runs once, before the migrations: a newer
+// program upgrading the same database at the very same moment can slip
+// past it, and this one then stops at the next start.)
 func (m Migrations) Apply(ctx context.Context, db *sql.DB) error {
 	now := m.Now
 	if now == nil {

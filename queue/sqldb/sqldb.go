@@ -11,9 +11,12 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -78,3 +81,46 @@ func SQLiteDSN(path string, pragmas ...string) string {
 // uriPath escapes what SQLite's URI parser would not take as part of a
 // file name; it decodes every %HH escape back.
 var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+
+// ErrMisplaced says a database sits where versions before 2026-12 put it:
+// they passed the path to SQLite unescaped, so a path with "#" or "?"
+// ended there ("/data/lobby #1.db" opened "/data/lobby ").
+var ErrMisplaced = errors.New("sqldb: the database is at the path earlier versions used")
+
+// CheckPlace refuses to let a path with "#", "?" or "%" open a new, empty
+// database while the data of earlier versions sits at the name they
+// really used: it returns ErrMisplaced naming both paths instead.
+func CheckPlace(path string) error {
+	old := earlierName(path)
+	if old == path {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	if st, err := os.Stat(old); err != nil || st.IsDir() {
+		return nil
+	}
+	return fmt.Errorf("%w: %q is not there, but %q is: versions before 2026-12 cut the path at its first '#' or '?'. Move that file (and any -wal and -shm beside it) to %q, or name its path",
+		ErrMisplaced, path, old, path)
+}
+
+// earlierName is the file SQLite opened for "file:"+path: the path up to
+// its first "?" or "#", with %HH escapes decoded.
+func earlierName(path string) string {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	var b strings.Builder
+	for i := 0; i < len(path); i++ {
+		if path[i] == '%' && i+2 < len(path) {
+			if v, err := strconv.ParseUint(path[i+1:i+3], 16, 8); err == nil {
+				b.WriteByte(byte(v))
+				i += 2
+				continue
+			}
+		}
+		b.WriteByte(path[i])
+	}
+	return b.String()
+}

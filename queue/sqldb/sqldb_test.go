@@ -159,3 +159,38 @@ func TestTimeRoundTrip(t *testing.T) {
 		t.Fatalf("ParseTime(%q) = %v, %v", s, back, err)
 	}
 }
+
+func TestCheckPlaceFindsWhereEarlierVersionsKeptTheDatabase(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "lobby #1?.db")
+	if err := sqldb.CheckPlace(path); err != nil {
+		t.Fatalf("nothing anywhere: %v", err)
+	}
+	// Where versions before the escaping put it: the path cut at '#'.
+	old := filepath.Join(dir, "lobby ")
+	if err := os.WriteFile(old, []byte("SQLite format 3\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := sqldb.CheckPlace(path)
+	if !errors.Is(err, sqldb.ErrMisplaced) || !strings.Contains(err.Error(), old) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("CheckPlace = %v; want ErrMisplaced naming both paths", err)
+	}
+	// Once the database is where it belongs, the old file is not a concern.
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqldb.CheckPlace(path); err != nil {
+		t.Fatalf("with the database in place: %v", err)
+	}
+	// A path SQLite read the same way before needs no look.
+	if err := sqldb.CheckPlace(filepath.Join(dir, "plain.db")); err != nil {
+		t.Fatal(err)
+	}
+	// %HH was decoded: "a%41.db" was "aA.db".
+	if err := os.WriteFile(filepath.Join(dir, "aA.db"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqldb.CheckPlace(filepath.Join(dir, "a%41.db")); !errors.Is(err, sqldb.ErrMisplaced) {
+		t.Fatalf("a%%41.db with aA.db beside it: %v", err)
+	}
+}

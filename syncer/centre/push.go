@@ -217,7 +217,7 @@ func (p *pushTx) finish(ctx context.Context) error {
 // check returns why a mutation cannot be applied, or "".
 func (p *pushTx) check(m wire.PushMutation, mut *queue.Mutation) string {
 	if !p.s.accepts[m.Kind] {
-		return fmt.Sprintf("unknown kind %q", m.Kind)
+		return fmt.Sprintf("%s %q", wire.ReasonUnknownKind, m.Kind)
 	}
 	if err := json.Unmarshal(m.Payload, mut); err != nil {
 		return "payload is not a mutation: " + err.Error()

@@ -330,7 +330,12 @@ func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.Pul
 // Compact removes a site's tombstones older than before and raises its
 // floor past them; kiosks whose cursor is below the floor get a snapshot.
 func (s *Service) Compact(ctx context.Context, site string, before time.Time) (int, error) {
-	n, err := s.store.Compact(ctx, site, before)
+	var n int
+	err := s.store.Update(ctx, func(tx Ops) error {
+		var err error
+		n, err = tx.Compact(ctx, site, before)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("compact %s: %w", site, err)
 	}

@@ -32,7 +32,10 @@ type Store interface {
 
 // Ops are the centre's reads and writes. Inside Update they take part in
 // the transaction; the Lock methods hold a row until it ends, so writers
-// of one site, or of one kiosk database, take turns.
+// of one site, or of one kiosk database, take turns. Outside a
+// transaction (the Store's own Ops) a lock ends with its statement, and
+// several calls are not atomic: the service calls the Lock methods,
+// NextVersions, PutRecords and Compact inside Update only.
 type Ops interface {
 	PutSite(ctx context.Context, id, name string, at time.Time) error
 	SiteName(ctx context.Context, id string) (name string, ok bool, err error)

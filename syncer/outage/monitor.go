@@ -28,11 +28,11 @@ type Cause string
 
 // Causes of an incident.
 const (
-	CauseNone        Cause = ""
-	CauseUnreachable Cause = "unreachable" // the centre does not answer
-	CauseDegraded    Cause = "degraded"    // it answers with errors
-	CauseUnenrolled  Cause = "unenrolled"  // it refuses this kiosk's token
-	CauseOutdated    Cause = "outdated"    // it refuses this kiosk's protocol: the kiosk needs an update
+	CauseNone          Cause = ""
+	CauseUnreachable   Cause = "unreachable"    // the centre does not answer
+	CauseDegraded      Cause = "degraded"       // it answers with errors
+	CauseUnenrolled    Cause = "unenrolled"     // it refuses this kiosk's token
+	CauseKioskOutdated Cause = "kiosk-outdated" // it refuses this kiosk's protocol: the kiosk needs an update
 	// CauseCentreOutdated: the centre's protocol is too old for this
 	// kiosk; the centre needs an update.
 	CauseCentreOutdated Cause = "centre-outdated"
@@ -50,7 +50,7 @@ var causeText = map[Cause]string{
 	CauseUnreachable:    "central system unreachable",
 	CauseDegraded:       "central system answering with errors",
 	CauseUnenrolled:     "kiosk no longer enrolled at the centre",
-	CauseOutdated:       "kiosk too old for the central system: it needs an update",
+	CauseKioskOutdated:  "kiosk too old for the central system: it needs an update",
 	CauseCentreOutdated: "central system too old for this kiosk: it needs an update",
 	CauseDrill:          "drill: central system unreachable",
 	CauseDatabase:       "kiosk database cannot be written",
@@ -144,8 +144,8 @@ func assess(h Health, p Policy) Cause {
 		return CauseClock
 	case h.Sync.State == syncer.Unenrolled:
 		return CauseUnenrolled
-	case h.Sync.State == syncer.Outdated:
-		return CauseOutdated
+	case h.Sync.State == syncer.KioskOutdated:
+		return CauseKioskOutdated
 	case h.Sync.State == syncer.CentreOutdated:
 		return CauseCentreOutdated
 	case h.Probe != nil, h.Sync.State == syncer.Offline:
@@ -165,7 +165,7 @@ func severity(c Cause, d time.Duration, p Policy) queue.Severity {
 		return queue.SeverityCritical
 	case p.CriticalAfter > 0 && d >= p.CriticalAfter:
 		return queue.SeverityCritical
-	case c == CauseUnenrolled || c == CauseOutdated || c == CauseCentreOutdated || d >= p.MajorAfter:
+	case c == CauseUnenrolled || c == CauseKioskOutdated || c == CauseCentreOutdated || d >= p.MajorAfter:
 		return queue.SeverityMajor
 	}
 	return queue.SeverityMinor
@@ -407,7 +407,8 @@ func (m *Monitor) noteDrained(ctx context.Context, now time.Time, st syncer.Stat
 	m.mu.Lock()
 	due := m.drainDue
 	m.mu.Unlock()
-	if !due || st.State != syncer.Online || st.Backlog > 0 {
+	// Changes held for the centre's upgrade are not part of the drain.
+	if !due || st.State != syncer.Online || st.Backlog-st.AwaitingCentre > 0 {
 		return nil
 	}
 	if _, err := m.store.MarkDrained(ctx, now); err != nil {

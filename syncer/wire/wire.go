@@ -5,9 +5,11 @@
 // network is defined in one place that either end can be read against.
 //
 // Compatibility: a request or response without the version header is
-// protocol 1. Decoders ignore fields they do not know, so a neighbouring
-// version may add one; a change an older peer cannot ignore is a new
-// version.
+// protocol 1. Decoders since protocol 2 ignore fields they do not know, so
+// a neighbouring version may add one; but protocol 1's peers (release
+// 17e7641) refuse unknown fields, so a new field goes only to a peer that
+// declared the protocol that has it. A change an older peer cannot ignore
+// is a new version.
 package wire
 
 import (
@@ -34,6 +36,11 @@ const (
 	StatusDuplicate = "duplicate"
 	StatusRejected  = "rejected"
 )
+
+// ReasonUnknownKind begins the reason of a mutation rejected because the
+// centre does not apply its kind, as every centre since protocol 1 words
+// it; a kiosk holds such a change until the centre is upgraded.
+const ReasonUnknownKind = "unknown kind"
 
 // PushMutation is one outbox row on the wire. (Kiosk, Epoch, Seq) names it
 // for good: the centre never applies the same name twice.

@@ -31,6 +31,9 @@ type Options struct {
 // Open opens the centre's SQLite file at path, creating it if needed, and
 // brings its schema up to date. It refuses a file a newer version made.
 func Open(ctx context.Context, path string, opts Options) (*sqlstore.Store, error) {
+	if err := sqldb.CheckPlace(path); err != nil {
+		return nil, fmt.Errorf("open central store: %w", err)
+	}
 	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, "journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)"))
 	if err != nil {
 		return nil, fmt.Errorf("open central store: %w", err)

@@ -371,15 +371,6 @@ func (o ops) Changes(ctx context.Context, site string, after int64, limit int, l
 	})
 }
 
-// Compact runs in a transaction of its own unless it is in one already.
-func (s *Store) Compact(ctx context.Context, site string, before time.Time) (n int, err error) {
-	err = s.Update(ctx, func(tx centre.Ops) error {
-		n, err = tx.Compact(ctx, site, before)
-		return err
-	})
-	return n, err
-}
-
 func (o ops) Compact(ctx context.Context, site string, before time.Time) (int, error) {
 	// The site's row first, as every writer takes it, so a compaction and
 	// an import never wait on each other's rows.
