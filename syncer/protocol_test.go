@@ -262,14 +262,10 @@ func TestAKioskTooOldForItsCentreIsToldSo(t *testing.T) {
 func TestACentreTooOldForItsKioskIsToldSo(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := newKioskWithToken(t, c.http.URL, "a", token)
+	k := newKiosk(t, c, "a")
 	k.client.RequireCentre(wire.Version + 1)
 	k.checkIn(t, "Ana Pérez")
-	err = k.sync.Sync(ctx)
+	err := k.sync.Sync(ctx)
 	if !errors.Is(err, syncer.ErrCentreOutdated) {
 		t.Fatalf("sync = %v; want ErrCentreOutdated", err)
 	}
