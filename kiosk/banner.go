@@ -57,7 +57,7 @@ func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) 
 		args := map[string]any{"Since": clock(o.Since)}
 		b.Title = lang.X("banner.central.title", "Our central system is unavailable")
 		b.Works = lang.X("banner.central.works", "Check-in works and your place in line is saved.")
-		b.Waits = lang.X("banner.central.waits", "Your host will be told when we reconnect.")
+		b.Waits = lang.X("banner.central.waits", "The central system gets your check-in when we reconnect.")
 		switch o.Cause {
 		case outage.CauseDatabase:
 			b.Title = lang.X("banner.local.title", "This kiosk has a technical problem")
@@ -65,7 +65,7 @@ func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) 
 			b.Waits = ""
 		case outage.CauseDisk, outage.CauseClock:
 			b.Title = lang.X("banner.local.title", "This kiosk has a technical problem")
-			b.Waits = lang.X("banner.local.waits", "Reception has been told.")
+			b.Waits = lang.X("banner.local.waits", "Please tell reception.")
 		}
 		b.Since = lang.X("banner.since", "Since {{.Since}}.", args)
 		if o.Incident != nil && !o.Incident.ExpectedBack.IsZero() {

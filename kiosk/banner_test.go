@@ -42,7 +42,7 @@ func TestBannerTiming(t *testing.T) {
 	f.probe(t)
 	got := bannerText(u)
 	for _, want := range []string{"Our central system is unavailable", "Since 09:00.", "Check-in works and your place in line is saved.",
-		"Your host will be told when we reconnect.", "Updated just now"} {
+		"The central system gets your check-in when we reconnect.", "Updated just now"} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("banner lacks %q:\n%s", want, got)
 		}

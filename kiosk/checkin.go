@@ -44,7 +44,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.invite.OnSubmitted = func(string) { u.inviteEntered() }
 	s.name.SetPlaceHolder(lang.X("form.name.placeholder", "First and last name"))
 	s.host.SetPlaceHolder(lang.X("form.host.placeholder", "Patient or staff member (optional)"))
-	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "For a text when it is your turn (optional)"))
+	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "Optional: staff can call you if needed"))
 	s.name.OnChanged = func(string) { u.formEdited("name") }
 	s.host.OnChanged = func(string) { u.formEdited("host") }
 	s.phone.OnChanged = func(string) { u.formEdited("phone") }

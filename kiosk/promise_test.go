@@ -1,0 +1,68 @@
+package kiosk
+
+import (
+	"encoding/json"
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+
+	"lobbyline/assets"
+)
+
+// promises are sentences that commit the kiosk to something it does not
+// do: it sends no text messages and tells no host. Until a feature does
+// that (and only while it is configured and working), no screen, no
+// message template and no translation may say so, in any language.
+var promises = map[string][]*regexp.Regexp{
+	"en": {
+		regexp.MustCompile(`(?i)\b(sms|text message|a text)\b`),
+		regexp.MustCompile(`(?i)\bhost\b.*\b(told|notified|informed|let know)\b`),
+	},
+	"es": {
+		regexp.MustCompile(`(?i)\b(sms|mensaje de texto)\b`),
+		regexp.MustCompile(`(?i)avisaremos a (la persona|su anfitri)`),
+	},
+}
+
+func TestNothingPromisesWhatTheKioskDoesNotDo(t *testing.T) {
+	files, err := fs.Glob(assets.Translations, "translations/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("translations: %v", err)
+	}
+	for _, name := range files {
+		lang := strings.TrimSuffix(strings.TrimPrefix(name, "translations/"), ".json")
+		data, err := assets.Translations.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var texts map[string]string
+		if err := json.Unmarshal(data, &texts); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		res, ok := promises[lang]
+		if !ok {
+			t.Errorf("%s: no promise patterns for %q; add them before the language ships", name, lang)
+			continue
+		}
+		for key, text := range texts {
+			for _, re := range res {
+				if re.MatchString(text) {
+					t.Errorf("%s %s promises what the kiosk does not do: %q", lang, key, text)
+				}
+			}
+		}
+	}
+	// The lobby message templates staff publish in three taps.
+	for _, line := range strings.Split(assets.Templates, "\n") {
+		lang, text, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "text."), " = ")
+		if !ok || !strings.HasPrefix(strings.TrimSpace(line), "text.") {
+			continue
+		}
+		for _, re := range promises[lang] {
+			if re.MatchString(text) {
+				t.Errorf("template (%s) promises what the kiosk does not do: %s", lang, text)
+			}
+		}
+	}
+}
