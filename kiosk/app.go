@@ -267,6 +267,9 @@ func (u *UI) tick(ctx context.Context) func() {
 				u.staff.updateAlerts(u.openAlerts)
 			}
 		}
+		if u.screen == screenPIN && u.pin != nil {
+			u.pin.showLock(now) // the lock counts down, and its message goes when it ends
+		}
 		u.idleCheck(now)
 	}
 }

@@ -1,8 +1,13 @@
 package kiosk
 
 import (
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
+
+	"lobbyline/queue"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,10 +19,36 @@ import (
 // maxPINDigits matches the longest PIN queue.HashPIN accepts.
 const maxPINDigits = 12
 
+// pinMessageHeight holds two lines of message text between the dots and
+// the keys.
+const pinMessageHeight = 64
+
+// fixedHeight lays its objects out at a height of its own, whatever they
+// ask for, so a message appearing or going never moves what is below.
+type fixedHeight float32
+
+func (h fixedHeight) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	var w float32
+	for _, o := range objects {
+		if o.Visible() {
+			w = max(w, o.MinSize().Width)
+		}
+	}
+	return fyne.NewSize(w, float32(h))
+}
+
+func (h fixedHeight) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
 // pinScreen is the staff PIN pad. The PIN is shown as dots and kept only
 // until it is checked.
 type pinScreen struct {
 	pin     string
+	locked  time.Time // while after now, the lock message stays and counts down
 	dots    *widget.Label
 	message *widget.Label
 	digits  [10]*widget.Button
@@ -55,7 +86,9 @@ func newPINScreen(u *UI) *pinScreen {
 		newText(lang.X("pin.title", "Staff sign-in"), theme.SizeNameHeadingText, true, widget.MediumImportance),
 		newText(lang.X("pin.prompt", "Enter your PIN"), theme.SizeNameText, false, widget.LowImportance),
 		sized(0, 70, s.dots),
-		s.message,
+		// Room for two lines of message, always: the keys never move
+		// under a finger when one appears.
+		container.New(fixedHeight(pinMessageHeight), s.message),
 		pad,
 		gap(8),
 		s.cancel,
@@ -87,8 +120,28 @@ func (u *UI) pinKey(key string) {
 	case len(s.pin) < maxPINDigits:
 		s.pin += key
 	}
-	setMessage(s.message, "")
+	if !s.showLock(u.cfg.Now()) {
+		setMessage(s.message, "")
+	}
 	s.render()
+}
+
+// showLock shows how long the lock has left, or clears the lock message
+// once it is over; it reports whether the pad is locked at now.
+func (s *pinScreen) showLock(now time.Time) bool {
+	if s.locked.IsZero() {
+		return false
+	}
+	left := s.locked.Sub(now)
+	if left <= 0 {
+		s.locked = time.Time{}
+		setMessage(s.message, "")
+		return false
+	}
+	secs := int(left.Round(time.Second) / time.Second)
+	setMessage(s.message, lang.X("pin.locked", "Too many wrong PINs. Try again in {{.Left}}.",
+		map[string]any{"Left": fmt.Sprintf("%d:%02d", secs/60, secs%60)}))
+	return true
 }
 
 // unlockStaff checks the PIN; the store counts wrong tries and locks.
@@ -102,6 +155,12 @@ func (u *UI) unlockStaff() {
 	s.pin = ""
 	s.render()
 	if err := u.staffQueue.UnlockStaff(u.ctx, u.cfg.PINHash, pin); err != nil {
+		var qe *queue.Error
+		if errors.As(err, &qe) && qe.Code == queue.ELocked && !qe.Until.IsZero() {
+			s.locked = qe.Until
+			s.showLock(u.cfg.Now())
+			return
+		}
 		setMessage(s.message, u.errorText(err))
 		return
 	}

@@ -1,9 +1,12 @@
 package kiosk
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"lobbyline/queue"
@@ -30,7 +33,7 @@ func TestPINLocksAfterFiveWrongTries(t *testing.T) {
 		}
 	}
 	f.typePIN("1111")
-	if got := u.pin.message.Text; !strings.HasPrefix(got, "Too many wrong PINs. Try again at ") {
+	if got := u.pin.message.Text; got != "Too many wrong PINs. Try again in 0:30." {
 		t.Fatalf("fifth wrong PIN: message %q", got)
 	}
 	f.typePIN(testPIN)
@@ -41,6 +44,50 @@ func TestPINLocksAfterFiveWrongTries(t *testing.T) {
 	f.typePIN(testPIN)
 	if u.screen != screenStaff {
 		t.Fatalf("right PIN after the lockout: screen %v, message %q", u.screen, u.pin.message.Text)
+	}
+}
+
+// The keys never move under a finger when a message appears, and the lock
+// message stays, counting down, until the lock ends.
+func TestPINPadStaysStillAndTheLockCountsDown(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.staff)
+	d := fyne.CurrentApp().Driver()
+	where := func() []fyne.Position {
+		var out []fyne.Position
+		for _, b := range append(u.pin.digits[:], u.pin.enter, u.pin.clear) {
+			out = append(out, d.AbsolutePositionForObject(b))
+		}
+		return out
+	}
+	before := where()
+	for range queue.MaxPINFailures {
+		f.typePIN("1111")
+		if got := where(); !slices.Equal(got, before) {
+			t.Fatalf("with %q showing the keys moved: %v, were %v", u.pin.message.Text, got, before)
+		}
+	}
+	locked := u.pin.message.Text
+	if locked != "Too many wrong PINs. Try again in 0:30." {
+		t.Fatalf("lock message %q", locked)
+	}
+	test.Tap(u.pin.digits[7]) // a tap during the lock keeps the message
+	if u.pin.message.Text != locked || !u.pin.message.Visible() {
+		t.Fatalf("after a tap the lock message reads %q", u.pin.message.Text)
+	}
+	f.clock.Advance(18 * time.Second)
+	u.tick(f.ctx)()
+	if got := u.pin.message.Text; got != "Too many wrong PINs. Try again in 0:12." {
+		t.Fatalf("18 s later: %q", got)
+	}
+	f.clock.Advance(12 * time.Second)
+	u.tick(f.ctx)()
+	if u.pin.message.Visible() {
+		t.Fatalf("the lock is over, but the message still reads %q", u.pin.message.Text)
+	}
+	if got := where(); !slices.Equal(got, before) {
+		t.Fatalf("the keys moved: %v, were %v", got, before)
 	}
 }
 
