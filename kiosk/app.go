@@ -138,6 +138,7 @@ type UI struct {
 	incident *incidentScreen
 	roster   *rosterScreen
 	checkout *checkOutScreen
+	still    *stillThere // "Still there?" while it is asked
 }
 
 // New builds the kiosk window on app a and starts refreshing the board.
@@ -222,6 +223,11 @@ func (u *UI) idleCheck(now time.Time) {
 	idle := now.Sub(u.lastActivity)
 	switch {
 	case u.screen.visitor() && idle >= u.cfg.IdleTimeout:
+		if left := u.cfg.IdleTimeout + stillThereFor - idle; left > 0 && u.halfFilled() {
+			u.askStillThere(left)
+			return
+		}
+		u.dismissStillThere()
 		u.log.Info("idle: back to welcome", "screen", u.screen)
 		u.showWelcome()
 	case u.screen.staff() && idle >= u.cfg.StaffIdleTimeout:

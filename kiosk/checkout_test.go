@@ -184,6 +184,10 @@ func TestCheckOutReturnsToWelcomeWhenIdle(t *testing.T) {
 		t.Fatalf("left check-out before the idle timeout: %v", u.screen)
 	}
 	u.idleCheck(typed.Add(u.cfg.IdleTimeout))
+	if u.screen != screenCheckOut || u.still == nil {
+		t.Fatalf("at the idle timeout: screen %v, asked %v; want \"Still there?\"", u.screen, u.still != nil)
+	}
+	u.idleCheck(typed.Add(u.cfg.IdleTimeout + stillThereFor))
 	if u.screen != screenWelcome || u.checkout != nil {
 		t.Fatalf("after the idle timeout: screen %v", u.screen)
 	}

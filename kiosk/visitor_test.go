@@ -140,9 +140,19 @@ func TestIdleTimeoutDiscardsHalfFilledForm(t *testing.T) {
 	if u.screen != screenCheckIn {
 		t.Fatalf("left the form before the idle timeout: screen %v", u.screen)
 	}
+	// At the idle timeout the visitor is asked, with a countdown, before
+	// what they typed is thrown away.
 	u.idleCheck(typed.Add(u.cfg.IdleTimeout))
-	if u.screen != screenWelcome || u.form != nil {
-		t.Fatalf("after the idle timeout: screen %v, form kept %v", u.screen, u.form != nil)
+	if u.screen != screenCheckIn || u.still == nil || u.still.countdown.Text != "This form will be cleared in 15 seconds." {
+		t.Fatalf("at the idle timeout: screen %v, asked %v", u.screen, u.still != nil)
+	}
+	u.idleCheck(typed.Add(u.cfg.IdleTimeout + 9*time.Second))
+	if got := u.still.countdown.Text; got != "This form will be cleared in 6 seconds." {
+		t.Fatalf("9 s later the countdown reads %q", got)
+	}
+	u.idleCheck(typed.Add(u.cfg.IdleTimeout + stillThereFor))
+	if u.screen != screenWelcome || u.form != nil || u.still != nil {
+		t.Fatalf("after the countdown: screen %v, form kept %v, still asking %v", u.screen, u.form != nil, u.still != nil)
 	}
 	if strings.Contains(screenText(u), "Ana") {
 		t.Error("the discarded name is still on screen")
@@ -153,6 +163,35 @@ func TestIdleTimeoutDiscardsHalfFilledForm(t *testing.T) {
 	}
 	if b := f.board(t); b.WaitingCount() != 0 {
 		t.Errorf("idle form stored %d visits", b.WaitingCount())
+	}
+}
+
+func TestStillThereKeepsTheFormForAVisitorWhoAnswers(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.checkIn)
+	test.Type(u.form.name, "Ana García")
+	f.clock.Advance(u.cfg.IdleTimeout + 5*time.Second)
+	u.idleCheck(f.clock.Now())
+	if u.still == nil {
+		t.Fatal("no question at the idle timeout")
+	}
+	test.Tap(u.still.stay)
+	if u.still != nil || u.screen != screenCheckIn || u.form.name.Text != "Ana García" {
+		t.Fatalf("after \"I'm still here\": asking %v, screen %v, name %q", u.still != nil, u.screen, u.form.name.Text)
+	}
+	// The idle time starts again from the answer.
+	f.clock.Advance(u.cfg.IdleTimeout - time.Second)
+	u.idleCheck(f.clock.Now())
+	if u.still != nil || u.screen != screenCheckIn {
+		t.Fatalf("asked again before a new idle timeout")
+	}
+	// An empty form has nothing to lose: it goes back to welcome at once.
+	u.form.name.SetText("")
+	f.clock.Advance(u.cfg.IdleTimeout)
+	u.idleCheck(f.clock.Now())
+	if u.screen != screenWelcome || u.still != nil {
+		t.Fatalf("an empty form at the idle timeout: screen %v, asking %v", u.screen, u.still != nil)
 	}
 }
 
