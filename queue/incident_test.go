@@ -191,6 +191,20 @@ func TestDrillValidation(t *testing.T) {
 	if _, err := s.StartDrill(ctx, 15*time.Minute, false, "Carmen"); queue.ErrorCode(err) != queue.EConflict {
 		t.Fatalf("two drills at once: %v", err)
 	}
+
+	// Stopped before the grace period was over, its severity never rose:
+	// it still ends, and is reported, as a minor incident.
+	if err := s.EndIncident(ctx, in.ID, in.Start.Add(30*time.Second), "stopped by Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	ended, err := s.Incident(ctx, in.ID)
+	if err != nil || ended.Peak != queue.DrillPeak || ended.Severity != queue.SeverityNone {
+		t.Fatalf("ended drill %+v %v: want peak %s, severity none", ended, err, queue.DrillPeak)
+	}
+	r, err := s.IncidentReport(ctx, in.ID, nil)
+	if err != nil || r.Summary().Peak != queue.SeverityMinor {
+		t.Fatalf("summary %+v %v", r.Summary(), err)
+	}
 }
 
 func TestLobbyMessageValidation(t *testing.T) {

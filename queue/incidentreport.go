@@ -186,7 +186,10 @@ func (s *Store) ReportIncident(ctx context.Context, id int64, steps []string) (b
 	now := s.now()
 	sent := false
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ? WHERE id = ? AND reported_at IS NULL", sqldb.FormatTime(now), id)
+		// A drill ended by the previous release may have kept peak none:
+		// the row says what the summary says.
+		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ?, peak = ? WHERE id = ? AND reported_at IS NULL",
+			sqldb.FormatTime(now), sum.Peak, id)
 		if err != nil {
 			return err
 		}
