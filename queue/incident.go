@@ -136,7 +136,8 @@ type IncidentReport struct {
 	Duration  time.Duration // Start to End, or to MadeAt while open
 
 	CheckIns    int           // check-ins taken between Start and End
-	PeakWaiting int           // the longest the line was
+	PeakWaiting int           // the longest the line was, from the events log
+	PeakBacklog int           // the most changes waiting for the centre at once, until drained
 	LongestWait time.Duration // of the visits that checked in during the incident
 	Waits       []WaitOutcome
 	DrainTime   time.Duration // End to DrainedAt; 0 if not drained yet

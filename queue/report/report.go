@@ -412,6 +412,7 @@ func buildView(r queue.IncidentReport, o Options) view {
 		{"Check-ins during the incident", strconv.Itoa(r.CheckIns)},
 		{"Longest line", plural(r.PeakWaiting, "visitor waiting", "visitors waiting")},
 		{"Longest wait", humanOrNone(r.LongestWait)},
+		{"Largest backlog", plural(r.PeakBacklog, "change not yet at the centre", "changes not yet at the centre")},
 		{"Estimates against actual waits", estimate},
 		{"Backlog drained", drainText(r)},
 		{"Conflicts flagged", strconv.Itoa(r.Conflicts)},
