@@ -210,10 +210,11 @@ func peakWaiting(ctx context.Context, tx *sql.Tx, start, end time.Time) (int, er
 // peakBacklog is the most changes that waited for the centre at once
 // from start to end, exactly: each outbox row waits from its creation
 // until the centre answered it (synced_at), or until now if it has not.
+// A change made at end (the summary, once drained) is not counted.
 func peakBacklog(ctx context.Context, tx *sql.Tx, start, end time.Time) (int, error) {
 	from, to := sqldb.FormatTime(start), sqldb.FormatTime(end)
 	rows, err := tx.QueryContext(ctx, `SELECT created_at, CASE WHEN state = 'pending' THEN '' ELSE coalesce(synced_at, '') END
-		FROM outbox WHERE created_at <= ?2 AND (state = 'pending' OR synced_at IS NULL OR synced_at > ?1)`, from, to)
+		FROM outbox WHERE created_at < ?2 AND (state = 'pending' OR synced_at IS NULL OR synced_at > ?1)`, from, to)
 	if err != nil {
 		return 0, fmt.Errorf("replay the backlog: %w", err)
 	}
