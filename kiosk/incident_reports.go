@@ -97,5 +97,5 @@ func (u *UI) writeReport(id int64) {
 	d.Resize(fyne.NewSize(760, 420))
 	s.reportDialog = d
 	d.Show()
-	s.setStatus(lang.X("incident.report.done", "Report written: {{.N}} files.", map[string]any{"N": len(paths)}), false)
+	s.setStatus(lang.XN("incident.report.done", "Report written: {{.N}} files.", len(paths), map[string]any{"N": len(paths)}), false)
 }

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,6 +25,11 @@ func TestSetLanguageSwitchesTranslations(t *testing.T) {
 	}
 	if got := lang.X("error.pin.wrong", "", map[string]any{"Left": 2}); got != "PIN incorrecto. Intentos restantes: 2." {
 		t.Errorf("in Spanish with a placeholder: %q", got)
+	}
+	for n, want := range map[int]string{1: "1 requiere atención", 3: "3 requieren atención"} {
+		if got := lang.XN("sync.attention", "", n, map[string]any{"Count": n}); got != want {
+			t.Errorf("in Spanish, %d: %q, want %q", n, got, want)
+		}
 	}
 	if err := setLanguage("en"); err != nil {
 		t.Fatal(err)
@@ -70,21 +76,40 @@ func TestLanguageButtonSwitchesWelcome(t *testing.T) {
 }
 
 // Every key the UI uses and every error key of the store has an English
-// and a Spanish text with the same placeholders.
+// and a Spanish text with the same placeholders; a key used with a count
+// (lang.XN) has plural forms, at least "one" and "other", in both, and
+// only such a key has them.
 func TestTranslationsAreComplete(t *testing.T) {
-	files := map[string]map[string]string{}
+	files := map[string]map[string]string{} // a plural's forms joined, for the placeholders
+	forms := map[string]map[string][]string{}
 	for _, l := range []string{"en", "es"} {
 		data, err := assets.Translations.ReadFile("translations/" + l + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(data, &m); err != nil {
+		raw := map[string]json.RawMessage{}
+		if err := json.Unmarshal(data, &raw); err != nil {
 			t.Fatalf("%s.json: %v", l, err)
 		}
-		files[l] = m
+		files[l], forms[l] = map[string]string{}, map[string][]string{}
+		for k, v := range raw {
+			var text string
+			if json.Unmarshal(v, &text) == nil {
+				files[l][k] = text
+				continue
+			}
+			plural := map[string]string{}
+			if err := json.Unmarshal(v, &plural); err != nil {
+				t.Fatalf("%s.json: %q is neither a text nor plural forms: %v", l, k, err)
+			}
+			for f, text := range plural {
+				forms[l][k] = append(forms[l][k], f)
+				files[l][k] += text + "\n"
+			}
+			slices.Sort(forms[l][k])
+		}
 	}
-	keys := map[string]bool{}
+	keys, counted := map[string]bool{}, map[string]bool{}
 	scan := func(glob string, re *regexp.Regexp) {
 		paths, err := filepath.Glob(glob)
 		if err != nil || len(paths) == 0 {
@@ -104,8 +129,15 @@ func TestTranslationsAreComplete(t *testing.T) {
 		}
 	}
 	scan("*.go", regexp.MustCompile(`lang\.X\(\s*"([^"]+)"`))
+	plain := maps.Clone(keys)
+	scan("*.go", regexp.MustCompile(`(?:lang\.XN|addCount)\(\s*"([^"]+)"`)) // addCount: the sync panel's
+	for k := range keys {
+		if !plain[k] {
+			counted[k] = true
+		}
+	}
 	scan("../queue/*.go", regexp.MustCompile(`"(error\.[a-z_.]+)"`))
-	if !keys["error.name.empty"] || !keys["welcome.checkin"] {
+	if !keys["error.name.empty"] || !keys["welcome.checkin"] || !counted["sync.attention"] {
 		t.Fatalf("key scan found too little: %d keys", len(keys))
 	}
 	placeholders := regexp.MustCompile(`\{\{\.(\w+)\}\}`)
@@ -130,6 +162,22 @@ func TestTranslationsAreComplete(t *testing.T) {
 		}
 		if !slices.Equal(names(en), names(es)) {
 			t.Errorf("%q: placeholders differ: en %v, es %v", k, names(en), names(es))
+		}
+	}
+	for l, fs := range forms {
+		for k, f := range fs {
+			if !counted[k] {
+				t.Errorf("%s.json: %q has plural forms %v, but the code gives it no count (lang.X)", l, k, f)
+			} else if !slices.Contains(f, "one") || !slices.Contains(f, "other") {
+				t.Errorf("%s.json: %q has plural forms %v, want one and other at least", l, k, f)
+			}
+		}
+	}
+	for k := range counted {
+		for l, fs := range forms {
+			if _, ok := files[l][k]; ok && fs[k] == nil {
+				t.Errorf("%s.json: %q is counted (lang.XN) but has no plural forms", l, k)
+			}
 		}
 	}
 	for k := range files["es"] {

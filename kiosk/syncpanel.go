@@ -50,13 +50,13 @@ func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
 		imp = widget.DangerImportance
 	}
 	if st.AwaitingCentre > 0 {
-		text += " · " + lang.X("sync.awaiting", "{{.Count}} wait for the centre's update", map[string]any{"Count": st.AwaitingCentre})
+		text += " · " + lang.XN("sync.awaiting", "{{.Count}} wait for the centre's update", st.AwaitingCentre, map[string]any{"Count": st.AwaitingCentre})
 		if imp == widget.SuccessImportance {
 			imp = widget.WarningImportance
 		}
 	}
 	if st.Rejected > 0 {
-		text += " · " + lang.X("sync.attention", "{{.Count}} need attention", map[string]any{"Count": st.Rejected})
+		text += " · " + lang.XN("sync.attention", "{{.Count}} need attention", st.Rejected, map[string]any{"Count": st.Rejected})
 		if imp == widget.SuccessImportance {
 			imp = widget.WarningImportance
 		}
@@ -165,6 +165,9 @@ func (u *UI) showSyncDetails() {
 	add := func(key, fallback string, args map[string]any) {
 		rows = append(rows, newWrapped(lang.X(key, fallback, args), theme.SizeNameText, widget.MediumImportance))
 	}
+	addCount := func(key, fallback string, n int, args map[string]any) {
+		rows = append(rows, newWrapped(lang.XN(key, fallback, n, args), theme.SizeNameText, widget.MediumImportance))
+	}
 	switch st.State {
 	case syncer.Unenrolled:
 		add("sync.unenrolled.help", "The centre no longer accepts this kiosk. Check-in and the queue keep working and nothing is lost; call IT to enrol it again.", nil)
@@ -174,8 +177,8 @@ func (u *UI) showSyncDetails() {
 		add("sync.centre_outdated.help", "The centre runs a version older than this kiosk's. Check-in and the queue keep working and nothing is lost; ask IT to update the centre.", nil)
 	}
 	if st.AwaitingCentre > 0 {
-		add("sync.awaiting.help", "{{.Count}} changes wait until the centre is updated: it does not take this kind of change yet ({{.Kind}}). They are kept on this kiosk and sent in order once it does.",
-			map[string]any{"Count": st.AwaitingCentre, "Kind": kindName(st.AwaitingKind)})
+		addCount("sync.awaiting.help", "{{.Count}} changes wait until the centre is updated: it does not take this kind of change yet ({{.Kind}}). They are kept on this kiosk and sent in order once it does.",
+			st.AwaitingCentre, map[string]any{"Count": st.AwaitingCentre, "Kind": kindName(st.AwaitingKind)})
 	}
 	if st.LastError != "" && st.State != syncer.Online {
 		add("sync.error", "Last problem: {{.Error}}", map[string]any{"Error": st.LastError})
@@ -186,8 +189,8 @@ func (u *UI) showSyncDetails() {
 		add("sync.last", "Last sync: {{.Ago}} ago.", map[string]any{"Ago": spanText(now.Sub(st.LastSuccess))})
 	}
 	if st.Backlog > 0 {
-		add("sync.oldest", "{{.Backlog}} changes wait for the centre; the oldest is {{.Age}} old.",
-			map[string]any{"Backlog": st.Backlog, "Age": spanText(now.Sub(st.Oldest))})
+		addCount("sync.oldest", "{{.Backlog}} changes wait for the centre; the oldest is {{.Age}} old.",
+			st.Backlog, map[string]any{"Backlog": st.Backlog, "Age": spanText(now.Sub(st.Oldest))})
 	}
 	if st.ClockSkewed() {
 		add("sync.skew.help", "This kiosk's clock is {{.Skew}} off the centre's. Tickets and the queue are fine; ask IT to fix the clock.",

@@ -66,6 +66,24 @@ type Incident struct {
 	ReportedAt   time.Time // when its summary went into the outbox for the centre
 }
 
+// DrillPeak is the least peak severity a drill ends with. A drill
+// rehearses the centre being away, which is a minor incident once it is
+// one; a drill is an incident from its first second (staff started it), so
+// one stopped before the grace period ran out, whose severity never rose
+// on its own, still ends minor. Its live severity keeps rehearsing the
+// grace period. A centre of the previous release accepts only minor to
+// critical, so this is also what keeps its summary from being refused.
+const DrillPeak = SeverityMinor
+
+// ReportedPeak is the peak severity in's report and summary give: its
+// peak, raised to DrillPeak for a drill.
+func ReportedPeak(in Incident) Severity {
+	if in.Drill {
+		return max(in.Peak, DrillPeak)
+	}
+	return in.Peak
+}
+
 // Open reports whether the incident is still going on.
 func (i Incident) Open() bool { return i.End.IsZero() }
 
@@ -118,7 +136,8 @@ type IncidentReport struct {
 	Duration  time.Duration // Start to End, or to MadeAt while open
 
 	CheckIns    int           // check-ins taken between Start and End
-	PeakWaiting int           // the longest the line was
+	PeakWaiting int           // the longest the line was, from the events log
+	PeakBacklog int           // the most changes waiting for the centre at once, until drained
 	LongestWait time.Duration // of the visits that checked in during the incident
 	Waits       []WaitOutcome
 	DrainTime   time.Duration // End to DrainedAt; 0 if not drained yet
@@ -200,7 +219,7 @@ type IncidentSummary struct {
 // Summary condenses the report for the centre.
 func (r IncidentReport) Summary() IncidentSummary {
 	s := IncidentSummary{
-		ID: r.Incident.ID, Drill: r.Incident.Drill, Cause: r.Incident.Cause, Peak: r.Incident.Peak,
+		ID: r.Incident.ID, Drill: r.Incident.Drill, Cause: r.Incident.Cause, Peak: ReportedPeak(r.Incident),
 		Start: r.Incident.Start.UTC(), End: r.Incident.End.UTC(), Duration: r.Duration,
 		CheckIns: r.CheckIns, PeakWaiting: r.PeakWaiting, LongestWait: r.LongestWait, DrainTime: r.DrainTime,
 		Conflicts: r.Conflicts, WatchHits: r.WatchHits, StepsTotal: len(r.Steps),

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -190,6 +191,20 @@ func TestDrillValidation(t *testing.T) {
 	}
 	if _, err := s.StartDrill(ctx, 15*time.Minute, false, "Carmen"); queue.ErrorCode(err) != queue.EConflict {
 		t.Fatalf("two drills at once: %v", err)
+	}
+
+	// Stopped before the grace period was over, its severity never rose:
+	// it still ends, and is reported, as a minor incident.
+	if err := s.EndIncident(ctx, in.ID, in.Start.Add(30*time.Second), "stopped by Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	ended, err := s.Incident(ctx, in.ID)
+	if err != nil || ended.Peak != queue.DrillPeak || ended.Severity != queue.SeverityNone {
+		t.Fatalf("ended drill %+v %v: want peak %s, severity none", ended, err, queue.DrillPeak)
+	}
+	r, err := s.IncidentReport(ctx, in.ID, nil)
+	if err != nil || r.Summary().Peak != queue.SeverityMinor {
+		t.Fatalf("summary %+v %v", r.Summary(), err)
 	}
 }
 
@@ -424,5 +439,108 @@ func TestPurgeErasesTheCentresCopiesToo(t *testing.T) {
 	alerts, _ := s.Alerts(ctx, false)
 	if len(alerts) != 1 || alerts[0].Message != queue.PurgedText {
 		t.Fatalf("alerts after a pull: %+v", alerts)
+	}
+}
+
+// settleAll answers every pending change as the centre would, now.
+func settleAll(tb testing.TB, s *queue.Store) {
+	tb.Helper()
+	ctx := context.Background()
+	pending, err := s.PendingOutbox(ctx, 1000)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	answers := make([]queue.Settlement, len(pending))
+	for i, e := range pending {
+		answers[i] = queue.Settlement{Seq: e.Seq}
+	}
+	if err := s.SettleOutbox(ctx, answers); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// sample records the line and the backlog as the outage monitor does.
+func sample(tb testing.TB, s *queue.Store, id int64, at time.Time) queue.Sample {
+	tb.Helper()
+	ctx := context.Background()
+	waiting, err := s.Waiting(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := s.Backlog(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	smp := queue.Sample{At: at, Waiting: waiting, Backlog: b.Pending}
+	if err := s.AddSample(ctx, id, smp); err != nil {
+		tb.Fatal(err)
+	}
+	return smp
+}
+
+// TestReportFiguresAreExact: the longest line, the largest backlog and the
+// longest wait come from the events log and the outbox, not from the
+// samples a minute apart. Between two samples that see one visitor and
+// none, seven wait at once and are called; a transfer after the call does
+// not lengthen a wait.
+func TestReportFiguresAreExact(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Carmen"})
+	mustCheckIn(t, s, "Early Bird", "registration") // in line when it starts
+	settleAll(t, s)
+
+	c.Advance(time.Second)
+	start := c.Now()
+	in, _, err := s.OpenIncident(ctx, "central unreachable", queue.SeverityMinor, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if smp := sample(t, s, in.ID, start); smp.Waiting != 1 || smp.Backlog != 0 {
+		t.Fatalf("first sample %+v", smp)
+	}
+	var tickets []queue.Ticket
+	for i := range 6 {
+		c.Advance(5 * time.Second)
+		tickets = append(tickets, mustCheckIn(t, s, fmt.Sprintf("Visitor %d", i), "registration"))
+	}
+	settleAll(t, s) // a sync got through: the backlog was 6, now 0
+	for range 7 {   // then seven calls: 1 + 6 × 2 changes (serve and call)
+		c.Advance(time.Second)
+		mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"})
+	}
+	last := tickets[5].Visit.ID // checked in at +30 s, called at +37 s
+	mustApply(t, s, queue.Command{Action: queue.ActTransfer, Visit: last, Service: "pharmacy", Staff: "Carmen"})
+	c.Advance(start.Add(time.Minute).Sub(c.Now()))
+	if smp := sample(t, s, in.ID, c.Now()); smp.Waiting != 1 || smp.Backlog != 14 {
+		t.Fatalf("second sample %+v", smp)
+	}
+	c.Advance(9 * time.Minute)
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Dev"})
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-2", Staff: "Dev"}) // called again after 9 min 30 s
+	if err := s.EndIncident(ctx, in.ID, c.Now(), "the problem is over"); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Minute)
+	settleAll(t, s)
+	if _, err := s.MarkDrained(ctx, c.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := s.IncidentReport(ctx, in.ID, runbook)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The line: Early Bird and six more. The backlog: 13 from the calls,
+	// the transfer, the desk opened and the last call, 16 (the six
+	// check-ins were sent before). The longest wait: Visitor 0, in at +5 s, called
+	// at +32 s.
+	if r.PeakWaiting != 7 || r.PeakBacklog != 16 || r.LongestWait != 27*time.Second || r.CheckIns != 6 {
+		t.Fatalf("longest line %d (want 7), largest backlog %d (want 16), longest wait %s (want 27s), check-ins %d (want 6)",
+			r.PeakWaiting, r.PeakBacklog, r.LongestWait, r.CheckIns)
+	}
+	if s := r.Summary(); s.PeakWaiting != 7 || s.LongestWait != 27*time.Second {
+		t.Fatalf("summary %+v", s)
 	}
 }

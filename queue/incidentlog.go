@@ -184,7 +184,10 @@ func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why str
 		if !in.Open() {
 			return conflict("error.incident.over", "This incident is over.", nil)
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE incidents SET ended_at = ? WHERE id = ?", sqldb.FormatTime(at), id); err != nil {
+		// A drill's peak is final here, and a drill is minor at the least
+		// (see DrillPeak).
+		if _, err := tx.ExecContext(ctx, "UPDATE incidents SET ended_at = ?, peak = ? WHERE id = ?",
+			sqldb.FormatTime(at), ReportedPeak(in), id); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = 'kiosk' WHERE incident_id = ? AND cleared_at IS NULL",

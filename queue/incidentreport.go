@@ -1,9 +1,11 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"lobbyline/queue/sqldb"
@@ -33,6 +35,16 @@ func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (I
 	}
 	err = inReadTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := s.reportWaits(ctx, tx, &r, end, now); err != nil {
+			return err
+		}
+		if r.PeakWaiting, err = peakWaiting(ctx, tx, in.Start, end); err != nil {
+			return err
+		}
+		drained := in.DrainedAt
+		if drained.IsZero() {
+			drained = now
+		}
+		if r.PeakBacklog, err = peakBacklog(ctx, tx, in.Start, drained); err != nil {
 			return err
 		}
 		alertsUntil := now
@@ -89,9 +101,6 @@ func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (I
 	if r.Samples, err = s.Samples(ctx, id); err != nil {
 		return IncidentReport{}, err
 	}
-	for _, smp := range r.Samples {
-		r.PeakWaiting = max(r.PeakWaiting, smp.Waiting)
-	}
 	r.FirstSaid, r.AllTicked = responseTimes(in.Start, r.Timeline, len(steps))
 	return r, nil
 }
@@ -99,7 +108,10 @@ func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (I
 // reportWaits reads the visits that checked in during the incident with
 // the estimate each was shown.
 func (s *Store) reportWaits(ctx context.Context, tx *sql.Tx, r *IncidentReport, end, now time.Time) error {
-	rows, err := tx.QueryContext(ctx, `SELECT v.ticket, v.service_id, v.status, v.checked_in_at, coalesce(v.called_at, ''),
+	// The wait ends at the first call: a transfer clears called_at, and
+	// the estimate on the ticket was for that first call.
+	rows, err := tx.QueryContext(ctx, `SELECT v.ticket, v.service_id, v.status, v.checked_in_at,
+		coalesce((SELECT min(c.at) FROM events c WHERE c.visit_id = v.id AND c.kind = 'call'), v.called_at, ''),
 		coalesce(json_extract(e.data, '$.est_s'), -1)
 		FROM visits v LEFT JOIN events e ON e.visit_id = v.id AND e.kind = 'check_in'
 		WHERE v.checked_in_at >= ? AND v.checked_in_at < ? ORDER BY v.checked_in_at, v.id`,
@@ -144,6 +156,103 @@ func (s *Store) reportWaits(ctx context.Context, tx *sql.Tx, r *IncidentReport, 
 	return rows.Err()
 }
 
+// peakWaiting is the longest the line was from start to end, exactly: the
+// visits' events replayed in the order they were written, counting those
+// waiting after each one. (The samples the chart draws are a minute
+// apart; a line that formed and was called between two is in the log.)
+func peakWaiting(ctx context.Context, tx *sql.Tx, start, end time.Time) (int, error) {
+	from, to := sqldb.FormatTime(start), sqldb.FormatTime(end)
+	// A visit done before the start was never in line again (nothing
+	// leads back from served, no-show or cancelled); one checked in after
+	// the end does not count.
+	// A visit's events come after its check-in: the log is read from the
+	// earliest check-in that matters, by its index on time.
+	rows, err := tx.QueryContext(ctx, `WITH live AS
+			(SELECT id, checked_in_at FROM visits WHERE checked_in_at <= ?2 AND (done_at IS NULL OR done_at >= ?1))
+		SELECT e.at, e.kind, e.visit_id FROM events e
+		WHERE e.at >= (SELECT coalesce(min(checked_in_at), ?2) FROM live) AND e.at <= ?2
+			AND e.visit_id IN (SELECT id FROM live)
+		ORDER BY e.id`, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("replay the line: %w", err)
+	}
+	defer rows.Close()
+	waiting := map[int64]bool{}
+	peak, started := 0, false
+	for rows.Next() {
+		var at, kind string
+		var visit int64
+		if err := rows.Scan(&at, &kind, &visit); err != nil {
+			return 0, fmt.Errorf("replay the line: %w", err)
+		}
+		if !started && at >= from { // the line at the start, then each change
+			started, peak = true, len(waiting)
+		}
+		switch kind {
+		case KindCheckIn, KindTransfer:
+			waiting[visit] = true
+		case KindCall, KindServe, KindNoShow, KindCancel, KindCheckOut:
+			delete(waiting, visit)
+		}
+		if started {
+			peak = max(peak, len(waiting))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("replay the line: %w", err)
+	}
+	if !started { // nothing changed during the incident
+		peak = len(waiting)
+	}
+	return peak, nil
+}
+
+// peakBacklog is the most changes that waited for the centre at once
+// from start to end, exactly: each outbox row waits from its creation
+// until the centre answered it (synced_at), or until now if it has not.
+// A change made at end (the summary, once drained) is not counted.
+func peakBacklog(ctx context.Context, tx *sql.Tx, start, end time.Time) (int, error) {
+	from, to := sqldb.FormatTime(start), sqldb.FormatTime(end)
+	rows, err := tx.QueryContext(ctx, `SELECT created_at, CASE WHEN state = 'pending' THEN '' ELSE coalesce(synced_at, '') END
+		FROM outbox WHERE created_at < ?2 AND (state = 'pending' OR synced_at IS NULL OR synced_at > ?1)`, from, to)
+	if err != nil {
+		return 0, fmt.Errorf("replay the backlog: %w", err)
+	}
+	defer rows.Close()
+	type step struct {
+		at    string
+		delta int
+	}
+	var steps []step
+	n := 0 // waiting at the start
+	for rows.Next() {
+		var created, answered string
+		if err := rows.Scan(&created, &answered); err != nil {
+			return 0, fmt.Errorf("replay the backlog: %w", err)
+		}
+		if created <= from {
+			n++
+		} else {
+			steps = append(steps, step{created, +1})
+		}
+		if answered != "" && answered <= to {
+			steps = append(steps, step{answered, -1})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("replay the backlog: %w", err)
+	}
+	// At one instant, arrivals before answers: a change made and sent in
+	// the same millisecond still waited.
+	slices.SortFunc(steps, func(a, b step) int { return cmp.Or(cmp.Compare(a.at, b.at), b.delta-a.delta) })
+	peak := n
+	for _, s := range steps {
+		n += s.delta
+		peak = max(peak, n)
+	}
+	return peak, nil
+}
+
 // responseTimes is how long after start the first message went up and
 // the whole runbook was ticked (0 for what did not happen).
 func responseTimes(start time.Time, timeline []TimelineEntry, steps int) (firstSaid, allTicked time.Duration) {
@@ -186,7 +295,10 @@ func (s *Store) ReportIncident(ctx context.Context, id int64, steps []string) (b
 	now := s.now()
 	sent := false
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ? WHERE id = ? AND reported_at IS NULL", sqldb.FormatTime(now), id)
+		// A drill ended by the previous release may have kept peak none:
+		// the row says what the summary says.
+		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ?, peak = ? WHERE id = ? AND reported_at IS NULL",
+			sqldb.FormatTime(now), sum.Peak, id)
 		if err != nil {
 			return err
 		}

@@ -208,12 +208,15 @@ func (j *Jobs) Reports(ctx context.Context) error {
 			continue
 		}
 		// The files are for people on site; the summary is for the centre.
-		// One failing (a full disk) does not hold back the other.
+		// One failing (a full disk) does not hold back the other. The
+		// summary goes first, so the files say when it was sent, as the
+		// incident list does.
+		_, sendErr := j.store.ReportIncident(ctx, in.ID, j.cfg.Steps)
 		if _, err := j.WriteReport(ctx, in.ID); err != nil {
 			j.log.Error("write incident report", "id", in.ID, "err", err)
 		}
-		if _, err := j.store.ReportIncident(ctx, in.ID, j.cfg.Steps); err != nil {
-			return err
+		if sendErr != nil {
+			return sendErr
 		}
 	}
 	return nil

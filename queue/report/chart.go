@@ -63,22 +63,24 @@ func ChartIn(r queue.IncidentReport, loc *time.Location, width, height int) ([]b
 		a.Label.TextStyle.Font = font.From(sans, 11)
 		a.Tick.Label.Font = font.From(sans, 10)
 	}
-	p.Legend.TextStyle.Font = font.From(sans, 10)
 
 	samples := slices.Clone(r.Samples)
 	slices.SortStableFunc(samples, func(a, b queue.Sample) int { return a.At.Compare(b.At) })
-	var err error
+	var (
+		key []legendEntry
+		err error
+	)
 	if len(samples) < 2 {
 		err = drawNoSamples(p, samples, loc)
 	} else {
-		err = drawSamples(p, r, samples, loc, width)
+		key, err = drawSamples(p, r, samples, loc, width)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
 	}
 
 	c := vgimg.NewWith(vgimg.UseImage(image.NewRGBA(image.Rect(0, 0, width, height))), vgimg.UseDPI(chartDPI))
-	p.Draw(draw.New(c))
+	p.Draw(drawLegend(draw.New(c), key))
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("chart: encode png: %w", err)
@@ -108,7 +110,60 @@ func drawNoSamples(p *plot.Plot, samples []queue.Sample, loc *time.Location) err
 	return nil
 }
 
-func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, loc *time.Location, width int) error {
+// legendEntry is one line of the chart's key: a name and what it looks
+// like on the chart.
+type legendEntry struct {
+	name   string
+	thumbs []plot.Thumbnailer
+}
+
+// drawLegend draws the key in rows along the bottom of c, below the axes,
+// where it cannot cover the data, and returns the rest of c for the plot.
+// (plot's own legend is drawn inside the plot area.)
+func drawLegend(c draw.Canvas, key []legendEntry) draw.Canvas {
+	if len(key) == 0 {
+		return c
+	}
+	var (
+		margin = vg.Points(6)
+		gap    = vg.Points(14) // between entries in a row
+		rowGap = vg.Points(2)
+	)
+	legends := make([]plot.Legend, len(key))
+	widths := make([]vg.Length, len(key))
+	for i, e := range key {
+		l := plot.NewLegend()
+		l.TextStyle.Font = font.From(sans, 10)
+		l.Top, l.Left = true, true
+		l.Add(e.name, e.thumbs...)
+		legends[i], widths[i] = l, l.Rectangle(c).Size().X
+	}
+	rowH := legends[0].Rectangle(c).Size().Y + rowGap
+	// Fill rows left to right; an entry that does not fit starts a row.
+	var rows [][]int
+	x := margin
+	for i, w := range widths {
+		if n := len(rows); n == 0 || (x+w > c.Size().X-margin && len(rows[n-1]) > 0) {
+			rows, x = append(rows, nil), margin
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], i)
+		x += w + gap
+	}
+	height := rowH*vg.Length(len(rows)) + margin
+	for r, row := range rows {
+		top := c.Min.Y + height - margin/2 - rowH*vg.Length(r)
+		x := c.Min.X + margin
+		for _, i := range row {
+			legends[i].Draw(draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+				Min: vg.Point{X: x, Y: top - rowH}, Max: vg.Point{X: x + widths[i], Y: top},
+			}})
+			x += widths[i] + gap
+		}
+	}
+	return draw.Crop(c, 0, 0, height, 0)
+}
+
+func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, loc *time.Location, width int) ([]legendEntry, error) {
 	inc := r.Incident
 	waiting := make(plotter.XYs, len(samples))
 	backlog := make(plotter.XYs, len(samples))
@@ -119,8 +174,9 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 		backlog[i] = plotter.XY{X: x, Y: float64(s.Backlog)}
 		top = max(top, s.Waiting, s.Backlog)
 	}
-	// Headroom above the highest value keeps the legend off the lines.
-	yMax := math.Ceil(float64(top)*1.35) + 1
+	// A little headroom: the highest value is not drawn on the frame.
+	yMax := math.Ceil(float64(top)*1.05) + 1
+	var key []legendEntry
 
 	// The incident's span, shaded; while it lasts, up to the last sample
 	// or the report, whichever is later.
@@ -142,12 +198,12 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 			{X: unixX(start), Y: 0}, {X: unixX(end), Y: 0}, {X: unixX(end), Y: yMax}, {X: unixX(start), Y: yMax},
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		span.Color = spanColor
 		span.LineStyle.Width = 0
 		p.Add(span)
-		p.Legend.Add(spanName, span)
+		key = append(key, legendEntry{spanName, []plot.Thumbnailer{span}})
 	}
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = color.Gray{Y: 0xe0}
@@ -169,7 +225,7 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 		}
 		l, err := plotter.NewLine(plotter.XYs{{X: unixX(m.at), Y: 0}, {X: unixX(m.at), Y: yMax}})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		l.Color, l.Width = m.color, vg.Points(1)
 		if m.dash {
@@ -177,7 +233,7 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 		}
 		p.Add(l)
 		if m.name == "backlog drained" {
-			p.Legend.Add(m.name, l)
+			key = append(key, legendEntry{m.name, []plot.Thumbnailer{l}})
 		}
 	}
 
@@ -191,16 +247,13 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 	} {
 		l, err := plotter.NewLine(s.xys)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		l.StepStyle = plotter.PostStep // a sample holds until the next one
 		l.Color, l.Width = s.color, vg.Points(2)
 		p.Add(l)
-		p.Legend.Add(s.name, l)
+		key = append(key, legendEntry{s.name, []plot.Thumbnailer{l}})
 	}
-	p.Legend.Top, p.Legend.Left = true, true
-	p.Legend.Padding = vg.Points(2)
-	p.Legend.XOffs, p.Legend.YOffs = vg.Points(6), vg.Points(-4)
 
 	p.Y.Min, p.Y.Max = 0, yMax
 	p.Y.Label.Text = "count"
@@ -209,7 +262,7 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 	p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
 	p.X.Label.Text = "time (" + zoneName(samples[0].At, loc) + ")"
 	p.X.Tick.Marker = clockTicks{loc: loc, most: max(2, width/pixelsPerTick)}
-	return nil
+	return key, nil
 }
 
 // unixX is a time as an x value: seconds since the Unix epoch.

@@ -64,6 +64,7 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	sum("expected_back", p.rfc3339(inc.ExpectedBack), "")
 	sum("check_ins", strconv.Itoa(r.CheckIns), "")
 	sum("peak_waiting", strconv.Itoa(r.PeakWaiting), "")
+	sum("peak_backlog", strconv.Itoa(r.PeakBacklog), "changes not yet at the centre")
 	dur("longest_wait_s", r.LongestWait, "")
 	sum("drained_at", p.rfc3339(inc.DrainedAt), "")
 	if inc.DrainedAt.IsZero() {

@@ -344,6 +344,15 @@ func drainText(r queue.IncidentReport) string {
 	}
 }
 
+// peakText is the incident's peak severity, and why for a drill that
+// ended before its severity rose: it is minor because a drill is at least.
+func peakText(inc queue.Incident, tl []queue.TimelineEntry) string {
+	if inc.Drill && !inc.Open() && inc.Peak == queue.DrillPeak && countKind(tl, queue.TimelineSeverity) == 0 {
+		return inc.Peak.String() + " (the least a drill is; this one ended before its severity rose)"
+	}
+	return inc.Peak.String()
+}
+
 func buildView(r queue.IncidentReport, o Options) view {
 	p := newPrinter(r, o)
 	inc := r.Incident
@@ -354,7 +363,7 @@ func buildView(r queue.IncidentReport, o Options) view {
 		KindName: kindName(inc),
 		Drill:    inc.Drill,
 		MadeAt:   p.full(r.MadeAt),
-		Peak:     inc.Peak.String(),
+		Peak:     peakText(inc, tl),
 	}
 	v.Title = v.KindName + " report: " + kioskName(r)
 	if r.Site != "" {
@@ -374,7 +383,7 @@ func buildView(r queue.IncidentReport, o Options) view {
 		{"Start", p.full(inc.Start)},
 		{"End", end},
 		{"Duration", duration},
-		{"Peak severity", inc.Peak.String()},
+		{"Peak severity", v.Peak},
 		{"Severity at the end", inc.Severity.String()},
 	}
 	if inc.Open() {
@@ -412,6 +421,7 @@ func buildView(r queue.IncidentReport, o Options) view {
 		{"Check-ins during the incident", strconv.Itoa(r.CheckIns)},
 		{"Longest line", plural(r.PeakWaiting, "visitor waiting", "visitors waiting")},
 		{"Longest wait", humanOrNone(r.LongestWait)},
+		{"Largest backlog", plural(r.PeakBacklog, "change not yet at the centre", "changes not yet at the centre")},
 		{"Estimates against actual waits", estimate},
 		{"Backlog drained", drainText(r)},
 		{"Conflicts flagged", strconv.Itoa(r.Conflicts)},

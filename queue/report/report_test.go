@@ -585,6 +585,46 @@ func TestChart(t *testing.T) {
 	}
 }
 
+// TestChartLegendClearOfData: the key is drawn below the axes, so the top
+// left of the plot area, where plot puts its own legend over the data,
+// holds no text; and the key's sample of the waiting line is in the
+// bottom strip, below the time axis' label.
+func TestChartLegendClearOfData(t *testing.T) {
+	const w, h = 960, 400
+	b, err := report.ChartIn(outage(), cet, w, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep(t, "legend.png", b)
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dark := func(x, y int) bool {
+		r, g, bl, _ := img.At(x, y).RGBA()
+		return r>>8 < 100 && g>>8 < 100 && bl>>8 < 100
+	}
+	for y := h / 10; y < h*3/10; y++ {
+		for x := w * 15 / 100; x < w*40/100; x++ {
+			if dark(x, y) {
+				t.Fatalf("text at (%d, %d) in the plot area's top left: the legend covers the plot", x, y)
+			}
+		}
+	}
+	waiting := false
+	for y := h * 90 / 100; y < h && !waiting; y++ {
+		for x := range w {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r>>8 == 0x1f && g>>8 == 0x5f && bl>>8 == 0xa8 {
+				waiting = true
+				break
+			}
+		}
+	}
+	if !waiting {
+		t.Error("no key for the visitors waiting in the bottom strip")
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	writers := map[string]func(io.Writer, queue.IncidentReport, report.Options) error{
 		"markdown": report.WriteMarkdown,

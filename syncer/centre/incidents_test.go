@@ -378,6 +378,31 @@ func TestCentralRejectsBadCheckOutsAndIncidents(t *testing.T) {
 	})
 }
 
+// TestCentralTakesADrillThatNeverRose: a drill a kiosk of the previous
+// release stopped within the grace period comes with peak "none"; the
+// centre applies it (so staff can send again what an older centre
+// refused), while an outage with peak "none" is still refused.
+func TestCentralTakesADrillThatNeverRose(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		clk := newStoreClock()
+		c := openTestCentral(t, dsn, clk)
+		mustAddSite(t, c, "north")
+		k := mustEnrollKiosk(t, c, "north", "lobby-1")
+		o := &handOutbox{kiosk: "lobby-1", epoch: 3}
+		drill, short := outage(1, clk.Now()), outage(2, clk.Now())
+		drill.Drill, drill.Peak = true, queue.SeverityNone
+		short.Peak = queue.SeverityNone
+		res := mustPush(t, c, k, []wire.PushMutation{o.incident(t, clk.Now(), drill), o.incident(t, clk.Now(), short)})
+		if got := statusesOf(res); !slices.Equal(got, []string{wire.StatusApplied, wire.StatusRejected}) {
+			t.Fatalf("statuses %v, want the drill applied and the outage refused (%+v)", got, res)
+		}
+		got := mustIncidents(t, c, "north", time.Time{})
+		if len(got) != 1 || !got[0].Summary.Drill || got[0].Summary.Peak != queue.SeverityNone {
+			t.Fatalf("incidents %+v, want the drill with peak none", got)
+		}
+	})
+}
+
 // FuzzCentralPushIncident pushes incident payloads: whatever the bytes,
 // the centre answers, and it stores exactly the summaries it applies.
 func FuzzCentralPushIncident(f *testing.F) {

@@ -328,6 +328,76 @@ func TestDrillLosesAndDuplicatesNothing(t *testing.T) {
 	}
 }
 
+// TestDrillShorterThanTheGraceReachesTheCentre: a drill stopped before
+// its severity rose on its own still ends as an incident with a summary
+// the centre applies (minor, the least a drill is), the kiosk's report
+// says when it was sent, and nothing is left needing attention.
+func TestDrillShorterThanTheGraceReachesTheCentre(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.mon.StartDrill(ctx, 15*time.Minute, false, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	l.checkIn(t, "Ana García")
+	l.clock.Advance(30 * time.Second)
+	if o := l.probe(t); !o.Drill() || o.Incident.Severity != queue.SeverityNone {
+		t.Fatalf("within the grace the drill rehearses it, severity none yet: %+v", o)
+	}
+	if err := l.mon.StopDrill(ctx, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	incidents, err := l.store.Incidents(ctx, 10)
+	if err != nil || len(incidents) != 1 {
+		t.Fatalf("incidents %+v %v", incidents, err)
+	}
+	if in := incidents[0]; !in.Drill || in.Open() || in.DrainedAt.IsZero() || in.Peak != queue.SeverityMinor {
+		t.Fatalf("the drill after it ended and drained: %+v", in)
+	}
+
+	dir := filepath.Join(l.dir, "reports")
+	j, err := jobs.Start(ctx, l.store, nil, jobs.Config{ReportDir: dir, Clock: l.clock, CloseDayOff: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Stop()
+	if err := j.Reports(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.store.Incidents(ctx, "north", time.Time{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("the centre lists %+v %v", list, err)
+	}
+	if s := list[0].Summary; !s.Drill || s.Peak != queue.SeverityMinor || s.CheckIns != 1 {
+		t.Fatalf("summary at the centre %+v", s)
+	}
+	rejected, err := l.store.RejectedOutbox(ctx, 10)
+	if err != nil || len(rejected) != 0 || l.sync.Status().Rejected != 0 || l.sync.Status().Backlog != 0 {
+		t.Fatalf("left needing attention: %+v %v; status %+v", rejected, err, l.sync.Status())
+	}
+	in, err := l.store.Incident(ctx, incidents[0].ID)
+	if err != nil || in.ReportedAt.IsZero() {
+		t.Fatalf("the kiosk's incident list does not say it was sent: %+v %v", in, err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, "incident-1.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := "| Summary sent to the centre | " + in.ReportedAt.In(time.Local).Format("2006-01-02 15:04:05 MST") + " |"
+	if !strings.Contains(string(md), sent) || !strings.Contains(string(md), "| Peak severity | minor (the least a drill is") {
+		t.Fatalf("the report does not say %q and peak minor:\n%s", sent, md)
+	}
+}
+
 // TestDrillResumesAfterRestart: a kiosk restarted mid-drill keeps holding.
 func TestDrillResumesAfterRestart(t *testing.T) {
 	ctx := context.Background()
