@@ -228,6 +228,24 @@ var hiddenRuneCases = []struct {
 	{'\u2060', true}, {'\uFEFF', true}, {'\u00AD', true}, {'\U000E0041', true},
 }
 
+// A pre-registration imported before the centre refused hidden characters
+// checks in without them.
+func TestInviteNameLosesHiddenCharacters(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	pre := queue.PreRegistration{Code: "AB12-CD34", Name: "Zoë \u202Eneirb'O", Host: "Dr\u200B Ruiz", Expected: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	if err := s.ApplyPull(ctx, queue.PullPage{Cursor: 1, Records: []queue.RemoteRecord{remote(t, queue.EntityPreReg, pre.Code, 1, pre)}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.CheckIn(ctx, queue.CheckInForm{Invite: "AB12-CD34", Service: "visit"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Visit.Name != "Zoë neirb'O" || tk.Visit.Host != "Dr Ruiz" {
+		t.Errorf("checked in as %q visiting %q", tk.Visit.Name, tk.Visit.Host)
+	}
+}
+
 func TestHiddenRune(t *testing.T) {
 	for _, tc := range hiddenRuneCases {
 		if got := queue.HiddenRune(tc.r); got != tc.hidden {

@@ -1,6 +1,9 @@
 package queue
 
-import "unicode"
+import (
+	"strings"
+	"unicode"
+)
 
 // HiddenRune reports whether r must not be in a name or any other text
 // that ends up on a screen, because it is invisible and changes how the
@@ -33,4 +36,16 @@ func hiddenText(field string) *Error {
 		return invalid(field, "error.staff.hidden", "The staff name holds an invisible formatting character (such as a direction mark). Please type it again.", nil)
 	}
 	return invalid(field, "error.text.hidden", "This text holds an invisible formatting character (such as a direction mark). Please type it again.", nil)
+}
+
+// StripHidden drops every HiddenRune from s: for text that reached the
+// kiosk before the rule, such as a pre-registration imported earlier,
+// which a visitor cannot type again.
+func StripHidden(s string) string {
+	return strings.Map(func(r rune) rune {
+		if HiddenRune(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
