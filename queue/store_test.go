@@ -228,6 +228,21 @@ var hiddenRuneCases = []struct {
 	{'\u2060', true}, {'\uFEFF', true}, {'\u00AD', true}, {'\U000E0041', true},
 }
 
+// The lobby message staff write is screen text too.
+func TestLobbyMessageRefusesHiddenCharacters(t *testing.T) {
+	s := mustOpenStore(t, "", newClock())
+	for _, text := range []string{"Lift B \u202Eis closed", "\uFEFFLift B is closed", "Lift\u200B B"} {
+		_, err := s.PublishMessage(context.Background(), queue.LobbyMessage{Texts: map[string]string{"en": text}, PublishedBy: "Carmen"})
+		var qe *queue.Error
+		if !errors.As(err, &qe) || qe.Code != queue.EInvalid || qe.Field != "message" {
+			t.Errorf("publish %+q: %v", text, err)
+		}
+	}
+	if _, err := s.PublishMessage(context.Background(), queue.LobbyMessage{Texts: map[string]string{"en": "Lift B is closed.\nUse lift A."}, PublishedBy: "Carmen"}); err != nil {
+		t.Errorf("a plain message: %v", err)
+	}
+}
+
 // A pre-registration imported before the centre refused hidden characters
 // checks in without them.
 func TestInviteNameLosesHiddenCharacters(t *testing.T) {
