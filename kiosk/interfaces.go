@@ -47,8 +47,9 @@ type StaffQueue interface {
 	Desks() []queue.Desk
 	Apply(ctx context.Context, cmd queue.Command) (queue.Visit, error)
 	Find(ctx context.Context, query string) ([]queue.Visit, error)
+	Visit(ctx context.Context, id int64) (queue.Visit, error)
 	Roster(ctx context.Context) ([]queue.Visit, error)
-	CheckOutVisit(ctx context.Context, id int64, by string) (queue.Visit, error)
+	CheckOutVisits(ctx context.Context, ids []int64, by string) ([]queue.Visit, error)
 }
 
 // IncidentLog is what the incident panel reads and records: past

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,16 +18,20 @@ import (
 // rosterScreen lists, for staff, everyone checked in at this kiosk who has
 // not checked out: the list reception counts people by in an evacuation.
 // It reads the kiosk's own database, so it works with the network down.
-// Staff check people out from it, and save it as CSV or as a page to print.
+// A row is a person, not a ticket: tickets taken in one visit under one
+// name and phone (queue.People) are counted once and listed together.
+// Staff check people out from it, all their tickets at once, and save it
+// as CSV or as a page to print.
 type rosterScreen struct {
 	u *UI
 
-	visits     []queue.Visit // rows of list, in check-in order
-	readAt     time.Time     // when visits was read
-	readFailed bool          // the last read failed, and status says so
-	count      *widget.Label // "N people on site"
+	visits     []queue.Visit  // every ticket on site, in check-in order
+	people     []queue.Person // rows of list: visits by person, in order of arrival
+	readAt     time.Time      // when visits was read
+	readFailed bool           // the last read failed, and status says so
+	count      *widget.Label  // "N people on site"
 	list       *widget.List
-	selected   *queue.Visit // the visit Check out acts on
+	selected   *queue.Person // the person Check out acts on
 	pick       *widget.Label
 	checkOut   *widget.Button
 
@@ -44,8 +49,8 @@ type rosterScreen struct {
 }
 
 // rosterWeights are the shares of the width of the roster's columns:
-// ticket, name, host, service, status, checked in.
-var rosterWeights = [...]float32{1.1, 3.2, 2.3, 2.5, 1.4, 1.5}
+// tickets, name, host, services, statuses, checked in.
+var rosterWeights = [...]float32{1.5, 3.0, 2.1, 2.5, 1.4, 1.3}
 
 func newRosterScreen(u *UI) *rosterScreen {
 	s := &rosterScreen{u: u}
@@ -56,12 +61,12 @@ func newRosterScreen(u *UI) *rosterScreen {
 	s.showHint()
 
 	s.list = widget.NewList(
-		func() int { return len(s.visits) },
+		func() int { return len(s.people) },
 		func() fyne.CanvasObject { return newRosterRow(false) },
-		func(i widget.ListItemID, o fyne.CanvasObject) { s.setRow(o, s.visits[i]) })
+		func(i widget.ListItemID, o fyne.CanvasObject) { s.setRow(o, s.people[i]) })
 	s.list.OnSelected = func(i widget.ListItemID) {
-		if !s.syncing && i < len(s.visits) {
-			u.pickOnSite(s.visits[i])
+		if !s.syncing && i < len(s.people) {
+			u.pickOnSite(s.people[i])
 		}
 	}
 	s.pick = newWrapped("", theme.SizeNameText, widget.MediumImportance)
@@ -103,7 +108,7 @@ func newRosterRow(header bool) fyne.CanvasObject {
 	row := container.New(rosterColumns{})
 	if header {
 		for _, title := range []string{
-			lang.X("roster.col.ticket", "Ticket"), lang.X("roster.col.name", "Name"),
+			lang.X("roster.col.ticket", "Tickets"), lang.X("roster.col.name", "Name"),
 			lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
 			lang.X("roster.col.status", "Status"), lang.X("roster.col.in", "Checked in"),
 		} {
@@ -121,15 +126,38 @@ func newRosterRow(header bool) fyne.CanvasObject {
 	return row
 }
 
-func (s *rosterScreen) setRow(o fyne.CanvasObject, v queue.Visit) {
-	host := v.Host
+// setRow shows person p: each column lists what each of their tickets
+// says, in the order they took them, the same things once.
+func (s *rosterScreen) setRow(o fyne.CanvasObject, p queue.Person) {
+	var hosts, services, statuses []string
+	for _, v := range p.Visits {
+		hosts = appendNew(hosts, v.Host)
+		services = appendNew(services, s.u.serviceName(v.Service))
+		statuses = appendNew(statuses, statusText(v.Status))
+	}
+	host := strings.Join(hosts, ", ")
 	if host == "" {
 		host = "—"
 	}
-	cells := []string{v.Ticket, v.Name, host, s.u.serviceName(v.Service), statusText(v.Status), s.u.rosterTime(v.CheckedInAt)}
+	// The first ticket and how many more fit the column; a tap on the row
+	// lists them all below.
+	tickets := p.Visits[0].Ticket
+	if n := len(p.Visits); n > 1 {
+		tickets = lang.X("roster.tickets.more", "{{.Ticket}} +{{.More}}", map[string]any{"Ticket": tickets, "More": n - 1})
+	}
+	cells := []string{tickets, p.Name(), host, strings.Join(services, ", "),
+		strings.Join(statuses, ", "), s.u.rosterTime(p.Visits[0].CheckedInAt)}
 	for i, c := range o.(*fyne.Container).Objects {
 		setText(c.(*widget.Label), cells[i])
 	}
+}
+
+// appendNew appends s to list unless it is empty or listed already.
+func appendNew(list []string, s string) []string {
+	if s == "" || slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }
 
 // rosterTime is a check-in time as staff read it on the roster: the clock
@@ -180,24 +208,21 @@ func (s *rosterScreen) show(visits []queue.Visit) {
 
 	changed := !slices.Equal(s.visits, visits)
 	s.visits = visits
-	switch n := len(visits); n {
-	case 0:
-		setText(s.count, lang.X("roster.count.none", "Nobody is on site."))
-	case 1:
-		setText(s.count, lang.X("roster.count.one", "1 person on site"))
-	default:
-		setText(s.count, lang.X("roster.count", "{{.N}} people on site", map[string]any{"N": n}))
-	}
+	s.people = queue.People(visits)
+	setText(s.count, peopleText(len(s.people), len(visits)))
 	row := -1
 	if s.selected != nil {
-		row = slices.IndexFunc(visits, func(v queue.Visit) bool { return v.ID == s.selected.ID })
+		// The person picked is still the one with that first ticket,
+		// whether or not they took another since.
+		first := s.selected.Visits[0].ID
+		row = slices.IndexFunc(s.people, func(p queue.Person) bool { return slices.Contains(p.IDs(), first) })
 	}
 	if row < 0 {
 		s.selected = nil
 		s.list.UnselectAll()
 	} else {
-		v := visits[row]
-		s.selected = &v
+		p := s.people[row]
+		s.selected = &p
 		s.list.Select(row) // does nothing, and does not scroll, if row is already selected
 	}
 	if changed {
@@ -213,15 +238,35 @@ func (s *rosterScreen) showSelected() {
 		return
 	}
 	s.checkOut.Enable()
-	v := s.selected
+	p := s.selected
+	var statuses []string
+	for _, v := range p.Visits {
+		statuses = append(statuses, statusText(v.Status))
+	}
 	setText(s.pick, lang.X("roster.selected", "{{.Ticket}} · {{.Name}} · {{.Status}}",
-		map[string]any{"Ticket": v.Ticket, "Name": v.Name, "Status": statusText(v.Status)}))
+		map[string]any{"Ticket": strings.Join(p.Tickets(), ", "), "Name": p.Name(), "Status": strings.Join(statuses, ", ")}))
+}
+
+// peopleText counts the people on site, and their tickets when some hold
+// more than one.
+func peopleText(people, tickets int) string {
+	switch {
+	case people == 0:
+		return lang.X("roster.count.none", "Nobody is on site.")
+	case people == 1 && tickets > 1:
+		return lang.X("roster.count.one.tickets", "1 person on site ({{.Tickets}} tickets)", map[string]any{"Tickets": tickets})
+	case people == 1:
+		return lang.X("roster.count.one", "1 person on site")
+	case tickets > people:
+		return lang.X("roster.count.tickets", "{{.N}} people on site ({{.Tickets}} tickets)", map[string]any{"N": people, "Tickets": tickets})
+	}
+	return lang.X("roster.count", "{{.N}} people on site", map[string]any{"N": people})
 }
 
 // showHint says what the list counts, while there is no news to show.
 func (s *rosterScreen) showHint() {
 	s.status.Importance = widget.LowImportance
-	s.status.SetText(lang.X("roster.hint", "Everyone who checked in here and has not checked out, in the order they arrived."))
+	s.status.SetText(lang.X("roster.hint", "Everyone who checked in here and has not checked out, in the order they arrived: one row per person, with all their tickets."))
 }
 
 // setStatus shows the outcome of the last action.
@@ -234,18 +279,18 @@ func (u *UI) showRoster() {
 	u.setScreen(screenRoster, u.roster.content)
 }
 
-// pickOnSite makes v the visit Check out acts on.
-func (u *UI) pickOnSite(v queue.Visit) {
+// pickOnSite makes p the person Check out acts on.
+func (u *UI) pickOnSite(p queue.Person) {
 	u.touch()
 	if u.roster == nil {
 		return
 	}
-	u.roster.selected = &v
+	u.roster.selected = &p
 	u.roster.showSelected()
 }
 
-// checkOutOnSite records that the selected person left, as the staff
-// member at the desk.
+// checkOutOnSite records that the selected person left, with every ticket
+// they hold, as the staff member at the desk.
 func (u *UI) checkOutOnSite() {
 	u.touch()
 	s := u.roster
@@ -260,18 +305,19 @@ func (u *UI) checkOutOnSite() {
 	if by == "" {
 		by = lang.X("roster.by", "staff")
 	}
-	v, err := u.staffQueue.CheckOutVisit(u.ctx, s.selected.ID, by)
-	if err != nil {
-		u.log.Info("roster check-out refused", "visit", s.selected.Ticket, "err", err)
+	p := *s.selected
+	tickets := strings.Join(p.Tickets(), ", ")
+	if _, err := u.staffQueue.CheckOutVisits(u.ctx, p.IDs(), by); err != nil {
+		u.log.Info("roster check-out refused", "visits", tickets, "err", err)
 		s.setStatus(u.errorText(err), true)
 		s.reload()
 		return
 	}
-	u.log.Info("checked out by staff", "visit", v.Ticket)
+	u.log.Info("checked out by staff", "visits", tickets)
 	s.selected = nil
 	s.reload()
 	u.reload() // a visitor still in line has left it
-	s.setStatus(lang.X("roster.done", "{{.Ticket}} · {{.Name}} checked out.", map[string]any{"Ticket": v.Ticket, "Name": v.Name}), false)
+	s.setStatus(lang.X("roster.done", "{{.Ticket}} · {{.Name}} checked out.", map[string]any{"Ticket": tickets, "Name": p.Name()}), false)
 }
 
 // exportRoster saves the roster as it is now into the export folder.
@@ -298,7 +344,7 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 		s.setStatus(lang.X("roster.export.failed", "Could not save the list in {{.Dir}}. Please tell IT.", map[string]any{"Dir": dir}), true)
 		return
 	}
-	u.log.Info("roster exported", "path", path, "people", len(s.visits))
+	u.log.Info("roster exported", "path", path, "people", len(s.people), "tickets", len(s.visits))
 	if f == report.RosterHTML {
 		s.setStatus(lang.X("roster.saved.html", "Saved the list to print: {{.Path}}", map[string]any{"Path": path}), false)
 		return

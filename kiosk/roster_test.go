@@ -5,10 +5,12 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -26,20 +28,23 @@ func (f *fixture) openRoster(t *testing.T) *rosterScreen {
 	return f.ui.roster
 }
 
+// rosterTickets lists the roster's rows, each the tickets of one person
+// joined by +.
 func rosterTickets(s *rosterScreen) string {
 	var out []string
-	for _, v := range s.visits {
-		out = append(out, v.Ticket)
+	for _, p := range s.people {
+		out = append(out, strings.Join(p.Tickets(), "+"))
 	}
 	return strings.Join(out, " ")
 }
 
+// pickOnSite taps the row of the person who holds visit id.
 func pickOnSite(t *testing.T, s *rosterScreen, id int64) {
 	t.Helper()
-	for i, v := range s.visits {
-		if v.ID == id {
+	for i, p := range s.people {
+		if slices.Contains(p.IDs(), id) {
 			s.list.Select(i)
-			if s.selected == nil || s.selected.ID != id || s.checkOut.Disabled() {
+			if s.selected == nil || !slices.Contains(s.selected.IDs(), id) || s.checkOut.Disabled() {
 				t.Fatalf("selecting row %d did not select visit %d", i, id)
 			}
 			return
@@ -74,7 +79,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 		t.Fatalf("roster lists %q, want those checked in and not left, in order", got)
 	}
 	shown := screenText(u)
-	for _, want := range []string{"3 people on site", "Ticket", "Checked in", "Tap a person in the list to check them out."} {
+	for _, want := range []string{"3 people on site", "Tickets", "Checked in", "Tap a person in the list to check them out."} {
 		if !strings.Contains(shown, want) {
 			t.Errorf("roster screen lacks %q:\n%s", want, shown)
 		}
@@ -84,7 +89,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	}
 	// Staff see full names, the host placeholder, the service and the time.
 	row := newRosterRow(false)
-	s.setRow(row, s.visits[0])
+	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001|Ana García|—|Registration|served|09:00" {
 		t.Errorf("row of Ana: %q", got)
 	}
@@ -99,7 +104,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	if got := rosterTickets(s); got != "R-001 R-002" || s.count.Text != "2 people on site" {
 		t.Fatalf("after Bo left: roster %q, count %q", got, s.count.Text)
 	}
-	if s.selected == nil || s.selected.ID != eve.Visit.ID || !strings.HasPrefix(s.pick.Text, "R-002 · Eve Adams") {
+	if s.selected == nil || s.selected.Visits[0].ID != eve.Visit.ID || !strings.HasPrefix(s.pick.Text, "R-002 · Eve Adams") {
 		t.Fatalf("selection lost on refresh: %+v, %q", s.selected, s.pick.Text)
 	}
 	f.clock.Advance(5 * time.Minute)
@@ -166,8 +171,8 @@ func TestRosterExportsCSVAndPrintList(t *testing.T) {
 	}
 	want := [][]string{
 		queue.RosterColumns,
-		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", ""},
-		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "'+34 600 123 456"}, // + starts a formula to a spreadsheet: guarded too
+		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", "", "1"},
+		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "'+34 600 123 456", "2"}, // + starts a formula to a spreadsheet: guarded too
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("CSV has %d records, want %d:\n%s", len(recs), len(want), data)
@@ -251,5 +256,66 @@ func TestRosterLocksWhenIdle(t *testing.T) {
 	u.idleCheck(f.clock.Now().Add(u.cfg.StaffIdleTimeout))
 	if u.screen != screenWelcome || u.roster != nil {
 		t.Fatalf("roster still up after the staff idle timeout: %v", u.screen)
+	}
+}
+
+// One visitor with three tickets is one person on site, in one row, and
+// leaves with all three.
+func TestRosterCountsPeopleNotTickets(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Incident.Location = time.UTC })
+	u := f.ui
+	checkIn := func(name, service, phone string) queue.Ticket {
+		t.Helper()
+		tk, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: name, Service: service, Phone: phone}, queue.SourceKiosk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	zoe := checkIn("Zoë O'Brien", "registration", "600 123 456")
+	bo := checkIn("Bo Li", "registration", "")
+	f.clock.Advance(time.Minute)
+	checkIn("zoe obrien", "visit", "600123456")
+	checkIn("ZOË O'BRIEN", "registration", "600-123-456")
+
+	s := f.openRoster(t)
+	u.Window().Resize(fyne.NewSize(1280, 800))
+	if got := rosterTickets(s); got != "R-001+V-001+R-003 R-002" {
+		t.Fatalf("roster rows %q, want Zoë's three tickets in one row", got)
+	}
+	if got := s.count.Text; got != "2 people on site (4 tickets)" {
+		t.Errorf("count %q", got)
+	}
+	row := newRosterRow(false)
+	s.setRow(row, s.people[0])
+	if got := strings.Join(texts(row), "|"); got != "R-001 +2|Zoë O'Brien|—|Registration, Visit a patient|waiting|09:00" {
+		t.Errorf("row of Zoë: %q", got)
+	}
+
+	pickOnSite(t, s, zoe.Visit.ID)
+	if got := s.pick.Text; got != "R-001, V-001, R-003 · Zoë O'Brien · waiting, waiting, waiting" {
+		t.Errorf("picked %q", got)
+	}
+	test.Tap(s.checkOut)
+	if got := s.status.Text; got != "R-001, V-001, R-003 · Zoë O'Brien checked out." {
+		t.Errorf("status %q", got)
+	}
+	roster, err := f.store.Roster(f.ctx)
+	if err != nil || len(roster) != 1 || roster[0].ID != bo.Visit.ID {
+		t.Fatalf("after Zoë left, the store's roster is %+v (%v), want Bo alone", roster, err)
+	}
+	if got := rosterTickets(s); got != "R-002" || s.count.Text != "1 person on site" {
+		t.Errorf("after Zoë left: roster %q, count %q", got, s.count.Text)
+	}
+
+	// In Spanish too, people are counted with their tickets.
+	if err := setLanguage("es"); err != nil {
+		t.Fatal(err)
+	}
+	if got := peopleText(2, 4); got != "2 personas en el edificio (4 tiques)" {
+		t.Errorf("Spanish count %q", got)
+	}
+	if got := peopleText(1, 3); got != "1 persona en el edificio (3 tiques)" {
+		t.Errorf("Spanish count of one %q", got)
 	}
 }

@@ -16,7 +16,9 @@ import (
 // staffScreen is where reception runs the queue: open a desk, call the
 // next visitor, mark them served or no-show, and act on any waiting visit
 // (cancel, move to the front, transfer) picked from the live queue or
-// found by name, ticket number or scanned QR code.
+// found by name, ticket number or scanned QR code. What Find finds takes
+// the place of the queue, where there is room for every match, until staff
+// go back to the queue.
 type staffScreen struct {
 	u *UI
 
@@ -35,6 +37,7 @@ type staffScreen struct {
 
 	waiting  []queue.Waiting // rows of queue, all services in config order
 	queue    *widget.List
+	title    *widget.Label // "Waiting", or what was found
 	count    *widget.Label
 	selected *queue.Visit // the visit the buttons below act on
 	pick     *widget.Label
@@ -46,7 +49,10 @@ type staffScreen struct {
 	findEntry *widget.Entry
 	find      *widget.Button
 	found     []queue.Visit
-	results   *widget.List
+	query     string       // what found was found for; "" while the queue shows
+	results   *widget.List // in the queue's place while query is set
+	toQueue   *widget.Button
+	queueHead *fyne.Container // the title, count and toQueue, laid out again when they change
 
 	walkIn  *widget.Button
 	lock    *widget.Button
@@ -101,6 +107,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.served = widget.NewButtonWithIcon(lang.X("staff.served", "Served"), theme.ConfirmIcon(), func() { u.deskAction(queue.ActServe) })
 	s.noShow = widget.NewButtonWithIcon(lang.X("staff.no_show", "No-show"), theme.CancelIcon(), func() { u.deskAction(queue.ActNoShow) })
 
+	s.title = newText(lang.X("staff.waiting", "Waiting"), theme.SizeNameText, true, widget.HighImportance)
 	s.count = newText("", theme.SizeNameText, false, widget.LowImportance)
 	s.queue = widget.NewList(
 		func() int { return len(s.waiting) },
@@ -151,6 +158,9 @@ func newStaffScreen(u *UI) *staffScreen {
 			u.selectVisit(s.found[i])
 		}
 	}
+	s.results.Hide()
+	s.toQueue = widget.NewButtonWithIcon(lang.X("staff.find.back", "Back to the queue"), theme.NavigateBackIcon(), u.closeFind)
+	s.toQueue.Hide()
 
 	s.walkIn = widget.NewButtonWithIcon(lang.X("staff.walkin", "Add walk-in"), theme.ContentAddIcon(), u.showWalkIn)
 	s.lock = widget.NewButtonWithIcon(lang.X("staff.lock", "Lock"), theme.LogoutIcon(), u.lockStaff)
@@ -176,16 +186,15 @@ func newStaffScreen(u *UI) *staffScreen {
 		container.NewGridWithColumns(2, s.callNext, s.recall),
 		container.NewGridWithColumns(2, s.served, s.noShow),
 	)
-	findCard := card(container.NewBorder(
-		container.NewBorder(nil, nil, nil, s.find, s.findEntry), nil, nil, nil,
-		s.results))
-	left := container.NewBorder(deskCard, nil, nil, nil, findCard)
+	findCard := card(container.NewBorder(nil, nil, nil, s.find, s.findEntry))
+	left := container.NewVBox(deskCard, findCard)
 
+	s.queueHead = container.NewBorder(nil, nil, container.NewHBox(s.title, s.count), s.toQueue)
 	queueCard := card(container.NewBorder(
-		container.NewHBox(newText(lang.X("staff.waiting", "Waiting"), theme.SizeNameText, true, widget.HighImportance), s.count),
+		s.queueHead,
 		container.NewVBox(widget.NewSeparator(), s.pick,
 			container.NewGridWithColumns(2, s.front, s.cancel), s.transfer),
-		nil, nil, s.queue))
+		nil, nil, container.NewStack(s.queue, s.results)))
 
 	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
 		container.NewGridWithColumns(2, left, queueCard)))
@@ -244,7 +253,9 @@ func (s *staffScreen) update(b queue.Board) {
 	for _, l := range b.Lines {
 		s.waiting = append(s.waiting, l.Waiting...)
 	}
-	s.count.SetText(lang.X("staff.waiting.count", "({{.N}})", map[string]any{"N": len(s.waiting)}))
+	if s.query == "" {
+		s.count.SetText(lang.X("staff.waiting.count", "({{.N}})", map[string]any{"N": len(s.waiting)}))
+	}
 	s.queue.UnselectAll()
 	if s.selected != nil {
 		for i, w := range s.waiting {
@@ -379,6 +390,7 @@ func (u *UI) staffAction(cmd queue.Command) {
 		s.selected = &v
 	}
 	s.transfer.ClearSelected()
+	u.refreshFound()
 	u.reload()
 	if u.staff != s { // the screen was rebuilt meanwhile; nothing to report on
 		return
@@ -433,19 +445,77 @@ func (u *UI) findVisits(q string) {
 		s.setStatus(u.errorText(err), true)
 		return
 	}
-	s.found = found
-	s.syncing = true
-	s.results.UnselectAll()
-	s.syncing = false
-	s.results.Refresh()
 	if len(found) == 0 {
 		s.setStatus(lang.X("staff.find.none", "Nothing found for “{{.Query}}”.", map[string]any{"Query": q}), true)
 		return
 	}
+	s.showFound(strings.TrimSpace(q), found)
 	s.setStatus(lang.X("staff.find.count", "Found {{.N}}.", map[string]any{"N": len(found)}), false)
 	if len(found) == 1 {
+		s.syncing = true
+		s.results.Select(0)
+		s.syncing = false
 		u.selectVisit(found[0])
 	}
+}
+
+// showFound lists every match in the queue's place, none picked, with the
+// way back to the queue.
+func (s *staffScreen) showFound(q string, found []queue.Visit) {
+	s.query, s.found = q, found
+	s.syncing = true
+	s.results.UnselectAll()
+	s.syncing = false
+	setText(s.title, lang.X("staff.find.title", "Found for “{{.Query}}”", map[string]any{"Query": q}))
+	setText(s.count, lang.X("staff.waiting.count", "({{.N}})", map[string]any{"N": len(found)}))
+	s.queue.Hide()
+	s.results.Show()
+	s.toQueue.Show()
+	s.relayoutHead()
+	s.results.Refresh()
+}
+
+// refreshFound reads the matches again after a change, so their states
+// are true; a visit that no longer matches stays listed until the next Find.
+func (u *UI) refreshFound() {
+	s := u.staff
+	if s == nil || s.query == "" {
+		return
+	}
+	for i, v := range s.found {
+		if fresh, err := u.staffQueue.Visit(u.ctx, v.ID); err == nil {
+			s.found[i] = fresh
+		}
+	}
+	s.results.Refresh()
+}
+
+// closeFind shows the queue again in place of what was found.
+func (u *UI) closeFind() {
+	u.touch()
+	s := u.staff
+	if s == nil {
+		return
+	}
+	s.query, s.found = "", nil
+	s.syncing = true
+	s.results.UnselectAll()
+	s.syncing = false
+	s.results.Hide()
+	s.toQueue.Hide()
+	s.queue.Show()
+	setText(s.title, lang.X("staff.waiting", "Waiting"))
+	s.update(u.board)
+	s.relayoutHead()
+}
+
+func (s *staffScreen) relayoutHead() {
+	for _, o := range s.queueHead.Objects {
+		if c, ok := o.(*fyne.Container); ok {
+			c.Refresh()
+		}
+	}
+	s.queueHead.Refresh()
 }
 
 func indexOf(list []string, s string) int {

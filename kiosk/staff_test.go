@@ -245,3 +245,73 @@ func selectWaiting(t *testing.T, s *staffScreen, id int64) {
 	}
 	t.Fatalf("visit %d is not in the staff queue", id)
 }
+
+// Find forgives case, accents and punctuation, and shows every match in
+// the queue's place, each one there to be picked and acted on.
+func TestStaffFindShowsEveryMatch(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	zoe := f.checkIn(t, "Zoë O'Brien", "registration")
+	ng := f.checkIn(t, "Zoe Ng", "visit")
+	f.checkIn(t, "Ana García", "registration")
+	f.unlock(t)
+	u.Window().Resize(fyne.NewSize(1280, 800)) // the kiosk's screen
+	s := u.staff
+
+	test.Type(s.findEntry, "zoe obrien")
+	test.Tap(s.find)
+	if len(s.found) != 1 || s.found[0].ID != zoe.Visit.ID || s.selected == nil || s.selected.ID != zoe.Visit.ID {
+		t.Fatalf("find zoe obrien: found %+v, selected %+v", s.found, s.selected)
+	}
+
+	s.findEntry.SetText("zoe")
+	test.Tap(s.find)
+	if len(s.found) != 2 || s.status.Text != "Found 2." {
+		t.Fatalf("find zoe: found %d, status %q", len(s.found), s.status.Text)
+	}
+	if s.selected != nil && s.selected.ID != zoe.Visit.ID {
+		t.Fatalf("find zoe picked %+v by itself", s.selected)
+	}
+	if !s.results.Visible() || s.queue.Visible() || !s.toQueue.Visible() {
+		t.Fatalf("matches shown %v, queue shown %v, back shown %v: want the matches in the queue's place",
+			s.results.Visible(), s.queue.Visible(), s.toQueue.Visible())
+	}
+	if row := newVisitRow().MinSize().Height; s.results.Size().Height < 2*row {
+		t.Fatalf("the matches get %.0f px, less than two rows of %.0f px", s.results.Size().Height, row)
+	}
+	if got := s.title.Text + " " + s.count.Text; got != "Found for “zoe” (2)" {
+		t.Errorf("heading %q", got)
+	}
+	// Each match is there to pick; the second is acted on.
+	for i, v := range s.found {
+		s.results.Select(i)
+		if s.selected == nil || s.selected.ID != v.ID || !strings.HasPrefix(s.pick.Text, v.Ticket+" · "+v.Name) {
+			t.Fatalf("picking match %d: selected %+v, %q", i, s.selected, s.pick.Text)
+		}
+	}
+	if s.selected.ID != zoe.Visit.ID { // newest first: Zoe Ng, then Zoë O'Brien
+		t.Fatalf("the second match is %+v", s.selected)
+	}
+	test.Tap(s.cancel)
+	if v := f.visit(t, zoe.Visit.ID); v.Status != queue.StatusCancelled {
+		t.Fatalf("cancel the picked match: %s is %s", v.Ticket, v.Status)
+	}
+	if v := f.visit(t, ng.Visit.ID); v.Status != queue.StatusWaiting {
+		t.Fatalf("the other match changed: %s is %s", v.Ticket, v.Status)
+	}
+	if s.found[1].Status != queue.StatusCancelled {
+		t.Errorf("the match's row still says %s", s.found[1].Status)
+	}
+
+	test.Tap(s.toQueue)
+	if s.results.Visible() || !s.queue.Visible() || s.toQueue.Visible() || s.title.Text != "Waiting" || s.count.Text != "(2)" {
+		t.Errorf("back to the queue: matches %v, queue %v, heading %q %q", s.results.Visible(), s.queue.Visible(), s.title.Text, s.count.Text)
+	}
+
+	// Nothing found leaves the queue where it is.
+	s.findEntry.SetText("nobody")
+	test.Tap(s.find)
+	if s.results.Visible() || !strings.HasPrefix(s.status.Text, "Nothing found") {
+		t.Errorf("find nobody: matches shown %v, status %q", s.results.Visible(), s.status.Text)
+	}
+}

@@ -145,9 +145,11 @@ func (s *Store) Visit(ctx context.Context, id int64) (Visit, error) {
 	return loadVisit(ctx, s.db, id)
 }
 
-// Find looks up today's visits by ticket number, part of a name or host
-// (ignoring case and accents: "garcia" finds "García"), or a ticket
-// reference scanned from a QR code; newest first, at most 50.
+// Find looks up today's visits by ticket number, part of a name or host,
+// or a ticket reference scanned from a QR code; newest first, at most 50.
+// Names are compared as NormalizeName compares them for the watch-list,
+// forgiving case, accents and punctuation: "zoe obrien" finds "Zoë
+// O'Brien". A query of punctuation alone ("%") is looked for as typed.
 func (s *Store) Find(ctx context.Context, query string) ([]Visit, error) {
 	query = strings.TrimSpace(query)
 	if query == "" {
@@ -162,14 +164,20 @@ func (s *Store) Find(ctx context.Context, query string) ([]Visit, error) {
 		return nil, fmt.Errorf("find visits: %w", err)
 	}
 	defer rows.Close()
-	want := fold(query)
+	want, folded := NormalizeName(query), fold(query)
+	matches := func(s string) bool {
+		if want == "" {
+			return strings.Contains(fold(s), folded)
+		}
+		return strings.Contains(NormalizeName(s), want)
+	}
 	var out []Visit
 	for rows.Next() && len(out) < 50 {
 		v, err := scanVisit(rows)
 		if err != nil {
 			return nil, err
 		}
-		if strings.EqualFold(v.Ticket, query) || strings.Contains(fold(v.Name), want) || strings.Contains(fold(v.Host), want) {
+		if strings.EqualFold(v.Ticket, query) || matches(v.Name) || matches(v.Host) {
 			out = append(out, v)
 		}
 	}

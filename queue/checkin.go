@@ -49,11 +49,13 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 				return invalid("invite", "error.invite.unknown", "We cannot find this invite code. Please check it, or leave it empty and check in with your name.", nil)
 			}
 			prereg = &p
+			// Imported before the centre refused hidden characters, a
+			// name may still hold one; the visitor cannot type it again.
 			if v.Name == "" {
-				v.Name = p.Name
+				v.Name = StripHidden(p.Name)
 			}
 			if v.Host == "" {
-				v.Host = p.Host
+				v.Host = StripHidden(p.Host)
 			}
 		}
 		var seq int

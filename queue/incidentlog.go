@@ -524,14 +524,14 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// hasControl reports control characters other than a line break, or
-// invalid UTF-8.
+// hasControl reports control characters other than a line break, hidden
+// formatting characters (HiddenRune), or invalid UTF-8.
 func hasControl(t string) bool {
 	if !utf8.ValidString(t) {
 		return true
 	}
 	for _, r := range t {
-		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || HiddenRune(r)) {
 			return true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,8 +124,43 @@ func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, now time.Time, v *Visi
 		Data: map[string]any{"was": was}}, v, nil)
 }
 
-// Roster returns everyone checked in at this kiosk who has not left, in
-// check-in order: the list to count people by in an evacuation.
+// CheckOutVisits records that a person left: every ticket of theirs, as
+// CheckOutVisit records one, in one transaction, so that nobody is ever
+// half checked out. If one of them has left already, none is changed.
+func (s *Store) CheckOutVisits(ctx context.Context, ids []int64, by string) ([]Visit, error) {
+	if err := checkText("staff", by); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []Visit
+	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		out = out[:0]
+		for _, id := range ids {
+			v, err := loadVisit(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if !v.LeftAt.IsZero() {
+				return conflict("error.checkout.done", "{{.Ticket}} already checked out at {{.Time}}.",
+					map[string]any{"Ticket": v.Ticket, "Time": v.LeftAt.In(s.loc).Format("15:04")})
+			}
+			if err := s.checkOut(ctx, tx, now, &v, by); err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, storageError("check out", err)
+	}
+	s.afterWrite()
+	return out, nil
+}
+
+// Roster returns every ticket of everyone checked in at this kiosk who has
+// not left, in check-in order: the list to count people by in an
+// evacuation. People groups the tickets into the people who hold them.
 func (s *Store) Roster(ctx context.Context) ([]Visit, error) {
 	return s.roster(ctx, s.db)
 }
@@ -150,8 +186,80 @@ func (s *Store) roster(ctx context.Context, q rowsQuerier) ([]Visit, error) {
 	return out, rows.Err()
 }
 
-// RosterColumns are the CSV columns of WriteRosterCSV.
-var RosterColumns = []string{"ticket", "name", "host", "service", "status", "checked_in", "phone"}
+// Person is one person on the roster with the tickets they took in one
+// visit, in check-in order; most hold one.
+type Person struct {
+	Visits []Visit
+}
+
+// Name is the person's name as they typed it on their first ticket.
+func (p Person) Name() string { return p.Visits[0].Name }
+
+// Tickets are the person's ticket numbers, in check-in order.
+func (p Person) Tickets() []string {
+	out := make([]string, len(p.Visits))
+	for i, v := range p.Visits {
+		out[i] = v.Ticket
+	}
+	return out
+}
+
+// IDs are the visits of the person's tickets, in check-in order.
+func (p Person) IDs() []int64 {
+	out := make([]int64, len(p.Visits))
+	for i, v := range p.Visits {
+		out[i] = v.ID
+	}
+	return out
+}
+
+// People groups a roster (visits in check-in order) into the people on
+// site, in the order they first checked in, so that a visitor who took a
+// ticket for registration and one for the pharmacy is one person to count.
+//
+// Tickets are one person's when they were taken within one visit: checked
+// in on the same kiosk day (Visit.Day) and none of them checked out yet
+// (the roster holds no other), under the same name as NormalizeName
+// compares names (case, accents and punctuation forgiven; never an empty
+// one) and with the same phone number, digit for digit, or neither with a
+// phone. Anything less certain stays apart: counting one person twice at
+// the assembly point is found out, missing one is not. Two namesakes
+// without a phone on the same day are the one case counted as one; their
+// row lists both tickets, for staff to see.
+func People(roster []Visit) []Person {
+	type key struct{ day, name, phone string }
+	var out []Person
+	index := make(map[key]int)
+	for _, v := range roster {
+		k := key{v.Day, NormalizeName(v.Name), phoneDigits(v.Phone)}
+		if i, ok := index[k]; ok && k.name != "" && v.LeftAt.IsZero() {
+			out[i].Visits = append(out[i].Visits, v)
+			continue
+		}
+		if k.name != "" && v.LeftAt.IsZero() {
+			index[k] = len(out)
+		}
+		out = append(out, Person{Visits: []Visit{v}})
+	}
+	return out
+}
+
+func phoneDigits(p string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, p)
+}
+
+// RosterColumns are the CSV columns of WriteRosterCSV: one row per ticket,
+// as before people were counted, a person's tickets together in the order
+// people arrived, and last the number of the person who
+// holds it (as People numbers them from 1, and the printed list does), so
+// that rows with one number are one person. A spreadsheet that read the
+// first seven columns reads them as it did.
+var RosterColumns = []string{"ticket", "name", "host", "service", "status", "checked_in", "phone", "person"}
 
 // WriteRosterCSV writes a roster as CSV for a spreadsheet, times in loc.
 // What visitors typed goes through csvsafe.Cell.
@@ -160,11 +268,13 @@ func WriteRosterCSV(w io.Writer, roster []Visit, loc *time.Location) error {
 	if err := cw.Write(RosterColumns); err != nil {
 		return err
 	}
-	for _, v := range roster {
-		rec := []string{v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), v.Service, string(v.Status),
-			v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), csvsafe.Cell(v.Phone)}
-		if err := cw.Write(rec); err != nil {
-			return err
+	for n, p := range People(roster) {
+		for _, v := range p.Visits {
+			rec := []string{v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), v.Service, string(v.Status),
+				v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), csvsafe.Cell(v.Phone), strconv.Itoa(n + 1)}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()
@@ -174,7 +284,7 @@ func WriteRosterCSV(w io.Writer, roster []Visit, loc *time.Location) error {
 // DayClose is what the end-of-day close did.
 type DayClose struct {
 	Snapshot   int64 // the roster snapshot kept first
-	OnSite     int   // people on the roster when the day closed
+	OnSite     int   // people on the roster when the day closed (People, not tickets)
 	Expired    int   // tickets still waiting or called, now cancelled
 	CheckedOut int
 	DesksShut  int
@@ -200,7 +310,7 @@ func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 		if err != nil {
 			return fmt.Errorf("roster snapshot: %w", err)
 		}
-		res.OnSite = len(roster)
+		res.OnSite = len(People(roster))
 		// Whoever is still in line is on the roster: checking them out
 		// expires their ticket too.
 		for _, v := range roster {

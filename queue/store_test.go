@@ -113,6 +113,25 @@ var formCases = []struct {
 	{"phone short", queue.CheckInForm{Name: "Ana", Service: "pharmacy", Phone: "12345"}, "phone"},
 	{"phone long", queue.CheckInForm{Name: "Ana", Service: "pharmacy", Phone: "1234567890123456"}, "phone"},
 	{"phone plus inside", queue.CheckInForm{Name: "Ana", Service: "pharmacy", Phone: "600+123456"}, "phone"},
+	// Invisible format characters (Unicode Cf) move or hide text on staff
+	// screens; only the joiners some scripts need are allowed.
+	{"right-to-left override", queue.CheckInForm{Name: "Ana \u202Enicrag", Service: "registration"}, "name"},
+	{"left-to-right override", queue.CheckInForm{Name: "Ana\u202D", Service: "registration"}, "name"},
+	{"embedding", queue.CheckInForm{Name: "\u202AAna\u202C", Service: "registration"}, "name"},
+	{"right-to-left mark", queue.CheckInForm{Name: "Ana\u200F", Service: "registration"}, "name"},
+	{"left-to-right mark", queue.CheckInForm{Name: "\u200EAna", Service: "registration"}, "name"},
+	{"arabic letter mark", queue.CheckInForm{Name: "Ana\u061C", Service: "registration"}, "name"},
+	{"isolate", queue.CheckInForm{Name: "\u2067Ana\u2069", Service: "registration"}, "name"},
+	{"first strong isolate", queue.CheckInForm{Name: "\u2068Ana", Service: "registration"}, "name"},
+	{"zero-width space", queue.CheckInForm{Name: "A\u200Bna", Service: "registration"}, "name"},
+	{"byte-order mark", queue.CheckInForm{Name: "\uFEFFAna", Service: "registration"}, "name"},
+	{"soft hyphen", queue.CheckInForm{Name: "An\u00ADa", Service: "registration"}, "name"},
+	{"host override", queue.CheckInForm{Name: "Ana", Service: "visit", Host: "Dr \u202EziuR"}, "host"},
+	{"host zero-width space", queue.CheckInForm{Name: "Ana", Service: "visit", Host: "Dr\u200B Ruiz"}, "host"},
+	{"persian non-joiner", queue.CheckInForm{Name: "مهر\u200Cنوش", Service: "registration"}, ""},
+	{"devanagari joiner", queue.CheckInForm{Name: "क्\u200Dष", Service: "registration"}, ""},
+	{"arabic", queue.CheckInForm{Name: "زينب", Service: "registration"}, ""},
+	{"hebrew", queue.CheckInForm{Name: "נועה", Service: "registration"}, ""},
 }
 
 func TestCheckInValidation(t *testing.T) {
@@ -166,7 +185,88 @@ func FuzzCheckInForm(f *testing.F) {
 		if got.Name != form.Normalize().Name {
 			t.Fatalf("stored name %q, want %q", got.Name, form.Normalize().Name)
 		}
+		if i := strings.IndexFunc(got.Name+got.Host, queue.HiddenRune); i >= 0 {
+			t.Fatalf("stored %q / %q with a hidden character", got.Name, got.Host)
+		}
 	})
+}
+
+// A hidden character cannot be pointed at, so its message names the field.
+func TestHiddenCharacterMessagesNameTheField(t *testing.T) {
+	s := mustOpenStore(t, "", newClock())
+	cases := []struct {
+		form      queue.CheckInForm
+		key, text string
+	}{
+		{queue.CheckInForm{Name: "Zoë \u202Eneirb'O", Service: "registration"}, "error.name.hidden", "Your name holds an invisible"},
+		{queue.CheckInForm{Name: "Zoë", Service: "visit", Host: "\u2066Dr Ruiz\u2069"}, "error.host.hidden", "The name of whom you visit holds an invisible"},
+	}
+	for _, tc := range cases {
+		_, err := s.CheckIn(context.Background(), tc.form, queue.SourceKiosk)
+		var qe *queue.Error
+		if !errors.As(err, &qe) || qe.Key != tc.key || !strings.HasPrefix(qe.Text(), tc.text) {
+			t.Errorf("check in %+q: %v, want %s %q", tc.form, err, tc.key, tc.text)
+		}
+	}
+	_, err := s.Apply(context.Background(), queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Carmen\u202E"})
+	var qe *queue.Error
+	if !errors.As(err, &qe) || qe.Key != "error.staff.hidden" || qe.Field != "staff" {
+		t.Errorf("open desk as a staff name with an override: %v", err)
+	}
+}
+
+var hiddenRuneCases = []struct {
+	r      rune
+	hidden bool
+}{
+	{'a', false}, {'é', false}, {' ', false}, {'\'', false}, {'-', false}, {'李', false}, {'ز', false},
+	{'\u200C', false}, {'\u200D', false}, // joiners some scripts need
+	{'\uFE0F', false}, // a variation selector is a mark, not a format character
+	{'\u200B', true}, {'\u200E', true}, {'\u200F', true}, {'\u061C', true},
+	{'\u202A', true}, {'\u202B', true}, {'\u202C', true}, {'\u202D', true}, {'\u202E', true},
+	{'\u2066', true}, {'\u2067', true}, {'\u2068', true}, {'\u2069', true},
+	{'\u2060', true}, {'\uFEFF', true}, {'\u00AD', true}, {'\U000E0041', true},
+}
+
+// The lobby message staff write is screen text too.
+func TestLobbyMessageRefusesHiddenCharacters(t *testing.T) {
+	s := mustOpenStore(t, "", newClock())
+	for _, text := range []string{"Lift B \u202Eis closed", "\uFEFFLift B is closed", "Lift\u200B B"} {
+		_, err := s.PublishMessage(context.Background(), queue.LobbyMessage{Texts: map[string]string{"en": text}, PublishedBy: "Carmen"})
+		var qe *queue.Error
+		if !errors.As(err, &qe) || qe.Code != queue.EInvalid || qe.Field != "message" {
+			t.Errorf("publish %+q: %v", text, err)
+		}
+	}
+	if _, err := s.PublishMessage(context.Background(), queue.LobbyMessage{Texts: map[string]string{"en": "Lift B is closed.\nUse lift A."}, PublishedBy: "Carmen"}); err != nil {
+		t.Errorf("a plain message: %v", err)
+	}
+}
+
+// A pre-registration imported before the centre refused hidden characters
+// checks in without them.
+func TestInviteNameLosesHiddenCharacters(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	pre := queue.PreRegistration{Code: "AB12-CD34", Name: "Zoë \u202Eneirb'O", Host: "Dr\u200B Ruiz", Expected: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	if err := s.ApplyPull(ctx, queue.PullPage{Cursor: 1, Records: []queue.RemoteRecord{remote(t, queue.EntityPreReg, pre.Code, 1, pre)}}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := s.CheckIn(ctx, queue.CheckInForm{Invite: "AB12-CD34", Service: "visit"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Visit.Name != "Zoë neirb'O" || tk.Visit.Host != "Dr Ruiz" {
+		t.Errorf("checked in as %q visiting %q", tk.Visit.Name, tk.Visit.Host)
+	}
+}
+
+func TestHiddenRune(t *testing.T) {
+	for _, tc := range hiddenRuneCases {
+		if got := queue.HiddenRune(tc.r); got != tc.hidden {
+			t.Errorf("HiddenRune(%U) = %v, want %v", tc.r, got, tc.hidden)
+		}
+	}
 }
 
 func TestTicketNumbers(t *testing.T) {
@@ -450,7 +550,17 @@ func TestFind(t *testing.T) {
 	s := mustOpenStore(t, "", newClock())
 	mustCheckIn(t, s, "Ana García", "registration")
 	mustCheckIn(t, s, "100% Ben", "pharmacy")
-	cases := map[string]int{"garcia": 1, "GARCÍA": 1, "García": 1, "garcias": 0, "r-001": 1, "P-001": 1, "100%": 1, "%": 1, "_": 0, "nobody": 0, "": 0}
+	mustCheckIn(t, s, "Zoë O'Brien", "registration")
+	mustCheckIn(t, s, "Zoe Ng", "pharmacy")
+	mustCheckIn(t, s, "Li Lei", "visit")
+	if _, err := s.CheckIn(context.Background(), queue.CheckInForm{Name: "Bo", Service: "visit", Host: "Dr. Ruiz-Peña"}, queue.SourceKiosk); err != nil {
+		t.Fatal(err)
+	}
+	// Case, accents and punctuation are all forgiven, as watch-list
+	// matching forgives them.
+	cases := map[string]int{"garcia": 1, "GARCÍA": 1, "García": 1, "garcias": 0, "r-001": 1, "P-001": 1, "100%": 1, "%": 1, "_": 0, "nobody": 0, "": 0,
+		"zoe obrien": 1, "ZOE O'BRIEN": 1, "Zoë O’Brien": 1, "o'brien": 1, "obrien": 1, "zoe": 2, "zoë": 2, "  zoe   o'brien ": 1,
+		"dr ruiz pena": 1, "ruiz-pena": 1, "li lei": 1, "lilei": 0, "'": 1}
 	for q, want := range cases {
 		got, err := s.Find(context.Background(), q)
 		if err != nil || len(got) != want {

@@ -128,6 +128,9 @@ func checkText(field, s string) error {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return invalid(field, "error.text.control", "Please use letters, spaces and punctuation only.", nil)
 		}
+		if HiddenRune(r) {
+			return hiddenText(field)
+		}
 	}
 	return nil
 }

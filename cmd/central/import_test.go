@@ -144,6 +144,16 @@ func TestImportFileProblems(t *testing.T) {
 		{"prereg", "code,name,host\n", "want a header row with the columns code,name,host,expected[,cancelled]"},
 		{"prereg", "code,name,host,expected,cancelled,notes\n", "want a header row"},
 		{"watch", "name,born,id_card,action,note\nAna,,,flag\n", "line 2: 4 columns, but the header has 5"},
+		// Invisible format characters would reverse or hide text on the
+		// kiosks' screens: each column says where it is.
+		{"prereg", "code,name,host,expected\nAB12,Zoë \u202Eneirb'O,,2026-03-02 10:00\n", "line 2: pre-registration AB12: name holds an invisible formatting character U+202E at character 5"},
+		{"prereg", "code,name,host,expected\nAB12,Zoë,Dr\u200B Ruiz,2026-03-02 10:00\n", "line 2: pre-registration AB12: host holds an invisible formatting character U+200B"},
+		{"hosts", "department,name,extension\nRadiology,\u2067Dr Ruiz\u2069,1\n", "line 2: name holds an invisible formatting character U+2067"},
+		{"hosts", "department,name,extension\n\u200FRadiology,Dr Ruiz,1\n", "line 2: department holds an invisible formatting character U+200F"},
+		{"watch", "name,born,id_card,action,note\nAna \u202EzereP,,,flag,\n", `line 2: watch-list entry "Ana \u202ezereP": name holds an invisible formatting character U+202E`},
+		{"watch", "name,born,id_card,action,note\nAna,,,flag,Call\u061C security\n", "note holds an invisible formatting character U+061C"},
+		{"services", "id,prefix,name\nregistration,R,Regis\u00ADtration\n", "line 2: service registration: name holds an invisible formatting character U+00AD"},
+		{"announcements", "key,severity,lang,text,from,until\nx,info,,\uFEFFWelcome,,\n", "announcement x: text holds an invisible formatting character U+FEFF"},
 		{"watch", "name,born,id_card,action\nAna,,,ban\n", `line 2: watch-list entry "Ana": action "ban" must be "flag" or "block"`},
 		{"watch", "name,born,id_card,action\nAna,,,flag\n ana ,,,block\n", "line 3: same person (name, born and id_card) as line 2"},
 		{"watch", "name,born,id_card,action\n\"Ana\nPérez\",,,flag\n", `line 2: watch-list entry "Ana\nPérez": name holds a control character`},

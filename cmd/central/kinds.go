@@ -240,7 +240,8 @@ var (
 )
 
 // checkText refuses what a kiosk screen cannot show: bad encoding,
-// control characters, and more than max characters.
+// control characters, invisible formatting characters (queue.HiddenRune)
+// and more than max characters.
 func checkText(col, s string, max int) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%s is not valid UTF-8 (save the file as UTF-8)", col)
@@ -250,6 +251,10 @@ func checkText(col, s string, max int) error {
 	}
 	if i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }); i >= 0 {
 		return fmt.Errorf("%s holds a control character (a line break or tab?)", col)
+	}
+	if i := strings.IndexFunc(s, queue.HiddenRune); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Errorf("%s holds an invisible formatting character %U at character %d (a direction mark or zero-width space?); it would change how kiosk screens show the text", col, r, utf8.RuneCountInString(s[:i])+1)
 	}
 	return nil
 }
@@ -301,6 +306,13 @@ type preRegRow struct {
 
 func parsePreReg(r row) (string, any, error) {
 	p := queue.PreRegistration{Code: queue.NormalizeInvite(r.get("code")), Name: r.get("name"), Host: r.get("host")}
+	// Validate says what a kiosk would tell a visitor; IT reads which
+	// column and which character.
+	for _, f := range []struct{ col, s string }{{"name", p.Name}, {"host", p.Host}} {
+		if err := checkText(f.col, f.s, queue.MaxNameLength); err != nil {
+			return "", nil, fmt.Errorf("pre-registration %s: %w", p.Code, err)
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return "", nil, err
 	}

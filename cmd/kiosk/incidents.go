@@ -140,10 +140,18 @@ func roster(ctx context.Context, m *Main, args []string) error {
 		return report.WriteRosterHTML(m.Stdout, list, report.RosterOptions{Kiosk: m.Config.KioskName, Site: m.Config.Site,
 			Made: time.Now(), Location: time.Local, Services: names})
 	}
+	// People, not tickets, are counted: PERSON numbers who holds each.
+	people := queue.People(list)
 	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "%d on site\nTICKET\tNAME\tHOST\tSERVICE\tSTATUS\tSINCE\n", len(list))
-	for _, v := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Ticket, v.Name, v.Host, v.Service, v.Status, v.CheckedInAt.Local().Format("2006-01-02 15:04"))
+	fmt.Fprintf(tw, "%d on site", len(people))
+	if len(list) > len(people) {
+		fmt.Fprintf(tw, " (%d tickets)", len(list))
+	}
+	fmt.Fprint(tw, "\nPERSON\tTICKET\tNAME\tHOST\tSERVICE\tSTATUS\tSINCE\n")
+	for n, p := range people {
+		for _, v := range p.Visits {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", n+1, v.Ticket, v.Name, v.Host, v.Service, v.Status, v.CheckedInAt.Local().Format("2006-01-02 15:04"))
+		}
 	}
 	return tw.Flush()
 }

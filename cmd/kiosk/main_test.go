@@ -69,6 +69,8 @@ func TestCheckInRejectsBadInput(t *testing.T) {
 		"service: Please choose a service":   {"checkin", "--name", "Ana", "--service", "xray"},
 		"phone: Please enter a phone number": {"checkin", "--name", "Ana", "--service", "visit", "--phone", "call me"},
 		"name: Please use letters":           {"checkin", "--name", "Ana\x1b[2J", "--service", "visit"},
+		"name: Your name holds an invisible": {"checkin", "--name", "Zoë \u202Eneirb'O", "--service", "visit"},
+		"host: The name of whom you visit":   {"checkin", "--name", "Zoë", "--host", "Dr\u200B Ruiz", "--service", "visit"},
 		`unknown command "frobnicate"`:       {"frobnicate"},
 		"A day is written YYYY-MM-DD":        {"export", "--day", "monday"},
 		"There is no desk desk-9":            {"open-desk", "--desk", "desk-9", "--staff", "Ana"},

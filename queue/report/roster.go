@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"lobbyline/queue"
@@ -16,7 +18,7 @@ import (
 // assembly point in an evacuation: everyone checked in at the kiosk who has
 // not checked out. It is exported as the CSV of queue.WriteRosterCSV, for
 // spreadsheets, and as a page to print with a column to tick each person
-// off. Like the incident reports it is in English and always gives the same
+// off: one row per person (queue.People), listing every ticket they hold. Like the incident reports it is in English and always gives the same
 // bytes for the same roster and options; it is made offline, from the
 // kiosk's own database.
 
@@ -90,9 +92,12 @@ var rosterStatus = map[queue.Status]string{
 }
 
 type rosterRow struct {
-	N                                       int
-	Ticket, Name, Host, Service, Status, In string
+	N              int
+	Name, Host, In string
+	Tickets        []rosterTicket // one line each in the ticket, service and status columns
 }
+
+type rosterTicket struct{ Ticket, Service, Status string }
 
 type rosterView struct {
 	Title, Made, Count string
@@ -106,29 +111,43 @@ type rosterView struct {
 func WriteRosterHTML(w io.Writer, roster []queue.Visit, o RosterOptions) error {
 	loc := o.location()
 	made := o.Made.In(loc)
-	v := rosterView{Title: "On site", Made: made.Format("2006-01-02 15:04 MST"), N: len(roster)}
+	people := queue.People(roster)
+	v := rosterView{Title: "On site", Made: made.Format("2006-01-02 15:04 MST"), N: len(people)}
 	switch {
 	case o.Kiosk != "" && o.Site != "":
 		v.Title += ": " + o.Kiosk + ", " + o.Site
 	case o.Kiosk != "" || o.Site != "":
 		v.Title += ": " + o.Kiosk + o.Site
 	}
-	switch len(roster) {
+	switch len(people) {
 	case 0:
 		v.Count = "Nobody is on site."
 	case 1:
 		v.Count = "1 person on site"
 	default:
-		v.Count = fmt.Sprintf("%d people on site", len(roster))
+		v.Count = fmt.Sprintf("%d people on site", len(people))
 	}
-	for i, r := range roster {
-		row := rosterRow{N: i + 1, Ticket: r.Ticket, Name: r.Name, Host: r.Host, Service: r.Service, Status: string(r.Status)}
-		if name, ok := o.Services[r.Service]; ok {
-			row.Service = name
+	if len(roster) > len(people) { // so at least two tickets
+		v.Count += fmt.Sprintf(" (%d tickets)", len(roster))
+	}
+	for i, p := range people {
+		r := p.Visits[0]
+		row := rosterRow{N: i + 1, Name: r.Name}
+		var hosts []string
+		for _, t := range p.Visits {
+			tk := rosterTicket{Ticket: t.Ticket, Service: t.Service, Status: string(t.Status)}
+			if name, ok := o.Services[t.Service]; ok {
+				tk.Service = name
+			}
+			if s, ok := rosterStatus[t.Status]; ok {
+				tk.Status = s
+			}
+			row.Tickets = append(row.Tickets, tk)
+			if t.Host != "" && !slices.Contains(hosts, t.Host) {
+				hosts = append(hosts, t.Host)
+			}
 		}
-		if s, ok := rosterStatus[r.Status]; ok {
-			row.Status = s
-		}
+		row.Host = strings.Join(hosts, ", ")
 		if row.Host == "" {
 			row.Host = none
 		}
@@ -182,12 +201,12 @@ p.sign { margin-top: 1.5rem; font-size: 1.15rem; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="meta">List made {{.Made}}: everyone checked in at this kiosk who had not checked out.</p>
+<p class="meta">List made {{.Made}}: everyone checked in at this kiosk who had not checked out, one row per person with every ticket they hold.</p>
 <p class="count">{{.Count}}</p>
 {{if .Rows}}<table>
 <thead><tr><th class="tick">✓</th><th>#</th><th>Ticket</th><th>Name</th><th>Visiting</th><th>Service</th><th>Status</th><th>Checked in</th></tr></thead>
 <tbody>
-{{range .Rows}}<tr><td class="tick"><span></span></td><td class="n">{{.N}}</td><td class="ticket">{{.Ticket}}</td><td class="name">{{.Name}}</td><td>{{.Host}}</td><td>{{.Service}}</td><td>{{.Status}}</td><td class="time">{{.In}}</td></tr>
+{{range .Rows}}<tr><td class="tick"><span></span></td><td class="n">{{.N}}</td><td class="ticket">{{range $i, $t := .Tickets}}{{if $i}}<br>{{end}}{{$t.Ticket}}{{end}}</td><td class="name">{{.Name}}</td><td>{{.Host}}</td><td>{{range $i, $t := .Tickets}}{{if $i}}<br>{{end}}{{$t.Service}}{{end}}</td><td>{{range $i, $t := .Tickets}}{{if $i}}<br>{{end}}{{$t.Status}}{{end}}</td><td class="time">{{.In}}</td></tr>
 {{end}}</tbody>
 </table>
 <p class="sign">Counted at the assembly point: ______ of {{.N}} &nbsp; by ____________________ &nbsp; at ________</p>

@@ -190,3 +190,32 @@ func TestExportRosterFails(t *testing.T) {
 		t.Error("export as pdf did not fail")
 	}
 }
+
+// A visitor who took three tickets is one person to tick off, not three.
+func TestRosterHTMLOneRowPerPerson(t *testing.T) {
+	at := func(min int) time.Time { return time.Date(2026, 11, 23, 8, min, 0, 0, time.UTC) }
+	visits := []queue.Visit{
+		{ID: 1, Ticket: "R-001", Day: "2026-11-23", Name: "Zoë O'Brien", Phone: "600 123 456", Host: "Dr. Ruiz", Service: "registration", Status: queue.StatusServed, CheckedInAt: at(1)},
+		{ID: 2, Ticket: "R-002", Day: "2026-11-23", Name: "Bo Li", Service: "registration", Status: queue.StatusWaiting, CheckedInAt: at(2)},
+		{ID: 3, Ticket: "P-001", Day: "2026-11-23", Name: "zoe obrien", Phone: "600123456", Service: "pharmacy", Status: queue.StatusWaiting, CheckedInAt: at(3)},
+		{ID: 4, Ticket: "V-001", Day: "2026-11-23", Name: "ZOË O'BRIEN", Phone: "600-123-456", Host: "Ward 3", Service: "visit", Status: queue.StatusCalled, CheckedInAt: at(4)},
+	}
+	var b bytes.Buffer
+	if err := report.WriteRosterHTML(&b, visits, rosterOpts); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, want := range []string{
+		`<p class="count">2 people on site (4 tickets)</p>`,
+		"Counted at the assembly point: ______ of 2",
+		`<td class="n">1</td><td class="ticket">R-001<br>P-001<br>V-001</td><td class="name">Zoë O&#39;Brien</td><td>Dr. Ruiz, Ward 3</td><td>Registration<br>pharmacy<br>visit</td><td>served<br>waiting<br>called</td><td class="time">09:01</td>`,
+		`<td class="n">2</td><td class="ticket">R-002</td><td class="name">Bo Li</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if n := strings.Count(page, `<td class="tick"><span></span></td>`); n != 2 {
+		t.Errorf("%d tick boxes, want 2", n)
+	}
+}
