@@ -17,8 +17,8 @@ import (
 
 const header = "id,service,arrived,called,done,counter,outcome\n"
 
-// handLog is small enough to check by hand (the estimator's default wait is
-// 15 min):
+// handLog is small enough to check by hand (the estimator's default time
+// per visitor is 15 min, and the naive and rolling baselines' default 15 min):
 //
 //	1 arrives 10:00, nobody ahead, no history: every method says 15, and
 //	  the default interval 7.5–22.5; waits 10.
@@ -27,7 +27,8 @@ const header = "id,service,arrived,called,done,counter,outcome\n"
 //	  Naive: 0 ahead × 10 = 0, interval 0–0. Rolling: 10, interval 5–10.
 //	  Waits 20.
 //	3 arrives 10:40 and abandons; it counts as waiting until 4 is called.
-//	4 arrives 10:45 behind 2 and 3. Estimator: default 15. Naive:
+//	4 arrives 10:45 behind 2 and 3. Estimator: default 3 × 15 = 45,
+//	  interval 22.5–67.5. Naive:
 //	  2 × 10 = 20. Rolling: still 10 (2 is called at 10:50). Waits 45.
 const handLog = header +
 	"1,a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,2026-03-02T10:20:00Z,,served\n" +
@@ -41,8 +42,8 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []waiteval.Result{
-		// errors −5, 5, 30; the default interval covers the first two.
-		{Method: "estimator", Served: 3, MAEMin: 40.0 / 3, Within5: 2.0 / 3, Under5: 1.0 / 3, Cover80: 2.0 / 3},
+		// errors −5, 5, 0; the default intervals cover all three.
+		{Method: "estimator", Served: 3, MAEMin: 10.0 / 3, Within5: 1, Under5: 0, Cover80: 1},
 		// errors −5, 20, 25.
 		{Method: "naive", Served: 3, MAEMin: 50.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
 		// errors −5, 10, 35; all windows tie, the smallest is reported.
@@ -56,7 +57,7 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 			t.Errorf("result %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-	if s := got[0].String(); s != "estimator served=3 mae_min=13.3 within5=0.67 under5=0.33 cover80=0.67" {
+	if s := got[0].String(); s != "estimator served=3 mae_min=3.3 within5=1.00 under5=0.00 cover80=1.00" {
 		t.Errorf("String() = %q", s)
 	}
 }
