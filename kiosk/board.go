@@ -161,7 +161,7 @@ func (l *lineRows) update(u *UI, line queue.Line) bool {
 	var summary string
 	switch {
 	case line.OpenDesks == 0:
-		summary = lang.X("board.line.closed", "{{.N}} waiting · no desk open yet", map[string]any{"N": len(line.Waiting)})
+		summary = lang.X("board.line.closed", "{{.N}} waiting · no desk open", map[string]any{"N": len(line.Waiting)})
 	case len(line.Waiting) == 0:
 		summary = lang.X("board.line.empty", "Nobody waiting · check in now: {{.Wait}}", map[string]any{"Wait": waitText(line.NextEstimate)})
 	default:
@@ -178,7 +178,11 @@ func (l *lineRows) update(u *UI, line queue.Line) bool {
 		w := line.Waiting[i]
 		setText(r.ticket, w.Visit.Ticket)
 		setText(r.name, MaskName(w.Visit.Name, u.cfg.Privacy))
-		setText(r.wait, waitText(w.Estimate))
+		if line.OpenDesks == 0 {
+			setText(r.wait, lang.X("board.wait.closed", "when a desk opens"))
+		} else {
+			setText(r.wait, waitText(w.Estimate))
+		}
 		moved = setVisible(r.box, true) || moved
 	}
 	return moved

@@ -376,7 +376,10 @@ func (e *Estimator) Remaining(q Query, now time.Time) Range {
 	if s := e.services[q.Service]; s != nil && s.lastMove.After(start) {
 		start = s.lastMove
 	}
-	gone := now.Sub(start)
+	// Whole minutes: the range is read in minutes, and a count that
+	// dropped a minute off it a second after check-in would look like a
+	// different promise.
+	gone := now.Sub(start).Truncate(time.Minute)
 	if gone <= 0 {
 		return r
 	}
