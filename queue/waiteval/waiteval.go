@@ -28,6 +28,7 @@ type Result struct {
 	Served  int     // served visits scored
 	MAEMin  float64 // mean absolute error, minutes
 	MAESec  float64 // the same in seconds, for waits of a few minutes
+	RMSEMin float64 // root mean squared error, minutes: big misses count more
 	Within5 float64 // share of estimates within ±5 min of the actual wait
 	Under5  float64 // share of actual waits more than 5 min longer than estimated
 	Cover80 float64 // share of actual waits inside the 80% interval; NaN if none
@@ -35,8 +36,8 @@ type Result struct {
 
 // String formats the result as one line of the wait-eval report.
 func (r Result) String() string {
-	return fmt.Sprintf("%s served=%d mae_min=%s mae_s=%s within5=%s under5=%s cover80=%s",
-		r.Method, r.Served, fmtStat(r.MAEMin, 1), fmtStat(r.MAESec, 0), fmtStat(r.Within5, 2),
+	return fmt.Sprintf("%s served=%d mae_min=%s mae_s=%s rmse_min=%s within5=%s under5=%s cover80=%s",
+		r.Method, r.Served, fmtStat(r.MAEMin, 1), fmtStat(r.MAESec, 0), fmtStat(r.RMSEMin, 1), fmtStat(r.Within5, 2),
 		fmtStat(r.Under5, 2), fmtStat(r.Cover80, 2))
 }
 
@@ -292,6 +293,7 @@ type waitMethod struct {
 	errs    *estimate.ErrorWindow // actual − predicted, minutes
 	n       int
 	absSum  float64
+	sqSum   float64
 	within  int
 	under   int
 	covered int
@@ -315,6 +317,7 @@ func (m *waitMethod) score(service string, p prediction, actual float64) {
 	err := actual - p.point
 	m.n++
 	m.absSum += math.Abs(err)
+	m.sqSum += err * err
 	if math.Abs(err) <= 5 {
 		m.within++
 	}
@@ -328,11 +331,12 @@ func (m *waitMethod) score(service string, p prediction, actual float64) {
 }
 
 func (m *waitMethod) result() Result {
-	res := Result{Method: m.name, Served: m.n, MAEMin: math.NaN(), MAESec: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+	res := Result{Method: m.name, Served: m.n, MAEMin: math.NaN(), MAESec: math.NaN(), RMSEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
 	if m.n > 0 {
 		n := float64(m.n)
 		res.MAEMin = m.absSum / n
 		res.MAESec = res.MAEMin * 60
+		res.RMSEMin = math.Sqrt(m.sqSum / n)
 		res.Within5 = float64(m.within) / n
 		res.Under5 = float64(m.under) / n
 		res.Cover80 = float64(m.covered) / n

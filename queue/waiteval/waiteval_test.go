@@ -57,7 +57,7 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 			t.Errorf("result %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-	if s := got[0].String(); s != "estimator served=3 mae_min=3.3 mae_s=200 within5=1.00 under5=0.00 cover80=1.00" {
+	if s := got[0].String(); s != "estimator served=3 mae_min=3.3 mae_s=200 rmse_min=4.1 within5=1.00 under5=0.00 cover80=1.00" {
 		t.Errorf("String() = %q", s)
 	}
 }
@@ -110,8 +110,8 @@ func TestEvaluateWaitsCountersAreDesks(t *testing.T) {
 }
 
 func TestResultStringNoData(t *testing.T) {
-	r := waiteval.Result{Method: "naive", MAEMin: math.NaN(), MAESec: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
-	if got, want := r.String(), "naive served=0 mae_min=n/a mae_s=n/a within5=n/a under5=n/a cover80=n/a"; got != want {
+	r := waiteval.Result{Method: "naive", MAEMin: math.NaN(), MAESec: math.NaN(), RMSEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+	if got, want := r.String(), "naive served=0 mae_min=n/a mae_s=n/a rmse_min=n/a within5=n/a under5=n/a cover80=n/a"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
