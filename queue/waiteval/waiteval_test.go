@@ -286,6 +286,11 @@ func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEstimatorBest(t, res)
+	// The target of BENCHMARKS.md for the interval. Its other target, mean
+	// squared error ≤ 0.75 × the best rolling average's, is not met yet.
+	if c := res[0].Cover80; c < 0.75 || c > 0.85 {
+		t.Errorf("80%% interval covers %.3f, want 0.75–0.85", c)
+	}
 }
 
 func BenchmarkEvaluateWaits(b *testing.B) {
