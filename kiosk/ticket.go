@@ -141,6 +141,16 @@ func ticketWaitText(u *UI, service string, e estimate.Range, openDesks int) stri
 // still ahead as the line moves and desks open or close, and the desk to
 // go to once the visitor is called.
 func (s *ticketScreen) update(u *UI, b queue.Board) {
+	before := [...]string{s.position.Text, s.wait.Text}
+	shown := [...]bool{s.position.Visible(), s.wait.Visible()}
+	s.follow(u, b)
+	if before != [...]string{s.position.Text, s.wait.Text} || shown != [...]bool{s.position.Visible(), s.wait.Visible()} {
+		// A text of another length may wrap on more or fewer lines.
+		s.content.Refresh()
+	}
+}
+
+func (s *ticketScreen) follow(u *UI, b queue.Board) {
 	id := s.ticket.Visit.ID
 	for _, l := range b.Lines {
 		for _, w := range l.Waiting {
