@@ -79,10 +79,14 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 			return err
 		}
 		// The estimate shown goes into the log, so an incident report can
-		// set it against the wait that followed.
+		// set it against the wait that followed. With no desk open none is
+		// shown, and none is logged.
 		est = s.estimate(estimate.Query{Service: v.Service, Ahead: ahead, OpenDesks: desks, FreeDesks: free})
-		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source,
-			Data: map[string]any{"ahead": ahead, "desks": desks, "est_s": int64(est.Wait.Seconds())}}
+		data := map[string]any{"ahead": ahead, "desks": desks}
+		if desks > 0 {
+			data["est_s"] = int64(est.Wait.Seconds())
+		}
+		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source, Data: data}
 		return s.record(ctx, tx, now, ev, &v, nil)
 	})
 	if err != nil {

@@ -101,3 +101,29 @@ func TestWaitsCountDown(t *testing.T) {
 		}
 	}
 }
+
+// With no desk open no estimate is shown, so none is logged for an
+// incident report to score.
+func TestNoEstimateLoggedWithNoDeskOpen(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	in, _, err := s.OpenIncident(ctx, "centre unreachable", queue.SeverityMinor, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustCheckIn(t, s, "Ana", "registration") // no desk open
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	bo := mustCheckIn(t, s, "Bo", "registration")
+	c.Advance(5 * time.Minute)
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"})
+	c.Advance(5 * time.Minute)
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"})
+	r, err := s.IncidentReport(ctx, in.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.CheckIns != 2 || len(r.Waits) != 1 || r.Waits[0].Ticket != bo.Visit.Ticket || r.Waits[0].Estimate != bo.Estimate.Wait {
+		t.Fatalf("check-ins %d, waits scored %+v; want 2 and Bo's alone, estimate %v", r.CheckIns, r.Waits, bo.Estimate.Wait)
+	}
+}
