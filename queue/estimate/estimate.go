@@ -361,12 +361,13 @@ func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time
 //
 // The estimate for a place in line holds from the moment the line last
 // moved for that visitor (q.Since, or the service's last call or change
-// of desks, whichever is later), and counts down from there: a visitor told 10–15 min who has
-// seen nothing happen for 5 min reads 5–10. Once the count has passed the
-// top of the range, the line is slower than the estimate said; what the
-// estimator then knows is what it would tell someone in the same place who
-// joined at that moment, so the estimate starts again from there (and
-// counts down again), rather than standing at "any moment now".
+// of desks, whichever is later), and counts down from there, in whole
+// minutes: a visitor told 10–15 min who has seen nothing happen for 5 min
+// reads 5–10. Once the count has passed the top of the range, the line is
+// slower than the estimate said; what the estimator then knows is what it
+// would tell someone in the same place who joined at that moment, so the
+// estimate starts again from there (and counts down again), rather than
+// standing at "any moment now".
 func (e *Estimator) Remaining(q Query, now time.Time) Range {
 	r := e.fresh(q)
 	if q.Since.IsZero() || r.High <= 0 {
