@@ -303,6 +303,8 @@ func (u *UI) showBoard(seq int64, b queue.Board, err error) {
 		u.welcome.board.update(b)
 	case u.screen == screenStaff && u.staff != nil:
 		u.staff.update(b)
+	case u.screen == screenTicket && u.ticket != nil:
+		u.ticket.update(u, b)
 	}
 }
 

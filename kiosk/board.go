@@ -155,21 +155,22 @@ func (v *boardView) update(b queue.Board) {
 	}
 }
 
-// update shows line l and reports whether a row was shown or hidden.
+// update shows line l and reports whether a row was shown or hidden or a
+// text that decides its width changed.
 func (l *lineRows) update(u *UI, line queue.Line) bool {
 	setText(l.head, line.Service.DisplayName(u.lang))
 	var summary string
 	switch {
 	case line.OpenDesks == 0:
-		summary = lang.X("board.line.closed", "{{.N}} waiting · no desk open yet", map[string]any{"N": len(line.Waiting)})
+		summary = lang.X("board.line.closed", "{{.N}} waiting · no desk open", map[string]any{"N": len(line.Waiting)})
 	case len(line.Waiting) == 0:
 		summary = lang.X("board.line.empty", "Nobody waiting · check in now: {{.Wait}}", map[string]any{"Wait": waitText(line.NextEstimate)})
 	default:
 		summary = lang.X("board.line.summary", "{{.N}} waiting · check in now: {{.Wait}}",
 			map[string]any{"N": len(line.Waiting), "Wait": waitText(line.NextEstimate)})
 	}
-	setText(l.summary, summary)
-	moved := setVisible(l.box, true)
+	moved := resizeText(l.summary, summary)
+	moved = setVisible(l.box, true) || moved
 	for i, r := range l.next {
 		if i >= len(line.Waiting) {
 			moved = setVisible(r.box, false) || moved
@@ -178,8 +179,24 @@ func (l *lineRows) update(u *UI, line queue.Line) bool {
 		w := line.Waiting[i]
 		setText(r.ticket, w.Visit.Ticket)
 		setText(r.name, MaskName(w.Visit.Name, u.cfg.Privacy))
-		setText(r.wait, waitText(w.Estimate))
+		wait := waitText(w.Estimate)
+		if line.OpenDesks == 0 {
+			wait = lang.X("board.wait.closed", "when a desk opens")
+		}
+		moved = resizeText(r.wait, wait) || moved
 		moved = setVisible(r.box, true) || moved
 	}
 	return moved
+}
+
+// resizeText is setText for a label a border layout sizes to its text (a
+// line's summary, a row's wait): it reports a change, so that the board is
+// laid out again and a longer text is not cut. Waits change every minute
+// as they count down.
+func resizeText(l *widget.Label, s string) bool {
+	if l.Text == s {
+		return false
+	}
+	l.SetText(s)
+	return true
 }

@@ -116,7 +116,7 @@ func statusText(s queue.Status) string {
 func waitText(e estimate.Range) string {
 	low, high := e.RangeMinutes()
 	switch {
-	case high <= 0:
+	case e.High <= 0: // a desk is free for this visitor
 		return lang.X("wait.now", "any moment now")
 	case low == high:
 		return lang.X("wait.about", "about {{.Min}} min", map[string]any{"Min": high})

@@ -13,6 +13,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"lobbyline/queue"
+	"lobbyline/queue/estimate"
 )
 
 // qrSize is the side of the ticket's QR code in pixels.
@@ -48,13 +49,8 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s.number.TextSize = u.theme.Size(numberSize)
 	s.number.TextStyle.Bold = true
 
-	pos := lang.X("ticket.position", "You are number {{.Position}} in line.", map[string]any{"Position": t.Position})
-	if t.Position == 1 {
-		pos = lang.X("ticket.position.next", "You are next in line.")
-	}
-	s.position = newWrapped(pos, lineSize, widget.MediumImportance)
-	s.wait = newWrapped(lang.X("ticket.wait", "Estimated wait: {{.Wait}}", map[string]any{"Wait": waitText(t.Estimate)}),
-		lineSize, widget.MediumImportance)
+	s.position = newWrapped(positionText(t.Position), lineSize, widget.MediumImportance)
+	s.wait = newWrapped(ticketWaitText(u, t.Visit.Service, t.Estimate, t.OpenDesks), lineSize, widget.MediumImportance)
 	s.call = newWrapped(lang.X("ticket.call", "We will call {{.Ticket}} on this screen. Please take a seat.",
 		map[string]any{"Ticket": t.Visit.Ticket}), theme.SizeNameText, widget.MediumImportance)
 	s.done = widget.NewButtonWithIcon(lang.X("ticket.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
@@ -121,6 +117,62 @@ func (s *ticketScreen) expected(u *UI, t queue.Ticket) fyne.CanvasObject {
 	}
 	s.prereg = newWrapped(text, theme.SizeNameSubHeadingText, widget.HighImportance)
 	return s.prereg
+}
+
+func positionText(position int) string {
+	if position == 1 {
+		return lang.X("ticket.position.next", "You are next in line.")
+	}
+	return lang.X("ticket.position", "You are number {{.Position}} in line.", map[string]any{"Position": position})
+}
+
+// ticketWaitText is the ticket's wait: a range while a desk serves the
+// line, and while none does, that we will call when one opens, since no
+// range could come true.
+func ticketWaitText(u *UI, service string, e estimate.Range, openDesks int) string {
+	if openDesks == 0 {
+		return lang.X("ticket.wait.closed", "No desk is open for {{.Service}} right now — we will call you when one opens.",
+			map[string]any{"Service": u.serviceName(service)})
+	}
+	return lang.X("ticket.wait", "Estimated wait: {{.Wait}}", map[string]any{"Wait": waitText(e)})
+}
+
+// update keeps the ticket true while it is shown: the place and the wait
+// still ahead as the line moves and desks open or close, and the desk to
+// go to once the visitor is called.
+func (s *ticketScreen) update(u *UI, b queue.Board) {
+	before := [...]string{s.position.Text, s.wait.Text}
+	shown := [...]bool{s.position.Visible(), s.wait.Visible()}
+	s.follow(u, b)
+	if before != [...]string{s.position.Text, s.wait.Text} || shown != [...]bool{s.position.Visible(), s.wait.Visible()} {
+		// A text of another length may wrap on more or fewer lines.
+		s.content.Refresh()
+	}
+}
+
+func (s *ticketScreen) follow(u *UI, b queue.Board) {
+	id := s.ticket.Visit.ID
+	for _, l := range b.Lines {
+		for _, w := range l.Waiting {
+			if w.Visit.ID == id {
+				setText(s.position, positionText(w.Position))
+				setText(s.wait, ticketWaitText(u, l.Service.ID, w.Estimate, l.OpenDesks))
+				s.wait.Show()
+				s.call.Show()
+				return
+			}
+		}
+	}
+	s.wait.Hide()
+	s.call.Hide()
+	for _, d := range b.Desks {
+		if d.Serving != nil && d.Serving.ID == id {
+			setText(s.position, lang.X("ticket.called", "It is your turn: please go to {{.Desk}}.", map[string]any{"Desk": d.Desk.Name}))
+			return
+		}
+	}
+	// Served, cancelled or gone: nothing about a line is true any more.
+	s.position.Hide()
 }
 
 func (u *UI) showTicket(t queue.Ticket) {

@@ -35,8 +35,12 @@ type Waiting struct {
 // Line is one service's queue.
 type Line struct {
 	Service   Service
-	OpenDesks int
-	Waiting   []Waiting
+	OpenDesks int // while 0, nobody is called and no estimate can come true
+	FreeDesks int // open desks of the service calling nobody now
+	// Waiting are the visitors in line, each with the wait still ahead of
+	// them: it counts down, and starts again when the line is slower than
+	// it said (estimate.Estimator.Remaining).
+	Waiting []Waiting
 	// NextEstimate is the wait for someone joining now.
 	NextEstimate estimate.Range
 }
@@ -98,15 +102,32 @@ func (s *Store) Board(ctx context.Context) (Board, error) {
 		for _, d := range b.Desks {
 			if d.Open && d.serves(id) {
 				l.OpenDesks++
+				if d.Serving == nil {
+					l.FreeDesks++
+				}
 			}
 		}
+		var behind estimate.Range
 		for i, v := range byService[id] {
-			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: i + 1, Estimate: s.est.Estimate(id, i, l.OpenDesks, b.At)})
+			q := estimate.Query{Service: id, Ahead: i, OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks, Since: v.CheckedInAt}
+			e := notBefore(s.est.Remaining(q, b.At), behind)
+			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: i + 1, Estimate: e})
+			behind = e
 		}
-		l.NextEstimate = s.est.Estimate(id, len(l.Waiting), l.OpenDesks, b.At)
+		l.NextEstimate = s.est.Remaining(estimate.Query{Service: id, Ahead: len(l.Waiting), OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks}, b.At)
 		b.Lines = append(b.Lines, l)
 	}
 	return b, nil
+}
+
+// notBefore keeps a place in line from being told less than the place in
+// front of it: the two counted down from different moments, but nobody is
+// called before the person ahead.
+func notBefore(r, ahead estimate.Range) estimate.Range {
+	r.Wait = max(r.Wait, ahead.Wait)
+	r.Low = max(r.Low, ahead.Low)
+	r.High = max(r.High, ahead.High)
+	return r
 }
 
 func (d DeskState) serves(service string) bool {

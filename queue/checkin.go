@@ -16,7 +16,10 @@ type Ticket struct {
 	Ref      string // signed reference carried by the QR code
 	Position int    // 1 means next in line
 	Estimate estimate.Range
-	PreReg   *PreRegistration // set when the visitor checked in with an invite code
+	// OpenDesks is how many desks served the service at check-in. While
+	// none does, Estimate cannot come true and is not shown.
+	OpenDesks int
+	PreReg    *PreRegistration // set when the visitor checked in with an invite code
 }
 
 // CheckIn validates the form, assigns the next ticket number for the
@@ -36,7 +39,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		Day: s.day(now), Service: svc.ID, Name: f.Name, Host: f.Host, Phone: f.Phone, Invite: f.Invite,
 		Status: StatusWaiting, Source: source, CheckedInAt: now,
 	}
-	var ahead, desks int
+	var ahead, desks, free int
 	var est estimate.Range
 	var prereg *PreRegistration
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -65,7 +68,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 			return fmt.Errorf("next ticket number: %w", err)
 		}
 		v.Ticket = fmt.Sprintf("%s-%03d", svc.Prefix, seq)
-		if ahead, desks, err = s.lineLength(ctx, tx, svc.ID); err != nil {
+		if ahead, desks, free, err = s.lineLength(ctx, tx, svc.ID); err != nil {
 			return err
 		}
 		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite)
@@ -78,10 +81,14 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 			return err
 		}
 		// The estimate shown goes into the log, so an incident report can
-		// set it against the wait that followed.
-		est = s.estimate(v.Service, ahead, desks)
-		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source,
-			Data: map[string]any{"ahead": ahead, "desks": desks, "est_s": int64(est.Wait.Seconds())}}
+		// set it against the wait that followed. With no desk open none is
+		// shown, and none is logged.
+		est = s.estimate(estimate.Query{Service: v.Service, Ahead: ahead, OpenDesks: desks, FreeDesks: free})
+		data := map[string]any{"ahead": ahead, "desks": desks}
+		if desks > 0 {
+			data["est_s"] = int64(est.Wait.Seconds())
+		}
+		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source, Data: data}
 		return s.record(ctx, tx, now, ev, &v, nil)
 	})
 	if err != nil {
@@ -91,7 +98,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	// A new visit ranks behind everyone waiting, so its place and estimate
 	// follow from the counts taken in the transaction; the estimator learns
 	// of the check-in itself on its next refresh.
-	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: est, PreReg: prereg}, nil
+	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: est, OpenDesks: desks, PreReg: prereg}, nil
 }
 
 // screen raises staff alerts for a new visit: a cancelled invitation, or a
@@ -157,23 +164,26 @@ func (s *Store) raiseAlert(ctx context.Context, tx *sql.Tx, kind string, v Visit
 	return nil
 }
 
-func (s *Store) estimate(service string, ahead, desks int) estimate.Range {
+func (s *Store) estimate(q estimate.Query) estimate.Range {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.est.Estimate(service, ahead, desks, s.now())
+	return s.est.Remaining(q, s.now())
 }
 
 const openDesksQuery = `SELECT count(*) FROM desks d JOIN desk_services ds ON ds.desk_id = d.id
 	WHERE ds.service_id = ?1 AND d.open = 1 AND d.active = 1`
 
-// lineLength is how many wait in a service and how many desks serve it now.
-func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks int, err error) {
+// lineLength is how many wait in a service, how many desks serve it now
+// and how many of those call nobody at the moment.
+func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks, free int, err error) {
 	err = s.stmts.queryRow(ctx, tx, `SELECT (SELECT count(*) FROM visits WHERE service_id = ?1 AND status = 'waiting'),
-		(`+openDesksQuery+`)`, service).Scan(&ahead, &desks)
+		(`+openDesksQuery+`),
+		(`+openDesksQuery+` AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.status = 'called' AND v.desk_id = d.id))`,
+		service).Scan(&ahead, &desks, &free)
 	if err != nil {
-		return 0, 0, fmt.Errorf("count line: %w", err)
+		return 0, 0, 0, fmt.Errorf("count line: %w", err)
 	}
-	return ahead, desks, nil
+	return ahead, desks, free, nil
 }
 
 // storageError passes domain errors through and wraps anything else as an

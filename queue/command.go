@@ -192,7 +192,7 @@ func (s *Store) transfer(ctx context.Context, tx *sql.Tx, now time.Time, cmd Com
 		return Visit{}, conflict("error.transfer.same", "{{.Ticket}} is already in {{.Service}}.",
 			map[string]any{"Ticket": v.Ticket, "Service": to.Name})
 	}
-	ahead, desks, err := s.lineLength(ctx, tx, to.ID)
+	ahead, desks, _, err := s.lineLength(ctx, tx, to.ID)
 	if err != nil {
 		return Visit{}, err
 	}

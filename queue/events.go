@@ -164,7 +164,7 @@ func (s *Store) RefitEstimator(ctx context.Context) error {
 const estimatorHistory = 14 * 24 * time.Hour
 
 func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, kind, coalesce(visit_id, 0), coalesce(service, ''), data
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, kind, coalesce(visit_id, 0), coalesce(service, ''), coalesce(desk_id, ''), data
 		FROM events WHERE id > ? ORDER BY id LIMIT ?`, s.lastEvent, limit)
 	if err != nil {
 		return 0, fmt.Errorf("read events: %w", err)
@@ -173,10 +173,10 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 	n := 0
 	for rows.Next() {
 		var (
-			id, visit          int64
-			at, kind, svc, raw string
+			id, visit                int64
+			at, kind, svc, desk, raw string
 		)
-		if err := rows.Scan(&id, &at, &kind, &visit, &svc, &raw); err != nil {
+		if err := rows.Scan(&id, &at, &kind, &visit, &svc, &desk, &raw); err != nil {
 			return n, fmt.Errorf("read events: %w", err)
 		}
 		n++
@@ -214,6 +214,12 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 		case KindTransfer:
 			s.est.Observe(estimate.Observation{Kind: estimate.ObserveLeave, Visit: visit, Service: data.From, At: t})
 			o.Kind = estimate.ObserveArrive
+		case KindDeskOpen, KindDeskClose:
+			// Those waiting are estimated again from here.
+			for _, svc := range s.desks[desk].Services {
+				s.est.Observe(estimate.Observation{Kind: estimate.ObserveDesks, Service: svc, At: t})
+			}
+			continue
 		default:
 			continue
 		}

@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -28,8 +29,11 @@ type Options struct {
 	KioskID  string
 	Services []Service
 	Desks    []Desk
-	// FallbackWait is the estimate for a service with no DefaultWait while
-	// there is no history.
+	// FallbackPerVisitor is the time per visitor of a service with no
+	// TimePerVisitor (nor DefaultWait) while there is no history.
+	FallbackPerVisitor time.Duration
+	// FallbackWait is the older name of FallbackPerVisitor, read when that
+	// is zero.
 	FallbackWait time.Duration
 	Now          func() time.Time // defaults to time.Now
 	Location     *time.Location   // the kiosk's day boundary; defaults to time.Local
@@ -93,17 +97,17 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	defaults := make(map[string]time.Duration)
+	perVisitor := make(map[string]time.Duration)
 	for _, svc := range opts.Services {
 		s.services[svc.ID] = svc
 		s.order = append(s.order, svc.ID)
-		defaults[svc.ID] = svc.DefaultWait
+		perVisitor[svc.ID] = cmp.Or(svc.TimePerVisitor, svc.DefaultWait)
 	}
 	for _, d := range opts.Desks {
 		s.desks[d.ID] = d
 		s.deskIDs = append(s.deskIDs, d.ID)
 	}
-	s.estCfg = estimate.Config{DefaultWait: defaults, FallbackWait: opts.FallbackWait}
+	s.estCfg = estimate.Config{PerVisitor: perVisitor, FallbackPerVisitor: cmp.Or(opts.FallbackPerVisitor, opts.FallbackWait)}
 	s.est = estimate.New(s.estCfg)
 
 	if err := sqldb.CheckPlace(path); err != nil {

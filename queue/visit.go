@@ -22,11 +22,17 @@ const (
 
 // Service is a reason to visit with its own line, e.g. "Registration".
 type Service struct {
-	ID          string            `json:"id"`                     // stable key, e.g. "registration"
-	Prefix      string            `json:"prefix"`                 // ticket prefix, e.g. "R"
-	Name        string            `json:"name"`                   // display name in the default language
-	Names       map[string]string `json:"names,omitempty"`        // display names by language code
-	DefaultWait time.Duration     `json:"default_wait,omitempty"` // estimate used while there is no history
+	ID     string            `json:"id"`              // stable key, e.g. "registration"
+	Prefix string            `json:"prefix"`          // ticket prefix, e.g. "R"
+	Name   string            `json:"name"`            // display name in the default language
+	Names  map[string]string `json:"names,omitempty"` // display names by language code
+	// TimePerVisitor is how long one desk takes per visitor while the
+	// service has no history: the estimate is then the people ahead + 1,
+	// times this, divided by the desks open.
+	TimePerVisitor time.Duration `json:"time_per_visitor,omitempty"`
+	// DefaultWait is the older setting, read as TimePerVisitor when that is
+	// zero.
+	DefaultWait time.Duration `json:"default_wait,omitempty"`
 }
 
 // DisplayName is the service's name in language lang, or its default name.

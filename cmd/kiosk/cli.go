@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/estimate"
 	"lobbyline/queue/waiteval"
 )
 
@@ -79,8 +80,7 @@ func checkIn(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return describe(err)
 	}
-	lo, hi := t.Estimate.RangeMinutes()
-	fmt.Fprintf(m.Stdout, "%s\tposition %d\tabout %d-%d min\t%s\n", t.Visit.Ticket, t.Position, lo, hi, t.Ref)
+	fmt.Fprintf(m.Stdout, "%s\tposition %d\t%s\t%s\n", t.Visit.Ticket, t.Position, cliWait(t.Estimate, t.OpenDesks, "about "), t.Ref)
 	return nil
 }
 
@@ -111,12 +111,22 @@ func listQueue(ctx context.Context, m *Main, args []string) error {
 			fmt.Fprintf(tw, "%s\t-\t-\t(nobody waiting)\t\t\n", l.Service.ID)
 		}
 		for _, w := range l.Waiting {
-			lo, hi := w.Estimate.RangeMinutes()
 			waited := b.At.Sub(w.Visit.CheckedInAt).Round(time.Minute)
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d-%d min\n", l.Service.ID, w.Position, w.Visit.Ticket, w.Visit.Name, waited, lo, hi)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", l.Service.ID, w.Position, w.Visit.Ticket, w.Visit.Name, waited, cliWait(w.Estimate, l.OpenDesks, ""))
 		}
 	}
 	return tw.Flush()
+}
+
+// cliWait is an estimate as the CLI prints it: a range of minutes, or,
+// while no desk serves the line, that none is open, as no range could
+// come true.
+func cliWait(e estimate.Range, openDesks int, about string) string {
+	if openDesks == 0 {
+		return "no desk open: called when one opens"
+	}
+	lo, hi := e.RangeMinutes()
+	return fmt.Sprintf("%s%d-%d min", about, lo, hi)
 }
 
 func openDesk(ctx context.Context, m *Main, args []string) error {

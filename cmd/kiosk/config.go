@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -36,7 +37,8 @@ type Config struct {
 	IdleTimeout      duration        `toml:"idle_timeout"`
 	StaffIdleTimeout duration        `toml:"staff_idle_timeout"`
 	Privacy          string          `toml:"privacy"`
-	DefaultWait      duration        `toml:"default_wait"`
+	TimePerVisitor   duration        `toml:"time_per_visitor"`
+	DefaultWait      duration        `toml:"default_wait"` // the older key: read as time_per_visitor
 	PINHash          string          `toml:"pin_hash"`
 	Database         string          `toml:"database"`      // optional; defaults to the user's data directory
 	Central          string          `toml:"central"`       // "embedded", "off", or the centre's http(s) URL
@@ -75,11 +77,12 @@ type JobsConfig struct {
 
 // ServiceConfig is one [[services]] table.
 type ServiceConfig struct {
-	ID          string            `toml:"id"`
-	Prefix      string            `toml:"prefix"`
-	Name        string            `toml:"name"`
-	Names       map[string]string `toml:"names"`
-	DefaultWait duration          `toml:"default_wait"`
+	ID             string            `toml:"id"`
+	Prefix         string            `toml:"prefix"`
+	Name           string            `toml:"name"`
+	Names          map[string]string `toml:"names"`
+	TimePerVisitor duration          `toml:"time_per_visitor"`
+	DefaultWait    duration          `toml:"default_wait"` // the older key: read as time_per_visitor
 }
 
 // DeskConfig is one [[desks]] table.
@@ -164,7 +167,6 @@ func (c Config) Validate() error {
 		{between(c.IdleTimeout, 10*time.Second, 30*time.Minute), "idle_timeout", "must be between 10s and 30m"},
 		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
 		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
-		{between(c.DefaultWait, time.Minute, 24*time.Hour), "default_wait", "must be between 1m and 24h"},
 		{validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
 		{validCentral(c.Central), "central", `must be "embedded", "off" or the centre's URL, like https://central.example:8470`},
 		{c.Central == CentralEmbedded || c.Central == CentralOff || c.CentralToken != "", "central_token", "is required with a central URL; get one with: central enroll"},
@@ -175,6 +177,9 @@ func (c Config) Validate() error {
 		if !ch.ok {
 			return fmt.Errorf("%s %s", ch.key, ch.msg)
 		}
+	}
+	if err := checkPerVisitor("", c.TimePerVisitor, c.DefaultWait, true); err != nil {
+		return err
 	}
 	if err := c.Outage.validate(c.Languages); err != nil {
 		return err
@@ -206,8 +211,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s.prefix %q is already used by %s: ticket numbers would clash", key, s.Prefix, prefixes[s.Prefix])
 		case strings.TrimSpace(s.Name) == "":
 			return fmt.Errorf("%s.name is required", key)
-		case s.DefaultWait.Duration != 0 && !between(s.DefaultWait, time.Minute, 24*time.Hour):
-			return fmt.Errorf("%s.default_wait must be between 1m and 24h", key)
+		}
+		if err := checkPerVisitor(key+".", s.TimePerVisitor, s.DefaultWait, false); err != nil {
+			return err
 		}
 		for l := range s.Names {
 			if !languages[l] {
@@ -310,6 +316,23 @@ func validCentral(v string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
+// checkPerVisitor checks a time_per_visitor and the older default_wait,
+// which configurations written before it carry and which is read as a
+// time per visitor: one of them, 1m–24h; required at the top level.
+func checkPerVisitor(prefix string, perVisitor, old duration, required bool) error {
+	switch {
+	case perVisitor.Duration != 0 && old.Duration != 0:
+		return fmt.Errorf("%sdefault_wait is the older name of %stime_per_visitor: keep only time_per_visitor", prefix, prefix)
+	case perVisitor.Duration != 0 && !between(perVisitor, time.Minute, 24*time.Hour):
+		return fmt.Errorf("%stime_per_visitor must be between 1m and 24h", prefix)
+	case old.Duration != 0 && !between(old, time.Minute, 24*time.Hour):
+		return fmt.Errorf("%sdefault_wait must be between 1m and 24h", prefix)
+	case required && perVisitor.Duration == 0 && old.Duration == 0:
+		return fmt.Errorf("%stime_per_visitor is required: how long one desk takes per visitor, like \"5m\"", prefix)
+	}
+	return nil
+}
+
 func between(d duration, lo, hi time.Duration) bool { return d.Duration >= lo && d.Duration <= hi }
 
 func validHash(h string) bool {
@@ -319,10 +342,10 @@ func validHash(h string) bool {
 
 // storeOptions turns the config into the queue store's options.
 func (c Config) storeOptions() queue.Options {
-	o := queue.Options{KioskID: c.KioskID, FallbackWait: c.DefaultWait.Duration}
+	o := queue.Options{KioskID: c.KioskID, FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration)}
 	for _, s := range c.Services {
 		o.Services = append(o.Services, queue.Service{ID: s.ID, Prefix: s.Prefix, Name: s.Name, Names: s.Names,
-			DefaultWait: s.DefaultWait.Duration})
+			TimePerVisitor: cmp.Or(s.TimePerVisitor.Duration, s.DefaultWait.Duration)})
 	}
 	for _, d := range c.Desks {
 		o.Desks = append(o.Desks, queue.Desk{ID: d.ID, Name: d.Name, Services: d.Services})

@@ -33,6 +33,19 @@ var configCases = []struct {
 	{"desk no services", func(s string) string {
 		return strings.Replace(s, `services = ["registration", "visit"]`, `services = []`, 1)
 	}, "desks[0].services"},
+	{"per visitor too short", func(s string) string {
+		return strings.Replace(s, `time_per_visitor = "5m"`, `time_per_visitor = "30s"`, 1)
+	}, "time_per_visitor must be between 1m and 24h"},
+	{"per visitor missing", func(s string) string { return strings.Replace(s, `time_per_visitor = "5m"`, ``, 1) }, "time_per_visitor is required"},
+	{"older default_wait", func(s string) string { return strings.Replace(s, `time_per_visitor = "5m"`, `default_wait = "15m"`, 1) }, ""},
+	{"older default_wait too long", func(s string) string { return strings.Replace(s, `time_per_visitor = "5m"`, `default_wait = "25h"`, 1) }, "default_wait must be between 1m and 24h"},
+	{"both names", func(s string) string {
+		return strings.Replace(s, `time_per_visitor = "5m"`, `time_per_visitor = "5m"`+"\ndefault_wait = \"15m\"", 1)
+	}, "keep only time_per_visitor"},
+	{"service per visitor", func(s string) string {
+		return strings.Replace(s, `time_per_visitor = "6m"`, `time_per_visitor = "0.5s"`, 1)
+	}, "services[1].time_per_visitor must be between"},
+	{"service older default_wait", func(s string) string { return strings.Replace(s, `time_per_visitor = "6m"`, `default_wait = "15m"`, 1) }, ""},
 	{"syntax", func(s string) string { return s + "\n[[desks]\n" }, "line"},
 	{"empty", func(string) string { return "" }, "kiosk_id"},
 }
@@ -74,4 +87,25 @@ func FuzzParseConfig(f *testing.F) {
 			t.Fatalf("valid config without services or desks: %+v", c)
 		}
 	})
+}
+
+// An older config's default_wait keeps working, read as the time per
+// visitor.
+func TestConfigOlderDefaultWait(t *testing.T) {
+	text := strings.Replace(defaultConfig, `time_per_visitor = "5m"`, `default_wait = "15m"`, 1)
+	text = strings.Replace(text, `time_per_visitor = "6m"`, `default_wait = "10m"`, 1)
+	c, err := ParseConfig(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.storeOptions()
+	if o.FallbackPerVisitor.Minutes() != 15 {
+		t.Errorf("fallback per visitor %v, want 15m", o.FallbackPerVisitor)
+	}
+	for _, s := range o.Services {
+		want := map[string]float64{"visit": 2, "registration": 10, "pharmacy": 4}[s.ID]
+		if s.TimePerVisitor.Minutes() != want {
+			t.Errorf("%s: time per visitor %v, want %vm", s.ID, s.TimePerVisitor, want)
+		}
+	}
 }

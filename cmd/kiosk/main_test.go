@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -40,10 +41,14 @@ func mustRun(t *testing.T, dir string, args ...string) string {
 func TestCommandsShareTheDatabase(t *testing.T) {
 	dir := t.TempDir()
 	out := mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")
-	if !strings.HasPrefix(out, "R-001\tposition 1\t") || !strings.Contains(out, "LL1.lobby-1.") {
+	// No desk is open: no range that could not come true.
+	if !strings.HasPrefix(out, "R-001\tposition 1\tno desk open: called when one opens\t") || !strings.Contains(out, "LL1.lobby-1.") {
 		t.Fatalf("checkin printed %q", out)
 	}
 	mustRun(t, dir, "checkin", "--name", "李雷", "--service", "registration")
+	if out := mustRun(t, dir, "queue"); strings.Contains(out, " min") || strings.Count(out, "no desk open: called when one opens") != 2 {
+		t.Fatalf("queue with no desk open printed:\n%s", out)
+	}
 	if _, err := run(t, dir, "", "call-next", "--desk", "desk-1"); err == nil || !strings.Contains(err.Error(), "closed") {
 		t.Fatalf("call-next at a closed desk: %v", err)
 	}
@@ -52,7 +57,8 @@ func TestCommandsShareTheDatabase(t *testing.T) {
 		t.Fatalf("call-next printed %q", out)
 	}
 	out = mustRun(t, dir, "queue")
-	if !strings.Contains(out, "desk-1  open    Marta  R-001 Zoë") || !strings.Contains(out, "R-002") {
+	// Registration's 6 min per visitor, 1 desk, first in line behind R-001: 6 min, 3–9.
+	if !strings.Contains(out, "desk-1  open    Marta  R-001 Zoë") || !regexp.MustCompile(`R-002 .* 0s +3-9 min`).MatchString(out) {
 		t.Fatalf("queue printed:\n%s", out)
 	}
 	out = mustRun(t, dir, "export", "--day", time.Now().Format("2006-01-02"))

@@ -61,6 +61,7 @@ const (
 	ObserveDone                              // service finished (served) — optional info
 	ObserveNoShow                            // called, did not come
 	ObserveLeave                             // left the queue without being called (cancelled, abandoned, transferred away, expired)
+	ObserveDesks                             // a desk serving the service opened or closed: the line's pace changed
 )
 
 // Observation is one event of the kiosk's history, fed to the estimator in
@@ -76,8 +77,20 @@ type Observation struct {
 
 // Config configures an Estimator. The zero value is usable.
 type Config struct {
-	DefaultWait  map[string]time.Duration // per service; used while there is no history
-	FallbackWait time.Duration            // when a service has no entry; 15 min if zero
+	// PerVisitor is, per service, the time one desk takes per visitor,
+	// used while the service has no history: the wait is then people
+	// ahead (who are not at a free desk) + 1, times PerVisitor, ÷ open
+	// desks. FallbackPerVisitor is used for a service with no entry; 15 min
+	// if zero.
+	PerVisitor         map[string]time.Duration
+	FallbackPerVisitor time.Duration
+
+	// DefaultWait and FallbackWait are the older names: they are read as
+	// PerVisitor and FallbackPerVisitor where those have no value, so a
+	// configuration written for one wait per service still works (one
+	// visitor ahead of nobody, at one desk, waits what it said).
+	DefaultWait  map[string]time.Duration
+	FallbackWait time.Duration
 
 	// Window is how many recent events of a service (calls, exits, errors)
 	// the estimator learns from. Zero means 100; at most 10000. Smaller adapts faster to a
@@ -163,16 +176,23 @@ type waitingVisit struct {
 type serviceState struct {
 	lastCall    time.Time
 	hasCall     bool
-	lesWait     float64 // minutes; wait of the last visitor called
-	callMinutes Window  // minutes between calls while someone was waiting, × desks
-	stayed      Window  // 1 per call, 0 per leave: share of the queue that is called
+	lastMove    time.Time // last call or change of desks: where counting down starts
+	lesWait     float64   // minutes; wait of the last visitor called
+	callMinutes Window    // minutes between calls while someone was waiting, × desks
+	stayed      Window    // 1 per call, 0 per leave: share of the queue that is called
 	fit         waitFit
 }
 
 // New returns an estimator with no history.
 func New(cfg Config) *Estimator {
+	if cfg.FallbackPerVisitor <= 0 {
+		cfg.FallbackPerVisitor = cfg.FallbackWait
+	}
+	if cfg.FallbackPerVisitor <= 0 {
+		cfg.FallbackPerVisitor = defaultFallbackWait
+	}
 	if cfg.FallbackWait <= 0 {
-		cfg.FallbackWait = defaultFallbackWait
+		cfg.FallbackWait = cfg.FallbackPerVisitor
 	}
 	if cfg.Window <= 0 {
 		cfg.Window = defaultWindow
@@ -224,6 +244,9 @@ func (e *Estimator) Observe(o Observation) {
 			delete(e.waiting, o.Visit)
 			e.service(v.service).stayed.Push(0)
 		}
+	case ObserveDesks:
+		s := e.service(o.Service)
+		s.lastMove = o.At
 	case ObserveDone:
 		// Service durations are not needed: time between calls already
 		// measures how fast desks free up, including no-shows and breaks.
@@ -276,6 +299,7 @@ func (e *Estimator) call(o Observation) {
 	}
 	s.lastCall = o.At
 	s.hasCall = true
+	s.lastMove = o.At
 }
 
 // noShow records that a called visitor did not come. A kiosk may report the
@@ -309,38 +333,121 @@ func (e *Estimator) forget(now time.Time) {
 	}
 }
 
+// Query is one place in a service's line, as the kiosk knows it now.
+type Query struct {
+	Service string
+	Ahead   int // people in front in the same line
+	// OpenDesks is how many desks serve the service now; 0 means unknown
+	// and is taken as one (the replay of a log without desks). The kiosk
+	// does not ask for an estimate while it knows no desk is open.
+	OpenDesks int
+	// FreeDesks is how many of the open desks serve nobody now: the first
+	// FreeDesks people in line are called next, at once. 0 if unknown.
+	FreeDesks int
+	// Since is when this visitor joined the line; the estimator counts
+	// from then or from the service's last call or change of desks,
+	// whichever is later. Zero for someone joining now. See Remaining.
+	Since time.Time
+}
+
 // Estimate returns the wait for someone with ahead people in front in
 // service with openDesks desks open now. It does not change the estimator.
 func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time) Range {
-	s := e.services[service]
-	if s == nil || s.callMinutes.Len() < minCalls {
-		return e.defaultEstimate(service)
+	return e.Remaining(Query{Service: service, Ahead: ahead, OpenDesks: openDesks}, now)
+}
+
+// Remaining returns the wait still ahead of the visitor q describes. It
+// does not change the estimator.
+//
+// The estimate for a place in line holds from the moment the line last
+// moved for that visitor (q.Since, or the service's last call or change
+// of desks, whichever is later), and counts down from there, in whole
+// minutes: a visitor told 10–15 min who has seen nothing happen for 5 min
+// reads 5–10. Once the count has passed the top of the range, the line is
+// slower than the estimate said; what the estimator then knows is what it
+// would tell someone in the same place who joined at that moment, so the
+// estimate starts again from there (and counts down again), rather than
+// standing at "any moment now".
+func (e *Estimator) Remaining(q Query, now time.Time) Range {
+	r := e.fresh(q)
+	if q.Since.IsZero() || r.High <= 0 {
+		return r
 	}
-	_, blend := e.predict(service, s, ahead, openDesks)
-	q := e.errors.Quantiles(service, 0.1, 0.5, 0.9)
-	if q == nil {
+	start := q.Since
+	if s := e.services[q.Service]; s != nil && s.lastMove.After(start) {
+		start = s.lastMove
+	}
+	// Whole minutes: the range is read in minutes, and a count that
+	// dropped a minute off it a second after check-in would look like a
+	// different promise.
+	gone := now.Sub(start).Truncate(time.Minute)
+	if gone <= 0 {
+		return r
+	}
+	gone %= r.High
+	r.Wait = max(r.Wait-gone, 0)
+	r.Low = max(r.Low-gone, 0)
+	r.High -= gone
+	return r
+}
+
+// fresh is the estimate for q's place in line, taken now, counting nothing
+// down.
+func (e *Estimator) fresh(q Query) Range {
+	ahead := q.Ahead
+	if q.FreeDesks > 0 {
+		if ahead < q.FreeDesks {
+			// A desk is free and this visitor is next for it.
+			return Range{FromHistory: e.hasHistory(q.Service)}
+		}
+		ahead -= q.FreeDesks
+	}
+	s := e.services[q.Service]
+	if !e.hasHistory(q.Service) {
+		return e.defaultEstimate(q.Service, ahead, q.OpenDesks)
+	}
+	_, blend := e.predict(q.Service, s, ahead, q.OpenDesks)
+	errs := e.errors.Quantiles(q.Service, 0.1, 0.5, 0.9)
+	if errs == nil {
 		w := minutes(blend)
 		return Range{Wait: w, Low: w / 2, High: w + w/2, FromHistory: true}
 	}
-	wait := max(blend+q[1], 0)
-	low := min(max(blend+q[0], 0), wait)
-	high := max(blend+q[2], wait)
+	wait := max(blend+errs[1], 0)
+	low := min(max(blend+errs[0], 0), wait)
+	high := max(blend+errs[2], wait)
 	return Range{Wait: minutes(wait), Low: minutes(low), High: minutes(high), FromHistory: true}
 }
 
-func (e *Estimator) defaultEstimate(service string) Range {
-	w, ok := e.cfg.DefaultWait[service]
-	if !ok || w < 0 {
-		w = e.cfg.FallbackWait
+func (e *Estimator) hasHistory(service string) bool {
+	s := e.services[service]
+	return s != nil && s.callMinutes.Len() >= minCalls
+}
+
+// perVisitor is the configured time one desk takes per visitor of service.
+func (e *Estimator) perVisitor(service string) time.Duration {
+	if w, ok := e.cfg.PerVisitor[service]; ok && w > 0 {
+		return w
 	}
+	if w, ok := e.cfg.DefaultWait[service]; ok && w > 0 {
+		return w
+	}
+	return e.cfg.FallbackPerVisitor
+}
+
+// defaultEstimate is the wait without history: those ahead and the visitor
+// themself each take the configured time at one of the open desks. The
+// interval is wide (half to one and a half times) because nothing has been
+// measured yet.
+func (e *Estimator) defaultEstimate(service string, ahead, openDesks int) Range {
+	w := time.Duration(max(ahead, 0)+1) * e.perVisitor(service) / time.Duration(max(openDesks, 1))
 	return Range{Wait: w, Low: w / 2, High: w + w/2}
 }
 
 // predict returns the fit's terms and the fitted wait in minutes, before
-// error correction; without call history, the service's default.
+// error correction; without call history, the configured default.
 func (e *Estimator) predict(name string, s *serviceState, ahead, openDesks int) (f [nFeatures]float64, wait float64) {
 	if s.callMinutes.Len() == 0 {
-		return f, e.defaultEstimate(name).Wait.Minutes()
+		return f, e.defaultEstimate(name, ahead, openDesks).Wait.Minutes()
 	}
 	f = s.features(ahead, openDesks)
 	w := textbookCoef

@@ -11,32 +11,93 @@ var t0 = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 
 func TestEstimatorDefaultBeforeHistory(t *testing.T) {
 	cfg := Config{
-		DefaultWait:  map[string]time.Duration{"pharmacy": 20 * time.Minute},
-		FallbackWait: 8 * time.Minute,
+		PerVisitor:         map[string]time.Duration{"pharmacy": 4 * time.Minute},
+		DefaultWait:        map[string]time.Duration{"legacy": 10 * time.Minute},
+		FallbackPerVisitor: 6 * time.Minute,
 	}
 	tests := []struct {
 		name    string
 		cfg     Config
 		service string
+		ahead   int
+		desks   int
+		free    int
 		want    time.Duration
 	}{
-		{"configured service", cfg, "pharmacy", 20 * time.Minute},
-		{"unconfigured service", cfg, "x-ray", 8 * time.Minute},
-		{"zero config", Config{}, "x-ray", defaultFallbackWait},
+		{"first at a busy desk", cfg, "pharmacy", 0, 1, 0, 4 * time.Minute},
+		{"third at one desk", cfg, "pharmacy", 2, 1, 0, 12 * time.Minute},
+		{"fifth at one desk", cfg, "pharmacy", 4, 1, 0, 20 * time.Minute},
+		{"fifth at two desks", cfg, "pharmacy", 4, 2, 0, 10 * time.Minute},
+		{"desks unknown count as one", cfg, "pharmacy", 1, 0, 0, 8 * time.Minute},
+		{"first with a free desk is next", cfg, "pharmacy", 0, 2, 1, 0},
+		{"second with two free desks is next", cfg, "pharmacy", 1, 2, 2, 0},
+		{"third with one free desk", cfg, "pharmacy", 2, 2, 1, 4 * time.Minute},
+		{"unconfigured service", cfg, "x-ray", 1, 1, 0, 12 * time.Minute},
+		{"old default_wait read as per visitor", cfg, "legacy", 1, 1, 0, 20 * time.Minute},
+		{"old fallback read as per visitor", Config{FallbackWait: 8 * time.Minute}, "x-ray", 0, 1, 0, 8 * time.Minute},
+		{"zero config", Config{}, "x-ray", 0, 1, 0, defaultFallbackWait},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := New(tt.cfg)
 			// Arrivals alone are not history: nobody has been called yet.
 			e.Observe(Observation{Kind: ObserveArrive, Visit: 1, Service: tt.service, At: t0, Ahead: 0})
-			got := e.Estimate(tt.service, 3, 1, t0.Add(time.Minute))
+			got := e.Remaining(Query{Service: tt.service, Ahead: tt.ahead, OpenDesks: tt.desks, FreeDesks: tt.free}, t0.Add(time.Minute))
 			if got.Wait != tt.want || got.FromHistory {
-				t.Errorf("Estimate = %+v, want default %v, FromHistory false", got, tt.want)
+				t.Errorf("Remaining = %+v, want default %v, FromHistory false", got, tt.want)
 			}
-			if !(got.Low <= got.Wait && got.Wait <= got.High) || got.Low == got.High {
+			if !(got.Low <= got.Wait && got.Wait <= got.High) || (got.Wait > 0 && got.Low == got.High) {
 				t.Errorf("interval %v–%v does not bracket %v", got.Low, got.High, got.Wait)
 			}
 		})
+	}
+}
+
+// TestEstimatorDefaultGrowsWithPlace is the bug of issue 11: five people
+// who checked in before any history were all told the same range.
+func TestEstimatorDefaultGrowsWithPlace(t *testing.T) {
+	e := New(Config{PerVisitor: map[string]time.Duration{"registration": 5 * time.Minute}})
+	var last Range
+	for ahead := range 5 {
+		r := e.Estimate("registration", ahead, 1, t0)
+		lo, hi := r.RangeMinutes()
+		plo, phi := last.RangeMinutes()
+		if ahead > 0 && (r.Wait <= last.Wait || lo < plo || hi <= phi) {
+			t.Errorf("place %d: %v, %d–%d min, not above place %d's %v, %d–%d", ahead+1, r.Wait, lo, hi, ahead, last.Wait, plo, phi)
+		}
+		last = r
+	}
+}
+
+func TestRemainingCountsDownThenStartsAgain(t *testing.T) {
+	e := New(Config{PerVisitor: map[string]time.Duration{"s": 4 * time.Minute}})
+	q := Query{Service: "s", Ahead: 1, OpenDesks: 1, Since: t0}
+	// Fresh: 2 × 4 = 8 min, 4–12.
+	tests := []struct {
+		after           time.Duration
+		wait, low, high time.Duration
+	}{
+		{0, 8 * time.Minute, 4 * time.Minute, 12 * time.Minute},
+		{3 * time.Minute, 5 * time.Minute, time.Minute, 9 * time.Minute},
+		{10 * time.Minute, 0, 0, 2 * time.Minute},
+		// Past the top (12 min): a new estimate, counting down again.
+		{12 * time.Minute, 8 * time.Minute, 4 * time.Minute, 12 * time.Minute},
+		{19 * time.Minute, time.Minute, 0, 5 * time.Minute},
+	}
+	for _, tt := range tests {
+		got := e.Remaining(q, t0.Add(tt.after))
+		if got.Wait != tt.wait || got.Low != tt.low || got.High != tt.high {
+			t.Errorf("after %v: %v (%v–%v), want %v (%v–%v)", tt.after, got.Wait, got.Low, got.High, tt.wait, tt.low, tt.high)
+		}
+	}
+	// A call of the service moves the line: the count starts from it.
+	e.Observe(Observation{Kind: ObserveCall, Visit: 99, Service: "s", At: t0.Add(10 * time.Minute)})
+	if got := e.Remaining(q, t0.Add(11*time.Minute)); got.Wait != 7*time.Minute {
+		t.Errorf("a minute after a call: %v, want 7m", got.Wait)
+	}
+	// Someone joining now is not counted down.
+	if got := e.Remaining(Query{Service: "s", Ahead: 1, OpenDesks: 1}, t0.Add(time.Hour)); got.Wait != 8*time.Minute {
+		t.Errorf("joining now: %v, want 8m", got.Wait)
 	}
 }
 

@@ -27,6 +27,8 @@ type Result struct {
 	Method  string
 	Served  int     // served visits scored
 	MAEMin  float64 // mean absolute error, minutes
+	MAESec  float64 // the same in seconds, for waits of a few minutes
+	RMSEMin float64 // root mean squared error, minutes: big misses count more
 	Within5 float64 // share of estimates within ±5 min of the actual wait
 	Under5  float64 // share of actual waits more than 5 min longer than estimated
 	Cover80 float64 // share of actual waits inside the 80% interval; NaN if none
@@ -34,8 +36,8 @@ type Result struct {
 
 // String formats the result as one line of the wait-eval report.
 func (r Result) String() string {
-	return fmt.Sprintf("%s served=%d mae_min=%s within5=%s under5=%s cover80=%s",
-		r.Method, r.Served, fmtStat(r.MAEMin, 1), fmtStat(r.Within5, 2),
+	return fmt.Sprintf("%s served=%d mae_min=%s mae_s=%s rmse_min=%s within5=%s under5=%s cover80=%s",
+		r.Method, r.Served, fmtStat(r.MAEMin, 1), fmtStat(r.MAESec, 0), fmtStat(r.RMSEMin, 1), fmtStat(r.Within5, 2),
 		fmtStat(r.Under5, 2), fmtStat(r.Cover80, 2))
 }
 
@@ -68,7 +70,12 @@ var rollingWindows = []int{5, 10, 20, 50, 100}
 //     turn passes: the first call of a same-service visitor who arrived after
 //     it. That is when a kiosk would find the person gone. If no such call
 //     comes, it waits to the end of the log.
-//   - Open desks are unknown (0, treated as one).
+//   - Open desks: where the log has a counter column, the desks serving a
+//     service are the distinct counters that called one of its visitors
+//     within the last activeWindow or are serving one now (called, not
+//     yet done), and a desk is free while it serves nobody: what the
+//     kiosk knows live from its open desks. Without counters, open desks
+//     are unknown (0, treated as one) and none is known to be free.
 //   - Events at the same minute apply in this order: done, leave, arrive,
 //     call, no-show, so a visitor's own call never precedes their arrival
 //     and an arrival sees exits of that minute but not calls.
@@ -97,8 +104,15 @@ type loggedVisit struct {
 	arrived time.Time
 	called  time.Time // zero if never called
 	done    time.Time // zero if unknown
+	counter string    // who called the visit; empty if unknown
 	outcome logOutcome
 }
+
+// activeWindow is how long a counter counts as open for a service after it
+// last called one of its visitors, in a log that names counters. A desk
+// that calls nobody for this long while its line waits has most likely
+// closed; it is a replay choice, not a fitted constant.
+const activeWindow = 30 * time.Minute
 
 var visitLogColumns = []string{"id", "service", "arrived", "called", "done", "outcome"}
 
@@ -178,6 +192,9 @@ func parseVisit(rec []string, col map[string]int) (loggedVisit, string, error) {
 	}
 	if v.done, err = parseLogTime("done", field("done"), false); err != nil {
 		return v, id, err
+	}
+	if _, ok := col["counter"]; ok {
+		v.counter = field("counter")
 	}
 	switch o := field("outcome"); o {
 	case "served":
@@ -276,6 +293,7 @@ type waitMethod struct {
 	errs    *estimate.ErrorWindow // actual − predicted, minutes
 	n       int
 	absSum  float64
+	sqSum   float64
 	within  int
 	under   int
 	covered int
@@ -299,6 +317,7 @@ func (m *waitMethod) score(service string, p prediction, actual float64) {
 	err := actual - p.point
 	m.n++
 	m.absSum += math.Abs(err)
+	m.sqSum += err * err
 	if math.Abs(err) <= 5 {
 		m.within++
 	}
@@ -312,10 +331,12 @@ func (m *waitMethod) score(service string, p prediction, actual float64) {
 }
 
 func (m *waitMethod) result() Result {
-	res := Result{Method: m.name, Served: m.n, MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+	res := Result{Method: m.name, Served: m.n, MAEMin: math.NaN(), MAESec: math.NaN(), RMSEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
 	if m.n > 0 {
 		n := float64(m.n)
 		res.MAEMin = m.absSum / n
+		res.MAESec = res.MAEMin * 60
+		res.RMSEMin = math.Sqrt(m.sqSum / n)
 		res.Within5 = float64(m.within) / n
 		res.Under5 = float64(m.under) / n
 		res.Cover80 = float64(m.covered) / n
@@ -330,7 +351,23 @@ type serviceHistory struct {
 	waiting    int
 	serviceSum float64 // minutes of done − called over finished visits
 	serviceN   int
-	waits      []estimate.Window // last waits, one per rolling window
+	waits      []estimate.Window    // last waits, one per rolling window
+	counters   map[string]time.Time // last call of one of its visitors, by counter
+}
+
+// desks are the service's open and free desks at now, from the counters
+// of the log (see Evaluate); busy are the counters serving someone now.
+func (h *serviceHistory) desks(now time.Time, busy map[string]bool) (open, free int) {
+	for c, last := range h.counters {
+		switch {
+		case busy[c]:
+			open++
+		case now.Sub(last) <= activeWindow:
+			open++
+			free++
+		}
+	}
+	return open, free
 }
 
 func replayWaits(visits []loggedVisit) []Result {
@@ -346,6 +383,10 @@ func replayWaits(visits []loggedVisit) []Result {
 	}
 
 	history := make(map[string]*serviceHistory)
+	// The visit each counter serves now; a counter is busy from a call to
+	// its done, or to its next call when done is unknown.
+	serving := make(map[string]int)
+	busy := make(map[string]bool)
 	// Predictions made at arrival, scored at the call; only served visits.
 	pending := make(map[int][]prediction)
 
@@ -353,19 +394,28 @@ func replayWaits(visits []loggedVisit) []Result {
 		v := visits[ev.visit]
 		h := history[v.service]
 		if h == nil {
-			h = &serviceHistory{waits: make([]estimate.Window, len(rollingWindows))}
+			h = &serviceHistory{waits: make([]estimate.Window, len(rollingWindows)), counters: make(map[string]time.Time)}
 			for i, k := range rollingWindows {
 				h.waits[i] = estimate.NewWindow(k)
 			}
 			history[v.service] = h
 		}
 		obs := estimate.Observation{Kind: ev.kind, Visit: int64(ev.visit), Service: v.service, At: ev.at}
+		if ev.kind == estimate.ObserveCall && v.counter != "" {
+			h.counters[v.counter] = ev.at
+			serving[v.counter], busy[v.counter] = ev.visit, true
+		}
+		if ev.kind == estimate.ObserveDone && v.counter != "" && serving[v.counter] == ev.visit {
+			busy[v.counter] = false
+		}
+		open, free := h.desks(ev.at, busy)
+		obs.OpenDesks = open
 		switch ev.kind {
 		case estimate.ObserveArrive:
 			ahead := h.waiting
 			obs.Ahead = ahead
 			if v.outcome == outcomeServed {
-				e := est.Estimate(v.service, ahead, 0, ev.at)
+				e := est.Remaining(estimate.Query{Service: v.service, Ahead: ahead, OpenDesks: open, FreeDesks: free}, ev.at)
 				preds := make([]prediction, 0, 2+len(rolling))
 				preds = append(preds, prediction{e.Wait.Minutes(), e.Low.Minutes(), e.High.Minutes()})
 				point := fallback

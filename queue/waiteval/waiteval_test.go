@@ -17,8 +17,8 @@ import (
 
 const header = "id,service,arrived,called,done,counter,outcome\n"
 
-// handLog is small enough to check by hand (the estimator's default wait is
-// 15 min):
+// handLog is small enough to check by hand (the estimator's default time
+// per visitor is 15 min, and the naive and rolling baselines' default 15 min):
 //
 //	1 arrives 10:00, nobody ahead, no history: every method says 15, and
 //	  the default interval 7.5–22.5; waits 10.
@@ -27,7 +27,8 @@ const header = "id,service,arrived,called,done,counter,outcome\n"
 //	  Naive: 0 ahead × 10 = 0, interval 0–0. Rolling: 10, interval 5–10.
 //	  Waits 20.
 //	3 arrives 10:40 and abandons; it counts as waiting until 4 is called.
-//	4 arrives 10:45 behind 2 and 3. Estimator: default 15. Naive:
+//	4 arrives 10:45 behind 2 and 3. Estimator: default 3 × 15 = 45,
+//	  interval 22.5–67.5. Naive:
 //	  2 × 10 = 20. Rolling: still 10 (2 is called at 10:50). Waits 45.
 const handLog = header +
 	"1,a,2026-03-02T10:00:00Z,2026-03-02T10:10:00Z,2026-03-02T10:20:00Z,,served\n" +
@@ -41,8 +42,8 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []waiteval.Result{
-		// errors −5, 5, 30; the default interval covers the first two.
-		{Method: "estimator", Served: 3, MAEMin: 40.0 / 3, Within5: 2.0 / 3, Under5: 1.0 / 3, Cover80: 2.0 / 3},
+		// errors −5, 5, 0; the default intervals cover all three.
+		{Method: "estimator", Served: 3, MAEMin: 10.0 / 3, Within5: 1, Under5: 0, Cover80: 1},
 		// errors −5, 20, 25.
 		{Method: "naive", Served: 3, MAEMin: 50.0 / 3, Within5: 1.0 / 3, Under5: 2.0 / 3, Cover80: 1.0 / 3},
 		// errors −5, 10, 35; all windows tie, the smallest is reported.
@@ -56,20 +57,61 @@ func TestEvaluateWaitsByHand(t *testing.T) {
 			t.Errorf("result %d = %v, want %v", i, got[i], want[i])
 		}
 	}
-	if s := got[0].String(); s != "estimator served=3 mae_min=13.3 within5=0.67 under5=0.33 cover80=0.67" {
+	if s := got[0].String(); s != "estimator served=3 mae_min=3.3 mae_s=200 rmse_min=4.1 within5=1.00 under5=0.00 cover80=1.00" {
 		t.Errorf("String() = %q", s)
 	}
 }
 
 func resultsClose(a, b waiteval.Result) bool {
 	close := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
-	return a.Method == b.Method && a.Served == b.Served && close(a.MAEMin, b.MAEMin) &&
+	return a.Method == b.Method && a.Served == b.Served && close(a.MAEMin, b.MAEMin) && close(a.MAESec, 60*b.MAEMin) &&
 		close(a.Within5, b.Within5) && close(a.Under5, b.Under5) && close(a.Cover80, b.Cover80)
 }
 
+// counterLog names counters: the replay tells the estimator the desks
+// serving (15 min per visitor by default, no history before 5 calls):
+//
+//	1 arrives 10:00, no desk known: 15; called at once by d1. Error −15.
+//	2 arrives 10:01, d1 busy: 1 desk, 15; called at once by d2. Error −15.
+//	3 arrives 10:05, d1 and d2 busy: (0 + 1) × 15 ÷ 2 = 7.5; waits 15.
+//	4 arrives 10:25, both busy (d2 called 24 min ago): 7.5; waits 5.
+//	5 arrives 10:48, both free (d1 called 28 min ago, within
+//	  activeWindow): next, 0; waits 0.
+//
+// Errors −15, −15, 7.5, −2.5, 0: MAE 8 min. Without the counters every
+// estimate is 15 (nobody ahead, one desk): errors −15, −15, 0, −10, −15.
+const counterLog = header +
+	"1,a,2026-03-02T10:00:00Z,2026-03-02T10:00:00Z,2026-03-02T10:20:00Z,d1,served\n" +
+	"2,a,2026-03-02T10:01:00Z,2026-03-02T10:01:00Z,2026-03-02T10:30:00Z,d2,served\n" +
+	"3,a,2026-03-02T10:05:00Z,2026-03-02T10:20:00Z,2026-03-02T10:35:00Z,d1,served\n" +
+	"4,a,2026-03-02T10:25:00Z,2026-03-02T10:30:00Z,2026-03-02T10:45:00Z,d2,served\n" +
+	"5,a,2026-03-02T10:48:00Z,2026-03-02T10:48:00Z,2026-03-02T10:58:00Z,d1,served\n"
+
+func TestEvaluateWaitsCountersAreDesks(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		log  string
+		mae  float64
+	}{
+		{"counters", counterLog, 8},
+		{"no counters", strings.NewReplacer(",d1,", ",,", ",d2,", ",,").Replace(counterLog), 11},
+		{"no counter column", strings.NewReplacer(",d1,", ",", ",d2,", ",", "done,counter,", "done,").Replace(counterLog), 11},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := waiteval.Evaluate(strings.NewReader(tt.log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res[0]; got.Method != "estimator" || math.Abs(got.MAEMin-tt.mae) > 1e-9 || math.Abs(got.MAESec-60*tt.mae) > 1e-6 {
+				t.Errorf("%v, want MAE %v min", got, tt.mae)
+			}
+		})
+	}
+}
+
 func TestResultStringNoData(t *testing.T) {
-	r := waiteval.Result{Method: "naive", MAEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
-	if got, want := r.String(), "naive served=0 mae_min=n/a within5=n/a under5=n/a cover80=n/a"; got != want {
+	r := waiteval.Result{Method: "naive", MAEMin: math.NaN(), MAESec: math.NaN(), RMSEMin: math.NaN(), Within5: math.NaN(), Under5: math.NaN(), Cover80: math.NaN()}
+	if got, want := r.String(), "naive served=0 mae_min=n/a mae_s=n/a rmse_min=n/a within5=n/a under5=n/a cover80=n/a"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 }
@@ -244,6 +286,11 @@ func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEstimatorBest(t, res)
+	// The target of BENCHMARKS.md for the interval. Its other target, mean
+	// squared error ≤ 0.75 × the best rolling average's, is not met yet.
+	if c := res[0].Cover80; c < 0.75 || c > 0.85 {
+		t.Errorf("80%% interval covers %.3f, want 0.75–0.85", c)
+	}
 }
 
 func BenchmarkEvaluateWaits(b *testing.B) {
