@@ -32,6 +32,7 @@ type Config struct {
 	IdleTimeout      time.Duration
 	StaffIdleTimeout time.Duration
 	Privacy          Privacy
+	Keyboard         KeyboardMode // the on-screen keyboard; "" means auto
 	PINHash          string
 	Now              func() time.Time // nil means time.Now
 	Sync             SyncSource       // nil when sync is off
@@ -97,6 +98,7 @@ type UI struct {
 	stop  context.CancelFunc
 	theme *kioskTheme
 	br    *bridge
+	keys  *keyboard // the on-screen keyboard
 
 	// The store, as each part of the UI sees it.
 	lobby       Lobby
@@ -182,6 +184,7 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 		theme: newKioskTheme(), br: newBridge(),
 	}
 	a.Settings().SetTheme(u.theme)
+	u.keys = newKeyboard(u, cfg.Keyboard)
 	u.switchLanguage(cfg.Languages[0])
 	u.win = a.NewWindow(lang.X("app.title", "Lobbyline check-in"))
 	u.win.Resize(fyne.NewSize(1280, 800))
@@ -302,7 +305,7 @@ func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 	u.screen = s
 	u.rosterUp.Store(s == screenRoster)
 	u.touch()
-	u.win.SetContent(content)
+	u.win.SetContent(u.keys.hold(content))
 }
 
 func (u *UI) showWelcome() {

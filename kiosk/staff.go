@@ -23,7 +23,7 @@ type staffScreen struct {
 	desk      *widget.Select
 	deskNames []string // options of desk, in the order of deskIDs
 	deskIDs   []string
-	staffName *widget.Entry
+	staffName *keyEntry
 	openDesk  *widget.Button
 	closeDesk *widget.Button
 
@@ -43,7 +43,7 @@ type staffScreen struct {
 	services []queue.Service // options of transferTo, in order
 	transfer *widget.Select
 
-	findEntry *widget.Entry
+	findEntry *keyEntry
 	find      *widget.Button
 	found     []queue.Visit
 	results   *widget.List
@@ -80,7 +80,7 @@ func newStaffScreen(u *UI) *staffScreen {
 		}
 	})
 	s.desk.SetSelectedIndex(indexOf(s.deskIDs, u.staffDesk))
-	s.staffName = widget.NewEntry()
+	s.staffName = u.newEntry(padText)
 	s.staffName.SetPlaceHolder(lang.X("staff.name.placeholder", "Who is at the desk?"))
 	s.staffName.SetText(u.staffName)
 	if d := s.deskState(u.board); u.staffName == "" && d != nil {
@@ -134,7 +134,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	})
 	s.transfer.PlaceHolder = lang.X("staff.transfer", "Transfer to…")
 
-	s.findEntry = widget.NewEntry()
+	s.findEntry = u.newEntry(padText)
 	s.findEntry.SetPlaceHolder(lang.X("staff.find.placeholder", "Name, ticket or scan a QR code"))
 	s.findEntry.OnChanged = func(string) { u.touch() }
 	s.findEntry.OnSubmitted = func(q string) { u.findVisits(q) }
