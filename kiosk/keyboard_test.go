@@ -62,9 +62,10 @@ func TestKeyboardTypesAccentedNameIntoStore(t *testing.T) {
 	for _, tc := range []struct {
 		lang string
 		keys []string // after "Zoë Nú"
+		done string   // the Done key's label
 	}{
-		{"en", []string{"n", "alt:ñ", "e", "z"}},
-		{"es", []string{"ñ", "e", "z"}}, // ñ has its own key in Spanish
+		{"en", []string{"n", "alt:ñ", "e", "z"}, "Done"},
+		{"es", []string{"ñ", "e", "z"}, "Listo"}, // ñ has its own key in Spanish
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			f := newFixture(t)
@@ -72,6 +73,9 @@ func TestKeyboardTypesAccentedNameIntoStore(t *testing.T) {
 			u.chooseLanguage(tc.lang)
 			test.Tap(u.welcome.checkIn)
 			wantKeyboard(t, u, true, u.form.name) // the form focuses the name after a tap
+			if got := u.keys.keys[keyDone].Text; got != tc.done {
+				t.Errorf("Done reads %q, want %q", got, tc.done)
+			}
 
 			tapKeys(t, u, keyShift, "z", "o", "e", "alt:ë", keySpace, keyShift, "n", "u", "alt:ü", "alt:ú")
 			tapKeys(t, u, tc.keys...)

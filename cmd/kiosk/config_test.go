@@ -78,3 +78,22 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+// A config written before the keyboard key existed gets the keyboard that
+// opens on a tap; the key reaches the UI as written.
+func TestKeyboardConfig(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"", "auto"},
+		{`keyboard = "auto"`, "auto"},
+		{`keyboard = "on"`, "on"},
+		{`keyboard = "off"`, "off"},
+	} {
+		c, err := ParseConfig(strings.Replace(defaultConfig, `keyboard = "auto"`, tc.line, 1))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if got := string(c.uiConfig().Keyboard); got != tc.want {
+			t.Errorf("%q: the UI gets keyboard %q, want %q", tc.line, got, tc.want)
+		}
+	}
+}
