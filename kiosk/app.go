@@ -1,6 +1,7 @@
 // Package kiosk is Lobbyline's touchscreen UI, built with Fyne: the
 // welcome screen with the lobby board, the check-in form, the ticket, the
-// staff PIN pad and the staff screen, their theme and translations.
+// staff PIN pad and the staff screen, the on-screen keyboard, their theme
+// and translations.
 //
 // It holds no business rules: every decision is the queue.Store's, and
 // this package only shows its answers. The screens see the store, the

@@ -56,7 +56,7 @@ func (u *UI) newEntry(pad keyPad) *keyEntry {
 // newMultiLineEntry is a multi-line entry with the language's letters.
 func (u *UI) newMultiLineEntry() *keyEntry {
 	e := &keyEntry{kb: u.keys, pad: padText}
-	e.MultiLine = true
+	e.MultiLine, e.Wrapping = true, fyne.TextWrap(fyne.TextTruncateClip) // as widget.NewMultiLineEntry
 	e.ExtendBaseWidget(e)
 	return e
 }
@@ -106,7 +106,6 @@ func newKeyButton(label string, icon fyne.Resource, tapped func()) *keyButton {
 }
 
 func (b *keyButton) MinSize() fyne.Size {
-	b.ExtendBaseWidget(b)
 	return b.Button.MinSize().Max(fyne.NewSize(keyMinWidth, keyHeight))
 }
 
@@ -235,20 +234,21 @@ func (k *keyboard) relayout() {
 	}
 }
 
-// reveal scrolls the screen so the target and the line above it (its
-// label) are in view above the keyboard.
+// reveal scrolls the screen so the target, the line above it (its label)
+// and, where there is room, the row below it (often the button that sends
+// it) are in view above the keyboard.
 func (k *keyboard) reveal() {
 	d := fyne.CurrentApp().Driver()
 	top := d.AbsolutePositionForObject(k.target).Y - d.AbsolutePositionForObject(k.screen).Y
 	bottom := top + k.target.Size().Height
 	view := k.scroll.Size().Height
 	off := k.scroll.Offset.Y
-	const margin = 48
-	if bottom+margin > off+view {
-		off = bottom + margin - view
+	const above, below = 56, 96
+	if bottom+below > off+view {
+		off = bottom + below - view
 	}
-	if top-margin < off {
-		off = top - margin
+	if top-above < off {
+		off = top - above
 	}
 	off = max(0, min(off, k.screen.Size().Height-view))
 	k.scroll.ScrollToOffset(fyne.NewPos(0, off))
