@@ -93,6 +93,13 @@ func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
 	e.Entry.TypedKey(k)
 }
 
+// KeyDown is a key pressed on a physical keyboard: Tab, say, which moves
+// the focus without typing anything.
+func (e *keyEntry) KeyDown(k *fyne.KeyEvent) {
+	e.kb.physical()
+	e.Entry.KeyDown(k)
+}
+
 // keyButton is one key: a stock button at least keyHeight high.
 type keyButton struct {
 	widget.Button

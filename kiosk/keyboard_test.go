@@ -211,6 +211,8 @@ func TestKeyboardClosesForScannerAndComesBackOnTap(t *testing.T) {
 	if got := u.checkout.ticket.Text; got != "R-042" {
 		t.Errorf("ticket = %q", got)
 	}
+	u.checkout.ticket.KeyDown(&fyne.KeyEvent{Name: fyne.KeyTab}) // a key that types nothing
+	wantKeyboard(t, u, false, nil)
 }
 
 // onScreen is o's rectangle in window coordinates.
