@@ -323,3 +323,52 @@ func TestEveryEntryOpensTheKeyboard(t *testing.T) {
 	openIncidentPanel(t, f)
 	check("incident")
 }
+
+// Each language's letters reach the characters of the names its visitors
+// bring in one tap, or two (the letter, then its alternate), and every
+// layout has the keys the keyboard needs.
+func TestKeyboardLayoutsReachAccents(t *testing.T) {
+	const needed = "ñßçãáéíóúüëöàèâêôõ'-."
+	for code, l := range textLayouts {
+		keys := map[string]bool{}
+		for _, row := range l.Rows {
+			for _, tok := range keysOf(row) {
+				id, _ := splitWeight(tok)
+				keys[id] = true
+			}
+		}
+		for _, named := range []string{keyShift, keyBackspace, keySpace, keyEnter, keyNext, keyDone} {
+			if !keys[named] {
+				t.Errorf("%s: no %s key", code, named)
+			}
+		}
+		for base := range l.Alternates {
+			if !keys[base] {
+				t.Errorf("%s: alternates of %q, which has no key", code, base)
+			}
+		}
+		for _, r := range needed {
+			ok := keys[string(r)]
+			for base, alts := range l.Alternates {
+				ok = ok || (keys[base] && strings.ContainsRune(alts, r))
+			}
+			if !ok {
+				t.Errorf("%s: %q takes more than two taps", code, r)
+			}
+		}
+	}
+	for _, code := range []string{"en", "es"} {
+		if _, ok := textLayouts[code]; !ok {
+			t.Errorf("no layout for %s", code)
+		}
+	}
+	for _, pad := range []keyLayout{padPhone, padTicket} {
+		for _, row := range pad.Rows {
+			for _, tok := range keysOf(row) {
+				if id, _ := splitWeight(tok); strings.ContainsAny(id, "abcdefghijklmnopqrstuvwxyz") && !strings.HasPrefix(id, "{") {
+					t.Errorf("a pad has the letter key %q", id)
+				}
+			}
+		}
+	}
+}
