@@ -1,6 +1,7 @@
 // Package kiosk is Lobbyline's touchscreen UI, built with Fyne: the
 // welcome screen with the lobby board, the check-in form, the ticket, the
-// staff PIN pad and the staff screen, their theme and translations.
+// staff PIN pad and the staff screen, the on-screen keyboard, their theme
+// and translations.
 //
 // It holds no business rules: every decision is the queue.Store's, and
 // this package only shows its answers. The screens see the store, the
@@ -32,6 +33,7 @@ type Config struct {
 	IdleTimeout      time.Duration
 	StaffIdleTimeout time.Duration
 	Privacy          Privacy
+	Keyboard         KeyboardMode // the on-screen keyboard; "" means auto
 	PINHash          string
 	Now              func() time.Time // nil means time.Now
 	Sync             SyncSource       // nil when sync is off
@@ -97,6 +99,7 @@ type UI struct {
 	stop  context.CancelFunc
 	theme *kioskTheme
 	br    *bridge
+	keys  *keyboard // the on-screen keyboard
 
 	// The store, as each part of the UI sees it.
 	lobby       Lobby
@@ -183,6 +186,7 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 		theme: newKioskTheme(), br: newBridge(),
 	}
 	a.Settings().SetTheme(u.theme)
+	u.keys = newKeyboard(u, cfg.Keyboard)
 	u.switchLanguage(cfg.Languages[0])
 	u.win = a.NewWindow(lang.X("app.title", "Lobbyline check-in"))
 	u.win.Resize(fyne.NewSize(1280, 800))
@@ -313,7 +317,7 @@ func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 	u.screen = s
 	u.rosterUp.Store(s == screenRoster)
 	u.touch()
-	u.win.SetContent(content)
+	u.win.SetContent(u.keys.hold(content))
 }
 
 func (u *UI) showWelcome() {

@@ -18,10 +18,10 @@ import (
 // its messages under the field at fault.
 type checkInScreen struct {
 	source  string
-	name    *widget.Entry
-	host    *widget.Entry
-	phone   *widget.Entry
-	invite  *widget.Entry // typed, or from a USB scanner that types and presses Enter
+	name    *keyEntry
+	host    *keyEntry
+	phone   *keyEntry
+	invite  *keyEntry // typed, or from a USB scanner that types and presses Enter
 	service string
 	// services are the choice buttons, in the order of serviceIDs.
 	services   []*widget.Button
@@ -36,7 +36,7 @@ type checkInScreen struct {
 func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s := &checkInScreen{
 		source: source,
-		name:   widget.NewEntry(), host: widget.NewEntry(), phone: widget.NewEntry(), invite: widget.NewEntry(),
+		name:   u.newEntry(padText), host: u.newEntry(padText), phone: u.newEntry(padNumber), invite: u.newEntry(padText),
 		nameMsg: newMessage(), hostMsg: newMessage(), phoneMsg: newMessage(), inviteMsg: newMessage(), serviceMsg: newMessage(), formMsg: newMessage(),
 	}
 	s.invite.SetPlaceHolder(lang.X("form.invite.placeholder", "Type it or scan it (optional)"))
@@ -71,7 +71,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.submit = newLargeButton(submitText, theme.SizeNameSubHeadingText, u.submitCheckIn)
 	s.back = widget.NewButtonWithIcon(lang.X("form.back", "Back"), theme.NavigateBackIcon(), u.leaveCheckIn)
 
-	field := func(label string, e *widget.Entry, msg *widget.Label) fyne.CanvasObject {
+	field := func(label string, e *keyEntry, msg *widget.Label) fyne.CanvasObject {
 		return container.NewVBox(newText(label, theme.SizeNameText, true, widget.MediumImportance), e, msg, gap(8))
 	}
 	fields := container.NewVBox(

@@ -20,7 +20,7 @@ import (
 // it. The store finds the visit and says what is wrong; the screen shows
 // its message under the entry.
 type checkOutScreen struct {
-	ticket  *widget.Entry
+	ticket  *keyEntry
 	message *widget.Label
 	submit  *largeButton
 	back    *widget.Button
@@ -43,7 +43,7 @@ type checkOutScreen struct {
 }
 
 func newCheckOutScreen(u *UI) *checkOutScreen {
-	s := &checkOutScreen{ticket: widget.NewEntry(), message: newMessage()}
+	s := &checkOutScreen{ticket: u.newEntry(padPrefix), message: newMessage()}
 	s.ticket.SetPlaceHolder(lang.X("checkout.placeholder", "R-042"))
 	s.ticket.OnChanged = func(string) { u.checkOutEdited() }
 	s.ticket.OnSubmitted = func(string) { u.submitCheckOut() }

@@ -56,7 +56,7 @@ type incidentScreen struct {
 	tplBox    *fyne.Container
 	tplSev    queue.Severity // the severity tpls were ordered for
 	chosen    int            // index in tpls of the template in message; -1 for none
-	message   *widget.Entry
+	message   *keyEntry
 	hint      *widget.Label // what publishing will do with the text
 	publish   *widget.Button
 	upNow     *widget.Label // the message in the lobby, on one line

@@ -27,7 +27,7 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
 	s.tplBox = container.NewVBox()
 
-	s.message = widget.NewMultiLineEntry()
+	s.message = u.newMultiLineEntry()
 	s.message.Wrapping = fyne.TextWrapWord
 	s.message.SetMinRowsVisible(4)
 	s.message.SetPlaceHolder(lang.X("incident.message.placeholder", "What visitors will read"))

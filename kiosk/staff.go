@@ -25,7 +25,7 @@ type staffScreen struct {
 	desk      *widget.Select
 	deskNames []string // options of desk, in the order of deskIDs
 	deskIDs   []string
-	staffName *widget.Entry
+	staffName *keyEntry
 	openDesk  *widget.Button
 	closeDesk *widget.Button
 
@@ -46,7 +46,7 @@ type staffScreen struct {
 	services []queue.Service // options of transferTo, in order
 	transfer *widget.Select
 
-	findEntry *widget.Entry
+	findEntry *keyEntry
 	find      *widget.Button
 	found     []queue.Visit
 	query     string       // what found was found for; "" while the queue shows
@@ -86,7 +86,7 @@ func newStaffScreen(u *UI) *staffScreen {
 		}
 	})
 	s.desk.SetSelectedIndex(indexOf(s.deskIDs, u.staffDesk))
-	s.staffName = widget.NewEntry()
+	s.staffName = u.newEntry(padText)
 	s.staffName.SetPlaceHolder(lang.X("staff.name.placeholder", "Who is at the desk?"))
 	s.staffName.SetText(u.staffName)
 	if d := s.deskState(u.board); u.staffName == "" && d != nil {
@@ -141,7 +141,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	})
 	s.transfer.PlaceHolder = lang.X("staff.transfer", "Transfer to…")
 
-	s.findEntry = widget.NewEntry()
+	s.findEntry = u.newEntry(padText)
 	s.findEntry.SetPlaceHolder(lang.X("staff.find.placeholder", "Name, ticket or scan a QR code"))
 	s.findEntry.OnChanged = func(string) { u.touch() }
 	s.findEntry.OnSubmitted = func(q string) { u.findVisits(q) }

@@ -38,7 +38,7 @@ func TestScreensUseOneThemeAndLargeTargets(t *testing.T) {
 			switch o.(type) {
 			case *container.ThemeOverride:
 				t.Errorf("%s: has a theme override", name)
-			case *widget.Button, *largeButton, *widget.Entry, *widget.Select:
+			case *widget.Button, *largeButton, *widget.Entry, *keyEntry, *keyButton, *widget.Select:
 				targets++
 				if h := o.Size().Height; h < minTarget {
 					t.Errorf("%s: %T %q is %.0f px high, want at least %d", name, o, texts(o), h, minTarget)

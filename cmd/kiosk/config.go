@@ -38,6 +38,7 @@ type Config struct {
 	StaffIdleTimeout duration        `toml:"staff_idle_timeout"`
 	Privacy          string          `toml:"privacy"`
 	TimePerVisitor   duration        `toml:"time_per_visitor"`
+	Keyboard         string          `toml:"keyboard"` // the on-screen keyboard: "auto", "on" or "off"
 	DefaultWait      duration        `toml:"default_wait"` // the older key: read as time_per_visitor
 	PINHash          string          `toml:"pin_hash"`
 	Database         string          `toml:"database"`      // optional; defaults to the user's data directory
@@ -122,7 +123,7 @@ func ParseConfig(text string) (Config, error) {
 	// The [outage] and [jobs] keys a file leaves out take the sample's
 	// values, so configs written before those tables existed still load.
 	b := builtinTables()
-	c := Config{Outage: b.Outage, Jobs: b.Jobs}
+	c := Config{Outage: b.Outage, Jobs: b.Jobs, Keyboard: string(kiosk.KeyboardAuto)}
 	c.Outage.Runbook, c.Outage.Contacts = nil, nil
 	md, err := tomlstrict.Decode(text, &c)
 	if err != nil {
@@ -167,6 +168,7 @@ func (c Config) Validate() error {
 		{between(c.IdleTimeout, 10*time.Second, 30*time.Minute), "idle_timeout", "must be between 10s and 30m"},
 		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
 		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
+		{validKeyboard(c.Keyboard), "keyboard", `must be "auto", "on" or "off"`},
 		{validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
 		{validCentral(c.Central), "central", `must be "embedded", "off" or the centre's URL, like https://central.example:8470`},
 		{c.Central == CentralEmbedded || c.Central == CentralOff || c.CentralToken != "", "central_token", "is required with a central URL; get one with: central enroll"},
@@ -333,6 +335,14 @@ func checkPerVisitor(prefix string, perVisitor, old duration, required bool) err
 	return nil
 }
 
+func validKeyboard(v string) bool {
+	switch kiosk.KeyboardMode(v) {
+	case kiosk.KeyboardAuto, kiosk.KeyboardOn, kiosk.KeyboardOff:
+		return true
+	}
+	return false
+}
+
 func between(d duration, lo, hi time.Duration) bool { return d.Duration >= lo && d.Duration <= hi }
 
 func validHash(h string) bool {
@@ -358,7 +368,7 @@ func (c Config) uiConfig() kiosk.Config {
 	return kiosk.Config{
 		KioskName: c.KioskName, Site: c.Site, Languages: c.Languages,
 		IdleTimeout: c.IdleTimeout.Duration, StaffIdleTimeout: c.StaffIdleTimeout.Duration,
-		Privacy: kiosk.Privacy(c.Privacy), PINHash: c.PINHash,
+		Privacy: kiosk.Privacy(c.Privacy), Keyboard: kiosk.KeyboardMode(c.Keyboard), PINHash: c.PINHash,
 	}
 }
 

@@ -20,6 +20,9 @@ var configCases = []struct {
 	{"bad duration", func(s string) string { return strings.Replace(s, `"60s"`, `"soon"`, 1) }, "not a duration"},
 	{"idle too short", func(s string) string { return strings.Replace(s, `"60s"`, `"1s"`, 1) }, "idle_timeout"},
 	{"privacy", func(s string) string { return strings.Replace(s, `"initial"`, `"full"`, 1) }, "privacy"},
+	{"keyboard", func(s string) string { return strings.Replace(s, `keyboard = "auto"`, `keyboard = "yes"`, 1) }, "keyboard"},
+	{"keyboard on", func(s string) string { return strings.Replace(s, `keyboard = "auto"`, `keyboard = "on"`, 1) }, ""},
+	{"keyboard off", func(s string) string { return strings.Replace(s, `keyboard = "auto"`, `keyboard = "off"`, 1) }, ""},
 	{"language", func(s string) string { return strings.Replace(s, `["en", "es"]`, `["en", "fr"]`, 1) }, "languages[1]"},
 	{"language twice", func(s string) string { return strings.Replace(s, `["en", "es"]`, `["en", "en"]`, 1) }, "listed twice"},
 	{"pin hash", func(s string) string { return strings.Replace(s, "$2a$10$", "plain", 1) }, "pin_hash"},
@@ -106,6 +109,25 @@ func TestConfigOlderDefaultWait(t *testing.T) {
 		want := map[string]float64{"visit": 2, "registration": 10, "pharmacy": 4}[s.ID]
 		if s.TimePerVisitor.Minutes() != want {
 			t.Errorf("%s: time per visitor %v, want %vm", s.ID, s.TimePerVisitor, want)
+		}
+	}
+}
+
+// A config written before the keyboard key existed gets the keyboard that
+// opens on a tap; the key reaches the UI as written.
+func TestKeyboardConfig(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"", "auto"},
+		{`keyboard = "auto"`, "auto"},
+		{`keyboard = "on"`, "on"},
+		{`keyboard = "off"`, "off"},
+	} {
+		c, err := ParseConfig(strings.Replace(defaultConfig, `keyboard = "auto"`, tc.line, 1))
+		if err != nil {
+			t.Fatalf("%q: %v", tc.line, err)
+		}
+		if got := string(c.uiConfig().Keyboard); got != tc.want {
+			t.Errorf("%q: the UI gets keyboard %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }

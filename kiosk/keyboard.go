@@ -1,0 +1,547 @@
+package kiosk
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// KeyboardMode says when the on-screen keyboard opens. Fyne has no
+// keyboard of its own on the desktop, and the system's would draw beneath
+// a full-screen kiosk, so the kiosk draws one.
+type KeyboardMode string
+
+const (
+	// KeyboardAuto opens it when an entry is focused by a tap, and closes
+	// it while keys arrive from a physical keyboard or a scanner.
+	KeyboardAuto KeyboardMode = "auto"
+	// KeyboardOn opens it whenever an entry has the focus.
+	KeyboardOn KeyboardMode = "on"
+	// KeyboardOff never shows it.
+	KeyboardOff KeyboardMode = "off"
+)
+
+// Sizes of the keys: every key is a touch target of at least 48 px.
+const (
+	keyHeight   = 52
+	keyMinWidth = 48
+)
+
+// keyEntry is a widget.Entry that works with the on-screen keyboard. Keys
+// it receives through the driver come from a physical keyboard or a
+// scanner; the on-screen keys type through the embedded Entry directly,
+// so the two can be told apart.
+type keyEntry struct {
+	widget.Entry
+	kb  *keyboard
+	pad keyPad
+}
+
+// newEntry is a single-line entry with the keys of pad.
+func (u *UI) newEntry(pad keyPad) *keyEntry {
+	e := &keyEntry{kb: u.keys, pad: pad}
+	e.Wrapping = fyne.TextWrap(fyne.TextTruncateClip) // as widget.NewEntry
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// newMultiLineEntry is a multi-line entry with the language's letters.
+func (u *UI) newMultiLineEntry() *keyEntry {
+	e := &keyEntry{kb: u.keys, pad: padText}
+	e.MultiLine, e.Wrapping = true, fyne.TextWrap(fyne.TextTruncateClip) // as widget.NewMultiLineEntry
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// Tapped focuses the entry (the stock Entry leaves that to the driver)
+// and opens the keyboard for it.
+func (e *keyEntry) Tapped(ev *fyne.PointEvent) {
+	e.Entry.Tapped(ev)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil && c.Focused() != e {
+		c.Focus(e)
+	}
+	e.kb.tapped(e)
+}
+
+func (e *keyEntry) FocusGained() {
+	e.Entry.FocusGained()
+	e.kb.focused(e)
+}
+
+func (e *keyEntry) FocusLost() {
+	e.Entry.FocusLost()
+	e.kb.blurred(e)
+}
+
+// TypedRune is a character from a physical keyboard or a scanner.
+func (e *keyEntry) TypedRune(r rune) {
+	e.kb.physical()
+	e.Entry.TypedRune(r)
+}
+
+// TypedKey is a key from a physical keyboard or a scanner.
+func (e *keyEntry) TypedKey(k *fyne.KeyEvent) {
+	e.kb.physical()
+	e.Entry.TypedKey(k)
+}
+
+// KeyDown is a key pressed on a physical keyboard: Tab, say, which moves
+// the focus without typing anything.
+func (e *keyEntry) KeyDown(k *fyne.KeyEvent) {
+	e.kb.physical()
+	e.Entry.KeyDown(k)
+}
+
+// keyButton is one key: a stock button at least keyHeight high.
+type keyButton struct {
+	widget.Button
+}
+
+func newKeyButton(label string, icon fyne.Resource, tapped func()) *keyButton {
+	b := &keyButton{}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *keyButton) MinSize() fyne.Size {
+	return b.Button.MinSize().Max(fyne.NewSize(keyMinWidth, keyHeight))
+}
+
+// keyboard is the on-screen keyboard and the frame it shares with the
+// screen: the keyboard takes the bottom of the window, and the screen,
+// laid out at the window's full height as ever, scrolls above it so the
+// entry being typed into stays in view.
+type keyboard struct {
+	u    *UI
+	mode KeyboardMode
+
+	target *keyEntry // the entry the keys type into
+	open   bool
+	typing bool   // keys came from a physical keyboard or scanner since the last tap
+	shift  bool   // the next letter is a capital
+	face   string // the pad, language and shift the keys were built for
+
+	fullHeight float32 // the window's content height
+	scroll     *container.Scroll
+	screen     *fyne.Container // the screen's content, at least fullHeight high
+	panel      *fyne.Container // the keyboard
+	strip      *fyne.Container // alternates of the key just typed
+	body       *fyne.Container // the rows of keys
+	keys       map[string]*keyButton
+	alternates map[string]*keyButton
+}
+
+func newKeyboard(u *UI, mode KeyboardMode) *keyboard {
+	if mode == "" {
+		mode = KeyboardAuto
+	}
+	k := &keyboard{u: u, mode: mode, keys: map[string]*keyButton{}, alternates: map[string]*keyButton{}}
+	k.strip = container.NewHBox()
+	k.body = container.NewStack()
+	bg := canvas.NewRectangle(u.theme.Color(colorNameCard, theme.VariantLight))
+	k.panel = container.NewStack(bg, container.NewBorder(widget.NewSeparator(), nil, nil, nil,
+		container.NewPadded(container.NewVBox(sized(0, keyHeight, k.strip), k.body))))
+	k.panel.Hide()
+	return k
+}
+
+// hold frames a screen's content with the keyboard, closed.
+func (k *keyboard) hold(content fyne.CanvasObject) fyne.CanvasObject {
+	k.target, k.open, k.typing, k.shift = nil, false, false, false
+	k.panel.Hide()
+	k.clearAlternates()
+	k.screen = container.New(&fullHeightLayout{k}, content)
+	k.scroll = container.NewVScroll(k.screen)
+	return container.New(&frameLayout{k}, k.scroll, k.panel)
+}
+
+// tapped: an entry was tapped or clicked.
+func (k *keyboard) tapped(e *keyEntry) {
+	if k.mode == KeyboardOff {
+		return
+	}
+	k.typing = false
+	k.aim(e)
+	k.show()
+}
+
+// focused: an entry got the focus, from a tap, from Next, or from the
+// screen itself (the check-in form focuses the name).
+func (k *keyboard) focused(e *keyEntry) {
+	if k.mode == KeyboardOff {
+		return
+	}
+	k.aim(e)
+	if k.mode == KeyboardOn || !k.typing {
+		k.show()
+	}
+}
+
+// blurred: an entry lost the focus. A tap on a key takes it too (the
+// key gives it back), so the keyboard closes only when its entry is gone
+// from the screen.
+func (k *keyboard) blurred(e *keyEntry) {
+	if e == k.target && k.open && !k.onScreen(e) {
+		k.hide()
+		k.target = nil
+	}
+}
+
+// physical: a key came from a physical keyboard or a scanner.
+func (k *keyboard) physical() {
+	if k.mode != KeyboardAuto {
+		return
+	}
+	k.typing = true
+	if k.open {
+		k.hide()
+	}
+}
+
+func (k *keyboard) aim(e *keyEntry) {
+	if k.target != e {
+		k.target, k.shift = e, false
+		k.clearAlternates()
+	}
+}
+
+func (k *keyboard) show() {
+	if k.target == nil || k.scroll == nil {
+		return
+	}
+	k.build()
+	k.open = true
+	k.panel.Show()
+	k.relayout()
+	k.reveal()
+}
+
+func (k *keyboard) hide() {
+	k.open = false
+	k.panel.Hide()
+	k.clearAlternates()
+	if k.scroll != nil {
+		k.scroll.ScrollToOffset(fyne.Position{})
+		k.relayout()
+	}
+}
+
+func (k *keyboard) relayout() {
+	if c, ok := k.u.win.Content().(*fyne.Container); ok && len(c.Objects) == 2 && c.Objects[0] == k.scroll {
+		c.Refresh()
+	}
+}
+
+// reveal scrolls the screen so the target, the line above it (its label)
+// and, where there is room, the row below it (often the button that sends
+// it) are in view above the keyboard.
+func (k *keyboard) reveal() {
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(k.target).Y - d.AbsolutePositionForObject(k.screen).Y
+	bottom := top + k.target.Size().Height
+	view := k.scroll.Size().Height
+	off := k.scroll.Offset.Y
+	const above, below = 56, 96
+	if bottom+below > off+view {
+		off = bottom + below - view
+	}
+	if top-above < off {
+		off = top - above
+	}
+	off = max(0, min(off, k.screen.Size().Height-view))
+	k.scroll.ScrollToOffset(fyne.NewPos(0, off))
+}
+
+// entries are the keyEntries the screen shows, in order.
+func (k *keyboard) entries() []*keyEntry {
+	var out []*keyEntry
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch o := o.(type) {
+		case *keyEntry:
+			if !o.Disabled() {
+				out = append(out, o)
+			}
+		case *fyne.Container:
+			for _, c := range o.Objects {
+				walk(c)
+			}
+		case *container.Scroll:
+			walk(o.Content)
+		case *container.AppTabs:
+			if t := o.Selected(); t != nil {
+				walk(t.Content)
+			}
+		}
+	}
+	if k.screen != nil {
+		walk(k.screen)
+	}
+	return out
+}
+
+func (k *keyboard) onScreen(e *keyEntry) bool {
+	for _, o := range k.entries() {
+		if o == e {
+			return true
+		}
+	}
+	return false
+}
+
+// build makes the keys for the target's pad in the current language.
+func (k *keyboard) build() {
+	pad := k.target.pad
+	face := fmt.Sprint(pad, k.u.lang, k.shift)
+	if face == k.face {
+		return
+	}
+	k.face = face
+	k.keys = map[string]*keyButton{}
+	rows := container.NewVBox()
+	for _, row := range layoutFor(pad, k.u.lang).Rows {
+		var keys []fyne.CanvasObject
+		var weights []float32
+		for _, tok := range keysOf(row) {
+			id, w := splitWeight(tok)
+			ids := []string{id}
+			if id == keyPrefixes {
+				ids = ids[:0]
+				for _, svc := range k.u.lobby.Services() {
+					ids = append(ids, svc.Prefix+"-")
+				}
+			}
+			for _, id := range ids {
+				b := k.newKey(id)
+				k.keys[id] = b
+				keys = append(keys, b)
+				weights = append(weights, w)
+			}
+		}
+		rows.Add(container.New(&keyRowLayout{weights: weights}, keys...))
+	}
+	if pad == padText {
+		k.body.Objects = []fyne.CanvasObject{rows}
+	} else {
+		// Digits in the middle third: a pad as wide as the window is a
+		// reach, not a keypad.
+		k.body.Objects = []fyne.CanvasObject{container.NewGridWithColumns(3, layout.NewSpacer(), rows, layout.NewSpacer())}
+	}
+	k.body.Refresh()
+}
+
+func (k *keyboard) newKey(id string) *keyButton {
+	var b *keyButton
+	press := func() { k.press(id) }
+	switch id {
+	case keyShift:
+		b = newKeyButton(lang.X("keyboard.shift", "Shift"), theme.MoveUpIcon(), press)
+		if k.shift {
+			b.Importance = widget.HighImportance
+		}
+	case keyBackspace:
+		b = newKeyButton("", theme.NavigateBackIcon(), press)
+	case keySpace:
+		b = newKeyButton(lang.X("keyboard.space", "space"), nil, press)
+	case keyEnter:
+		b = newKeyButton(lang.X("keyboard.enter", "Enter"), nil, press)
+	case keyNext:
+		b = newKeyButton(lang.X("keyboard.next", "Next"), theme.NavigateNextIcon(), press)
+	case keyDone:
+		b = newKeyButton(lang.X("keyboard.done", "Done"), theme.ConfirmIcon(), press)
+		b.Importance = widget.HighImportance
+	default:
+		b = newKeyButton(k.cased(id), nil, press)
+	}
+	return b
+}
+
+func (k *keyboard) cased(s string) string {
+	if k.shift {
+		return strings.ToUpper(s)
+	}
+	return s
+}
+
+// press is a tap on key id.
+func (k *keyboard) press(id string) {
+	k.u.touch()
+	e := k.target
+	if e == nil {
+		return
+	}
+	k.typing = false
+	if c := k.u.win.Canvas(); c.Focused() != e {
+		c.Focus(e) // the tap on the key took it
+	}
+	switch id {
+	case keyShift:
+		k.shift = !k.shift
+		k.clearAlternates()
+		k.build()
+	case keyBackspace:
+		k.clearAlternates()
+		e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	case keySpace:
+		k.clearAlternates()
+		e.Entry.TypedRune(' ')
+	case keyEnter:
+		k.clearAlternates()
+		e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // may change the screen
+	case keyNext:
+		k.next()
+	case keyDone:
+		k.hide()
+	default:
+		text := k.cased(id)
+		for _, r := range text {
+			e.Entry.TypedRune(r)
+		}
+		k.showAlternates(id, k.shift)
+		if k.shift {
+			k.shift = false
+			k.build()
+		}
+	}
+}
+
+// next moves to the screen's next entry, round to the first.
+func (k *keyboard) next() {
+	all := k.entries()
+	for i, e := range all {
+		if e == k.target {
+			n := all[(i+1)%len(all)]
+			k.u.win.Canvas().Focus(n)
+			k.aim(n)
+			k.show()
+			return
+		}
+	}
+}
+
+// showAlternates offers the accented forms of the key just typed.
+func (k *keyboard) showAlternates(id string, upper bool) {
+	k.clearAlternates()
+	if k.target.pad != padText {
+		return
+	}
+	for _, r := range layoutFor(padText, k.u.lang).Alternates[id] {
+		s := string(r)
+		if upper {
+			s = strings.ToUpper(s)
+		}
+		b := newKeyButton(s, nil, func() { k.alternate(s) })
+		k.alternates[s] = b
+		k.strip.Add(sized(64, 0, b))
+	}
+}
+
+// alternate replaces the character just typed with s.
+func (k *keyboard) alternate(s string) {
+	k.u.touch()
+	e := k.target
+	if e == nil {
+		return
+	}
+	if c := k.u.win.Canvas(); c.Focused() != e {
+		c.Focus(e)
+	}
+	e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	for _, r := range s {
+		e.Entry.TypedRune(r)
+	}
+}
+
+func (k *keyboard) clearAlternates() {
+	if len(k.alternates) == 0 {
+		return
+	}
+	k.alternates = map[string]*keyButton{}
+	k.strip.RemoveAll()
+}
+
+// splitWeight reads "{space}*6" as the key and its width in letter keys.
+func splitWeight(tok string) (string, float32) {
+	if i := strings.LastIndexByte(tok, '*'); i > 0 {
+		if w, err := strconv.ParseFloat(tok[i+1:], 32); err == nil && w > 0 {
+			return tok[:i], float32(w)
+		}
+	}
+	return tok, 1
+}
+
+// keyRowLayout lays a row of keys side by side, each as wide as its
+// weight in letter keys, filling the width.
+type keyRowLayout struct{ weights []float32 }
+
+func (l *keyRowLayout) total() float32 {
+	var t float32
+	for _, w := range l.weights {
+		t += w
+	}
+	return t
+}
+
+func (l *keyRowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	gap := theme.Padding()
+	return fyne.NewSize(l.total()*keyMinWidth+gap*float32(len(objects)-1), keyHeight)
+}
+
+func (l *keyRowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	gap := theme.Padding()
+	unit := (size.Width - gap*float32(len(objects)-1)) / l.total()
+	x := float32(0)
+	for i, o := range objects {
+		w := unit * l.weights[i]
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(w, size.Height))
+		x += w + gap
+	}
+}
+
+// frameLayout puts the keyboard, when open, at the bottom of the window
+// and the screen's scroll above it.
+type frameLayout struct{ k *keyboard }
+
+func (l *frameLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	return l.k.screen.Objects[0].MinSize()
+}
+
+func (l *frameLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	k := l.k
+	k.fullHeight = size.Height
+	var h float32
+	if k.open {
+		h = k.panel.MinSize().Height
+	}
+	objects[0].Move(fyne.Position{})
+	objects[0].Resize(fyne.NewSize(size.Width, size.Height-h))
+	objects[1].Move(fyne.NewPos(0, size.Height-h))
+	objects[1].Resize(fyne.NewSize(size.Width, h))
+}
+
+// fullHeightLayout keeps a screen at the window's full height while the
+// keyboard takes the bottom, so it scrolls rather than squeezes.
+type fullHeightLayout struct{ k *keyboard }
+
+func (l *fullHeightLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	m := objects[0].MinSize()
+	return fyne.NewSize(m.Width, max(m.Height, l.k.fullHeight))
+}
+
+func (l *fullHeightLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	objects[0].Move(fyne.Position{})
+	objects[0].Resize(size)
+}
