@@ -28,7 +28,7 @@ type stillThere struct {
 func (u *UI) halfFilled() bool {
 	switch {
 	case u.screen == screenCheckIn && u.form != nil:
-		for _, e := range []*widget.Entry{u.form.name, u.form.host, u.form.phone, u.form.invite} {
+		for _, e := range []*keyEntry{u.form.name, u.form.host, u.form.phone, u.form.invite} {
 			if e.Text != "" {
 				return true
 			}

@@ -38,7 +38,7 @@ type Config struct {
 	StaffIdleTimeout duration        `toml:"staff_idle_timeout"`
 	Privacy          string          `toml:"privacy"`
 	TimePerVisitor   duration        `toml:"time_per_visitor"`
-	Keyboard         string          `toml:"keyboard"` // the on-screen keyboard: "auto", "on" or "off"
+	Keyboard         string          `toml:"keyboard"`     // the on-screen keyboard: "auto", "on" or "off"
 	DefaultWait      duration        `toml:"default_wait"` // the older key: read as time_per_visitor
 	PINHash          string          `toml:"pin_hash"`
 	Database         string          `toml:"database"`      // optional; defaults to the user's data directory
