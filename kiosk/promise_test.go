@@ -23,6 +23,11 @@ var promises = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`(?i)\b(sms|mensaje de texto)\b`),
 		regexp.MustCompile(`(?i)avisaremos a (la persona|su anfitri)`),
 	},
+	"fr": {
+		regexp.MustCompile(`(?i)\b(sms|texto|message texte)\b`),
+		regexp.MustCompile(`(?i)(la personne que vous (venez voir|visitez)|votre hôte).*\b(prévenue?|avertie?|informée?)\b`),
+		regexp.MustCompile(`(?i)nous (préviendrons|avertirons|informerons) (la personne|votre hôte)`),
+	},
 }
 
 func TestNothingPromisesWhatTheKioskDoesNotDo(t *testing.T) {
