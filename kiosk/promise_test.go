@@ -23,6 +23,11 @@ var promises = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`(?i)\b(sms|mensaje de texto)\b`),
 		regexp.MustCompile(`(?i)avisaremos a (la persona|su anfitri)`),
 	},
+	"de": {
+		regexp.MustCompile(`(?i)\b(sms|textnachricht|kurznachricht)\b`),
+		regexp.MustCompile(`(?i)(gastgeber|die person, die sie besuchen).*\b(benachrichtigt|informiert|verständigt|bescheid)\b`),
+		regexp.MustCompile(`(?i)wir (benachrichtigen|informieren|verständigen) (die person|ihren gastgeber|ihre gastgeberin)`),
+	},
 	"fr": {
 		regexp.MustCompile(`(?i)\b(sms|texto|message texte)\b`),
 		regexp.MustCompile(`(?i)(la personne que vous (venez voir|visitez)|votre hôte).*\b(prévenue?|avertie?|informée?)\b`),
