@@ -33,6 +33,11 @@ var promises = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`(?i)(la personne que vous (venez voir|visitez)|votre hôte).*\b(prévenue?|avertie?|informée?)\b`),
 		regexp.MustCompile(`(?i)nous (préviendrons|avertirons|informerons) (la personne|votre hôte)`),
 	},
+	"pt": {
+		regexp.MustCompile(`(?i)\b(sms|mensagem de texto|torpedo)\b`),
+		regexp.MustCompile(`(?i)(avisaremos|informaremos|notificaremos) (a pessoa|o seu anfitri|seu anfitri|quem)`),
+		regexp.MustCompile(`(?i)(a pessoa que (vem visitar|visita)|anfitri).*\b(avisad|informad|notificad)`),
+	},
 }
 
 func TestNothingPromisesWhatTheKioskDoesNotDo(t *testing.T) {
