@@ -33,6 +33,11 @@ var promises = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`(?i)(la personne que vous (venez voir|visitez)|votre hôte).*\b(prévenue?|avertie?|informée?)\b`),
 		regexp.MustCompile(`(?i)nous (préviendrons|avertirons|informerons) (la personne|votre hôte)`),
 	},
+	"it": {
+		regexp.MustCompile(`(?i)\b(sms|messaggio di testo)\b`),
+		regexp.MustCompile(`(?i)(avviseremo|informeremo|avvertiremo) (la persona|il suo ospite|chi)`),
+		regexp.MustCompile(`(?i)(la persona che (viene a trovare|visita)|ospite).*\b(avvisat|informat|avvertit)`),
+	},
 	"pt": {
 		regexp.MustCompile(`(?i)\b(sms|mensagem de texto|torpedo)\b`),
 		regexp.MustCompile(`(?i)(avisaremos|informaremos|notificaremos) (a pessoa|o seu anfitri|seu anfitri|quem)`),
