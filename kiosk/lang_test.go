@@ -2,16 +2,22 @@ package kiosk
 
 import (
 	"encoding/json"
+	"io/fs"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"lobbyline/assets"
+	"lobbyline/queue"
+	"lobbyline/queue/tomlstrict"
 )
 
 func TestSetLanguageSwitchesTranslations(t *testing.T) {
@@ -69,21 +75,35 @@ func TestLanguageButtonSwitchesWelcome(t *testing.T) {
 	}
 }
 
-// Every key the UI uses and every error key of the store has an English
-// and a Spanish text with the same placeholders.
+// Every language in assets/translations has a text for every key of
+// en.json and no other, with the same placeholders as the English; every
+// key the UI uses and every error key of the store is among them; every
+// lobby message template has a title and a text in each of those languages
+// and in no other; and each language has a name of its own for the
+// welcome screen. A key added to en.json fails here until every language
+// has it.
 func TestTranslationsAreComplete(t *testing.T) {
+	paths, err := fs.Glob(assets.Translations, "translations/*.json")
+	if err != nil || len(paths) < 2 {
+		t.Fatalf("translations: %d files, %v", len(paths), err)
+	}
 	files := map[string]map[string]string{}
-	for _, l := range []string{"en", "es"} {
-		data, err := assets.Translations.ReadFile("translations/" + l + ".json")
+	for _, p := range paths {
+		data, err := assets.Translations.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		m := map[string]string{}
 		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s.json: %v", l, err)
+			t.Fatalf("%s: %v", p, err)
 		}
-		files[l] = m
+		files[strings.TrimSuffix(path.Base(p), ".json")] = m
 	}
+	en, ok := files["en"]
+	if !ok {
+		t.Fatal("no en.json: English is the reference every language is checked against")
+	}
+
 	keys := map[string]bool{}
 	scan := func(glob string, re *regexp.Regexp) {
 		paths, err := filepath.Glob(glob)
@@ -91,7 +111,7 @@ func TestTranslationsAreComplete(t *testing.T) {
 			t.Fatalf("glob %s: %v", glob, err)
 		}
 		for _, p := range paths {
-			if filepath.Ext(p) != ".go" || regexp.MustCompile(`_test\.go$`).MatchString(p) {
+			if filepath.Ext(p) != ".go" || strings.HasSuffix(p, "_test.go") {
 				continue
 			}
 			src, err := os.ReadFile(p)
@@ -108,7 +128,13 @@ func TestTranslationsAreComplete(t *testing.T) {
 	if !keys["error.name.empty"] || !keys["welcome.checkin"] {
 		t.Fatalf("key scan found too little: %d keys", len(keys))
 	}
-	placeholders := regexp.MustCompile(`\{\{\.(\w+)\}\}`)
+	for k := range keys {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en.json lacks %q, which the code uses", k)
+		}
+	}
+
+	placeholders := regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 	names := func(s string) []string {
 		var out []string
 		for _, m := range placeholders.FindAllStringSubmatch(s, -1) {
@@ -117,24 +143,47 @@ func TestTranslationsAreComplete(t *testing.T) {
 		slices.Sort(out)
 		return slices.Compact(out)
 	}
-	for k := range keys {
-		en, ok := files["en"][k]
-		if !ok {
-			t.Errorf("en.json lacks %q", k)
-			continue
+	for _, l := range slices.Sorted(maps.Keys(files)) {
+		texts := files[l]
+		for _, k := range slices.Sorted(maps.Keys(en)) {
+			text, ok := texts[k]
+			switch {
+			case !ok:
+				t.Errorf("%s.json lacks %q (en: %q)", l, k, en[k])
+			case strings.TrimSpace(text) == "":
+				t.Errorf("%s.json %q is empty", l, k)
+			case !slices.Equal(names(en[k]), names(text)):
+				t.Errorf("%s.json %q: placeholders %v, en.json has %v", l, k, names(text), names(en[k]))
+			}
 		}
-		es, ok := files["es"][k]
-		if !ok {
-			t.Errorf("es.json lacks %q", k)
-			continue
+		for k := range texts {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s.json has %q, en.json does not", l, k)
+			}
 		}
-		if !slices.Equal(names(en), names(es)) {
-			t.Errorf("%q: placeholders differ: en %v, es %v", k, names(en), names(es))
+		if name := languageName(l); name == strings.ToUpper(l) {
+			t.Errorf("%s has no name of its own for the welcome screen (languageName)", l)
 		}
 	}
-	for k := range files["es"] {
-		if _, ok := files["en"][k]; !ok {
-			t.Errorf("es.json has %q, en.json does not", k)
+
+	var tf struct {
+		Templates []queue.MessageTemplate `toml:"templates"`
+	}
+	if _, err := tomlstrict.Decode(assets.Templates, &tf); err != nil || len(tf.Templates) == 0 {
+		t.Fatalf("templates.toml: %d templates, %v", len(tf.Templates), err)
+	}
+	for _, tm := range tf.Templates {
+		for field, texts := range map[string]map[string]string{"title": tm.Title, "text": tm.Text} {
+			for l := range files {
+				if strings.TrimSpace(texts[l]) == "" {
+					t.Errorf("templates.toml %s: no %s in %s", tm.ID, field, l)
+				}
+			}
+			for l := range texts {
+				if _, ok := files[l]; !ok {
+					t.Errorf("templates.toml %s: %s in %q, which has no translations/%s.json", tm.ID, field, l, l)
+				}
+			}
 		}
 	}
 }
