@@ -60,6 +60,8 @@ func languageName(code string) string {
 		return "Deutsch"
 	case "pt":
 		return "Português"
+	case "it":
+		return "Italiano"
 	}
 	return strings.ToUpper(code)
 }

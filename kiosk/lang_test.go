@@ -2,17 +2,22 @@ package kiosk
 
 import (
 	"encoding/json"
+	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 
 	"lobbyline/assets"
+	"lobbyline/queue"
+	"lobbyline/queue/tomlstrict"
 )
 
 func TestSetLanguageSwitchesTranslations(t *testing.T) {
@@ -25,11 +30,6 @@ func TestSetLanguageSwitchesTranslations(t *testing.T) {
 	}
 	if got := lang.X("error.pin.wrong", "", map[string]any{"Left": 2}); got != "PIN incorrecto. Intentos restantes: 2." {
 		t.Errorf("in Spanish with a placeholder: %q", got)
-	}
-	for n, want := range map[int]string{1: "1 requiere atención", 3: "3 requieren atención"} {
-		if got := lang.XN("sync.attention", "", n, map[string]any{"Count": n}); got != want {
-			t.Errorf("in Spanish, %d: %q, want %q", n, got, want)
-		}
 	}
 	if err := setLanguage("en"); err != nil {
 		t.Fatal(err)
@@ -75,22 +75,30 @@ func TestLanguageButtonSwitchesWelcome(t *testing.T) {
 	}
 }
 
-// Every key the UI uses and every error key of the store has an English
-// and a Spanish text with the same placeholders; a key used with a count
-// (lang.XN) has plural forms, at least "one" and "other", in both, and
-// only such a key has them.
+// Every language in assets/translations has a text for every key of
+// en.json and no other, with the same placeholders as the English; every
+// key the UI uses and every error key of the store is among them; every
+// lobby message template has a title and a text in each of those languages
+// and in no other; and each language has a name of its own for the
+// welcome screen. A key added to en.json fails here until every language
+// has it.
 func TestTranslationsAreComplete(t *testing.T) {
+	paths, err := fs.Glob(assets.Translations, "translations/*.json")
+	if err != nil || len(paths) < 2 {
+		t.Fatalf("translations: %d files, %v", len(paths), err)
+	}
 	files := map[string]map[string]string{} // a plural's forms joined, for the placeholders
 	forms := map[string]map[string][]string{}
-	for _, l := range []string{"en", "es"} {
-		data, err := assets.Translations.ReadFile("translations/" + l + ".json")
+	for _, p := range paths {
+		data, err := assets.Translations.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		raw := map[string]json.RawMessage{}
 		if err := json.Unmarshal(data, &raw); err != nil {
-			t.Fatalf("%s.json: %v", l, err)
+			t.Fatalf("%s: %v", p, err)
 		}
+		l := strings.TrimSuffix(path.Base(p), ".json")
 		files[l], forms[l] = map[string]string{}, map[string][]string{}
 		for k, v := range raw {
 			var text string
@@ -100,7 +108,7 @@ func TestTranslationsAreComplete(t *testing.T) {
 			}
 			plural := map[string]string{}
 			if err := json.Unmarshal(v, &plural); err != nil {
-				t.Fatalf("%s.json: %q is neither a text nor plural forms: %v", l, k, err)
+				t.Fatalf("%s: %q is neither a text nor plural forms: %v", p, k, err)
 			}
 			for f, text := range plural {
 				forms[l][k] = append(forms[l][k], f)
@@ -109,6 +117,11 @@ func TestTranslationsAreComplete(t *testing.T) {
 			slices.Sort(forms[l][k])
 		}
 	}
+	en, ok := files["en"]
+	if !ok {
+		t.Fatal("no en.json: English is the reference every language is checked against")
+	}
+
 	keys, counted := map[string]bool{}, map[string]bool{}
 	scan := func(glob string, re *regexp.Regexp) {
 		paths, err := filepath.Glob(glob)
@@ -116,7 +129,7 @@ func TestTranslationsAreComplete(t *testing.T) {
 			t.Fatalf("glob %s: %v", glob, err)
 		}
 		for _, p := range paths {
-			if filepath.Ext(p) != ".go" || regexp.MustCompile(`_test\.go$`).MatchString(p) {
+			if filepath.Ext(p) != ".go" || strings.HasSuffix(p, "_test.go") {
 				continue
 			}
 			src, err := os.ReadFile(p)
@@ -140,7 +153,13 @@ func TestTranslationsAreComplete(t *testing.T) {
 	if !keys["error.name.empty"] || !keys["welcome.checkin"] || !counted["sync.attention"] {
 		t.Fatalf("key scan found too little: %d keys", len(keys))
 	}
-	placeholders := regexp.MustCompile(`\{\{\.(\w+)\}\}`)
+	for k := range keys {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en.json lacks %q, which the code uses", k)
+		}
+	}
+
+	placeholders := regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
 	names := func(s string) []string {
 		var out []string
 		for _, m := range placeholders.FindAllStringSubmatch(s, -1) {
@@ -149,40 +168,63 @@ func TestTranslationsAreComplete(t *testing.T) {
 		slices.Sort(out)
 		return slices.Compact(out)
 	}
-	for k := range keys {
-		en, ok := files["en"][k]
-		if !ok {
-			t.Errorf("en.json lacks %q", k)
-			continue
+	for _, l := range slices.Sorted(maps.Keys(files)) {
+		texts := files[l]
+		for _, k := range slices.Sorted(maps.Keys(en)) {
+			text, ok := texts[k]
+			switch {
+			case !ok:
+				t.Errorf("%s.json lacks %q (en: %q)", l, k, en[k])
+			case strings.TrimSpace(text) == "":
+				t.Errorf("%s.json %q is empty", l, k)
+			case !slices.Equal(names(en[k]), names(text)):
+				t.Errorf("%s.json %q: placeholders %v, en.json has %v", l, k, names(text), names(en[k]))
+			}
 		}
-		es, ok := files["es"][k]
-		if !ok {
-			t.Errorf("es.json lacks %q", k)
-			continue
+		for k := range texts {
+			if _, ok := en[k]; !ok {
+				t.Errorf("%s.json has %q, en.json does not", l, k)
+			}
 		}
-		if !slices.Equal(names(en), names(es)) {
-			t.Errorf("%q: placeholders differ: en %v, es %v", k, names(en), names(es))
+		if name := languageName(l); name == strings.ToUpper(l) {
+			t.Errorf("%s has no name of its own for the welcome screen (languageName)", l)
 		}
 	}
-	for l, fs := range forms {
-		for k, f := range fs {
+	// A key used with a count (lang.XN) has plural forms, at least "one"
+	// and "other", in every language; only such a key has them.
+	for _, l := range slices.Sorted(maps.Keys(forms)) {
+		for k, f := range forms[l] {
 			if !counted[k] {
 				t.Errorf("%s.json: %q has plural forms %v, but the code gives it no count (lang.X)", l, k, f)
 			} else if !slices.Contains(f, "one") || !slices.Contains(f, "other") {
 				t.Errorf("%s.json: %q has plural forms %v, want one and other at least", l, k, f)
 			}
 		}
-	}
-	for k := range counted {
-		for l, fs := range forms {
-			if _, ok := files[l][k]; ok && fs[k] == nil {
+		for k := range counted {
+			if _, ok := files[l][k]; ok && forms[l][k] == nil {
 				t.Errorf("%s.json: %q is counted (lang.XN) but has no plural forms", l, k)
 			}
 		}
 	}
-	for k := range files["es"] {
-		if _, ok := files["en"][k]; !ok {
-			t.Errorf("es.json has %q, en.json does not", k)
+
+	var tf struct {
+		Templates []queue.MessageTemplate `toml:"templates"`
+	}
+	if _, err := tomlstrict.Decode(assets.Templates, &tf); err != nil || len(tf.Templates) == 0 {
+		t.Fatalf("templates.toml: %d templates, %v", len(tf.Templates), err)
+	}
+	for _, tm := range tf.Templates {
+		for field, texts := range map[string]map[string]string{"title": tm.Title, "text": tm.Text} {
+			for l := range files {
+				if strings.TrimSpace(texts[l]) == "" {
+					t.Errorf("templates.toml %s: no %s in %s", tm.ID, field, l)
+				}
+			}
+			for l := range texts {
+				if _, ok := files[l]; !ok {
+					t.Errorf("templates.toml %s: %s in %q, which has no translations/%s.json", tm.ID, field, l, l)
+				}
+			}
 		}
 	}
 }

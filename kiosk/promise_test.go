@@ -23,6 +23,26 @@ var promises = map[string][]*regexp.Regexp{
 		regexp.MustCompile(`(?i)\b(sms|mensaje de texto)\b`),
 		regexp.MustCompile(`(?i)avisaremos a (la persona|su anfitri)`),
 	},
+	"de": {
+		regexp.MustCompile(`(?i)\b(sms|textnachricht|kurznachricht)\b`),
+		regexp.MustCompile(`(?i)(gastgeber|die person, die sie besuchen).*\b(benachrichtigt|informiert|verständigt|bescheid)\b`),
+		regexp.MustCompile(`(?i)wir (benachrichtigen|informieren|verständigen) (die person|ihren gastgeber|ihre gastgeberin)`),
+	},
+	"fr": {
+		regexp.MustCompile(`(?i)\b(sms|texto|message texte)\b`),
+		regexp.MustCompile(`(?i)(la personne que vous (venez voir|visitez)|votre hôte).*\b(prévenue?|avertie?|informée?)\b`),
+		regexp.MustCompile(`(?i)nous (préviendrons|avertirons|informerons) (la personne|votre hôte)`),
+	},
+	"it": {
+		regexp.MustCompile(`(?i)\b(sms|messaggio di testo)\b`),
+		regexp.MustCompile(`(?i)(avviseremo|informeremo|avvertiremo) (la persona|il suo ospite|chi)`),
+		regexp.MustCompile(`(?i)(la persona che (viene a trovare|visita)|ospite).*\b(avvisat|informat|avvertit)`),
+	},
+	"pt": {
+		regexp.MustCompile(`(?i)\b(sms|mensagem de texto|torpedo)\b`),
+		regexp.MustCompile(`(?i)(avisaremos|informaremos|notificaremos) (a pessoa|o seu anfitri|seu anfitri|quem)`),
+		regexp.MustCompile(`(?i)(a pessoa que (vem visitar|visita)|anfitri).*\b(avisad|informad|notificad)`),
+	},
 }
 
 func TestNothingPromisesWhatTheKioskDoesNotDo(t *testing.T) {
@@ -36,9 +56,24 @@ func TestNothingPromisesWhatTheKioskDoesNotDo(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var texts map[string]string
-		if err := json.Unmarshal(data, &texts); err != nil {
+		var raw map[string]json.RawMessage
+		if err := json.Unmarshal(data, &raw); err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		texts := map[string]string{} // plural forms joined
+		for k, v := range raw {
+			var one string
+			if json.Unmarshal(v, &one) == nil {
+				texts[k] = one
+				continue
+			}
+			forms := map[string]string{}
+			if err := json.Unmarshal(v, &forms); err != nil {
+				t.Fatalf("%s %q: %v", name, k, err)
+			}
+			for _, f := range forms {
+				texts[k] += f + "\n"
+			}
 		}
 		res, ok := promises[lang]
 		if !ok {

@@ -45,7 +45,9 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 
 	var switcher fyne.CanvasObject = layout.NewSpacer()
 	if len(u.cfg.Languages) > 1 {
-		row := container.NewHBox()
+		// At most three a row: six languages take two rows of touch-sized
+		// buttons and leave the lobby board its half of a 1280 px screen.
+		row := container.NewGridWithColumns(min(len(u.cfg.Languages), 3))
 		for _, code := range u.cfg.Languages {
 			b := widget.NewButton(languageName(code), func() { u.chooseLanguage(code) })
 			if code == u.lang {
@@ -60,11 +62,13 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.staff = widget.NewButtonWithIcon(lang.X("welcome.staff", "Staff"), theme.AccountIcon(), u.showPIN)
 	s.staff.Importance = widget.LowImportance
 
-	footer := container.NewHBox(switcher, layout.NewSpacer(), s.staff)
-	left := container.NewBorder(nil, footer, nil, nil, container.NewVBox(layout.NewSpacer(), intro, layout.NewSpacer()))
+	left := container.NewBorder(nil, switcher, nil, nil, container.NewVBox(layout.NewSpacer(), intro, layout.NewSpacer()))
+	// The staff button sits under the board, where there is room: beside six
+	// languages a long word for staff would push the board off the screen.
+	right := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), s.staff), nil, nil, s.board.content)
 	s.banner = newBanner(u)
 	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil,
-		container.NewGridWithColumns(2, container.NewPadded(left), s.board.content))
+		container.NewGridWithColumns(2, container.NewPadded(left), right))
 	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
 	s.banner.onShow = s.compact
 	s.compact(s.banner.content.Visible())

@@ -151,7 +151,18 @@ var builtinTables = sync.OnceValue(func() (t struct {
 
 var (
 	prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
-	languages     = map[string]bool{"en": true, "es": true}
+	// supportedLanguages each have a translation in assets/translations, a
+	// text in every template of assets/templates.toml and a name of their
+	// own on the welcome screen. Right-to-left scripts and scripts that
+	// Fyne's bundled fonts lack wait: see README.
+	supportedLanguages = []string{"en", "es", "fr", "de", "pt", "it"}
+	languages          = func() map[string]bool {
+		m := map[string]bool{}
+		for _, l := range supportedLanguages {
+			m[l] = true
+		}
+		return m
+	}()
 )
 
 // Validate returns the first problem, naming its key.
@@ -192,7 +203,7 @@ func (c Config) Validate() error {
 	seen := map[string]bool{}
 	for i, l := range c.Languages {
 		if !languages[l] {
-			return fmt.Errorf("languages[%d]: %q is not supported (en, es)", i, l)
+			return fmt.Errorf("languages[%d]: %q is not supported (%s)", i, l, strings.Join(supportedLanguages, ", "))
 		}
 		if seen[l] {
 			return fmt.Errorf("languages[%d]: %q is listed twice", i, l)
@@ -219,7 +230,7 @@ func (c Config) Validate() error {
 		}
 		for l := range s.Names {
 			if !languages[l] {
-				return fmt.Errorf("%s.names: %q is not a supported language (en, es)", key, l)
+				return fmt.Errorf("%s.names: %q is not a supported language (%s)", key, l, strings.Join(supportedLanguages, ", "))
 			}
 		}
 		services[s.ID], prefixes[s.Prefix] = true, s.ID

@@ -1,8 +1,14 @@
 package main
 
 import (
+	"io/fs"
+	"path"
+	"slices"
 	"strings"
 	"testing"
+
+	"lobbyline/assets"
+	"lobbyline/queue"
 )
 
 // configCases each change the embedded sample; their texts double as fuzz
@@ -23,13 +29,13 @@ var configCases = []struct {
 	{"keyboard", func(s string) string { return strings.Replace(s, `keyboard = "auto"`, `keyboard = "yes"`, 1) }, "keyboard"},
 	{"keyboard on", func(s string) string { return strings.Replace(s, `keyboard = "auto"`, `keyboard = "on"`, 1) }, ""},
 	{"keyboard off", func(s string) string { return strings.Replace(s, `keyboard = "auto"`, `keyboard = "off"`, 1) }, ""},
-	{"language", func(s string) string { return strings.Replace(s, `["en", "es"]`, `["en", "fr"]`, 1) }, "languages[1]"},
-	{"language twice", func(s string) string { return strings.Replace(s, `["en", "es"]`, `["en", "en"]`, 1) }, "listed twice"},
+	{"language", func(s string) string { return strings.Replace(s, `"es", "fr"`, `"es", "ar"`, 1) }, `languages[2]: "ar" is not supported`},
+	{"language twice", func(s string) string { return strings.Replace(s, `"es", "fr"`, `"es", "es"`, 1) }, "listed twice"},
 	{"pin hash", func(s string) string { return strings.Replace(s, "$2a$10$", "plain", 1) }, "pin_hash"},
 	{"prefix clash", func(s string) string { return strings.Replace(s, `prefix = "P"`, `prefix = "R"`, 1) }, "services[2].prefix"},
 	{"prefix lower", func(s string) string { return strings.Replace(s, `prefix = "P"`, `prefix = "p"`, 1) }, "services[2].prefix"},
 	{"service twice", func(s string) string { return strings.Replace(s, `id = "pharmacy"`, `id = "visit"`, 1) }, "services[2].id"},
-	{"service name language", func(s string) string { return strings.Replace(s, "names = { es", "names = { fr", 1) }, "services[0].names"},
+	{"service name language", func(s string) string { return strings.Replace(s, "names = { es", "names = { ar", 1) }, "services[0].names"},
 	{"desk unknown service", func(s string) string {
 		return strings.Replace(s, `services = ["registration", "visit"]`, `services = ["registration", "xray"]`, 1)
 	}, `desks[0].services[1]: no service has id "xray"`},
@@ -129,5 +135,28 @@ func TestKeyboardConfig(t *testing.T) {
 		if got := string(c.uiConfig().Keyboard); got != tc.want {
 			t.Errorf("%q: the UI gets keyboard %q, want %q", tc.line, got, tc.want)
 		}
+	}
+}
+
+// A language is offered only with everything it needs, and every language
+// shipped is offered: a translation file, and a text in every built-in
+// lobby message template (kiosk's TestTranslationsAreComplete checks the
+// files key by key).
+func TestSupportedLanguagesAreShipped(t *testing.T) {
+	paths, err := fs.Glob(assets.Translations, "translations/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shipped []string
+	for _, p := range paths {
+		shipped = append(shipped, strings.TrimSuffix(path.Base(p), ".json"))
+	}
+	slices.Sort(shipped)
+	supported := slices.Sorted(slices.Values(supportedLanguages))
+	if !slices.Equal(shipped, supported) {
+		t.Errorf("translations %v, supported languages %v", shipped, supported)
+	}
+	if _, err := queue.ParseTemplates(assets.Templates, supportedLanguages); err != nil {
+		t.Error(err)
 	}
 }
