@@ -36,6 +36,7 @@ type staffScreen struct {
 	noShow   *widget.Button
 
 	waiting  []queue.Waiting // rows of queue, all services in config order
+	closed   map[string]bool // services with no desk open: no wait to promise
 	queue    *widget.List
 	title    *widget.Label // "Waiting", or what was found
 	count    *widget.Label
@@ -114,8 +115,12 @@ func newStaffScreen(u *UI) *staffScreen {
 		newVisitRow,
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			w := s.waiting[i]
+			wait := waitText(w.Estimate)
+			if s.closed[w.Visit.Service] {
+				wait = lang.X("board.wait.closed", "when a desk opens")
+			}
 			setVisitRow(o, u.visitLine(w.Visit), lang.X("staff.row.waiting", "{{.Service}} · waited {{.Waited}} · {{.Wait}}",
-				map[string]any{"Service": u.serviceName(w.Visit.Service), "Waited": minutesText(u.cfg.Now().Sub(w.Visit.CheckedInAt)), "Wait": waitText(w.Estimate)}))
+				map[string]any{"Service": u.serviceName(w.Visit.Service), "Waited": minutesText(u.cfg.Now().Sub(w.Visit.CheckedInAt)), "Wait": wait}))
 		})
 	s.queue.OnSelected = func(i widget.ListItemID) {
 		if !s.syncing && i < len(s.waiting) {
@@ -250,8 +255,10 @@ func (s *staffScreen) update(b queue.Board) {
 	}
 
 	s.waiting = s.waiting[:0]
+	s.closed = make(map[string]bool, len(b.Lines))
 	for _, l := range b.Lines {
 		s.waiting = append(s.waiting, l.Waiting...)
+		s.closed[l.Service.ID] = l.OpenDesks == 0
 	}
 	if s.query == "" {
 		s.count.SetText(lang.X("staff.waiting.count", "({{.N}})", map[string]any{"N": len(s.waiting)}))

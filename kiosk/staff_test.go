@@ -315,3 +315,28 @@ func TestStaffFindShowsEveryMatch(t *testing.T) {
 		t.Errorf("find nobody: matches shown %v, status %q", s.results.Visible(), s.status.Text)
 	}
 }
+
+// While no desk serves a line, staff are not shown a wait that cannot
+// come true either; once a desk opens, the estimate is back.
+func TestStaffListSaysWhenNoDeskIsOpen(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.checkIn(t, "Ana García", "registration")
+	f.unlock(t)
+	u.tick(f.ctx)()
+	row := func() string {
+		o := newVisitRow()
+		u.staff.queue.UpdateItem(0, o)
+		return strings.Join(texts(o), " ")
+	}
+	if got := row(); !strings.Contains(got, "when a desk opens") || strings.Contains(got, "min ·") {
+		t.Fatalf("no desk open: the row reads %q", got)
+	}
+	if _, err := f.store.Apply(f.ctx, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Sam"}); err != nil {
+		t.Fatal(err)
+	}
+	u.tick(f.ctx)()
+	if got := row(); strings.Contains(got, "when a desk opens") {
+		t.Fatalf("desk open: the row still reads %q", got)
+	}
+}
