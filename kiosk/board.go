@@ -17,8 +17,13 @@ import (
 // The board lists a service's waiting tickets a page at a time, so that
 // the fifth visitor in a long line sees their number too, and marks a
 // desk's new call for a while, so that it is noticed.
+//
+// A page has as many tickets as let every line fit the board without
+// scrolling, between boardMinRows and boardMaxRows: more on a portrait
+// screen, fewer with more lines.
 const (
-	boardNext      = 5                // tickets on a page of a line
+	boardMinRows   = 3
+	boardMaxRows   = 10
 	boardPageFor   = 6 * time.Second  // how long a page shows: three refreshes
 	boardCallFresh = 10 * time.Second // how long a new call stands out
 )
@@ -34,6 +39,7 @@ const (
 type boardView struct {
 	u       *UI
 	body    *fyne.Container
+	scroll  *container.Scroll // around body, in case not even boardMinRows fit
 	serving *fyne.Container   // nobody, then the desks' boxes
 	nobody  fyne.CanvasObject // "Nobody is being called yet."
 	desks   []*deskRow
@@ -54,7 +60,8 @@ func newBoardView(u *UI) *boardView {
 		denseLabel(newText(lang.X("board.next", "Next in line"), theme.SizeNameSubHeadingText, true, widget.HighImportance)),
 		v.next,
 	)
-	v.content = card(container.NewVScroll(v.body))
+	v.scroll = container.NewVScroll(v.body)
+	v.content = card(v.scroll)
 	return v
 }
 
@@ -103,13 +110,13 @@ func (r *deskRow) setFresh(fresh bool) {
 	r.ticket.Refresh()
 }
 
-// lineRows is a service's line: its name and summary, and a page of
-// boardNext tickets waiting. A longer line turns its pages every
+// lineRows is a service's line: its name and summary, and a page of the
+// tickets waiting. A longer line turns its pages every
 // boardPageFor and says which page shows: "page 2 of 3".
 type lineRows struct {
 	head, summary, pageOf *widget.Label
 	pageBox               fyne.CanvasObject // pageOf, hidden while the line fits one page
-	next                  [boardNext]*waitingRow
+	next                  [boardMaxRows]*waitingRow
 	box                   *fyne.Container
 
 	page   int       // the page showing, from 0
@@ -181,13 +188,14 @@ func (v *boardView) update(b queue.Board) {
 	}
 	moved = setVisible(v.nobody, n == 0) || moved
 
+	rows := v.pageRows(b)
 	for i, l := range b.Lines {
 		if i == len(v.lines) {
 			v.lines = append(v.lines, newLineRows())
 			v.next.Add(v.lines[i].box)
 			moved = true
 		}
-		moved = v.lines[i].update(u, l, now) || moved
+		moved = v.lines[i].update(u, l, rows, now) || moved
 	}
 	for _, l := range v.lines[len(b.Lines):] {
 		moved = setVisible(l.box, false) || moved
@@ -200,7 +208,7 @@ func (v *boardView) update(b queue.Board) {
 // update shows line l as it is at now, turning its page when it is time,
 // and reports whether a row was shown or hidden or a text that decides its
 // width changed.
-func (l *lineRows) update(u *UI, line queue.Line, now time.Time) bool {
+func (l *lineRows) update(u *UI, line queue.Line, rows int, now time.Time) bool {
 	setText(l.head, line.Service.DisplayName(u.lang))
 	var summary string
 	switch {
@@ -215,7 +223,7 @@ func (l *lineRows) update(u *UI, line queue.Line, now time.Time) bool {
 	moved := resizeText(l.summary, summary)
 	moved = setVisible(l.box, true) || moved
 
-	pages := max(1, (len(line.Waiting)+boardNext-1)/boardNext)
+	pages := max(1, (len(line.Waiting)+rows-1)/rows)
 	switch {
 	case l.pageAt.IsZero() || pages == 1 || l.page >= pages:
 		// A line that grows to two pages shows its first one in full.
@@ -230,8 +238,12 @@ func (l *lineRows) update(u *UI, line queue.Line, now time.Time) bool {
 	moved = resizeText(l.pageOf, pageOf) || moved
 	moved = setVisible(l.pageBox, pages > 1) || moved
 
-	waiting := line.Waiting[l.page*boardNext:]
+	waiting := line.Waiting[l.page*rows:]
 	for i, r := range l.next {
+		if i >= rows {
+			moved = setVisible(r.box, false) || moved
+			continue
+		}
 		if i >= len(waiting) {
 			// The last page keeps a full page's height, so the lines
 			// below do not jump as the pages turn.
@@ -252,6 +264,51 @@ func (l *lineRows) update(u *UI, line queue.Line, now time.Time) bool {
 		moved = setVisible(r.box, true) || moved
 	}
 	return moved
+}
+
+// pageRows is how many tickets a page of a line shows with board b: as
+// many as fit the board's height, as it was last laid out, with every
+// line's page; the number is kept on the UI, so a rebuilt welcome screen
+// starts with it.
+func (v *boardView) pageRows(b queue.Board) int {
+	u := v.u
+	if u.boardRows == 0 {
+		u.boardRows = boardMinRows
+	}
+	height := v.scroll.Size().Height
+	if height == 0 || len(v.lines) == 0 {
+		return u.boardRows // not laid out yet
+	}
+	step := v.lines[0].next[0].box.MinSize().Height + densePadding
+	shown := 0 // rows the body's height counts now
+	for _, l := range v.lines {
+		if !l.box.Visible() {
+			continue
+		}
+		for _, r := range l.next {
+			if r.box.Visible() {
+				shown++
+			}
+		}
+	}
+	room := int((height - (v.body.MinSize().Height - float32(shown)*step)) / step)
+	rows := boardMinRows
+	for n := boardMaxRows; n > boardMinRows; n-- {
+		need := 0
+		for _, l := range b.Lines {
+			if w := len(l.Waiting); w > n {
+				need += n // a line with pages keeps a full page
+			} else {
+				need += w
+			}
+		}
+		if need <= room {
+			rows = n
+			break
+		}
+	}
+	u.boardRows = rows
+	return rows
 }
 
 // resizeText is setText for a label a border layout sizes to its text (a

@@ -62,7 +62,8 @@ func TestWelcomeFollowsTheScreensShape(t *testing.T) {
 
 // Issue 11: the board listed the first three of each line, so the fourth
 // visitor never saw their number. A long line turns its pages with the
-// refresh, and every number shows, each for a page's time.
+// refresh, and every number shows, each for a page's time; a page is as
+// long as fits, longer on a portrait screen.
 func TestBoardPagesThroughALongLine(t *testing.T) {
 	f := newFixture(t)
 	u := f.ui
@@ -72,22 +73,44 @@ func TestBoardPagesThroughALongLine(t *testing.T) {
 	}
 	f.checkIn(t, "Zoë", "visit") // a short line beside it has no pages
 	u.reload()
+	landscapeRows := u.boardRows
+	u.win.Resize(portrait)
+	u.reload()
+	if u.boardRows <= landscapeRows {
+		t.Errorf("a page has %d rows in portrait, %d in landscape: want more in portrait", u.boardRows, landscapeRows)
+	}
+	if u.welcome.board.body.MinSize().Height > u.welcome.board.scroll.Size().Height {
+		t.Errorf("portrait: the board's lines need %v, more than its %v", u.welcome.board.body.MinSize().Height, u.welcome.board.scroll.Size().Height)
+	}
+	portraitRows := u.boardRows
+	u.win.Resize(landscape)
+	u.reload()
+	if u.boardRows != landscapeRows || u.welcome.board.body.MinSize().Height > u.welcome.board.scroll.Size().Height {
+		t.Errorf("landscape again: %d rows, want %d; lines need %v of %v", u.boardRows, landscapeRows,
+			u.welcome.board.body.MinSize().Height, u.welcome.board.scroll.Size().Height)
+	}
+	rows := u.boardRows
+	n := (12 + rows - 1) / rows
+	t.Logf("a page has %d rows in landscape, %d in portrait", landscapeRows, portraitRows)
+	if n < 2 {
+		t.Fatalf("%d rows a page: 12 visitors fit one page", rows)
+	}
 
 	seen := map[string]int{} // ticket → refreshes it was shown on
 	var pages []string
-	for range 12 { // 24 s: four pages' time
+	for range 3*n + 1 { // every page for its time, then the first again
 		l := u.welcome.board.lines[0]
-		rows := 0
+		shown := 0
 		for _, r := range l.next {
 			if r.box.Visible() {
-				rows++
+				shown++
 			}
 			if r.box.Visible() && r.ticket.Text != "" {
 				seen[r.ticket.Text]++
 			}
 		}
-		if rows != boardNext {
-			t.Errorf("%d rows show on %q, want a full page of %d always", rows, l.pageOf.Text, boardNext)
+		if shown != rows {
+			t.Errorf("%d rows show on %q, want a full page of %d always", shown, l.pageOf.Text, rows)
 		}
 		if !l.pageBox.Visible() {
 			t.Errorf("the page number of a line of 12 is hidden")
@@ -102,17 +125,21 @@ func TestBoardPagesThroughALongLine(t *testing.T) {
 		u.tick(f.ctx)()
 	}
 	for _, tk := range want {
-		// Three refreshes a page, and the first page again at the end.
-		if n := seen[tk]; n < 3 {
-			t.Errorf("ticket %s shown on %d refreshes, want at least 3", tk, n)
+		if k := seen[tk]; k < 3 {
+			t.Errorf("ticket %s shown on %d refreshes, want at least 3 (a page's time)", tk, k)
 		}
 	}
-	if want := []string{"page 1 of 3", "page 2 of 3", "page 3 of 3", "page 1 of 3"}; !slices.Equal(pages, want) {
-		t.Errorf("pages %q, want %q", pages, want)
+	var wantPages []string
+	for i := range n {
+		wantPages = append(wantPages, fmt.Sprintf("page %d of %d", i+1, n))
+	}
+	wantPages = append(wantPages, wantPages[0])
+	if !slices.Equal(pages, wantPages) {
+		t.Errorf("pages %q, want %q", pages, wantPages)
 	}
 
-	// The line shrinks to one page: the page number goes, the rows too.
-	for range 8 {
+	// The line shrinks to one page: the page number goes, the empty rows too.
+	for range 12 - rows {
 		f.apply(t, queue.Command{Action: queue.ActCancel, Visit: mustFind(t, f, want[0]).ID, Staff: "Marta"})
 		want = want[1:]
 	}
@@ -125,7 +152,7 @@ func TestBoardPagesThroughALongLine(t *testing.T) {
 		}
 	}
 	if l.pageBox.Visible() || !slices.Equal(shown, want) {
-		t.Errorf("line of 4: page %q (visible %v), rows %q; want no page and %q", l.pageOf.Text, l.pageBox.Visible(), shown, want)
+		t.Errorf("a line of one page: page %q (visible %v), rows %q; want no page and %q", l.pageOf.Text, l.pageBox.Visible(), shown, want)
 	}
 }
 
