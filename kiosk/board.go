@@ -46,6 +46,8 @@ type boardView struct {
 	next    *fyne.Container // the lines' boxes
 	lines   []*lineRows
 	content fyne.CanvasObject
+
+	scrollAt time.Time // when the board last scrolled by itself (follow)
 }
 
 func newBoardView(u *UI) *boardView {
@@ -203,6 +205,35 @@ func (v *boardView) update(b queue.Board) {
 	if moved {
 		v.body.Refresh()
 	}
+	v.follow(now)
+}
+
+// follow scrolls a board that does not fit even with boardMinRows a page
+// (many desks, many services, a short screen) by itself: on a screen
+// further every boardPageFor, then back to the top, so that no line stays
+// out of sight.
+func (v *boardView) follow(now time.Time) {
+	view := v.scroll.Size().Height
+	over := v.body.MinSize().Height - view
+	if view == 0 || over <= 0 {
+		if v.scroll.Offset.Y != 0 {
+			v.scroll.ScrollToTop()
+		}
+		v.scrollAt = now
+		return
+	}
+	if v.scrollAt.IsZero() {
+		v.scrollAt = now
+	}
+	if now.Sub(v.scrollAt) < boardPageFor {
+		return
+	}
+	v.scrollAt = now
+	y := min(v.scroll.Offset.Y+view*3/4, over)
+	if v.scroll.Offset.Y >= over {
+		y = 0
+	}
+	v.scroll.ScrollToOffset(fyne.NewPos(0, y))
 }
 
 // update shows line l as it is at now, turning its page when it is time,

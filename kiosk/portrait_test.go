@@ -273,3 +273,42 @@ func describe(o fyne.CanvasObject) string {
 	}
 	return ""
 }
+
+// A board that does not fit even with the shortest pages scrolls by
+// itself, a page's time at each stop, and comes back to the top.
+func TestBoardScrollsWhatDoesNotFit(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.apply(t, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	f.apply(t, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Jon"})
+	for i := range 16 {
+		f.checkIn(t, fmt.Sprintf("Visitor %d", i+1), testServices[i%2].ID)
+	}
+	f.apply(t, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"})
+	f.apply(t, queue.Command{Action: queue.ActCallNext, Desk: "desk-2", Staff: "Jon"})
+	u.win.Resize(fyne.NewSize(1280, 560))
+	u.reload()
+	v := u.welcome.board
+	if v.body.MinSize().Height <= v.scroll.Size().Height {
+		t.Fatalf("the board fits (%v of %v): nothing to scroll", v.body.MinSize().Height, v.scroll.Size().Height)
+	}
+	var offsets []float32
+	for range 12 {
+		if len(offsets) == 0 || offsets[len(offsets)-1] != v.scroll.Offset.Y {
+			offsets = append(offsets, v.scroll.Offset.Y)
+		}
+		f.clock.Advance(refreshInterval)
+		u.tick(f.ctx)()
+	}
+	bottom := v.body.MinSize().Height - v.scroll.Size().Height
+	if len(offsets) < 3 || offsets[0] != 0 || !slices.Contains(offsets, bottom) || offsets[len(offsets)-1] != 0 {
+		t.Errorf("scrolled to %v; want from the top to the bottom (%v) and back", offsets, bottom)
+	}
+
+	// With room again, it stays at the top.
+	u.win.Resize(portrait)
+	u.reload()
+	if v.scroll.Offset.Y != 0 {
+		t.Errorf("portrait: scrolled to %v", v.scroll.Offset.Y)
+	}
+}
