@@ -21,8 +21,7 @@ import (
 // out in portrait need not be twice as wide as its widest part.
 type orientLayout struct {
 	even     bool
-	portrait bool      // the arrangement of the last Layout
-	size     fyne.Size // the size of the last Layout
+	portrait bool // the arrangement of the last Layout
 }
 
 // orient is a container of lead and rest in an orientLayout; lead is the
@@ -39,18 +38,6 @@ func orientEven(lead, rest fyne.CanvasObject) *fyne.Container {
 func (l *orientLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if len(objs) != 2 {
 		return
-	}
-	l.arrange(objs, size)
-	if size == l.size {
-		return
-	}
-	// A wrapped text learns how many lines it needs only when it gets its
-	// new width, after the boxes around it have given it the height of the
-	// old one: lay the parts out once more, with what they need now, or a
-	// sentence's last line is cut after a rotation.
-	l.size = size
-	for _, o := range objs {
-		o.Refresh()
 	}
 	l.arrange(objs, size)
 }

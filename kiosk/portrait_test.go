@@ -206,7 +206,8 @@ func TestNewCallStandsOutForAWhile(t *testing.T) {
 	check("the next call, 10 s on", ben, false)
 }
 
-// The welcome and staff screens fit a portrait and a landscape screen:
+// The welcome, staff, roster and incident screens fit a portrait and a
+// landscape screen:
 // nothing on them is given less than its minimum size, where it would be
 // cut or overlap its neighbour. The board is busy, the language switch
 // full.
@@ -229,7 +230,11 @@ func TestScreensFitBothShapes(t *testing.T) {
 		f.unlock(t)
 		u.win.Resize(size)
 		assertFits(t, "staff "+sizeName(size), u.win.Content())
-		test.Tap(u.staff.lock)
+		u.showRoster()
+		assertFits(t, "roster "+sizeName(size), u.win.Content())
+		u.showIncident()
+		assertFits(t, "incident "+sizeName(size), u.win.Content())
+		u.lockStaff()
 	}
 }
 
@@ -237,8 +242,15 @@ func sizeName(s fyne.Size) string { return fmt.Sprintf("%.0f×%.0f", s.Width, s.
 
 // assertFits fails for every visible object under o that was laid out
 // smaller than its minimum size.
+//
+// It first lets the layout settle as the GL driver does before every
+// frame (EnsureMinSize): a wrapped text learns how many lines it needs
+// only once it has its width, and its box is laid out again then. The
+// test driver lays out once; two refreshes of the whole tree do the same.
 func assertFits(t *testing.T, screen string, o fyne.CanvasObject) {
 	t.Helper()
+	o.Refresh()
+	o.Refresh()
 	var walk func(o fyne.CanvasObject, path string)
 	walk = func(o fyne.CanvasObject, path string) {
 		if o == nil || !o.Visible() {
