@@ -116,6 +116,9 @@ type UI struct {
 	board    queue.Board
 	boardSeq atomic.Int64
 	shownSeq int64
+	// boardRows is how many tickets a page of the board's lines shows:
+	// as many as fit (boardView.pageRows).
+	boardRows int
 	// rosterUp says the roster screen is up, so the refresh tick reads
 	// the roster on its own goroutine.
 	rosterUp  atomic.Bool

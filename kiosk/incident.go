@@ -149,7 +149,7 @@ func newIncidentScreen(u *UI) *incidentScreen {
 		s.runbookTab, reports)
 	s.tabs.OnSelected = func(*container.TabItem) { u.touch() }
 	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
-		container.NewGridWithColumns(2, s.newMessage(), s.tabs)))
+		orientEven(s.newMessage(), s.tabs))) // on a portrait screen, the message above the tabs
 	return s
 }
 

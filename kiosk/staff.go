@@ -201,8 +201,9 @@ func newStaffScreen(u *UI) *staffScreen {
 			container.NewGridWithColumns(2, s.front, s.cancel), s.transfer),
 		nil, nil, container.NewStack(s.queue, s.results)))
 
-	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil,
-		container.NewGridWithColumns(2, left, queueCard)))
+	// Side by side; on a portrait screen the desk above the queue, which
+	// gets the rest of the height.
+	s.content = container.NewPadded(container.NewBorder(header, nil, nil, nil, orient(left, queueCard)))
 	s.update(u.board)
 	s.updateSync(u.syncStatus, u.cfg.Now())
 	s.updateAlerts(u.openAlerts)

@@ -24,8 +24,9 @@ const (
 
 // Colour names of our own.
 const (
-	colorNameCard  fyne.ThemeColorName = "lobbyline.card"  // panels on the background
-	colorNameMuted fyne.ThemeColorName = "lobbyline.muted" // secondary text
+	colorNameCard   fyne.ThemeColorName = "lobbyline.card"   // panels on the background
+	colorNameMuted  fyne.ThemeColorName = "lobbyline.muted"  // secondary text
+	colorNameCalled fyne.ThemeColorName = "lobbyline.called" // a new call on the lobby board
 )
 
 // kioskTheme is the default Fyne theme made for a public touchscreen: light
@@ -52,6 +53,8 @@ func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Col
 		return color.NRGBA{R: 0xf3, G: 0xf6, B: 0xf5, A: 0xff}
 	case colorNameCard, theme.ColorNameInputBackground, theme.ColorNameMenuBackground, theme.ColorNameOverlayBackground:
 		return color.White
+	case colorNameCalled:
+		return color.NRGBA{R: 0xff, G: 0xe0, B: 0x82, A: 0xff}
 	case theme.ColorNameHeaderBackground:
 		return color.NRGBA{R: 0xe0, G: 0xf2, B: 0xf1, A: 0xff}
 	case theme.ColorNameButton:

@@ -79,7 +79,7 @@ func TestNoDeskOpenIsSaidNotEstimated(t *testing.T) {
 	// Open again, in Spanish: every place its own wait, the first next.
 	f.apply(t, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Marta"})
 	u.reload()
-	want := []string{"any moment now", "about 5–15 min", "about 10–30 min"}
+	want := []string{"any moment now", "about 5–15 min", "about 10–30 min", "about 15–45 min", "about 20–60 min"}
 	if got := boardWaits(u); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("board rows %q, want %q", got, want)
 	}

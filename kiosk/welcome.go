@@ -10,8 +10,8 @@ import (
 )
 
 // welcomeScreen is what a visitor walks up to: one big "Check in" button,
-// the lobby board beside it, the language switch and a discreet way in for
-// staff.
+// the lobby board beside it (below it on a portrait screen), the language
+// switch and a discreet way in for staff.
 type welcomeScreen struct {
 	checkIn   *largeButton
 	languages map[string]*widget.Button
@@ -21,6 +21,7 @@ type welcomeScreen struct {
 	intro     *widget.Label
 	banner    *banner
 	board     *boardView
+	body      *fyne.Container // the welcome part and the board, by the screen's shape (orientLayout)
 	content   fyne.CanvasObject
 }
 
@@ -67,8 +68,8 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	// languages a long word for staff would push the board off the screen.
 	right := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), s.staff), nil, nil, s.board.content)
 	s.banner = newBanner(u)
-	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil,
-		container.NewGridWithColumns(2, container.NewPadded(left), right))
+	s.body = orient(container.NewPadded(left), right)
+	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil, s.body)
 	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
 	s.banner.onShow = s.compact
 	s.compact(s.banner.content.Visible())
