@@ -31,22 +31,22 @@ type ticketScreen struct {
 	call     *widget.Label
 	prereg   *widget.Label // whom a pre-registered visitor sees, and when
 	banner   *banner
-	feedback *feedbackCard // nil unless the kiosk asks about this wait
 	done     *widget.Button
 	content  fyne.CanvasObject
 }
 
 func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s := &ticketScreen{ticket: t}
-	// With the outage banner up the screen is shorter: the same ticket,
-	// smaller and with less air around it.
+	// With the outage banner up the screen is shorter. The number is what
+	// the visitor must remember, so it keeps its size: the lines under it
+	// are smaller, with less air, and the QR code is smaller.
 	_, crowded := bannerFor(u.outage, u.cfg.Now(), u.lang, u.location())
-	numberSize, lineSize := sizeNameDisplay, theme.SizeNameSubHeadingText
+	lineSize := theme.SizeNameSubHeadingText
 	if crowded {
-		numberSize, lineSize = sizeNameTitle, theme.SizeNameText
+		lineSize = theme.SizeNameText
 	}
 	s.number = canvas.NewText(t.Visit.Ticket, teal)
-	s.number.TextSize = u.theme.Size(numberSize)
+	s.number.TextSize = u.theme.Size(sizeNameDisplay)
 	s.number.TextStyle.Bold = true
 
 	s.position = newWrapped(positionText(t.Position), lineSize, widget.MediumImportance)
@@ -59,7 +59,7 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	space, top, qrSide := float32(16), float32(24), float32(280)
 	caption := fyne.CanvasObject(newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance))
 	if crowded {
-		space, top, qrSide, caption = 4, 0, 200, layout.NewSpacer()
+		space, top, qrSide, caption = 4, 0, 180, layout.NewSpacer()
 	}
 	info := container.NewVBox(
 		caption,
@@ -88,14 +88,8 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 			qrHint,
 		))
 	}
-	side := container.NewVBox(layout.NewSpacer(), sized(340, 0, code))
-	if id := u.feedbackIncident(); id != 0 {
-		// Beside the ticket, not under it: with the banner up, the
-		// left column has no room to spare.
-		s.feedback = newFeedbackCard(u, id, t.Visit.ID)
-		side.Add(sized(340, 0, card(s.feedback.content)))
-	}
-	side.Add(layout.NewSpacer())
+	// How we handled the wait is asked at check-out, once there was one.
+	side := container.NewVBox(layout.NewSpacer(), sized(340, 0, code), layout.NewSpacer())
 	s.banner = newBanner(u)
 	s.banner.short = true
 	s.banner.update(u.outage, u.cfg.Now())
