@@ -46,6 +46,10 @@ type checkOutScreen struct {
 	content fyne.CanvasObject
 }
 
+// checkOutMessageLines is how many lines the message under the ticket
+// entry may take, in the longest language.
+const checkOutMessageLines = 2
+
 func newCheckOutScreen(u *UI) *checkOutScreen {
 	s := &checkOutScreen{ticket: u.newEntry(padPrefix), message: newMessage()}
 	s.ticket.SetPlaceHolder(lang.X("checkout.placeholder", "R-042"))
@@ -64,8 +68,10 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 				theme.SizeNameSubHeadingText, widget.MediumImportance),
 			gap(8),
 			container.NewGridWithColumns(2, s.ticket),
-			s.message,
-			gap(24),
+			// Room kept for the message: the button does not move under
+			// a finger when one comes or goes.
+			messageSlot(s.message, checkOutMessageLines),
+			gap(8),
 			container.NewHBox(sized(420, 120, s.submit)),
 			layout.NewSpacer(),
 		))

@@ -76,3 +76,22 @@ func samePositions(a, b []fyne.Position) bool {
 	}
 	return len(a) == len(b)
 }
+
+// TestCheckOutMessageMovesNothing: the message under the ticket entry
+// has its room kept; the button below it stays where the finger is.
+func TestCheckOutMessageMovesNothing(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	u.Window().Resize(fyne.NewSize(1280, 800))
+	test.Tap(u.welcome.checkOut)
+	s := u.checkout
+	before := positions(s.ticket, s.submit, s.back)
+	test.Type(s.ticket, "Z-999")
+	test.Tap(s.submit)
+	if !s.message.Visible() || s.message.Text == "" {
+		t.Fatal("no message for a ticket that does not exist")
+	}
+	if got := positions(s.ticket, s.submit, s.back); !samePositions(got, before) {
+		t.Fatalf("the check-out form moved when its message appeared:\nbefore %v\nafter  %v", before, got)
+	}
+}

@@ -57,15 +57,15 @@ func newFieldMessage() *widget.Label {
 	return l
 }
 
-// messageSlot keeps room for lines lines of field message l, shown or not.
+// messageSlot keeps room for lines lines of message l, shown or not.
 func messageSlot(l *widget.Label, lines int) fyne.CanvasObject {
-	return container.New(fixedHeight(messageHeight(lines)), denseLabel(l))
+	return container.New(fixedHeight(messageHeight(l, lines)), denseLabel(l))
 }
 
-// messageHeight is the height of a field message of lines lines.
-func messageHeight(lines int) float32 {
+// messageHeight is the height of lines lines of message l.
+func messageHeight(l *widget.Label, lines int) float32 {
 	th := fyne.CurrentApp().Settings().Theme()
-	line := fyne.MeasureText("Ag", th.Size(theme.SizeNameCaptionText), fyne.TextStyle{}).Height
+	line := fyne.MeasureText("Ag", th.Size(l.SizeName), l.TextStyle).Height
 	n := float32(lines)
 	return line*n + th.Size(theme.SizeNameLineSpacing)*(n-1) + 2*densePadding
 }

@@ -55,7 +55,7 @@ func fitsScreen(t *testing.T, u *UI, what string) {
 // fitsSlot fails t if message l needs more height than its slot keeps.
 func fitsSlot(t *testing.T, l *widget.Label, lines int, what string) {
 	t.Helper()
-	if need, room := l.MinSize().Height+2*(densePadding-innerPadding), messageHeight(lines); need > room+0.5 {
+	if need, room := l.MinSize().Height+2*(densePadding-innerPadding), messageHeight(l, lines); need > room+0.5 {
 		t.Errorf("%s: %q needs %.0f px, its slot keeps %.0f", what, l.Text, need, room)
 	}
 }
@@ -109,8 +109,9 @@ func TestNoScreenOutgrowsTheDisplay(t *testing.T) {
 			test.Tap(u.ticket.done)
 
 			u.startCheckOut()
-			for _, key := range []string{"checkout.not_me", "error.checkout.empty", "error.checkout.unknown", "error.checkout.done"} {
+			for _, key := range []string{"checkout.not_me", "error.checkout.empty", "error.checkout.unknown", "error.checkout.done", "error.internal"} {
 				setMessage(u.checkout.message, lang.X(key, key, messageArgs))
+				fitsSlot(t, u.checkout.message, checkOutMessageLines, "check-out")
 				fitsScreen(t, u, "check-out with "+key)
 			}
 			u.checkout.ticket.SetText(leaving.Visit.Ticket)
