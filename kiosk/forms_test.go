@@ -10,8 +10,10 @@ import (
 
 // positions is where each of objs is in the window, from the first: the
 // keyboard, opening for the field at fault, may scroll them all together.
-func positions(objs ...fyne.CanvasObject) []fyne.Position {
+// Every container is laid out again first, as a frame would.
+func positions(u *UI, objs ...fyne.CanvasObject) []fyne.Position {
 	d := fyne.CurrentApp().Driver()
+	u.Window().Content().Refresh()
 	out := make([]fyne.Position, len(objs))
 	for i, o := range objs {
 		out[i] = d.AbsolutePositionForObject(o).Subtract(d.AbsolutePositionForObject(objs[0]))
@@ -29,7 +31,7 @@ func TestCheckInShowsEveryProblemAtOnce(t *testing.T) {
 	test.Tap(u.welcome.checkIn)
 	s := u.form
 	fields := []fyne.CanvasObject{s.title, s.name, s.host, s.phone, s.invite, s.services[0], s.services[1], s.submit}
-	before := positions(fields...)
+	before := positions(u, fields...)
 
 	// No name, no reason, and a phone number too short.
 	test.Type(s.phone, "12")
@@ -48,7 +50,7 @@ func TestCheckInShowsEveryProblemAtOnce(t *testing.T) {
 			t.Errorf("message under %s: %q", field, l.Text)
 		}
 	}
-	if got := positions(fields...); !samePositions(got, before) {
+	if got := positions(u, fields...); !samePositions(got, before) {
 		t.Fatalf("fields moved when the messages appeared:\nbefore %v\nafter  %v", before, got)
 	}
 
@@ -59,7 +61,7 @@ func TestCheckInShowsEveryProblemAtOnce(t *testing.T) {
 	if s.serviceMsg.Visible() {
 		t.Errorf("service message stays after choosing: %q", s.serviceMsg.Text)
 	}
-	if got := positions(fields...); !samePositions(got, before) {
+	if got := positions(u, fields...); !samePositions(got, before) {
 		t.Fatalf("fields moved when the messages went:\nbefore %v\nafter  %v", before, got)
 	}
 	test.Tap(s.submit)
@@ -85,13 +87,13 @@ func TestCheckOutMessageMovesNothing(t *testing.T) {
 	u.Window().Resize(fyne.NewSize(1280, 800))
 	test.Tap(u.welcome.checkOut)
 	s := u.checkout
-	before := positions(s.ticket, s.submit, s.back)
+	before := positions(u, s.ticket, s.submit, s.back)
 	test.Type(s.ticket, "Z-999")
 	test.Tap(s.submit)
 	if !s.message.Visible() || s.message.Text == "" {
 		t.Fatal("no message for a ticket that does not exist")
 	}
-	if got := positions(s.ticket, s.submit, s.back); !samePositions(got, before) {
+	if got := positions(u, s.ticket, s.submit, s.back); !samePositions(got, before) {
 		t.Fatalf("the check-out form moved when its message appeared:\nbefore %v\nafter  %v", before, got)
 	}
 }
