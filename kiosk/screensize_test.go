@@ -68,6 +68,12 @@ func TestNoScreenOutgrowsTheDisplay(t *testing.T) {
 	f := newOutageFixture(t)
 	u := f.ui
 	u.Window().Resize(kioskScreen)
+	for _, code := range translationCodes(t) {
+		u.switchLanguage(code)
+		checkInAtKiosk(t, u, "Bartholomew Featherstonehaugh-Wolfeschlegelsteinhausen")
+		fitsScreen(t, u, code+" ticket")
+		test.Tap(u.ticket.done)
+	}
 	f.startOutage(t) // the banner is up: the most crowded ticket
 	leaving := f.checkIn(t, "Ana García", "registration")
 	for _, code := range translationCodes(t) {

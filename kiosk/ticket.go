@@ -56,19 +56,23 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s.done = widget.NewButtonWithIcon(lang.X("ticket.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
 	s.done.Importance = widget.HighImportance
 
-	space, top, qrSide := float32(16), float32(24), float32(280)
+	space, top, qrSide := float32(12), float32(8), float32(280)
 	caption := fyne.CanvasObject(newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance))
 	if crowded {
 		space, top, qrSide, caption = 4, 0, 180, layout.NewSpacer()
 	}
-	info := container.NewVBox(
-		caption,
-		s.number,
-		newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
-		s.expected(u, t),
-		gap(space), s.position, s.wait, gap(space/2), s.call, gap(space*1.5),
-		container.NewHBox(sized(260, 84, s.done)),
-	)
+	// Done keeps its place at the bottom; should a long name or language
+	// need more height than the screen has, the lines above it scroll
+	// rather than grow the window.
+	info := container.NewBorder(nil, container.NewHBox(sized(260, 84, s.done)), nil, nil,
+		container.NewVScroll(container.NewVBox(
+			gap(top),
+			caption,
+			s.number,
+			newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
+			s.expected(u, t),
+			gap(space), s.position, s.wait, gap(space/2), s.call,
+		)))
 
 	var qrHint fyne.CanvasObject = newWrapped(lang.X("ticket.qr", "Take a photo of this code if you like: staff can scan it to find your check-in."), theme.SizeNameCaptionText, widget.LowImportance)
 	if crowded {
@@ -94,7 +98,7 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s.banner.short = true
 	s.banner.update(u.outage, u.cfg.Now())
 	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, side,
-		container.NewPadded(container.NewVBox(gap(top), info)))
+		container.NewPadded(info))
 	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
 	return s
 }
