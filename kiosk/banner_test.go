@@ -146,6 +146,9 @@ func TestBannerOnTicketFeedbackAtCheckOut(t *testing.T) {
 	if u.checkout.feedback == nil || !strings.Contains(screenText(u), feedbackQuestion) {
 		t.Fatalf("no feedback question at check-out during an incident:\n%s", screenText(u))
 	}
+	if w := u.checkout.feedback.content.Size().Width; w < 300 {
+		t.Fatalf("the question is laid out %v px wide", w)
+	}
 	test.Tap(u.checkout.feedback.scores[3])
 	r, err := f.store.IncidentReport(f.ctx, f.mon.Outage().Incident.ID, testRunbook)
 	if err != nil || len(r.Feedback) != 1 || r.Feedback[0] != 4 {

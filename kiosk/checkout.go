@@ -226,10 +226,10 @@ func (s *checkOutScreen) showGoodbye(u *UI, v queue.Visit) {
 	if id := u.feedbackIncident(); id != 0 {
 		s.feedback = newFeedbackCard(u, id, v.ID)
 		s.ask.Objects = []fyne.CanvasObject{layout.NewSpacer(), sized(420, 0, card(s.feedback.content)), layout.NewSpacer()}
-		s.ask.Refresh()
 	}
 	s.form.Hide()
 	s.confirm.Hide()
 	s.farewell.Show()
+	s.farewell.Refresh() // lays out the question beside the goodbye, if one was added
 	u.win.Canvas().Unfocus()
 }
