@@ -47,7 +47,7 @@ type IncidentConfig struct {
 	Runbook        []string                                                              // the checklist shown when an incident starts
 	Contacts       map[queue.Severity][]string                                           // whom to call, by severity
 	DrillBanner    bool                                                                  // the drill form's default for "visitors see the banner"
-	FeedbackWindow time.Duration                                                         // after an incident, tickets ask for feedback this long (default 2 h)
+	FeedbackWindow time.Duration                                                         // after an incident, check-out asks for feedback this long (default 2 h)
 	WriteReport    func(ctx context.Context, incident int64) (paths []string, err error) // nil: no report files
 	ExportDir      string                                                                // where roster exports are written
 	Location       *time.Location                                                        // for times shown to staff; nil means time.Local

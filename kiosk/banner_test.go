@@ -100,25 +100,56 @@ func TestBannerTiming(t *testing.T) {
 	}
 }
 
-func TestBannerOnTicketAndFeedback(t *testing.T) {
-	f := newOutageFixture(t)
-	u := f.ui
-	f.startOutage(t)
+// checkInAtKiosk walks the visitor's form and expects the ticket.
+func checkInAtKiosk(t *testing.T, u *UI, name string) {
+	t.Helper()
 	test.Tap(u.welcome.checkIn)
-	test.Type(u.form.name, "Zoë Adams")
+	test.Type(u.form.name, name)
 	test.Tap(serviceButton(t, u.form, "registration"))
 	test.Tap(u.form.submit)
 	if u.screen != screenTicket {
 		t.Fatalf("screen %v after check-in", u.screen)
 	}
+}
+
+// checkOutAtKiosk walks the visitor's check-out and expects the goodbye.
+func checkOutAtKiosk(t *testing.T, u *UI, ticket string) {
+	t.Helper()
+	test.Tap(u.welcome.checkOut)
+	test.Type(u.checkout.ticket, ticket)
+	test.Tap(u.checkout.submit)
+	test.Tap(u.checkout.yes)
+	if !u.checkout.farewell.Visible() {
+		t.Fatalf("not checked out: %q", u.checkout.message.Text)
+	}
+}
+
+const feedbackQuestion = "How did we handle your wait?"
+
+// TestBannerOnTicketFeedbackAtCheckOut: during an incident the ticket
+// shows the banner but asks nothing about a wait that has not happened;
+// the visitor is asked when they check out, and the answer is stored.
+func TestBannerOnTicketFeedbackAtCheckOut(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	f.startOutage(t)
+	checkInAtKiosk(t, u, "Zoë Adams")
 	tb := u.ticket.banner.content
 	if !tb.Visible() || !strings.Contains(strings.Join(texts(tb), "\n"), "Our central system is unavailable") {
 		t.Fatalf("the ticket screen does not show the banner: %q", texts(tb))
 	}
-	if u.ticket.feedback == nil {
-		t.Fatal("no feedback question during an incident")
+	if strings.Contains(screenText(u), feedbackQuestion) {
+		t.Fatalf("the ticket asks about the wait before any wait:\n%s", screenText(u))
 	}
-	test.Tap(u.ticket.feedback.scores[3])
+	test.Tap(u.ticket.done)
+	checkOutAtKiosk(t, u, "R-001")
+	if u.checkout.feedback == nil || !strings.Contains(screenText(u), feedbackQuestion) {
+		t.Fatalf("no feedback question at check-out during an incident:\n%s", screenText(u))
+	}
+	if w := u.checkout.feedback.content.Size().Width; w < 300 {
+		t.Fatalf("the question is laid out %v px wide", w)
+	}
+	test.Tap(u.checkout.feedback.scores[3])
 	r, err := f.store.IncidentReport(f.ctx, f.mon.Outage().Incident.ID, testRunbook)
 	if err != nil || len(r.Feedback) != 1 || r.Feedback[0] != 4 {
 		t.Fatalf("feedback in the report: %v %v", r.Feedback, err)
@@ -128,12 +159,37 @@ func TestBannerOnTicketAndFeedback(t *testing.T) {
 func TestNoFeedbackQuestionWithoutAnIncident(t *testing.T) {
 	f := newOutageFixture(t)
 	u := f.ui
-	test.Tap(u.welcome.checkIn)
-	test.Type(u.form.name, "Ann Lee")
-	test.Tap(serviceButton(t, u.form, "registration"))
-	test.Tap(u.form.submit)
-	if u.ticket == nil || u.ticket.feedback != nil {
-		t.Fatal("a ticket asked for feedback on a normal day")
+	checkInAtKiosk(t, u, "Ann Lee")
+	test.Tap(u.ticket.done)
+	checkOutAtKiosk(t, u, "R-001")
+	if u.checkout.feedback != nil || strings.Contains(screenText(u), feedbackQuestion) {
+		t.Fatalf("check-out asked for feedback on a normal day:\n%s", screenText(u))
+	}
+}
+
+// TestTicketNumberKeepsItsSizeWithTheBanner: the outage banner takes room
+// from the lines under the number and from the QR code, never from the
+// number the visitor must remember.
+func TestTicketNumberKeepsItsSizeWithTheBanner(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	u.Window().Resize(fyne.NewSize(1280, 800))
+	checkInAtKiosk(t, u, "Ann Lee")
+	plain, plainBox := u.ticket.number.TextSize, u.ticket.number.Size()
+	test.Tap(u.ticket.done)
+	f.startOutage(t)
+	checkInAtKiosk(t, u, "Zoë Adams")
+	if !u.ticket.banner.content.Visible() {
+		t.Fatal("no banner on the ticket during the outage")
+	}
+	if got := u.ticket.number.TextSize; got != plain {
+		t.Fatalf("number text %v with the banner, %v without", got, plain)
+	}
+	if got := u.ticket.number.Size(); got.Height < plainBox.Height {
+		t.Fatalf("number laid out at %v with the banner, %v without", got, plainBox)
+	}
+	if m := u.Window().Content().MinSize(); m.Width > 1280 || m.Height > 800 {
+		t.Fatalf("ticket with the banner needs %v, more than the screen", m)
 	}
 }
 

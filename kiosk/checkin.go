@@ -15,7 +15,8 @@ import (
 
 // checkInScreen is the check-in form: a visitor's own, or a walk-in added
 // by staff (source queue.SourceStaff). The store validates; the form shows
-// its messages under the field at fault.
+// every problem at once, each under its field, in room kept for it so
+// nothing moves when a message comes or goes.
 type checkInScreen struct {
 	source  string
 	name    *keyEntry
@@ -28,6 +29,7 @@ type checkInScreen struct {
 	serviceIDs []string
 	// Messages under each field, and one for the form as a whole.
 	nameMsg, hostMsg, phoneMsg, inviteMsg, serviceMsg, formMsg *widget.Label
+	title                                                      *widget.Label
 	submit                                                     *largeButton
 	back                                                       *widget.Button
 	content                                                    fyne.CanvasObject
@@ -37,7 +39,8 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s := &checkInScreen{
 		source: source,
 		name:   u.newEntry(padText), host: u.newEntry(padText), phone: u.newEntry(padNumber), invite: u.newEntry(padText),
-		nameMsg: newMessage(), hostMsg: newMessage(), phoneMsg: newMessage(), inviteMsg: newMessage(), serviceMsg: newMessage(), formMsg: newMessage(),
+		nameMsg: newFieldMessage(), hostMsg: newFieldMessage(), phoneMsg: newFieldMessage(), inviteMsg: newFieldMessage(),
+		serviceMsg: newFieldMessage(), formMsg: newFieldMessage(),
 	}
 	s.invite.SetPlaceHolder(lang.X("form.invite.placeholder", "Type it or scan it (optional)"))
 	s.invite.OnChanged = func(string) { u.formEdited("invite") }
@@ -68,30 +71,42 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 		title = lang.X("walkin.title", "Add a walk-in")
 		submitText = lang.X("walkin.submit", "Add to the line")
 	}
+	s.title = newText(title, sizeNameTitle, true, widget.MediumImportance)
 	s.submit = newLargeButton(submitText, theme.SizeNameSubHeadingText, u.submitCheckIn)
 	s.back = widget.NewButtonWithIcon(lang.X("form.back", "Back"), theme.NavigateBackIcon(), u.leaveCheckIn)
 
 	field := func(label string, e *keyEntry, msg *widget.Label) fyne.CanvasObject {
-		return container.NewVBox(newText(label, theme.SizeNameText, true, widget.MediumImportance), e, msg, gap(8))
+		return stacked(denseLabel(newText(label, theme.SizeNameText, true, widget.MediumImportance)), e, messageSlot(msg, fieldMessageLines))
 	}
-	fields := container.NewVBox(
+	fields := stacked(
 		field(lang.X("form.name", "Your name"), s.name, s.nameMsg),
 		field(lang.X("form.host", "Whom are you visiting?"), s.host, s.hostMsg),
 		field(lang.X("form.phone", "Phone number"), s.phone, s.phoneMsg),
 	)
-	reason := container.NewVBox(
-		newText(lang.X("form.service", "Why are you here?"), theme.SizeNameText, true, widget.MediumImportance),
-		choices, s.serviceMsg, gap(8),
+	reason := stacked(
+		denseLabel(newText(lang.X("form.service", "Why are you here?"), theme.SizeNameText, true, widget.MediumImportance)),
+		choices, messageSlot(s.serviceMsg, fieldMessageLines),
 		field(lang.X("form.invite", "Invite code"), s.invite, s.inviteMsg),
 	)
-	body := container.NewGridWithColumns(2, container.NewPadded(fields), container.NewPadded(reason))
-	footer := container.NewVBox(s.formMsg, container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, s.submit)))
-	s.content = container.NewPadded(container.NewPadded(container.NewBorder(
-		container.NewVBox(newText(title, sizeNameTitle, true, widget.MediumImportance), gap(8)),
+	side := func(o fyne.CanvasObject) fyne.CanvasObject {
+		return container.New(layout.NewCustomPaddedLayout(0, 0, padding, padding), o)
+	}
+	body := container.NewGridWithColumns(2, side(fields), side(reason))
+	footer := stacked(messageSlot(s.formMsg, 1), container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, s.submit)))
+	s.content = container.NewPadded(container.New(layout.NewCustomPaddedLayout(0, 0, padding, padding), container.NewBorder(
+		denseLabel(s.title),
 		footer, nil, nil,
-		container.NewVBox(body, layout.NewSpacer()),
+		// In a language with long words the form may need more height
+		// than the screen has: it scrolls rather than grow the window.
+		container.NewVScroll(body),
 	)))
 	return s
+}
+
+// stacked stacks a form's parts without the theme's padding between them:
+// the room under each field for its message keeps them apart.
+func stacked(objects ...fyne.CanvasObject) *fyne.Container {
+	return container.New(layout.NewCustomPaddedVBoxLayout(0), objects...)
 }
 
 // form is what has been typed and chosen so far.
@@ -114,6 +129,21 @@ func (s *checkInScreen) showError(field, msg string) {
 		setMessage(s.serviceMsg, msg)
 	default:
 		setMessage(s.formMsg, msg)
+	}
+}
+
+// showErrors shows every problem of a refused form, each beside its field.
+func (s *checkInScreen) showErrors(u *UI, err error) {
+	var fe *queue.FormError
+	if !errors.As(err, &fe) {
+		s.showError("", u.errorText(err))
+		return
+	}
+	for _, p := range fe.Problems {
+		s.showError(p.Field, u.errorText(p))
+	}
+	if fe.Problems[0].Field == "name" {
+		u.win.Canvas().Focus(s.name)
 	}
 }
 
@@ -184,15 +214,7 @@ func (u *UI) submitCheckIn() {
 	}
 	t, err := u.lobby.CheckIn(u.ctx, s.form(), s.source)
 	if err != nil {
-		var e *queue.Error
-		field := ""
-		if errors.As(err, &e) {
-			field = e.Field
-		}
-		s.showError(field, u.errorText(err))
-		if field == "name" {
-			u.win.Canvas().Focus(s.name)
-		}
+		s.showErrors(u, err)
 		return
 	}
 	u.log.Info("checked in", "ticket", t.Visit.Ticket, "service", t.Visit.Service, "source", s.source)

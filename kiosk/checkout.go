@@ -38,9 +38,17 @@ type checkOutScreen struct {
 	leftLine *widget.Label // shown if they were still in line
 	done     *widget.Button
 	farewell fyne.CanvasObject
+	// After an incident, within the feedback window: how did we handle
+	// the wait that is now over.
+	feedback *feedbackCard
+	ask      *fyne.Container
 
 	content fyne.CanvasObject
 }
+
+// checkOutMessageLines is how many lines the message under the ticket
+// entry may take, in the longest language.
+const checkOutMessageLines = 2
 
 func newCheckOutScreen(u *UI) *checkOutScreen {
 	s := &checkOutScreen{ticket: u.newEntry(padPrefix), message: newMessage()}
@@ -60,8 +68,10 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 				theme.SizeNameSubHeadingText, widget.MediumImportance),
 			gap(8),
 			container.NewGridWithColumns(2, s.ticket),
-			s.message,
-			gap(24),
+			// Room kept for the message: the button does not move under
+			// a finger when one comes or goes.
+			messageSlot(s.message, checkOutMessageLines),
+			gap(8),
 			container.NewHBox(sized(420, 120, s.submit)),
 			layout.NewSpacer(),
 		))
@@ -73,13 +83,14 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 	s.done = widget.NewButtonWithIcon(lang.X("checkout.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
 	s.done.Importance = widget.HighImportance
 	icon := widget.NewIcon(theme.NewPrimaryThemedResource(theme.ConfirmIcon()))
-	s.farewell = container.NewVBox(
+	s.ask = container.NewVBox()
+	s.farewell = container.NewBorder(nil, nil, nil, s.ask, container.NewVBox(
 		gap(80),
 		container.NewHBox(sized(120, 120, icon)),
 		s.goodbye, s.detail, s.leftLine,
 		gap(32),
 		container.NewHBox(sized(260, 84, s.done)),
-	)
+	))
 	s.farewell.Hide()
 
 	s.question = newWrapped("", theme.SizeNameSubHeadingText, widget.MediumImportance)
@@ -210,8 +221,15 @@ func (s *checkOutScreen) showGoodbye(u *UI, v queue.Visit) {
 	s.detail.SetText(lang.X("checkout.checked_out", "{{.Ticket}} is checked out. Take care.", map[string]any{"Ticket": v.Ticket}))
 	// A visit cancelled at the moment it left was still in line.
 	setVisible(s.leftLine, v.Status == queue.StatusCancelled && v.DoneAt.Equal(v.LeftAt))
+	s.ask.RemoveAll()
+	s.feedback = nil
+	if id := u.feedbackIncident(); id != 0 {
+		s.feedback = newFeedbackCard(u, id, v.ID)
+		s.ask.Objects = []fyne.CanvasObject{layout.NewSpacer(), sized(420, 0, card(s.feedback.content)), layout.NewSpacer()}
+	}
 	s.form.Hide()
 	s.confirm.Hide()
 	s.farewell.Show()
+	s.farewell.Refresh() // lays out the question beside the goodbye, if one was added
 	u.win.Canvas().Unfocus()
 }

@@ -11,11 +11,12 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// defaultFeedbackWindow is how long after an incident tickets ask about
-// the wait, when the config does not say.
+// defaultFeedbackWindow is how long after an incident visitors checking
+// out are asked about their wait, when the config does not say.
 const defaultFeedbackWindow = 2 * time.Hour
 
-// feedbackIncident is the incident a new ticket should ask about: the one
+// feedbackIncident is the incident a visitor checking out at the kiosk is
+// asked about (never a new ticket: its wait has not happened yet): the one
 // going on (drills only if visitors see them), or the last one if it
 // ended within the feedback window; 0 for none. A negative window never
 // asks.
@@ -45,7 +46,7 @@ func (u *UI) feedbackIncident() int64 {
 	return last.ID
 }
 
-// feedbackCard asks one optional question on the ticket: how did we
+// feedbackCard asks one optional question at check-out: how did we
 // handle your wait today, 1 to 5.
 type feedbackCard struct {
 	scores  [5]*widget.Button

@@ -246,6 +246,20 @@ func (k *keyboard) relayout() {
 // it) are in view above the keyboard.
 func (k *keyboard) reveal() {
 	d := fyne.CurrentApp().Driver()
+	// A screen may scroll a part of itself (a long form): bring the
+	// target into that part's view first.
+	for _, s := range scrollsAround(k.screen, k.target) {
+		top := d.AbsolutePositionForObject(k.target).Y - d.AbsolutePositionForObject(s.Content).Y
+		bottom := top + k.target.Size().Height
+		off, view := s.Offset.Y, s.Size().Height
+		if bottom > off+view {
+			off = bottom - view
+		}
+		if top < off {
+			off = top
+		}
+		s.ScrollToOffset(fyne.NewPos(s.Offset.X, max(0, off)))
+	}
 	top := d.AbsolutePositionForObject(k.target).Y - d.AbsolutePositionForObject(k.screen).Y
 	bottom := top + k.target.Size().Height
 	view := k.scroll.Size().Height
@@ -259,6 +273,30 @@ func (k *keyboard) reveal() {
 	}
 	off = max(0, min(off, k.screen.Size().Height-view))
 	k.scroll.ScrollToOffset(fyne.NewPos(0, off))
+}
+
+// scrollsAround are the scrolls inside o that hold target, outermost
+// first.
+func scrollsAround(o, target fyne.CanvasObject) []*container.Scroll {
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, child := range c.Objects {
+			if child == target {
+				return []*container.Scroll{}
+			}
+			if s := scrollsAround(child, target); s != nil {
+				return s
+			}
+		}
+	case *container.Scroll:
+		if c.Content == target {
+			return []*container.Scroll{c}
+		}
+		if s := scrollsAround(c.Content, target); s != nil {
+			return append([]*container.Scroll{c}, s...)
+		}
+	}
+	return nil
 }
 
 // entries are the keyEntries the screen shows, in order.

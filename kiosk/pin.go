@@ -44,6 +44,32 @@ func (h fixedHeight) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// fieldMessageLines is how many lines of message a form keeps free under
+// each field: the longest message, in the longest language, at the width
+// of a form's column (a test holds this).
+const fieldMessageLines = 3
+
+// newFieldMessage is a message under a form's field, in caption text so
+// that the longest fits the room kept for it; hidden while empty.
+func newFieldMessage() *widget.Label {
+	l := newWrapped("", theme.SizeNameCaptionText, widget.DangerImportance)
+	l.Hide()
+	return l
+}
+
+// messageSlot keeps room for lines lines of message l, shown or not.
+func messageSlot(l *widget.Label, lines int) fyne.CanvasObject {
+	return container.New(fixedHeight(messageHeight(l, lines)), denseLabel(l))
+}
+
+// messageHeight is the height of lines lines of message l.
+func messageHeight(l *widget.Label, lines int) float32 {
+	th := fyne.CurrentApp().Settings().Theme()
+	line := fyne.MeasureText("Ag", th.Size(l.SizeName), l.TextStyle).Height
+	n := float32(lines)
+	return line*n + th.Size(theme.SizeNameLineSpacing)*(n-1) + 2*densePadding
+}
+
 // pinScreen is the staff PIN pad. The PIN is shown as dots and kept only
 // until it is checked.
 type pinScreen struct {

@@ -31,22 +31,22 @@ type ticketScreen struct {
 	call     *widget.Label
 	prereg   *widget.Label // whom a pre-registered visitor sees, and when
 	banner   *banner
-	feedback *feedbackCard // nil unless the kiosk asks about this wait
 	done     *widget.Button
 	content  fyne.CanvasObject
 }
 
 func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s := &ticketScreen{ticket: t}
-	// With the outage banner up the screen is shorter: the same ticket,
-	// smaller and with less air around it.
+	// With the outage banner up the screen is shorter. The number is what
+	// the visitor must remember, so it keeps its size: the lines under it
+	// are smaller, with less air, and the QR code is smaller.
 	_, crowded := bannerFor(u.outage, u.cfg.Now(), u.lang, u.location())
-	numberSize, lineSize := sizeNameDisplay, theme.SizeNameSubHeadingText
+	lineSize := theme.SizeNameSubHeadingText
 	if crowded {
-		numberSize, lineSize = sizeNameTitle, theme.SizeNameText
+		lineSize = theme.SizeNameText
 	}
 	s.number = canvas.NewText(t.Visit.Ticket, teal)
-	s.number.TextSize = u.theme.Size(numberSize)
+	s.number.TextSize = u.theme.Size(sizeNameDisplay)
 	s.number.TextStyle.Bold = true
 
 	s.position = newWrapped(positionText(t.Position), lineSize, widget.MediumImportance)
@@ -56,19 +56,23 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s.done = widget.NewButtonWithIcon(lang.X("ticket.done", "Done"), theme.ConfirmIcon(), u.showWelcome)
 	s.done.Importance = widget.HighImportance
 
-	space, top, qrSide := float32(16), float32(24), float32(280)
+	space, top, qrSide := float32(12), float32(8), float32(280)
 	caption := fyne.CanvasObject(newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance))
 	if crowded {
-		space, top, qrSide, caption = 4, 0, 200, layout.NewSpacer()
+		space, top, qrSide, caption = 4, 0, 180, layout.NewSpacer()
 	}
-	info := container.NewVBox(
-		caption,
-		s.number,
-		newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
-		s.expected(u, t),
-		gap(space), s.position, s.wait, gap(space/2), s.call, gap(space*1.5),
-		container.NewHBox(sized(260, 84, s.done)),
-	)
+	// Done keeps its place at the bottom; should a long name or language
+	// need more height than the screen has, the lines above it scroll
+	// rather than grow the window.
+	info := container.NewBorder(nil, container.NewHBox(sized(260, 84, s.done)), nil, nil,
+		container.NewVScroll(container.NewVBox(
+			gap(top),
+			caption,
+			s.number,
+			newText(u.serviceName(t.Visit.Service), theme.SizeNameSubHeadingText, true, widget.MediumImportance),
+			s.expected(u, t),
+			gap(space), s.position, s.wait, gap(space/2), s.call,
+		)))
 
 	var qrHint fyne.CanvasObject = newWrapped(lang.X("ticket.qr", "Take a photo of this code if you like: staff can scan it to find your check-in."), theme.SizeNameCaptionText, widget.LowImportance)
 	if crowded {
@@ -88,19 +92,13 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 			qrHint,
 		))
 	}
-	side := container.NewVBox(layout.NewSpacer(), sized(340, 0, code))
-	if id := u.feedbackIncident(); id != 0 {
-		// Beside the ticket, not under it: with the banner up, the
-		// left column has no room to spare.
-		s.feedback = newFeedbackCard(u, id, t.Visit.ID)
-		side.Add(sized(340, 0, card(s.feedback.content)))
-	}
-	side.Add(layout.NewSpacer())
+	// How we handled the wait is asked at check-out, once there was one.
+	side := container.NewVBox(layout.NewSpacer(), sized(340, 0, code), layout.NewSpacer())
 	s.banner = newBanner(u)
 	s.banner.short = true
 	s.banner.update(u.outage, u.cfg.Now())
 	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, side,
-		container.NewPadded(container.NewVBox(gap(top), info)))
+		container.NewPadded(info))
 	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
 	return s
 }

@@ -27,12 +27,13 @@ type Ticket struct {
 // returns only after the commit, so a ticket shown is a ticket on disk.
 func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (Ticket, error) {
 	f := form.Normalize()
-	if err := f.Validate(); err != nil {
-		return Ticket{}, err
-	}
+	problems := f.Problems()
 	svc, ok := s.services[f.Service]
-	if !ok {
-		return Ticket{}, invalid("service", "error.service.unknown", "Please choose a service from the list.", nil)
+	if !ok && f.Service != "" {
+		problems = append(problems, invalid("service", "error.service.unknown", "Please choose a service from the list.", nil))
+	}
+	if len(problems) > 0 {
+		return Ticket{}, &FormError{Problems: problems}
 	}
 	now := s.now()
 	v := Visit{

@@ -61,6 +61,29 @@ func ErrorCode(err error) string {
 	return EInternal
 }
 
+// FormError is every problem of a form at once, each an *Error naming the
+// field at fault. errors.As finds the first of them as an *Error, so a
+// caller that shows one message still can.
+type FormError struct {
+	Problems []*Error
+}
+
+func (e *FormError) Error() string {
+	texts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		texts[i] = p.Text()
+	}
+	return "queue: " + strings.Join(texts, "; ")
+}
+
+func (e *FormError) Unwrap() []error {
+	out := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p
+	}
+	return out
+}
+
 func invalid(field, key, msg string, args map[string]any) *Error {
 	return &Error{Code: EInvalid, Field: field, Key: key, Message: msg, Args: args}
 }

@@ -658,3 +658,60 @@ func TestExportDay(t *testing.T) {
 		t.Fatalf("bad day: %v", err)
 	}
 }
+
+// TestFormProblemsAllAtOnce: a form with several problems gets every one
+// of them in one round, one per field, from Problems and from CheckIn
+// alike.
+func TestFormProblemsAllAtOnce(t *testing.T) {
+	s := mustOpenStore(t, "", newClock())
+	cases := []struct {
+		name   string
+		form   queue.CheckInForm
+		fields []string
+	}{
+		{"valid", queue.CheckInForm{Name: "Ana", Service: "registration"}, nil},
+		{"empty", queue.CheckInForm{}, []string{"name", "service"}},
+		{"three", queue.CheckInForm{Name: " ", Phone: "call me", Host: "Dr\tX"}, []string{"name", "host", "phone", "service"}},
+		{"name and phone", queue.CheckInForm{Name: strings.Repeat("a", 101), Service: "registration", Phone: "123"}, []string{"name", "phone"}},
+		{"bad invite, no name", queue.CheckInForm{Invite: "!", Service: "registration"}, []string{"invite"}},
+		{"long name, bad invite", queue.CheckInForm{Name: strings.Repeat("a", 101), Invite: "A1", Service: "registration"}, []string{"name", "invite"}},
+		{"unknown service and phone", queue.CheckInForm{Name: "Ana", Service: "surgery", Phone: "1"}, []string{"phone", "service"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.CheckIn(context.Background(), tc.form, queue.SourceKiosk)
+			var fe *queue.FormError
+			if tc.fields == nil {
+				if err != nil {
+					t.Fatalf("want accepted, got %v", err)
+				}
+				return
+			}
+			if !errors.As(err, &fe) {
+				t.Fatalf("want a *queue.FormError, got %#v", err)
+			}
+			var got []string
+			for _, p := range fe.Problems {
+				if p.Code != queue.EInvalid || p.Key == "" || strings.Contains(p.Text(), "{{") {
+					t.Errorf("problem needs code, key and a filled message: %#v", p)
+				}
+				got = append(got, p.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.fields, ",") {
+				t.Fatalf("fields %v, want %v", got, tc.fields)
+			}
+			// The form alone says the same, but for what only the store knows.
+			var alone []string
+			for _, p := range tc.form.Normalize().Problems() {
+				alone = append(alone, p.Field)
+			}
+			if tc.name != "unknown service and phone" && strings.Join(alone, ",") != strings.Join(tc.fields, ",") {
+				t.Fatalf("Problems %v, want %v", alone, tc.fields)
+			}
+			var first *queue.Error
+			if !errors.As(err, &first) || first != fe.Problems[0] {
+				t.Fatalf("errors.As finds %#v, want the first problem", first)
+			}
+		})
+	}
+}

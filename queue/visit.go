@@ -101,28 +101,44 @@ func (f CheckInForm) Normalize() CheckInForm {
 	}
 }
 
-// Validate checks a normalized form and returns the first problem as an
-// *Error whose Field names the input at fault.
-func (f CheckInForm) Validate() error {
-	if f.Invite != "" && !validInvite(f.Invite) {
-		return invalid("invite", "error.invite.format", "An invite code has 4 to 32 letters and digits, like AB12-CD34.", nil)
+// Problems checks a normalized form and returns every problem it has, at
+// most one per field and in the order the fields are shown, so a visitor
+// can fix the whole form in one round. Nil means the form is valid as far
+// as the form alone can tell (the store still checks the service and the
+// invite against what it knows).
+func (f CheckInForm) Problems() []*Error {
+	var out []*Error
+	add := func(e *Error) {
+		if e != nil {
+			out = append(out, e)
+		}
 	}
 	if f.Name == "" && f.Invite == "" {
-		return invalid("name", "error.name.empty", "Please enter your name.", nil)
+		add(invalid("name", "error.name.empty", "Please enter your name.", nil))
+	} else {
+		add(checkText("name", f.Name))
 	}
-	if err := checkText("name", f.Name); err != nil {
-		return err
-	}
+	add(checkText("host", f.Host))
+	add(checkPhone(f.Phone))
 	if f.Service == "" {
-		return invalid("service", "error.service.empty", "Please choose why you are here.", nil)
+		add(invalid("service", "error.service.empty", "Please choose why you are here.", nil))
 	}
-	if err := checkText("host", f.Host); err != nil {
-		return err
+	if f.Invite != "" && !validInvite(f.Invite) {
+		add(invalid("invite", "error.invite.format", "An invite code has 4 to 32 letters and digits, like AB12-CD34.", nil))
 	}
-	return checkPhone(f.Phone)
+	return out
 }
 
-func checkText(field, s string) error {
+// Validate checks a normalized form: nil, or a *FormError holding every
+// problem of Problems.
+func (f CheckInForm) Validate() error {
+	if p := f.Problems(); len(p) > 0 {
+		return &FormError{Problems: p}
+	}
+	return nil
+}
+
+func checkText(field, s string) *Error {
 	if !utf8.ValidString(s) {
 		return invalid(field, "error.text.encoding", "This text contains characters we cannot read.", nil)
 	}
@@ -143,7 +159,7 @@ func checkText(field, s string) error {
 
 // A phone number may hold digits, spaces and the usual separators, with an
 // optional leading "+", and 6 to 15 digits (the E.164 maximum).
-func checkPhone(p string) error {
+func checkPhone(p string) *Error {
 	if p == "" {
 		return nil
 	}

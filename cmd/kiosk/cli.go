@@ -56,6 +56,14 @@ func (m *Main) flags(name, summary string) *flag.FlagSet {
 
 // describe turns a store error into one line for a terminal.
 func describe(err error) error {
+	var fe *queue.FormError
+	if errors.As(err, &fe) {
+		lines := make([]string, len(fe.Problems))
+		for i, p := range fe.Problems {
+			lines[i] = fmt.Sprintf("%s: %s", p.Field, p.Text())
+		}
+		return errors.New(strings.Join(lines, "\n"))
+	}
 	var qe *queue.Error
 	if errors.As(err, &qe) && qe.Code != queue.EInternal {
 		if qe.Field != "" {

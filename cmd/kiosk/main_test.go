@@ -146,3 +146,17 @@ func writeFile(t *testing.T, dir, name, body string) string {
 	}
 	return p
 }
+
+// TestCheckInNamesEveryProblem: the command line, like the kiosk's form,
+// reports every problem of a check-in at once.
+func TestCheckInNamesEveryProblem(t *testing.T) {
+	_, err := run(t, t.TempDir(), "", "checkin", "--phone", "12")
+	if err == nil {
+		t.Fatal("a check-in with no name, no service and a short phone was accepted")
+	}
+	for _, want := range []string{"name: ", "phone: ", "service: "} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+}
