@@ -385,7 +385,9 @@ func (k *keyboard) newKey(id string) *keyButton {
 	press := func() { k.press(id) }
 	switch id {
 	case keyShift:
-		b = newKeyButton(lang.X("keyboard.shift", "Shift"), theme.MoveUpIcon(), press)
+		// The arrow alone, as on every touch keyboard: a word does not fit
+		// the key in every language.
+		b = newKeyButton("", theme.MoveUpIcon(), press)
 		if k.shift {
 			b.Importance = widget.HighImportance
 		}
@@ -396,7 +398,7 @@ func (k *keyboard) newKey(id string) *keyButton {
 	case keyEnter:
 		b = newKeyButton(lang.X("keyboard.enter", "Enter"), nil, press)
 	case keyNext:
-		b = newKeyButton(lang.X("keyboard.next", "Next"), theme.NavigateNextIcon(), press)
+		b = newKeyButton(lang.X("keyboard.next", "Next"), nil, press)
 	case keyDone:
 		b = newKeyButton(lang.X("keyboard.done", "Done"), theme.ConfirmIcon(), press)
 		b.Importance = widget.HighImportance

@@ -21,7 +21,7 @@ const maxPINDigits = 12
 
 // pinMessageHeight holds two lines of message text between the dots and
 // the keys.
-const pinMessageHeight = 64
+const pinMessageHeight = 76
 
 // fixedHeight lays its objects out at a height of its own, whatever they
 // ask for, so a message appearing or going never moves what is below.
@@ -140,15 +140,16 @@ func (u *UI) pinKey(key string) {
 	if s == nil {
 		return
 	}
+	if s.showLock(u.cfg.Now()) {
+		return // nothing is typed while the pad is locked
+	}
 	switch {
 	case key == "clear":
 		s.pin = ""
 	case len(s.pin) < maxPINDigits:
 		s.pin += key
 	}
-	if !s.showLock(u.cfg.Now()) {
-		setMessage(s.message, "")
-	}
+	setMessage(s.message, "")
 	s.render()
 }
 

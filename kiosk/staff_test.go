@@ -72,9 +72,9 @@ func TestPINPadStaysStillAndTheLockCountsDown(t *testing.T) {
 	if locked != "Too many wrong PINs. Try again in 0:30." {
 		t.Fatalf("lock message %q", locked)
 	}
-	test.Tap(u.pin.digits[7]) // a tap during the lock keeps the message
-	if u.pin.message.Text != locked || !u.pin.message.Visible() {
-		t.Fatalf("after a tap the lock message reads %q", u.pin.message.Text)
+	test.Tap(u.pin.digits[7]) // a tap during the lock types nothing and keeps the message
+	if u.pin.message.Text != locked || !u.pin.message.Visible() || u.pin.pin != "" {
+		t.Fatalf("after a tap the lock message reads %q, PIN %q", u.pin.message.Text, u.pin.pin)
 	}
 	f.clock.Advance(18 * time.Second)
 	u.tick(f.ctx)()
