@@ -236,13 +236,36 @@ func (u *UI) idleCheck(now time.Time) {
 		}
 		u.dismissStillThere()
 		u.log.Info("idle: back to welcome", "screen", u.screen)
+		u.setLarger(false)
 		u.showWelcome()
 	case u.screen.staff() && idle >= u.cfg.StaffIdleTimeout:
 		u.log.Info("idle: staff mode locked")
 		u.lockStaff()
-	case u.screen == screenWelcome && idle >= u.cfg.IdleTimeout && u.lang != u.cfg.Languages[0]:
-		// The next visitor starts in the default language.
+	case u.screen == screenWelcome && idle >= u.cfg.IdleTimeout && (u.lang != u.cfg.Languages[0] || u.theme.larger):
+		// The next visitor starts in the default language and text.
 		u.switchLanguage(u.cfg.Languages[0])
+		u.setLarger(false)
+		u.showWelcome()
+	}
+}
+
+// setLarger gives the current visitor larger text and high contrast, or
+// takes them back; the idle timeout takes them back for the next visitor.
+func (u *UI) setLarger(on bool) {
+	u.touch()
+	if u.theme.larger == on {
+		return
+	}
+	u.theme = &kioskTheme{Theme: u.theme.Theme, larger: on}
+	// The welcome screen is rebuilt for larger text (it drops the kiosk's
+	// name and some air) before the text grows, and after it shrinks: a
+	// window that needed more than the screen even for a moment would
+	// stay that large.
+	if on && u.screen == screenWelcome {
+		u.showWelcome()
+	}
+	u.app.Settings().SetTheme(u.theme)
+	if !on && u.screen == screenWelcome {
 		u.showWelcome()
 	}
 }

@@ -39,13 +39,38 @@ const (
 // scope its own font cache, parses the fonts again for it (the emoji font
 // alone is 4 MB) and never frees it, and the welcome screen is rebuilt
 // after every visitor.
+//
+// Larger is the same theme for a visitor who asked for larger text and
+// high contrast: text a quarter larger, black on white, a darker accent.
 type kioskTheme struct {
 	fyne.Theme
+	larger bool
 }
 
 func newKioskTheme() *kioskTheme { return &kioskTheme{Theme: theme.DefaultTheme()} }
 
+// largerScale is how much larger text is for a visitor who asks.
+const largerScale = 1.25
+
+// highContrast are the colours that change for a visitor who asks for high
+// contrast: black text, darker secondary text and accent, firmer borders.
+var highContrast = map[fyne.ThemeColorName]color.Color{
+	theme.ColorNamePrimary:     color.NRGBA{R: 0x00, G: 0x4d, B: 0x40, A: 0xff},
+	theme.ColorNameHyperlink:   color.NRGBA{R: 0x00, G: 0x4d, B: 0x40, A: 0xff},
+	theme.ColorNameBackground:  color.White,
+	theme.ColorNameForeground:  color.Black,
+	colorNameMuted:             color.NRGBA{R: 0x26, G: 0x26, B: 0x26, A: 0xff},
+	theme.ColorNamePlaceHolder: color.NRGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff},
+	theme.ColorNameDisabled:    color.NRGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff},
+	theme.ColorNameButton:      color.NRGBA{R: 0xc8, G: 0xe0, B: 0xdc, A: 0xff},
+	theme.ColorNameInputBorder: color.Black,
+	theme.ColorNameSeparator:   color.NRGBA{R: 0x40, G: 0x40, B: 0x40, A: 0xff},
+}
+
 func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	if c, ok := highContrast[n]; ok && t.larger {
+		return c
+	}
 	switch n {
 	case theme.ColorNamePrimary, theme.ColorNameHyperlink:
 		return teal
@@ -100,6 +125,16 @@ const (
 )
 
 func (t *kioskTheme) Size(n fyne.ThemeSizeName) float32 {
+	if t.larger {
+		switch n {
+		case theme.SizeNameText, theme.SizeNameCaptionText, theme.SizeNameSubHeadingText, theme.SizeNameHeadingText:
+			return t.size(n) * largerScale
+		}
+	}
+	return t.size(n)
+}
+
+func (t *kioskTheme) size(n fyne.ThemeSizeName) float32 {
 	switch n {
 	case theme.SizeNameText:
 		return 22

@@ -16,6 +16,8 @@ type welcomeScreen struct {
 	checkIn   *largeButton
 	languages map[string]*widget.Button
 	staff     *widget.Button
+	larger    *widget.Button // larger text and high contrast, for this visitor
+	bigText   bool           // larger text is on: the kiosk's name gives way
 	checkOut  *widget.Button
 	place     *widget.Label
 	intro     *widget.Label
@@ -34,12 +36,17 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.place = newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
 	s.intro = newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
 		theme.SizeNameSubHeadingText, widget.MediumImportance)
+	// Larger text needs the room the kiosk's name and some air took.
+	space, button := float32(24), float32(150)
+	if s.bigText = u.theme.larger; s.bigText {
+		space, button = 8, 120
+	}
 	intro := container.NewVBox(
 		s.place,
 		newText(lang.X("welcome.title", "Welcome"), sizeNameTitle, true, widget.MediumImportance),
 		s.intro,
-		gap(24),
-		sized(0, 150, s.checkIn),
+		gap(space),
+		sized(0, button, s.checkIn),
 		gap(8),
 		sized(0, 64, s.checkOut),
 	)
@@ -66,7 +73,11 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	left := container.NewBorder(nil, switcher, nil, nil, container.NewVBox(layout.NewSpacer(), intro, layout.NewSpacer()))
 	// The staff button sits under the board, where there is room: beside six
 	// languages a long word for staff would push the board off the screen.
-	right := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), s.staff), nil, nil, s.board.content)
+	s.larger = widget.NewButtonWithIcon(lang.X("welcome.larger", "Larger text"), theme.ZoomInIcon(), func() { u.setLarger(!u.theme.larger) })
+	if u.theme.larger {
+		s.larger.Importance = widget.HighImportance
+	}
+	right := container.NewBorder(nil, container.NewHBox(s.larger, layout.NewSpacer(), s.staff), nil, nil, s.board.content)
 	s.banner = newBanner(u)
 	s.body = orient(container.NewPadded(left), right)
 	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil, s.body)
@@ -79,6 +90,6 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 // compact makes room for the outage banner: the kiosk's name and the
 // introduction give way, the buttons and the language switch stay.
 func (s *welcomeScreen) compact(banner bool) {
-	setVisible(s.place, !banner && s.place.Text != "")
+	setVisible(s.place, !banner && !s.bigText && s.place.Text != "")
 	setVisible(s.intro, !banner)
 }
