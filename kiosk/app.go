@@ -252,7 +252,6 @@ func (u *UI) idleCheck(now time.Time) {
 // setLarger gives the current visitor larger text and high contrast, or
 // takes them back; the idle timeout takes them back for the next visitor.
 func (u *UI) setLarger(on bool) {
-	u.touch()
 	if u.theme.larger == on {
 		return
 	}

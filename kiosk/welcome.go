@@ -73,7 +73,7 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	left := container.NewBorder(nil, switcher, nil, nil, container.NewVBox(layout.NewSpacer(), intro, layout.NewSpacer()))
 	// The staff button sits under the board, where there is room: beside six
 	// languages a long word for staff would push the board off the screen.
-	s.larger = widget.NewButtonWithIcon(lang.X("welcome.larger", "Larger text"), theme.ZoomInIcon(), func() { u.setLarger(!u.theme.larger) })
+	s.larger = widget.NewButtonWithIcon(lang.X("welcome.larger", "Larger text"), theme.ZoomInIcon(), func() { u.touch(); u.setLarger(!u.theme.larger) })
 	if u.theme.larger {
 		s.larger.Importance = widget.HighImportance
 	}

@@ -115,7 +115,7 @@ func (c *Client) heard(h http.Header) error {
 	if err != nil {
 		return err
 	}
-	accepts, _ := wire.Accepts(h) // nil when not announced: protocol 1's kinds
+	accepts := wire.Accepts(h) // nil when not announced: protocol 1's kinds
 	c.mu.Lock()
 	c.centre = Centre{Protocol: v, Accepts: accepts}
 	c.mu.Unlock()

@@ -35,6 +35,7 @@ import (
 type Server struct {
 	store   *Service
 	minimum int
+	accepts string // the Lobbyline-Accepts value, the same on every answer
 	log     *slog.Logger
 	mux     *http.ServeMux
 	slots   chan struct{} // requests being served; full means 429
@@ -69,7 +70,7 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
-	s := &Server{store: store, minimum: opts.MinProtocol, log: opts.Logger, mux: http.NewServeMux(),
+	s := &Server{store: store, minimum: opts.MinProtocol, accepts: strings.Join(store.Accepts(), " "), log: opts.Logger, mux: http.NewServeMux(),
 		slots: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
 	s.mux.Handle("POST /v1/sites/{site}/push", s.api("push", s.push))
 	s.mux.Handle("GET /v1/sites/{site}/pull", s.api("pull", s.pull))
@@ -82,7 +83,7 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	wire.SetVersion(w.Header())
 	if v, err := wire.VersionOf(r.Header); err == nil && v >= 2 {
-		wire.SetAccepts(w.Header(), s.store.Accepts())
+		w.Header().Set(wire.AcceptsHeader, s.accepts)
 	}
 	s.mux.ServeHTTP(w, r)
 }

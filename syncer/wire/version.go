@@ -45,22 +45,18 @@ func VersionOf(h http.Header) (int, error) {
 // SetVersion declares this build's protocol on a request or response.
 func SetVersion(h http.Header) { h.Set(Header, strconv.Itoa(Version)) }
 
-// Accepts reads a centre's AcceptsHeader; ok is false when the centre
-// announced nothing (protocol 1), which means it takes the kinds of
-// protocol 1.
-func Accepts(h http.Header) (kinds map[string]bool, ok bool) {
+// Accepts reads a centre's AcceptsHeader: nil when the centre announced
+// nothing (protocol 1), which means it takes the kinds of protocol 1.
+func Accepts(h http.Header) map[string]bool {
 	v, ok := h[http.CanonicalHeaderKey(AcceptsHeader)]
 	if !ok {
-		return nil, false
+		return nil
 	}
-	kinds = make(map[string]bool)
+	kinds := make(map[string]bool)
 	for _, line := range v {
 		for _, k := range strings.Fields(line) {
 			kinds[k] = true
 		}
 	}
-	return kinds, true
+	return kinds
 }
-
-// SetAccepts announces the kinds a centre applies.
-func SetAccepts(h http.Header, kinds []string) { h.Set(AcceptsHeader, strings.Join(kinds, " ")) }
