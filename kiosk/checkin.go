@@ -38,7 +38,7 @@ type checkInScreen struct {
 func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s := &checkInScreen{
 		source: source,
-		name:   u.newEntry(padText), host: u.newEntry(padText), phone: u.newEntry(padNumber), invite: u.newEntry(padText),
+		name:   u.newEntry(padName), host: u.newEntry(padName), phone: u.newEntry(padNumber), invite: u.newEntry(padText),
 		nameMsg: newFieldMessage(), hostMsg: newFieldMessage(), phoneMsg: newFieldMessage(), inviteMsg: newFieldMessage(),
 		serviceMsg: newFieldMessage(), formMsg: newFieldMessage(),
 	}
@@ -91,7 +91,9 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	side := func(o fyne.CanvasObject) fyne.CanvasObject {
 		return container.New(layout.NewCustomPaddedLayout(0, 0, padding, padding), o)
 	}
-	body := container.NewGridWithColumns(2, side(fields), side(reason))
+	// Two columns on a landscape screen; on a portrait one the fields
+	// above the reasons, a column as wide as the screen.
+	body := orient(side(fields), side(reason))
 	footer := stacked(messageSlot(s.formMsg, 1), container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, s.submit)))
 	s.content = container.NewPadded(container.New(layout.NewCustomPaddedLayout(0, 0, padding, padding), container.NewBorder(
 		denseLabel(s.title),

@@ -56,6 +56,7 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 	s.ticket.OnChanged = func(string) { u.checkOutEdited() }
 	s.ticket.OnSubmitted = func(string) { u.submitCheckOut() }
 	s.submit = newLargeButton(lang.X("checkout.submit", "Check out"), sizeNameLarge, u.submitCheckOut)
+	s.ticket.sendsWith(s.submit)
 	s.back = widget.NewButtonWithIcon(lang.X("checkout.back", "Back"), theme.NavigateBackIcon(), u.showWelcome)
 
 	s.form = container.NewBorder(

@@ -25,7 +25,9 @@ func positions(u *UI, objs ...fyne.CanvasObject) []fyne.Position {
 // three messages after one tap, each under its field, and no field moves
 // when they appear or go.
 func TestCheckInShowsEveryProblemAtOnce(t *testing.T) {
-	f := newFixture(t)
+	// Typed on a physical keyboard: the on-screen one, which would close
+	// at the first key and give the form back its full height, stays shut.
+	f := newFixture(t, func(c *Config) { c.Keyboard = KeyboardOff })
 	u := f.ui
 	u.Window().Resize(fyne.NewSize(1280, 800))
 	test.Tap(u.welcome.checkIn)
@@ -82,7 +84,7 @@ func samePositions(a, b []fyne.Position) bool {
 // TestCheckOutMessageMovesNothing: the message under the ticket entry
 // has its room kept; the button below it stays where the finger is.
 func TestCheckOutMessageMovesNothing(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, func(c *Config) { c.Keyboard = KeyboardOff }) // typed on a physical keyboard
 	u := f.ui
 	u.Window().Resize(fyne.NewSize(1280, 800))
 	test.Tap(u.welcome.checkOut)

@@ -43,7 +43,14 @@ type keyEntry struct {
 	widget.Entry
 	kb  *keyboard
 	pad keyPad
+	// send is the button that sends what was typed, kept in view above
+	// the keyboard with the entry where both fit (see sendsWith).
+	send fyne.CanvasObject
 }
+
+// sendsWith names the button that sends what is typed into e, which the
+// keyboard keeps in view with e.
+func (e *keyEntry) sendsWith(b fyne.CanvasObject) { e.send = b }
 
 // newEntry is a single-line entry with the keys of pad.
 func (u *UI) newEntry(pad keyPad) *keyEntry {
@@ -117,9 +124,11 @@ func (b *keyButton) MinSize() fyne.Size {
 }
 
 // keyboard is the on-screen keyboard and the frame it shares with the
-// screen: the keyboard takes the bottom of the window, and the screen,
-// laid out at the window's full height as ever, scrolls above it so the
-// entry being typed into stays in view.
+// screen: the keyboard takes the bottom of the window and the screen gets
+// the rest. A screen that fits there is laid out in it, so its own scroll
+// (a form's fields) shrinks and its buttons (Get my ticket, Check out)
+// stay in view above the keys; one that does not fit scrolls as a whole.
+// Either way the entry being typed into is scrolled into view.
 type keyboard struct {
 	u    *UI
 	mode KeyboardMode
@@ -130,9 +139,8 @@ type keyboard struct {
 	shift  bool   // the next letter is a capital
 	face   string // the pad, language and shift the keys were built for
 
-	fullHeight float32 // the window's content height
 	scroll     *container.Scroll
-	screen     *fyne.Container // the screen's content, at least fullHeight high
+	screen     *fyne.Container // the screen's content, in scroll
 	panel      *fyne.Container // the keyboard
 	strip      *fyne.Container // alternates of the key just typed
 	body       *fyne.Container // the rows of keys
@@ -159,7 +167,7 @@ func (k *keyboard) hold(content fyne.CanvasObject) fyne.CanvasObject {
 	k.target, k.open, k.typing, k.shift = nil, false, false, false
 	k.panel.Hide()
 	k.clearAlternates()
-	k.screen = container.New(&fullHeightLayout{k}, content)
+	k.screen = container.NewStack(content)
 	k.scroll = container.NewVScroll(k.screen)
 	return container.New(&frameLayout{k}, k.scroll, k.panel)
 }
@@ -209,8 +217,31 @@ func (k *keyboard) physical() {
 
 func (k *keyboard) aim(e *keyEntry) {
 	if k.target != e {
-		k.target, k.shift = e, false
+		k.target = e
 		k.clearAlternates()
+		k.shift = k.wordStart()
+	}
+}
+
+// wordStart says whether the next letter typed into a name starts a word
+// (at the start, after a space or a hyphen), which shift then capitalises
+// by itself, as phone keyboards do: "ana garcía-lópez" becomes
+// "Ana García-López" with no taps on shift.
+func (k *keyboard) wordStart() bool {
+	e := k.target
+	if e == nil || e.pad != padName {
+		return false
+	}
+	text := []rune(e.Text)
+	return len(text) == 0 || text[len(text)-1] == ' ' || text[len(text)-1] == '-'
+}
+
+// autoShift sets shift for the next letter after a key changed the text,
+// rebuilding the keys when that changes their face.
+func (k *keyboard) autoShift() {
+	if want := k.wordStart(); want != k.shift && k.target.pad == padName {
+		k.shift = want
+		k.build()
 	}
 }
 
@@ -223,6 +254,14 @@ func (k *keyboard) show() {
 	k.panel.Show()
 	k.relayout()
 	k.reveal()
+	// A screen just put up settles before its first frame (a wrapped
+	// text learns its height from its width): look again then.
+	target := k.target
+	fyne.Do(func() {
+		if k.open && k.target == target {
+			k.reveal()
+		}
+	})
 }
 
 func (k *keyboard) hide() {
@@ -242,8 +281,8 @@ func (k *keyboard) relayout() {
 }
 
 // reveal scrolls the screen so the target, the line above it (its label)
-// and, where there is room, the row below it (often the button that sends
-// it) are in view above the keyboard.
+// and, where there is room, the row below it and the button that sends it
+// are in view above the keyboard.
 func (k *keyboard) reveal() {
 	d := fyne.CurrentApp().Driver()
 	// A screen may scroll a part of itself (a long form): bring the
@@ -260,11 +299,18 @@ func (k *keyboard) reveal() {
 		}
 		s.ScrollToOffset(fyne.NewPos(s.Offset.X, max(0, off)))
 	}
-	top := d.AbsolutePositionForObject(k.target).Y - d.AbsolutePositionForObject(k.screen).Y
+	screenY := d.AbsolutePositionForObject(k.screen).Y
+	top := d.AbsolutePositionForObject(k.target).Y - screenY
 	bottom := top + k.target.Size().Height
 	view := k.scroll.Size().Height
 	off := k.scroll.Offset.Y
 	const above, below = 56, 96
+	if b := k.target.send; b != nil && b.Visible() {
+		// The form's button, below the entry, where both fit.
+		if sendBottom := d.AbsolutePositionForObject(b).Y - screenY + b.Size().Height; sendBottom-below > bottom && sendBottom-below-(top-above) <= view {
+			bottom = sendBottom - below
+		}
+	}
 	if bottom+below > off+view {
 		off = bottom + below - view
 	}
@@ -370,7 +416,7 @@ func (k *keyboard) build() {
 		}
 		rows.Add(container.New(&keyRowLayout{weights: weights}, keys...))
 	}
-	if pad == padText {
+	if pad.letters() {
 		k.body.Objects = []fyne.CanvasObject{rows}
 	} else {
 		// Digits in the middle third: a pad as wide as the window is a
@@ -434,9 +480,11 @@ func (k *keyboard) press(id string) {
 	case keyBackspace:
 		k.clearAlternates()
 		e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+		k.autoShift()
 	case keySpace:
 		k.clearAlternates()
 		e.Entry.TypedRune(' ')
+		k.autoShift()
 	case keyEnter:
 		k.clearAlternates()
 		e.Entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // may change the screen
@@ -454,6 +502,7 @@ func (k *keyboard) press(id string) {
 			k.shift = false
 			k.build()
 		}
+		k.autoShift()
 	}
 }
 
@@ -474,7 +523,7 @@ func (k *keyboard) next() {
 // showAlternates offers the accented forms of the key just typed.
 func (k *keyboard) showAlternates(id string, upper bool) {
 	k.clearAlternates()
-	if k.target.pad != padText {
+	if !k.target.pad.letters() {
 		return
 	}
 	for _, r := range layoutFor(padText, k.u.lang).Alternates[id] {
@@ -560,28 +609,12 @@ func (l *frameLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 }
 
 func (l *frameLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	k := l.k
-	k.fullHeight = size.Height
 	var h float32
-	if k.open {
-		h = k.panel.MinSize().Height
+	if l.k.open {
+		h = l.k.panel.MinSize().Height
 	}
 	objects[0].Move(fyne.Position{})
 	objects[0].Resize(fyne.NewSize(size.Width, size.Height-h))
 	objects[1].Move(fyne.NewPos(0, size.Height-h))
 	objects[1].Resize(fyne.NewSize(size.Width, h))
-}
-
-// fullHeightLayout keeps a screen at the window's full height while the
-// keyboard takes the bottom, so it scrolls rather than squeezes.
-type fullHeightLayout struct{ k *keyboard }
-
-func (l *fullHeightLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
-	m := objects[0].MinSize()
-	return fyne.NewSize(m.Width, max(m.Height, l.k.fullHeight))
-}
-
-func (l *fullHeightLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
-	objects[0].Move(fyne.Position{})
-	objects[0].Resize(size)
 }

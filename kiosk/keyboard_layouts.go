@@ -69,6 +69,59 @@ var textLayouts = map[string]keyLayout{
 			".": "¿?¡!:;",
 		}),
 	},
+	// German: QWERTZ, as on every German keyboard, with ü, ö, ä and ß on
+	// keys of their own.
+	"de": {
+		Rows: []string{
+			"1 2 3 4 5 6 7 8 9 0 ß {backspace}",
+			"q w e r t z u i o p ü '",
+			"a s d f g h j k l ö ä {next}",
+			"{shift} y x c v b n m , . - ?",
+			"{space}*8 {enter}*2 {done}*2",
+		},
+		Alternates: withAlternates(map[string]string{
+			"a": "áàâãå", "o": "óòôõø", "u": "úùû", "s": "šß",
+		}),
+	},
+	// French: AZERTY, with é, è, ç and à on keys of their own.
+	"fr": {
+		Rows: []string{
+			"1 2 3 4 5 6 7 8 9 0 {backspace}*2",
+			"a z e r t y u i o p é '",
+			"q s d f g h j k l m è {next}",
+			"{shift} w x c v b n ç à , . -",
+			"{space}*8 {enter}*2 {done}*2",
+		},
+		Alternates: withAlternates(map[string]string{
+			"a": "àâäáãå", "e": "éèêë", "i": "îïíì", "o": "ôöóòõø", "u": "ùûüú", "y": "ÿý",
+		}),
+	},
+	// Italian: QWERTY, with the accented vowels of its keyboard on keys.
+	"it": {
+		Rows: []string{
+			"1 2 3 4 5 6 7 8 9 0 ' {backspace}",
+			"q w e r t y u i o p è ì",
+			"a s d f g h j k l ò à {next}",
+			"{shift} z x c v b n m ù , . -",
+			"{space}*8 {enter}*2 {done}*2",
+		},
+		Alternates: withAlternates(map[string]string{
+			"e": "èéêë", "i": "ìíîï", "o": "òóôöõ", "u": "ùúûü", "a": "àáâäã",
+		}),
+	},
+	// Portuguese: QWERTY with ç, and ã and õ of its names on keys.
+	"pt": {
+		Rows: []string{
+			"1 2 3 4 5 6 7 8 9 0 ' {backspace}",
+			"q w e r t y u i o p ã õ",
+			"a s d f g h j k l ç é {next}",
+			"{shift} z x c v b n m , . - ?",
+			"{space}*8 {enter}*2 {done}*2",
+		},
+		Alternates: withAlternates(map[string]string{
+			"a": "ãáâàäå", "e": "éêèë", "o": "õóôòöø", "i": "íîìï", "u": "úûùü",
+		}),
+	},
 }
 
 // padPhone and padTicket are the pads for numbers, in every language.
@@ -94,9 +147,13 @@ type keyPad int
 
 const (
 	padText   keyPad = iota // the language's letters
+	padName                 // the letters, each word starting with a capital
 	padNumber               // a phone number
 	padPrefix               // a ticket number: the service prefixes and digits
 )
+
+// letters says whether the pad is a language's letter keyboard.
+func (p keyPad) letters() bool { return p == padText || p == padName }
 
 // layoutFor is the keyboard for pad in language code.
 func layoutFor(pad keyPad, code string) keyLayout {

@@ -77,14 +77,15 @@ func TestKeyboardTypesAccentedNameIntoStore(t *testing.T) {
 				t.Errorf("Done reads %q, want %q", got, tc.done)
 			}
 
-			tapKeys(t, u, keyShift, "z", "o", "e", "alt:ë", keySpace, keyShift, "n", "u", "alt:ü", "alt:ú")
+			// Each word of a name starts with a capital by itself.
+			tapKeys(t, u, "z", "o", "e", "alt:ë", keySpace, "n", "u", "alt:ü", "alt:ú")
 			tapKeys(t, u, tc.keys...)
 			if got := u.form.name.Text; got != "Zoë Núñez" {
 				t.Fatalf("name typed by keys = %q", got)
 			}
 			tapKeys(t, u, keyNext)
 			wantKeyboard(t, u, true, u.form.host)
-			tapKeys(t, u, keyShift, "d", "r", ".", keySpace, keyShift, "o", "alt:Ö")
+			tapKeys(t, u, "d", "r", ".", keySpace, "o", "alt:Ö")
 			spell(t, u, "zal")
 			tapKeys(t, u, keyBackspace, keyDone)
 			wantKeyboard(t, u, false, nil)
@@ -105,6 +106,7 @@ func TestKeyboardPhonePad(t *testing.T) {
 	f := newFixture(t)
 	u := f.ui
 	test.Tap(u.welcome.checkIn)
+	tapKeys(t, u, keyShift) // shift off: a name in lower case, if one wants it
 	spell(t, u, "ana")
 	test.Tap(u.form.phone)
 	wantKeyboard(t, u, true, u.form.phone)
@@ -191,7 +193,11 @@ func TestKeyboardModes(t *testing.T) {
 			}
 			test.Tap(serviceButton(t, u.form, "registration"))
 			test.Tap(u.form.submit)
-			if v := storedVisit(t, f, "R-001"); v.Name != "Ana García" || v.Host != "li" {
+			host := "li"
+			if tc.onTap {
+				host = "Li" // typed on the keys: a capital by itself
+			}
+			if v := storedVisit(t, f, "R-001"); v.Name != "Ana García" || v.Host != host {
 				t.Errorf("stored %q / %q", v.Name, v.Host)
 			}
 		})
@@ -221,21 +227,39 @@ func onScreen(o fyne.CanvasObject) (top, bottom float32) {
 	return y, y + o.Size().Height
 }
 
+// The keyboard never covers the entry being typed into, on a landscape
+// and a portrait screen; on the visitor's forms the button that sends
+// them stays in view above the keys too, so nobody has to close the
+// keyboard (or find a scroll bar) to finish.
 func TestKeyboardNeverCoversTheEntry(t *testing.T) {
+	for _, size := range []fyne.Size{landscape, portrait} {
+		t.Run(sizeName(size), func(t *testing.T) { keyboardCoversNothing(t, size) })
+	}
+}
+
+func keyboardCoversNothing(t *testing.T, size fyne.Size) {
 	f := newOutageFixture(t)
 	u := f.ui
-	check := func(name string, e *keyEntry) {
+	u.Window().Resize(size)
+	inView := func(name string, o fyne.CanvasObject) {
+		t.Helper()
+		top, bottom := onScreen(o)
+		panelTop, _ := onScreen(u.keys.panel)
+		viewTop, _ := onScreen(u.keys.scroll)
+		if bottom > panelTop+0.5 || top < viewTop-0.5 {
+			t.Errorf("%s at y %.0f–%.0f, out of the view %.0f–%.0f above the keyboard", name, top, bottom, viewTop, panelTop)
+		}
+	}
+	check := func(name string, e *keyEntry, send fyne.CanvasObject) {
 		t.Helper()
 		test.Tap(e)
 		wantKeyboard(t, u, true, e)
-		top, bottom := onScreen(e)
-		panelTop, _ := onScreen(u.keys.panel)
-		viewTop, _ := onScreen(u.keys.scroll)
 		if u.keys.panel.Size().Height < 5*keyHeight {
 			t.Fatalf("%s: keyboard is %v", name, u.keys.panel.Size())
 		}
-		if bottom > panelTop || top < viewTop {
-			t.Errorf("%s: entry at y %.0f–%.0f, view %.0f–%.0f", name, top, bottom, viewTop, panelTop)
+		inView(name, e)
+		if send != nil {
+			inView(name+": the button that sends the form", send)
 		}
 		for id, k := range u.keys.keys {
 			if s := k.Size(); s.Height < minTarget || s.Width < minTarget {
@@ -248,7 +272,7 @@ func TestKeyboardNeverCoversTheEntry(t *testing.T) {
 		name string
 		e    *keyEntry
 	}{{"name", u.form.name}, {"host", u.form.host}, {"phone", u.form.phone}, {"invite", u.form.invite}} {
-		check(e.name, e.e)
+		check(e.name, e.e, u.form.submit)
 	}
 	tapKeys(t, u, keyDone)
 	if u.keys.scroll.Offset.Y != 0 {
@@ -256,16 +280,16 @@ func TestKeyboardNeverCoversTheEntry(t *testing.T) {
 	}
 	test.Tap(u.form.back)
 	test.Tap(u.welcome.checkOut)
-	check("check-out", u.checkout.ticket)
+	check("check-out", u.checkout.ticket, u.checkout.submit)
 	test.Tap(u.checkout.back)
 	f.unlock(t)
-	check("staff name", u.staff.staffName)
-	check("find", u.staff.findEntry)
+	check("staff name", u.staff.staffName, nil)
+	check("find", u.staff.findEntry, nil)
 	test.Tap(u.staff.walkIn)
-	check("walk-in phone", u.form.phone)
+	check("walk-in phone", u.form.phone, u.form.submit)
 	test.Tap(u.form.back)
 	s := openIncidentPanel(t, f)
-	check("incident message", s.message)
+	check("incident message", s.message, nil)
 }
 
 func TestKeyboardTypesStaffFindAndIncidentMessage(t *testing.T) {
@@ -357,9 +381,25 @@ func TestKeyboardLayoutsReachAccents(t *testing.T) {
 			}
 		}
 	}
-	for _, code := range []string{"en", "es"} {
-		if _, ok := textLayouts[code]; !ok {
-			t.Errorf("no layout for %s", code)
+	// Every language has its own keyboard, its letters a tap each, laid
+	// out as its visitors' keyboards at home are.
+	own := map[string]struct{ letters, row string }{
+		"en": {"", "q w e r t y"}, "es": {"ñ", "q w e r t y"}, "de": {"äöüß", "q w e r t z"},
+		"fr": {"éèçà", "a z e r t y"}, "it": {"èìòàù", "q w e r t y"}, "pt": {"çãõé", "q w e r t y"},
+	}
+	for _, code := range translationCodes(t) {
+		l, ok := textLayouts[code]
+		if !ok {
+			t.Errorf("no keyboard for %s", code)
+			continue
+		}
+		if !strings.HasPrefix(l.Rows[1], own[code].row) {
+			t.Errorf("%s: letters start %q, want %q", code, l.Rows[1], own[code].row)
+		}
+		for _, r := range own[code].letters {
+			if !strings.Contains(" "+strings.Join(l.Rows, " ")+" ", " "+string(r)+" ") {
+				t.Errorf("%s: no key of its own for %q", code, r)
+			}
 		}
 	}
 	for _, pad := range []keyLayout{padPhone, padTicket} {
@@ -370,5 +410,30 @@ func TestKeyboardLayoutsReachAccents(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Names start each word with a capital by itself (after a space or a
+// hyphen, and again once backspace empties the field); other entries, an
+// invite code, do not.
+func TestKeyboardCapitalisesNames(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.checkIn)
+	spell(t, u, "ana garcia-lopez")
+	if got := u.form.name.Text; got != "Ana Garcia-Lopez" {
+		t.Errorf("name typed = %q", got)
+	}
+	for range len("Ana Garcia-Lopez") {
+		tapKeys(t, u, keyBackspace)
+	}
+	spell(t, u, "li")
+	if got := u.form.name.Text; got != "Li" {
+		t.Errorf("after emptying, name typed = %q", got)
+	}
+	test.Tap(u.form.invite)
+	spell(t, u, "ab7")
+	if got := u.form.invite.Text; got != "ab7" {
+		t.Errorf("invite typed = %q", got)
 	}
 }

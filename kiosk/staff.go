@@ -87,7 +87,7 @@ func newStaffScreen(u *UI) *staffScreen {
 		}
 	})
 	s.desk.SetSelectedIndex(indexOf(s.deskIDs, u.staffDesk))
-	s.staffName = u.newEntry(padText)
+	s.staffName = u.newEntry(padName)
 	s.staffName.SetPlaceHolder(lang.X("staff.name.placeholder", "Who is at the desk?"))
 	s.staffName.SetText(u.staffName)
 	if d := s.deskState(u.board); u.staffName == "" && d != nil {
