@@ -131,10 +131,9 @@ func newLineRows() *lineRows {
 		summary: newText("", theme.SizeNameCaptionText, false, widget.LowImportance),
 		pageOf:  newText("", theme.SizeNameCaptionText, true, widget.MediumImportance),
 	}
-	l.head.Truncation = fyne.TextTruncateEllipsis
 	l.pageBox = denseLabel(l.pageOf)
 	l.pageBox.Hide()
-	rows := denseVBox(container.NewBorder(nil, nil, nil, denseHBox(denseLabel(l.summary), l.pageBox), denseLabel(l.head)))
+	rows := denseVBox(container.New(&lineHeadLayout{}, denseLabel(l.head), denseHBox(denseLabel(l.summary), l.pageBox)))
 	for i := range l.next {
 		l.next[i] = newWaitingRow()
 		rows.Add(l.next[i].box)
@@ -352,4 +351,33 @@ func resizeText(l *widget.Label, s string) bool {
 	}
 	l.SetText(s)
 	return true
+}
+
+// lineHeadLayout puts a line's name and its summary ("3 waiting · about
+// 5 min each") on one row, the summary at the right, where both fit, and
+// the summary under the name where they do not: neither is ever cut. Its
+// minimum height is that of the arrangement it last chose.
+type lineHeadLayout struct{ twoRows bool }
+
+func (l *lineHeadLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	name, summary := objs[0].MinSize(), objs[1].MinSize()
+	l.twoRows = name.Width+summary.Width > size.Width
+	objs[0].Move(fyne.Position{})
+	if !l.twoRows {
+		objs[0].Resize(fyne.NewSize(size.Width-summary.Width, size.Height))
+		objs[1].Move(fyne.NewPos(size.Width-summary.Width, (size.Height-summary.Height)/2))
+		objs[1].Resize(summary)
+		return
+	}
+	objs[0].Resize(fyne.NewSize(size.Width, name.Height))
+	objs[1].Move(fyne.NewPos(size.Width-summary.Width, name.Height))
+	objs[1].Resize(summary)
+}
+
+func (l *lineHeadLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	name, summary := objs[0].MinSize(), objs[1].MinSize()
+	if l.twoRows {
+		return fyne.NewSize(max(name.Width, summary.Width), name.Height+summary.Height)
+	}
+	return fyne.NewSize(max(name.Width, summary.Width), max(name.Height, summary.Height))
 }

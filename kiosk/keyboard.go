@@ -585,19 +585,60 @@ func (l *keyRowLayout) total() float32 {
 
 func (l *keyRowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	gap := theme.Padding()
-	return fyne.NewSize(l.total()*keyMinWidth+gap*float32(len(objects)-1), keyHeight)
+	w := gap * float32(len(objects)-1)
+	h := float32(keyHeight)
+	for i, o := range objects {
+		m := o.MinSize()
+		w += max(l.weights[i]*keyMinWidth, m.Width)
+		h = max(h, m.Height)
+	}
+	return fyne.NewSize(w, h)
 }
 
 func (l *keyRowLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	gap := theme.Padding()
-	unit := (size.Width - gap*float32(len(objects)-1)) / l.total()
-	x := float32(0)
+	floors := make([]float32, len(objects))
 	for i, o := range objects {
-		w := unit * l.weights[i]
-		o.Move(fyne.NewPos(x, 0))
-		o.Resize(fyne.NewSize(w, size.Height))
+		floors[i] = o.MinSize().Width // "Weiter" needs more than a letter
+	}
+	x := float32(0)
+	for i, w := range shareWidths(size.Width-gap*float32(len(objects)-1), l.weights, floors) {
+		objects[i].Move(fyne.NewPos(x, 0))
+		objects[i].Resize(fyne.NewSize(w, size.Height))
 		x += w + gap
 	}
+}
+
+// shareWidths shares width among columns by their weights, giving each at
+// least its floor: the columns whose share would fall short get their
+// floor, and the others share what is left.
+func shareWidths(width float32, weights, floors []float32) []float32 {
+	out := make([]float32, len(weights))
+	fixed := make([]bool, len(weights))
+	for range weights { // each round fixes at least one column, or ends
+		rest, total := width, float32(0)
+		for i, w := range weights {
+			if fixed[i] {
+				rest -= out[i]
+			} else {
+				total += w
+			}
+		}
+		short := false
+		for i, w := range weights {
+			if fixed[i] {
+				continue
+			}
+			out[i] = max(0, rest) * w / max(total, 1e-6)
+			if out[i] < floors[i] {
+				out[i], fixed[i], short = floors[i], true, true
+			}
+		}
+		if !short {
+			break
+		}
+	}
+	return out
 }
 
 // frameLayout puts the keyboard, when open, at the bottom of the window

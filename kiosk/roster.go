@@ -42,6 +42,7 @@ type rosterScreen struct {
 	back    *widget.Button
 	status  *widget.Label
 	content fyne.CanvasObject
+	floors  [len(rosterWeights)]float32 // the columns' least widths (rosterColumns)
 
 	// syncing is set while the list is refreshed from code, so its
 	// selection callback does not take it for a tap.
@@ -53,7 +54,7 @@ type rosterScreen struct {
 var rosterWeights = [...]float32{1.5, 3.0, 2.1, 2.5, 1.4, 1.3}
 
 func newRosterScreen(u *UI) *rosterScreen {
-	s := &rosterScreen{u: u}
+	s := &rosterScreen{u: u, floors: columnFloors(u.lobby.Services(), u.lang)}
 	s.count = newText("", theme.SizeNameHeadingText, true, widget.HighImportance)
 	// Always shown, with a hint until there is news: a label that appears
 	// later in the border's top is drawn over the table instead of moving it.
@@ -62,7 +63,7 @@ func newRosterScreen(u *UI) *rosterScreen {
 
 	s.list = widget.NewList(
 		func() int { return len(s.people) },
-		func() fyne.CanvasObject { return newRosterRow(false) },
+		func() fyne.CanvasObject { return newRosterRow(false, &s.floors) },
 		func(i widget.ListItemID, o fyne.CanvasObject) { s.setRow(o, s.people[i]) })
 	s.list.OnSelected = func(i widget.ListItemID) {
 		if !s.syncing && i < len(s.people) {
@@ -77,7 +78,7 @@ func newRosterScreen(u *UI) *rosterScreen {
 	s.back = widget.NewButtonWithIcon(lang.X("roster.back", "Back"), theme.NavigateBackIcon(), u.showStaff)
 	s.exportCSV = widget.NewButtonWithIcon(lang.X("roster.export", "Export CSV"), theme.DocumentSaveIcon(), func() { u.exportRoster(report.RosterCSV) })
 	s.print = widget.NewButtonWithIcon(lang.X("roster.print", "Print list"), theme.DocumentPrintIcon(), func() { u.exportRoster(report.RosterHTML) })
-	s.noExport = newText(lang.X("roster.export.off", "Export and print are not set up on this kiosk."), theme.SizeNameCaptionText, false, widget.LowImportance)
+	s.noExport = newWrapped(lang.X("roster.export.off", "Export and print are not set up on this kiosk."), theme.SizeNameCaptionText, widget.LowImportance)
 	if u.cfg.Incident.ExportDir == "" {
 		s.exportCSV.Hide()
 		s.print.Hide()
@@ -88,33 +89,63 @@ func newRosterScreen(u *UI) *rosterScreen {
 	header := container.NewBorder(nil, nil,
 		container.NewHBox(sized(160, 0, s.back),
 			newText(lang.X("roster.title", "On site"), theme.SizeNameHeadingText, true, widget.MediumImportance)),
-		container.NewHBox(s.exportCSV, s.print, container.NewCenter(s.noExport)),
+		container.NewHBox(s.exportCSV, s.print),
 		container.NewCenter(s.count))
 	table := card(container.NewBorder(
-		container.NewVBox(newRosterRow(true), widget.NewSeparator()), nil, nil, nil,
+		container.NewVBox(newRosterRow(true, &s.floors), widget.NewSeparator()), nil, nil, nil,
 		s.list))
 	footer := container.NewBorder(nil, nil, nil, sized(280, 72, s.checkOut), s.pick)
 	s.content = container.NewPadded(container.NewBorder(
-		container.NewVBox(header, s.status),
+		container.NewVBox(header, s.noExport, s.status),
 		container.NewPadded(footer), nil, nil,
 		table))
 	return s
 }
 
+// rosterTitles are the column titles, in the current language.
+func rosterTitles() []string {
+	return []string{
+		lang.X("roster.col.ticket", "Tickets"), lang.X("roster.col.name", "Name"),
+		lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
+		lang.X("roster.col.status", "Status"), lang.X("roster.col.in", "Checked in"),
+	}
+}
+
+// columnFloors are the least widths of the roster's columns: a title, a
+// status, a service, a check-in date and a ticket with more ("R-042 +2")
+// are never cut; a name, a host or a list of several services may be (the
+// row, tapped, shows them whole).
+func columnFloors(services []queue.Service, code string) [len(rosterWeights)]float32 {
+	var f [len(rosterWeights)]float32
+	width := func(s string, size fyne.ThemeSizeName, bold bool) float32 {
+		// A pixel to spare: a text exactly as wide as its room is cut.
+		return fyne.MeasureText(s, theme.Size(size), fyne.TextStyle{Bold: bold}).Width + 2*theme.InnerPadding() + 1
+	}
+	for i, title := range rosterTitles() {
+		f[i] = width(title, theme.SizeNameCaptionText, true)
+	}
+	more := lang.X("roster.tickets.more", "{{.Ticket}} +{{.More}}", map[string]any{"Ticket": "R-042", "More": 2})
+	f[0] = max(f[0], width(more, theme.SizeNameText, true))
+	for _, st := range []queue.Status{queue.StatusWaiting, queue.StatusCalled, queue.StatusServed, queue.StatusNoShow, queue.StatusCancelled} {
+		f[4] = max(f[4], width(statusText(st), theme.SizeNameText, false))
+	}
+	f[5] = max(f[5], width("2026-12-31", theme.SizeNameText, false))
+	for _, svc := range services {
+		f[3] = max(f[3], width(svc.DisplayName(code), theme.SizeNameText, false))
+	}
+	return f
+}
+
 // newRosterRow is a row of the roster, or its header: one label per
-// column, cut short with an ellipsis rather than pushing the columns apart.
-// A row is about 58 px high, as easy to tap as a button.
-func newRosterRow(header bool) fyne.CanvasObject {
-	row := container.New(rosterColumns{})
+// column, laid out with floors (nil: none) so that the columns line up.
+// A name or host longer than its column is cut short with an ellipsis
+// rather than pushing the columns apart. A row is about 58 px high, as
+// easy to tap as a button.
+func newRosterRow(header bool, floors *[len(rosterWeights)]float32) fyne.CanvasObject {
+	row := container.New(rosterColumns{floors})
 	if header {
-		for _, title := range []string{
-			lang.X("roster.col.ticket", "Tickets"), lang.X("roster.col.name", "Name"),
-			lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
-			lang.X("roster.col.status", "Status"), lang.X("roster.col.in", "Checked in"),
-		} {
-			l := newText(title, theme.SizeNameCaptionText, true, widget.LowImportance)
-			l.Truncation = fyne.TextTruncateEllipsis
-			row.Add(l)
+		for _, title := range rosterTitles() {
+			row.Add(newText(title, theme.SizeNameCaptionText, true, widget.LowImportance))
 		}
 		return row
 	}
@@ -354,27 +385,33 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 
 // rosterColumns lays out the cells of a roster row, the header's and every
 // visit's alike, at fixed shares of the width so that the columns line up.
-type rosterColumns struct{}
+// floors are the least widths of the columns, shared by every row: what
+// the column titles and the statuses need in the current language, so
+// that only a long name or host is ever cut.
+type rosterColumns struct{ floors *[len(rosterWeights)]float32 }
 
-func (rosterColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+func (c rosterColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var w, h float32
-	for _, o := range objs {
+	for i, o := range objs {
 		m := o.MinSize()
+		if c.floors != nil {
+			m.Width = max(m.Width, c.floors[i%len(c.floors)])
+		}
 		w += m.Width
 		h = max(h, m.Height)
 	}
 	return fyne.NewSize(w+padding*float32(len(objs)-1), h)
 }
 
-func (rosterColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	var total float32
-	for _, w := range rosterWeights {
-		total += w
+func (c rosterColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	floors := make([]float32, len(rosterWeights))
+	if c.floors != nil {
+		copy(floors, c.floors[:])
 	}
-	avail := size.Width - padding*float32(len(objs)-1)
+	widths := shareWidths(size.Width-padding*float32(len(objs)-1), rosterWeights[:], floors)
 	var x float32
 	for i, o := range objs {
-		w := avail * rosterWeights[i%len(rosterWeights)] / total
+		w := widths[i%len(widths)]
 		o.Move(fyne.NewPos(x, 0))
 		o.Resize(fyne.NewSize(w, size.Height))
 		x += w + padding

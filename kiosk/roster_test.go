@@ -88,7 +88,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 		t.Error("Check out is enabled with nobody picked")
 	}
 	// Staff see full names, the host placeholder, the service and the time.
-	row := newRosterRow(false)
+	row := newRosterRow(false, nil)
 	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001|Ana García|—|Registration|served|09:00" {
 		t.Errorf("row of Ana: %q", got)
@@ -286,7 +286,7 @@ func TestRosterCountsPeopleNotTickets(t *testing.T) {
 	if got := s.count.Text; got != "2 people on site (4 tickets)" {
 		t.Errorf("count %q", got)
 	}
-	row := newRosterRow(false)
+	row := newRosterRow(false, nil)
 	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001 +2|Zoë O'Brien|—|Registration, Visit a patient|waiting|09:00" {
 		t.Errorf("row of Zoë: %q", got)

@@ -174,10 +174,12 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.alerts = widget.NewButtonWithIcon("", theme.WarningIcon(), u.showAlerts)
 	s.outage = widget.NewButtonWithIcon(lang.X("staff.incident", "Incident"), theme.ErrorIcon(), u.showIncident)
 	s.onSite = widget.NewButtonWithIcon(lang.X("staff.onsite", "On site"), theme.AccountIcon(), u.showRoster)
-	// Two rows: the actions, then what the kiosk reports (sync and alerts
-	// have long texts, in Spanish especially) beside the last result.
+	// Two rows: the title and the actions (their names are long in
+	// French: on a portrait screen the row needs all its width), then
+	// what the kiosk reports (sync and alerts have long texts, in Spanish
+	// especially) beside the last result.
 	header := container.NewVBox(
-		container.NewBorder(nil, nil,
+		container.New(&lineHeadLayout{},
 			newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
 			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock)),
 		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts), nil, container.NewPadded(s.status)))
