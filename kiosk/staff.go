@@ -257,6 +257,15 @@ func (s *staffScreen) update(b queue.Board) {
 			map[string]any{"Desk": desk.Desk.Name, "Ticket": desk.Serving.Ticket, "Name": desk.Serving.Name}))
 	}
 
+	// A desk's actions are live only when they can do something: calling
+	// needs the desk open, the rest someone called to it.
+	open := desk != nil && desk.Open
+	enable(s.callNext, open)
+	enable(s.closeDesk, open)
+	for _, w := range []fyne.Disableable{s.recall, s.served, s.noShow} {
+		enable(w, open && desk.Serving != nil)
+	}
+
 	s.waiting = s.waiting[:0]
 	s.closed = make(map[string]bool, len(b.Lines))
 	for _, l := range b.Lines {
@@ -292,11 +301,7 @@ func (s *staffScreen) deskState(b queue.Board) *queue.DeskState {
 func (s *staffScreen) showSelected() {
 	on := s.selected != nil
 	for _, w := range []fyne.Disableable{s.cancel, s.front, s.transfer} {
-		if on {
-			w.Enable()
-		} else {
-			w.Disable()
-		}
+		enable(w, on)
 	}
 	if !on {
 		s.pick.SetText(lang.X("staff.pick", "Tap a visit in the list, or find one, to act on it."))
@@ -535,4 +540,13 @@ func indexOf(list []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// enable enables w, or disables it.
+func enable(w fyne.Disableable, on bool) {
+	if on {
+		w.Enable()
+	} else {
+		w.Disable()
+	}
 }
