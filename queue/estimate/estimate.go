@@ -642,6 +642,14 @@ func (r *Window) Push(v float64) {
 // Mean is the mean of the values held; NaN when there are none.
 func (r *Window) Mean() float64 { return r.sum / float64(r.Len()) }
 
+// Max is the largest value held; 0 when there are none.
+func (r *Window) Max() float64 {
+	if r.Len() == 0 {
+		return 0
+	}
+	return slices.Max(r.vals[:r.Len()])
+}
+
 // MeanOr is Mean, or def when the window is empty.
 func (r *Window) MeanOr(def float64) float64 {
 	if r.Len() == 0 {
@@ -801,10 +809,14 @@ func (e *Estimator) regRange(s *serviceState, service string, ahead, openDesks i
 }
 
 // regPoint is the regression's point estimate, in minutes: the fit plus
-// the predicted residual, at least 0.
+// the predicted residual. The residual is bounded so the estimate stays
+// between 0 and the fit plus the longest recent wait: a regression asked
+// about a queue unlike any it learned from extrapolates a line, and the
+// line need not hold that far.
 func (e *Estimator) regPoint(s *serviceState, service string, ahead, openDesks int, at time.Time) float64 {
 	_, blend := e.predict(service, s, ahead, openDesks)
-	return max(blend+s.reg.predict(e.regFeatures(s, ahead, blend, at)), 0)
+	residual := s.reg.predict(e.regFeatures(s, ahead, blend, at))
+	return blend + min(max(residual, -blend), s.waitsLong.Max())
 }
 
 // regFeatures are what the regression knows of a service at time at, for
