@@ -820,7 +820,11 @@ func (e *Estimator) regPoint(s *serviceState, service string, ahead, openDesks i
 }
 
 // regFeatures are what the regression knows of a service at time at, for
-// someone with ahead people in front and blend the fit's wait for them.
+// someone with ahead people in front and blend the fit's wait for them:
+// blend itself, ahead, the LES wait, minutes since the service's last
+// call, how long its first in line has waited, people waiting in other
+// services (a line served after another one waits for it too), the mean
+// of its last few and of its last Window waits, and the hour of day.
 func (e *Estimator) regFeatures(s *serviceState, ahead int, blend float64, at time.Time) [nReg]float64 {
 	var x [nReg]float64
 	x[0] = blend
@@ -835,10 +839,19 @@ func (e *Estimator) regFeatures(s *serviceState, ahead int, blend float64, at ti
 	x[5] = float64(e.nWaiting - s.nWaiting)
 	x[6] = s.waitsShort.MeanOr(0)
 	x[7] = s.waitsLong.MeanOr(0)
-	h := 2 * math.Pi * (float64(at.Hour()) + float64(at.Minute())/60) / 24
-	x[8], x[9] = math.Sin(h), math.Cos(h)
-	x[10], x[11] = math.Sin(2*h), math.Cos(2*h)
+	x[8], x[9], x[10], x[11] = hourOfDay(at)
 	return x
+}
+
+// hourOfDay is the time of day as two harmonics (24 h and 12 h), read in
+// UTC: the kiosk feeds the estimator times from its database in UTC but
+// asks with its local clock, and one zone for both keeps them comparable.
+// A zone's fixed offset only shifts the harmonics' phase, which the
+// regression's coefficients absorb.
+func hourOfDay(at time.Time) (sin1, cos1, sin2, cos2 float64) {
+	at = at.UTC()
+	h := 2 * math.Pi * (float64(at.Hour()) + float64(at.Minute())/60) / 24
+	return math.Sin(h), math.Cos(h), math.Sin(2 * h), math.Cos(2 * h)
 }
 
 // pruneQueue drops from the front of the service's queue the visits no

@@ -159,3 +159,15 @@ func TestEstimatorRisesWithPlaceAfterHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestEstimateSameInAnyZone: the kiosk feeds history in UTC and asks with
+// its local clock; the hour of day must mean the same for both.
+func TestEstimateSameInAnyZone(t *testing.T) {
+	e := New(Config{})
+	now, _, routine := priorityLobby(e, 3, 3000)
+	utc := e.Estimate("routine", len(routine), 1, now)
+	local := e.Estimate("routine", len(routine), 1, now.In(time.FixedZone("UTC+5", 5*3600)))
+	if utc != local {
+		t.Errorf("estimate %+v asked in UTC+5, %+v in UTC", local, utc)
+	}
+}
