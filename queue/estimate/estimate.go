@@ -330,7 +330,7 @@ func (e *Estimator) unwait(visit int64, v waitingVisit) {
 	e.nWaiting--
 	if s := e.services[v.service]; s != nil {
 		s.nWaiting--
-		s.pruneQueue(e.waiting)
+		s.pruneQueue(v.service, e.waiting)
 	}
 }
 
@@ -595,6 +595,14 @@ func (w *ErrorWindow) Quantiles(service string, ps ...float64) []float64 {
 	return r.Quantiles(ps...)
 }
 
+// Len is how many errors service has of its own.
+func (w *ErrorWindow) Len(service string) int {
+	if r := w.services[service]; r != nil {
+		return r.Len()
+	}
+	return 0
+}
+
 // Window is a fixed-size window of the most recent values with a running
 // sum: the estimator keeps its recent calls and errors in them, and the
 // replay's rolling-average baselines use the same arithmetic.
@@ -854,12 +862,12 @@ func hourOfDay(at time.Time) (sin1, cos1, sin2, cos2 float64) {
 	return math.Sin(h), math.Cos(h), math.Sin(2 * h), math.Cos(2 * h)
 }
 
-// pruneQueue drops from the front of the service's queue the visits no
-// longer waiting.
-func (s *serviceState) pruneQueue(waiting map[int64]waitingVisit) {
+// pruneQueue drops from the front of the queue of service name the visits
+// no longer waiting there.
+func (s *serviceState) pruneQueue(name string, waiting map[int64]waitingVisit) {
 	for len(s.queue) > 0 {
 		a := s.queue[0]
-		if v, ok := waiting[a.visit]; ok && v.arrived.Equal(a.at) {
+		if v, ok := waiting[a.visit]; ok && v.service == name && v.arrived.Equal(a.at) {
 			break
 		}
 		s.queue = s.queue[1:]
@@ -867,12 +875,4 @@ func (s *serviceState) pruneQueue(waiting map[int64]waitingVisit) {
 	if cap(s.queue) > 64 && len(s.queue) < cap(s.queue)/4 {
 		s.queue = slices.Clone(s.queue)
 	}
-}
-
-// Len is how many errors service has of its own.
-func (w *ErrorWindow) Len(service string) int {
-	if r := w.services[service]; r != nil {
-		return r.Len()
-	}
-	return 0
 }
