@@ -116,6 +116,17 @@ const (
 	// errors shape its estimates; until then the pooled errors of all
 	// services are used.
 	minErrors = 20
+	// minRegress is how many examples the regression needs before it is
+	// used: a few per feature.
+	minRegress = 4 * nReg
+	// regMemory is the regression's memory in windows: enough examples for
+	// its dozen coefficients and every hour of the day, short enough to
+	// follow a season.
+	regMemory = 10
+	// regPenalty is the ridge penalty on standardised features, as a share
+	// of each feature's variance: it keeps nearly collinear features (the
+	// rolling means, the fit) from trading large opposite coefficients.
+	regPenalty = 0.05
 	// minCalls is how many timed calls a service needs before history
 	// replaces the configured default: the first call of the morning alone
 	// says little about the next hour.
@@ -145,9 +156,20 @@ const (
 // two terms and LES, shrunk towards the formula itself, and uses the
 // formula alone until it has minErrors calls to learn from.
 //
-// The fit's own recent errors then give both the interval (their 10% and
-// 90% quantiles) and a correction of the point estimate (their median,
-// which minimises the mean absolute error if the errors stay as they were).
+// On top of that fit, per service, an exponentially weighted ridge
+// regression (regress.go) predicts what the fit still misses: its residual,
+// from what the kiosk knew at arrival (the fit itself, people ahead, LES,
+// time since the last call, how long the first in line has waited, people
+// waiting in other services, recent mean waits, and hour of day as two
+// harmonics). Squared error is what it minimises, so its point estimate is
+// a conditional mean. Each served visitor's call adds one example. The
+// regression is only trained on arrivals the fit had already learned from
+// and is only used once it has minRegress examples and minErrors errors of
+// its own; until then the fit's recent errors give the interval (their
+// 10% and 90% quantiles) and a correction of the point estimate (their
+// median). The regression's interval is the quantiles of its own recent
+// errors, at levels adapted so that about 10% of waits fall below it and
+// 10% above (calibration).
 type Estimator struct {
 	cfg      Config
 	window   int
@@ -157,6 +179,10 @@ type Estimator struct {
 	// forgotten; entries of visits already called or gone are skipped lazily.
 	arrivals []arrivalRef
 	errors   *ErrorWindow // actual − blended prediction, minutes
+	// regErrors are the errors of the regression's point estimates,
+	// actual − point, minutes: its interval.
+	regErrors *ErrorWindow
+	nWaiting  int // visits remembered as waiting, all services
 }
 
 type arrivalRef struct {
@@ -171,6 +197,9 @@ type waitingVisit struct {
 	arrived time.Time
 	feat    [nFeatures]float64 // the fit's terms at arrival
 	blend   float64            // fitted wait at arrival, before error correction, minutes
+	x       [nReg]float64      // the regression's features at arrival
+	told    Range              // the regression's estimate at arrival; Wait < 0 if it had none
+	fitted  bool               // blend came from the service's own fit, not the textbook formula
 }
 
 type serviceState struct {
@@ -181,6 +210,12 @@ type serviceState struct {
 	callMinutes Window    // minutes between calls while someone was waiting, × desks
 	stayed      Window    // 1 per call, 0 per leave: share of the queue that is called
 	fit         waitFit
+	nWaiting    int          // visits of the service remembered as waiting
+	queue       []arrivalRef // its waiting visits in arrival order, lazily pruned
+	waitsShort  Window       // recent actual waits, minutes
+	waitsLong   Window
+	reg         ridge // residual of the fit, on the features of regFeatures
+	cal         calibration
 }
 
 // New returns an estimator with no history.
@@ -205,11 +240,12 @@ func New(cfg Config) *Estimator {
 		cfg.MaxAge = defaultMaxAge
 	}
 	return &Estimator{
-		cfg:      cfg,
-		window:   cfg.Window,
-		services: make(map[string]*serviceState),
-		waiting:  make(map[int64]waitingVisit),
-		errors:   NewErrorWindow(cfg.Window),
+		cfg:       cfg,
+		window:    cfg.Window,
+		services:  make(map[string]*serviceState),
+		waiting:   make(map[int64]waitingVisit),
+		errors:    NewErrorWindow(cfg.Window),
+		regErrors: NewErrorWindow(cfg.Window),
 	}
 }
 
@@ -224,6 +260,9 @@ func (e *Estimator) service(name string) *serviceState {
 		s = &serviceState{
 			callMinutes: NewWindow(max(n/5, 5)),
 			stayed:      NewWindow(n),
+			waitsShort:  NewWindow(max(n/10, 5)),
+			waitsLong:   NewWindow(n),
+			cal:         newCalibration(),
 		}
 		e.services[name] = s
 	}
@@ -241,7 +280,7 @@ func (e *Estimator) Observe(o Observation) {
 		e.noShow(o)
 	case ObserveLeave:
 		if v, ok := e.waiting[o.Visit]; ok {
-			delete(e.waiting, o.Visit)
+			e.unwait(o.Visit, v)
 			e.service(v.service).stayed.Push(0)
 		}
 	case ObserveDesks:
@@ -257,17 +296,42 @@ func (e *Estimator) Observe(o Observation) {
 func (e *Estimator) arrive(o Observation) {
 	s := e.service(o.Service)
 	feat, blend := e.predict(o.Service, s, o.Ahead, o.OpenDesks)
-	if old, ok := e.waiting[o.Visit]; ok && old.service != o.Service {
-		// A visit re-joining another service (a transfer) leaves the first.
-		e.service(old.service).stayed.Push(0)
+	x := e.regFeatures(s, o.Ahead, blend, o.At)
+	told := Range{Wait: -1}
+	if s.reg.n >= minRegress {
+		told = e.regRange(s, o.Service, max(o.Ahead, 0), o.OpenDesks, o.At)
+	}
+	if old, ok := e.waiting[o.Visit]; ok {
+		e.unwait(o.Visit, old)
+		if old.service != o.Service {
+			// A visit re-joining another service (a transfer) leaves the first.
+			e.service(old.service).stayed.Push(0)
+		}
 	}
 	e.waiting[o.Visit] = waitingVisit{
 		service: o.Service,
 		arrived: o.At,
 		feat:    feat,
 		blend:   blend,
+		x:       x,
+		told:    told,
+		fitted:  s.fit.n >= minErrors,
 	}
-	e.arrivals = append(e.arrivals, arrivalRef{visit: o.Visit, at: o.At})
+	e.nWaiting++
+	s.nWaiting++
+	ref := arrivalRef{visit: o.Visit, at: o.At}
+	e.arrivals = append(e.arrivals, ref)
+	s.queue = append(s.queue, ref)
+}
+
+// unwait forgets that visit v is waiting.
+func (e *Estimator) unwait(visit int64, v waitingVisit) {
+	delete(e.waiting, visit)
+	e.nWaiting--
+	if s := e.services[v.service]; s != nil {
+		s.nWaiting--
+		s.pruneQueue(v.service, e.waiting)
+	}
 }
 
 func (e *Estimator) call(o Observation) {
@@ -279,7 +343,7 @@ func (e *Estimator) call(o Observation) {
 	}
 	s := e.service(name)
 	if known {
-		delete(e.waiting, o.Visit)
+		e.unwait(o.Visit, v)
 		// Time between calls counts only from when this visitor was already
 		// waiting: a desk idle for an empty queue says nothing about speed.
 		start := v.arrived
@@ -294,6 +358,16 @@ func (e *Estimator) call(o Observation) {
 			s.fit.add(v.feat, actual, float64(fitMemory*e.window))
 		}
 		e.errors.Add(name, actual-v.blend)
+		if v.told.Wait >= 0 {
+			e.regErrors.Add(name, actual-v.told.Wait.Minutes())
+			s.cal.update(v.told, o.At.Sub(v.arrived))
+		}
+		if v.fitted {
+			s.reg.add(v.x, actual-v.blend, float64(regMemory*e.window))
+			s.reg.solve(regPenalty)
+		}
+		s.waitsShort.Push(actual)
+		s.waitsLong.Push(actual)
 		s.lesWait = actual
 		s.stayed.Push(1)
 	}
@@ -322,7 +396,7 @@ func (e *Estimator) forget(now time.Time) {
 			break
 		}
 		if stale {
-			delete(e.waiting, a.visit)
+			e.unwait(a.visit, v)
 		}
 		e.arrivals = e.arrivals[1:]
 	}
@@ -369,13 +443,16 @@ func (e *Estimator) Estimate(service string, ahead, openDesks int, now time.Time
 // estimate starts again from there (and counts down again), rather than
 // standing at "any moment now".
 func (e *Estimator) Remaining(q Query, now time.Time) Range {
-	r := e.fresh(q)
-	if q.Since.IsZero() || r.High <= 0 {
-		return r
+	if q.Since.IsZero() {
+		return e.fresh(q, now)
 	}
 	start := q.Since
 	if s := e.services[q.Service]; s != nil && s.lastMove.After(start) {
 		start = s.lastMove
+	}
+	r := e.fresh(q, start)
+	if r.High <= 0 {
+		return r
 	}
 	// Whole minutes: the range is read in minutes, and a count that
 	// dropped a minute off it a second after check-in would look like a
@@ -391,9 +468,9 @@ func (e *Estimator) Remaining(q Query, now time.Time) Range {
 	return r
 }
 
-// fresh is the estimate for q's place in line, taken now, counting nothing
-// down.
-func (e *Estimator) fresh(q Query) Range {
+// fresh is the estimate for q's place in line as it stood at time at,
+// counting nothing down.
+func (e *Estimator) fresh(q Query, at time.Time) Range {
 	ahead := q.Ahead
 	if q.FreeDesks > 0 {
 		if ahead < q.FreeDesks {
@@ -405,6 +482,9 @@ func (e *Estimator) fresh(q Query) Range {
 	s := e.services[q.Service]
 	if !e.hasHistory(q.Service) {
 		return e.defaultEstimate(q.Service, ahead, q.OpenDesks)
+	}
+	if r, ok := e.regressed(s, q.Service, ahead, q.OpenDesks, at); ok {
+		return r
 	}
 	_, blend := e.predict(q.Service, s, ahead, q.OpenDesks)
 	errs := e.errors.Quantiles(q.Service, 0.1, 0.5, 0.9)
@@ -515,6 +595,14 @@ func (w *ErrorWindow) Quantiles(service string, ps ...float64) []float64 {
 	return r.Quantiles(ps...)
 }
 
+// Len is how many errors service has of its own.
+func (w *ErrorWindow) Len(service string) int {
+	if r := w.services[service]; r != nil {
+		return r.Len()
+	}
+	return 0
+}
+
 // Window is a fixed-size window of the most recent values with a running
 // sum: the estimator keeps its recent calls and errors in them, and the
 // replay's rolling-average baselines use the same arithmetic.
@@ -561,6 +649,14 @@ func (r *Window) Push(v float64) {
 
 // Mean is the mean of the values held; NaN when there are none.
 func (r *Window) Mean() float64 { return r.sum / float64(r.Len()) }
+
+// Max is the largest value held; 0 when there are none.
+func (r *Window) Max() float64 {
+	if r.Len() == 0 {
+		return 0
+	}
+	return slices.Max(r.vals[:r.Len()])
+}
 
 // MeanOr is Mean, or def when the window is empty.
 func (r *Window) MeanOr(def float64) float64 {
@@ -690,4 +786,93 @@ func (q *waitFit) coef() [nFeatures]float64 {
 		}
 	}
 	return w
+}
+
+// regressed is the regression's estimate for someone with ahead people in
+// front, at time at, with the interval from its own recent errors; false
+// while the regression has too few examples or errors of its own.
+func (e *Estimator) regressed(s *serviceState, service string, ahead, openDesks int, at time.Time) (Range, bool) {
+	if s.reg.n < minRegress || e.regErrors.Len(service) < minErrors {
+		return Range{}, false
+	}
+	return e.regRange(s, service, ahead, openDesks, at), true
+}
+
+// regRange is the regression's estimate and, once it has errors of its
+// own, their calibrated quantiles as the interval (Low = High = Wait until
+// then).
+func (e *Estimator) regRange(s *serviceState, service string, ahead, openDesks int, at time.Time) Range {
+	wait := e.regPoint(s, service, ahead, openDesks, at)
+	if ahead > 0 {
+		// Nobody further back is told less than the first in line.
+		wait = max(wait, e.regPoint(s, service, 0, openDesks, at))
+	}
+	low, high := wait, wait
+	if e.regErrors.Len(service) >= minErrors {
+		errs := e.regErrors.Quantiles(service, s.cal.low, s.cal.high)
+		low = min(max(wait+errs[0], 0), wait)
+		high = max(wait+errs[1], wait)
+	}
+	return Range{Wait: minutes(wait), Low: minutes(low), High: minutes(high), FromHistory: true}
+}
+
+// regPoint is the regression's point estimate, in minutes: the fit plus
+// the predicted residual. The residual is bounded so the estimate stays
+// between 0 and the fit plus the longest recent wait: a regression asked
+// about a queue unlike any it learned from extrapolates a line, and the
+// line need not hold that far.
+func (e *Estimator) regPoint(s *serviceState, service string, ahead, openDesks int, at time.Time) float64 {
+	_, blend := e.predict(service, s, ahead, openDesks)
+	residual := s.reg.predict(e.regFeatures(s, ahead, blend, at))
+	return blend + min(max(residual, -blend), s.waitsLong.Max())
+}
+
+// regFeatures are what the regression knows of a service at time at, for
+// someone with ahead people in front and blend the fit's wait for them:
+// blend itself, ahead, the LES wait, minutes since the service's last
+// call, how long its first in line has waited, people waiting in other
+// services (a line served after another one waits for it too), the mean
+// of its last few and of its last Window waits, and the hour of day.
+func (e *Estimator) regFeatures(s *serviceState, ahead int, blend float64, at time.Time) [nReg]float64 {
+	var x [nReg]float64
+	x[0] = blend
+	x[1] = float64(max(ahead, 0))
+	x[2] = s.lesWait
+	if s.hasCall {
+		x[3] = max(at.Sub(s.lastCall).Minutes(), 0)
+	}
+	if len(s.queue) > 0 {
+		x[4] = max(at.Sub(s.queue[0].at).Minutes(), 0)
+	}
+	x[5] = float64(e.nWaiting - s.nWaiting)
+	x[6] = s.waitsShort.MeanOr(0)
+	x[7] = s.waitsLong.MeanOr(0)
+	x[8], x[9], x[10], x[11] = hourOfDay(at)
+	return x
+}
+
+// hourOfDay is the time of day as two harmonics (24 h and 12 h), read in
+// UTC: the kiosk feeds the estimator times from its database in UTC but
+// asks with its local clock, and one zone for both keeps them comparable.
+// A zone's fixed offset only shifts the harmonics' phase, which the
+// regression's coefficients absorb.
+func hourOfDay(at time.Time) (sin1, cos1, sin2, cos2 float64) {
+	at = at.UTC()
+	h := 2 * math.Pi * (float64(at.Hour()) + float64(at.Minute())/60) / 24
+	return math.Sin(h), math.Cos(h), math.Sin(2 * h), math.Cos(2 * h)
+}
+
+// pruneQueue drops from the front of the queue of service name the visits
+// no longer waiting there.
+func (s *serviceState) pruneQueue(name string, waiting map[int64]waitingVisit) {
+	for len(s.queue) > 0 {
+		a := s.queue[0]
+		if v, ok := waiting[a.visit]; ok && v.service == name && v.arrived.Equal(a.at) {
+			break
+		}
+		s.queue = s.queue[1:]
+	}
+	if cap(s.queue) > 64 && len(s.queue) < cap(s.queue)/4 {
+		s.queue = slices.Clone(s.queue)
+	}
 }

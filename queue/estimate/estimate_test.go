@@ -315,6 +315,9 @@ func TestEstimatorMemoryBounded(t *testing.T) {
 			s.call(0, i%7 == 0)
 		}
 	}
+	if e.nWaiting != len(e.waiting) {
+		t.Errorf("counts %d waiting, remembers %d", e.nWaiting, len(e.waiting))
+	}
 	if len(e.waiting) > cfg.MaxWaiting {
 		t.Errorf("remembers %d waiting visits, want at most %d", len(e.waiting), cfg.MaxWaiting)
 	}
@@ -333,6 +336,9 @@ func TestEstimatorMemoryBounded(t *testing.T) {
 		}
 		if errs.Len() > defaultWindow || st.callMinutes.Len() > defaultWindow || st.stayed.Len() > defaultWindow {
 			t.Errorf("service %s windows grew: %d %d %d", name, errs.Len(), st.callMinutes.Len(), st.stayed.Len())
+		}
+		if len(st.queue) > 2*cfg.MaxWaiting || cap(st.queue) > 8*cfg.MaxWaiting || st.nWaiting < 0 || st.nWaiting > cfg.MaxWaiting {
+			t.Errorf("service %s line index len %d cap %d, %d waiting", name, len(st.queue), cap(st.queue), st.nWaiting)
 		}
 	}
 	if got := e.Estimate("a", 5, 1, s.now); !got.FromHistory || got.Wait < 0 {

@@ -80,9 +80,9 @@ var rollingWindows = []int{5, 10, 20, 50, 100}
 //     call, no-show, so a visitor's own call never precedes their arrival
 //     and an arrival sees exits of that minute but not calls.
 //
-// Only served visits are scored: actual wait = called − arrived. Every
-// method's 80% interval is built the same way as the estimator's, from the
-// 10% and 90% quantiles of its own recent errors.
+// Only served visits are scored: actual wait = called − arrived. A
+// baseline's 80% interval is the 10% and 90% quantiles of its own recent
+// errors, as the estimator's was before it adapted those levels.
 func Evaluate(r io.Reader) ([]Result, error) {
 	visits, err := readVisitLog(r)
 	if err != nil {
@@ -303,8 +303,8 @@ func newWaitMethod(name string, window int) *waitMethod {
 	return &waitMethod{name: name, errs: estimate.NewErrorWindow(window)}
 }
 
-// interval gives the method's 80% interval around point from its own recent
-// errors, exactly as the estimator builds its own.
+// interval gives the method's 80% interval around point from the 10% and
+// 90% quantiles of its own recent errors.
 func (m *waitMethod) interval(service string, point float64) (low, high float64) {
 	q := m.errs.Quantiles(service, 0.1, 0.9)
 	if q == nil {

@@ -287,9 +287,14 @@ func TestEvaluateWaitsEmergencyDepartment(t *testing.T) {
 	}
 	assertEstimatorBest(t, res)
 	// The target of BENCHMARKS.md for the interval. Its other target, mean
-	// squared error ≤ 0.75 × the best rolling average's, is not met yet.
+	// squared error ≤ 0.75 × the best rolling average's, is not met yet
+	// (0.88×); this holds what the regression gained (from 1.04×).
 	if c := res[0].Cover80; c < 0.75 || c > 0.85 {
 		t.Errorf("80%% interval covers %.3f, want 0.75–0.85", c)
+	}
+	est, rolling := res[0], res[2]
+	if ratio := (est.RMSEMin * est.RMSEMin) / (rolling.RMSEMin * rolling.RMSEMin); !(ratio <= 0.9) {
+		t.Errorf("mean squared error %.2f × %s's, want ≤ 0.9 (target 0.75)", ratio, rolling.Method)
 	}
 }
 
