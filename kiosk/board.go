@@ -242,6 +242,8 @@ func (l *lineRows) update(u *UI, line queue.Line, rows int, now time.Time) bool 
 	setText(l.head, line.Service.DisplayName(u.lang))
 	var summary string
 	switch {
+	case line.OpenDesks == 0 && len(line.Waiting) == 0:
+		summary = lang.X("board.line.closed.empty", "Nobody waiting · no desk open")
 	case line.OpenDesks == 0:
 		summary = lang.X("board.line.closed", "{{.N}} waiting · no desk open", map[string]any{"N": len(line.Waiting)})
 	case len(line.Waiting) == 0:

@@ -35,6 +35,9 @@ func boardWaits(u *UI) []string {
 func TestNoDeskOpenIsSaidNotEstimated(t *testing.T) {
 	f := newFixture(t)
 	u := f.ui
+	if got := u.welcome.board.lines[0].summary.Text; got != "Nobody waiting · no desk open" {
+		t.Errorf("empty board summary %q", got)
+	}
 	for _, name := range []string{"Ana", "Ben", "Cid", "Dan"} {
 		f.checkIn(t, name, "registration")
 	}
