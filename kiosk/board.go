@@ -154,11 +154,24 @@ func newWaitingRow() *waitingRow {
 		name:   newText("", theme.SizeNameText, false, widget.MediumImportance),
 		wait:   newText("", theme.SizeNameText, false, widget.LowImportance),
 	}
-	r.box = container.NewBorder(nil, nil,
+	// The wait beside the name, or under it where both do not fit (a long
+	// first name, larger text).
+	r.box = container.New(&lineHeadLayout{},
 		denseHBox(sized(110, 0, denseLabel(r.ticket)), denseLabel(r.name)),
 		denseLabel(r.wait),
 	)
 	return r
+}
+
+// lineHeight is the row's height on one line. A row that wraps its wait
+// under the name (larger text, a long first name) takes two; a page of
+// such rows that does not fit scrolls by itself.
+func (r *waitingRow) lineHeight() float32 {
+	var h float32
+	for _, o := range r.box.(*fyne.Container).Objects {
+		h = max(h, o.MinSize().Height)
+	}
+	return h
 }
 
 // update shows board b in the rows there are, adding any that are missing.
@@ -311,7 +324,7 @@ func (v *boardView) pageRows(b queue.Board) int {
 	if height == 0 || len(v.lines) == 0 {
 		return u.boardRows // not laid out yet
 	}
-	step := v.lines[0].next[0].box.MinSize().Height + densePadding
+	step := v.lines[0].next[0].lineHeight() + densePadding
 	shown := 0 // rows the body's height counts now
 	for _, l := range v.lines {
 		if !l.box.Visible() {
@@ -356,9 +369,10 @@ func resizeText(l *widget.Label, s string) bool {
 }
 
 // lineHeadLayout puts a line's name and its summary ("3 waiting · about
-// 5 min each") on one row, the summary at the right, where both fit, and
-// the summary under the name where they do not: neither is ever cut. Its
-// minimum height is that of the arrangement it last chose.
+// 5 min each"), or a ticket and its wait, on one row, the second at the
+// right, where both fit, and the second under the first where they do
+// not: neither is ever cut. Its minimum height is that of the arrangement
+// it last chose.
 type lineHeadLayout struct{ twoRows bool }
 
 func (l *lineHeadLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {

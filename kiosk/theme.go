@@ -205,16 +205,48 @@ func setMessage(l *widget.Label, s string) {
 
 // card sets content on a white rounded panel.
 func card(content ...fyne.CanvasObject) fyne.CanvasObject {
-	th := newKioskTheme()
-	bg := canvas.NewRectangle(th.Color(colorNameCard, theme.VariantLight))
-	bg.CornerRadius = 16
-	bg.StrokeColor = th.Color(theme.ColorNameSeparator, theme.VariantLight)
-	bg.StrokeWidth = 1
 	inner := container.NewVBox(content...)
 	if len(content) == 1 {
 		inner = container.NewStack(content[0])
 	}
-	return container.NewStack(bg, container.NewPadded(container.NewPadded(inner)))
+	return container.NewStack(newCardBackground(), container.NewPadded(container.NewPadded(inner)))
+}
+
+// cardBackground is a card's panel. It takes its colours from the theme
+// at every refresh, so a card follows the visitor's switch to high
+// contrast (a firmer border) like the widgets on it.
+type cardBackground struct {
+	widget.BaseWidget
+}
+
+func newCardBackground() *cardBackground {
+	b := &cardBackground{}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *cardBackground) CreateRenderer() fyne.WidgetRenderer {
+	r := &cardRenderer{b: b, rect: canvas.NewRectangle(color.Transparent)}
+	r.rect.CornerRadius, r.rect.StrokeWidth = 16, 1
+	r.Refresh()
+	return r
+}
+
+type cardRenderer struct {
+	b    *cardBackground
+	rect *canvas.Rectangle
+}
+
+func (r *cardRenderer) Layout(size fyne.Size)        { r.rect.Resize(size) }
+func (r *cardRenderer) MinSize() fyne.Size           { return fyne.Size{} }
+func (r *cardRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.rect} }
+func (r *cardRenderer) Destroy()                     {}
+
+func (r *cardRenderer) Refresh() {
+	th, v := r.b.Theme(), fyne.CurrentApp().Settings().ThemeVariant()
+	r.rect.FillColor = th.Color(colorNameCard, v)
+	r.rect.StrokeColor = th.Color(theme.ColorNameSeparator, v)
+	r.rect.Refresh()
 }
 
 // sized gives o at least the size w×h (0 keeps o's own).
