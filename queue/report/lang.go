@@ -143,8 +143,8 @@ func (l language) t(key string, args ...any) string {
 }
 
 // one says whether count n takes the singular. French counts 0 as one
-// ("0 visiteur"); the others here only 1. (European Portuguese, like the
-// kiosk's wording, says "0 visitantes".)
+// ("0 visiteur"); the others here only 1. (CLDR counts 0 as one in
+// Portuguese too, but written Portuguese says "0 visitantes".)
 func (l language) one(n int) bool {
 	if l.code == "fr" {
 		return n == 0 || n == 1
