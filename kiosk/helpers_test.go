@@ -50,11 +50,12 @@ var testDesks = []queue.Desk{
 	{ID: "desk-2", Name: "Desk 2", Services: []string{"registration"}},
 }
 
-// mustOpenStore opens a real store in a temporary directory.
-func mustOpenStore(tb testing.TB, clk *clock) *queue.Store {
+// mustOpenStore opens a real store in a temporary directory, offering
+// languages (none: English alone).
+func mustOpenStore(tb testing.TB, clk *clock, languages ...string) *queue.Store {
 	tb.Helper()
 	s, err := queue.Open(context.Background(), filepath.Join(tb.TempDir(), "kiosk.db"), queue.Options{
-		KioskID: "test-kiosk", Services: testServices, Desks: testDesks,
+		KioskID: "test-kiosk", Services: testServices, Desks: testDesks, Languages: languages,
 		FallbackWait: 10 * time.Minute, Now: clk.Now, Location: time.UTC,
 	})
 	if err != nil {
@@ -76,7 +77,6 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	t.Helper()
 	a := test.NewTempApp(t)
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	store := mustOpenStore(t, clk)
 	hash, err := bcrypt.GenerateFromPassword([]byte(testPIN), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +89,7 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	for _, c := range change {
 		c(&cfg)
 	}
+	store := mustOpenStore(t, clk, cfg.Languages...) // the store offers what the kiosk does
 	u := newUI(a, store, cfg, nil)
 	t.Cleanup(func() {
 		u.Close()

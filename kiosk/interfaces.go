@@ -40,7 +40,8 @@ type Lobby interface {
 
 // StaffQueue is what the PIN pad, the staff screen and the roster need:
 // unlocking, the desks, the staff's changes to the queue, finding a
-// visit, and who is in the building.
+// visit, who is in the building, and the language staff chose for the
+// reports and the printed roster.
 type StaffQueue interface {
 	UnlockStaff(ctx context.Context, hash, pin string) error
 	Services() []queue.Service
@@ -50,6 +51,8 @@ type StaffQueue interface {
 	Visit(ctx context.Context, id int64) (queue.Visit, error)
 	Roster(ctx context.Context) ([]queue.Visit, error)
 	CheckOutVisits(ctx context.Context, ids []int64, by string) ([]queue.Visit, error)
+	StaffLanguage(ctx context.Context) (string, error)
+	SetStaffLanguage(ctx context.Context, code string) error
 }
 
 // IncidentLog is what the incident panel reads and records: past

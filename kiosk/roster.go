@@ -363,12 +363,15 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 	if s.readAt.IsZero() { // never read: there is no list to save
 		return
 	}
+	// The printed list is in the staff language, like the reports, not
+	// in the language the screen happens to show.
+	code := u.reportLanguage()
 	services := make(map[string]string)
 	for _, svc := range u.staffQueue.Services() {
-		services[svc.ID] = svc.Name // the files are in English, like the reports
+		services[svc.ID] = svc.DisplayName(code)
 	}
 	path, err := report.ExportRoster(dir, f, s.visits, report.RosterOptions{
-		Kiosk: u.cfg.KioskName, Site: u.cfg.Site, Made: s.readAt, Location: u.location(), Services: services,
+		Kiosk: u.cfg.KioskName, Site: u.cfg.Site, Made: s.readAt, Location: u.location(), Services: services, Lang: code,
 	})
 	if err != nil {
 		u.log.Error("export roster", "format", f, "dir", dir, "err", err)

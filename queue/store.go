@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,6 +30,9 @@ type Options struct {
 	KioskID  string
 	Services []Service
 	Desks    []Desk
+	// Languages are the kiosk's language codes, the first its default:
+	// the staff language is one of them. Empty means English alone.
+	Languages []string
 	// FallbackPerVisitor is the time per visitor of a service with no
 	// TimePerVisitor (nor DefaultWait) while there is no history.
 	FallbackPerVisitor time.Duration
@@ -60,6 +64,8 @@ type Store struct {
 	order    []string // service IDs in config order
 	desks    map[string]Desk
 	deskIDs  []string
+	// languages are Options.Languages, never empty.
+	languages []string
 
 	mu        sync.Mutex // guards est and lastEvent
 	est       *estimate.Estimator
@@ -78,15 +84,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: kiosk id %q must be lower-case letters, digits and dashes", opts.KioskID)
 	}
 	s := &Store{
-		kioskID:  opts.KioskID,
-		now:      opts.Now,
-		loc:      opts.Location,
-		log:      opts.Logger,
-		after:    opts.AfterWrite,
-		services: make(map[string]Service),
-		desks:    make(map[string]Desk),
-		wrote:    make(chan struct{}, 1),
-		done:     make(chan struct{}),
+		kioskID:   opts.KioskID,
+		now:       opts.Now,
+		loc:       opts.Location,
+		log:       opts.Logger,
+		after:     opts.AfterWrite,
+		services:  make(map[string]Service),
+		desks:     make(map[string]Desk),
+		languages: slices.Clone(opts.Languages),
+		wrote:     make(chan struct{}, 1),
+		done:      make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -96,6 +103,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if len(s.languages) == 0 {
+		s.languages = []string{"en"}
 	}
 	perVisitor := make(map[string]time.Duration)
 	for _, svc := range opts.Services {

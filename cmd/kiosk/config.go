@@ -363,7 +363,8 @@ func validHash(h string) bool {
 
 // storeOptions turns the config into the queue store's options.
 func (c Config) storeOptions() queue.Options {
-	o := queue.Options{KioskID: c.KioskID, FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration)}
+	o := queue.Options{KioskID: c.KioskID, Languages: c.Languages,
+		FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration)}
 	for _, s := range c.Services {
 		o.Services = append(o.Services, queue.Service{ID: s.ID, Prefix: s.Prefix, Name: s.Name, Names: s.Names,
 			TimePerVisitor: cmp.Or(s.TimePerVisitor.Duration, s.DefaultWait.Duration)})

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -51,10 +53,14 @@ func listIncidents(ctx context.Context, m *Main, args []string) error {
 
 // writeReport writes an incident's Markdown, CSV and HTML reports.
 func writeReport(ctx context.Context, m *Main, args []string) error {
-	fs := m.flags("report", "Write an incident's report as Markdown, CSV and HTML: kiosk report [--dir DIR] ID")
+	fs := m.flags("report", "Write an incident's report as Markdown, CSV and HTML: kiosk report [--dir DIR] [--lang CODE] ID")
 	dir := fs.String("dir", m.reportDir(), "where to write the files")
+	lang := langFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if err := report.CheckLang(*lang); err != nil {
+		return fmt.Errorf("--lang: %w", err)
 	}
 	if fs.NArg() != 1 {
 		return errors.New("report: give one incident ID (see kiosk incidents)")
@@ -64,7 +70,7 @@ func writeReport(ctx context.Context, m *Main, args []string) error {
 		return fmt.Errorf("report: %q is not an incident ID", fs.Arg(0))
 	}
 	cfg := m.jobsConfig()
-	cfg.ReportDir = *dir
+	cfg.ReportDir, cfg.Lang = *dir, *lang // no --lang: the staff language stored
 	paths, err := jobs.WriteReport(ctx, m.store, cfg, id)
 	if err != nil {
 		return describe(err)
@@ -73,6 +79,13 @@ func writeReport(ctx context.Context, m *Main, args []string) error {
 		fmt.Fprintln(m.Stdout, p)
 	}
 	return nil
+}
+
+// langFlag is the --lang flag of the commands that write for people: the
+// language staff chose on the kiosk unless it is given.
+func langFlag(fs *flag.FlagSet) *string {
+	return fs.String("lang", "", "write in language `CODE` ("+strings.Join(report.Languages(), ", ")+
+		") instead of the staff language chosen in staff mode")
 }
 
 // drill starts or stops an outage drill. The kiosk UI, if it runs on the
@@ -120,8 +133,12 @@ func roster(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("roster", "Who checked in and has not left, for an evacuation.")
 	csvOut := fs.Bool("csv", false, "write CSV to stdout")
 	htmlOut := fs.Bool("html", false, "write a printable HTML page (tick boxes for the assembly point) to stdout")
+	lang := langFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if err := report.CheckLang(*lang); err != nil {
+		return fmt.Errorf("--lang: %w", err)
 	}
 	list, err := m.store.Roster(ctx)
 	if err != nil {
@@ -133,12 +150,18 @@ func roster(ctx context.Context, m *Main, args []string) error {
 	case *csvOut:
 		return queue.WriteRosterCSV(m.Stdout, list, time.Local)
 	case *htmlOut:
+		code := *lang
+		if code == "" {
+			if code, err = m.store.StaffLanguage(ctx); err != nil {
+				return err
+			}
+		}
 		names := map[string]string{}
-		for _, s := range m.Config.Services {
-			names[s.ID] = s.Name
+		for _, s := range m.store.Services() {
+			names[s.ID] = s.DisplayName(code)
 		}
 		return report.WriteRosterHTML(m.Stdout, list, report.RosterOptions{Kiosk: m.Config.KioskName, Site: m.Config.Site,
-			Made: time.Now(), Location: time.Local, Services: names})
+			Made: time.Now(), Location: time.Local, Services: names, Lang: code})
 	}
 	// People, not tickets, are counted: PERSON numbers who holds each.
 	people := queue.People(list)

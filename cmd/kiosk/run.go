@@ -60,9 +60,9 @@ Commands:
   check-config  validate the config and print where the database is
   sync          sync with the centre once and print the connectivity state
   incidents     list this kiosk's outages and drills
-  report        write an incident's report (Markdown, CSV, HTML)
+  report        write an incident's report (Markdown, CSV, HTML) in the staff language (--lang to choose)
   drill         start or stop an outage drill
-  roster        who is in the building (--csv for a file)
+  roster        who is in the building (--csv for a file, --html to print)
   checkout      check a visitor out by ticket number or QR reference
   close-day     end the day now: check everyone out, expire open tickets
   purge         erase personal data older than jobs.retention_days now

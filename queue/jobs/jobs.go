@@ -43,8 +43,12 @@ type Config struct {
 	KioskName   string
 	Site        string
 	Location    *time.Location // the kiosk's day; nil means time.Local
-	Clock       clockwork.Clock
-	Logger      *slog.Logger
+	// Lang is the reports' language; "" reads the staff language from the
+	// store each time a report is written, so a change in staff mode
+	// applies to the next report.
+	Lang   string
+	Clock  clockwork.Clock
+	Logger *slog.Logger
 	// OnRun, if set, is called after each run of a job with its name and
 	// result: for tests and logs that must know a job ran.
 	OnRun func(name string, err error)
@@ -229,7 +233,8 @@ func (j *Jobs) WriteReport(ctx context.Context, id int64) ([]string, error) {
 }
 
 // WriteReport writes incident id's reports as the jobs would, into
-// cfg.ReportDir (nothing if it is empty).
+// cfg.ReportDir (nothing if it is empty), in cfg.Lang or else the staff
+// language stored now.
 func WriteReport(ctx context.Context, store *queue.Store, cfg Config, id int64) ([]string, error) {
 	if cfg.ReportDir == "" {
 		return nil, nil
@@ -243,7 +248,13 @@ func WriteReport(ctx context.Context, store *queue.Store, cfg Config, id int64) 
 	if loc == nil {
 		loc = time.Local
 	}
-	return report.WriteAll(cfg.ReportDir, r, report.Options{Location: loc})
+	lang := cfg.Lang
+	if lang == "" {
+		if lang, err = store.StaffLanguage(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return report.WriteAll(cfg.ReportDir, r, report.Options{Location: loc, Lang: lang})
 }
 
 // setDefault sets a duration left zero (or negative) to v.

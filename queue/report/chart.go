@@ -40,23 +40,31 @@ var (
 
 // Chart draws the visitors waiting and the backlog (changes not yet at
 // the centre) over the incident as a PNG of width × height pixels, with
-// the incident's span shaded. Clock times are in time.Local; ChartIn
-// takes another zone.
+// the incident's span shaded. Clock times are in time.Local and the text
+// in English; ChartWith takes another zone and language.
 func Chart(r queue.IncidentReport, width, height int) ([]byte, error) {
-	return ChartIn(r, time.Local, width, height)
+	return ChartWith(r, Options{Location: time.Local}, width, height)
 }
 
 // ChartIn is Chart with clock times in loc (nil means time.Local).
 func ChartIn(r queue.IncidentReport, loc *time.Location, width, height int) ([]byte, error) {
+	return ChartWith(r, Options{Location: loc}, width, height)
+}
+
+// ChartWith is Chart with clock times in o.Location and its title, axes
+// and key in o.Lang.
+func ChartWith(r queue.IncidentReport, o Options, width, height int) ([]byte, error) {
 	if width < minChartWidth || height < minChartHeight || width > maxChartSide || height > maxChartSide {
 		return nil, fmt.Errorf("chart size %d×%d: must be at least %d×%d and at most %d on a side",
 			width, height, minChartWidth, minChartHeight, maxChartSide)
 	}
-	if loc == nil {
-		loc = time.Local
+	l, err := newLanguage(o.Lang)
+	if err != nil {
+		return nil, fmt.Errorf("chart: %w", err)
 	}
+	loc := o.location()
 	p := plot.New()
-	p.Title.Text = "Visitors waiting and backlog"
+	p.Title.Text = l.t("chart.title")
 	p.Title.TextStyle.Font = font.From(sans, 13)
 	p.Title.Padding = vg.Points(6)
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
@@ -66,14 +74,11 @@ func ChartIn(r queue.IncidentReport, loc *time.Location, width, height int) ([]b
 
 	samples := slices.Clone(r.Samples)
 	slices.SortStableFunc(samples, func(a, b queue.Sample) int { return a.At.Compare(b.At) })
-	var (
-		key []legendEntry
-		err error
-	)
+	var key []legendEntry
 	if len(samples) < 2 {
-		err = drawNoSamples(p, samples, loc)
+		err = drawNoSamples(p, l, samples, loc)
 	} else {
-		key, err = drawSamples(p, r, samples, loc, width)
+		key, err = drawSamples(p, l, r, samples, loc, width)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("chart: %w", err)
@@ -90,22 +95,21 @@ func ChartIn(r queue.IncidentReport, loc *time.Location, width, height int) ([]b
 
 // drawNoSamples says in the middle of an empty chart that there is no
 // line to draw.
-func drawNoSamples(p *plot.Plot, samples []queue.Sample, loc *time.Location) error {
+func drawNoSamples(p *plot.Plot, l language, samples []queue.Sample, loc *time.Location) error {
 	p.HideAxes()
-	text := "no samples"
+	text := l.t("chart.no_samples")
 	if len(samples) == 1 {
 		s := samples[0]
-		text = fmt.Sprintf("no samples to draw a line\nonly one, at %s:\n%d waiting, backlog %d",
-			s.At.In(loc).Format("15:04:05"), s.Waiting, s.Backlog)
+		text = l.t("chart.one_sample", "At", s.At.In(loc).Format("15:04:05"), "Waiting", s.Waiting, "Backlog", s.Backlog)
 	}
-	l, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: 0, Y: 0}}, Labels: []string{text}})
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: plotter.XYs{{X: 0, Y: 0}}, Labels: []string{text}})
 	if err != nil {
 		return err
 	}
-	l.TextStyle[0].Font = font.From(sans, 12)
-	l.TextStyle[0].XAlign = draw.XCenter
-	l.TextStyle[0].YAlign = draw.YCenter
-	p.Add(l)
+	labels.TextStyle[0].Font = font.From(sans, 12)
+	labels.TextStyle[0].XAlign = draw.XCenter
+	labels.TextStyle[0].YAlign = draw.YCenter
+	p.Add(labels)
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -1, 1, -1, 1
 	return nil
 }
@@ -163,7 +167,7 @@ func drawLegend(c draw.Canvas, key []legendEntry) draw.Canvas {
 	return draw.Crop(c, 0, 0, height, 0)
 }
 
-func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, loc *time.Location, width int) ([]legendEntry, error) {
+func drawSamples(p *plot.Plot, lang language, r queue.IncidentReport, samples []queue.Sample, loc *time.Location, width int) ([]legendEntry, error) {
 	inc := r.Incident
 	waiting := make(plotter.XYs, len(samples))
 	backlog := make(plotter.XYs, len(samples))
@@ -181,17 +185,17 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 	// The incident's span, shaded; while it lasts, up to the last sample
 	// or the report, whichever is later.
 	start, end := inc.Start, inc.End
-	spanName := "outage"
+	spanName := lang.t("chart.span.outage")
 	spanColor := outageColor
 	if inc.Drill {
-		spanName, spanColor = "drill", drillColor
+		spanName, spanColor = lang.t("chart.span.drill"), drillColor
 	}
 	if inc.Open() {
 		end = samples[len(samples)-1].At
 		if r.MadeAt.After(end) {
 			end = r.MadeAt
 		}
-		spanName += " (still going on)"
+		spanName = lang.t("chart.span.open", "Span", spanName)
 	}
 	if !start.IsZero() && end.After(start) {
 		span, err := plotter.NewPolygon(plotter.XYs{
@@ -213,11 +217,11 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 		at    time.Time
 		color color.Color
 		dash  bool
-		name  string
+		key   bool // named in the key
 	}{
-		{at: start, color: markColor, name: "start"},
-		{at: inc.End, color: markColor, dash: true, name: "end"},
-		{at: inc.DrainedAt, color: drainedColor, dash: true, name: "backlog drained"},
+		{at: start, color: markColor},
+		{at: inc.End, color: markColor, dash: true},
+		{at: inc.DrainedAt, color: drainedColor, dash: true, key: true},
 	}
 	for _, m := range marks {
 		if m.at.IsZero() {
@@ -232,8 +236,8 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		}
 		p.Add(l)
-		if m.name == "backlog drained" {
-			key = append(key, legendEntry{m.name, []plot.Thumbnailer{l}})
+		if m.key {
+			key = append(key, legendEntry{lang.t("event.drained"), []plot.Thumbnailer{l}})
 		}
 	}
 
@@ -242,8 +246,8 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 		name  string
 		color color.Color
 	}{
-		{waiting, "visitors waiting", waitingColor},
-		{backlog, "backlog (not yet at the centre)", backlogColor},
+		{waiting, lang.t("chart.waiting"), waitingColor},
+		{backlog, lang.t("chart.backlog"), backlogColor},
 	} {
 		l, err := plotter.NewLine(s.xys)
 		if err != nil {
@@ -256,12 +260,12 @@ func drawSamples(p *plot.Plot, r queue.IncidentReport, samples []queue.Sample, l
 	}
 
 	p.Y.Min, p.Y.Max = 0, yMax
-	p.Y.Label.Text = "count"
+	p.Y.Label.Text = lang.t("chart.count")
 	p.Y.Tick.Marker = integerTicks{}
 	pad := (p.X.Max - p.X.Min) * 0.02
 	p.X.Min, p.X.Max = p.X.Min-pad, p.X.Max+pad
-	p.X.Label.Text = "time (" + zoneName(samples[0].At, loc) + ")"
-	p.X.Tick.Marker = clockTicks{loc: loc, most: max(2, width/pixelsPerTick)}
+	p.X.Label.Text = lang.t("chart.time", "Zone", zoneName(samples[0].At, loc))
+	p.X.Tick.Marker = clockTicks{lang: lang, loc: loc, most: max(2, width/pixelsPerTick)}
 	return key, nil
 }
 
@@ -289,6 +293,7 @@ const pixelsPerTick = 110
 // clockTicks marks the time axis at round clock times of loc, with at
 // most most labels.
 type clockTicks struct {
+	lang language
 	loc  *time.Location
 	most int
 }
@@ -313,14 +318,14 @@ func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
 	if int(span/step) > c.most {
 		step = (span/(time.Duration(c.most)*24*time.Hour) + 1) * 24 * time.Hour
 	}
-	layout := "15:04"
+	label := func(t time.Time) string { return t.Format("15:04") }
 	switch {
 	case step >= 24*time.Hour:
-		layout = "Jan 2"
+		label = c.lang.day
 	case from.YearDay() != to.YearDay() || from.Year() != to.Year():
-		layout = "Jan 2 15:04"
+		label = func(t time.Time) string { return c.lang.day(t) + t.Format(" 15:04") }
 	case step < time.Minute:
-		layout = "15:04:05"
+		label = func(t time.Time) string { return t.Format("15:04:05") }
 	}
 	midnight := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, c.loc)
 	t := midnight.Add(from.Sub(midnight) / step * step)
@@ -329,7 +334,7 @@ func (c clockTicks) Ticks(lo, hi float64) []plot.Tick {
 	}
 	var ticks []plot.Tick
 	for ; !t.After(to); t = t.Add(step) {
-		ticks = append(ticks, plot.Tick{Value: unixX(t), Label: t.Format(layout)})
+		ticks = append(ticks, plot.Tick{Value: unixX(t), Label: label(t)})
 		if half := t.Add(step / 2); !half.After(to) {
 			ticks = append(ticks, plot.Tick{Value: unixX(half)})
 		}

@@ -12,15 +12,25 @@ import (
 )
 
 // csvHeader is the CSV's first row; the package doc says what each
-// section puts in its columns.
+// section puts in its columns. It stays English in every language, as do
+// the sections, names and coded values: tools read them.
 var csvHeader = []string{"section", "at", "name", "value", "detail"}
 
 // WriteCSV writes the incident report as one long-form CSV for
 // spreadsheets and scripts. The package doc describes its sections. Text
 // that staff or a kiosk typed goes through csvsafe.Cell; figures the
 // report computes are written as they are.
+//
+// The CSV is a machine format: its header, section names, figure names
+// and coded values ("done", "true", severities, kinds) are English in
+// every language, so a script reads every kiosk's reports alike. Only the
+// notes for people, in the detail column, and the name of a step no
+// longer in the runbook are in o.Lang. Numbers keep a decimal point.
 func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
-	p := newPrinter(r, o)
+	p, err := newPrinter(r, o)
+	if err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
 	inc := r.Incident
 	tl := timeline(r)
 	ticked := ticks(tl)
@@ -52,7 +62,7 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	sum("peak_severity", inc.Peak.String(), "")
 	sum("start", p.rfc3339(inc.Start), "")
 	if inc.Open() {
-		sum("end", "", "still going on")
+		sum("end", "", p.t("end.open"))
 	} else {
 		sum("end", p.rfc3339(inc.End), "")
 	}
@@ -64,23 +74,23 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	sum("expected_back", p.rfc3339(inc.ExpectedBack), "")
 	sum("check_ins", strconv.Itoa(r.CheckIns), "")
 	sum("peak_waiting", strconv.Itoa(r.PeakWaiting), "")
-	sum("peak_backlog", strconv.Itoa(r.PeakBacklog), "changes not yet at the centre")
+	sum("peak_backlog", strconv.Itoa(r.PeakBacklog), p.t("csv.backlog"))
 	dur("longest_wait_s", r.LongestWait, "")
 	sum("drained_at", p.rfc3339(inc.DrainedAt), "")
 	if inc.DrainedAt.IsZero() {
-		sum("drain_time_s", "", "not drained yet")
+		sum("drain_time_s", "", p.t("drain.not"))
 	} else {
 		dur("drain_time_s", r.DrainTime, "")
 	}
 	mae, within5, n := r.EstimateError()
 	if n == 0 {
-		sum("estimate_mae_s", "", "no visitor called yet")
-		sum("estimate_within5", "", "no visitor called yet")
+		sum("estimate_mae_s", "", p.t("estimate.none"))
+		sum("estimate_within5", "", p.t("estimate.none"))
 	} else {
 		sum("estimate_mae_s", seconds(mae), human(mae))
-		sum("estimate_within5", strconv.FormatFloat(within5, 'f', 3, 64), "share of called visitors")
+		sum("estimate_within5", strconv.FormatFloat(within5, 'f', 3, 64), p.t("csv.within5"))
 	}
-	sum("estimate_n", strconv.Itoa(n), "visitors called")
+	sum("estimate_n", strconv.Itoa(n), p.t("csv.called"))
 	sum("conflicts", strconv.Itoa(r.Conflicts), "")
 	sum("watch_hits", strconv.Itoa(r.WatchHits), "")
 	sum("alerts", strconv.Itoa(len(r.Alerts)), "")
@@ -89,12 +99,12 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	sum("steps_total", strconv.Itoa(len(r.Steps)), "")
 	sum("feedback_count", strconv.Itoa(len(r.Feedback)), "")
 	if len(r.Feedback) == 0 {
-		sum("feedback_mean", "", "no answers")
+		sum("feedback_mean", "", p.t("csv.no_answers"))
 	} else {
-		sum("feedback_mean", strconv.FormatFloat(r.FeedbackMean(), 'f', 2, 64), "of 5")
+		sum("feedback_mean", strconv.FormatFloat(r.FeedbackMean(), 'f', 2, 64), p.t("csv.of5"))
 	}
-	dur("first_message_after_s", r.FirstSaid, "no message published")
-	dur("checklist_done_after_s", r.AllTicked, "checklist not completed")
+	dur("first_message_after_s", r.FirstSaid, p.t("csv.no_message"))
+	dur("checklist_done_after_s", r.AllTicked, p.t("csv.not_completed"))
 	sum("reported_at", p.rfc3339(inc.ReportedAt), "")
 
 	for _, e := range tl {
@@ -110,7 +120,7 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 	}
 	for _, i := range forgotten(r.Steps, ticked) {
 		t := ticked[i]
-		add("step", p.rfc3339(t.At), fmt.Sprintf("step %d, no longer in the runbook", i+1), "done", csvsafe.Cell(t.Actor))
+		add("step", p.rfc3339(t.At), p.t("step.forgotten", "Step", i+1), "done", csvsafe.Cell(t.Actor))
 	}
 
 	for _, s := range r.Samples {
@@ -136,7 +146,7 @@ func WriteCSV(w io.Writer, r queue.IncidentReport, o Options) error {
 		add("feedback", "", "score_"+strconv.Itoa(i+1), strconv.Itoa(c), "")
 	}
 	if other > 0 {
-		add("feedback", "", "score_other", strconv.Itoa(other), "answers outside 1–5")
+		add("feedback", "", "score_other", strconv.Itoa(other), p.t("csv.other_scores"))
 	}
 
 	cw := csv.NewWriter(w)

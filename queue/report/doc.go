@@ -3,8 +3,15 @@
 // long-form CSV for spreadsheets and scripts, a self-contained HTML page
 // and a PNG chart of the line and the sync backlog over time.
 //
-// Reports are in English only: they are working documents for staff and
-// IT, not text that visitors see, so they are not translated.
+// Reports and the printed roster are in the staff's language
+// (Options.Lang, RosterOptions.Lang: a per-kiosk setting staff choose in
+// staff mode, never the current visitor's), from a small catalogue of its
+// own in translations/ (queue must not depend on Fyne, whose translations
+// the kiosk's screens use). Dates are written as the language writes them
+// in numbers (2026-03-02, 02.03.2026, 02/03/2026) with 24-hour clocks, and
+// decimals with its mark. The CSV is a machine format: its header,
+// sections, names and coded values stay English; only the notes for
+// people in its detail column follow the language.
 //
 // The reports never contain an alert's message, which may name a
 // visitor: alerts appear only by kind, ticket and time. Staff messages,
@@ -33,7 +40,9 @@
 //	feedback  name "score_1" … "score_5", value how many visitors answered so;
 //	          "score_other" counts answers outside 1–5, if any
 //
-// Times are RFC 3339 in Options.Location; durations are whole seconds.
+// Times are RFC 3339 in Options.Location; durations are whole seconds;
+// decimals have a point in every language. A timeline entry's value is its
+// text as recorded.
 //
 // The package depends on queue's data types and on gonum.org/v1/plot for
 // the chart; it must not depend on Fyne, HTTP, the store or the syncer,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 
 	"lobbyline/queue"
 )
@@ -29,16 +30,44 @@ type htmlData struct {
 	ChartHasLines           bool // enough samples for lines, not just a note
 }
 
+// T is the template's lookup: key's text in the report's language, with
+// its arguments as name, value pairs.
+func (d htmlData) T(key string, args ...any) string { return d.Lang.t(key, args...) }
+
+// LangCode is the report's language, for the page's lang attribute.
+func (d htmlData) LangCode() string { return d.Lang.code }
+
+// Either is T of the drill's key or the outage's.
+func (d htmlData) Either(drill, outage string) string {
+	if d.Drill {
+		return d.Lang.t(drill)
+	}
+	return d.Lang.t(outage)
+}
+
+// Strong is text key, escaped, with its argument name set to value in
+// bold.
+func (d htmlData) Strong(key, name, value string) template.HTML {
+	text := template.HTMLEscapeString(d.Lang.t(key, name, "\x00"))
+	// Trusted: both parts are escaped here.
+	return template.HTML(strings.Replace(text, "\x00", "<strong>"+template.HTMLEscapeString(value)+"</strong>", 1))
+}
+
 // WriteHTML writes the incident report as one self-contained HTML page:
 // styles inline, the chart embedded as a PNG data URL, nothing loaded
-// from elsewhere, so it can be mailed, archived and printed.
+// from elsewhere, so it can be mailed, archived and printed. Its text is
+// in o.Lang.
 func WriteHTML(w io.Writer, r queue.IncidentReport, o Options) error {
-	png, err := ChartIn(r, o.location(), htmlChartWidth, htmlChartHeight)
+	v, err := buildView(r, o)
+	if err != nil {
+		return fmt.Errorf("write html: %w", err)
+	}
+	png, err := ChartWith(r, o, htmlChartWidth, htmlChartHeight)
 	if err != nil {
 		return fmt.Errorf("write html: %w", err)
 	}
 	d := htmlData{
-		view: buildView(r, o),
+		view: v,
 		// Trusted: the URL is built here from the PNG's base64, which
 		// cannot contain anything but its own alphabet.
 		ChartURI:      template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),

@@ -54,38 +54,58 @@ func (m *mdWriter) table(header []string, rows [][]string) {
 	}
 }
 
-func (m *mdWriter) facts(fs []fact) {
+func (m *mdWriter) facts(l language, fs []fact) {
 	rows := make([][]string, len(fs))
 	for i, f := range fs {
 		rows[i] = []string{f.Label, f.Value}
 	}
-	m.table([]string{"Item", "Value"}, rows)
+	m.table([]string{l.t("col.item"), l.t("col.value")}, rows)
 }
 
-// WriteMarkdown writes the incident report as Markdown for staff and IT.
+// header is the translated column names of a table.
+func (l language) header(keys ...string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = l.t(k)
+	}
+	return out
+}
+
+// markdownBold is text key with its argument name set to value in bold, the rest
+// escaped for Markdown.
+func (l language) markdownBold(key, name, value string) string {
+	return strings.Replace(md(l.t(key, name, "\x00")), "\x00", "**"+md(value)+"**", 1)
+}
+
+// WriteMarkdown writes the incident report as Markdown for staff and IT,
+// in o.Lang.
 func WriteMarkdown(w io.Writer, r queue.IncidentReport, o Options) error {
-	v := buildView(r, o)
+	v, err := buildView(r, o)
+	if err != nil {
+		return fmt.Errorf("write markdown: %w", err)
+	}
+	l := v.Lang
 	m := &mdWriter{w: bufio.NewWriter(w)}
 
 	m.printf("# %s\n\n", md(v.Title))
-	m.printf("Report made %s. Times in the tables are in the same time zone; those on another day than the start show their date.\n", md(v.MadeAt))
+	m.printf("%s\n", md(l.t("report.made", "At", v.MadeAt)))
 
-	m.heading("Summary")
-	m.facts(v.Facts)
+	m.heading(l.t("heading.summary"))
+	m.facts(l, v.Facts)
 
-	m.heading("The lobby during the " + strings.ToLower(v.KindName))
-	m.facts(v.Lobby)
-	m.printf("\nThe HTML report has a chart of the line and the backlog over time.\n")
+	m.heading(l.t(either(r.Incident, "heading.lobby.drill", "heading.lobby.outage")))
+	m.facts(l, v.Lobby)
+	m.printf("\n%s\n", md(l.t("md.chart_note")))
 
-	m.heading("Severity")
-	m.printf("Peak severity: **%s**.\n\n", md(v.Peak))
+	m.heading(l.t("heading.severity"))
+	m.printf("%s\n\n", l.markdownBold("peak.line", "Peak", v.Peak))
 	if len(v.Severity) == 0 {
-		m.printf("No severity changes recorded.\n")
+		m.printf("%s\n", md(l.t("severity.no_changes")))
 	} else {
-		m.table([]string{"Time", "Change", "By"}, eventRows(v.Severity, false))
+		m.table(l.header("col.time", "col.change", "col.by"), eventRows(v.Severity, false))
 	}
 
-	m.heading("Estimates against actual waits")
+	m.heading(l.t("heading.estimates"))
 	m.printf("%s\n", md(v.EstimateSummary))
 	if len(v.Waits) > 0 {
 		rows := make([][]string, len(v.Waits))
@@ -93,51 +113,50 @@ func WriteMarkdown(w io.Writer, r queue.IncidentReport, o Options) error {
 			rows[i] = []string{w.Ticket, w.Service, w.CheckedIn, w.Estimate, w.Waited, w.Diff}
 		}
 		m.printf("\n")
-		m.table([]string{"Ticket", "Service", "Checked in", "Estimate", "Waited", "Waited − estimate"}, rows)
+		m.table(l.header("col.ticket", "col.service", "col.checked_in", "col.estimate", "col.waited", "col.diff"), rows)
 	}
 
-	m.heading("Conflicts and watch-list hits")
-	m.printf("Conflicts flagged: %d. Watch-list hits: %d. Alert texts are left out because they can name visitors.\n",
-		v.Conflicts, v.WatchHits)
+	m.heading(l.t("heading.alerts"))
+	m.printf("%s\n", md(l.t("alerts.summary", "Conflicts", v.Conflicts, "Hits", v.WatchHits)))
 	if len(v.Alerts) > 0 {
 		rows := make([][]string, len(v.Alerts))
 		for i, a := range v.Alerts {
 			rows[i] = []string{a.At, a.Kind, a.Ticket}
 		}
 		m.printf("\n")
-		m.table([]string{"Time", "Kind", "Ticket"}, rows)
+		m.table(l.header("col.time", "col.kind", "col.ticket"), rows)
 	}
 
-	m.heading("Checklist")
-	m.printf("%d of %d steps done.\n", v.StepsDone, v.StepsTotal)
+	m.heading(l.t("heading.checklist"))
+	m.printf("%s.\n", md(v.Checklist))
 	if len(v.Steps) > 0 {
 		rows := make([][]string, len(v.Steps))
 		for i, s := range v.Steps {
-			done := "not done"
+			done := l.t("step.not_done")
 			if s.Done {
-				done = "done"
+				done = l.t("step.done")
 			}
 			rows[i] = []string{strconv.Itoa(s.N), s.Text, done, s.By, s.At}
 		}
 		m.printf("\n")
-		m.table([]string{"#", "Step", "Done", "By", "At"}, rows)
+		m.table(append([]string{"#"}, l.header("col.step", "col.done", "col.by", "col.at")...), rows)
 	}
 
-	m.heading("Messages to the lobby")
+	m.heading(l.t("heading.messages"))
 	if len(v.Messages) == 0 {
-		m.printf("No message was published.\n")
+		m.printf("%s\n", md(l.t("messages.none")))
 	} else {
-		m.table([]string{"Time", "Action", "By", "Text"}, eventRows(v.Messages, true))
+		m.table(l.header("col.time", "col.action", "col.by", "col.text"), eventRows(v.Messages, true))
 	}
 
-	m.heading("Expected time back")
-	m.printf("Last set: %s.\n", md(v.ExpectedBack))
+	m.heading(l.t("heading.expected"))
+	m.printf("%s\n", md(l.t("expected.last", "At", v.ExpectedBack)))
 	if len(v.Expected) > 0 {
 		m.printf("\n")
-		m.table([]string{"Time", "Change", "By"}, eventRows(v.Expected, false))
+		m.table(l.header("col.time", "col.change", "col.by"), eventRows(v.Expected, false))
 	}
 
-	m.heading("Visitor feedback")
+	m.heading(l.t("heading.feedback"))
 	m.printf("%s\n", md(v.FeedbackSummary))
 	if v.HasFeedback {
 		rows := make([][]string, len(v.Scores))
@@ -145,22 +164,22 @@ func WriteMarkdown(w io.Writer, r queue.IncidentReport, o Options) error {
 			rows[i] = []string{strconv.Itoa(s.Score), strconv.Itoa(s.Count), strconv.Itoa(s.Percent) + " %"}
 		}
 		m.printf("\n")
-		m.table([]string{"Score", "Answers", "Share"}, rows)
+		m.table(l.header("col.score", "col.answers", "col.share"), rows)
 		if v.OtherScores != "" {
 			m.printf("\n%s\n", md(v.OtherScores))
 		}
 	}
 
 	if v.Drill {
-		m.heading("Drill response times")
-		m.facts(v.Response)
+		m.heading(l.t("heading.drill_response"))
+		m.facts(l, v.Response)
 	}
 
-	m.heading("Timeline")
+	m.heading(l.t("heading.timeline"))
 	if len(v.Timeline) == 0 {
-		m.printf("Nothing recorded.\n")
+		m.printf("%s\n", md(l.t("timeline.none")))
 	} else {
-		m.table([]string{"Time", "Event", "By", "Details"}, eventRows(v.Timeline, true))
+		m.table(l.header("col.time", "col.event", "col.by", "col.details"), eventRows(v.Timeline, true))
 	}
 
 	if m.err != nil {

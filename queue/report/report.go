@@ -15,6 +15,10 @@ type Options struct {
 	// Location is the time zone every time is shown in: the site's, as
 	// a rule. Nil means time.Local.
 	Location *time.Location
+	// Lang is the language of every text a person reads in the report
+	// (a code of Languages; "" is English): the staff's, not a visitor's.
+	// The CSV's header and codes stay English; see WriteCSV.
+	Lang string
 }
 
 func (o Options) location() *time.Location {
@@ -61,6 +65,7 @@ type scoreRow struct {
 // view is what the Markdown and HTML reports show, worked out once so the
 // two cannot disagree.
 type view struct {
+	Lang     language
 	Title    string
 	KindName string
 	Drill    bool
@@ -79,6 +84,7 @@ type view struct {
 	Alerts               []alertRow
 
 	StepsDone, StepsTotal int
+	Checklist             string // "2 of 3 steps done"
 	Steps                 []stepRow
 
 	Messages     []event
@@ -95,44 +101,66 @@ type view struct {
 	Timeline []event
 }
 
-// kindLabels name timeline entries for people.
+// kindLabels are the catalogue keys naming timeline entries for people.
 var kindLabels = map[string]string{
-	queue.TimelineSeverity: "severity changed",
-	queue.TimelineMessage:  "message published",
-	queue.TimelineCleared:  "message taken down",
-	queue.TimelineExpected: "expected time back",
-	queue.TimelineStep:     "checklist step ticked",
-	queue.TimelineEnd:      "ended",
-	queue.TimelineDrained:  "backlog drained",
+	queue.TimelineSeverity: "event.severity",
+	queue.TimelineMessage:  "event.message",
+	queue.TimelineCleared:  "event.cleared",
+	queue.TimelineExpected: "event.expected",
+	queue.TimelineStep:     "event.step",
+	queue.TimelineEnd:      "event.end",
+	queue.TimelineDrained:  "event.drained",
+	queue.TimelineNote:     "event.note",
 }
 
-// alertLabels name alert kinds for people.
+// alertLabels are the catalogue keys naming alert kinds for people.
 var alertLabels = map[string]string{
-	queue.AlertWatch:       "watch-list match",
-	queue.AlertDuplicate:   "duplicate check-in",
-	queue.AlertPreRegGone:  "cancelled invitation",
-	queue.AlertUnknownCode: "unknown invitation code",
+	queue.AlertWatch:       "alert.watch",
+	queue.AlertDuplicate:   "alert.duplicate",
+	queue.AlertPreRegGone:  "alert.prereg_cancelled",
+	queue.AlertUnknownCode: "alert.invite_unknown",
 }
 
-func label(labels map[string]string, kind string) string {
-	if l, ok := labels[kind]; ok {
-		return l
+// severityLabels are the catalogue keys naming severities.
+var severityLabels = map[queue.Severity]string{
+	queue.SeverityNone:     "severity.none",
+	queue.SeverityMinor:    "severity.minor",
+	queue.SeverityMajor:    "severity.major",
+	queue.SeverityCritical: "severity.critical",
+}
+
+// label is kind's name in l, or kind itself if it has none.
+func (l language) label(labels map[string]string, kind string) string {
+	if key, ok := labels[kind]; ok {
+		return l.t(key)
 	}
 	return kind
 }
 
-// printer formats times and durations in one zone, with times on the
-// incident's first day shown as a bare clock time.
+func (l language) severity(s queue.Severity) string {
+	if key, ok := severityLabels[s]; ok {
+		return l.t(key)
+	}
+	return s.String()
+}
+
+// printer formats times and durations in one zone and language, with
+// times on the incident's first day shown as a bare clock time.
 type printer struct {
+	language
 	loc *time.Location
 	day time.Time // local midnight of the incident's start
 }
 
-func newPrinter(r queue.IncidentReport, o Options) printer {
-	p := printer{loc: o.location()}
+func newPrinter(r queue.IncidentReport, o Options) (printer, error) {
+	l, err := newLanguage(o.Lang)
+	if err != nil {
+		return printer{}, err
+	}
+	p := printer{language: l, loc: o.location()}
 	s := r.Incident.Start.In(p.loc)
 	p.day = time.Date(s.Year(), s.Month(), s.Day(), 0, 0, 0, 0, p.loc)
-	return p
+	return p, nil
 }
 
 // full is a time with its date and zone, for the summary.
@@ -140,7 +168,8 @@ func (p printer) full(t time.Time) string {
 	if t.IsZero() {
 		return none
 	}
-	return t.In(p.loc).Format("2006-01-02 15:04:05 MST")
+	t = t.In(p.loc)
+	return p.date(t) + t.Format(" 15:04:05 MST")
 }
 
 // clock is a time in a table: the clock time alone on the incident's
@@ -153,7 +182,7 @@ func (p printer) clock(t time.Time) string {
 	if y, m, d := t.Date(); y == p.day.Year() && m == p.day.Month() && d == p.day.Day() {
 		return t.Format("15:04:05")
 	}
-	return t.Format("2006-01-02 15:04:05")
+	return p.date(t) + t.Format(" 15:04:05")
 }
 
 // rfc3339 is a time for the CSV; empty when zero.
@@ -200,9 +229,9 @@ func seconds(d time.Duration) string {
 	return strconv.FormatInt(int64(d.Round(time.Second)/time.Second), 10)
 }
 
-func actor(a string) string {
+func (l language) actor(a string) string {
 	if a == "" {
-		return "kiosk"
+		return l.t("actor.kiosk")
 	}
 	return a
 }
@@ -215,11 +244,19 @@ func orNone(s string) string {
 }
 
 // kindName is "Outage" or "Drill".
-func kindName(inc queue.Incident) string {
+func (l language) kindName(inc queue.Incident) string {
 	if inc.Drill {
-		return "Drill"
+		return l.t("kind.drill")
 	}
-	return "Outage"
+	return l.t("kind.outage")
+}
+
+// either is the drill's key or the outage's.
+func either(inc queue.Incident, drill, outage string) string {
+	if inc.Drill {
+		return drill
+	}
+	return outage
 }
 
 // kioskName is the kiosk's name with its id, or whichever is known.
@@ -316,123 +353,120 @@ func sortedAlerts(r queue.IncidentReport) []queue.StaffAlert {
 	return a
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // estimateSummary says how good the wait estimates were.
-func estimateSummary(r queue.IncidentReport) string {
+func (l language) estimateSummary(r queue.IncidentReport) string {
 	mae, within5, n := r.EstimateError()
 	if n == 0 {
-		return "No visitor called yet, so no estimate can be checked."
+		return l.t("estimate.none.summary")
 	}
-	return fmt.Sprintf("Mean absolute error %s over %s called; %.0f %% within 5 min of the estimate.",
-		human(mae), plural(n, "visitor", "visitors"), within5*100)
+	return l.t("estimate.summary", "Error", human(mae), "N", n, "Within", l.decimal(within5*100, 0))
 }
 
-func drainText(r queue.IncidentReport) string {
+func (l language) drainText(r queue.IncidentReport) string {
 	switch {
 	case r.Incident.Open():
-		return "not drained yet (still going on)"
+		return l.t("drain.open")
 	case r.Incident.DrainedAt.IsZero():
-		return "not drained yet"
+		return l.t("drain.not")
 	default:
-		return human(r.DrainTime) + " after the end"
+		return l.t("drain.after", "Duration", human(r.DrainTime))
 	}
 }
 
 // peakText is the incident's peak severity, and why for a drill that
 // ended before its severity rose: it is minor because a drill is at least.
-func peakText(inc queue.Incident, tl []queue.TimelineEntry) string {
+func (l language) peakText(inc queue.Incident, tl []queue.TimelineEntry) string {
 	if inc.Drill && !inc.Open() && inc.Peak == queue.DrillPeak && countKind(tl, queue.TimelineSeverity) == 0 {
-		return inc.Peak.String() + " (the least a drill is; this one ended before its severity rose)"
+		return l.t("peak.drill_least", "Peak", l.severity(inc.Peak))
 	}
-	return inc.Peak.String()
+	return l.severity(inc.Peak)
 }
 
-func buildView(r queue.IncidentReport, o Options) view {
-	p := newPrinter(r, o)
+func buildView(r queue.IncidentReport, o Options) (view, error) {
+	p, err := newPrinter(r, o)
+	if err != nil {
+		return view{}, err
+	}
 	inc := r.Incident
 	tl := timeline(r)
 	ticked := ticks(tl)
 
 	v := view{
-		KindName: kindName(inc),
+		Lang:     p.language,
+		KindName: p.kindName(inc),
 		Drill:    inc.Drill,
 		MadeAt:   p.full(r.MadeAt),
-		Peak:     peakText(inc, tl),
+		Peak:     p.peakText(inc, tl),
 	}
-	v.Title = v.KindName + " report: " + kioskName(r)
+	v.Title = p.t(either(inc, "title.drill", "title.outage"), "Kiosk", kioskName(r))
 	if r.Site != "" {
 		v.Title += ", " + r.Site
 	}
 
 	end, duration := p.full(inc.End), human(r.Duration)
 	if inc.Open() {
-		end, duration = "still going on", human(r.Duration)+" so far"
+		end, duration = p.t("end.open"), p.t("duration.so_far", "Duration", human(r.Duration))
 	}
 	v.Facts = []fact{
-		{"Kind", v.KindName},
-		{"Incident", "#" + strconv.FormatInt(inc.ID, 10)},
-		{"Kiosk", kioskName(r)},
-		{"Site", orNone(r.Site)},
-		{"Cause", orNone(inc.Cause)},
-		{"Start", p.full(inc.Start)},
-		{"End", end},
-		{"Duration", duration},
-		{"Peak severity", v.Peak},
-		{"Severity at the end", inc.Severity.String()},
+		{p.t("fact.kind"), v.KindName},
+		{p.t("fact.incident"), "#" + strconv.FormatInt(inc.ID, 10)},
+		{p.t("fact.kiosk"), kioskName(r)},
+		{p.t("fact.site"), orNone(r.Site)},
+		{p.t("fact.cause"), orNone(inc.Cause)},
+		{p.t("fact.start"), p.full(inc.Start)},
+		{p.t("fact.end"), end},
+		{p.t("fact.duration"), duration},
+		{p.t("fact.peak"), v.Peak},
+		{p.t("fact.severity_end"), p.severity(inc.Severity)},
 	}
 	if inc.Open() {
-		v.Facts[len(v.Facts)-1].Label = "Severity now"
+		v.Facts[len(v.Facts)-1].Label = p.t("fact.severity_now")
 	}
 	if inc.Drill {
-		banner := "no"
+		banner := p.t("value.no")
 		if inc.DrillBanner {
-			banner = "yes"
+			banner = p.t("value.yes")
 		}
 		v.Facts = append(v.Facts,
-			fact{"Planned end of the drill", p.full(inc.DrillUntil)},
-			fact{"Drill banner shown to visitors", banner})
+			fact{p.t("fact.drill_until"), p.full(inc.DrillUntil)},
+			fact{p.t("fact.drill_banner"), banner})
 	}
 	v.Facts = append(v.Facts,
-		fact{"Expected back (set by staff)", p.full(inc.ExpectedBack)},
-		fact{"Report made", p.full(r.MadeAt)},
-		fact{"Summary sent to the centre", p.full(inc.ReportedAt)})
+		fact{p.t("fact.expected_back"), p.full(inc.ExpectedBack)},
+		fact{p.t("fact.made"), p.full(r.MadeAt)},
+		fact{p.t("fact.reported"), p.full(inc.ReportedAt)})
 
 	mae, within5, n := r.EstimateError()
-	estimate := "no visitor called yet"
+	estimate := p.t("estimate.none")
 	if n > 0 {
-		estimate = fmt.Sprintf("%s mean error, %.0f %% within 5 min (n = %d)", human(mae), within5*100, n)
+		estimate = p.t("estimate.fact", "Error", human(mae), "Within", p.decimal(within5*100, 0), "N", n)
 	}
 	v.StepsDone, v.StepsTotal = stepsDone(r.Steps, ticked), len(r.Steps)
-	fbCount, mean := len(r.Feedback), r.FeedbackMean()
+	v.Checklist = p.t("checklist.count", "Done", v.StepsDone, "N", v.StepsTotal)
+	fbCount, mean := len(r.Feedback), p.decimal(r.FeedbackMean(), 1)
 	v.HasFeedback = fbCount > 0
-	v.FeedbackSummary = "No visitor answered."
-	fbFact := "none"
+	v.FeedbackSummary = p.t("feedback.none")
+	fbFact := p.t("feedback.none.fact")
 	if fbCount > 0 {
-		fbFact = fmt.Sprintf("%s, mean %.1f of 5", plural(fbCount, "answer", "answers"), mean)
-		v.FeedbackSummary = fmt.Sprintf("%s, mean %.1f of 5.", plural(fbCount, "visitor answered", "visitors answered"), mean)
+		fbFact = p.t("feedback.fact", "N", fbCount, "Mean", mean)
+		v.FeedbackSummary = p.t("feedback.summary", "N", fbCount, "Mean", mean)
 	}
 	v.Lobby = []fact{
-		{"Check-ins during the incident", strconv.Itoa(r.CheckIns)},
-		{"Longest line", plural(r.PeakWaiting, "visitor waiting", "visitors waiting")},
-		{"Longest wait", humanOrNone(r.LongestWait)},
-		{"Largest backlog", plural(r.PeakBacklog, "change not yet at the centre", "changes not yet at the centre")},
-		{"Estimates against actual waits", estimate},
-		{"Backlog drained", drainText(r)},
-		{"Conflicts flagged", strconv.Itoa(r.Conflicts)},
-		{"Watch-list hits", strconv.Itoa(r.WatchHits)},
-		{"Messages published", strconv.Itoa(countKind(tl, queue.TimelineMessage))},
-		{"Checklist", fmt.Sprintf("%d of %d steps done", v.StepsDone, v.StepsTotal)},
-		{"Visitor feedback", fbFact},
+		{p.t("lobby.check_ins"), strconv.Itoa(r.CheckIns)},
+		{p.t("lobby.longest_line"), p.t("lobby.waiting", "N", r.PeakWaiting)},
+		{p.t("lobby.longest_wait"), humanOrNone(r.LongestWait)},
+		{p.t("lobby.largest_backlog"), p.t("lobby.backlog", "N", r.PeakBacklog)},
+		{p.t("heading.estimates"), estimate},
+		{p.t("lobby.drained"), p.drainText(r)},
+		{p.t("lobby.conflicts"), strconv.Itoa(r.Conflicts)},
+		{p.t("lobby.watch_hits"), strconv.Itoa(r.WatchHits)},
+		{p.t("lobby.messages"), strconv.Itoa(countKind(tl, queue.TimelineMessage))},
+		{p.t("lobby.checklist"), v.Checklist},
+		{p.t("lobby.feedback"), fbFact},
 	}
 
 	for _, e := range tl {
-		ev := event{At: p.clock(e.At), Kind: label(kindLabels, e.Kind), Actor: actor(e.Actor), Text: orNone(e.Text)}
+		ev := event{At: p.clock(e.At), Kind: p.label(kindLabels, e.Kind), Actor: p.actor(e.Actor), Text: orNone(p.storedText(e))}
 		switch e.Kind {
 		case queue.TimelineSeverity:
 			v.Severity = append(v.Severity, ev)
@@ -445,7 +479,7 @@ func buildView(r queue.IncidentReport, o Options) view {
 	}
 	v.ExpectedBack = p.full(inc.ExpectedBack)
 
-	v.EstimateSummary = estimateSummary(r)
+	v.EstimateSummary = p.estimateSummary(r)
 	waits := slices.Clone(r.Waits)
 	slices.SortStableFunc(waits, func(a, b queue.WaitOutcome) int { return a.CheckedIn.Compare(b.CheckedIn) })
 	for _, w := range waits {
@@ -454,7 +488,7 @@ func buildView(r queue.IncidentReport, o Options) view {
 			Estimate: human(w.Estimate), Waited: human(w.Wait), Diff: none,
 		}
 		if w.Waiting {
-			row.Waited += " so far (still waiting)"
+			row.Waited = p.t("wait.so_far", "Duration", row.Waited)
 		} else {
 			row.Diff = human(w.Wait - w.Estimate)
 			if w.Wait > w.Estimate {
@@ -466,21 +500,21 @@ func buildView(r queue.IncidentReport, o Options) view {
 
 	v.Conflicts, v.WatchHits = r.Conflicts, r.WatchHits
 	for _, a := range sortedAlerts(r) {
-		v.Alerts = append(v.Alerts, alertRow{At: p.clock(a.At), Kind: label(alertLabels, a.Kind), Ticket: orNone(a.Ticket)})
+		v.Alerts = append(v.Alerts, alertRow{At: p.clock(a.At), Kind: p.label(alertLabels, a.Kind), Ticket: orNone(a.Ticket)})
 	}
 
 	for i, s := range r.Steps {
 		row := stepRow{N: i + 1, Text: orNone(s), By: none, At: none}
 		if t, ok := ticked[i]; ok {
-			row.Done, row.By, row.At = true, actor(t.Actor), p.clock(t.At)
+			row.Done, row.By, row.At = true, p.actor(t.Actor), p.clock(t.At)
 		}
 		v.Steps = append(v.Steps, row)
 	}
 	for _, i := range forgotten(r.Steps, ticked) {
 		t := ticked[i]
 		v.Steps = append(v.Steps, stepRow{
-			N: i + 1, Text: fmt.Sprintf("step %d, no longer in the runbook", i+1),
-			Done: true, By: actor(t.Actor), At: p.clock(t.At), Forgotten: true,
+			N: i + 1, Text: p.t("step.forgotten", "Step", i+1),
+			Done: true, By: p.actor(t.Actor), At: p.clock(t.At), Forgotten: true,
 		})
 	}
 
@@ -493,14 +527,14 @@ func buildView(r queue.IncidentReport, o Options) view {
 		v.Scores = append(v.Scores, scoreRow{Score: i + 1, Count: c, Percent: pct})
 	}
 	if other > 0 {
-		v.OtherScores = plural(other, "answer was", "answers were") + " outside 1–5."
+		v.OtherScores = p.t("feedback.other", "N", other)
 	}
 
 	if inc.Drill {
 		v.Response = []fact{
-			{"First message published after the start", humanOrNone(r.FirstSaid)},
-			{"Checklist completed after the start", humanOrNone(r.AllTicked)},
+			{p.t("response.first_message"), humanOrNone(r.FirstSaid)},
+			{p.t("response.checklist"), humanOrNone(r.AllTicked)},
 		}
 	}
-	return v
+	return v, nil
 }

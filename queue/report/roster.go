@@ -18,9 +18,11 @@ import (
 // assembly point in an evacuation: everyone checked in at the kiosk who has
 // not checked out. It is exported as the CSV of queue.WriteRosterCSV, for
 // spreadsheets, and as a page to print with a column to tick each person
-// off: one row per person (queue.People), listing every ticket they hold. Like the incident reports it is in English and always gives the same
-// bytes for the same roster and options; it is made offline, from the
-// kiosk's own database.
+// off: one row per person (queue.People), listing every ticket they hold.
+// Like the incident reports, the page is in the staff's language
+// (RosterOptions.Lang) and always gives the same bytes for the same roster
+// and options; it is made offline, from the kiosk's own database. The CSV
+// is a machine format and stays English.
 
 // RosterOptions say how a roster is rendered.
 type RosterOptions struct {
@@ -30,8 +32,12 @@ type RosterOptions struct {
 	// Location is the time zone of every time shown: the site's, as a
 	// rule. Nil means time.Local.
 	Location *time.Location
-	// Services name the services by ID; an ID not in it is shown as it is.
+	// Services name the services by ID, in Lang; an ID not in it is shown
+	// as it is.
 	Services map[string]string
+	// Lang is the language of the printed page (a code of Languages; ""
+	// is English): the staff's, not a visitor's.
+	Lang string
 }
 
 func (o RosterOptions) location() *time.Location {
@@ -82,13 +88,13 @@ func ExportRoster(dir string, f RosterFormat, roster []queue.Visit, o RosterOpti
 	return path, nil
 }
 
-// rosterStatus names a visit's status in a roster.
-var rosterStatus = map[queue.Status]string{
-	queue.StatusWaiting:   "waiting",
-	queue.StatusCalled:    "called",
-	queue.StatusServed:    "served",
-	queue.StatusNoShow:    "no-show",
-	queue.StatusCancelled: "cancelled",
+// rosterStatus are the catalogue keys naming a visit's status in a roster.
+var rosterStatus = map[string]string{
+	string(queue.StatusWaiting):   "status.waiting",
+	string(queue.StatusCalled):    "status.called",
+	string(queue.StatusServed):    "status.served",
+	string(queue.StatusNoShow):    "status.no_show",
+	string(queue.StatusCancelled): "status.cancelled",
 }
 
 type rosterRow struct {
@@ -100,47 +106,52 @@ type rosterRow struct {
 type rosterTicket struct{ Ticket, Service, Status string }
 
 type rosterView struct {
+	Lang               language
 	Title, Made, Count string
 	N                  int
 	Rows               []rosterRow
 }
 
+// T is the template's lookup: key's text in the roster's language.
+func (v rosterView) T(key string, args ...any) string { return v.Lang.t(key, args...) }
+
+// LangCode is the roster's language, for the page's lang attribute.
+func (v rosterView) LangCode() string { return v.Lang.code }
+
 // WriteRosterHTML writes roster as one self-contained page made to be
 // printed: large type, a box per person to tick, the count on top and a
 // line to sign at the bottom; styles inline, nothing loaded from elsewhere.
+// Its text is in o.Lang.
 func WriteRosterHTML(w io.Writer, roster []queue.Visit, o RosterOptions) error {
+	l, err := newLanguage(o.Lang)
+	if err != nil {
+		return fmt.Errorf("write roster html: %w", err)
+	}
 	loc := o.location()
 	made := o.Made.In(loc)
 	people := queue.People(roster)
-	v := rosterView{Title: "On site", Made: made.Format("2006-01-02 15:04 MST"), N: len(people)}
+	v := rosterView{Lang: l, Title: l.t("roster.title"), Made: l.date(made) + made.Format(" 15:04 MST"), N: len(people)}
 	switch {
 	case o.Kiosk != "" && o.Site != "":
-		v.Title += ": " + o.Kiosk + ", " + o.Site
+		v.Title = l.t("roster.title.at", "Where", o.Kiosk+", "+o.Site)
 	case o.Kiosk != "" || o.Site != "":
-		v.Title += ": " + o.Kiosk + o.Site
+		v.Title = l.t("roster.title.at", "Where", o.Kiosk+o.Site)
 	}
-	switch len(people) {
-	case 0:
-		v.Count = "Nobody is on site."
-	case 1:
-		v.Count = "1 person on site"
-	default:
-		v.Count = fmt.Sprintf("%d people on site", len(people))
+	v.Count = l.t("roster.count", "N", len(people))
+	if len(people) == 0 {
+		v.Count = l.t("roster.count.none")
 	}
 	if len(roster) > len(people) { // so at least two tickets
-		v.Count += fmt.Sprintf(" (%d tickets)", len(roster))
+		v.Count = l.t("roster.count.tickets", "People", v.Count, "N", len(roster))
 	}
 	for i, p := range people {
 		r := p.Visits[0]
 		row := rosterRow{N: i + 1, Name: r.Name}
 		var hosts []string
 		for _, t := range p.Visits {
-			tk := rosterTicket{Ticket: t.Ticket, Service: t.Service, Status: string(t.Status)}
+			tk := rosterTicket{Ticket: t.Ticket, Service: t.Service, Status: l.label(rosterStatus, string(t.Status))}
 			if name, ok := o.Services[t.Service]; ok {
 				tk.Service = name
-			}
-			if s, ok := rosterStatus[t.Status]; ok {
-				tk.Status = s
 			}
 			row.Tickets = append(row.Tickets, tk)
 			if t.Host != "" && !slices.Contains(hosts, t.Host) {
@@ -157,7 +168,7 @@ func WriteRosterHTML(w io.Writer, roster []queue.Visit, o RosterOptions) error {
 		if y, m, d := in.Date(); y == made.Year() && m == made.Month() && d == made.Day() {
 			row.In = in.Format("15:04")
 		} else {
-			row.In = in.Format("2006-01-02 15:04")
+			row.In = l.date(in) + in.Format(" 15:04")
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -168,7 +179,7 @@ func WriteRosterHTML(w io.Writer, roster []queue.Visit, o RosterOptions) error {
 }
 
 var rosterTemplate = template.Must(template.New("roster").Parse(`<!DOCTYPE html>
-<html lang="en">
+<html lang="{{.LangCode}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -201,15 +212,15 @@ p.sign { margin-top: 1.5rem; font-size: 1.15rem; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p class="meta">List made {{.Made}}: everyone checked in at this kiosk who had not checked out, one row per person with every ticket they hold.</p>
+<p class="meta">{{.T "roster.made" "At" .Made}}</p>
 <p class="count">{{.Count}}</p>
 {{if .Rows}}<table>
-<thead><tr><th class="tick">✓</th><th>#</th><th>Ticket</th><th>Name</th><th>Visiting</th><th>Service</th><th>Status</th><th>Checked in</th></tr></thead>
+<thead><tr><th class="tick">✓</th><th>#</th><th>{{.T "roster.col.ticket"}}</th><th>{{.T "roster.col.name"}}</th><th>{{.T "roster.col.host"}}</th><th>{{.T "roster.col.service"}}</th><th>{{.T "roster.col.status"}}</th><th>{{.T "roster.col.in"}}</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr><td class="tick"><span></span></td><td class="n">{{.N}}</td><td class="ticket">{{range $i, $t := .Tickets}}{{if $i}}<br>{{end}}{{$t.Ticket}}{{end}}</td><td class="name">{{.Name}}</td><td>{{.Host}}</td><td>{{range $i, $t := .Tickets}}{{if $i}}<br>{{end}}{{$t.Service}}{{end}}</td><td>{{range $i, $t := .Tickets}}{{if $i}}<br>{{end}}{{$t.Status}}{{end}}</td><td class="time">{{.In}}</td></tr>
 {{end}}</tbody>
 </table>
-<p class="sign">Counted at the assembly point: ______ of {{.N}} &nbsp; by ____________________ &nbsp; at ________</p>
+<p class="sign">{{.T "roster.sign.counted" "N" .N}} &nbsp; {{.T "roster.sign.by"}} &nbsp; {{.T "roster.sign.at"}}</p>
 {{end}}</body>
 </html>
 `))

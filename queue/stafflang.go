@@ -1,0 +1,46 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+
+	"lobbyline/queue/sqldb"
+)
+
+// staffLanguageKey is the meta row holding the staff language.
+const staffLanguageKey = "staff_language"
+
+// StaffLanguage is the language staff chose for this kiosk's reports and
+// printed roster: one of Options.Languages. Until staff choose one, and
+// when the config no longer offers the one they chose, it is the kiosk's
+// first language. A visitor's choice on the welcome screen never changes
+// it.
+func (s *Store) StaffLanguage(ctx context.Context) (string, error) {
+	var code string
+	err := inReadTx(ctx, s.db, func(tx *sql.Tx) error {
+		var err error
+		code, err = getMeta(ctx, tx, staffLanguageKey)
+		return err
+	})
+	if err != nil {
+		return "", storageError("staff language", err)
+	}
+	if !slices.Contains(s.languages, code) {
+		return s.languages[0], nil
+	}
+	return code, nil
+}
+
+// SetStaffLanguage stores code as the staff language. A language the
+// kiosk does not offer is an EInvalid *Error, and nothing is stored.
+func (s *Store) SetStaffLanguage(ctx context.Context, code string) error {
+	if !slices.Contains(s.languages, code) {
+		return invalid("language", "error.staff_language", "This kiosk offers these languages: {{.Languages}}.",
+			map[string]any{"Languages": strings.Join(s.languages, ", "), "Language": code})
+	}
+	return storageError("set staff language", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		return setMeta(ctx, tx, staffLanguageKey, code)
+	}))
+}
