@@ -47,7 +47,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.invite.OnSubmitted = func(string) { u.inviteEntered() }
 	s.name.SetPlaceHolder(lang.X("form.name.placeholder", "First and last name"))
 	s.host.SetPlaceHolder(lang.X("form.host.placeholder", "Patient or staff member (optional)"))
-	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "Optional: staff can call you if needed"))
+	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "Optional: staff may call you"))
 	s.name.OnChanged = func(string) { u.formEdited("name") }
 	s.host.OnChanged = func(string) { u.formEdited("host") }
 	s.phone.OnChanged = func(string) { u.formEdited("phone") }

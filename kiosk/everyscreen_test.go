@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/assets"
@@ -179,6 +180,17 @@ func assertWhole(t *testing.T, screen string, o fyne.CanvasObject, own map[strin
 		case *canvas.Text:
 			if strings.Contains(o.Text, "…") && !own[o.Text] && !person(o.Text) {
 				t.Errorf("%s: %q is cut", screen, o.Text)
+			}
+		case *keyEntry:
+			// A placeholder says what to type: it must be read whole.
+			if o.Text != "" || o.PlaceHolder == "" || o.MultiLine {
+				return
+			}
+			th := o.Theme()
+			need := fyne.MeasureText(o.PlaceHolder, th.Size(theme.SizeNameText), o.TextStyle).Width +
+				2*th.Size(theme.SizeNameInnerPadding) + 2*th.Size(theme.SizeNameInputBorder)
+			if need > o.Size().Width-0.5 {
+				t.Errorf("%s: the hint %q is cut: it needs %.0f px, has %.0f", screen, o.PlaceHolder, need, o.Size().Width)
 			}
 		case *widget.Label:
 			if o.Truncation == fyne.TextTruncateOff || o.Wrapping != fyne.TextWrapOff || o.Text == "" || person(o.Text) {
