@@ -28,8 +28,9 @@ import (
 // Config is what the UI needs from the kiosk's configuration.
 type Config struct {
 	KioskName        string
-	Site             string   // the site's id, for printed lists
-	Languages        []string // language codes; the first is the default
+	KioskNames       map[string]string // KioskName in other languages, by code
+	Site             string            // the site's id, for printed lists
+	Languages        []string          // language codes; the first is the default
 	IdleTimeout      time.Duration
 	StaffIdleTimeout time.Duration
 	Privacy          Privacy

@@ -52,11 +52,14 @@ func TestSetLanguageWorksUnderCLocale(t *testing.T) {
 }
 
 func TestLanguageButtonSwitchesWelcome(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, func(c *Config) { c.KioskNames = map[string]string{"es": "Vestíbulo principal"} })
 	u := f.ui
 	test.Tap(u.welcome.languages["es"])
 	if got := u.welcome.checkIn.Text; got != "Registrarme" {
 		t.Fatalf("check-in button in Spanish = %q", got)
+	}
+	if got := u.welcome.place.Text; got != "Vestíbulo principal" {
+		t.Errorf("kiosk name in Spanish = %q", got)
 	}
 	test.Tap(u.welcome.checkIn)
 	if got := u.form.services[0].Text; got != "Registro" {
@@ -72,6 +75,9 @@ func TestLanguageButtonSwitchesWelcome(t *testing.T) {
 	u.idleCheck(f.clock.Now().Add(u.cfg.IdleTimeout))
 	if got := u.welcome.checkIn.Text; got != "Check in" {
 		t.Errorf("after idle, check-in button = %q, want English", got)
+	}
+	if got := u.welcome.place.Text; got != "Main lobby" {
+		t.Errorf("after idle, kiosk name = %q, want the English kiosk_name", got)
 	}
 }
 

@@ -33,7 +33,11 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.checkIn = newLargeButton(lang.X("welcome.checkin", "Check in"), sizeNameLarge, u.startCheckIn)
 	s.checkOut = widget.NewButtonWithIcon(lang.X("welcome.checkout", "Leaving? Check out"), theme.LogoutIcon(), u.startCheckOut)
 
-	s.place = newText(u.cfg.KioskName, theme.SizeNameSubHeadingText, false, widget.LowImportance)
+	place := u.cfg.KioskName
+	if n := u.cfg.KioskNames[u.lang]; n != "" {
+		place = n
+	}
+	s.place = newText(place, theme.SizeNameSubHeadingText, false, widget.LowImportance)
 	s.intro = newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
 		theme.SizeNameSubHeadingText, widget.MediumImportance)
 	// Larger text needs the room the kiosk's name and some air took.

@@ -30,24 +30,25 @@ var defaultConfig string
 // Config is the kiosk's one TOML file. Keys are documented in default.toml
 // and in the README.
 type Config struct {
-	KioskID          string          `toml:"kiosk_id"`
-	KioskName        string          `toml:"kiosk_name"`
-	Site             string          `toml:"site"`
-	Languages        []string        `toml:"languages"`
-	IdleTimeout      duration        `toml:"idle_timeout"`
-	StaffIdleTimeout duration        `toml:"staff_idle_timeout"`
-	Privacy          string          `toml:"privacy"`
-	TimePerVisitor   duration        `toml:"time_per_visitor"`
-	Keyboard         string          `toml:"keyboard"`     // the on-screen keyboard: "auto", "on" or "off"
-	DefaultWait      duration        `toml:"default_wait"` // the older key: read as time_per_visitor
-	PINHash          string          `toml:"pin_hash"`
-	Database         string          `toml:"database"`      // optional; defaults to the user's data directory
-	Central          string          `toml:"central"`       // "embedded", "off", or the centre's http(s) URL
-	CentralToken     string          `toml:"central_token"` // this kiosk's token, from `central enroll`
-	Services         []ServiceConfig `toml:"services"`
-	Desks            []DeskConfig    `toml:"desks"`
-	Outage           OutageConfig    `toml:"outage"`
-	Jobs             JobsConfig      `toml:"jobs"`
+	KioskID          string            `toml:"kiosk_id"`
+	KioskName        string            `toml:"kiosk_name"`
+	KioskNames       map[string]string `toml:"kiosk_names"` // kiosk_name in other languages
+	Site             string            `toml:"site"`
+	Languages        []string          `toml:"languages"`
+	IdleTimeout      duration          `toml:"idle_timeout"`
+	StaffIdleTimeout duration          `toml:"staff_idle_timeout"`
+	Privacy          string            `toml:"privacy"`
+	TimePerVisitor   duration          `toml:"time_per_visitor"`
+	Keyboard         string            `toml:"keyboard"`     // the on-screen keyboard: "auto", "on" or "off"
+	DefaultWait      duration          `toml:"default_wait"` // the older key: read as time_per_visitor
+	PINHash          string            `toml:"pin_hash"`
+	Database         string            `toml:"database"`      // optional; defaults to the user's data directory
+	Central          string            `toml:"central"`       // "embedded", "off", or the centre's http(s) URL
+	CentralToken     string            `toml:"central_token"` // this kiosk's token, from `central enroll`
+	Services         []ServiceConfig   `toml:"services"`
+	Desks            []DeskConfig      `toml:"desks"`
+	Outage           OutageConfig      `toml:"outage"`
+	Jobs             JobsConfig        `toml:"jobs"`
 }
 
 // OutageConfig is the [outage] table: when a problem becomes an incident,
@@ -209,6 +210,14 @@ func (c Config) Validate() error {
 			return fmt.Errorf("languages[%d]: %q is listed twice", i, l)
 		}
 		seen[l] = true
+	}
+	for l, n := range c.KioskNames {
+		switch {
+		case !languages[l]:
+			return fmt.Errorf("kiosk_names: %q is not a supported language (%s)", l, strings.Join(supportedLanguages, ", "))
+		case strings.TrimSpace(n) == "":
+			return fmt.Errorf("kiosk_names.%s is empty: leave it out to show kiosk_name", l)
+		}
 	}
 	services, prefixes := map[string]bool{}, map[string]string{}
 	for i, s := range c.Services {
@@ -378,7 +387,7 @@ func (c Config) storeOptions() queue.Options {
 // uiConfig turns the config into the kiosk UI's settings.
 func (c Config) uiConfig() kiosk.Config {
 	return kiosk.Config{
-		KioskName: c.KioskName, Site: c.Site, Languages: c.Languages,
+		KioskName: c.KioskName, KioskNames: c.KioskNames, Site: c.Site, Languages: c.Languages,
 		IdleTimeout: c.IdleTimeout.Duration, StaffIdleTimeout: c.StaffIdleTimeout.Duration,
 		Privacy: kiosk.Privacy(c.Privacy), Keyboard: kiosk.KeyboardMode(c.Keyboard), PINHash: c.PINHash,
 	}
