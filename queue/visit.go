@@ -124,7 +124,7 @@ func (f CheckInForm) Problems() []*Error {
 		add(invalid("service", "error.service.empty", "Please choose why you are here.", nil))
 	}
 	if f.Invite != "" && !validInvite(f.Invite) {
-		add(invalid("invite", "error.invite.format", "An invite code has 4 to 32 letters and digits, like AB12-CD34.", nil))
+		add(invalid("invite", "error.invite.format", "An invite code has 4 to 32 letters, digits and dashes, like AB12-CD34.", nil))
 	}
 	return out
 }
