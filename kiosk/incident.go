@@ -93,6 +93,7 @@ type incidentScreen struct {
 	reportRows   *fyne.Container
 	reportIDs    []int64          // the incidents listed, newest first
 	reports      []*widget.Button // "Write report", one per reportIDs
+	language     *reportLanguage  // the reports' language; nil with one language
 	reportsFor   int64            // the open incident when the list was read; -1 before
 	reportDialog dialog.Dialog
 	reportFiles  *fyne.Container // the dialog's list of files written

@@ -20,7 +20,13 @@ const recentIncidents = 5
 // newReports is the card listing recent incidents with their reports.
 func (s *incidentScreen) newReports() fyne.CanvasObject {
 	s.reportRows = container.NewVBox()
-	return card(incidentHeading(lang.X("incident.reports.recent", "Recent incidents")), s.reportRows)
+	parts := []fyne.CanvasObject{incidentHeading(lang.X("incident.reports.recent", "Recent incidents")), s.reportRows}
+	// The language the reports are written in, chosen where they are.
+	if r := s.u.newReportLanguage(s.setStatus); r != nil {
+		s.language = r
+		parts = append(parts, widget.NewSeparator(), r.box)
+	}
+	return card(parts...)
 }
 
 // showReports lists the recent incidents, reading them again when an

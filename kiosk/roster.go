@@ -37,7 +37,8 @@ type rosterScreen struct {
 
 	exportCSV *widget.Button
 	print     *widget.Button
-	noExport  *widget.Label // instead of the two buttons when no export folder is configured
+	noExport  *widget.Label   // instead of the two buttons when no export folder is configured
+	language  *reportLanguage // what Print writes in; nil with one language or no export
 
 	back    *widget.Button
 	status  *widget.Label
@@ -95,8 +96,16 @@ func newRosterScreen(u *UI) *rosterScreen {
 		container.NewVBox(newRosterRow(true, &s.floors), widget.NewSeparator()), nil, nil, nil,
 		s.list))
 	footer := container.NewBorder(nil, nil, nil, sized(280, 72, s.checkOut), s.pick)
+	top := container.NewVBox(header, s.noExport)
+	// What Print writes follows the report language: it can be chosen
+	// where the list is printed.
+	if r := u.newReportLanguage(s.setStatus); r != nil && u.cfg.Incident.ExportDir != "" {
+		s.language = r
+		top.Add(sized(0, 0, container.NewBorder(nil, nil, nil, sized(420, 0, r.box))))
+	}
+	top.Add(s.status)
 	s.content = container.NewPadded(container.NewBorder(
-		container.NewVBox(header, s.noExport, s.status),
+		top,
 		container.NewPadded(footer), nil, nil,
 		table))
 	return s

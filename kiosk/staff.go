@@ -55,17 +55,14 @@ type staffScreen struct {
 	toQueue   *widget.Button
 	queueHead *fyne.Container // the title, count and toQueue, laid out again when they change
 
-	walkIn *widget.Button
-	lock   *widget.Button
-	sync   *widget.Button // connectivity at a glance; details on a tap
-	alerts *widget.Button
-	outage *widget.Button // the incident panel, labelled with the severity
-	onSite *widget.Button // the roster
-	// reportLang is the language of reports and the printed roster
-	// (staff_language.go); nil with a single language.
-	reportLang *widget.Select
-	status     *widget.Label
-	content    fyne.CanvasObject
+	walkIn  *widget.Button
+	lock    *widget.Button
+	sync    *widget.Button // connectivity at a glance; details on a tap
+	alerts  *widget.Button
+	outage  *widget.Button // the incident panel, labelled with the severity
+	onSite  *widget.Button // the roster
+	status  *widget.Label
+	content fyne.CanvasObject
 
 	// syncing is set while the lists are refreshed from code, so their
 	// selection callbacks do not take it for a tap.
@@ -202,13 +199,6 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.queueHead = container.NewBorder(nil, nil, container.NewHBox(s.title, s.count), s.toQueue)
 	actions := container.NewVBox(widget.NewSeparator(), s.pick,
 		container.NewGridWithColumns(2, s.front, s.cancel), s.transfer)
-	// The report language, a setting of the kiosk rather than of a visit,
-	// closes the queue's card, set apart: there the list gives up the
-	// height in either shape, and the status line keeps its width.
-	if reportLang := s.newReportLanguage(); reportLang != nil {
-		actions.Add(widget.NewSeparator())
-		actions.Add(reportLang)
-	}
 	queueCard := card(container.NewBorder(s.queueHead, actions, nil, nil, container.NewStack(s.queue, s.results)))
 
 	// Side by side; on a portrait screen the desk above the queue, which

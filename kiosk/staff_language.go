@@ -13,13 +13,23 @@ import (
 // named in its own words; the store keeps it, so it outlives a restart and
 // is what the scheduled reports and the command line read too. It has
 // nothing to do with the language a visitor picks on the welcome screen,
-// nor with the language the staff screen itself is shown in.
+// nor with the language the staff screens themselves are shown in.
 
-// newReportLanguage is the staff screen's choice of the report language,
-// or nil when the kiosk has a single language and there is nothing to
-// choose.
-func (s *staffScreen) newReportLanguage() fyne.CanvasObject {
-	u := s.u
+// reportLanguage is the control for the staff language: a choice among
+// the kiosk's languages, on the incident panel's Reports tab and on the
+// roster beside Print, where what it governs is made. Its outcome goes to
+// the screen's own status line.
+type reportLanguage struct {
+	u       *UI
+	sel     *widget.Select
+	status  func(msg string, failed bool)
+	syncing bool // the selection is being set from the store, not by a tap
+	box     fyne.CanvasObject
+}
+
+// newReportLanguage is the control, or nil when the kiosk has a single
+// language and there is nothing to choose.
+func (u *UI) newReportLanguage(status func(msg string, failed bool)) *reportLanguage {
 	if len(u.cfg.Languages) < 2 {
 		return nil
 	}
@@ -27,48 +37,38 @@ func (s *staffScreen) newReportLanguage() fyne.CanvasObject {
 	for i, code := range u.cfg.Languages {
 		names[i] = languageName(code)
 	}
-	s.reportLang = widget.NewSelect(names, func(name string) {
-		if s.syncing {
-			return
-		}
-		if i := indexOf(names, name); i >= 0 {
-			u.chooseReportLanguage(u.cfg.Languages[i])
+	r := &reportLanguage{u: u, status: status}
+	r.sel = widget.NewSelect(names, func(name string) {
+		if i := indexOf(names, name); i >= 0 && !r.syncing {
+			r.choose(u.cfg.Languages[i])
 		}
 	})
-	s.showReportLanguage()
+	r.show()
 	label := newText(lang.X("staff.reports.language", "Report language"), theme.SizeNameText, false, widget.MediumImportance)
-	return container.NewBorder(nil, nil, label, nil, s.reportLang)
+	r.box = container.NewBorder(nil, nil, label, nil, r.sel)
+	return r
 }
 
-// showReportLanguage selects the stored staff language.
-func (s *staffScreen) showReportLanguage() {
-	u := s.u
-	code, err := u.staffQueue.StaffLanguage(u.ctx)
-	if err != nil {
-		u.log.Warn("read staff language", "err", err)
-		code = u.cfg.Languages[0]
-	}
-	s.syncing = true
-	s.reportLang.SetSelectedIndex(indexOf(u.cfg.Languages, code))
-	s.syncing = false
+// show selects the stored staff language.
+func (r *reportLanguage) show() {
+	r.syncing = true
+	r.sel.SetSelectedIndex(indexOf(r.u.cfg.Languages, r.u.reportLanguage()))
+	r.syncing = false
 }
 
-// chooseReportLanguage makes code the language of the reports and the
-// printed roster from now on.
-func (u *UI) chooseReportLanguage(code string) {
+// choose makes code the language of the reports and the printed roster
+// from now on.
+func (r *reportLanguage) choose(code string) {
+	u := r.u
 	u.touch()
-	s := u.staff
-	if s == nil {
-		return
-	}
 	if err := u.staffQueue.SetStaffLanguage(u.ctx, code); err != nil {
 		u.log.Info("staff language refused", "lang", code, "err", err)
-		s.showReportLanguage()
-		s.setStatus(u.errorText(err), true)
+		r.show()
+		r.status(u.errorText(err), true)
 		return
 	}
 	u.log.Info("staff language", "lang", code)
-	s.setStatus(lang.X("staff.reports.language.set", "Reports and the printed list are now in {{.Language}}.",
+	r.status(lang.X("staff.reports.language.set", "Reports and the printed list are now in {{.Language}}.",
 		map[string]any{"Language": languageName(code)}), false)
 }
 

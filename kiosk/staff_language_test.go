@@ -40,17 +40,22 @@ func TestReportsFollowTheStaffLanguageNotTheVisitors(t *testing.T) {
 	}
 
 	f.unlock(t)
-	sel := u.staff.reportLang
-	if sel == nil || sel.Selected != "English" {
-		t.Fatalf("report language before any choice: %v, want English (the kiosk's first)", sel)
+	u.showIncident()
+	if u.incident.language == nil {
+		t.Fatal("no report language on the incident panel")
+	}
+	sel := u.incident.language.sel
+	if sel.Selected != "English" {
+		t.Fatalf("report language before any choice: %q, want English (the kiosk's first)", sel.Selected)
 	}
 	if want := []string{"English", "Español", "Deutsch"}; strings.Join(sel.Options, ",") != strings.Join(want, ",") {
 		t.Errorf("report languages offered: %q, want %q", sel.Options, want)
 	}
 	sel.SetSelected("Deutsch") // what tapping Deutsch in its list does
-	if got := u.staff.status.Text; got != "Reports and the printed list are now in Deutsch." {
+	if got := u.incident.status.Text; got != "Reports and the printed list are now in Deutsch." {
 		t.Errorf("status after choosing German: %q", got)
 	}
+	u.showStaff()
 	if code, err := f.store.StaffLanguage(f.ctx); err != nil || code != "de" {
 		t.Fatalf("stored staff language: %q, %v", code, err)
 	}
@@ -67,10 +72,10 @@ func TestReportsFollowTheStaffLanguageNotTheVisitors(t *testing.T) {
 
 	// Staff, on the Spanish screen, print the roster and write the report.
 	f.unlock(t)
-	if got := u.staff.reportLang.Selected; got != "Deutsch" {
-		t.Errorf("report language shown after the visitor's switch: %q", got)
-	}
 	test.Tap(u.staff.onSite)
+	if u.roster.language == nil || u.roster.language.sel.Selected != "Deutsch" {
+		t.Errorf("the roster's report language after the visitor's switch: %+v", u.roster.language)
+	}
 	test.Tap(u.roster.print)
 	page := readOnly(t, filepath.Join(exports, "roster-20261123-0905.html"))
 	for _, want := range []string{`<html lang="de">`, "<h1>Im Haus: Main lobby</h1>", "1 Person im Haus", "Gezählt am Sammelplatz", "wartend"} {
