@@ -121,7 +121,7 @@ func (u *UI) leaveIncident() {
 func newIncidentScreen(u *UI) *incidentScreen {
 	s := &incidentScreen{u: u, chosen: -1, tplSev: -1, callSev: -1, reportsFor: -1, drillLength: defaultDrill}
 	s.back = widget.NewButtonWithIcon(lang.X("incident.back", "Back"), theme.NavigateBackIcon(), u.leaveIncident)
-	s.signed = newText(lang.X("incident.signed", "Signed as {{.Name}}", map[string]any{"Name": u.staffOrDefault()}),
+	s.signed = newText(lang.X("incident.signed", "Actions recorded as {{.Name}}", map[string]any{"Name": u.staffOrDefault()}),
 		theme.SizeNameCaptionText, false, widget.LowImportance)
 	// The outcome of an action shows in the header, where it moves
 	// nothing under the next tap.
