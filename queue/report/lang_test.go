@@ -154,7 +154,7 @@ func TestCSVKeepsItsMachineWords(t *testing.T) {
 	text := b.String()
 	for _, want := range []string{
 		"section,at,name,value,detail\n",
-		"summary,,peak_backlog,0,Änderungen noch nicht bei der Zentrale\n",
+		"summary,,peak_backlog,78,Änderungen noch nicht bei der Zentrale\n",
 		"summary,,feedback_mean,4.00,von 5\n",
 		"step,2026-03-02T09:22:00+01:00,Tell reception,done,Anna Berg\n",
 		"summary,,kind,outage,\n",

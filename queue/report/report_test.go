@@ -64,7 +64,7 @@ func outage() queue.IncidentReport {
 		},
 		Duration:    end.Sub(start),
 		CheckIns:    14,
-		PeakWaiting: 9,
+		PeakWaiting: 9, PeakBacklog: 78,
 		LongestWait: 42 * time.Minute,
 		Waits: []queue.WaitOutcome{
 			{Ticket: "A001", Service: "Radiology", CheckedIn: at(9, 20, 0), Estimate: 10 * time.Minute, Wait: 12 * time.Minute},
