@@ -187,6 +187,24 @@ func (c *Client) Pull(ctx context.Context, cursor int64, limit int, continuing b
 	return resp, err
 }
 
+// Enrol redeems a one-time enrolment code (from `central enroll`) for
+// this kiosk's token; the client needs none to do it. A refused code is an
+// *HTTPError whose message says what to do: 403 for a code the centre
+// does not know, 410 for one used or expired.
+func (c *Client) Enrol(ctx context.Context, code string) (wire.EnrolResponse, error) {
+	body, err := json.Marshal(wire.EnrolRequest{Code: code})
+	if err != nil {
+		return wire.EnrolResponse{}, fmt.Errorf("encode enrolment: %w", err)
+	}
+	var resp wire.EnrolResponse
+	err = c.do(ctx, http.MethodPost, c.root+"/v1/enrol", body, func(r io.Reader) error {
+		var err error
+		resp, err = wire.DecodeEnrolResponse(r)
+		return err
+	})
+	return resp, err
+}
+
 // Healthy asks the centre's /healthz whether it and its store answer.
 // It carries no token, so it says nothing about this kiosk's enrolment.
 func (c *Client) Healthy(ctx context.Context) error {
@@ -215,7 +233,9 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, decode f
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	wire.SetVersion(req.Header)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -8,14 +8,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/skip2/go-qrcode"
+
 	"lobbyline/queue"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/wire"
 )
 
 // wantArgs checks the number of arguments against their names.
@@ -82,6 +87,10 @@ func (c *siteAddCmd) run(ctx context.Context, m *Main) error {
 type enrollCmd struct {
 	site, kiosk, name string
 	nameSet           bool
+	centre            string        // the address kiosks use, for the QR code
+	valid             time.Duration // how long the code works
+	token             bool          // print a token instead of a code
+	json              bool
 }
 
 func (c *enrollCmd) flags(fs *flag.FlagSet) {
@@ -90,6 +99,10 @@ func (c *enrollCmd) flags(fs *flag.FlagSet) {
 		c.name, c.nameSet = strings.TrimSpace(s), true
 		return nil
 	})
+	fs.StringVar(&c.centre, "centre", "", "this centre's address as kiosks reach it, `URL`, put in the QR code with the code")
+	fs.DurationVar(&c.valid, "valid", centre.DefaultCodeValidity, "how long the code works, `DURATION`")
+	fs.BoolVar(&c.token, "token", false, "enrol now and print the kiosk's token instead of a code (for provisioning that writes the kiosk's enrolment file itself)")
+	fs.BoolVar(&c.json, "json", false, "print JSON")
 }
 
 func (c *enrollCmd) args(args []string) error {
@@ -102,6 +115,14 @@ func (c *enrollCmd) args(args []string) error {
 	}
 	if !queue.ValidID(c.kiosk) {
 		return fmt.Errorf("kiosk id %q must be lower-case letters, digits and dashes, like the kiosk's kiosk_id", c.kiosk)
+	}
+	if c.valid <= 0 || c.valid > 30*24*time.Hour {
+		return fmt.Errorf("--valid %s: want a duration from 1s to 720h", c.valid)
+	}
+	if c.centre != "" {
+		if u, err := url.Parse(c.centre); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--centre %q: want http(s)://host[:port]", c.centre)
+		}
 	}
 	return checkText("--name", c.name, queue.MaxNameLength)
 }
@@ -127,18 +148,62 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 	if again != nil && !c.nameSet {
 		c.name = again.Name // Enroll replaces the name; keep it unless told
 	}
+	if !c.token {
+		return c.printCode(ctx, m, st)
+	}
 	token, err := st.Enroll(ctx, c.site, c.kiosk, c.name)
 	if err != nil {
 		return err
 	}
 	w := m.Stdout
+	if c.json {
+		return printJSON(w, map[string]string{"site": c.site, "kiosk": c.kiosk, "name": c.name, "token": token})
+	}
 	fmt.Fprintf(w, "Enrolled kiosk %s at site %s. Its token, shown this once (the centre keeps only a hash):\n\n", c.kiosk, c.site)
 	fmt.Fprintf(w, "    %s\n\n", token)
-	fmt.Fprintf(w, "Put it in the kiosk's config as\n    central_token = %q\nor start the kiosk with --central-token %s\n", token, token)
+	fmt.Fprintf(w, "Write it to the kiosk's enrolment file (readable by the kiosk's user only), never to its config\nor command line: see README, \"Install in a lobby\".\n")
 	if again != nil {
 		fmt.Fprintf(w, "Kiosk %s was enrolled before: its old token no longer works.\n", c.kiosk)
 	}
 	return nil
+}
+
+// printCode makes a one-time enrolment code and shows it with its QR.
+func (c *enrollCmd) printCode(ctx context.Context, m *Main, st *centre.Service) error {
+	code, expires, err := st.NewEnrolmentCode(ctx, c.site, c.kiosk, c.name, c.valid)
+	if err != nil {
+		return err
+	}
+	w := m.Stdout
+	if c.json {
+		return printJSON(w, map[string]string{"site": c.site, "kiosk": c.kiosk, "name": c.name, "code": code,
+			"expires": expires.UTC().Format(time.RFC3339), "centre": c.centre})
+	}
+	scan := code
+	if c.centre != "" {
+		scan = wire.EnrolLink(c.centre, code)
+	}
+	qr, err := qrcode.New(scan, qrcode.Medium)
+	if err != nil {
+		return fmt.Errorf("QR code: %w", err)
+	}
+	fmt.Fprintf(w, "Enrolment code for kiosk %s at site %s, for one use until %s:\n\n    %s\n\n",
+		c.kiosk, c.site, expires.UTC().Format("2006-01-02 15:04 UTC"), code)
+	fmt.Fprint(w, qr.ToSmallString(false))
+	centreURL := c.centre
+	if centreURL == "" {
+		centreURL = "URL"
+	}
+	fmt.Fprintf(w, "\nOn the kiosk's set-up screen, enter this centre's address and the code (or scan the QR code),\n"+
+		"or on the kiosk machine run:\n    lobbyline-kiosk enroll --centre %s --code %s\n", centreURL, code)
+	return nil
+}
+
+// printJSON writes v as indented JSON, for scripts.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 type revokeCmd struct{ kiosk string }
@@ -168,13 +233,25 @@ func (c *revokeCmd) run(ctx context.Context, m *Main) error {
 	return nil
 }
 
-type kiosksCmd struct{}
+type kiosksCmd struct{ json bool }
 
-func (*kiosksCmd) flags(*flag.FlagSet) {}
+func (c *kiosksCmd) flags(fs *flag.FlagSet) { fs.BoolVar(&c.json, "json", false, "print JSON") }
 
 func (*kiosksCmd) args(args []string) error { return wantArgs(args) }
 
-func (*kiosksCmd) run(ctx context.Context, m *Main) error {
+// kioskJSON is a kiosk as `central kiosks --json` prints it.
+type kioskJSON struct {
+	Site     string     `json:"site"`
+	Kiosk    string     `json:"kiosk"`
+	Name     string     `json:"name"`
+	Revoked  bool       `json:"revoked"`
+	LastSeen *time.Time `json:"last_seen"` // null: never
+	Backlog  int64      `json:"backlog"`
+	SkewMS   int64      `json:"skew_ms"`
+	LastSeq  int64      `json:"last_seq"`
+}
+
+func (c *kiosksCmd) run(ctx context.Context, m *Main) error {
 	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
@@ -182,6 +259,18 @@ func (*kiosksCmd) run(ctx context.Context, m *Main) error {
 	ks, err := st.Kiosks(ctx)
 	if err != nil {
 		return err
+	}
+	if c.json {
+		out := make([]kioskJSON, 0, len(ks))
+		for _, k := range ks {
+			j := kioskJSON{Site: k.Site, Kiosk: k.ID, Name: k.Name, Revoked: k.Revoked, Backlog: k.Backlog, SkewMS: k.Skew.Milliseconds(), LastSeq: k.LastSeq}
+			if !k.LastSeen.IsZero() {
+				seen := k.LastSeen.UTC()
+				j.LastSeen = &seen
+			}
+			out = append(out, j)
+		}
+		return printJSON(m.Stdout, out)
 	}
 	if len(ks) == 0 {
 		fmt.Fprintln(m.Stdout, "No kiosks enrolled. Enroll one with: central enroll --site SITE KIOSK")

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode"
 
+	"lobbyline/queue"
 	"lobbyline/queue/csvsafe"
 	"lobbyline/syncer/centre"
 )
@@ -21,6 +22,7 @@ type incidentsCmd struct {
 	site  string
 	since time.Time
 	csv   bool
+	json  bool
 }
 
 func (c *incidentsCmd) flags(fs *flag.FlagSet) {
@@ -34,6 +36,7 @@ func (c *incidentsCmd) flags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.BoolVar(&c.csv, "csv", false, "print CSV with a header row instead of a table")
+	fs.BoolVar(&c.json, "json", false, "print JSON: each incident with the summary its kiosk sent")
 }
 
 func (c *incidentsCmd) args(args []string) error {
@@ -55,8 +58,24 @@ func (c *incidentsCmd) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
-	if c.csv {
+	switch {
+	case c.csv && c.json:
+		return errors.New("--csv or --json, not both")
+	case c.csv:
 		return incidentsCSV(m.Stdout, recs)
+	case c.json:
+		type incidentJSON struct {
+			Kiosk     string                `json:"kiosk"`
+			KioskName string                `json:"kiosk_name"`
+			Epoch     int64                 `json:"epoch"`
+			Received  time.Time             `json:"received"`
+			Summary   queue.IncidentSummary `json:"summary"`
+		}
+		out := make([]incidentJSON, 0, len(recs))
+		for _, r := range recs {
+			out = append(out, incidentJSON{r.Kiosk, r.KioskName, r.Epoch, r.Received.UTC(), r.Summary})
+		}
+		return printJSON(m.Stdout, out)
 	}
 	if len(recs) == 0 {
 		since := ""

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lobbyline/syncer/centre/centretest"
 )
 
 // program runs the centre's command against one store, as IT would from a shell.
@@ -131,9 +134,9 @@ var tokenPattern = regexp.MustCompile(`(?m)^    (llk_[A-Za-z0-9_-]{43})$`)
 // enroll enrolls a kiosk and returns its token.
 func (c *program) enroll(site, kiosk string, extra ...string) string {
 	c.t.Helper()
-	out := c.mustRun(append([]string{"enroll", "--site", site, kiosk}, extra...)...)
+	out := c.mustRun(append([]string{"enroll", "--token", "--site", site, kiosk}, extra...)...)
 	m := tokenPattern.FindStringSubmatch(out)
-	if m == nil || !strings.Contains(out, fmt.Sprintf("central_token = %q", m[1])) || !strings.Contains(out, "--central-token "+m[1]) {
+	if m == nil || !strings.Contains(out, "enrolment file") {
 		c.t.Fatalf("enroll printed no token and where to put it:\n%s", out)
 	}
 	return m[1]
@@ -150,7 +153,7 @@ func testAdminCommands(t *testing.T, store string) {
 	c.mustRun("site", "add", "south", "South Clinic")
 
 	// Flags may come after the command and between its arguments.
-	out, err := runArgs(t, "enroll", "--site", "north", "lobby-1", "--name", "Main lobby", "--store", store)
+	out, err := runArgs(t, "enroll", "--token", "--site", "north", "lobby-1", "--name", "Main lobby", "--store", store)
 	if err != nil || tokenPattern.FindString(out) == "" {
 		t.Fatalf("enroll with flags after the kiosk: %v\n%s", err, out)
 	}
@@ -286,4 +289,57 @@ func writeFile(t *testing.T, dir, name, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// `central enroll` prints a one-time code with its QR and how to use it;
+// with --json, what a script needs. The code enrols the kiosk once.
+func TestEnrollPrintsACode(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "central.db")
+	c := newCentre(t, store)
+	c.mustRun("site", "add", "north", "North")
+	out := c.mustRun("enroll", "--site", "north", "--centre", "https://centre.example:8080", "lobby-1")
+	m := regexp.MustCompile(`(?m)^    ([A-Z2-9]{5}-[A-Z2-9]{5})$`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "lobbyline-kiosk enroll --centre https://centre.example:8080 --code "+m[1]) ||
+		!strings.Contains(out, "█") || !strings.Contains(out, "for one use until") {
+		t.Fatalf("enroll printed:\n%s", out)
+	}
+	var got struct{ Site, Kiosk, Code, Expires string }
+	if err := json.Unmarshal([]byte(c.mustRun("enroll", "--json", "--valid", "1h", "--site", "north", "lobby-2")), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Site != "north" || got.Kiosk != "lobby-2" || len(got.Code) != 11 || got.Expires == "" {
+		t.Errorf("enroll --json: %+v", got)
+	}
+	c.mustFail("--valid", "enroll", "--valid", "0s", "--site", "north", "lobby-3")
+	c.mustFail("--centre", "enroll", "--centre", "ftp://x", "--site", "north", "lobby-3")
+
+	st := centretest.Open(t, store, time.Now)
+	resp, err := st.Redeem(context.Background(), got.Code)
+	if err != nil || resp.Kiosk != "lobby-2" {
+		t.Fatalf("redeem the printed code: %+v, %v", resp, err)
+	}
+}
+
+// `kiosks --json` and `incidents --json` print what the tables show, for
+// scripts.
+func TestListsAsJSON(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "central.db")
+	c := newCentre(t, store)
+	c.mustRun("site", "add", "north", "North")
+	c.enroll("north", "lobby-1", "--name", "Main lobby")
+	var ks []struct {
+		Site, Kiosk, Name string
+		Revoked           bool
+		LastSeen          *time.Time `json:"last_seen"`
+	}
+	if err := json.Unmarshal([]byte(c.mustRun("kiosks", "--json")), &ks); err != nil {
+		t.Fatal(err)
+	}
+	if len(ks) != 1 || ks[0].Kiosk != "lobby-1" || ks[0].Name != "Main lobby" || ks[0].Revoked || ks[0].LastSeen != nil {
+		t.Errorf("kiosks --json: %+v", ks)
+	}
+	if out := c.mustRun("incidents", "--site", "north", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Errorf("incidents --json with none: %q", out)
+	}
+	c.mustFail("not both", "incidents", "--site", "north", "--json", "--csv")
 }

@@ -70,7 +70,7 @@ type commandInfo struct {
 var commands = []commandInfo{
 	{"serve", "", "run the HTTP API kiosks sync with (the default)", func() command { return &serveCmd{} }},
 	{"site add", "ID NAME", "add a site, or rename one", func() command { return &siteAddCmd{} }},
-	{"enroll", "--site SITE KIOSK [--name NAME]", "enroll a kiosk and print its token (shown once)", func() command { return &enrollCmd{} }},
+	{"enroll", "--site SITE KIOSK [--name NAME] [--centre URL] [--valid 24h] [--token] [--json]", "make a one-time enrolment code for a kiosk (or, with --token, enrol it and print its token)", func() command { return &enrollCmd{} }},
 	{"revoke", "KIOSK", "stop a kiosk's token from working; its data stays", func() command { return &revokeCmd{} }},
 	{"kiosks", "", "list kiosks: site, last seen, backlog, clock skew", func() command { return &kiosksCmd{} }},
 	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},

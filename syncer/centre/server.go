@@ -21,11 +21,14 @@ import (
 //
 //	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse)
 //	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M[&snapshot=1] (→ PullResponse)
+//	POST /v1/enrol               a one-time enrolment code (EnrolRequest → EnrolResponse)
 //	GET  /healthz                200 when the store answers
 //	GET  /metrics                Prometheus
 //
-// Every /v1 request carries "Authorization: Bearer <kiosk token>". An
-// unknown or revoked token gets 401; a kiosk asking for another site 403.
+// Every /v1 request but enrol carries "Authorization: Bearer <kiosk
+// token>". An unknown or revoked token gets 401; a kiosk asking for
+// another site 403. Enrol takes no token: an unknown code gets 403, a used
+// or expired one 410.
 //
 // Every response carries the protocol version (wire.Header) and, from
 // version 2, the mutation kinds this centre applies (wire.AcceptsHeader).
@@ -74,6 +77,7 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 		slots: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
 	s.mux.Handle("POST /v1/sites/{site}/push", s.api("push", s.push))
 	s.mux.Handle("GET /v1/sites/{site}/pull", s.api("pull", s.pull))
+	s.mux.Handle("POST /v1/enrol", s.guard("enrol", s.enrol))
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	return s
@@ -96,9 +100,15 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.msg }
 
-// api wraps a /v1 handler: load shedding, authentication, site scope,
-// errors as JSON, and metrics.
+// api wraps a /v1 handler for enrolled kiosks: guard, then
+// authentication and site scope.
 func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) http.Handler {
+	return s.guard(route, func(r *http.Request) (any, error) { return s.serve(r, h) })
+}
+
+// guard wraps a /v1 handler: the protocol check, load shedding, errors as
+// JSON, and metrics.
+func (s *Server) guard(route string, h func(*http.Request) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		status := http.StatusOK
@@ -126,7 +136,7 @@ func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) ht
 			writeJSON(w, status, wire.ErrorBody{Error: "the centre is busy; retry after 2 s"})
 			return
 		}
-		body, err := s.serve(r, h)
+		body, err := h(r)
 		if err != nil {
 			cause := err
 			status, err = s.classify(err)
@@ -161,6 +171,7 @@ func (s *Server) serve(r *http.Request, h func(*http.Request, Kiosk) (any, error
 func (s *Server) classify(err error) (int, error) {
 	var api *apiError
 	var tooBig *http.MaxBytesError
+	var code *CodeError
 	switch {
 	case errors.As(err, &api):
 		return api.status, err
@@ -172,6 +183,11 @@ func (s *Server) classify(err error) (int, error) {
 		return http.StatusUnauthorized, errors.New("this kiosk is not enrolled (unknown or revoked token)")
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden, err
+	case errors.As(err, &code):
+		if code.Reason == ErrCodeUnknown {
+			return http.StatusForbidden, errors.New(code.Advice())
+		}
+		return http.StatusGone, errors.New(code.Advice())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusServiceUnavailable, errors.New("request abandoned")
 	}
@@ -187,6 +203,21 @@ func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return resp, nil
+}
+
+// enrol redeems a one-time enrolment code: the code is the credential,
+// so the request carries no token.
+func (s *Server) enrol(r *http.Request) (any, error) {
+	req, err := wire.DecodeEnrolRequest(http.MaxBytesReader(nil, r.Body, wire.MaxEnrolBody))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.store.Redeem(r.Context(), req.Code)
+	if err != nil {
+		return nil, err
+	}
+	s.log.Info("kiosk enrolled by code", "site", resp.Site, "kiosk", resp.Kiosk)
 	return resp, nil
 }
 

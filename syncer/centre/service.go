@@ -109,32 +109,50 @@ func (s *Service) Enroll(ctx context.Context, site, kiosk, name string) (string,
 	if !queue.ValidID(kiosk) {
 		return "", fmt.Errorf("enroll: kiosk id %q must be lower-case letters, digits and dashes", kiosk)
 	}
-	var secret [32]byte
-	if _, err := rand.Read(secret[:]); err != nil {
-		return "", fmt.Errorf("enroll: %w", err)
-	}
-	token := "llk_" + base64.RawURLEncoding.EncodeToString(secret[:])
+	var token string
 	err := s.store.Update(ctx, func(tx Ops) error {
-		if _, ok, err := tx.SiteName(ctx, site); err != nil || !ok {
-			if err == nil {
-				err = fmt.Errorf("site %q does not exist; add it first", site)
-			}
-			return err
-		}
-		current, revoked, ok, err := tx.KioskSite(ctx, kiosk)
-		if err != nil {
-			return err
-		}
-		if ok && current != site && !revoked {
-			return fmt.Errorf("kiosk %q belongs to site %q; revoke it there first", kiosk, current)
-		}
-		// A revoked kiosk may move: enrolling it elsewhere moves it there.
-		return tx.PutKiosk(ctx, KioskRow{Kiosk: Kiosk{ID: kiosk, Site: site}, Name: name, TokenHash: hashToken(token), Enrolled: s.now()})
+		var err error
+		token, err = s.enroll(ctx, tx, site, kiosk, name)
+		return err
 	})
 	if err != nil {
 		return "", fmt.Errorf("enroll %s: %w", kiosk, err)
 	}
 	return token, nil
+}
+
+// enroll enrols kiosk at site in tx and returns its new token.
+func (s *Service) enroll(ctx context.Context, tx Ops, site, kiosk, name string) (string, error) {
+	if err := canEnroll(ctx, tx, site, kiosk); err != nil {
+		return "", err
+	}
+	var secret [32]byte
+	if _, err := rand.Read(secret[:]); err != nil {
+		return "", err
+	}
+	token := "llk_" + base64.RawURLEncoding.EncodeToString(secret[:])
+	// A revoked kiosk may move: enrolling it elsewhere moves it there.
+	err := tx.PutKiosk(ctx, KioskRow{Kiosk: Kiosk{ID: kiosk, Site: site}, Name: name, TokenHash: hashToken(token), Enrolled: s.now()})
+	return token, err
+}
+
+// canEnroll says why kiosk cannot be enrolled at site, if it cannot: the
+// site does not exist, or the kiosk belongs to another one.
+func canEnroll(ctx context.Context, tx Ops, site, kiosk string) error {
+	if _, ok, err := tx.SiteName(ctx, site); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("site %q does not exist; add it first", site)
+		}
+		return err
+	}
+	current, revoked, ok, err := tx.KioskSite(ctx, kiosk)
+	if err != nil {
+		return err
+	}
+	if ok && current != site && !revoked {
+		return fmt.Errorf("kiosk %q belongs to site %q; revoke it there first", kiosk, current)
+	}
+	return nil
 }
 
 // Revoke stops a kiosk's token from working. Its data stays.

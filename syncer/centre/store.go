@@ -55,6 +55,13 @@ type Ops interface {
 	// none to revoke.
 	RevokeKiosk(ctx context.Context, id string, at time.Time) (bool, error)
 	KioskByToken(ctx context.Context, tokenHash string) (k Kiosk, ok bool, err error)
+	// PutEnrolmentCode stores a new one-time enrolment code by its hash.
+	PutEnrolmentCode(ctx context.Context, c EnrolmentCode) error
+	// EnrolmentCode is the code with this hash; ok is false if there is none.
+	EnrolmentCode(ctx context.Context, hash string) (c EnrolmentCode, ok bool, err error)
+	// UseEnrolmentCode marks an unused code used; false if it was used
+	// already (or is not there).
+	UseEnrolmentCode(ctx context.Context, hash string, at time.Time) (bool, error)
 	Kiosks(ctx context.Context) ([]KioskInfo, error)
 	// NoteKiosk records what a push said of the kiosk's health.
 	NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration) error
@@ -115,6 +122,18 @@ type KioskRow struct {
 	Name      string
 	TokenHash string
 	Enrolled  time.Time
+}
+
+// EnrolmentCode is a one-time code that enrols one kiosk at one site,
+// kept by its hash.
+type EnrolmentCode struct {
+	Hash    string
+	Site    string
+	Kiosk   string
+	Name    string
+	Created time.Time
+	Expires time.Time
+	Used    time.Time // zero until redeemed
 }
 
 // KioskInfo is what the centre knows of a kiosk's health.

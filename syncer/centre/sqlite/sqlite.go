@@ -66,8 +66,11 @@ var dialect = sqlstore.Dialect{
 			ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, token_hash = excluded.token_hash,
 				name = CASE WHEN excluded.name = '' THEN kiosks.name ELSE excluded.name END,
 				enrolled_at = excluded.enrolled_at, revoked_at = NULL`,
-		RevokeKiosk:  "UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-		KioskByToken: "SELECT id, site_id FROM kiosks WHERE token_hash = ? AND revoked_at IS NULL",
+		RevokeKiosk:      "UPDATE kiosks SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+		KioskByToken:     "SELECT id, site_id FROM kiosks WHERE token_hash = ? AND revoked_at IS NULL",
+		PutEnrolmentCode: "INSERT INTO enrolment_codes (code_hash, site_id, kiosk_id, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		EnrolmentCode:    "SELECT site_id, kiosk_id, name, created_at, expires_at, coalesce(used_at, '') FROM enrolment_codes WHERE code_hash = ?",
+		UseEnrolmentCode: "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
 		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
 			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0)
 			FROM kiosks k ORDER BY k.site_id, k.id`,

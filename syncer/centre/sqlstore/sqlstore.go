@@ -45,6 +45,10 @@ type Queries struct {
 	PutKiosk     string // id, site_id, name, token_hash, enrolled_at
 	RevokeKiosk  string // revoked_at, id
 	KioskByToken string // token_hash → id, site_id
+
+	PutEnrolmentCode string // code_hash, site_id, kiosk_id, name, created_at, expires_at
+	EnrolmentCode    string // code_hash → site_id, kiosk_id, name, created_at, expires_at, used_at or ''
+	UseEnrolmentCode string // used_at, code_hash
 	Kiosks       string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq
 	NoteKiosk    string // last_seen_at, backlog, skew_ms, id
 	SeenKiosk    string // last_seen_at, id, a minute before last_seen_at
@@ -226,6 +230,44 @@ func (o ops) KioskByToken(ctx context.Context, hash string) (centre.Kiosk, bool,
 		return centre.Kiosk{}, false, nil
 	}
 	return k, err == nil, err
+}
+
+func (o ops) PutEnrolmentCode(ctx context.Context, c centre.EnrolmentCode) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.PutEnrolmentCode, c.Hash, c.Site, c.Kiosk, c.Name, stamp(c.Created), stamp(c.Expires))
+	return err
+}
+
+func (o ops) EnrolmentCode(ctx context.Context, hash string) (centre.EnrolmentCode, bool, error) {
+	c := centre.EnrolmentCode{Hash: hash}
+	var created, expires, used string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.EnrolmentCode, hash).Scan(&c.Site, &c.Kiosk, &c.Name, &created, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return centre.EnrolmentCode{}, false, nil
+	}
+	if err != nil {
+		return centre.EnrolmentCode{}, false, err
+	}
+	if c.Created, err = sqldb.ParseTime(created); err != nil {
+		return centre.EnrolmentCode{}, false, err
+	}
+	if c.Expires, err = sqldb.ParseTime(expires); err != nil {
+		return centre.EnrolmentCode{}, false, err
+	}
+	if used != "" {
+		if c.Used, err = sqldb.ParseTime(used); err != nil {
+			return centre.EnrolmentCode{}, false, err
+		}
+	}
+	return c, true, nil
+}
+
+func (o ops) UseEnrolmentCode(ctx context.Context, hash string, at time.Time) (bool, error) {
+	res, err := o.q.ExecContext(ctx, o.d.Queries.UseEnrolmentCode, stamp(at), hash)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 func (o ops) Kiosks(ctx context.Context) ([]centre.KioskInfo, error) {

@@ -1,0 +1,169 @@
+package centre
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer/wire"
+)
+
+// Enrolment by code: IT makes a short one-time code for a kiosk with
+// NewEnrolmentCode (`central enroll`); the kiosk redeems it once, over the
+// API, for its token (Redeem). The code travels by hand or by QR; the
+// token never leaves the two machines.
+
+// Why a code is refused: the Reason of a CodeError.
+var (
+	ErrCodeUnknown = errors.New("centre: enrolment code not known")
+	ErrCodeUsed    = errors.New("centre: enrolment code used already")
+	ErrCodeExpired = errors.New("centre: enrolment code expired")
+)
+
+// CodeError is a refused enrolment code: why, and since when for a code
+// used or expired.
+type CodeError struct {
+	Reason error // ErrCodeUnknown, ErrCodeUsed or ErrCodeExpired
+	At     time.Time
+}
+
+func (e *CodeError) Error() string { return e.Advice() }
+
+func (e *CodeError) Unwrap() error { return e.Reason }
+
+// Advice is the refusal as the person at the kiosk reads it: what
+// happened and what to do.
+func (e *CodeError) Advice() string {
+	at := e.At.UTC().Format("2006-01-02 15:04 UTC")
+	switch e.Reason {
+	case ErrCodeUsed:
+		return "this enrolment code was used already (" + at + "); ask IT for a new one (central enroll)"
+	case ErrCodeExpired:
+		return "this enrolment code expired at " + at + "; ask IT for a new one (central enroll)"
+	}
+	return "this enrolment code is not known at this centre: check it, or ask IT for a new one"
+}
+
+// codeAlphabet has no letters that read as digits or as each other
+// (0/O, 1/I/L, U/V), so a code read aloud or typed from paper survives.
+const codeAlphabet = "ABCDEFGHJKMNPQRSTWXYZ23456789"
+
+// codeLength is a code's characters: 29^10 ≈ 4×10^14 codes, so guessing
+// one within its validity, at the rate the API serves, is out of reach.
+const codeLength = 10
+
+// DefaultCodeValidity is how long a code works unless told otherwise.
+const DefaultCodeValidity = 24 * time.Hour
+
+// NormalizeCode reads a code as typed or scanned: case, spaces and
+// dashes do not matter.
+func NormalizeCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '-' || r == ' ' || r == '\t':
+			return -1
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return r
+	}, code)
+}
+
+// FormatCode groups a code for reading: "ABCDE-FGHJK".
+func FormatCode(code string) string {
+	if len(code) <= 5 {
+		return code
+	}
+	return code[:5] + "-" + code[5:]
+}
+
+// NewEnrolmentCode makes a one-time code that enrols kiosk at site under
+// name until it expires, valid from now. Only its hash is kept: the code
+// is shown once.
+func (s *Service) NewEnrolmentCode(ctx context.Context, site, kiosk, name string, valid time.Duration) (code string, expires time.Time, err error) {
+	if !queue.ValidID(kiosk) {
+		return "", time.Time{}, fmt.Errorf("enrolment code: kiosk id %q must be lower-case letters, digits and dashes", kiosk)
+	}
+	if valid <= 0 {
+		valid = DefaultCodeValidity
+	}
+	code, err = newCode()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("enrolment code: %w", err)
+	}
+	now := s.now()
+	expires = now.Add(valid)
+	err = s.store.Update(ctx, func(tx Ops) error {
+		if err := canEnroll(ctx, tx, site, kiosk); err != nil {
+			return err
+		}
+		return tx.PutEnrolmentCode(ctx, EnrolmentCode{Hash: hashToken(code), Site: site, Kiosk: kiosk, Name: name, Created: now, Expires: expires})
+	})
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("enrolment code for %s: %w", kiosk, err)
+	}
+	return FormatCode(code), expires, nil
+}
+
+func newCode() (string, error) {
+	var b [codeLength]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	// 256 is not a multiple of 29: draw again above the largest multiple,
+	// so every character is equally likely.
+	const limit = 256 - 256%len(codeAlphabet)
+	out := make([]byte, 0, codeLength)
+	for len(out) < codeLength {
+		for _, c := range b {
+			if int(c) < limit && len(out) < codeLength {
+				out = append(out, codeAlphabet[int(c)%len(codeAlphabet)])
+			}
+		}
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+	}
+	return string(out), nil
+}
+
+// Redeem exchanges a code for the enrolment it stands for and the
+// kiosk's new token. A code works once, until it expires; a refused code
+// changes nothing.
+func (s *Service) Redeem(ctx context.Context, code string) (wire.EnrolResponse, error) {
+	hash := hashToken(NormalizeCode(code))
+	var resp wire.EnrolResponse
+	err := s.store.Update(ctx, func(tx Ops) error {
+		c, ok, err := tx.EnrolmentCode(ctx, hash)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return &CodeError{Reason: ErrCodeUnknown}
+		case !c.Used.IsZero():
+			return &CodeError{Reason: ErrCodeUsed, At: c.Used}
+		case !s.now().Before(c.Expires):
+			return &CodeError{Reason: ErrCodeExpired, At: c.Expires}
+		}
+		if used, err := tx.UseEnrolmentCode(ctx, hash, s.now()); err != nil || !used {
+			if err == nil {
+				err = &CodeError{Reason: ErrCodeUsed, At: s.now()} // by another request, a moment ago
+			}
+			return err
+		}
+		token, err := s.enroll(ctx, tx, c.Site, c.Kiosk, c.Name)
+		if err != nil {
+			return err
+		}
+		resp = wire.EnrolResponse{Site: c.Site, Kiosk: c.Kiosk, Name: c.Name, Token: token}
+		return nil
+	})
+	if err != nil {
+		return wire.EnrolResponse{}, fmt.Errorf("redeem enrolment code: %w", err)
+	}
+	return resp, nil
+}
