@@ -49,9 +49,9 @@ type Queries struct {
 	PutEnrolmentCode string // code_hash, site_id, kiosk_id, name, created_at, expires_at
 	EnrolmentCode    string // code_hash → site_id, kiosk_id, name, created_at, expires_at, used_at or ''
 	UseEnrolmentCode string // used_at, code_hash
-	Kiosks       string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq
-	NoteKiosk    string // last_seen_at, backlog, skew_ms, id
-	SeenKiosk    string // last_seen_at, id, a minute before last_seen_at
+	Kiosks           string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq
+	NoteKiosk        string // last_seen_at, backlog, skew_ms, id
+	SeenKiosk        string // last_seen_at, id, a minute before last_seen_at
 
 	InitProgress string // kiosk_id, epoch
 	LockProgress string // kiosk_id, epoch → last_seq, holding the row
