@@ -23,6 +23,7 @@ import (
 type Client struct {
 	root  string // e.g. https://central.example
 	base  string // e.g. https://central.example/v1/sites/north
+	site  string
 	token string
 	http  *http.Client
 	// minCentre is the oldest centre protocol this kiosk talks to.
@@ -68,7 +69,7 @@ func NewClient(baseURL, site, token string, hc *http.Client) (*Client, error) {
 		hc = &http.Client{}
 	}
 	root := strings.TrimSuffix(u.String(), "/")
-	return &Client{root: root, base: root + "/v1/sites/" + site, token: token, http: hc, minCentre: wire.MinVersion}, nil
+	return &Client{root: root, base: root + "/v1/sites/" + site, site: site, token: token, http: hc, minCentre: wire.MinVersion}, nil
 }
 
 // RequireCentre sets the oldest centre protocol this client talks to;
@@ -188,11 +189,12 @@ func (c *Client) Pull(ctx context.Context, cursor int64, limit int, continuing b
 }
 
 // Enrol redeems a one-time enrolment code (from `central enroll`) for
-// this kiosk's token; the client needs none to do it. A refused code is an
-// *HTTPError whose message says what to do: 403 for a code the centre
-// does not know, 410 for one used or expired.
-func (c *Client) Enrol(ctx context.Context, code string) (wire.EnrolResponse, error) {
-	body, err := json.Marshal(wire.EnrolRequest{Code: code})
+// the token of kiosk, at the client's site; the client needs no token to
+// do it. A refused code is an *HTTPError whose message says what to do:
+// 403 for a code the centre does not know, 410 for one used or expired,
+// 409 for one made for another kiosk (it stays unused).
+func (c *Client) Enrol(ctx context.Context, code, kiosk string) (wire.EnrolResponse, error) {
+	body, err := json.Marshal(wire.EnrolRequest{Code: code, Kiosk: kiosk, Site: c.site})
 	if err != nil {
 		return wire.EnrolResponse{}, fmt.Errorf("encode enrolment: %w", err)
 	}

@@ -22,13 +22,16 @@ var (
 	ErrCodeUnknown = errors.New("centre: enrolment code not known")
 	ErrCodeUsed    = errors.New("centre: enrolment code used already")
 	ErrCodeExpired = errors.New("centre: enrolment code expired")
+	ErrCodeOther   = errors.New("centre: enrolment code for another kiosk")
 )
 
 // CodeError is a refused enrolment code: why, and since when for a code
 // used or expired.
 type CodeError struct {
-	Reason error // ErrCodeUnknown, ErrCodeUsed or ErrCodeExpired
-	At     time.Time
+	Reason error     // ErrCodeUnknown, ErrCodeUsed, ErrCodeExpired or ErrCodeOther
+	At     time.Time // when it was used or expired
+	For    string    // ErrCodeOther: the kiosk and site it was made for
+	Asked  string    // ErrCodeOther: the kiosk and site that asked
 }
 
 func (e *CodeError) Error() string { return e.Advice() }
@@ -44,6 +47,9 @@ func (e *CodeError) Advice() string {
 		return "this enrolment code was used already (" + at + "); ask IT for a new one (central enroll)"
 	case ErrCodeExpired:
 		return "this enrolment code expired at " + at + "; ask IT for a new one (central enroll)"
+	case ErrCodeOther:
+		return "this enrolment code is for " + e.For + ", not for " + e.Asked +
+			" as this kiosk's configuration says; the code is still unused: use it on that kiosk, or ask IT for one for this kiosk"
 	}
 	return "this enrolment code is not known at this centre: check it, or ask IT for a new one"
 }
@@ -135,7 +141,13 @@ func newCode() (string, error) {
 // kiosk's new token. A code works once, until it expires; a refused code
 // changes nothing.
 func (s *Service) Redeem(ctx context.Context, code string) (wire.EnrolResponse, error) {
-	hash := hashToken(NormalizeCode(code))
+	return s.RedeemFor(ctx, wire.EnrolRequest{Code: code})
+}
+
+// RedeemFor is Redeem for a kiosk that says which it is: a code made for
+// another kiosk or site is refused and stays unused.
+func (s *Service) RedeemFor(ctx context.Context, req wire.EnrolRequest) (wire.EnrolResponse, error) {
+	hash := hashToken(NormalizeCode(req.Code))
 	var resp wire.EnrolResponse
 	err := s.store.Update(ctx, func(tx Ops) error {
 		c, ok, err := tx.EnrolmentCode(ctx, hash)
@@ -148,6 +160,9 @@ func (s *Service) Redeem(ctx context.Context, code string) (wire.EnrolResponse, 
 			return &CodeError{Reason: ErrCodeUsed, At: c.Used}
 		case !s.now().Before(c.Expires):
 			return &CodeError{Reason: ErrCodeExpired, At: c.Expires}
+		case req.Kiosk != "" && req.Kiosk != c.Kiosk, req.Site != "" && req.Site != c.Site:
+			return &CodeError{Reason: ErrCodeOther, For: "kiosk " + c.Kiosk + " at site " + c.Site,
+				Asked: "kiosk " + req.Kiosk + " at site " + req.Site}
 		}
 		if used, err := tx.UseEnrolmentCode(ctx, hash, s.now()); err != nil || !used {
 			if err == nil {

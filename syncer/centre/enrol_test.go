@@ -40,7 +40,11 @@ func TestEnrolmentCodeWorksOnce(t *testing.T) {
 			t.Fatalf("code %q expires %v", code, expires)
 		}
 		// As typed from paper: lower case, the dash left out.
-		resp, err := client.Enrol(ctx, strings.ToLower(strings.ReplaceAll(code, "-", " ")))
+		// A code for lobby-1, asked for by lobby-7: refused, and still unused.
+		if _, err := client.Enrol(ctx, code, "lobby-7"); err == nil || !strings.Contains(err.Error(), "409") || !strings.Contains(err.Error(), "still unused") {
+			t.Errorf("a code for another kiosk: %v", err)
+		}
+		resp, err := client.Enrol(ctx, strings.ToLower(strings.ReplaceAll(code, "-", " ")), "lobby-1")
 		if err != nil {
 			t.Fatalf("enrol: %v", err)
 		}
@@ -131,7 +135,7 @@ func TestEnrolmentCodeOutlivesTheProcess(t *testing.T) {
 
 func wantRefused(t *testing.T, client *syncer.Client, code string, status int, says string) {
 	t.Helper()
-	_, err := client.Enrol(context.Background(), code)
+	_, err := client.Enrol(context.Background(), code, "")
 	var he *syncer.HTTPError
 	if !errors.As(err, &he) || he.Status != status || !strings.Contains(he.Message, says) || !strings.Contains(he.Message, "IT") {
 		t.Errorf("enrol with %s: %v, want %d saying %q and what to do", code, err, status, says)

@@ -184,8 +184,11 @@ func (s *Server) classify(err error) (int, error) {
 	case errors.Is(err, ErrForbidden):
 		return http.StatusForbidden, err
 	case errors.As(err, &code):
-		if code.Reason == ErrCodeUnknown {
+		switch code.Reason {
+		case ErrCodeUnknown:
 			return http.StatusForbidden, errors.New(code.Advice())
+		case ErrCodeOther:
+			return http.StatusConflict, errors.New(code.Advice())
 		}
 		return http.StatusGone, errors.New(code.Advice())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -213,7 +216,7 @@ func (s *Server) enrol(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.store.Redeem(r.Context(), req.Code)
+	resp, err := s.store.RedeemFor(r.Context(), req)
 	if err != nil {
 		return nil, err
 	}

@@ -13,14 +13,19 @@ import (
 //	POST /v1/enrol   EnrolRequest → EnrolResponse
 //
 // A code the centre does not know is answered 403; one used or expired,
-// 410. Either way the body is an ErrorBody saying what to do.
+// 410; one made for another kiosk than the request names, 409. Each
+// time the body is an ErrorBody saying what to do.
 
 // MaxEnrolBody is the most an enrolment request may take.
 const MaxEnrolBody = 1 << 10
 
-// EnrolRequest redeems an enrolment code.
+// EnrolRequest redeems an enrolment code. Kiosk and Site, when given,
+// are what the kiosk's own configuration says it is: a code made for
+// another kiosk is refused (409) and stays unused.
 type EnrolRequest struct {
-	Code string `json:"code"`
+	Code  string `json:"code"`
+	Kiosk string `json:"kiosk,omitempty"`
+	Site  string `json:"site,omitempty"`
 }
 
 // EnrolResponse is what the code stood for, and the kiosk's token, which
