@@ -7,7 +7,7 @@ import (
 
 // nReg is the number of features of the ridge regression; see
 // regFeatures for what they are.
-const nReg = 12
+const nReg = 13
 
 // ridge is an exponentially weighted ridge regression with an intercept:
 // it keeps weighted sums of the features and target, forgets old examples

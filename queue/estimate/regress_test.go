@@ -171,3 +171,69 @@ func TestEstimateSameInAnyZone(t *testing.T) {
 		t.Errorf("estimate %+v asked in UTC+5, %+v in UTC", local, utc)
 	}
 }
+
+// TestRegFeaturesLogFirstInLine: beside how long the first in line has
+// waited, the regression sees log(1 + that wait in minutes), and 0 for
+// an empty line.
+func TestRegFeaturesLogFirstInLine(t *testing.T) {
+	e := New(Config{})
+	e.Observe(Observation{Kind: ObserveArrive, Visit: 1, Service: "s", At: t0})
+	e.Observe(Observation{Kind: ObserveArrive, Visit: 2, Service: "s", At: t0.Add(10 * time.Minute), Ahead: 1})
+	s := e.services["s"]
+	x := e.regFeatures(s, 2, 0, t0.Add(30*time.Minute))
+	if x[4] != 30 || math.Abs(x[12]-math.Log1p(30)) > 1e-12 {
+		t.Errorf("first in line waited 30 min: features %v and %v, want 30 and log(31)", x[4], x[12])
+	}
+	e.Observe(Observation{Kind: ObserveCall, Visit: 1, Service: "s", At: t0.Add(31 * time.Minute)})
+	e.Observe(Observation{Kind: ObserveCall, Visit: 2, Service: "s", At: t0.Add(32 * time.Minute)})
+	x = e.regFeatures(s, 0, 0, t0.Add(40*time.Minute))
+	if x[4] != 0 || x[12] != 0 {
+		t.Errorf("empty line: features %v and %v, want 0 and 0", x[4], x[12])
+	}
+}
+
+// TestRidgeFitsConcaveFirstInLine: where the wait grows with the
+// logarithm of how long the first in line has waited, the regression
+// with both terms fits it to the noise; with the linear term alone it
+// cannot.
+func TestRidgeFitsConcaveFirstInLine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	var both, linear ridge
+	type example struct {
+		x [nReg]float64
+		y float64
+	}
+	var test []example
+	for i := range 3000 {
+		var x [nReg]float64
+		if rng.IntN(4) > 0 { // a quarter of lines empty
+			x[4] = rng.Float64() * 120
+		}
+		x[12] = math.Log1p(x[4])
+		y := 20*x[12] + rng.NormFloat64()
+		if i >= 2000 {
+			test = append(test, example{x, y})
+			continue
+		}
+		both.add(x, y, 1e6)
+		x[12] = 0
+		linear.add(x, y, 1e6)
+	}
+	both.solve(regPenalty)
+	linear.solve(regPenalty)
+	var seBoth, seLinear float64
+	for _, ex := range test {
+		seBoth += math.Pow(ex.y-both.predict(ex.x), 2)
+		x := ex.x
+		x[12] = 0
+		seLinear += math.Pow(ex.y-linear.predict(x), 2)
+	}
+	// The penalty the estimator uses shrinks both fits a little; the
+	// logarithm must still remove most of what the line misses.
+	n := float64(len(test))
+	t.Logf("mean squared error: %.1f with both terms, %.1f with the linear one alone", seBoth/n, seLinear/n)
+	if !(seLinear/n > 100 && seBoth < seLinear/4) {
+		t.Errorf("mean squared error %.1f with log(1 + first in line's wait), %.1f without: want the linear term alone far off and the logarithm removing most of it",
+			seBoth/n, seLinear/n)
+	}
+}
