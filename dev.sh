@@ -187,7 +187,9 @@ cmd_run() {
 	fi
 	ensure_deps
 	export CGO_ENABLED=1
-	exec go run ./cmd/kiosk "$@"
+	# --demo: the embedded sample, with its sample PIN (2580) and a private
+	# centre inside the kiosk, which a lobby never opens with otherwise.
+	exec go run ./cmd/kiosk --demo "$@"
 }
 
 cmd_test() {

@@ -40,6 +40,9 @@ type Config struct {
 	Sync             SyncSource       // nil when sync is off
 	Outage           OutageSource     // nil when sync is off
 	Incident         IncidentConfig
+	// Setup, when set, is shown instead of the lobby until the kiosk is
+	// enrolled (setup.go).
+	Setup *Setup
 }
 
 // IncidentConfig is what staff work with during an incident.
@@ -76,6 +79,7 @@ const (
 	screenIncident // staff: the outage, messages, runbook, drills, reports
 	screenRoster   // staff: who is in the building
 	screenCheckOut // a visitor checking out
+	screenSetup    // IT: the lobby may not open yet
 )
 
 // visitor reports whether s is a screen a visitor may leave half-done.
@@ -146,20 +150,38 @@ type UI struct {
 	roster   *rosterScreen
 	checkout *checkOutScreen
 	still    *stillThere // "Still there?" while it is asked
+	setup    *setupScreen
+
+	// monitor is cfg.Outage for the refresh, which runs on the bridge's
+	// goroutine: set once sync is attached.
+	monitor atomic.Pointer[monitorRef]
 }
+
+type monitorRef struct{ OutageSource }
 
 // New builds the kiosk window on app a and starts refreshing the board.
 func New(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	u := newUI(a, store, cfg, log)
 	u.br.every(refreshInterval, u.tick)
-	if cfg.Sync != nil {
-		u.unsubscribe = cfg.Sync.Subscribe(func(st syncer.Status) { u.br.post(func() { u.showSync(st) }) })
-	}
-	if cfg.Outage != nil {
-		u.unsubOutage = cfg.Outage.Subscribe(func(o outage.Outage) { u.br.post(func() { u.showOutage(o) }) })
-	}
+	u.attach(cfg.Sync, cfg.Outage)
 	a.Lifecycle().SetOnStopped(u.br.stop)
 	return u
+}
+
+// attach follows the syncer and the outage monitor (either may be nil):
+// from the start, or once the set-up screen has enrolled the kiosk.
+func (u *UI) attach(sy SyncSource, mon OutageSource) {
+	if sy != nil {
+		u.cfg.Sync = sy
+		u.syncStatus = sy.Status()
+		u.unsubscribe = sy.Subscribe(func(st syncer.Status) { u.br.post(func() { u.showSync(st) }) })
+	}
+	if mon != nil {
+		u.cfg.Outage = mon
+		u.monitor.Store(&monitorRef{mon})
+		u.outage = mon.Outage()
+		u.unsubOutage = mon.Subscribe(func(o outage.Outage) { u.br.post(func() { u.showOutage(o) }) })
+	}
 }
 
 // newUI is New without the background refresh, for tests, which call
@@ -199,10 +221,15 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	}
 	if cfg.Outage != nil {
 		u.outage = cfg.Outage.Outage()
+		u.monitor.Store(&monitorRef{cfg.Outage})
 	}
 	u.reload()
 	u.refreshAlerts()
-	u.showWelcome()
+	if cfg.Setup != nil {
+		u.showSetup()
+	} else {
+		u.showWelcome()
+	}
 	return u
 }
 
@@ -279,8 +306,8 @@ func (u *UI) tick(ctx context.Context) func() {
 	alerts, alertErr := u.syncRecords.Alerts(ctx, true)
 	now := u.cfg.Now()
 	var outage *outage.Outage
-	if u.cfg.Outage != nil {
-		o := u.cfg.Outage.Outage()
+	if mon := u.monitor.Load(); mon != nil {
+		o := mon.Outage()
 		outage = &o
 	}
 	rosterRead := u.rosterUp.Load()

@@ -59,6 +59,27 @@ func (b *bridge) every(d time.Duration, work func(context.Context) func()) {
 	}()
 }
 
+// run calls work once on a goroutine of its own and posts the function
+// it returns (if any) to the UI goroutine; the channel closes once both
+// are done, for tests. work must not touch widgets.
+func (b *bridge) run(work func(context.Context) func()) <-chan struct{} {
+	done := make(chan struct{})
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		if show := work(b.ctx); show != nil {
+			shown := make(chan struct{})
+			b.post(func() { defer close(shown); show() })
+			select {
+			case <-shown:
+			case <-b.ctx.Done():
+			}
+		}
+		close(done)
+	}()
+	return done
+}
+
 // stop ends the periodic jobs and drops further posts without waiting;
 // safe on the UI goroutine.
 func (b *bridge) stop() { b.cancel() }

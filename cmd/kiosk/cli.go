@@ -23,6 +23,7 @@ var offlineCommands = map[string]command{
 	"wait-eval":    waitEval,
 	"hash-pin":     hashPIN,
 	"check-config": checkConfig,
+	"enroll":       enrollCmd,
 }
 
 // storeCommands open the kiosk's database first; "" is the UI.
@@ -256,8 +257,26 @@ func checkConfig(_ context.Context, m *Main, args []string) error {
 	c := m.Config
 	fmt.Fprintf(m.Stdout, "config ok: kiosk %s (%s) at site %s, %d services, %d desks, languages %s\ndatabase: %s\n",
 		c.KioskID, c.KioskName, c.Site, len(c.Services), len(c.Desks), strings.Join(c.Languages, ", "), m.DBPath)
-	if c.PINHash == DefaultConfig().PINHash {
-		fmt.Fprintln(m.Stdout, "warning: pin_hash is the sample's (PIN 2580); set your own with kiosk hash-pin")
+	if p := m.lobbyProblem(); p != "" {
+		fmt.Fprintf(m.Stdout, "lobby: will not open: %s\n", p)
+	} else {
+		fmt.Fprintln(m.Stdout, "lobby: ready")
+	}
+	switch c.Central {
+	case CentralOff:
+		fmt.Fprintln(m.Stdout, "centre: none (central = \"off\")")
+	case CentralEmbedded:
+		fmt.Fprintln(m.Stdout, "centre: embedded, beside the database")
+	default:
+		e, ok, err := m.readEnrolment()
+		switch {
+		case err != nil:
+			fmt.Fprintf(m.Stdout, "centre: %v\n", err)
+		case !ok:
+			fmt.Fprintf(m.Stdout, "centre: not enrolled yet (%s); the kiosk opens its set-up screen\n", m.enrolmentPath())
+		default:
+			fmt.Fprintf(m.Stdout, "centre: %s, enrolled as %s at %s (%s)\n", m.centreURL(e), e.Kiosk, e.Site, m.enrolmentPath())
+		}
 	}
 	return nil
 }

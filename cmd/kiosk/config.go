@@ -44,7 +44,8 @@ type Config struct {
 	PINHash          string            `toml:"pin_hash"`
 	Database         string            `toml:"database"`      // optional; defaults to the user's data directory
 	Central          string            `toml:"central"`       // "embedded", "off", or the centre's http(s) URL
-	CentralToken     string            `toml:"central_token"` // this kiosk's token, from `central enroll`
+	CentralToken     string            `toml:"central_token"` // no longer read: refused with what to do instead
+	EnrolmentFile    string            `toml:"enrolment_file"` // where the token from enrolment is kept; default beside the database
 	Services         []ServiceConfig   `toml:"services"`
 	Desks            []DeskConfig      `toml:"desks"`
 	Outage           OutageConfig      `toml:"outage"`
@@ -181,9 +182,10 @@ func (c Config) Validate() error {
 		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
 		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
 		{validKeyboard(c.Keyboard), "keyboard", `must be "auto", "on" or "off"`},
-		{validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
-		{validCentral(c.Central), "central", `must be "embedded", "off" or the centre's URL, like https://central.example:8470`},
-		{c.Central == CentralEmbedded || c.Central == CentralOff || c.CentralToken != "", "central_token", "is required with a central URL; get one with: central enroll"},
+		{c.PINHash == "" || validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
+		{validCentral(c.Central), "central", `must be "embedded", "off", the centre's URL, like https://central.example:8470, or "" for the centre the kiosk is enrolled with`},
+		{c.CentralToken == "", "central_token", "is no longer read from the config, where others may read it: enrol the kiosk with " +
+			"`lobbyline-kiosk enroll --centre URL --code CODE` (a code from `central enroll`), which keeps its token in a file only the kiosk's user reads, and remove central_token"},
 		{len(c.Services) > 0, "services", "needs at least one [[services]] table"},
 		{len(c.Desks) > 0, "desks", "needs at least one [[desks]] table"},
 	}
@@ -331,7 +333,7 @@ const (
 )
 
 func validCentral(v string) bool {
-	if v == CentralEmbedded || v == CentralOff {
+	if v == "" || v == CentralEmbedded || v == CentralOff {
 		return true
 	}
 	u, err := url.Parse(v)

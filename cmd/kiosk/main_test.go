@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // run runs the program with args against a database in dir and returns
@@ -131,11 +133,45 @@ func TestWaitEvalPrintsOneLinePerMethod(t *testing.T) {
 	}
 }
 
-func TestCheckConfigWarnsAboutSamplePIN(t *testing.T) {
-	out := mustRun(t, t.TempDir(), "check-config")
-	if !strings.Contains(out, "config ok: kiosk lobby-1") || !strings.Contains(out, "PIN 2580") {
-		t.Fatalf("check-config printed %q", out)
+// Outside --demo the lobby never opens with the sample PIN, without a
+// PIN, or with the embedded centre; check-config says so, and what to do,
+// while it still validates the file (a config without a PIN is valid:
+// IT sets it on the machine).
+func TestCheckConfigSaysWhetherTheLobbyMayOpen(t *testing.T) {
+	dir := t.TempDir()
+	sample := defaultConfig
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		config string
+		want   string
+	}{
+		{"no config", nil, "", "lobby: will not open: This kiosk has no configuration"},
+		{"demo", []string{"--demo"}, "", "lobby: ready"},
+		{"sample PIN", nil, sample, "still the sample's (2580)"},
+		{"no PIN", nil, strings.Replace(sample, "pin_hash = ", "# pin_hash = ", 1), "No staff PIN is set. Make one with `lobbyline-kiosk hash-pin`"},
+		{"embedded", nil, withPIN(sample), `central = "embedded" runs a private centre`},
+		{"off", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "off"`, 1), "lobby: ready"},
+		{"not enrolled", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "https://centre.example"`, 1), "centre: not enrolled yet"},
+	} {
+		args := tc.args
+		if tc.config != "" {
+			args = append(args, "--config", writeFile(t, dir, tc.name+".toml", tc.config))
+		}
+		out := mustRun(t, dir, append(args, "check-config")...)
+		if !strings.Contains(out, "config ok: kiosk lobby-1") || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: check-config printed %q, want %q", tc.name, out, tc.want)
+		}
 	}
+}
+
+// withPIN is config text with a PIN of its own (1234).
+func withPIN(config string) string {
+	hash, err := bcrypt.GenerateFromPassword([]byte("1234"), bcrypt.MinCost)
+	if err != nil {
+		panic(err)
+	}
+	return strings.Replace(config, DefaultConfig().PINHash, string(hash), 1)
 }
 
 func writeFile(t *testing.T, dir, name, body string) string {

@@ -21,6 +21,9 @@ type Main struct {
 	ConfigPath string
 	DBPath     string
 	Fullscreen bool
+	// Demo lets the lobby open with the sample PIN and the embedded
+	// centre, for trying Lobbyline out (./dev.sh run).
+	Demo bool
 	Command    string   // "" runs the UI
 	Args       []string // the command's own arguments
 
@@ -46,6 +49,7 @@ func NewMain() *Main {
 
 const usage = `Usage:
   kiosk [--config FILE] [--db FILE] [--fullscreen]   open the kiosk
+  kiosk --demo                                       try it out: sample PIN 2580, an embedded centre
   kiosk [--config FILE] [--db FILE] COMMAND [flags]  work on the same database
 
 Commands:
@@ -57,7 +61,8 @@ Commands:
   export        write a day's visits as CSV
   wait-eval     replay a visit log through the wait estimator
   hash-pin      print the pin_hash for a staff PIN read from stdin
-  check-config  validate the config and print where the database is
+  check-config  validate the config, say whether the lobby may open and where the database is
+  enroll        enrol with the centre: a one-time code from central enroll for this kiosk's token
   sync          sync with the centre once and print the connectivity state
   incidents     list this kiosk's outages and drills
   report        write an incident's report (Markdown, CSV, HTML) in the staff language (--lang to choose)
@@ -77,8 +82,9 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.ConfigPath, "config", "", "config `FILE` (default: the embedded sample)")
 	fs.StringVar(&m.DBPath, "db", "", "database `FILE` (default: config database, else the user data directory)")
 	fs.BoolVar(&m.Fullscreen, "fullscreen", false, "fill the screen, for lobby use")
+	fs.BoolVar(&m.Demo, "demo", false, "try Lobbyline out: open the lobby with the sample PIN (2580) and an embedded centre")
 	central := fs.String("central", "", "sync with the centre at `URL` (or \"embedded\", \"off\"), overriding the config's central")
-	token := fs.String("central-token", "", "this kiosk's `TOKEN` for --central, from `central enroll`")
+	token := fs.String("central-token", "", "no longer accepted: a token on the command line is visible to every user (use the enroll command)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -93,13 +99,12 @@ func (m *Main) ParseFlags(args []string) error {
 		}
 		m.Config = c
 	}
-	if *central != "" || *token != "" {
-		if *central != "" {
-			m.Config.Central = *central
-		}
-		if *token != "" {
-			m.Config.CentralToken = *token
-		}
+	if *token != "" {
+		return errors.New("--central-token is no longer accepted: `ps` shows a command line to every user. " +
+			"Enrol the kiosk once with `kiosk enroll --centre URL --code CODE` (a code from `central enroll`); its token is then kept in a file only this user reads")
+	}
+	if *central != "" {
+		m.Config.Central = *central
 		if err := m.Config.Validate(); err != nil {
 			return fmt.Errorf("--central: %w", err)
 		}

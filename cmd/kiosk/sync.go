@@ -69,8 +69,8 @@ func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *outage.Monitor, 
 // newSyncer builds the syncer the config asks for: against an embedded
 // centre, a real one, or none (central = "off", nil syncer).
 func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, *syncer.Client, error) {
-	url, token := m.Config.Central, m.Config.CentralToken
-	switch url {
+	var url, token string
+	switch m.Config.Central {
 	case CentralOff:
 		return nil, nil, nil
 	case CentralEmbedded:
@@ -78,6 +78,15 @@ func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, *syncer.Client, e
 		if url, token, err = m.startEmbeddedCentre(ctx); err != nil {
 			return nil, nil, err
 		}
+	default:
+		e, ok, err := m.readEnrolment()
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case !ok:
+			return nil, nil, errNotEnrolled
+		}
+		url, token = m.centreURL(e), e.Token
 	}
 	client, err := syncer.NewClient(url, m.Config.Site, token, &http.Client{Timeout: 30 * time.Second})
 	if err != nil {
@@ -162,7 +171,7 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
 	switch st.State {
 	case syncer.Unenrolled:
-		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new token (central enroll)")
+		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new code (central enroll) and enrol it again (kiosk enroll)")
 	case syncer.KioskOutdated:
 		return errors.New("this kiosk needs an update: the centre no longer speaks its sync protocol; its changes are kept until then")
 	case syncer.CentreOutdated:

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centretest"
@@ -34,14 +35,18 @@ func TestSyncWithTheEmbeddedCentre(t *testing.T) {
 	}
 }
 
-func TestSyncWithARealCentreAndARevokedToken(t *testing.T) {
+// IT enrols a kiosk with a one-time code: `kiosk enroll` keeps the token
+// in a file only this user reads; sync uses it; a revoked kiosk is told
+// so. A used code, a token on the command line and a token in the config
+// are refused with what to do instead.
+func TestEnrolWithACodeThenSync(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	central := centretest.Open(t, filepath.Join(dir, "central.db"), nil)
 	if err := central.AddSite(ctx, "general-hospital", "General"); err != nil {
 		t.Fatal(err)
 	}
-	token, err := central.Enroll(ctx, "general-hospital", "lobby-1", "Main lobby")
+	code, _, err := central.NewEnrolmentCode(ctx, "general-hospital", "lobby-1", "Main lobby", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,21 +54,51 @@ func TestSyncWithARealCentreAndARevokedToken(t *testing.T) {
 	defer srv.Close()
 
 	mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")
-	if out := mustRun(t, dir, "--central", srv.URL, "--central-token", token, "sync"); !strings.Contains(out, "state: online") {
+	if _, err := run(t, dir, "", "--central", srv.URL, "sync"); err == nil || !strings.Contains(err.Error(), "not enrolled") {
+		t.Fatalf("sync before enrolment: %v", err)
+	}
+	out := mustRun(t, dir, "--central", srv.URL, "enroll", "--code", code)
+	path := filepath.Join(dir, "lobby-1.enrolment")
+	if !strings.Contains(out, "Enrolled: kiosk lobby-1 at site general-hospital") || !strings.Contains(out, path) {
+		t.Fatalf("enroll printed:\n%s", out)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("enrolment file: %v, %v", info, err)
+	}
+	if out := mustRun(t, dir, "--central", srv.URL, "sync"); !strings.Contains(out, "state: online") {
 		t.Fatalf("sync printed:\n%s", out)
 	}
+	if _, err := run(t, dir, "", "--central", srv.URL, "enroll", "--code", code); err == nil || !strings.Contains(err.Error(), "used already") {
+		t.Fatalf("enrol again with the used code: %v", err)
+	}
+
+	// Others may read the file: refused until it is private again.
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, dir, "", "--central", srv.URL, "sync"); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Fatalf("sync with a readable enrolment file: %v", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := central.Revoke(ctx, "lobby-1"); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, dir, "checkin", "--name", "Li", "--service", "registration")
-	out, err := run(t, dir, "", "--central", srv.URL, "--central-token", token, "sync")
+	out, err = run(t, dir, "", "--central", srv.URL, "sync")
 	if err == nil || !strings.Contains(err.Error(), "no longer enrolled") || !strings.Contains(out, "backlog: 1") {
 		t.Fatalf("sync with a revoked token: %v\n%s", err, out)
 	}
 	if _, err := run(t, dir, "", "--central", "ftp://x", "sync"); err == nil || !strings.Contains(err.Error(), "central") {
 		t.Fatalf("a bad --central: %v", err)
 	}
-	if _, err := run(t, dir, "", "--central", srv.URL, "sync"); err == nil || !strings.Contains(err.Error(), "central_token") {
-		t.Fatalf("--central without a token: %v", err)
+	if _, err := run(t, dir, "", "--central", srv.URL, "--central-token", "llk_x", "sync"); err == nil || !strings.Contains(err.Error(), "no longer accepted") {
+		t.Fatalf("--central-token: %v", err)
+	}
+	config := writeFile(t, dir, "k.toml", strings.Replace(defaultConfig, "central = ", "central_token = \"llk_x\"\ncentral = ", 1))
+	if _, err := run(t, dir, "", "--config", config, "check-config"); err == nil || !strings.Contains(err.Error(), "kiosk enroll") {
+		t.Fatalf("central_token in the config: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -13,21 +14,31 @@ import (
 
 // runUI opens the kiosk window and blocks until it is closed.
 func runUI(ctx context.Context, m *Main, _ []string) error {
-	if m.Config.PINHash == DefaultConfig().PINHash {
-		m.Logger.Warn("staff PIN is the sample's (2580); set pin_hash with kiosk hash-pin")
-	}
 	cfg, err := m.uiConfig()
 	if err != nil {
 		return err
 	}
-	sy, mon, err := m.startSync(ctx)
-	switch {
-	case err != nil:
-		// The kiosk works offline: a centre it cannot set up is an
-		// outage, not a reason to keep visitors from checking in.
-		m.Logger.Error("sync not started; the kiosk runs offline", "err", err)
-	case sy != nil:
-		cfg.Sync, cfg.Outage = sy, mon
+	if m.Demo && m.Config.PINHash == DefaultConfig().PINHash {
+		m.Logger.Warn("demo: the staff PIN is the sample's (2580)")
+	}
+	if problem := m.lobbyProblem(); problem != "" {
+		// Shown on the screen, where IT looks, rather than an exit the
+		// session would restart into a blank screen.
+		m.Logger.Error("the lobby will not open", "why", problem)
+		cfg.Setup = &kiosk.Setup{Problem: problem}
+	} else {
+		sy, mon, err := m.startSync(ctx)
+		switch {
+		case errors.Is(err, errNotEnrolled):
+			m.Logger.Warn("not enrolled yet: showing the set-up screen", "enrolment_file", m.enrolmentPath())
+			cfg.Setup = &kiosk.Setup{Centre: m.Config.Central, Enrol: m.enrolAndSync(ctx)}
+		case err != nil:
+			// The kiosk works offline: a centre it cannot set up is an
+			// outage, not a reason to keep visitors from checking in.
+			m.Logger.Error("sync not started; the kiosk runs offline", "err", err)
+		case sy != nil:
+			cfg.Sync, cfg.Outage = sy, mon
+		}
 	}
 	a := app.NewWithID("org.lobbyline.kiosk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
@@ -67,4 +78,20 @@ func (m *Main) uiConfig() (kiosk.Config, error) {
 		},
 	}
 	return cfg, nil
+}
+
+// enrolAndSync is the set-up screen's enrolment: redeem the code, keep
+// the token, then start sync, the outage monitor and the scheduled jobs
+// for the life of the process (ctx).
+func (m *Main) enrolAndSync(ctx context.Context) func(context.Context, string, string) (kiosk.SyncSource, kiosk.OutageSource, error) {
+	return func(call context.Context, centre, code string) (kiosk.SyncSource, kiosk.OutageSource, error) {
+		if _, err := m.enrol(call, centre, code); err != nil {
+			return nil, nil, err
+		}
+		sy, mon, err := m.startSync(ctx)
+		if err != nil || sy == nil {
+			return nil, nil, fmt.Errorf("enrolled, but sync did not start: %w", err)
+		}
+		return sy, mon, nil
+	}
 }

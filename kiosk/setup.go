@@ -1,0 +1,144 @@
+package kiosk
+
+import (
+	"context"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"lobbyline/syncer/wire"
+)
+
+// Setup is what the kiosk shows instead of the lobby while the lobby may
+// not open: a reason it cannot that IT must fix on the machine (the
+// sample PIN), or, for a kiosk not yet enrolled with its centre, a form
+// for the centre's address and a one-time code from `central enroll`.
+type Setup struct {
+	// Problem is why the lobby cannot open that enrolment would not fix;
+	// when set, it is all the screen shows.
+	Problem string
+	// Centre is the centre's address, if the config names it: the form
+	// shows it and does not ask.
+	Centre string
+	// Enrol exchanges code for this kiosk's token at centre, keeps it and
+	// starts sync. It runs off the UI goroutine; its error is shown as it
+	// is (it says what to do).
+	Enrol func(ctx context.Context, centre, code string) (SyncSource, OutageSource, error)
+}
+
+// setupScreen is the set-up screen.
+type setupScreen struct {
+	centre  *keyEntry
+	code    *keyEntry
+	connect *widget.Button
+	message *widget.Label
+	pending <-chan struct{} // the enrolment under way; closed when it is done
+	content fyne.CanvasObject
+}
+
+// setupMessageLines is the room kept for the centre's answer, which says
+// what to do and may be long.
+const setupMessageLines = 4
+
+func newSetupScreen(u *UI) *setupScreen {
+	st := u.cfg.Setup
+	s := &setupScreen{message: newFieldMessage()}
+	title := newText(lang.X("setup.title", "Set up this kiosk"), theme.SizeNameHeadingText, true, widget.MediumImportance)
+	if st.Problem != "" {
+		problem := newWrapped(st.Problem, theme.SizeNameSubHeadingText, widget.MediumImportance)
+		s.content = container.NewCenter(sized(760, 0, card(
+			newText(lang.X("setup.problem", "This kiosk cannot open yet"), theme.SizeNameHeadingText, true, widget.DangerImportance),
+			problem)))
+		return s
+	}
+	s.centre = u.newEntry(padText)
+	s.centre.SetPlaceHolder("https://central.example:8470")
+	s.centre.SetText(st.Centre)
+	if st.Centre != "" {
+		s.centre.Disable() // the config names it
+	}
+	s.code = u.newEntry(padText)
+	s.code.SetPlaceHolder("ABCDE-FGHJK")
+	s.code.OnSubmitted = func(string) { u.enrolKiosk() } // a scanner types the QR code and Enter
+	s.connect = widget.NewButtonWithIcon(lang.X("setup.connect", "Connect"), theme.LoginIcon(), u.enrolKiosk)
+	s.connect.Importance = widget.HighImportance
+	s.code.sendsWith(s.connect)
+	label := func(key, fallback string) fyne.CanvasObject {
+		return newText(lang.X(key, fallback), theme.SizeNameText, true, widget.MediumImportance)
+	}
+	s.content = container.NewCenter(sized(760, 0, card(
+		title,
+		newWrapped(lang.X("setup.intro", "This kiosk is not connected to its centre yet. Enter the centre's address and the enrolment code IT made for this kiosk (central enroll), or scan the code's QR."),
+			theme.SizeNameText, widget.MediumImportance),
+		gap(8),
+		label("setup.centre", "Centre address"), s.centre,
+		label("setup.code", "Enrolment code"), s.code,
+		messageSlot(s.message, setupMessageLines),
+		container.NewHBox(sized(320, 72, s.connect)),
+	)))
+	return s
+}
+
+// showSetup puts up the set-up screen.
+func (u *UI) showSetup() {
+	u.setup = newSetupScreen(u)
+	u.setScreen(screenSetup, u.setup.content)
+	if u.setup.code != nil {
+		u.win.Canvas().Focus(u.setup.code)
+	}
+}
+
+// enrolKiosk sends the address and code to the centre, off the UI
+// goroutine; on success the lobby opens.
+func (u *UI) enrolKiosk() {
+	s := u.setup
+	if s == nil || s.code == nil || !s.connect.Visible() || s.connect.Disabled() {
+		return
+	}
+	centre, code := strings.TrimSpace(s.centre.Text), strings.TrimSpace(s.code.Text)
+	if scanned, c := wire.ParseEnrolScan(code); scanned != "" {
+		// A QR code with both: the address too, unless the config names it.
+		if !s.centre.Disabled() {
+			centre = scanned
+			s.centre.SetText(centre)
+		}
+		code = c
+		s.code.SetText(code)
+	}
+	switch {
+	case centre == "":
+		setMessage(s.message, lang.X("setup.centre.empty", "Enter the centre's address, like https://central.example:8470."))
+		return
+	case code == "":
+		setMessage(s.message, lang.X("setup.code.empty", "Enter the enrolment code IT gave you for this kiosk."))
+		return
+	}
+	s.connect.Disable()
+	setMessage(s.message, lang.X("setup.working", "Connecting to the centre…"))
+	enrol := u.cfg.Setup.Enrol
+	s.pending = u.br.run(func(ctx context.Context) func() {
+		sy, mon, err := enrol(ctx, centre, code)
+		return func() { u.enrolled(sy, mon, err) }
+	})
+}
+
+// enrolled shows the centre's answer; on success it attaches sync and
+// opens the lobby.
+func (u *UI) enrolled(sy SyncSource, mon OutageSource, err error) {
+	s := u.setup
+	if err != nil {
+		if s != nil {
+			s.connect.Enable()
+			setMessage(s.message, err.Error())
+		}
+		u.log.Info("enrolment refused", "err", err)
+		return
+	}
+	u.cfg.Setup = nil
+	u.attach(sy, mon)
+	u.showWelcome()
+}
