@@ -42,9 +42,9 @@ type Config struct {
 	Keyboard         string            `toml:"keyboard"`     // the on-screen keyboard: "auto", "on" or "off"
 	DefaultWait      duration          `toml:"default_wait"` // the older key: read as time_per_visitor
 	PINHash          string            `toml:"pin_hash"`
-	Database         string            `toml:"database"`      // optional; defaults to the user's data directory
-	Central          string            `toml:"central"`       // "embedded", "off", or the centre's http(s) URL
-	CentralToken     string            `toml:"central_token"` // no longer read: refused with what to do instead
+	Database         string            `toml:"database"`       // optional; defaults to the user's data directory
+	Central          string            `toml:"central"`        // "embedded", "off", or the centre's http(s) URL
+	CentralToken     string            `toml:"central_token"`  // no longer read: refused with what to do instead
 	EnrolmentFile    string            `toml:"enrolment_file"` // where the token from enrolment is kept; default beside the database
 	Services         []ServiceConfig   `toml:"services"`
 	Desks            []DeskConfig      `toml:"desks"`

@@ -23,9 +23,9 @@ type Main struct {
 	Fullscreen bool
 	// Demo lets the lobby open with the sample PIN and the embedded
 	// centre, for trying Lobbyline out (./dev.sh run).
-	Demo bool
-	Command    string   // "" runs the UI
-	Args       []string // the command's own arguments
+	Demo    bool
+	Command string   // "" runs the UI
+	Args    []string // the command's own arguments
 
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
