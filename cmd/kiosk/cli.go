@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -95,12 +97,16 @@ func checkIn(ctx context.Context, m *Main, args []string) error {
 
 func listQueue(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("queue", "List desks and who is waiting, with estimates.")
+	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	b, err := m.store.Board(ctx)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSON(m.Stdout, queueJSON(b))
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DESK\tSTATE\tSTAFF\tSERVING")
@@ -295,4 +301,54 @@ func deskIDs(c Config) string {
 		ids = append(ids, d.ID)
 	}
 	return strings.Join(ids, ", ")
+}
+
+// printJSON writes v as indented JSON, for scripts.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// queueJSON is the board as `kiosk queue --json` prints it.
+func queueJSON(b queue.Board) any {
+	type desk struct {
+		Desk    string `json:"desk"`
+		Open    bool   `json:"open"`
+		Staff   string `json:"staff"`
+		Serving string `json:"serving"` // ticket, "" for nobody
+	}
+	type waiting struct {
+		Service    string    `json:"service"`
+		Position   int       `json:"position"`
+		Ticket     string    `json:"ticket"`
+		Name       string    `json:"name"`
+		CheckedIn  time.Time `json:"checked_in"`
+		WaitLowS   int64     `json:"wait_low_s"` // the estimate's range, seconds; both 0 while no desk is open
+		WaitHighS  int64     `json:"wait_high_s"`
+		DeskIsOpen bool      `json:"desk_open"` // a desk serves this line now
+	}
+	out := struct {
+		At      time.Time `json:"at"`
+		Desks   []desk    `json:"desks"`
+		Waiting []waiting `json:"waiting"`
+	}{At: b.At.UTC(), Desks: []desk{}, Waiting: []waiting{}}
+	for _, d := range b.Desks {
+		j := desk{Desk: d.Desk.ID, Open: d.Open, Staff: d.Staff}
+		if d.Serving != nil {
+			j.Serving = d.Serving.Ticket
+		}
+		out.Desks = append(out.Desks, j)
+	}
+	for _, l := range b.Lines {
+		for _, w := range l.Waiting {
+			j := waiting{Service: l.Service.ID, Position: w.Position, Ticket: w.Visit.Ticket, Name: w.Visit.Name,
+				CheckedIn: w.Visit.CheckedInAt.UTC(), DeskIsOpen: l.OpenDesks > 0}
+			if l.OpenDesks > 0 {
+				j.WaitLowS, j.WaitHighS = int64(w.Estimate.Low.Seconds()), int64(w.Estimate.High.Seconds())
+			}
+			out.Waiting = append(out.Waiting, j)
+		}
+	}
+	return out
 }

@@ -19,12 +19,16 @@ import (
 func listIncidents(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("incidents", "List this kiosk's outages and drills, newest first.")
 	limit := fs.Int("n", 20, "how many")
+	asJSON := fs.Bool("json", false, "print JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	list, err := m.store.Incidents(ctx, *limit)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return printJSON(m.Stdout, incidentsJSON(list))
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tSTART\tDURATION\tPEAK\tCAUSE\tDRAINED\tREPORTED")
@@ -133,6 +137,7 @@ func roster(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("roster", "Who checked in and has not left, for an evacuation.")
 	csvOut := fs.Bool("csv", false, "write CSV to stdout")
 	htmlOut := fs.Bool("html", false, "write a printable HTML page (tick boxes for the assembly point) to stdout")
+	jsonOut := fs.Bool("json", false, "print JSON: one entry per person, with their tickets")
 	lang := langFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -145,8 +150,10 @@ func roster(ctx context.Context, m *Main, args []string) error {
 		return err
 	}
 	switch {
-	case *csvOut && *htmlOut:
-		return errors.New("roster: --csv or --html, not both")
+	case btoi(*csvOut)+btoi(*htmlOut)+btoi(*jsonOut) > 1:
+		return errors.New("roster: one of --csv, --html and --json")
+	case *jsonOut:
+		return printJSON(m.Stdout, rosterJSON(queue.People(list)))
 	case *csvOut:
 		return queue.WriteRosterCSV(m.Stdout, list, time.Local)
 	case *htmlOut:
@@ -226,4 +233,70 @@ func purge(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintf(m.Stdout, "before %s: %d visits, %d synced changes, %d alerts, %d other kiosks' visits, %d roster snapshots\n",
 		cutoff.Local().Format("2006-01-02 15:04"), p.Visits, p.Outbox, p.Alerts, p.Remote, p.Snapshots)
 	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// rosterJSON is who is on site as `kiosk roster --json` prints it.
+func rosterJSON(people []queue.Person) any {
+	type ticket struct {
+		Ticket    string    `json:"ticket"`
+		Service   string    `json:"service"`
+		Host      string    `json:"host"`
+		Status    string    `json:"status"`
+		CheckedIn time.Time `json:"checked_in"`
+	}
+	type person struct {
+		Name    string   `json:"name"`
+		Phone   string   `json:"phone"`
+		Tickets []ticket `json:"tickets"`
+	}
+	out := []person{}
+	for _, p := range people {
+		j := person{Name: p.Name(), Phone: p.Visits[0].Phone}
+		for _, v := range p.Visits {
+			j.Tickets = append(j.Tickets, ticket{v.Ticket, v.Service, v.Host, string(v.Status), v.CheckedInAt.UTC()})
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// incidentsJSON is the list as `kiosk incidents --json` prints it: times
+// in UTC, null where there is none yet.
+func incidentsJSON(list []queue.Incident) any {
+	type incident struct {
+		ID           int64      `json:"id"`
+		Kind         string     `json:"kind"` // outage or drill
+		Cause        string     `json:"cause"`
+		Severity     string     `json:"severity"`
+		Peak         string     `json:"peak"`
+		Start        time.Time  `json:"start"`
+		End          *time.Time `json:"end"`
+		Drained      *time.Time `json:"drained"`
+		ExpectedBack *time.Time `json:"expected_back"`
+		Reported     *time.Time `json:"reported"`
+	}
+	at := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		t = t.UTC()
+		return &t
+	}
+	out := []incident{}
+	for _, in := range list {
+		kind := "outage"
+		if in.Drill {
+			kind = "drill"
+		}
+		out = append(out, incident{in.ID, kind, in.Cause, in.Severity.String(), queue.ReportedPeak(in).String(), in.Start.UTC(),
+			at(in.End), at(in.DrainedAt), at(in.ExpectedBack), at(in.ReportedAt)})
+	}
+	return out
 }

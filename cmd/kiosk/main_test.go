@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -194,5 +195,56 @@ func TestCheckInNamesEveryProblem(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %s", err, want)
 		}
+	}
+}
+
+// queue, incidents and roster take --json, for IT's scripts.
+func TestListsAsJSON(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")
+	mustRun(t, dir, "checkin", "--name", "Li", "--service", "visit")
+	mustRun(t, dir, "open-desk", "--desk", "desk-1", "--staff", "Marta")
+	var q struct {
+		Desks []struct {
+			Desk string
+			Open bool
+		}
+		Waiting []struct {
+			Service, Ticket, Name string
+			Position              int
+			WaitHigh              int64 `json:"wait_high_s"`
+			DeskOpen              bool  `json:"desk_open"`
+		}
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, dir, "queue", "--json")), &q); err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Desks) != 2 || !q.Desks[0].Open || len(q.Waiting) != 2 || q.Waiting[0].Ticket == "" || !q.Waiting[0].DeskOpen {
+		t.Errorf("queue --json: %+v", q)
+	}
+	mustRun(t, dir, "drill", "start", "--minutes", "5")
+	var incs []struct {
+		ID   int64
+		Kind string
+		End  *time.Time
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, dir, "incidents", "--json")), &incs); err != nil {
+		t.Fatal(err)
+	}
+	if len(incs) != 1 || incs[0].Kind != "drill" || incs[0].End != nil {
+		t.Errorf("incidents --json: %+v", incs)
+	}
+	var people []struct {
+		Name    string
+		Tickets []struct{ Ticket string }
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, dir, "roster", "--json")), &people); err != nil {
+		t.Fatal(err)
+	}
+	if len(people) != 2 || people[0].Name != "Zoë" || len(people[0].Tickets) != 1 {
+		t.Errorf("roster --json: %+v", people)
+	}
+	if _, err := run(t, dir, "", "roster", "--json", "--csv"); err == nil {
+		t.Error("roster --json --csv")
 	}
 }

@@ -156,6 +156,7 @@ func (m *Main) embeddedToken(ctx context.Context, store *centre.Service, path st
 // syncNow makes one sync attempt and prints what the staff panel shows.
 func syncNow(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("sync", "Sync with the centre once: pull its data, push this kiosk's changes.")
+	asJSON := fs.Bool("json", false, "print the state as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -168,7 +169,14 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	}
 	syncErr := sy.Sync(ctx)
 	st := sy.Status()
-	fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
+	if *asJSON {
+		if err := printJSON(m.Stdout, map[string]any{"state": st.State, "backlog": st.Backlog, "needs_attention": st.Rejected,
+			"clock_skew_ms": st.Skew.Milliseconds(), "awaiting_centre": st.AwaitingCentre}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
+	}
 	switch st.State {
 	case syncer.Unenrolled:
 		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new code (central enroll) and enrol it again (kiosk enroll)")
