@@ -152,6 +152,12 @@ type UI struct {
 	still    *stillThere // "Still there?" while it is asked
 	setup    *setupScreen
 
+	// background runs work off the UI goroutine and shows what it
+	// returns on it: the bridge's run, or in tests a runner the test
+	// drives from its own goroutine (Fyne's test driver runs fyne.Do on
+	// the caller's goroutine, not the UI's).
+	background func(work func(context.Context) func())
+
 	// monitor is cfg.Outage for the refresh, which runs on the bridge's
 	// goroutine: set once sync is attached.
 	monitor atomic.Pointer[monitorRef]
@@ -211,6 +217,7 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 		lobby: store, staffQueue: store, incidentLog: store, syncRecords: store,
 		theme: newKioskTheme(), br: newBridge(),
 	}
+	u.background = u.br.run
 	a.Settings().SetTheme(u.theme)
 	u.keys = newKeyboard(u, cfg.Keyboard)
 	u.switchLanguage(cfg.Languages[0])

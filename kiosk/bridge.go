@@ -60,24 +60,15 @@ func (b *bridge) every(d time.Duration, work func(context.Context) func()) {
 }
 
 // run calls work once on a goroutine of its own and posts the function
-// it returns (if any) to the UI goroutine; the channel closes once both
-// are done, for tests. work must not touch widgets.
-func (b *bridge) run(work func(context.Context) func()) <-chan struct{} {
-	done := make(chan struct{})
+// it returns (if any) to the UI goroutine. work must not touch widgets.
+func (b *bridge) run(work func(context.Context) func()) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		if show := work(b.ctx); show != nil {
-			shown := make(chan struct{})
-			b.post(func() { defer close(shown); show() })
-			select {
-			case <-shown:
-			case <-b.ctx.Done():
-			}
+			b.post(show)
 		}
-		close(done)
 	}()
-	return done
 }
 
 // stop ends the periodic jobs and drops further posts without waiting;

@@ -70,6 +70,21 @@ type fixture struct {
 	store *queue.Store
 	clock *clock
 	ctx   context.Context
+	shows chan func() // what background work has to show, for settle
+}
+
+// settle waits for the UI's background work (an enrolment) and shows its
+// outcome on the test's goroutine, as the UI goroutine would.
+func (f *fixture) settle(t testing.TB) {
+	t.Helper()
+	select {
+	case show := <-f.shows:
+		if show != nil {
+			show()
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("background work did not finish")
+	}
 }
 
 // newFixture builds a UI on a test app, without the background refresh.
@@ -91,6 +106,10 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	}
 	store := mustOpenStore(t, clk, cfg.Languages...) // the store offers what the kiosk does
 	u := newUI(a, store, cfg, nil)
+	f := &fixture{ui: u, store: store, clock: clk, ctx: context.Background(), shows: make(chan func(), 1)}
+	u.background = func(work func(context.Context) func()) {
+		go func() { f.shows <- work(context.Background()) }()
+	}
 	t.Cleanup(func() {
 		u.Close()
 		u.Window().Close()
@@ -98,7 +117,7 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 			t.Error(err)
 		}
 	})
-	return &fixture{ui: u, store: store, clock: clk, ctx: context.Background()}
+	return f
 }
 
 func (f *fixture) checkIn(t testing.TB, name, service string) queue.Ticket {

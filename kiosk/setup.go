@@ -36,7 +36,6 @@ type setupScreen struct {
 	code    *keyEntry
 	connect *widget.Button
 	message *widget.Label
-	pending <-chan struct{} // the enrolment under way; closed when it is done
 	content fyne.CanvasObject
 }
 
@@ -120,7 +119,7 @@ func (u *UI) enrolKiosk() {
 	s.connect.Disable()
 	setMessage(s.message, lang.X("setup.working", "Connecting to the centre…"))
 	enrol := u.cfg.Setup.Enrol
-	s.pending = u.br.run(func(ctx context.Context) func() {
+	u.background(func(ctx context.Context) func() {
 		sy, mon, err := enrol(ctx, centre, code)
 		return func() { u.enrolled(sy, mon, err) }
 	})

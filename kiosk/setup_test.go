@@ -92,7 +92,7 @@ func TestSetupEnrolsWithACode(t *testing.T) {
 	test.Tap(s.code)
 	spell(t, u, "abcde-fghjk")
 	test.Tap(s.connect)
-	<-s.pending
+	f.settle(t)
 	if u.screen != screenSetup || !strings.Contains(s.message.Text, "not known at this centre") || s.connect.Disabled() {
 		t.Fatalf("a wrong code: screen %v, message %q", u.screen, s.message.Text)
 	}
@@ -100,7 +100,7 @@ func TestSetupEnrolsWithACode(t *testing.T) {
 	s.code.SetText("")
 	spell(t, u, strings.ToLower(code))
 	test.Tap(s.connect)
-	<-s.pending
+	f.settle(t)
 	if u.screen != screenWelcome || enrolled != "lobby-1" || u.cfg.Sync == nil || u.cfg.Setup != nil {
 		t.Fatalf("after the right code: screen %v, enrolled %q, message %q", u.screen, enrolled, s.message.Text)
 	}
@@ -119,7 +119,7 @@ func TestSetupTakesAScannedQR(t *testing.T) {
 	s := f.ui.setup
 	test.Type(s.code, wire.EnrolLink("https://central.example:8470", "ABCDE-FGHJK"))
 	s.code.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	<-s.pending
+	f.settle(t)
 	if got != [2]string{"https://central.example:8470", "ABCDE-FGHJK"} || s.centre.Text != "https://central.example:8470" {
 		t.Errorf("scanned: enrol got %q, address field %q", got, s.centre.Text)
 	}
