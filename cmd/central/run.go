@@ -27,6 +27,7 @@ type Main struct {
 	Command    string   // "serve" when none is given
 	Args       []string // the command's arguments after its flags
 
+	Stdin          io.Reader // admin add reads the password here
 	Stdout, Stderr io.Writer
 	Logger         *slog.Logger
 	Now            func() time.Time // the store's clock; nil means time.Now
@@ -34,10 +35,13 @@ type Main struct {
 	cmd        command
 	storeFlag  string
 	listenFlag string
-	store      *centre.Service
-	db         *sqlstore.Store // the store's database, closed by Close
-	listening  chan struct{}   // closed once serve has bound its address
-	addr       net.Addr
+	// adminListenFlag is --admin-listen.
+	adminListenFlag string
+	store           *centre.Service
+	db              *sqlstore.Store // the store's database, closed by Close
+	listening       chan struct{}   // closed once serve has bound its address
+	addr            net.Addr
+	adminAddr       net.Addr // the console's, if it has one
 }
 
 // NewMain returns a Main with the default config and the process's
@@ -45,7 +49,7 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Config: DefaultConfig(),
-		Stdout: os.Stdout, Stderr: os.Stderr,
+		Stdin:  os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		listening: make(chan struct{}),
 	}
@@ -72,6 +76,7 @@ var commands = []commandInfo{
 	{"site add", "ID NAME", "add a site, or rename one", func() command { return &siteAddCmd{} }},
 	{"enroll", "--site SITE KIOSK [--name NAME]", "enroll a kiosk and print its token (shown once)", func() command { return &enrollCmd{} }},
 	{"revoke", "KIOSK", "stop a kiosk's token from working; its data stays", func() command { return &revokeCmd{} }},
+	{"admin add", "NAME", "add a fleet console account, or set its password (read from stdin)", func() command { return &adminAddCmd{} }},
 	{"kiosks", "", "list kiosks: site, last seen, backlog, clock skew", func() command { return &kiosksCmd{} }},
 	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
@@ -107,6 +112,7 @@ func (m *Main) globalFlags(fs *flag.FlagSet, listen bool) {
 	fs.StringVar(&m.storeFlag, "store", m.storeFlag, "store `DSN`: a SQLite file or a postgres:// URL (default: store from the config, else central.db in the user data directory)")
 	if listen {
 		fs.StringVar(&m.listenFlag, "listen", m.listenFlag, "`ADDR` (host:port) for the HTTP API (default: listen from the config, 127.0.0.1:8470)")
+		fs.StringVar(&m.adminListenFlag, "admin-listen", m.adminListenFlag, "`ADDR` (host:port) for the fleet console (default: admin_listen from the config; none if unset)")
 	}
 }
 
@@ -204,6 +210,9 @@ func (m *Main) loadConfig() error {
 	}
 	if m.listenFlag != "" {
 		m.Config.Listen = m.listenFlag
+	}
+	if m.adminListenFlag != "" {
+		m.Config.AdminListen = m.adminListenFlag
 	}
 	if err := m.Config.Validate(); err != nil {
 		return err
