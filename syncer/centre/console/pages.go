@@ -37,6 +37,7 @@ func parsePages() map[string]*template.Template {
 		"ago":      ago,
 		"duration": duration,
 		"skew":     skew,
+		"span":     span,
 		"pathEsc":  url.PathEscape,
 		"abs": func(d time.Duration) time.Duration {
 			if d < 0 {
@@ -73,7 +74,7 @@ func ago(now, t time.Time) string {
 		return "never"
 	}
 	d := now.Sub(t)
-	if d < 0 {
+	if d < time.Second {
 		return "just now"
 	}
 	return duration(d) + " ago"
@@ -93,6 +94,25 @@ func duration(d time.Duration) string {
 		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
 	}
 	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+// span is a whole number of days, hours or minutes in words.
+func span(d time.Duration) string {
+	unit := func(n int, one string) string {
+		if n == 1 {
+			return "1 " + one
+		}
+		return fmt.Sprintf("%d %ss", n, one)
+	}
+	switch {
+	case d%(24*time.Hour) == 0:
+		return unit(int(d/(24*time.Hour)), "day")
+	case d%time.Hour == 0:
+		return unit(int(d/time.Hour), "hour")
+	case d%time.Minute == 0:
+		return unit(int(d/time.Minute), "minute")
+	}
+	return d.String()
 }
 
 // skew is the kiosk's clock against the centre's: "+2s" is ahead.
@@ -126,6 +146,7 @@ type fleetData struct {
 	Message      string
 	OfflineAfter time.Duration
 	Window       time.Duration
+	Refresh      bool // the page reloads itself
 }
 
 // notices are the fleet page's messages after an action, by code, so a
@@ -148,7 +169,7 @@ func (h *Handler) fleet(w http.ResponseWriter, r *http.Request, sess centre.Sess
 		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its kiosks.", err)
 		return
 	}
-	d := fleetData{OfflineAfter: h.offlineAfter, Window: IncidentWindow}
+	d := fleetData{OfflineAfter: h.offlineAfter, Window: IncidentWindow, Refresh: h.refresh > 0}
 	if format, ok := notices[r.URL.Query().Get("done")]; ok {
 		for _, k := range kiosks {
 			if k.ID == r.URL.Query().Get("kiosk") && k.Revoked {
