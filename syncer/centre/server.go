@@ -26,6 +26,8 @@ import (
 //
 // Every /v1 request carries "Authorization: Bearer <kiosk token>". An
 // unknown or revoked token gets 401; a kiosk asking for another site 403.
+// A kiosk's "User-Agent: lobbyline-kiosk/VERSION" (wire.SetAgent) is
+// recorded as the software it runs; any other User-Agent says nothing.
 //
 // Every response carries the protocol version (wire.Header) and, from
 // version 2, the mutation kinds this centre applies (wire.AcceptsHeader).
