@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 // runWithStdin runs the program with --store and stdin.
@@ -16,6 +18,7 @@ func (c *program) runWithStdin(stdin string, args ...string) (string, error) {
 	c.t.Helper()
 	m, out := newMain(c.t)
 	m.Stdin = strings.NewReader(stdin)
+	m.PasswordCost = bcrypt.MinCost
 	err := m.ParseFlags(append([]string{"--store", c.store}, args...))
 	if err == nil {
 		err = m.Run(context.Background())
@@ -54,6 +57,7 @@ func TestServeConsole(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, _ := newMain(t)
+	m.PasswordCost = bcrypt.MinCost
 	if err := m.ParseFlags([]string{"--store", store, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
 	}

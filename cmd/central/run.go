@@ -31,6 +31,10 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Logger         *slog.Logger
 	Now            func() time.Time // the store's clock; nil means time.Now
+	// PasswordCost is bcrypt's cost for console passwords; zero means
+	// centre.PasswordCost. Tests lower it: the race detector makes cost 12
+	// take seconds.
+	PasswordCost int
 
 	cmd        command
 	storeFlag  string
@@ -267,7 +271,7 @@ func (m *Main) openStore(ctx context.Context) (*centre.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger})
+	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger, PasswordCost: m.PasswordCost})
 	return m.store, nil
 }
 

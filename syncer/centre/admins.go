@@ -18,10 +18,10 @@ import (
 // PasswordCost (2^12 rounds, about a quarter of a second here): slow
 // enough that a stolen table is costly to guess through, fast enough for
 // a person signing in. LoginLimit wrong passwords in a row lock the
-// account for LockWindow; while it is locked, every further wrong one
-// locks it again from that moment, and even the right one is refused
-// (without being checked, so a locked account tells a guesser nothing).
-// A right password after the lock has ended clears the count. Sessions
+// account for LockWindow. While it is locked no password is checked, the
+// right one included, so guessing on is pointless; once the lock has
+// ended, a right password clears the count and a wrong one locks the
+// account again at once. Sessions
 // last SessionTTL from sign-in, however busy.
 const (
 	PasswordCost      = 12
@@ -69,7 +69,7 @@ func (s *Service) dummyHash() []byte {
 }
 
 // AddAdmin adds a console account, or sets the password of one, which
-// also unlocks it. Names follow the ids' rule.
+// also unlocks it and signs it out everywhere. Names follow the ids' rule.
 func (s *Service) AddAdmin(ctx context.Context, name, password string) error {
 	if !queue.ValidID(name) {
 		return fmt.Errorf("add admin: name %q must be lower-case letters, digits and dashes", name)
@@ -84,7 +84,10 @@ func (s *Service) AddAdmin(ctx context.Context, name, password string) error {
 	if err != nil {
 		return fmt.Errorf("add admin %s: %w", name, err)
 	}
-	if err := s.store.PutAdmin(ctx, AdminRow{Name: name, PasswordHash: string(hash), Created: s.now()}); err != nil {
+	put := func(tx Ops) error {
+		return tx.PutAdmin(ctx, AdminRow{Name: name, PasswordHash: string(hash), Created: s.now()})
+	}
+	if err := s.store.Update(ctx, put); err != nil {
 		return fmt.Errorf("add admin %s: %w", name, err)
 	}
 	return nil

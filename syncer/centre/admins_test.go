@@ -47,6 +47,11 @@ func TestAdminLoginLocksAfterRepeatedWrongPasswords(t *testing.T) {
 			t.Fatalf("right password a second before the lock ends: %v, want ErrLocked", err)
 		}
 		clk.Advance(time.Second)
+		// Once the lock has ended, one more wrong password locks it again.
+		if _, err := c.Login(ctx, "it-ops", "wrong password"); !errors.Is(err, centre.ErrLocked) {
+			t.Fatalf("a wrong password after the lock: %v, want ErrLocked", err)
+		}
+		clk.Advance(centre.LockWindow)
 		sess, err := c.Login(ctx, "it-ops", good)
 		if err != nil {
 			t.Fatalf("right password after the lock: %v", err)
@@ -83,6 +88,17 @@ func TestAdminLoginLocksAfterRepeatedWrongPasswords(t *testing.T) {
 		}
 		if _, err := c.Login(ctx, "it-ops", "a new long password"); err != nil {
 			t.Fatalf("after a new password: %v", err)
+		}
+		// A new password ends the account's sessions: a stolen one too.
+		sess, err = c.Login(ctx, "it-ops", "a new long password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddAdmin(ctx, "it-ops", "a third long password"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SessionFor(ctx, sess.Token); !errors.Is(err, centre.ErrNoSession) {
+			t.Fatalf("a session after its password was set: %v, want ErrNoSession", err)
 		}
 	})
 }

@@ -108,7 +108,7 @@ type Ops interface {
 	Sites(ctx context.Context) ([]Site, error)
 
 	// PutAdmin adds an admin account or sets its password, which also
-	// unlocks it.
+	// unlocks it and ends its sessions.
 	PutAdmin(ctx context.Context, a AdminRow) error
 	// Admin is an account by name; ok is false if there is none.
 	Admin(ctx context.Context, name string) (a AdminRow, ok bool, err error)

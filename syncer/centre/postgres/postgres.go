@@ -104,7 +104,8 @@ var dialect = sqlstore.Dialect{
 
 		PutAdmin: `INSERT INTO admins (name, password_hash, created_at) VALUES ($1, $2, $3)
 			ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, failures = 0, locked_until = ''`,
-		Admin: "SELECT password_hash, created_at, failures, locked_until FROM admins WHERE name = $1",
+		EndAdminSessions: "DELETE FROM admin_sessions WHERE admin = $1",
+		Admin:            "SELECT password_hash, created_at, failures, locked_until FROM admins WHERE name = $1",
 		FailAdmin: `UPDATE admins SET failures = failures + 1,
 				locked_until = CASE WHEN failures + 1 >= $1 THEN $2 ELSE locked_until END
 			WHERE name = $3 RETURNING failures`,

@@ -103,7 +103,8 @@ var dialect = sqlstore.Dialect{
 
 		PutAdmin: `INSERT INTO admins (name, password_hash, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, failures = 0, locked_until = ''`,
-		Admin: "SELECT password_hash, created_at, failures, locked_until FROM admins WHERE name = ?",
+		EndAdminSessions: "DELETE FROM admin_sessions WHERE admin = ?",
+		Admin:            "SELECT password_hash, created_at, failures, locked_until FROM admins WHERE name = ?",
 		FailAdmin: `UPDATE admins SET failures = failures + 1,
 				locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END
 			WHERE name = ? RETURNING failures`,

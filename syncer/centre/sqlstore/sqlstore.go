@@ -73,6 +73,7 @@ type Queries struct {
 	Sites string // → id, name
 
 	PutAdmin            string // name, password_hash, created_at
+	EndAdminSessions    string // admin: its sessions end when its password is set
 	Admin               string // name → password_hash, created_at, failures, locked_until
 	FailAdmin           string // limit, locked_until, name → failures
 	PassAdmin           string // name
@@ -441,7 +442,10 @@ func (o ops) Sites(ctx context.Context) ([]centre.Site, error) {
 }
 
 func (o ops) PutAdmin(ctx context.Context, a centre.AdminRow) error {
-	_, err := o.q.ExecContext(ctx, o.d.Queries.PutAdmin, a.Name, a.PasswordHash, stamp(a.Created))
+	if _, err := o.q.ExecContext(ctx, o.d.Queries.PutAdmin, a.Name, a.PasswordHash, stamp(a.Created)); err != nil {
+		return err
+	}
+	_, err := o.q.ExecContext(ctx, o.d.Queries.EndAdminSessions, a.Name)
 	return err
 }
 
