@@ -92,7 +92,7 @@ var commands = []commandInfo{
 func usage() string {
 	var b strings.Builder
 	b.WriteString(`Usage:
-  central [--config FILE] [--store DSN] [--listen ADDR] [serve]
+  central [--config FILE] [--store DSN] [--listen ADDR] [--admin-listen ADDR] [serve]
   central [--config FILE] [--store DSN] COMMAND [flags] [arguments]
 
 Commands (--config and --store may also follow the command):
