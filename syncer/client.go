@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,8 @@ type Client struct {
 	site  string
 	token string
 	http  *http.Client
+	// software is the version the User-Agent declares.
+	software string
 	// minCentre is the oldest centre protocol this kiosk talks to.
 	minCentre int
 
@@ -69,7 +72,38 @@ func NewClient(baseURL, site, token string, hc *http.Client) (*Client, error) {
 		hc = &http.Client{}
 	}
 	root := strings.TrimSuffix(u.String(), "/")
-	return &Client{root: root, base: root + "/v1/sites/" + site, site: site, token: token, http: hc, minCentre: wire.MinVersion}, nil
+	return &Client{root: root, base: root + "/v1/sites/" + site, site: site, token: token, http: hc, minCentre: wire.MinVersion,
+		software: BuildVersion()}, nil
+}
+
+// SetSoftware sets the version the kiosk declares to the centre (its
+// User-Agent, lobbyline-kiosk/VERSION); the default is BuildVersion.
+func (c *Client) SetSoftware(version string) { c.software = version }
+
+// BuildVersion is this binary's version as Go recorded it: the module
+// version of a tagged build, else the commit (with "+dirty" for a work
+// tree with changes), else "dev".
+func BuildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			rev = s.Value[:12]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "+dirty"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	return rev + dirty
 }
 
 // RequireCentre sets the oldest centre protocol this client talks to;
@@ -239,6 +273,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, decode f
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	wire.SetVersion(req.Header)
+	wire.SetAgent(req.Header, c.software)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

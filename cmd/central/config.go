@@ -21,6 +21,9 @@ type Config struct {
 	TLSCert     string `toml:"tls_cert"`
 	TLSKey      string `toml:"tls_key"`
 	MaxInFlight int    `toml:"max_in_flight"`
+	// AdminListen is where the fleet console is served, apart from the
+	// kiosks' API; "" serves none.
+	AdminListen string `toml:"admin_listen"`
 }
 
 // DefaultConfig listens on loopback only, so a centre started by hand is
@@ -55,6 +58,9 @@ func (c Config) Validate() error {
 	if err := validStore(c.Store); err != nil {
 		return err
 	}
+	if err := c.validAdminListen(); err != nil {
+		return err
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("tls_cert and tls_key go together: set both or neither")
 	}
@@ -83,6 +89,28 @@ func validListen(addr string) error {
 		}
 	}
 	return fmt.Errorf("listen %q must be host:port, like 127.0.0.1:8470 or :8470", addr)
+}
+
+// validAdminListen refuses a console reachable over the network without
+// TLS: its session cookie is Secure, which browsers send over plain http
+// to loopback only, and its passwords must not cross a network in clear.
+func (c Config) validAdminListen() error {
+	if c.AdminListen == "" {
+		return nil
+	}
+	if err := validListen(c.AdminListen); err != nil {
+		return fmt.Errorf("admin_%w", err)
+	}
+	host, port, _ := net.SplitHostPort(c.AdminListen)
+	if c.AdminListen == c.Listen && port != "0" { // port 0: each gets a port of its own
+		return fmt.Errorf("admin_listen %q must differ from listen: the console is kept apart from the kiosks' API", c.AdminListen)
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	if !loopback && c.TLSCert == "" {
+		return fmt.Errorf("admin_listen %q is not a loopback address: set tls_cert and tls_key, or listen on 127.0.0.1 behind a TLS proxy", c.AdminListen)
+	}
+	return nil
 }
 
 // validStore accepts a postgres:// URL or a file path. Errors never repeat

@@ -43,6 +43,14 @@ tls_key = "main.go"
 	{"bad postgres url", `store = "postgres://u:p@db:port/x"`, "store is not a valid postgres:// URL"},
 	{"store with space", `store = " central.db"`, "store has space"},
 	{"syntax", "listen = \n", "line 1"},
+	{"admin on loopback", `admin_listen = "127.0.0.1:8471"`, ""},
+	{"admin on localhost", `admin_listen = "localhost:8471"`, ""},
+	{"admin on ipv6 loopback", `admin_listen = "[::1]:8471"`, ""},
+	{"admin on the network with tls", "admin_listen = \":8471\"\ntls_cert = \"config.go\"\ntls_key = \"main.go\"\n", ""},
+	{"admin on the network without tls", `admin_listen = ":8471"`, `admin_listen ":8471" is not a loopback address`},
+	{"admin on a lan address without tls", `admin_listen = "10.0.0.5:8471"`, "not a loopback address"},
+	{"admin without port", `admin_listen = "127.0.0.1"`, "admin_listen"},
+	{"admin on the api's address", "listen = \"127.0.0.1:9000\"\nadmin_listen = \"127.0.0.1:9000\"\n", "must differ from listen"},
 }
 
 func TestParseConfig(t *testing.T) {

@@ -27,17 +27,25 @@ type Main struct {
 	Command    string   // "serve" when none is given
 	Args       []string // the command's arguments after its flags
 
+	Stdin          io.Reader // admin add reads the password here
 	Stdout, Stderr io.Writer
 	Logger         *slog.Logger
 	Now            func() time.Time // the store's clock; nil means time.Now
+	// PasswordCost is bcrypt's cost for console passwords; zero means
+	// centre.PasswordCost. Tests lower it: the race detector makes cost 12
+	// take seconds.
+	PasswordCost int
 
 	cmd        command
 	storeFlag  string
 	listenFlag string
-	store      *centre.Service
-	db         *sqlstore.Store // the store's database, closed by Close
-	listening  chan struct{}   // closed once serve has bound its address
-	addr       net.Addr
+	// adminListenFlag is --admin-listen.
+	adminListenFlag string
+	store           *centre.Service
+	db              *sqlstore.Store // the store's database, closed by Close
+	listening       chan struct{}   // closed once serve has bound its address
+	addr            net.Addr
+	adminAddr       net.Addr // the console's, if it has one
 }
 
 // NewMain returns a Main with the default config and the process's
@@ -45,7 +53,7 @@ type Main struct {
 func NewMain() *Main {
 	return &Main{
 		Config: DefaultConfig(),
-		Stdout: os.Stdout, Stderr: os.Stderr,
+		Stdin:  os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		listening: make(chan struct{}),
 	}
@@ -72,6 +80,7 @@ var commands = []commandInfo{
 	{"site add", "ID NAME", "add a site, or rename one", func() command { return &siteAddCmd{} }},
 	{"enroll", "--site SITE KIOSK [--name NAME] [--centre URL] [--valid 24h] [--token] [--json]", "make a one-time enrolment code for a kiosk (or, with --token, enrol it and print its token)", func() command { return &enrollCmd{} }},
 	{"revoke", "KIOSK", "stop a kiosk's token from working; its data stays", func() command { return &revokeCmd{} }},
+	{"admin add", "NAME", "add a fleet console account, or set its password (read from stdin)", func() command { return &adminAddCmd{} }},
 	{"kiosks", "", "list kiosks: site, last seen, backlog, clock skew", func() command { return &kiosksCmd{} }},
 	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
@@ -83,7 +92,7 @@ var commands = []commandInfo{
 func usage() string {
 	var b strings.Builder
 	b.WriteString(`Usage:
-  central [--config FILE] [--store DSN] [--listen ADDR] [serve]
+  central [--config FILE] [--store DSN] [--listen ADDR] [--admin-listen ADDR] [serve]
   central [--config FILE] [--store DSN] COMMAND [flags] [arguments]
 
 Commands (--config and --store may also follow the command):
@@ -107,6 +116,7 @@ func (m *Main) globalFlags(fs *flag.FlagSet, listen bool) {
 	fs.StringVar(&m.storeFlag, "store", m.storeFlag, "store `DSN`: a SQLite file or a postgres:// URL (default: store from the config, else central.db in the user data directory)")
 	if listen {
 		fs.StringVar(&m.listenFlag, "listen", m.listenFlag, "`ADDR` (host:port) for the HTTP API (default: listen from the config, 127.0.0.1:8470)")
+		fs.StringVar(&m.adminListenFlag, "admin-listen", m.adminListenFlag, "`ADDR` (host:port) for the fleet console (default: admin_listen from the config; none if unset)")
 	}
 }
 
@@ -205,6 +215,9 @@ func (m *Main) loadConfig() error {
 	if m.listenFlag != "" {
 		m.Config.Listen = m.listenFlag
 	}
+	if m.adminListenFlag != "" {
+		m.Config.AdminListen = m.adminListenFlag
+	}
 	if err := m.Config.Validate(); err != nil {
 		return err
 	}
@@ -258,7 +271,7 @@ func (m *Main) openStore(ctx context.Context) (*centre.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger})
+	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger, PasswordCost: m.PasswordCost})
 	return m.store, nil
 }
 

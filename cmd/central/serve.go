@@ -17,6 +17,7 @@ import (
 
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/console"
 )
 
 // Timeouts of the HTTP server. A push body is at most wire.MaxBody (8
@@ -40,8 +41,8 @@ func (*serveCmd) args(args []string) error {
 	return nil
 }
 
-// run serves the API until ctx ends, then lets requests under way finish
-// for up to shutdownTimeout.
+// run serves the API, and the fleet console if admin_listen is set, until
+// ctx ends, then lets requests under way finish for up to shutdownTimeout.
 func (*serveCmd) run(ctx context.Context, m *Main) error {
 	var tlsConfig *tls.Config
 	if m.Config.TLSCert != "" {
@@ -58,10 +59,78 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(m.db.DB(), "central"))
-	srv := &http.Server{
-		Handler: centre.NewServer(store, centre.ServerOptions{
-			MaxInFlight: m.Config.MaxInFlight, Registry: reg, Logger: m.Logger,
-		}),
+	srv := newHTTPServer(m, tlsConfig, centre.NewServer(store, centre.ServerOptions{
+		MaxInFlight: m.Config.MaxInFlight, Registry: reg, Logger: m.Logger,
+	}))
+	servers := []*http.Server{srv}
+	ln, err := net.Listen("tcp", m.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	listeners := []net.Listener{ln}
+	if m.Config.AdminListen != "" {
+		aln, err := net.Listen("tcp", m.Config.AdminListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin_listen: %w", err)
+		}
+		m.adminAddr = aln.Addr()
+		servers = append(servers, newHTTPServer(m, tlsConfig, console.New(store, console.Options{Now: m.Now, Logger: m.Logger})))
+		listeners = append(listeners, aln)
+	}
+	m.addr = ln.Addr()
+	close(m.listening)
+
+	done := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() {
+			if tlsConfig != nil {
+				done <- srv.ServeTLS(listeners[i], "", "")
+			} else {
+				done <- srv.Serve(listeners[i])
+			}
+		}()
+	}
+	m.Logger.Info("centre listening", "addr", m.addr.String(), "tls", tlsConfig != nil,
+		"store", redact(m.Store), "max_in_flight", m.Config.MaxInFlight)
+	if m.adminAddr != nil {
+		m.Logger.Info("fleet console listening", "addr", m.adminAddr.String(), "tls", tlsConfig != nil)
+	}
+	var served error
+	select {
+	case served = <-done:
+	case <-ctx.Done():
+	}
+	m.Logger.Info("centre shutting down", "grace", shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			srv.Close()
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	for range servers {
+		err := served
+		if err == nil {
+			err = <-done
+		}
+		served = nil
+		if !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	m.Logger.Info("centre stopped")
+	return nil
+}
+
+func newHTTPServer(m *Main, tlsConfig *tls.Config, h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
@@ -70,40 +139,17 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", m.Config.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	m.addr = ln.Addr()
-	close(m.listening)
+}
 
-	done := make(chan error, 1)
-	go func() {
-		if tlsConfig != nil {
-			done <- srv.ServeTLS(ln, "", "")
-		} else {
-			done <- srv.Serve(ln)
-		}
-	}()
-	m.Logger.Info("centre listening", "addr", m.addr.String(), "tls", tlsConfig != nil,
-		"store", redact(m.Store), "max_in_flight", m.Config.MaxInFlight)
+// AdminAddr is the address the fleet console listens on; nil until
+// Listening is closed, or if there is none.
+func (m *Main) AdminAddr() net.Addr {
 	select {
-	case err := <-done:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
+	case <-m.listening:
+		return m.adminAddr
+	default:
+		return nil
 	}
-	m.Logger.Info("centre shutting down", "grace", shutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		srv.Close()
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
-	}
-	m.Logger.Info("centre stopped")
-	return nil
 }
 
 // Listening is closed once serve has bound its address; see Addr.

@@ -28,7 +28,9 @@ import (
 // Every /v1 request but enrol carries "Authorization: Bearer <kiosk
 // token>". An unknown or revoked token gets 401; a kiosk asking for
 // another site 403. Enrol takes no token: an unknown code gets 403, a used
-// or expired one 410.
+// or expired one 410. A kiosk's "User-Agent: lobbyline-kiosk/VERSION"
+// (wire.SetAgent) is recorded as the software it runs; any other
+// User-Agent says nothing.
 //
 // Every response carries the protocol version (wire.Header) and, from
 // version 2, the mutation kinds this centre applies (wire.AcceptsHeader).
@@ -162,6 +164,7 @@ func (s *Server) serve(r *http.Request, h func(*http.Request, Kiosk) (any, error
 	if err != nil {
 		return nil, err
 	}
+	k.Software = wire.AgentVersion(r.Header)
 	if site := r.PathValue("site"); site != k.Site {
 		return nil, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
 	}

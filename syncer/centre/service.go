@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"lobbyline/queue"
@@ -30,6 +31,10 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	accepts map[string]bool
+
+	passwordCost int
+	dummyOnce    sync.Once
+	dummy        []byte
 }
 
 // Options tune New; zero values are fine.
@@ -39,6 +44,9 @@ type Options struct {
 	// Accepts limits the mutation kinds applied to these; nil means every
 	// kind this build knows (Kinds). Tests set it to play an older centre.
 	Accepts []string
+	// PasswordCost is bcrypt's cost for admin passwords; zero means
+	// PasswordCost. Tests lower it to bcrypt.MinCost.
+	PasswordCost int
 }
 
 // Kinds are the mutation kinds this build of the centre applies, in the
@@ -51,7 +59,10 @@ var Kinds = []string{
 
 // New returns the centre over store.
 func New(store Store, opts Options) *Service {
-	s := &Service{store: store, now: opts.Now, log: opts.Logger, accepts: make(map[string]bool)}
+	s := &Service{store: store, now: opts.Now, log: opts.Logger, accepts: make(map[string]bool), passwordCost: opts.PasswordCost}
+	if s.passwordCost == 0 {
+		s.passwordCost = PasswordCost
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -339,7 +350,7 @@ func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.Pul
 	}
 	resp.Now = s.now().UTC()
 	// A kiosk with nothing to push is still alive; IT's kiosk list says so.
-	if err := s.store.SeenKiosk(ctx, k.ID, resp.Now); err != nil {
+	if err := s.store.SeenKiosk(ctx, k.ID, resp.Now, k.Software); err != nil {
 		return wire.PullResponse{}, fmt.Errorf("pull %s: %w", k.ID, err)
 	}
 	return resp, nil

@@ -63,11 +63,13 @@ type Ops interface {
 	// already (or is not there).
 	UseEnrolmentCode(ctx context.Context, hash string, at time.Time) (bool, error)
 	Kiosks(ctx context.Context) ([]KioskInfo, error)
-	// NoteKiosk records what a push said of the kiosk's health.
-	NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration) error
+	// NoteKiosk records what a push said of the kiosk's health, and the
+	// software it runs unless that is "".
+	NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration, software string) error
 	// SeenKiosk records that the kiosk was heard from, at most once a
-	// minute, so a pull every 30 s need not cost a durable write.
-	SeenKiosk(ctx context.Context, id string, at time.Time) error
+	// minute, so a pull every 30 s need not cost a durable write; and at
+	// once if it runs other software than recorded ("" says nothing).
+	SeenKiosk(ctx context.Context, id string, at time.Time, software string) error
 
 	// LockProgress takes a kiosk database's progress row, creating it,
 	// and returns the highest sequence number recorded.
@@ -108,12 +110,61 @@ type Ops interface {
 	// Incidents are a site's incident summaries that ended at or after
 	// since (all if zero), newest first.
 	Incidents(ctx context.Context, site string, since time.Time) ([]StoredIncident, error)
+
+	// Sites are every site, by id.
+	Sites(ctx context.Context) ([]Site, error)
+
+	// PutAdmin adds an admin account or sets its password, which also
+	// unlocks it and ends its sessions.
+	PutAdmin(ctx context.Context, a AdminRow) error
+	// Admin is an account by name; ok is false if there is none.
+	Admin(ctx context.Context, name string) (a AdminRow, ok bool, err error)
+	// FailAdmin counts a wrong password and, from limit failures on, locks
+	// the account until lockUntil; it returns the failures so far.
+	FailAdmin(ctx context.Context, name string, limit int, lockUntil time.Time) (int, error)
+	// PassAdmin clears an account's failures after a right password.
+	PassAdmin(ctx context.Context, name string) error
+	// PutAdminSession records a session; DeleteAdminSessions removes the
+	// ones that expired before a time.
+	PutAdminSession(ctx context.Context, s AdminSession) error
+	AdminSession(ctx context.Context, tokenHash string) (s AdminSession, ok bool, err error)
+	DeleteAdminSession(ctx context.Context, tokenHash string) error
+	DeleteAdminSessions(ctx context.Context, expiredBefore time.Time) error
+}
+
+// Site is a site of the fleet.
+type Site struct {
+	ID   string
+	Name string
+}
+
+// AdminRow is an account of the fleet console.
+type AdminRow struct {
+	Name         string
+	PasswordHash string // bcrypt
+	Created      time.Time
+	Failures     int       // wrong passwords since the last right one
+	LockedUntil  time.Time // zero if never locked
+}
+
+// AdminSession is a signed-in browser: the hash of its cookie's token,
+// and the CSRF token its forms carry.
+type AdminSession struct {
+	TokenHash string
+	Admin     string
+	CSRF      string
+	Created   time.Time
+	Expires   time.Time
 }
 
 // Kiosk is an enrolled kiosk as the centre knows it.
 type Kiosk struct {
 	ID   string
 	Site string
+	// Software is what the kiosk says it runs: in a request, its
+	// User-Agent's version ("" if it sent none); in KioskInfo, the last
+	// one recorded.
+	Software string
 }
 
 // KioskRow is an enrolment.

@@ -60,3 +60,35 @@ func Accepts(h http.Header) map[string]bool {
 	}
 	return kinds
 }
+
+// AgentProduct names a kiosk in the User-Agent of its requests,
+// "lobbyline-kiosk/VERSION", so the centre can show IT which software each
+// kiosk runs. It is informational: kiosks before it send Go's default and
+// are served the same.
+const AgentProduct = "lobbyline-kiosk"
+
+// MaxAgentVersion bounds the version the centre records.
+const MaxAgentVersion = 64
+
+// SetAgent declares the kiosk's software version on a request.
+func SetAgent(h http.Header, version string) { h.Set("User-Agent", AgentProduct+"/"+version) }
+
+// AgentVersion reads the version a kiosk's User-Agent declares: "" if it
+// is not a kiosk's, or the version is empty, too long or not printable
+// ASCII.
+func AgentVersion(h http.Header) string {
+	v, ok := strings.CutPrefix(h.Get("User-Agent"), AgentProduct+"/")
+	if !ok {
+		return ""
+	}
+	v, _, _ = strings.Cut(v, " ")
+	if v == "" || len(v) > MaxAgentVersion {
+		return ""
+	}
+	for _, r := range v {
+		if r <= ' ' || r > '~' {
+			return ""
+		}
+	}
+	return v
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -120,6 +121,50 @@ func FuzzDecodePullResponse(f *testing.F) {
 			if r.Entity == "" || r.Key == "" || i > 0 && r.Version <= page.Records[i-1].Version {
 				t.Fatalf("accepted record %d: %+v", i, r)
 			}
+		}
+	})
+}
+
+// agentCases are User-Agent values and the version the centre records;
+// they double as fuzz seeds.
+var agentCases = []struct{ agent, want string }{
+	{"", ""},
+	{"Go-http-client/1.1", ""}, // kiosks before the header
+	{"lobbyline-kiosk/1.4.0", "1.4.0"},
+	{"lobbyline-kiosk/v1.5.0-3-gabcdef012345+dirty", "v1.5.0-3-gabcdef012345+dirty"},
+	{"lobbyline-kiosk/1.5.0 (debian; amd64)", "1.5.0"},
+	{"lobbyline-kiosk/", ""},
+	{"lobbyline-kiosk/" + strings.Repeat("1", wire.MaxAgentVersion), strings.Repeat("1", wire.MaxAgentVersion)},
+	{"lobbyline-kiosk/" + strings.Repeat("1", wire.MaxAgentVersion+1), ""},
+	{"lobbyline-kiosk/1.4\x00", ""},
+	{"lobbyline-kiosk/1.4é", ""},
+	{"Mozilla/5.0 lobbyline-kiosk/1.4.0", ""},
+}
+
+func TestAgentVersion(t *testing.T) {
+	for _, c := range agentCases {
+		h := http.Header{}
+		h.Set("User-Agent", c.agent)
+		if got := wire.AgentVersion(h); got != c.want {
+			t.Errorf("AgentVersion(%q) = %q, want %q", c.agent, got, c.want)
+		}
+	}
+	h := http.Header{}
+	wire.SetAgent(h, "1.5.0")
+	if got := wire.AgentVersion(h); got != "1.5.0" {
+		t.Errorf("SetAgent then AgentVersion: %q", got)
+	}
+}
+
+func FuzzAgentVersion(f *testing.F) {
+	for _, c := range agentCases {
+		f.Add(c.agent)
+	}
+	f.Fuzz(func(t *testing.T, agent string) {
+		h := http.Header{"User-Agent": {agent}}
+		v := wire.AgentVersion(h)
+		if len(v) > wire.MaxAgentVersion || strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			t.Fatalf("AgentVersion(%q) = %q", agent, v)
 		}
 	})
 }

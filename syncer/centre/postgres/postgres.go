@@ -73,10 +73,11 @@ var dialect = sqlstore.Dialect{
 		EnrolmentCode:    "SELECT site_id, kiosk_id, name, created_at, expires_at, coalesce(used_at, '') FROM enrolment_codes WHERE code_hash = $1",
 		UseEnrolmentCode: "UPDATE enrolment_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
 		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
-			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0)
+			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0), k.software
 			FROM kiosks k ORDER BY k.site_id, k.id`,
-		NoteKiosk: "UPDATE kiosks SET last_seen_at = $1, backlog = $2, skew_ms = $3 WHERE id = $4",
-		SeenKiosk: "UPDATE kiosks SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+		NoteKiosk: "UPDATE kiosks SET last_seen_at = $1, backlog = $2, skew_ms = $3, software = coalesce(nullif($4, ''), software) WHERE id = $5",
+		SeenKiosk: `UPDATE kiosks SET last_seen_at = $1, software = coalesce(nullif($2, ''), software)
+			WHERE id = $3 AND (last_seen_at IS NULL OR last_seen_at < $4 OR software <> coalesce(nullif($5, ''), software))`,
 
 		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
 		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = $1 AND epoch = $2 FOR UPDATE",
@@ -101,6 +102,21 @@ var dialect = sqlstore.Dialect{
 		IncidentsSince: `SELECT i.kiosk_id, coalesce(k.name, ''), i.epoch, i.summary, i.received_at
 			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = $1 AND i.ended_at >= $2
 			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
+
+		Sites: "SELECT id, name FROM sites ORDER BY id",
+
+		PutAdmin: `INSERT INTO admins (name, password_hash, created_at) VALUES ($1, $2, $3)
+			ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, failures = 0, locked_until = ''`,
+		EndAdminSessions: "DELETE FROM admin_sessions WHERE admin = $1",
+		Admin:            "SELECT password_hash, created_at, failures, locked_until FROM admins WHERE name = $1",
+		FailAdmin: `UPDATE admins SET failures = failures + 1,
+				locked_until = CASE WHEN failures + 1 >= $1 THEN $2 ELSE locked_until END
+			WHERE name = $3 RETURNING failures`,
+		PassAdmin:           "UPDATE admins SET failures = 0, locked_until = '' WHERE name = $1 AND failures > 0",
+		PutAdminSession:     "INSERT INTO admin_sessions (token_hash, admin, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+		AdminSession:        "SELECT admin, csrf, created_at, expires_at FROM admin_sessions WHERE token_hash = $1",
+		DeleteAdminSession:  "DELETE FROM admin_sessions WHERE token_hash = $1",
+		DeleteAdminSessions: "DELETE FROM admin_sessions WHERE expires_at < $1",
 
 		PutMutations: sqlstore.Insert{
 			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES ",

@@ -72,10 +72,11 @@ var dialect = sqlstore.Dialect{
 		EnrolmentCode:    "SELECT site_id, kiosk_id, name, created_at, expires_at, coalesce(used_at, '') FROM enrolment_codes WHERE code_hash = ?",
 		UseEnrolmentCode: "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
 		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
-			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0)
+			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0), k.software
 			FROM kiosks k ORDER BY k.site_id, k.id`,
-		NoteKiosk: "UPDATE kiosks SET last_seen_at = ?, backlog = ?, skew_ms = ? WHERE id = ?",
-		SeenKiosk: "UPDATE kiosks SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+		NoteKiosk: "UPDATE kiosks SET last_seen_at = ?, backlog = ?, skew_ms = ?, software = coalesce(nullif(?, ''), software) WHERE id = ?",
+		SeenKiosk: `UPDATE kiosks SET last_seen_at = ?, software = coalesce(nullif(?, ''), software)
+			WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ? OR software <> coalesce(nullif(?, ''), software))`,
 
 		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
 		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = ? AND epoch = ?",
@@ -100,6 +101,21 @@ var dialect = sqlstore.Dialect{
 		IncidentsSince: `SELECT i.kiosk_id, coalesce(k.name, ''), i.epoch, i.summary, i.received_at
 			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = ? AND i.ended_at >= ?
 			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
+
+		Sites: "SELECT id, name FROM sites ORDER BY id",
+
+		PutAdmin: `INSERT INTO admins (name, password_hash, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, failures = 0, locked_until = ''`,
+		EndAdminSessions: "DELETE FROM admin_sessions WHERE admin = ?",
+		Admin:            "SELECT password_hash, created_at, failures, locked_until FROM admins WHERE name = ?",
+		FailAdmin: `UPDATE admins SET failures = failures + 1,
+				locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END
+			WHERE name = ? RETURNING failures`,
+		PassAdmin:           "UPDATE admins SET failures = 0, locked_until = '' WHERE name = ? AND failures > 0",
+		PutAdminSession:     "INSERT INTO admin_sessions (token_hash, admin, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+		AdminSession:        "SELECT admin, csrf, created_at, expires_at FROM admin_sessions WHERE token_hash = ?",
+		DeleteAdminSession:  "DELETE FROM admin_sessions WHERE token_hash = ?",
+		DeleteAdminSessions: "DELETE FROM admin_sessions WHERE expires_at < ?",
 
 		PutMutations: sqlstore.Insert{
 			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES ",

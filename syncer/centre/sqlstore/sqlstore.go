@@ -49,9 +49,10 @@ type Queries struct {
 	PutEnrolmentCode string // code_hash, site_id, kiosk_id, name, created_at, expires_at
 	EnrolmentCode    string // code_hash → site_id, kiosk_id, name, created_at, expires_at, used_at or ''
 	UseEnrolmentCode string // used_at, code_hash
-	Kiosks           string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq
-	NoteKiosk        string // last_seen_at, backlog, skew_ms, id
-	SeenKiosk        string // last_seen_at, id, a minute before last_seen_at
+
+	Kiosks    string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq, software
+	NoteKiosk string // last_seen_at, backlog, skew_ms, software or '', id
+	SeenKiosk string // last_seen_at, software or '', id, a minute before last_seen_at, software or ''
 
 	InitProgress string // kiosk_id, epoch
 	LockProgress string // kiosk_id, epoch → last_seq, holding the row
@@ -73,6 +74,18 @@ type Queries struct {
 
 	Incidents      string // site_id → kiosk_id, kiosk name, epoch, summary, received_at
 	IncidentsSince string // site_id, ended at or after
+
+	Sites string // → id, name
+
+	PutAdmin            string // name, password_hash, created_at
+	EndAdminSessions    string // admin: its sessions end when its password is set
+	Admin               string // name → password_hash, created_at, failures, locked_until
+	FailAdmin           string // limit, locked_until, name → failures
+	PassAdmin           string // name
+	PutAdminSession     string // token_hash, admin, csrf, created_at, expires_at
+	AdminSession        string // token_hash → admin, csrf, created_at, expires_at
+	DeleteAdminSession  string // token_hash
+	DeleteAdminSessions string // expired before
 
 	// Multi-row inserts: Head, a tuple of placeholders per row, Tail.
 	PutMutations Insert // kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload
@@ -275,7 +288,7 @@ func (o ops) Kiosks(ctx context.Context) ([]centre.KioskInfo, error) {
 		var k centre.KioskInfo
 		var seen string
 		var skew int64
-		if err := rows.Scan(&k.ID, &k.Site, &k.Name, &k.Revoked, &seen, &k.Backlog, &skew, &k.LastSeq); err != nil {
+		if err := rows.Scan(&k.ID, &k.Site, &k.Name, &k.Revoked, &seen, &k.Backlog, &skew, &k.LastSeq, &k.Software); err != nil {
 			return k, err
 		}
 		k.Skew = time.Duration(skew) * time.Millisecond
@@ -287,13 +300,13 @@ func (o ops) Kiosks(ctx context.Context) ([]centre.KioskInfo, error) {
 	})
 }
 
-func (o ops) NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration) error {
-	_, err := o.q.ExecContext(ctx, o.d.Queries.NoteKiosk, stamp(seen), backlog, skew.Milliseconds(), id)
+func (o ops) NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration, software string) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.NoteKiosk, stamp(seen), backlog, skew.Milliseconds(), software, id)
 	return err
 }
 
-func (o ops) SeenKiosk(ctx context.Context, id string, at time.Time) error {
-	_, err := o.q.ExecContext(ctx, o.d.Queries.SeenKiosk, stamp(at), id, stamp(at.Add(-time.Minute)))
+func (o ops) SeenKiosk(ctx context.Context, id string, at time.Time, software string) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.SeenKiosk, stamp(at), software, id, stamp(at.Add(-time.Minute)), software)
 	return err
 }
 
@@ -461,6 +474,91 @@ func (o ops) Incidents(ctx context.Context, site string, since time.Time) ([]cen
 		in.Received, err = sqldb.ParseTime(received)
 		return in, err
 	})
+}
+
+func (o ops) Sites(ctx context.Context) ([]centre.Site, error) {
+	return collect(ctx, o.q, o.d.Queries.Sites, nil, func(rows *sql.Rows) (centre.Site, error) {
+		var s centre.Site
+		err := rows.Scan(&s.ID, &s.Name)
+		return s, err
+	})
+}
+
+func (o ops) PutAdmin(ctx context.Context, a centre.AdminRow) error {
+	if _, err := o.q.ExecContext(ctx, o.d.Queries.PutAdmin, a.Name, a.PasswordHash, stamp(a.Created)); err != nil {
+		return err
+	}
+	_, err := o.q.ExecContext(ctx, o.d.Queries.EndAdminSessions, a.Name)
+	return err
+}
+
+func (o ops) Admin(ctx context.Context, name string) (centre.AdminRow, bool, error) {
+	a := centre.AdminRow{Name: name}
+	var created, locked string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.Admin, name).Scan(&a.PasswordHash, &created, &a.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return centre.AdminRow{}, false, nil
+	}
+	if err != nil {
+		return centre.AdminRow{}, false, err
+	}
+	if a.Created, err = sqldb.ParseTime(created); err != nil {
+		return centre.AdminRow{}, false, err
+	}
+	if locked != "" {
+		if a.LockedUntil, err = sqldb.ParseTime(locked); err != nil {
+			return centre.AdminRow{}, false, err
+		}
+	}
+	return a, true, nil
+}
+
+func (o ops) FailAdmin(ctx context.Context, name string, limit int, lockUntil time.Time) (int, error) {
+	var n int
+	err := o.q.QueryRowContext(ctx, o.d.Queries.FailAdmin, limit, stamp(lockUntil), name).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, centre.ErrNotFound
+	}
+	return n, err
+}
+
+func (o ops) PassAdmin(ctx context.Context, name string) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.PassAdmin, name)
+	return err
+}
+
+func (o ops) PutAdminSession(ctx context.Context, s centre.AdminSession) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.PutAdminSession, s.TokenHash, s.Admin, s.CSRF, stamp(s.Created), stamp(s.Expires))
+	return err
+}
+
+func (o ops) AdminSession(ctx context.Context, tokenHash string) (centre.AdminSession, bool, error) {
+	s := centre.AdminSession{TokenHash: tokenHash}
+	var created, expires string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.AdminSession, tokenHash).Scan(&s.Admin, &s.CSRF, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return centre.AdminSession{}, false, nil
+	}
+	if err != nil {
+		return centre.AdminSession{}, false, err
+	}
+	if s.Created, err = sqldb.ParseTime(created); err != nil {
+		return centre.AdminSession{}, false, err
+	}
+	if s.Expires, err = sqldb.ParseTime(expires); err != nil {
+		return centre.AdminSession{}, false, err
+	}
+	return s, true, nil
+}
+
+func (o ops) DeleteAdminSession(ctx context.Context, tokenHash string) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.DeleteAdminSession, tokenHash)
+	return err
+}
+
+func (o ops) DeleteAdminSessions(ctx context.Context, expiredBefore time.Time) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.DeleteAdminSessions, stamp(expiredBefore))
+	return err
 }
 
 // collect runs a query and scans each row with scan.
