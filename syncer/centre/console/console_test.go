@@ -380,13 +380,17 @@ func TestConsoleEnrolsAKiosk(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("enrol: %d\n%s", res.status, res.body)
 	}
-	m := regexp.MustCompile(`<pre class="secret" id="token">([^<]+)</pre>`).FindStringSubmatch(res.body)
+	m := regexp.MustCompile(`<pre class="secret" id="code">([^<]+)</pre>`).FindStringSubmatch(res.body)
 	if m == nil {
-		t.Fatalf("no token on the page:\n%s", res.body)
+		t.Fatalf("no code on the page:\n%s", res.body)
 	}
-	k, err := f.centre.Authenticate(ctx, m[1])
-	if err != nil || k.ID != "lobby-1" || k.Site != "north" {
-		t.Fatalf("the token shown: %+v, %v", k, err)
+	mustContain(t, "the code page", res.body, "lobbyline-kiosk enroll --centre URL --code "+m[1])
+	resp, err := f.centre.Redeem(ctx, m[1])
+	if err != nil || resp.Kiosk != "lobby-1" || resp.Site != "north" {
+		t.Fatalf("the code shown: %+v, %v", resp, err)
+	}
+	if k, err := f.centre.Authenticate(ctx, resp.Token); err != nil || k.ID != "lobby-1" {
+		t.Fatalf("the token the code gave: %+v, %v", k, err)
 	}
 }
 

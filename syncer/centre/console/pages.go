@@ -297,16 +297,17 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, sess centre.Ses
 	h.fail(w, sess, http.StatusNotFound, "There is no such incident.", nil)
 }
 
-// enrollData is the enrolment page: the form, and once a kiosk is
-// enrolled what Enroll returned, shown this once.
+// enrollData is the enrolment page: the form, and once a code is made,
+// the code, shown this once, with how the kiosk uses it.
 type enrollData struct {
 	Sites   []centre.Site
 	Site    string
 	Kiosk   string
 	Name    string
 	Message string // why the last try failed
-	Token   string // the new kiosk's token; "" until enrolled
-	Again   bool   // the kiosk was enrolled before: its old token stopped working
+	Code    string // the one-time enrolment code; "" until made
+	Expires string // when the code stops working
+	Again   bool   // the kiosk is enrolled already: the code gives it a new token and its old one stops working
 }
 
 func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre.Session) {
@@ -321,9 +322,9 @@ func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre
 		Data: enrollData{Sites: sites, Site: r.URL.Query().Get("site")}})
 }
 
-// enroll enrols a kiosk and shows what Enroll returned, once. It is the
-// one place that knows what enrolment hands out: when enrolment codes
-// replace tokens, this handler and its template change, nothing else.
+// enroll makes a one-time enrolment code for a kiosk and shows it, once:
+// IT enters it on the kiosk's set-up screen (or runs kiosk enroll). The
+// token stays between the kiosk and the centre.
 func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Session) {
 	c, cancel := ctx(r)
 	defer cancel()
@@ -360,17 +361,17 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 			}
 		}
 	}
-	token, err := h.svc.Enroll(c, d.Site, d.Kiosk, d.Name)
+	code, expires, err := h.svc.NewEnrolmentCode(c, d.Site, d.Kiosk, d.Name, centre.DefaultCodeValidity)
 	if err != nil {
-		// Enroll's refusals (no such site, enrolled at another site) are
+		// The refusals (no such site, enrolled at another site) are
 		// written for IT; the cause is in the message.
-		d.Message = strings.TrimPrefix(err.Error(), "enroll "+d.Kiosk+": ")
-		h.log.Warn("console: enrol refused", "admin", sess.Admin, "kiosk", d.Kiosk, "err", err)
+		d.Message = strings.TrimPrefix(err.Error(), "enrolment code for "+d.Kiosk+": ")
+		h.log.Warn("console: enrolment code refused", "admin", sess.Admin, "kiosk", d.Kiosk, "err", err)
 		show(http.StatusBadRequest)
 		return
 	}
-	h.log.Info("console: kiosk enrolled", "admin", sess.Admin, "site", d.Site, "kiosk", d.Kiosk)
-	d.Token = token
+	h.log.Info("console: enrolment code made", "admin", sess.Admin, "site", d.Site, "kiosk", d.Kiosk)
+	d.Code, d.Expires = code, expires.UTC().Format("2006-01-02 15:04 UTC")
 	show(http.StatusOK)
 }
 
