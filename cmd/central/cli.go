@@ -233,6 +233,44 @@ func (c *revokeCmd) run(ctx context.Context, m *Main) error {
 	return nil
 }
 
+type sitesCmd struct{ json bool }
+
+func (c *sitesCmd) flags(fs *flag.FlagSet) { fs.BoolVar(&c.json, "json", false, "print JSON") }
+
+func (*sitesCmd) args(args []string) error { return wantArgs(args) }
+
+func (c *sitesCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	sites, err := st.Sites(ctx)
+	if err != nil {
+		return err
+	}
+	if c.json {
+		type site struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		out := []site{}
+		for _, s := range sites {
+			out = append(out, site{s.ID, s.Name})
+		}
+		return printJSON(m.Stdout, out)
+	}
+	if len(sites) == 0 {
+		fmt.Fprintln(m.Stdout, "No sites. Add one with: central site add ID NAME")
+		return nil
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tNAME")
+	for _, s := range sites {
+		fmt.Fprintf(tw, "%s\t%s\n", s.ID, s.Name)
+	}
+	return tw.Flush()
+}
+
 type kiosksCmd struct{ json bool }
 
 func (c *kiosksCmd) flags(fs *flag.FlagSet) { fs.BoolVar(&c.json, "json", false, "print JSON") }

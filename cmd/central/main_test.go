@@ -342,6 +342,12 @@ func TestListsAsJSON(t *testing.T) {
 	if len(ks) != 1 || ks[0].Kiosk != "lobby-1" || ks[0].Name != "Main lobby" || ks[0].Revoked || ks[0].LastSeen != nil {
 		t.Errorf("kiosks --json: %+v", ks)
 	}
+	if out := c.mustRun("sites", "--json"); !strings.Contains(out, `"id": "north"`) || !strings.Contains(out, `"name": "North"`) {
+		t.Errorf("sites --json: %q", out)
+	}
+	if out := c.mustRun("sites"); !regexp.MustCompile(`(?m)^north +North$`).MatchString(out) {
+		t.Errorf("sites: %q", out)
+	}
 	if out := c.mustRun("incidents", "--site", "north", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Errorf("incidents --json with none: %q", out)
 	}

@@ -78,6 +78,7 @@ type commandInfo struct {
 var commands = []commandInfo{
 	{"serve", "", "run the HTTP API kiosks sync with (the default)", func() command { return &serveCmd{} }},
 	{"site add", "ID NAME", "add a site, or rename one", func() command { return &siteAddCmd{} }},
+	{"sites", "[--json]", "list the sites", func() command { return &sitesCmd{} }},
 	{"enroll", "--site SITE KIOSK [--name NAME] [--centre URL] [--valid 24h] [--token] [--json]", "make a one-time enrolment code for a kiosk (or, with --token, enrol it and print its token)", func() command { return &enrollCmd{} }},
 	{"revoke", "KIOSK", "stop a kiosk's token from working; its data stays", func() command { return &revokeCmd{} }},
 	{"admin add", "NAME", "add a fleet console account, or set its password (read from stdin)", func() command { return &adminAddCmd{} }},
