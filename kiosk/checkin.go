@@ -157,6 +157,7 @@ func (u *UI) chooseService(id string) {
 		return
 	}
 	s.service = id
+	u.keys.dismiss() // typing is over: the whole form in view again
 	for i, b := range s.services {
 		if s.serviceIDs[i] == id {
 			b.Importance = widget.HighImportance
@@ -216,6 +217,7 @@ func (u *UI) submitCheckIn() {
 	}
 	t, err := u.lobby.CheckIn(u.ctx, s.form(), s.source)
 	if err != nil {
+		u.keys.dismiss() // the messages under every field, in view
 		s.showErrors(u, err)
 		return
 	}

@@ -154,6 +154,7 @@ func (u *UI) submitCheckOut() {
 		text = name + " · " + text
 	}
 	s.question.SetText(text)
+	u.keys.dismiss() // its entry is gone from the screen
 	s.form.Hide()
 	s.confirm.Show()
 	u.win.Canvas().Unfocus()
@@ -228,6 +229,7 @@ func (s *checkOutScreen) showGoodbye(u *UI, v queue.Visit) {
 		s.feedback = newFeedbackCard(u, id, v.ID)
 		s.ask.Objects = []fyne.CanvasObject{layout.NewSpacer(), sized(420, 0, card(s.feedback.content)), layout.NewSpacer()}
 	}
+	u.keys.dismiss()
 	s.form.Hide()
 	s.confirm.Hide()
 	s.farewell.Show()

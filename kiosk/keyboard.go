@@ -264,6 +264,15 @@ func (k *keyboard) show() {
 	})
 }
 
+// dismiss closes the keyboard, if it is open, when the screen needs its
+// room back: a choice of service tapped (typing is over), messages to
+// read, or the entry's part of the screen gone.
+func (k *keyboard) dismiss() {
+	if k.open {
+		k.hide()
+	}
+}
+
 func (k *keyboard) hide() {
 	k.open = false
 	k.panel.Hide()
@@ -416,7 +425,7 @@ func (k *keyboard) build() {
 		}
 		rows.Add(container.New(&keyRowLayout{weights: weights}, keys...))
 	}
-	if pad.letters() {
+	if pad.wide() {
 		k.body.Objects = []fyne.CanvasObject{rows}
 	} else {
 		// Digits in the middle third: a pad as wide as the window is a

@@ -133,6 +133,15 @@ var (
 		"( ) - {space}",
 		"{next}*2 {done}*2",
 	}}
+	// padAddress is for a centre's address: its lower-case letters,
+	// digits and the marks a URL needs, each on a key.
+	padAddress = keyLayout{Rows: []string{
+		"1 2 3 4 5 6 7 8 9 0 {backspace}",
+		"q w e r t y u i o p :",
+		"a s d f g h j k l . /",
+		"z x c v b n m - _ {next}*2",
+		"https://*3 {space}*2 {enter}*3 {done}*3",
+	}}
 	padTicket = keyLayout{Rows: []string{
 		"{prefixes}",
 		"1 2 3 {backspace}",
@@ -150,10 +159,15 @@ const (
 	padName                 // the letters, each word starting with a capital
 	padNumber               // a phone number
 	padPrefix               // a ticket number: the service prefixes and digits
+	padURL                  // a centre's address
 )
 
 // letters says whether the pad is a language's letter keyboard.
 func (p keyPad) letters() bool { return p == padText || p == padName }
+
+// wide says whether the pad takes the window's width; number pads take
+// its middle third.
+func (p keyPad) wide() bool { return p.letters() || p == padURL }
 
 // layoutFor is the keyboard for pad in language code.
 func layoutFor(pad keyPad, code string) keyLayout {
@@ -162,6 +176,8 @@ func layoutFor(pad keyPad, code string) keyLayout {
 		return padPhone
 	case padPrefix:
 		return padTicket
+	case padURL:
+		return padAddress
 	}
 	if l, ok := textLayouts[code]; ok {
 		return l

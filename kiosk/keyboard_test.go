@@ -437,3 +437,32 @@ func TestKeyboardCapitalisesNames(t *testing.T) {
 		t.Errorf("invite typed = %q", got)
 	}
 }
+
+// The keyboard steps aside when the screen needs its room: a form sent
+// with problems (their messages are under every field), a service chosen
+// (typing is over), a check-out that moved on to "Is this you?".
+func TestKeyboardStepsAsideForMessages(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.checkIn)
+	spell(t, u, "ana")
+	test.Tap(u.form.submit) // no service
+	wantKeyboard(t, u, false, nil)
+	if !u.form.serviceMsg.Visible() {
+		t.Fatal("no message under the services")
+	}
+	test.Tap(u.form.name)
+	wantKeyboard(t, u, true, u.form.name)
+	test.Tap(serviceButton(t, u.form, "registration"))
+	wantKeyboard(t, u, false, nil)
+	test.Tap(u.form.submit)
+	test.Tap(u.ticket.done)
+
+	test.Tap(u.welcome.checkOut)
+	tapKeys(t, u, "R-", "0", "0", "1")
+	test.Tap(u.checkout.submit)
+	if !u.checkout.confirm.Visible() {
+		t.Fatalf("no confirmation: %q", u.checkout.message.Text)
+	}
+	wantKeyboard(t, u, false, nil)
+}

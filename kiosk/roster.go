@@ -78,7 +78,7 @@ func newRosterScreen(u *UI) *rosterScreen {
 
 	s.back = widget.NewButtonWithIcon(lang.X("roster.back", "Back"), theme.NavigateBackIcon(), u.showStaff)
 	s.exportCSV = widget.NewButtonWithIcon(lang.X("roster.export", "Export CSV"), theme.DocumentSaveIcon(), func() { u.exportRoster(report.RosterCSV) })
-	s.print = widget.NewButtonWithIcon(lang.X("roster.print", "Print list"), theme.DocumentPrintIcon(), func() { u.exportRoster(report.RosterHTML) })
+	s.print = widget.NewButtonWithIcon(lang.X("roster.print", "Save list to print"), theme.DocumentPrintIcon(), func() { u.exportRoster(report.RosterHTML) })
 	s.noExport = newWrapped(lang.X("roster.export.off", "Export and print are not set up on this kiosk."), theme.SizeNameCaptionText, widget.LowImportance)
 	if u.cfg.Incident.ExportDir == "" {
 		s.exportCSV.Hide()

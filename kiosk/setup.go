@@ -54,11 +54,14 @@ func newSetupScreen(u *UI) *setupScreen {
 			problem)))
 		return s
 	}
-	s.centre = u.newEntry(padText)
+	s.centre = u.newEntry(padURL)
 	s.centre.SetPlaceHolder("https://central.example:8470")
 	s.centre.SetText(st.Centre)
+	// The config names the centre: shown as text, not asked.
+	address := fyne.CanvasObject(s.centre)
 	if st.Centre != "" {
-		s.centre.Disable() // the config names it
+		s.centre.Hide()
+		address = newText(st.Centre, theme.SizeNameSubHeadingText, false, widget.MediumImportance)
 	}
 	s.code = u.newEntry(padText)
 	s.code.SetPlaceHolder("ABCDE-FGHJK")
@@ -74,7 +77,7 @@ func newSetupScreen(u *UI) *setupScreen {
 		newWrapped(lang.X("setup.intro", "This kiosk is not connected to its centre yet. Enter the centre's address and the enrolment code IT made for this kiosk (central enroll), or scan the code's QR."),
 			theme.SizeNameText, widget.MediumImportance),
 		gap(8),
-		label("setup.centre", "Centre address"), s.centre,
+		label("setup.centre", "Centre address"), address,
 		label("setup.code", "Enrolment code"), s.code,
 		messageSlot(s.message, setupMessageLines),
 		container.NewHBox(sized(320, 72, s.connect)),
@@ -86,8 +89,12 @@ func newSetupScreen(u *UI) *setupScreen {
 func (u *UI) showSetup() {
 	u.setup = newSetupScreen(u)
 	u.setScreen(screenSetup, u.setup.content)
-	if u.setup.code != nil {
-		u.win.Canvas().Focus(u.setup.code)
+	switch s := u.setup; {
+	case s.code == nil:
+	case s.centre.Visible() && s.centre.Text == "":
+		u.win.Canvas().Focus(s.centre) // the first thing to fill in
+	default:
+		u.win.Canvas().Focus(s.code)
 	}
 }
 
@@ -101,7 +108,7 @@ func (u *UI) enrolKiosk() {
 	centre, code := strings.TrimSpace(s.centre.Text), strings.TrimSpace(s.code.Text)
 	if scanned, c := wire.ParseEnrolScan(code); scanned != "" {
 		// A QR code with both: the address too, unless the config names it.
-		if !s.centre.Disabled() {
+		if s.centre.Visible() {
 			centre = scanned
 			s.centre.SetText(centre)
 		}

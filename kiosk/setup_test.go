@@ -86,9 +86,15 @@ func TestSetupEnrolsWithACode(t *testing.T) {
 		t.Errorf("no address: %q", s.message.Text)
 	}
 
-	test.Tap(s.centre)
+	// The address field has the focus and a keyboard for addresses:
+	// ":", "/" and "." each on a key, and "https://" in one tap.
 	wantKeyboard(t, u, true, s.centre)
-	s.centre.SetText(srv.URL) // the URL's ":" and "/" are alternates on the keys; the test need not spell them
+	tapKeys(t, u, "https://")
+	if s.centre.Text != "https://" {
+		t.Errorf("https:// key typed %q", s.centre.Text)
+	}
+	s.centre.SetText("")
+	spell(t, u, srv.URL)
 	test.Tap(s.code)
 	spell(t, u, "abcde-fghjk")
 	test.Tap(s.connect)
