@@ -90,6 +90,7 @@ type enrollCmd struct {
 	centre            string        // the address kiosks use, for the QR code
 	valid             time.Duration // how long the code works
 	token             bool          // print a token instead of a code
+	replace           bool          // the kiosk id is enrolled and in use: replace it
 	json              bool
 }
 
@@ -103,6 +104,7 @@ func (c *enrollCmd) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.valid, "valid", centre.DefaultCodeValidity, "how long the code works, `DURATION`")
 	fs.BoolVar(&c.token, "token", false, "enrol now and print the kiosk's token instead of a code (for provisioning that writes the kiosk's enrolment file itself)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
+	fs.BoolVar(&c.replace, "replace", false, "the kiosk id is enrolled already: enrol a new machine in its place (the old one's token stops working)")
 }
 
 func (c *enrollCmd) args(args []string) error {
@@ -144,6 +146,14 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 		if k.ID == c.kiosk {
 			again = &known[i]
 		}
+	}
+	if again != nil && again.Site == c.site && !again.Revoked && !c.replace {
+		seen := "never seen"
+		if !again.LastSeen.IsZero() {
+			seen = fmt.Sprintf("last seen %s ago", m.now().Sub(again.LastSeen).Round(time.Second))
+		}
+		return fmt.Errorf("kiosk %s is enrolled already (%s): enrolling it again cuts that machine off, its token stops working. "+
+			"To put a new or restored machine in its place, add --replace; to retire it, central revoke %s", c.kiosk, seen, c.kiosk)
 	}
 	if again != nil && !c.nameSet {
 		c.name = again.Name // Enroll replaces the name; keep it unless told

@@ -158,7 +158,8 @@ func testAdminCommands(t *testing.T, store string) {
 		t.Fatalf("enroll with flags after the kiosk: %v\n%s", err, out)
 	}
 	first := tokenPattern.FindStringSubmatch(out)[1]
-	second := c.enroll("north", "lobby-1") // again: a new token, the name kept
+	c.mustFail("enrolled already (never seen)", "enroll", "--site", "north", "lobby-1")
+	second := c.enroll("north", "lobby-1", "--replace") // again: a new token, the name kept
 	if second == first {
 		t.Fatal("enrolling again gave the same token")
 	}

@@ -240,7 +240,7 @@ func hashPIN(_ context.Context, m *Main, args []string) error {
 	}
 	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
 	if err != nil && line == "" {
-		return errors.New("hash-pin reads the PIN from standard input: echo 2580 | kiosk hash-pin")
+		return errors.New("hash-pin reads the PIN from standard input: echo 4817 | lobbyline-kiosk hash-pin")
 	}
 	h, err := queue.HashPIN(strings.TrimSpace(line))
 	if err != nil {
@@ -263,11 +263,7 @@ func checkConfig(_ context.Context, m *Main, args []string) error {
 	c := m.Config
 	fmt.Fprintf(m.Stdout, "config ok: kiosk %s (%s) at site %s, %d services, %d desks, languages %s\ndatabase: %s\n",
 		c.KioskID, c.KioskName, c.Site, len(c.Services), len(c.Desks), strings.Join(c.Languages, ", "), m.DBPath)
-	if p := m.lobbyProblem(); p != "" {
-		fmt.Fprintf(m.Stdout, "lobby: will not open: %s\n", p)
-	} else {
-		fmt.Fprintln(m.Stdout, "lobby: ready")
-	}
+	ready := true
 	switch c.Central {
 	case CentralOff:
 		fmt.Fprintln(m.Stdout, "centre: none (central = \"off\")")
@@ -277,13 +273,25 @@ func checkConfig(_ context.Context, m *Main, args []string) error {
 		e, ok, err := m.readEnrolment()
 		switch {
 		case err != nil:
+			ready = false
 			fmt.Fprintf(m.Stdout, "centre: %v\n", err)
 		case !ok:
-			fmt.Fprintf(m.Stdout, "centre: not enrolled yet (%s); the kiosk opens its set-up screen\n", m.enrolmentPath())
+			ready = false
+			fmt.Fprintf(m.Stdout, "centre: not enrolled yet (%s)\n", m.enrolmentPath())
 		default:
-			fmt.Fprintf(m.Stdout, "centre: %s, enrolled as %s at %s (%s)\n", m.centreURL(e), e.Kiosk, e.Site, m.enrolmentPath())
+			fmt.Fprintf(m.Stdout, "centre: %s, enrolled as %s at %s (%s); whether the centre still takes its token, `sync` tells\n",
+				m.centreURL(e), e.Kiosk, e.Site, m.enrolmentPath())
 		}
 	}
+	switch p := m.lobbyProblem(); {
+	case p != "":
+		fmt.Fprintf(m.Stdout, "lobby: will not open: %s\n", p)
+		return exitNotReady
+	case !ready:
+		fmt.Fprintln(m.Stdout, "lobby: waiting for enrolment: the kiosk shows its set-up screen")
+		return exitNotReady
+	}
+	fmt.Fprintln(m.Stdout, "lobby: ready")
 	return nil
 }
 

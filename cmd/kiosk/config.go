@@ -182,7 +182,7 @@ func (c Config) Validate() error {
 		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
 		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
 		{validKeyboard(c.Keyboard), "keyboard", `must be "auto", "on" or "off"`},
-		{c.PINHash == "" || validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: kiosk hash-pin"},
+		{c.PINHash == "" || validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: lobbyline-kiosk hash-pin"},
 		{validCentral(c.Central), "central", `must be "embedded", "off", the centre's URL, like https://central.example:8470, or "" for the centre the kiosk is enrolled with`},
 		{c.CentralToken == "", "central_token", "is no longer read from the config, where others may read it: enrol the kiosk with " +
 			"`lobbyline-kiosk enroll --centre URL --code CODE` (a code from `central enroll`), which keeps its token in a file only the kiosk's user reads, and remove central_token"},

@@ -178,20 +178,20 @@ func (m *Main) lobbyProblem() string {
 	if m.Demo {
 		return ""
 	}
-	file := m.ConfigPath
-	if file == "" {
+	file, _ := filepath.Abs(m.ConfigPath)
+	if m.ConfigPath == "" {
 		file = "a config file (start from the sample: kiosk --help)"
 	}
 	switch {
 	case m.ConfigPath == "":
-		return "This kiosk has no configuration: it would open with the sample's staff PIN (2580). " +
+		return "This kiosk has no configuration: it would open with the sample's staff PIN, which anyone can look up. " +
 			"Start it with --config FILE, or with --demo to try Lobbyline out."
 	case m.Config.PINHash == "":
 		return fmt.Sprintf("No staff PIN is set. Make one with `lobbyline-kiosk hash-pin` and put the line it prints (pin_hash = …) in %s.", file)
 	case m.Config.PINHash == DefaultConfig().PINHash:
-		return fmt.Sprintf("The staff PIN is still the sample's (2580), which everyone can read. Make your own with `lobbyline-kiosk hash-pin` and replace pin_hash in %s.", file)
+		return fmt.Sprintf("The staff PIN is still the sample's, which anyone can look up. Make your own with `lobbyline-kiosk hash-pin` and replace pin_hash in %s.", file)
 	case m.Config.Central == CentralEmbedded:
-		return fmt.Sprintf(`central = "embedded" runs a private centre inside the kiosk, for trying Lobbyline out. In %s, set central to your centre's address, or to "off" for a lobby with no centre, or start with --demo.`, file)
+		return fmt.Sprintf(`central = "embedded" runs a private centre inside the kiosk, for trying Lobbyline out. In %s, set central to your centre's address (or to "" and enrol the kiosk on its set-up screen with a code from central enroll), or to "off" for a lobby with no centre; or start with --demo.`, file)
 	}
 	return ""
 }

@@ -24,7 +24,10 @@ func main() {
 	if cerr := m.Close(); err == nil {
 		err = cerr
 	}
+	var code exitCode
 	switch {
+	case errors.As(err, &code):
+		os.Exit(int(code)) // what went wrong is printed already
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(2)
 	case err != nil:
@@ -32,3 +35,13 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// exitCode is an outcome a command has printed already and that scripts
+// tell apart by the exit status alone.
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }
+
+// exitNotReady is check-config's status for a valid configuration with
+// which the lobby will not open (yet).
+const exitNotReady exitCode = 3

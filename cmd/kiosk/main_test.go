@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -149,19 +150,26 @@ func TestCheckConfigSaysWhetherTheLobbyMayOpen(t *testing.T) {
 	}{
 		{"no config", nil, "", "lobby: will not open: This kiosk has no configuration"},
 		{"demo", []string{"--demo"}, "", "lobby: ready"},
-		{"sample PIN", nil, sample, "still the sample's (2580)"},
+		{"sample PIN", nil, sample, "still the sample's, which anyone can look up"},
 		{"no PIN", nil, strings.Replace(sample, "pin_hash = ", "# pin_hash = ", 1), "No staff PIN is set. Make one with `lobbyline-kiosk hash-pin`"},
 		{"embedded", nil, withPIN(sample), `central = "embedded" runs a private centre`},
 		{"off", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "off"`, 1), "lobby: ready"},
-		{"not enrolled", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "https://centre.example"`, 1), "centre: not enrolled yet"},
+		{"not enrolled", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "https://centre.example"`, 1), "lobby: waiting for enrolment"},
 	} {
 		args := tc.args
 		if tc.config != "" {
 			args = append(args, "--config", writeFile(t, dir, tc.name+".toml", tc.config))
 		}
-		out := mustRun(t, dir, append(args, "check-config")...)
+		out, err := run(t, dir, "", append(args, "check-config")...)
 		if !strings.Contains(out, "config ok: kiosk lobby-1") || !strings.Contains(out, tc.want) {
 			t.Errorf("%s: check-config printed %q, want %q", tc.name, out, tc.want)
+		}
+		if strings.Contains(out, "2580") {
+			t.Errorf("%s: the sample PIN is shown: %q", tc.name, out)
+		}
+		// A script tells a lobby that will not open by the status alone.
+		if ready := strings.Contains(out, "lobby: ready"); (err == nil) != ready || (!ready && !errors.Is(err, exitNotReady)) {
+			t.Errorf("%s: check-config returned %v (ready: %v)", tc.name, err, ready)
 		}
 	}
 }

@@ -101,7 +101,7 @@ func (m *Main) ParseFlags(args []string) error {
 	}
 	if *token != "" {
 		return errors.New("--central-token is no longer accepted: `ps` shows a command line to every user. " +
-			"Enrol the kiosk once with `kiosk enroll --centre URL --code CODE` (a code from `central enroll`); its token is then kept in a file only this user reads")
+			"Enrol the kiosk once with `lobbyline-kiosk enroll --centre URL --code CODE` (a code from `central enroll`); its token is then kept in a file only this user reads")
 	}
 	if *central != "" {
 		m.Config.Central = *central

@@ -380,6 +380,11 @@ func TestConsoleEnrolsAKiosk(t *testing.T) {
 	if res.status != http.StatusOK {
 		t.Fatalf("enrol: %d\n%s", res.status, res.body)
 	}
+	// Again for the same kiosk: only when told to replace it.
+	res2 := b.post("/enroll", url.Values{"csrf": {tok}, "site": {"north"}, "kiosk": {"lobby-1"}})
+	if res2.status != http.StatusOK {
+		t.Fatalf("a second code before the first is used: %d", res2.status)
+	}
 	m := regexp.MustCompile(`<pre class="secret" id="code">([^<]+)</pre>`).FindStringSubmatch(res.body)
 	if m == nil {
 		t.Fatalf("no code on the page:\n%s", res.body)
@@ -391,6 +396,14 @@ func TestConsoleEnrolsAKiosk(t *testing.T) {
 	}
 	if k, err := f.centre.Authenticate(ctx, resp.Token); err != nil || k.ID != "lobby-1" {
 		t.Fatalf("the token the code gave: %+v, %v", k, err)
+	}
+	res = b.post("/enroll", url.Values{"csrf": {tok}, "site": {"north"}, "kiosk": {"lobby-1"}})
+	if res.status != http.StatusConflict || !strings.Contains(res.body, `name="replace"`) {
+		t.Fatalf("enrol an enrolled kiosk again: %d\n%s", res.status, res.body)
+	}
+	res = b.post("/enroll", url.Values{"csrf": {tok}, "site": {"north"}, "kiosk": {"lobby-1"}, "replace": {"yes"}})
+	if res.status != http.StatusOK || !strings.Contains(res.body, `id="code"`) {
+		t.Fatalf("enrol again, replacing: %d\n%s", res.status, res.body)
 	}
 }
 

@@ -308,6 +308,7 @@ type enrollData struct {
 	Code    string // the one-time enrolment code; "" until made
 	Expires string // when the code stops working
 	Again   bool   // the kiosk is enrolled already: the code gives it a new token and its old one stops working
+	Confirm bool   // ask to tick "Replace it" before a code is made for an enrolled kiosk
 }
 
 func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre.Session) {
@@ -355,11 +356,19 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 	}
 	for _, k := range kiosks {
 		if k.ID == d.Kiosk {
-			d.Again = true
+			d.Again = !k.Revoked && k.Site == d.Site
 			if d.Name == "" {
 				d.Name = k.Name
 			}
 		}
+	}
+	if d.Again && r.PostFormValue("replace") != "yes" {
+		// Enrolling it again cuts the machine that uses the id off.
+		d.Message = "Kiosk " + d.Kiosk + " is enrolled already: a new enrolment cuts that machine off (its token stops working). " +
+			"Tick \"Replace it\" to put a new or restored machine in its place, or revoke it to retire it."
+		d.Confirm = true
+		show(http.StatusConflict)
+		return
 	}
 	code, expires, err := h.svc.NewEnrolmentCode(c, d.Site, d.Kiosk, d.Name, centre.DefaultCodeValidity)
 	if err != nil {
