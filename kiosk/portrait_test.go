@@ -324,3 +324,20 @@ func TestBoardScrollsWhatDoesNotFit(t *testing.T) {
 		t.Errorf("portrait: scrolled to %v", v.scroll.Offset.Y)
 	}
 }
+
+// On a tall screen the ticket's lines stay together: the place in line
+// and the wait follow the number, not a screen's height below it.
+func TestTicketKeepsItsLinesTogether(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	for _, size := range []fyne.Size{landscape, portrait} {
+		u.Window().Resize(size)
+		checkInAtKiosk(t, u, "Ana Lopez")
+		_, numberBottom := onScreen(u.ticket.number)
+		waitTop, _ := onScreen(u.ticket.wait)
+		if gap := waitTop - numberBottom; gap > 250 {
+			t.Errorf("%s: the wait is %.0f px below the ticket number", sizeName(size), gap)
+		}
+		test.Tap(u.ticket.done)
+	}
+}

@@ -59,7 +59,7 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	space, top, qrSide := float32(12), float32(8), float32(280)
 	caption := fyne.CanvasObject(newText(lang.X("ticket.title", "Your ticket"), theme.SizeNameSubHeadingText, false, widget.LowImportance))
 	if crowded {
-		space, top, qrSide, caption = 4, 0, 180, layout.NewSpacer()
+		space, top, qrSide, caption = 4, 0, 180, gap(0)
 	}
 	// Done keeps its place at the bottom; should a long name or language
 	// need more height than the screen has, the lines above it scroll
@@ -106,7 +106,7 @@ func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 // expected tells a pre-registered visitor whom they are seeing and when.
 func (s *ticketScreen) expected(u *UI, t queue.Ticket) fyne.CanvasObject {
 	if t.PreReg == nil || t.PreReg.Host == "" {
-		return layout.NewSpacer()
+		return gap(0) // not a spacer: in the VBox it would take the spare height
 	}
 	args := map[string]any{"Host": t.PreReg.Host, "Time": t.PreReg.Expected.In(time.Local).Format("15:04")}
 	text := lang.X("ticket.prereg", "{{.Host}} expects you at {{.Time}}.", args)
