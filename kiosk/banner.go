@@ -216,6 +216,7 @@ func (u *UI) showOutage(o outage.Outage) {
 	}
 	if u.staff != nil {
 		u.staff.updateOutage(o)
+		u.staff.updateSync(u.syncStatus, now) // a drill's hold reads as one
 	}
 	if u.incident != nil {
 		u.incident.update(o)
@@ -232,7 +233,11 @@ func (s *staffScreen) updateOutage(o outage.Outage) {
 		if o.Drill() {
 			text, imp = lang.X("staff.incident.drill", "Drill: {{.Severity}}", args), widget.WarningImportance
 		}
-		if o.Incident.Severity == queue.SeverityNone {
+		switch {
+		case o.Incident.Severity != queue.SeverityNone:
+		case o.Drill():
+			text = lang.X("incident.kind.drill", "Drill") // a drill rehearses the grace period too: no severity yet
+		default:
 			text = lang.X("staff.incident.starting", "Incident starting")
 		}
 	}

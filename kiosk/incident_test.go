@@ -269,6 +269,15 @@ func TestIncidentDrillFromThePanel(t *testing.T) {
 	if got := s.title.Text; got != "Drill — ends at 09:05" {
 		t.Errorf("status title during the drill = %q", got)
 	}
+	// On the staff screen too it reads as a drill: not an incident
+	// starting, nor the kiosk offline.
+	f.ui.showStaff()
+	f.ui.showSync(f.sync.Status())
+	if got, sync := f.ui.staff.outage.Text, f.ui.staff.sync.Text; got != "Drill" || !strings.HasPrefix(sync, "Drill: changes held here") {
+		t.Errorf("staff screen during the drill: incident button %q, sync %q", got, sync)
+	}
+	f.ui.showIncident()
+	s = f.ui.incident
 	if !s.stopDrill.Visible() || s.drillCard.Visible() || !s.stepRows[0].Visible() {
 		t.Error("during a drill the panel should offer Stop drill and the runbook")
 	}

@@ -48,7 +48,7 @@ func TestSyncText(t *testing.T) {
 		{syncer.Status{State: syncer.Online, Skew: 4 * time.Minute}, "Online", widget.SuccessImportance},
 	}
 	for _, tc := range tests {
-		text, imp := syncText(tc.st, now)
+		text, imp := syncText(tc.st, now, false)
 		if text != tc.text || imp != tc.imp {
 			t.Errorf("%+v: %q (%v), want %q (%v)", tc.st, text, imp, tc.text, tc.imp)
 		}

@@ -17,8 +17,9 @@ import (
 )
 
 // syncText is the staff badge's line for a connectivity status, and how
-// loudly to show it.
-func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
+// loudly to show it. During a drill the kiosk holds its changes on
+// purpose: that is what it says, not an outage's "offline since".
+func syncText(st syncer.Status, now time.Time, drill bool) (string, widget.Importance) {
 	args := map[string]any{
 		"Since":   st.Since.Local().Format("15:04"),
 		"Backlog": st.Backlog,
@@ -48,6 +49,10 @@ func syncText(st syncer.Status, now time.Time) (string, widget.Importance) {
 	default:
 		text = lang.X("sync.offline", "Offline since {{.Since}} · {{.Backlog}} waiting to sync", args)
 		imp = widget.DangerImportance
+		if drill {
+			text = lang.X("sync.drill", "Drill: changes held here · {{.Backlog}} waiting to sync", args)
+			imp = widget.WarningImportance
+		}
 	}
 	if st.AwaitingCentre > 0 {
 		text += " · " + lang.XN("sync.awaiting", "{{.Count}} wait for the centre's update", st.AwaitingCentre, map[string]any{"Count": st.AwaitingCentre})
@@ -160,7 +165,7 @@ func (u *UI) showSyncDetails() {
 	}
 	st := u.syncStatus
 	now := u.cfg.Now()
-	line, _ := syncText(st, now)
+	line, _ := syncText(st, now, u.outage.Drill())
 	rows := []fyne.CanvasObject{newWrapped(line, theme.SizeNameSubHeadingText, widget.MediumImportance)}
 	add := func(key, fallback string, args map[string]any) {
 		rows = append(rows, newWrapped(lang.X(key, fallback, args), theme.SizeNameText, widget.MediumImportance))
@@ -328,7 +333,7 @@ func (s *staffScreen) updateSync(st syncer.Status, now time.Time) {
 	if s.u.cfg.Sync == nil {
 		return
 	}
-	text, imp := syncText(st, now)
+	text, imp := syncText(st, now, s.u.outage.Drill())
 	s.sync.SetText(text)
 	s.sync.Importance = imp
 	s.sync.Refresh()
