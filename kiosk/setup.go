@@ -2,7 +2,9 @@ package kiosk
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -10,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"lobbyline/syncer"
 	"lobbyline/syncer/wire"
 )
 
@@ -66,6 +69,8 @@ func newSetupScreen(u *UI) *setupScreen {
 	s.code = u.newEntry(padText)
 	s.code.SetPlaceHolder("ABCDE-FGHJK")
 	s.code.OnSubmitted = func(string) { u.enrolKiosk() } // a scanner types the QR code and Enter
+	s.code.OnChanged = func(string) { u.touch(); setMessage(s.message, "") }
+	s.centre.OnChanged = s.code.OnChanged
 	s.connect = widget.NewButtonWithIcon(lang.X("setup.connect", "Connect"), theme.LoginIcon(), u.enrolKiosk)
 	s.connect.Importance = widget.HighImportance
 	s.code.sendsWith(s.connect)
@@ -138,8 +143,13 @@ func (u *UI) enrolled(sy SyncSource, mon OutageSource, err error) {
 	s := u.setup
 	if err != nil {
 		if s != nil {
+			msg := err.Error()
+			var refused *syncer.HTTPError
+			if errors.As(err, &refused) && refused.Message != "" {
+				msg = refused.Message // the centre's advice, without the status
+			}
 			s.connect.Enable()
-			setMessage(s.message, err.Error())
+			setMessage(s.message, sentence(msg))
 		}
 		u.log.Info("enrolment refused", "err", err)
 		return
@@ -147,4 +157,17 @@ func (u *UI) enrolled(sy SyncSource, mon OutageSource, err error) {
 	u.cfg.Setup = nil
 	u.attach(sy, mon)
 	u.showWelcome()
+}
+
+// sentence is msg as a sentence: a capital first letter and a full stop.
+func sentence(msg string) string {
+	r := []rune(strings.TrimSpace(msg))
+	if len(r) == 0 {
+		return ""
+	}
+	r[0] = unicode.ToUpper(r[0])
+	if last := r[len(r)-1]; last != '.' && last != '!' && last != '?' {
+		r = append(r, '.')
+	}
+	return string(r)
 }

@@ -99,8 +99,12 @@ func TestSetupEnrolsWithACode(t *testing.T) {
 	spell(t, u, "abcde-fghjk")
 	test.Tap(s.connect)
 	f.settle(t)
-	if u.screen != screenSetup || !strings.Contains(s.message.Text, "not known at this centre") || s.connect.Disabled() {
+	if u.screen != screenSetup || !strings.HasPrefix(s.message.Text, "This enrolment code is not known at this centre") || s.connect.Disabled() {
 		t.Fatalf("a wrong code: screen %v, message %q", u.screen, s.message.Text)
+	}
+	tapKeys(t, u, keyBackspace)
+	if s.message.Visible() {
+		t.Errorf("the refusal stays while the code is corrected: %q", s.message.Text)
 	}
 
 	s.code.SetText("")
