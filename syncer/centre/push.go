@@ -141,7 +141,7 @@ func (p *pushTx) replay(m wire.PushMutation, e Earlier) (wire.PushResult, bool) 
 	}
 	if !samePayload(e.Payload, m.Payload) {
 		res.Status = wire.StatusRejected
-		res.Reason = "the centre already holds a different change under this name; was this kiosk's database restored from a backup?"
+		res.Reason = wire.ReasonNameTaken + "; was this kiosk's database restored from a backup?"
 		return res, true
 	}
 	res.Status = wire.StatusDuplicate
