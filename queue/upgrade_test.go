@@ -101,3 +101,27 @@ func TestRefusesADatabaseOfANewerVersion(t *testing.T) {
 		t.Errorf("error = %v; want ErrSchemaNewer naming the unknown migration", err)
 	}
 }
+
+func TestRestoreRefusesABackupOfANewerVersion(t *testing.T) {
+	ctx := context.Background()
+	backup := copyRelease(t)
+	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(backup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("INSERT INTO migrations (name, applied_at) VALUES ('migrations/9999_from_the_future.sql', '2027-01-01T00:00:00.000Z')"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	dst := filepath.Join(t.TempDir(), "kiosk.db")
+	err = queue.Restore(ctx, backup, dst, queue.RestoreOptions{KioskID: "lobby-1"})
+	if !errors.Is(err, sqldb.ErrSchemaNewer) {
+		t.Fatalf("restore of a newer version's backup: %v; want ErrSchemaNewer", err)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Error("the refused restore left a database behind")
+	}
+	if err := queue.Restore(ctx, filepath.Join(t.TempDir(), "none.db"), dst, queue.RestoreOptions{KioskID: "lobby-1"}); err == nil {
+		t.Error("restored from a file that is not there")
+	}
+}

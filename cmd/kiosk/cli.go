@@ -23,6 +23,7 @@ var offlineCommands = map[string]command{
 	"wait-eval":    waitEval,
 	"hash-pin":     hashPIN,
 	"check-config": checkConfig,
+	"restore":      restore,
 }
 
 // storeCommands open the kiosk's database first; "" is the UI.
@@ -42,6 +43,7 @@ var storeCommands = map[string]command{
 	"checkout":   checkOut,
 	"close-day":  closeDay,
 	"purge":      purge,
+	"backup":     backup,
 }
 
 func (m *Main) flags(name, summary string) *flag.FlagSet {

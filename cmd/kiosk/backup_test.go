@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"lobbyline/queue"
+)
+
+func TestBackupAndRestore(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "checkin", "--name", "Before Backup", "--service", "registration")
+	file := filepath.Join(dir, "backup.db")
+	if out := mustRun(t, dir, "backup", file); !strings.Contains(out, "backed up") {
+		t.Fatalf("backup printed %q", out)
+	}
+	if _, err := run(t, dir, "", "backup", file); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("a backup over an existing file: %v; want a refusal naming --force", err)
+	}
+	mustRun(t, dir, "backup", "--force", file)
+	mustRun(t, dir, "checkin", "--name", "After Backup", "--service", "registration")
+
+	// Refused while a process has the database open.
+	m := NewMain()
+	if err := m.ParseFlags([]string{"--db", filepath.Join(dir, "kiosk.db"), "queue"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.openStore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, dir, "", "restore", file); !errors.Is(err, queue.ErrInUse) {
+		t.Errorf("restore while the kiosk runs: %v; want ErrInUse", err)
+	}
+	m.Close()
+
+	if out := mustRun(t, dir, "restore", file); !strings.Contains(out, "restored") {
+		t.Fatalf("restore printed %q", out)
+	}
+	out := mustRun(t, dir, "queue")
+	if !strings.Contains(out, "Before Backup") || strings.Contains(out, "After Backup") {
+		t.Errorf("after the restore the queue is:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "kiosk.db"+queue.BeforeRestore)); err != nil {
+		t.Errorf("the replaced database is not kept: %v", err)
+	}
+	if _, err := run(t, dir, "", "restore", file); err == nil || !strings.Contains(err.Error(), queue.BeforeRestore) {
+		t.Errorf("a second restore over the kept copy: %v; want a refusal", err)
+	}
+
+	// A backup of another kiosk is refused.
+	other := t.TempDir()
+	mustRun(t, other, "checkin", "--name", "Elsewhere", "--service", "registration")
+	config := filepath.Join(other, "lobby-2.toml")
+	if err := os.WriteFile(config, []byte(strings.Replace(defaultConfig, `"lobby-1"`, `"lobby-2"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, other, "", "--config", config, "restore", "--force", file); !errors.Is(err, queue.ErrOtherKiosk) {
+		t.Errorf("restoring kiosk lobby-1's backup on lobby-2: %v; want ErrOtherKiosk", err)
+	}
+}
