@@ -44,6 +44,7 @@ var storeCommands = map[string]command{
 	"close-day":  closeDay,
 	"purge":      purge,
 	"backup":     backup,
+	"prune":      prune,
 }
 
 func (m *Main) flags(name, summary string) *flag.FlagSet {

@@ -188,6 +188,11 @@ func (m *Main) jobsConfig() jobs.Config {
 	}
 	// Validate has checked these.
 	cfg.PurgeAt, _ = jobs.ParseClockTime(j.PurgeAt)
+	cfg.PruneAt, _ = jobs.ParseClockTime(j.PruneAt)
+	cfg.PruneAge = time.Duration(j.PruneDays) * 24 * time.Hour
+	if j.PruneDays == 0 {
+		cfg.PruneAge = -1
+	}
 	cfg.RefitAt, _ = jobs.ParseClockTime(j.RefitAt)
 	if j.CloseDayAt == "off" {
 		cfg.CloseDayOff = true
