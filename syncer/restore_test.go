@@ -13,6 +13,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/centre/centretest"
 	"lobbyline/syncer/wire"
 )
 
@@ -127,94 +128,98 @@ func TestRestoredKioskStartsANewEpoch(t *testing.T) {
 		}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := context.Background()
-			c := startCentre(t)
-			token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a")
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			k := &restoreKiosk{t: t, path: filepath.Join(dir, "a.db"), url: c.http.URL, token: token}
-			k.open()
-			k.checkIn(t, "One")
-			k.checkIn(t, "Two")
-			k.sync()
-			k.checkIn(t, "Three") // in the backup, not yet at the centre
-			backup := filepath.Join(dir, "backup.db")
-			if err := k.store.Backup(ctx, backup, false); err != nil {
-				t.Fatal(err)
-			}
-			if err := k.store.Backup(ctx, backup, false); err == nil {
-				t.Error("a second backup replaced the first without --force")
-			}
-			_, oldEpoch := k.store.Identity()
-			k.checkIn(t, "Four") // the original goes on after the backup
-			k.checkIn(t, "Five")
-			k.sync()
-			k.close()
-
-			tc.restore(t, backup, k.path)
-			k.open()
-			defer k.store.Close()
-			k.checkIn(t, "Six") // reuses visit and outbox numbers Four and Five had
-			k.checkIn(t, "Seven")
-			k.sync()
-
-			got, refused := centreCheckIns(t, c)
-			want := map[string]int{"One": 1, "Two": 1, "Three": 1, "Four": 1, "Five": 1, "Six": 1, "Seven": 1}
-			for name, n := range want {
-				if got[name] != n {
-					t.Errorf("the centre applied %s's check-in %d times; want once (all: %v)", name, got[name], got)
-				}
-			}
-			if len(refused) > tc.renewals {
-				t.Errorf("the centre refused %d changes: %q", len(refused), refused)
-			}
-			b, err := k.store.Backlog(ctx)
-			if err != nil || b.Pending != 0 || b.Rejected != 0 {
-				t.Fatalf("backlog after the sync = %+v, %v; want all accepted", b, err)
-			}
-			_, epoch := k.store.Identity()
-			if epoch == oldEpoch {
-				t.Errorf("the restored kiosk still writes in epoch %d", epoch)
-			}
-			epochs, err := k.store.Epochs(ctx)
-			if err != nil || !slices.Contains(epochs, oldEpoch) || epochs[len(epochs)-1] != epoch {
-				t.Errorf("epochs = %v, %v; want the old %d and then the current %d", epochs, err, oldEpoch, epoch)
-			}
-			st := k.kiosk.sync.Status()
-			if st.Renewals != tc.renewals || st.State != syncer.Online {
-				t.Errorf("status after the sync: renewals %d, state %s; want %d, online", st.Renewals, st.State, tc.renewals)
-			}
-
-			// Not wedged: the next change goes through too.
-			k.checkIn(t, "Eight")
-			k.sync()
-			if got, _ := centreCheckIns(t, c); got["Eight"] != 1 {
-				t.Errorf("a change after the restore's sync: applied %d times", got["Eight"])
-			}
-			// The centre's records name the new visits apart from the
-			// original's, though both databases numbered them alike.
-			b2, err := k.store.Backlog(ctx)
-			if err != nil || b2.Pending != 0 || b2.Rejected != 0 {
-				t.Errorf("backlog = %+v, %v", b2, err)
-			}
-			records, err := c.store.Records(ctx, "north", queue.EntityVisit)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var names []string
-			for _, r := range records {
-				var sv queue.SiteVisit
-				if err := json.Unmarshal(r.Data, &sv); err != nil {
-					t.Fatal(err)
-				}
-				names = append(names, sv.Visit.Name)
-			}
-			slices.Sort(names)
-			if got, want := strings.Join(names, ","), "Eight,Five,Four,One,Seven,Six,Three,Two"; got != want {
-				t.Errorf("the centre's visits of kiosk a: %s; want %s", got, want)
-			}
+			centretest.EachStore(t, func(t *testing.T, dsn string) { restoreOldBackup(t, dsn, tc.restore, tc.renewals) })
 		})
+	}
+}
+
+func restoreOldBackup(t *testing.T, dsn string, restore func(t *testing.T, backup, path string), renewals int) {
+	ctx := context.Background()
+	c := startCentreOn(t, dsn)
+	token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	k := &restoreKiosk{t: t, path: filepath.Join(dir, "a.db"), url: c.http.URL, token: token}
+	k.open()
+	k.checkIn(t, "One")
+	k.checkIn(t, "Two")
+	k.sync()
+	k.checkIn(t, "Three") // in the backup, not yet at the centre
+	backup := filepath.Join(dir, "backup.db")
+	if err := k.store.Backup(ctx, backup, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.store.Backup(ctx, backup, false); err == nil {
+		t.Error("a second backup replaced the first without --force")
+	}
+	_, oldEpoch := k.store.Identity()
+	k.checkIn(t, "Four") // the original goes on after the backup
+	k.checkIn(t, "Five")
+	k.sync()
+	k.close()
+
+	restore(t, backup, k.path)
+	k.open()
+	defer k.store.Close()
+	k.checkIn(t, "Six") // reuses visit and outbox numbers Four and Five had
+	k.checkIn(t, "Seven")
+	k.sync()
+
+	got, refused := centreCheckIns(t, c)
+	want := map[string]int{"One": 1, "Two": 1, "Three": 1, "Four": 1, "Five": 1, "Six": 1, "Seven": 1}
+	for name, n := range want {
+		if got[name] != n {
+			t.Errorf("the centre applied %s's check-in %d times; want once (all: %v)", name, got[name], got)
+		}
+	}
+	if len(refused) > renewals {
+		t.Errorf("the centre refused %d changes: %q", len(refused), refused)
+	}
+	b, err := k.store.Backlog(ctx)
+	if err != nil || b.Pending != 0 || b.Rejected != 0 {
+		t.Fatalf("backlog after the sync = %+v, %v; want all accepted", b, err)
+	}
+	_, epoch := k.store.Identity()
+	if epoch == oldEpoch {
+		t.Errorf("the restored kiosk still writes in epoch %d", epoch)
+	}
+	epochs, err := k.store.Epochs(ctx)
+	if err != nil || !slices.Contains(epochs, oldEpoch) || epochs[len(epochs)-1] != epoch {
+		t.Errorf("epochs = %v, %v; want the old %d and then the current %d", epochs, err, oldEpoch, epoch)
+	}
+	st := k.kiosk.sync.Status()
+	if st.Renewals != renewals || st.State != syncer.Online {
+		t.Errorf("status after the sync: renewals %d, state %s; want %d, online", st.Renewals, st.State, renewals)
+	}
+
+	// Not wedged: the next change goes through too.
+	k.checkIn(t, "Eight")
+	k.sync()
+	if got, _ := centreCheckIns(t, c); got["Eight"] != 1 {
+		t.Errorf("a change after the restore's sync: applied %d times", got["Eight"])
+	}
+	// The centre's records name the new visits apart from the
+	// original's, though both databases numbered them alike.
+	b2, err := k.store.Backlog(ctx)
+	if err != nil || b2.Pending != 0 || b2.Rejected != 0 {
+		t.Errorf("backlog = %+v, %v", b2, err)
+	}
+	records, err := c.store.Records(ctx, "north", queue.EntityVisit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range records {
+		var sv queue.SiteVisit
+		if err := json.Unmarshal(r.Data, &sv); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, sv.Visit.Name)
+	}
+	slices.Sort(names)
+	if got, want := strings.Join(names, ","), "Eight,Five,Four,One,Seven,Six,Three,Two"; got != want {
+		t.Errorf("the centre's visits of kiosk a: %s; want %s", got, want)
 	}
 }

@@ -3,6 +3,8 @@ package centre
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -139,7 +141,7 @@ func (p *pushTx) replay(m wire.PushMutation, e Earlier) (wire.PushResult, bool) 
 	if e.Status == wire.StatusRejected {
 		return res, false
 	}
-	if !samePayload(e.Payload, m.Payload) {
+	if !samePayload(e, m.Payload) {
 		res.Status = wire.StatusRejected
 		res.Reason = wire.ReasonNameTaken + "; was this kiosk's database restored from a backup?"
 		return res, true
@@ -148,13 +150,30 @@ func (p *pushTx) replay(m wire.PushMutation, e Earlier) (wire.PushResult, bool) 
 	return res, true
 }
 
-// samePayload compares JSON as the kiosk sent it, ignoring white space.
-func samePayload(stored string, sent json.RawMessage) bool {
+// samePayload compares JSON as the kiosk sent it, ignoring white space;
+// once the stored payload is pruned, by its hash.
+func samePayload(e Earlier, sent json.RawMessage) bool {
+	if e.Payload == "" && e.Hash != "" {
+		return PayloadHash(sent) == e.Hash
+	}
 	var a, b bytes.Buffer
-	if json.Compact(&a, []byte(stored)) != nil || json.Compact(&b, sent) != nil {
-		return stored == string(sent)
+	if json.Compact(&a, []byte(e.Payload)) != nil || json.Compact(&b, sent) != nil {
+		return e.Payload == string(sent)
 	}
 	return bytes.Equal(a.Bytes(), b.Bytes())
+}
+
+// PayloadHash is what the centre keeps of a mutation's payload once it is
+// pruned: SHA-256 of the JSON without white space (as the kiosk sent it
+// if it is not JSON), in hex.
+func PayloadHash(payload []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, payload) != nil {
+		b.Reset()
+		b.Write(payload)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	return hex.EncodeToString(sum[:])
 }
 
 // apply gathers one new mutation and, if it is acceptable, its effects.
@@ -165,7 +184,7 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 		res.Status, res.Reason = wire.StatusRejected, reason
 	}
 	p.mutations = append(p.mutations, MutationRow{Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Site: p.k.Site, Kind: m.Kind, At: m.At,
-		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: string(m.Payload)})
+		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: string(m.Payload), PayloadHash: PayloadHash(m.Payload)})
 	if res.Status != wire.StatusApplied {
 		return res
 	}
