@@ -113,7 +113,8 @@ func (s *Store) newEpoch(ctx context.Context, tx *sql.Tx) (old, next int64, err 
 // a new epoch, unless one was started since that change was written, and
 // moves that change and every later one not yet accepted into it,
 // renumbered under names the centre cannot hold. Changes before it keep
-// their names: the centre accepted them. It returns the epoch the changes
+// their names: the centre accepted them. The visits those changes check
+// in move to the new epoch with them. It returns the epoch the changes
 // now go in.
 func (s *Store) RenewEpoch(ctx context.Context, epoch, seq int64) (int64, error) {
 	var next int64
@@ -129,9 +130,21 @@ func (s *Store) RenewEpoch(ctx context.Context, epoch, seq int64) (int64, error)
 			}
 			s.log.Warn("the centre holds other changes under this kiosk's names; starting a new epoch", "old", epoch, "new", next, "from_seq", seq)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET epoch = ?1, payload = json_set(payload, '$.epoch', ?1), state = 'pending', reason = ''
-			WHERE epoch = ?2 AND seq >= ?3 AND (state = 'pending' OR (state = 'rejected' AND reason LIKE ?4))`,
-			next, epoch, seq, ReasonNameTaken+"%")
+		// The moved changes are those of this copy of the database since
+		// it parted from the one the centre heard first: the visits they
+		// check in are this copy's, and are named by the new epoch too (the
+		// other copy has visits of the same numbers in the old one).
+		moved := `epoch = ?2 AND seq >= ?3 AND (state = 'pending' OR (state = 'rejected' AND reason LIKE ?4))`
+		args := []any{next, epoch, seq, ReasonNameTaken + "%"}
+		_, err = tx.ExecContext(ctx, `UPDATE visits SET epoch = ?1 WHERE epoch = ?2 AND id IN
+			(SELECT e.visit_id FROM outbox JOIN events e ON e.id = outbox.event_id WHERE outbox.kind = 'check_in' AND `+moved+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("renew epoch: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET epoch = ?1, state = 'pending', reason = '',
+			payload = CASE WHEN json_extract(payload, '$.visit.ID') IN (SELECT id FROM visits WHERE epoch = ?1)
+				THEN json_set(payload, '$.epoch', ?1, '$.visit.Epoch', ?1) ELSE json_set(payload, '$.epoch', ?1) END
+			WHERE `+moved, args...)
 		if err != nil {
 			return fmt.Errorf("renew epoch: %w", err)
 		}

@@ -267,9 +267,9 @@ func (s *Store) raiseRemoteAlert(ctx context.Context, tx *sql.Tx, r RemoteRecord
 		at = s.now()
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at)
-		VALUES (?, ?, (SELECT id FROM visits WHERE id = ?), ?, ?)
+		VALUES (?, ?, (SELECT id FROM visits WHERE id = ? AND epoch IN (?, 0)), ?, ?)
 		ON CONFLICT (key) DO UPDATE SET message = CASE WHEN alerts.message = ? THEN alerts.message ELSE excluded.message END`,
-		"centre/"+r.Key, a.Kind, a.Visit, a.Message, sqldb.FormatTime(at), PurgedText) // a purged name stays purged
+		"centre/"+r.Key, a.Kind, a.Visit, a.Epoch, a.Message, sqldb.FormatTime(at), PurgedText) // a purged name stays purged
 	if err != nil {
 		return fmt.Errorf("raise alert %s: %w", r.Key, err)
 	}

@@ -224,6 +224,9 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			for _, l := range b.Lines {
 				for _, w := range l.Waiting {
 					waiting = append(waiting, w.Visit.Ticket+" "+w.Visit.Name)
+					if w.Visit.Epoch != 42 {
+						t.Errorf("%s's epoch %d after the upgrade; want the database's, 42", w.Visit.Name, w.Visit.Epoch)
+					}
 				}
 			}
 			if got := strings.Join(waiting, ", "); got != strings.Join(want, ", ") {

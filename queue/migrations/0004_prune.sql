@@ -1,5 +1,13 @@
--- Pruning (issue 12): events, the connectivity log and incident samples
--- go once the centre has them and they are older than jobs.prune_days.
+-- Restore and pruning (issue 12).
+
+-- The epoch a visit was checked in under: the centre names a visit's
+-- record by it, so a visit checked in before the database started a new
+-- epoch (a restore) keeps its one record when it is called after.
+ALTER TABLE visits ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+UPDATE visits SET epoch = coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'epoch'), 0);
+
+-- Events, the connectivity log and incident samples go once the centre
+-- has them and they are older than jobs.prune_days.
 
 -- The one sanctioned way past the append-only trigger: a prune writes its
 -- cut-off here, deletes, and clears it, all in one transaction. Nothing

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"lobbyline/queue"
@@ -50,13 +51,25 @@ func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire
 			if err != nil {
 				return err
 			}
+			taken := false // a change of this batch was refused by name
 			for _, i := range ms {
 				m := req.Mutations[i]
 				if prev, ok := seen[m.Seq]; ok {
 					if res, done := p.replay(m, prev); done {
 						resp.Results[i] = res
+						taken = taken || strings.HasPrefix(res.Reason, wire.ReasonNameTaken)
 						continue
 					}
+				}
+				if taken {
+					// What follows a change refused by name comes from the
+					// same copy of the kiosk's database, which parted from
+					// the one the centre heard first: its visits' numbers are
+					// the other copy's too. It is refused alike, unrecorded,
+					// and the kiosk sends it again in a new epoch.
+					resp.Results[i] = wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusRejected,
+						Reason: wire.ReasonNameTaken + " before this one in the batch, and this change came from the same copy of the database: send both again in a new epoch"}
+					continue
 				}
 				resp.Results[i] = p.apply(m)
 			}
@@ -198,11 +211,18 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 		return res
 	}
 	v := *mut.Visit
-	key := fmt.Sprintf("%s/%d/%d", p.k.ID, m.Epoch, v.ID)
+	// A visit is named by the epoch it was checked in under, which a
+	// change made after the kiosk started a new epoch says; older kiosks
+	// do not, and never change epochs.
+	epoch := m.Epoch
+	if v.Epoch != 0 {
+		epoch = v.Epoch
+	}
+	key := fmt.Sprintf("%s/%d/%d", p.k.ID, epoch, v.ID)
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityVisit, Key: key,
 		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt}})
 	if m.Kind == queue.KindCheckIn {
-		p.checkIns = append(p.checkIns, checkIn{epoch: m.Epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
+		p.checkIns = append(p.checkIns, checkIn{epoch: epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
 	}
 	return res
 }
