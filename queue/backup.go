@@ -30,8 +30,9 @@ const BeforeRestore = ".before-restore"
 
 // Backup writes a consistent copy of the database to path while the
 // kiosk runs (SQLite's VACUUM INTO reads one snapshot), atomically: into
-// a temporary file beside path, synced to disk, then renamed. It refuses
-// to replace an existing file unless force is set.
+// a temporary file beside path, synced to disk, then renamed (or linked,
+// which never replaces a file, when force is not set). It refuses to
+// replace an existing file unless force is set.
 func (s *Store) Backup(ctx context.Context, path string, force bool) error {
 	if !force {
 		if _, err := os.Stat(path); err == nil {
@@ -43,10 +44,17 @@ func (s *Store) Backup(ctx context.Context, path string, force bool) error {
 	if _, err := s.db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if err := syncFile(tmp); err != nil {
+	err := syncFile(tmp)
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if force {
+		err = os.Rename(tmp, path)
+	} else if err = os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		// Made meanwhile: a link, unlike a rename, never replaces a file.
+		err = fmt.Errorf("%w: %s (choose another name, or --force to replace it)", ErrBackupExists, path)
+	}
+	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return syncDir(filepath.Dir(path))
