@@ -62,3 +62,37 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Errorf("restoring kiosk lobby-1's backup on lobby-2: %v; want ErrOtherKiosk", err)
 	}
 }
+
+// TestRestoredKioskSyncsWithTheEmbeddedCentre backs up, syncs newer
+// changes, puts the backup back (by the command, and by a plain copy)
+// and syncs more: nothing is left waiting or refused.
+func TestRestoredKioskSyncsWithTheEmbeddedCentre(t *testing.T) {
+	for _, byHand := range []bool{false, true} {
+		dir := t.TempDir()
+		mustRun(t, dir, "checkin", "--name", "Before", "--service", "registration")
+		mustRun(t, dir, "sync")
+		file := filepath.Join(t.TempDir(), "backup.db")
+		mustRun(t, dir, "backup", file)
+		mustRun(t, dir, "checkin", "--name", "Lost Branch", "--service", "registration")
+		mustRun(t, dir, "sync")
+		if byHand {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "kiosk.db"), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			mustRun(t, dir, "restore", file)
+		}
+		mustRun(t, dir, "checkin", "--name", "After", "--service", "registration")
+		out := mustRun(t, dir, "sync")
+		if !strings.Contains(out, "backlog: 0\nneeds attention: 0\n") {
+			t.Errorf("by hand %v: sync after the restore printed:\n%s", byHand, out)
+		}
+		if got := strings.Contains(out, "new epoch"); got != byHand {
+			t.Errorf("by hand %v: the sync says of a new epoch: %v\n%s", byHand, got, out)
+		}
+	}
+}

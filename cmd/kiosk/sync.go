@@ -160,6 +160,9 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	syncErr := sy.Sync(ctx)
 	st := sy.Status()
 	fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
+	if st.Renewals > 0 {
+		fmt.Fprintf(m.Stdout, "new epoch: %d (the centre held other changes under this kiosk's names, as after a restore from a copy; the changes went again under new ones)\n", st.Epoch)
+	}
 	switch st.State {
 	case syncer.Unenrolled:
 		return errors.New("this kiosk is no longer enrolled at the centre; its data is kept. Ask IT for a new token (central enroll)")
