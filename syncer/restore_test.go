@@ -3,6 +3,7 @@ package syncer_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -201,8 +202,21 @@ func restoreOldBackup(t *testing.T, dsn string, restore func(t *testing.T, backu
 		t.Errorf("epochs = %v, %v; want the old %d and then the current %d", epochs, err, oldEpoch, epoch)
 	}
 	st := k.kiosk.sync.Status()
-	if st.Renewals != renewals || st.State != syncer.Online {
-		t.Errorf("status after the sync: renewals %d, state %s; want %d, online", st.Renewals, st.State, renewals)
+	if st.Renewals != renewals || st.State != syncer.Online || st.Epoch != epoch {
+		t.Errorf("status after the sync: renewals %d, state %s, epoch %d; want %d, online, %d", st.Renewals, st.State, st.Epoch, renewals, epoch)
+	}
+	// The centre counts what it refused by name, for IT to see.
+	res, err := http.Get(c.http.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Contains(string(metrics), `lobbyline_central_mutations_total{result="name_taken"}`); got != (renewals > 0) {
+		t.Errorf("name_taken in the centre's metrics: %v; want %v", got, renewals > 0)
 	}
 
 	// Not wedged: the next change goes through too.
