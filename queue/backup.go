@@ -90,6 +90,10 @@ func Restore(ctx context.Context, src, dst string, opts RestoreOptions) error {
 			return err
 		}
 	}
+	// A new machine has no data directory yet.
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
 	tmp := tempBeside(dst)
 	defer os.Remove(tmp)
 	if err := copyFile(src, tmp); err != nil {

@@ -51,6 +51,15 @@ func TestBackupAndRestore(t *testing.T) {
 		t.Errorf("a second restore over the kept copy: %v; want a refusal", err)
 	}
 
+	// On a new machine, with no database (nor directory) yet.
+	fresh := filepath.Join(t.TempDir(), "new", "kiosk.db")
+	if _, err := run(t, dir, "", "--db", fresh, "restore", file); err != nil {
+		t.Fatalf("restore on a new machine: %v", err)
+	}
+	if _, err := os.Stat(fresh + queue.BeforeRestore); err == nil {
+		t.Error("a restore with nothing to replace kept a copy of nothing")
+	}
+
 	// A backup of another kiosk is refused.
 	other := t.TempDir()
 	mustRun(t, other, "checkin", "--name", "Elsewhere", "--service", "registration")
