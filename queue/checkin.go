@@ -72,9 +72,12 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if ahead, desks, free, err = s.lineLength(ctx, tx, svc.ID); err != nil {
 			return err
 		}
-		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite)
-			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?) RETURNING id`,
-			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, sqldb.FormatTime(now), v.Invite).Scan(&v.ID)
+		if v.Epoch, err = s.currentEpoch(ctx, tx); err != nil {
+			return err
+		}
+		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite, epoch)
+			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?) RETURNING id`,
+			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, sqldb.FormatTime(now), v.Invite, v.Epoch).Scan(&v.ID)
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}

@@ -72,6 +72,10 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 		return err
 	}
 	stamp := last.Next(at).String()
+	epoch, err := s.currentEpoch(ctx, tx)
+	if err != nil {
+		return err
+	}
 	var eventID int64
 	err = s.stmts.queryRow(ctx, tx, `INSERT INTO events (at, kind, visit_id, desk_id, service, actor, data, hlc)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
@@ -80,14 +84,14 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 		return fmt.Errorf("append event: %w", err)
 	}
 	payload, err := json.Marshal(Mutation{
-		Kiosk: s.kioskID, Epoch: s.epoch, Kind: ev.Kind, At: at.UTC(), HLC: stamp, Actor: ev.Actor,
+		Kiosk: s.kioskID, Epoch: epoch, Kind: ev.Kind, At: at.UTC(), HLC: stamp, Actor: ev.Actor,
 		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident,
 	})
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
 	}
 	err = s.stmts.exec(ctx, tx, `INSERT INTO outbox (epoch, event_id, kind, payload, created_at, hlc) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.epoch, eventID, ev.Kind, string(payload), sqldb.FormatTime(at), stamp)
+		epoch, eventID, ev.Kind, string(payload), sqldb.FormatTime(at), stamp)
 	if err != nil {
 		return fmt.Errorf("write outbox: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -51,15 +52,17 @@ type Options struct {
 // Store is the kiosk's durable state. It is safe for concurrent use, also
 // by several processes on the same file.
 type Store struct {
-	db       *sql.DB
-	stmts    *stmtCache
-	kioskID  string
-	now      func() time.Time
-	loc      *time.Location
-	log      *slog.Logger
-	after    func()
-	secret   []byte
-	epoch    int64
+	db      *sql.DB
+	stmts   *stmtCache
+	kioskID string
+	now     func() time.Time
+	loc     *time.Location
+	log     *slog.Logger
+	after   func()
+	secret  []byte
+	// epoch is the last epoch this store read or started; writers read
+	// the database's (currentEpoch), which another process may renew.
+	epoch    atomic.Int64
 	services map[string]Service
 	order    []string // service IDs in config order
 	desks    map[string]Desk
@@ -204,8 +207,13 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Sscan(epoch, &s.epoch); err != nil {
+		var n int64
+		if _, err := fmt.Sscan(epoch, &n); err != nil {
 			return fmt.Errorf("epoch %q: %w", epoch, err)
+		}
+		s.epoch.Store(n)
+		if err := s.renewIfRestored(ctx, tx); err != nil {
+			return err
 		}
 		return mirrorConfig(ctx, tx, opts)
 	})

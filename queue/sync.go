@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"lobbyline/queue/hlc"
@@ -244,17 +246,30 @@ func (s *Store) raiseRemoteAlert(ctx context.Context, tx *sql.Tx, r RemoteRecord
 		s.log.Warn("unreadable alert from the centre", "key", r.Key, "err", err)
 		return nil
 	}
-	if a.Kiosk != s.kioskID || a.Epoch != s.epoch {
+	if a.Kiosk != s.kioskID {
+		return nil
+	}
+	// Any epoch of this database: alerts about visits written before
+	// it started a new one are about its visits too.
+	cur, err := s.currentEpoch(ctx, tx)
+	if err != nil {
+		return err
+	}
+	past, err := getMeta(ctx, tx, "past_epochs")
+	if err != nil {
+		return err
+	}
+	if a.Epoch != cur && !slices.Contains(strings.Fields(past), fmt.Sprint(a.Epoch)) {
 		return nil
 	}
 	at := a.At
 	if at.IsZero() {
 		at = s.now()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at)
-		VALUES (?, ?, (SELECT id FROM visits WHERE id = ?), ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO alerts (key, kind, visit_id, message, created_at)
+		VALUES (?, ?, (SELECT id FROM visits WHERE id = ? AND epoch IN (?, 0)), ?, ?)
 		ON CONFLICT (key) DO UPDATE SET message = CASE WHEN alerts.message = ? THEN alerts.message ELSE excluded.message END`,
-		"centre/"+r.Key, a.Kind, a.Visit, a.Message, sqldb.FormatTime(at), PurgedText) // a purged name stays purged
+		"centre/"+r.Key, a.Kind, a.Visit, a.Epoch, a.Message, sqldb.FormatTime(at), PurgedText) // a purged name stays purged
 	if err != nil {
 		return fmt.Errorf("raise alert %s: %w", r.Key, err)
 	}
@@ -423,7 +438,8 @@ func (s *Store) ConnectivityLog(ctx context.Context, since time.Time) ([]Connect
 }
 
 // Identity is what the syncer needs to name this kiosk's mutations.
-func (s *Store) Identity() (kiosk string, epoch int64) { return s.kioskID, s.epoch }
+// The epoch is the one this process last wrote, read or started in.
+func (s *Store) Identity() (kiosk string, epoch int64) { return s.kioskID, s.epoch.Load() }
 
 // seeClock raises the floor for the next local HLC reading to a clock
 // received from the centre.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,5 +100,181 @@ func TestRefusesADatabaseOfANewerVersion(t *testing.T) {
 	}
 	if !errors.Is(err, sqldb.ErrSchemaNewer) || !strings.Contains(err.Error(), "9999_from_the_future.sql") {
 		t.Errorf("error = %v; want ErrSchemaNewer naming the unknown migration", err)
+	}
+}
+
+func TestRestoreRefusesABackupOfANewerVersion(t *testing.T) {
+	ctx := context.Background()
+	backup := copyRelease(t)
+	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(backup))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("INSERT INTO migrations (name, applied_at) VALUES ('migrations/9999_from_the_future.sql', '2027-01-01T00:00:00.000Z')"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	dst := filepath.Join(t.TempDir(), "kiosk.db")
+	err = queue.Restore(ctx, backup, dst, queue.RestoreOptions{KioskID: "lobby-1"})
+	if !errors.Is(err, sqldb.ErrSchemaNewer) {
+		t.Fatalf("restore of a newer version's backup: %v; want ErrSchemaNewer", err)
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Error("the refused restore left a database behind")
+	}
+	if err := queue.Restore(ctx, filepath.Join(t.TempDir(), "none.db"), dst, queue.RestoreOptions{KioskID: "lobby-1"}); err == nil {
+		t.Error("restored from a file that is not there")
+	}
+}
+
+// schemaFixtures are rows a kiosk of each schema version held, written
+// after that version's migration with the columns it had. Each version's
+// rows stay in the databases of all later ones.
+var schemaFixtures = map[string]string{
+	"migrations/0001_init.sql": `
+		INSERT INTO meta (key, value) VALUES ('kiosk_id', 'lobby-1'), ('ticket_secret', '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff'), ('epoch', '42');
+		INSERT INTO services (id, prefix, name, position) VALUES ('registration', 'R', 'Registration', 0);
+		INSERT INTO desks (id, name, position) VALUES ('desk-1', 'Desk 1', 0);
+		INSERT INTO desk_services (desk_id, service_id) VALUES ('desk-1', 'registration');
+		INSERT INTO counters (day, prefix, last) VALUES ('2026-11-01', 'R', 1);
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at)
+			VALUES (1, 'R-001', '2026-11-01', 'registration', 'Version One', 'waiting', 1, 'kiosk', '2026-11-01T09:00:00.000Z');
+		INSERT INTO events (id, at, kind, visit_id, service) VALUES (1, '2026-11-01T09:00:00.000Z', 'check_in', 1, 'registration');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, state, reason)
+			VALUES (1, 42, 1, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:00:00.000Z', 'pending', '');`,
+	"migrations/0002_sync.sql": `
+		UPDATE counters SET last = 2;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite)
+			VALUES (2, 'R-002', '2026-11-01', 'registration', 'Version Two', 'waiting', 2, 'kiosk', '2026-11-01T09:01:00.000Z', 'ABC-123');
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (2, '2026-11-01T09:01:00.000Z', 'check_in', 2, 'registration', '001793523660000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (2, 42, 2, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:01:00.000Z', '001793523660000.000000');
+		INSERT INTO remote (entity, key, version, data) VALUES ('prereg', 'ABC-123', 1, '{"code":"ABC-123","name":"Version Two"}');
+		INSERT INTO alerts (key, kind, visit_id, message, created_at) VALUES ('local/1', 'watch', 2, 'Watch-list hit', '2026-11-01T09:01:00.000Z');
+		INSERT INTO connectivity_log (at, state) VALUES ('2026-11-01T09:02:00.000Z', 'offline');`,
+	"migrations/0003_incidents.sql": `
+		UPDATE counters SET last = 3;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite)
+			VALUES (3, 'R-003', '2026-11-01', 'registration', 'Version Three', 'waiting', 3, 'kiosk', '2026-11-01T09:03:00.000Z', '');
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (3, '2026-11-01T09:03:00.000Z', 'check_in', 3, 'registration', '001793523780000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (3, 42, 3, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:03:00.000Z', '001793523780000.000000');
+		INSERT INTO incidents (id, cause, severity, peak, started_at) VALUES (1, 'centre unreachable', 1, 1, '2026-11-01T09:02:00.000Z');
+		INSERT INTO incident_samples (incident_id, at, waiting, backlog) VALUES (1, '2026-11-01T09:02:00.000Z', 2, 2), (1, '2026-11-01T09:03:00.000Z', 3, 3);`,
+}
+
+// TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
+// earlier schema version from the migration files as they are (each
+// migration is never edited once released), with rows written at each,
+// and opens it with this version: the rows are all there, and the kiosk
+// goes on where it stopped.
+func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+	if err != nil || len(files) < 2 {
+		t.Fatalf("migrations: %v, %v", files, err)
+	}
+	for n := 1; n < len(files); n++ {
+		version := strings.TrimSuffix(filepath.Base(files[n-1]), ".sql")
+		t.Run(version, func(t *testing.T) {
+			ctx := context.Background()
+			path := filepath.Join(t.TempDir(), "kiosk.db")
+			db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, "foreign_keys(1)"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT"); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files[:n] {
+				name := "migrations/" + filepath.Base(f)
+				body, err := os.ReadFile(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				fixture, ok := schemaFixtures[name]
+				if !ok {
+					t.Fatalf("no fixture rows for %s: add them to schemaFixtures", name)
+				}
+				for _, q := range []string{string(body), fixture} {
+					if _, err := db.Exec(q); err != nil {
+						t.Fatalf("%s: %v", name, err)
+					}
+				}
+				if _, err := db.Exec("INSERT INTO migrations (name, applied_at) VALUES (?, '2026-11-01T08:00:00.000Z')", name); err != nil {
+					t.Fatal(err)
+				}
+			}
+			db.Close()
+
+			now := time.Date(2026, 11, 1, 9, 10, 0, 0, time.UTC)
+			s, err := queue.Open(ctx, path, releaseOptions(now))
+			if err != nil {
+				t.Fatalf("open a %s database: %v", version, err)
+			}
+			defer s.Close()
+			if _, epoch := s.Identity(); epoch != 42 {
+				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
+			}
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three"}[:n]
+			b, err := s.Board(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var waiting []string
+			for _, l := range b.Lines {
+				for _, w := range l.Waiting {
+					waiting = append(waiting, w.Visit.Ticket+" "+w.Visit.Name)
+					if w.Visit.Epoch != 42 {
+						t.Errorf("%s's epoch %d after the upgrade; want the database's, 42", w.Visit.Name, w.Visit.Epoch)
+					}
+				}
+			}
+			if got := strings.Join(waiting, ", "); got != strings.Join(want, ", ") {
+				t.Errorf("waiting: %s; want %s", got, strings.Join(want, ", "))
+			}
+			pending, err := s.PendingOutbox(ctx, 10)
+			if err != nil || len(pending) != n {
+				t.Fatalf("pending outbox = %d, %v; want %d", len(pending), err, n)
+			}
+			if n >= 2 {
+				if _, ok, err := s.Invite(ctx, "ABC-123"); err != nil || !ok {
+					t.Errorf("the pulled invitation: %v, %v", ok, err)
+				}
+				if alerts, err := s.Alerts(ctx, true); err != nil || len(alerts) != 1 {
+					t.Errorf("alerts = %+v, %v; want the one", alerts, err)
+				}
+				if log, err := s.ConnectivityLog(ctx, time.Time{}); err != nil || len(log) != 1 {
+					t.Errorf("connectivity log = %+v, %v; want the one line", log, err)
+				}
+			}
+			if n >= 3 {
+				if samples, err := s.Samples(ctx, 1); err != nil || len(samples) != 2 {
+					t.Errorf("incident samples = %+v, %v; want 2", samples, err)
+				}
+				if in, ok, err := s.CurrentIncident(ctx); err != nil || !ok || in.ID != 1 {
+					t.Errorf("the open incident = %+v, %v, %v", in, ok, err)
+				}
+			}
+			// The kiosk goes on where it stopped: the next ticket of the day,
+			// the next sequence number, the same epoch.
+			tk, err := s.CheckIn(ctx, queue.CheckInForm{Name: "After Upgrade", Service: "registration"}, queue.SourceKiosk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("R-%03d", n+1); tk.Visit.Ticket != want {
+				t.Errorf("ticket after the upgrade %s; want %s", tk.Visit.Ticket, want)
+			}
+			next, _ := s.PendingOutbox(ctx, 10)
+			if last := next[len(next)-1]; last.Seq != int64(n+1) || last.Epoch != 42 {
+				t.Errorf("the new change is %d/%d; want 42/%d", last.Epoch, last.Seq, n+1)
+			}
+			// The prune's gate came with the upgrade; nothing is old enough.
+			if p, err := s.Prune(ctx, now); err != nil || p.Events != 0 {
+				t.Errorf("prune after the upgrade = %+v, %v", p, err)
+			}
+			if ok, err := s.IntegrityCheck(ctx); err != nil || ok != "ok" {
+				t.Errorf("integrity check = %q, %v", ok, err)
+			}
+		})
 	}
 }

@@ -69,6 +69,10 @@ type Visit struct {
 	CalledAt    time.Time // zero until called
 	DoneAt      time.Time // zero until served, no-show or cancelled
 	LeftAt      time.Time // zero until the visitor checked out (or the day was closed)
+	// Epoch is the epoch the visit was checked in under; the centre names
+	// its record (kiosk/epoch/ID) by it, whatever epoch later changes to
+	// it go in. Zero in changes from kiosks before it was sent.
+	Epoch int64 `json:",omitempty"`
 }
 
 // Check-in sources.

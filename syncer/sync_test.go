@@ -30,7 +30,13 @@ type testCentre struct {
 
 func startCentre(t *testing.T, opts ...centre.Options) *testCentre {
 	t.Helper()
-	store := centretest.Open(t, filepath.Join(t.TempDir(), "central.db"), nil, opts...)
+	return startCentreOn(t, filepath.Join(t.TempDir(), "central.db"), opts...)
+}
+
+// startCentreOn is startCentre on the store at dsn (centretest.DSN).
+func startCentreOn(t *testing.T, dsn string, opts ...centre.Options) *testCentre {
+	t.Helper()
+	store := centretest.Open(t, dsn, nil, opts...)
 	if err := store.AddSite(context.Background(), "north", "North Hospital"); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +56,13 @@ type Status struct {
 	AwaitingCentre int
 	AwaitingKind   string
 	Skew           time.Duration
+	// Epoch is the epoch this kiosk's changes now go in; Renewals counts
+	// the new epochs this syncer started because the centre held other
+	// changes under this kiosk's names (a database put back from a copy),
+	// the last at Renewed.
+	Epoch    int64
+	Renewals int
+	Renewed  time.Time
 }
 
 // SkewWarning is how far the kiosk clock may drift from the centre's
@@ -373,6 +382,7 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 		return 0, err
 	}
 	left := start.Pending
+	renewals := 0
 	for left > 0 {
 		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch)
 		if err != nil {
@@ -388,17 +398,30 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 				break
 			}
 		}
+		renewed := false
 		if len(entries) > 0 {
-			refused, err := s.pushBatch(ctx, kiosk, left, entries)
+			refused, taken, err := s.pushBatch(ctx, kiosk, left, entries)
 			if err != nil {
 				return pushed, err
 			}
 			if refused != "" {
 				held = refused
 			}
+			if renewed, err = s.renew(ctx, taken); err != nil {
+				return pushed, err
+			}
 		}
 		left -= len(entries)
 		pushed += len(entries)
+		if renewed && renewals < maxRenewals {
+			// The changes the centre refused by name wait under new names:
+			// they go in this attempt, with what was behind them.
+			renewals++
+			if start, err = s.store.Backlog(ctx); err != nil {
+				return pushed, err
+			}
+			left = start.Pending
+		}
 		if held != "" {
 			s.log.Warn("the centre does not apply a kind of change yet; holding it and what follows", "kind", held)
 			s.awaiting(held)
@@ -409,6 +432,33 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 		}
 	}
 	return pushed, nil
+}
+
+// maxRenewals bounds the new epochs one push starts: a new epoch's names
+// are random and new, so a centre that refuses them too is at fault, and
+// the next attempt tries again.
+const maxRenewals = 2
+
+// renew starts a new epoch for each epoch in which the centre refused a
+// change as "a different change under this name", moving that change and
+// those after it there; it reports whether it moved any.
+func (s *Syncer) renew(ctx context.Context, taken map[int64]int64) (bool, error) {
+	if len(taken) == 0 {
+		return false, nil
+	}
+	for _, epoch := range slices.Sorted(maps.Keys(taken)) {
+		next, err := s.store.RenewEpoch(ctx, epoch, taken[epoch])
+		if err != nil {
+			return false, err
+		}
+		s.log.Warn("the centre holds other changes under this kiosk's names (was its database restored?); they go again in a new epoch",
+			"old_epoch", epoch, "from_seq", taken[epoch], "new_epoch", next)
+		s.mu.Lock()
+		s.status.Epoch, s.status.Renewed = next, s.cfg.Clock.Now()
+		s.status.Renewals++
+		s.mu.Unlock()
+	}
+	return true, nil
 }
 
 // awaiting records the kind of change the centre does not apply yet; the
@@ -434,7 +484,13 @@ func (s *Syncer) awaiting(kind string) {
 // while the one that answered the pull was. The change stays pending,
 // held as if the centre had said so up front (the centre judges a name it
 // rejected again), and pushBatch returns its kind.
-func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) (held string, err error) {
+//
+// An answer "a different change under this name" means the centre has
+// seen this kiosk's epoch with other changes: the database went back to
+// an earlier copy. The change stays pending, and taken holds, per epoch,
+// the first sequence number so refused: the caller moves it and those
+// after it to a new epoch (renew) rather than lose them or stay wedged.
+func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) (held string, taken map[int64]int64, err error) {
 	req := wire.PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]wire.PushMutation, len(entries))}
 	for i, e := range entries {
 		req.Mutations[i] = wire.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
@@ -443,22 +499,23 @@ func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entri
 	if e, ok := asHTTPError(err); ok && e.AboutContent() {
 		if len(entries) == 1 {
 			s.log.Warn("centre refused a mutation", "seq", entries[0].Seq, "err", err)
-			return "", s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
+			return "", nil, s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
 		}
 		half := len(entries) / 2
-		if held, err := s.pushBatch(ctx, kiosk, backlog, entries[:half]); err != nil || held != "" {
-			return held, err
+		held, taken, err := s.pushBatch(ctx, kiosk, backlog, entries[:half])
+		if err != nil || held != "" || len(taken) > 0 {
+			return held, taken, err
 		}
 		return s.pushBatch(ctx, kiosk, backlog-half, entries[half:])
 	}
 	if err != nil {
-		return "", fmt.Errorf("push: %w", err)
+		return "", nil, fmt.Errorf("push: %w", err)
 	}
 	s.noteSkew(req.Sent, resp.Now)
 	answers := make([]queue.Settlement, 0, len(resp.Results))
 	for i, r := range resp.Results {
 		if r.Seq != entries[i].Seq || r.Epoch != entries[i].Epoch {
-			return "", fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
+			return "", nil, fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
 		}
 		if r.Status == wire.StatusRejected && strings.HasPrefix(r.Reason, wire.ReasonUnknownKind) {
 			if held == "" {
@@ -467,9 +524,18 @@ func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entri
 			}
 			continue
 		}
+		if r.Status == wire.StatusRejected && strings.HasPrefix(r.Reason, wire.ReasonNameTaken) {
+			if taken == nil {
+				taken = make(map[int64]int64)
+			}
+			if first, ok := taken[r.Epoch]; !ok || r.Seq < first {
+				taken[r.Epoch] = r.Seq
+			}
+			continue
+		}
 		answers = append(answers, queue.Settlement{Seq: r.Seq, Rejected: r.Status == wire.StatusRejected, Reason: r.Reason})
 	}
-	return held, s.store.SettleOutbox(ctx, answers)
+	return held, taken, s.store.SettleOutbox(ctx, answers)
 }
 
 // noteSkew estimates the kiosk clock's offset from the centre's, taking
@@ -550,8 +616,10 @@ func (s *Syncer) refreshBacklog(ctx context.Context) int {
 		s.log.Error("read backlog", "err", err)
 		return 0
 	}
+	_, epoch := s.store.Identity()
 	s.mu.Lock()
 	s.status.Backlog, s.status.Oldest, s.status.Rejected = b.Pending, b.Oldest, b.Rejected
+	s.status.Epoch = epoch
 	if s.status.AwaitingKind != "" {
 		// Nothing after a held change is sent before it: all that is
 		// pending waits for the centre's upgrade.

@@ -88,6 +88,7 @@ var commands = []commandInfo{
 	{"list", "KIND --site SITE", "print a site's records of one kind as CSV that import reads back", func() command { return &listCmd{} }},
 	{"cancel-prereg", "--site SITE CODE", "cancel a pre-registration; the record stays so a late arrival is flagged", func() command { return &cancelPreRegCmd{} }},
 	{"compact", "--site SITE [--older-than 720h]", "purge deletion markers older than the given age", func() command { return &compactCmd{} }},
+	{"prune", "[--older-than 2160h]", "clear old mutation payloads; names and payload hashes stay", func() command { return &pruneCmd{} }},
 }
 
 func usage() string {

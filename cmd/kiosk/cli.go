@@ -26,6 +26,7 @@ var offlineCommands = map[string]command{
 	"hash-pin":     hashPIN,
 	"check-config": checkConfig,
 	"enroll":       enrollCmd,
+	"restore":      restore,
 }
 
 // storeCommands open the kiosk's database first; "" is the UI.
@@ -45,6 +46,8 @@ var storeCommands = map[string]command{
 	"checkout":   checkOut,
 	"close-day":  closeDay,
 	"purge":      purge,
+	"backup":     backup,
+	"prune":      prune,
 }
 
 func (m *Main) flags(name, summary string) *flag.FlagSet {

@@ -74,8 +74,12 @@ type OutageConfig struct {
 type JobsConfig struct {
 	RetentionDays int    `toml:"retention_days"` // visitors' personal data is erased after this many days
 	PurgeAt       string `toml:"purge_at"`
-	RefitAt       string `toml:"refit_at"`
-	CloseDayAt    string `toml:"close_day_at"` // "off" for a lobby open round the clock
+	// PruneDays: events, the connectivity log and incident samples the
+	// centre has are removed after this many days; 0 keeps them.
+	PruneDays  int    `toml:"prune_days"`
+	PruneAt    string `toml:"prune_at"`
+	RefitAt    string `toml:"refit_at"`
+	CloseDayAt string `toml:"close_day_at"` // "off" for a lobby open round the clock
 }
 
 // ServiceConfig is one [[services]] table.
@@ -315,7 +319,10 @@ func (j JobsConfig) validate() error {
 	if j.RetentionDays < 1 || j.RetentionDays > 3650 {
 		return errors.New("jobs.retention_days must be between 1 and 3650")
 	}
-	for _, t := range []struct{ key, v string }{{"jobs.purge_at", j.PurgeAt}, {"jobs.refit_at", j.RefitAt}, {"jobs.close_day_at", j.CloseDayAt}} {
+	if minDays := int(queue.MinPruneAge / (24 * time.Hour)); j.PruneDays != 0 && (j.PruneDays < minDays || j.PruneDays > 3650) {
+		return fmt.Errorf("jobs.prune_days must be 0 (keep everything) or between %d (the wait estimator reads two weeks back) and 3650", minDays)
+	}
+	for _, t := range []struct{ key, v string }{{"jobs.purge_at", j.PurgeAt}, {"jobs.prune_at", j.PruneAt}, {"jobs.refit_at", j.RefitAt}, {"jobs.close_day_at", j.CloseDayAt}} {
 		if t.key == "jobs.close_day_at" && t.v == "off" {
 			continue
 		}

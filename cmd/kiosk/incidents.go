@@ -300,3 +300,21 @@ func incidentsJSON(list []queue.Incident) any {
 	}
 	return out
 }
+
+// prune removes what the centre has and is older than jobs.prune_days now.
+func prune(ctx context.Context, m *Main, args []string) error {
+	fs := m.flags("prune", "Remove events, connectivity log lines and incident samples the centre has and older than jobs.prune_days now.")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if m.Config.Jobs.PruneDays == 0 {
+		return errors.New("prune: jobs.prune_days is 0 (keep everything)")
+	}
+	p, err := m.store.Prune(ctx, time.Now().Add(-time.Duration(m.Config.Jobs.PruneDays)*24*time.Hour))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "before %s: %d synced changes and %d events, %d connectivity lines, %d incident samples\n",
+		p.Cutoff.Local().Format("2006-01-02 15:04"), p.Outbox, p.Events, p.Connectivity, p.Samples)
+	return nil
+}

@@ -67,6 +67,9 @@ func TestIncidentCommands(t *testing.T) {
 	if out := mustRun(t, dir, "purge"); !strings.Contains(out, "0 visits") {
 		t.Fatalf("purge printed %q (nothing is old enough)", out)
 	}
+	if out := mustRun(t, dir, "prune"); !strings.Contains(out, "0 synced changes and 0 events") {
+		t.Fatalf("prune printed %q (nothing is old enough)", out)
+	}
 }
 
 func TestOutageConfigErrorsNameTheKey(t *testing.T) {
@@ -80,6 +83,8 @@ func TestOutageConfigErrorsNameTheKey(t *testing.T) {
 		{func(c *Config) { c.Outage.Contacts = map[string][]string{"urgent": {"x"}} }, "outage.contacts.urgent"},
 		{func(c *Config) { c.Outage.Runbook = []string{"ok", "two\nlines"} }, "outage.runbook[1]"},
 		{func(c *Config) { c.Jobs.RetentionDays = 0 }, "jobs.retention_days"},
+		{func(c *Config) { c.Jobs.PruneDays = 7 }, "jobs.prune_days"},
+		{func(c *Config) { c.Jobs.PruneAt = "3am" }, "jobs.prune_at"},
 		{func(c *Config) { c.Jobs.CloseDayAt = "25:00" }, "jobs.close_day_at"},
 	}
 	for _, tc := range cases {

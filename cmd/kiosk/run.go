@@ -71,6 +71,9 @@ Commands:
   checkout      check a visitor out by ticket number or QR reference
   close-day     end the day now: check everyone out, expire open tickets
   purge         erase personal data older than jobs.retention_days now
+  prune         remove what the centre has and is older than jobs.prune_days now
+  backup        write a consistent copy of the database to FILE (while the kiosk runs)
+  restore       put a backup in place of the database (the kiosk stopped); keeps the old as .before-restore
 
 Global flags:
 `

@@ -171,11 +171,14 @@ func syncNow(ctx context.Context, m *Main, args []string) error {
 	st := sy.Status()
 	if *asJSON {
 		if err := printJSON(m.Stdout, map[string]any{"state": st.State, "backlog": st.Backlog, "needs_attention": st.Rejected,
-			"clock_skew_ms": st.Skew.Milliseconds(), "awaiting_centre": st.AwaitingCentre}); err != nil {
+			"clock_skew_ms": st.Skew.Milliseconds(), "awaiting_centre": st.AwaitingCentre, "epoch": st.Epoch}); err != nil {
 			return err
 		}
 	} else {
 		fmt.Fprintf(m.Stdout, "state: %s\nbacklog: %d\nneeds attention: %d\nclock skew: %s\n", st.State, st.Backlog, st.Rejected, st.Skew)
+	}
+	if st.Renewals > 0 && !*asJSON {
+		fmt.Fprintf(m.Stdout, "new epoch: %d (the centre held other changes under this kiosk's names, as after a restore from a copy; the changes went again under new ones)\n", st.Epoch)
 	}
 	switch st.State {
 	case syncer.Unenrolled:
@@ -205,6 +208,11 @@ func (m *Main) jobsConfig() jobs.Config {
 	}
 	// Validate has checked these.
 	cfg.PurgeAt, _ = jobs.ParseClockTime(j.PurgeAt)
+	cfg.PruneAt, _ = jobs.ParseClockTime(j.PruneAt)
+	cfg.PruneAge = time.Duration(j.PruneDays) * 24 * time.Hour
+	if j.PruneDays == 0 {
+		cfg.PruneAge = -1
+	}
 	cfg.RefitAt, _ = jobs.ParseClockTime(j.RefitAt)
 	if j.CloseDayAt == "off" {
 		cfg.CloseDayOff = true

@@ -1,7 +1,8 @@
 // Package jobs runs the kiosk's scheduled work on one gocron scheduler
 // with an injected clock: the outage monitor's health probe and samples,
-// the purge of personal data, the end-of-day close, the nightly refit of
-// the wait estimator and the incident reports.
+// the purge of personal data, the prune of what the centre has, the
+// end-of-day close, the nightly refit of the wait estimator and the
+// incident reports.
 //
 // It needs the store, the report writer and, for the probe and the
 // samples, whatever Monitor it is handed; it must import neither the sync
@@ -31,9 +32,13 @@ type Monitor interface {
 // Config sets the kiosk's scheduled jobs. Zero values take the
 // defaults shown; a negative Retention turns the purge off.
 type Config struct {
-	ProbeEvery  time.Duration // 5 s: the centre's health probe and the disk check
-	Retention   time.Duration // 30 days: visitors' personal data is erased after this
-	PurgeAt     ClockTime     // 03:15: the daily purge
+	ProbeEvery time.Duration // 5 s: the centre's health probe and the disk check
+	Retention  time.Duration // 30 days: visitors' personal data is erased after this
+	PurgeAt    ClockTime     // 03:15: the daily purge
+	// PruneAge: 90 days; events, the connectivity log and incident samples
+	// the centre has go after this (queue.Store.Prune); negative: never.
+	PruneAge    time.Duration
+	PruneAt     ClockTime     // 03:45: the daily prune
 	RefitAt     ClockTime     // 03:30: the nightly refit of the wait estimator
 	CloseDayAt  ClockTime     // 23:55: end of day (expire tickets, check everyone out)
 	CloseDayOff bool          // no end-of-day close (a lobby open round the clock)
@@ -81,6 +86,12 @@ func (c *Config) defaults() {
 	}
 	if !c.PurgeAt.Set {
 		c.PurgeAt = ClockTime{3, 15, true}
+	}
+	if c.PruneAge == 0 {
+		c.PruneAge = 90 * 24 * time.Hour
+	}
+	if !c.PruneAt.Set {
+		c.PruneAt = ClockTime{3, 45, true}
 	}
 	if !c.RefitAt.Set {
 		c.RefitAt = ClockTime{3, 30, true}
@@ -136,6 +147,7 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		{"sample", gocron.DurationJob(monitorSampleEvery(mon)), j.sample, mon != nil},
 		{"reports", gocron.DurationJob(cfg.ReportEvery), j.Reports, true},
 		{"purge", daily(cfg.PurgeAt), j.Purge, cfg.Retention > 0},
+		{"prune", daily(cfg.PruneAt), j.Prune, cfg.PruneAge > 0},
 		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true},
 		{"close-day", daily(cfg.CloseDayAt), j.CloseDay, !cfg.CloseDayOff},
 	}
@@ -181,6 +193,16 @@ func (j *Jobs) Purge(ctx context.Context) error {
 		return err
 	}
 	j.log.Info("purge", "visits", p.Visits, "outbox", p.Outbox, "alerts", p.Alerts, "site_visits", p.Remote, "snapshots", p.Snapshots)
+	return nil
+}
+
+// Prune removes what the centre has and is older than PruneAge.
+func (j *Jobs) Prune(ctx context.Context) error {
+	p, err := j.store.Prune(ctx, j.cfg.Clock.Now().Add(-j.cfg.PruneAge))
+	if err != nil {
+		return err
+	}
+	j.log.Info("prune", "before", p.Cutoff, "changes", p.Outbox, "events", p.Events, "connectivity", p.Connectivity, "samples", p.Samples)
 	return nil
 }
 

@@ -38,6 +38,16 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	if _, err := store.CheckOutVisit(ctx, old.Visit.ID, "Carmen"); err != nil {
 		t.Fatal(err)
 	}
+	// The centre accepted the old visit's changes.
+	pending, err := store.PendingOutbox(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range pending {
+		if err := store.SettleOutbox(ctx, []queue.Settlement{{Seq: e.Seq}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	clock.Advance(40 * 24 * time.Hour)
 	for _, n := range []string{"Ana", "Bo"} {
 		if _, err := store.CheckIn(ctx, queue.CheckInForm{Name: n, Service: "registration"}, queue.SourceKiosk); err != nil {
@@ -47,7 +57,7 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 
 	ran := make(chan string, 16)
 	jobs, err := jobs.Start(ctx, store, nil, jobs.Config{
-		Clock: clock, Location: time.UTC, Retention: 30 * 24 * time.Hour,
+		Clock: clock, Location: time.UTC, Retention: 30 * 24 * time.Hour, PruneAge: 20 * 24 * time.Hour,
 		OnRun: func(name string, err error) {
 			if err != nil {
 				t.Errorf("job %s: %v", name, err)
@@ -60,12 +70,12 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	}
 	defer jobs.Stop()
 	// step moves the clock to the given time in steps of at most five
-	// minutes, each once the scheduler waits on its four timers (close of
-	// day, purge, refit, reports).
+	// minutes, each once the scheduler waits on its five timers (close of
+	// day, purge, prune, refit, reports).
 	step := func(to time.Time) {
 		t.Helper()
 		for clock.Now().Before(to) {
-			if err := clock.BlockUntilContext(ctx, 4); err != nil {
+			if err := clock.BlockUntilContext(ctx, 5); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(min(5*time.Minute, to.Sub(clock.Now())))
@@ -112,4 +122,12 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	}
 	step(day.Add(27*time.Hour + 30*time.Minute))
 	waitFor("refit")
+	if b, _ := store.Backlog(ctx); b.Done != 2 {
+		t.Fatalf("accepted changes before the prune: %+v", b)
+	}
+	step(day.Add(27*time.Hour + 45*time.Minute))
+	waitFor("prune")
+	if b, _ := store.Backlog(ctx); b.Done != 0 || b.Pending == 0 {
+		t.Fatalf("after the prune: %+v; want the old visit's accepted changes gone, the rest kept", b)
+	}
 }

@@ -3,10 +3,13 @@ package centre
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"lobbyline/queue"
@@ -48,13 +51,25 @@ func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire
 			if err != nil {
 				return err
 			}
+			taken := false // a change of this batch was refused by name
 			for _, i := range ms {
 				m := req.Mutations[i]
 				if prev, ok := seen[m.Seq]; ok {
 					if res, done := p.replay(m, prev); done {
 						resp.Results[i] = res
+						taken = taken || strings.HasPrefix(res.Reason, wire.ReasonNameTaken)
 						continue
 					}
+				}
+				if taken {
+					// What follows a change refused by name comes from the
+					// same copy of the kiosk's database, which parted from
+					// the one the centre heard first: its visits' numbers are
+					// the other copy's too. It is refused alike, unrecorded,
+					// and the kiosk sends it again in a new epoch.
+					resp.Results[i] = wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusRejected,
+						Reason: wire.ReasonNameTaken + " before this one in the batch, and this change came from the same copy of the database: send both again in a new epoch"}
+					continue
 				}
 				resp.Results[i] = p.apply(m)
 			}
@@ -139,22 +154,39 @@ func (p *pushTx) replay(m wire.PushMutation, e Earlier) (wire.PushResult, bool) 
 	if e.Status == wire.StatusRejected {
 		return res, false
 	}
-	if !samePayload(e.Payload, m.Payload) {
+	if !samePayload(e, m.Payload) {
 		res.Status = wire.StatusRejected
-		res.Reason = "the centre already holds a different change under this name; was this kiosk's database restored from a backup?"
+		res.Reason = wire.ReasonNameTaken + "; was this kiosk's database restored from a backup?"
 		return res, true
 	}
 	res.Status = wire.StatusDuplicate
 	return res, true
 }
 
-// samePayload compares JSON as the kiosk sent it, ignoring white space.
-func samePayload(stored string, sent json.RawMessage) bool {
+// samePayload compares JSON as the kiosk sent it, ignoring white space;
+// once the stored payload is pruned, by its hash.
+func samePayload(e Earlier, sent json.RawMessage) bool {
+	if e.Payload == "" && e.Hash != "" {
+		return PayloadHash(sent) == e.Hash
+	}
 	var a, b bytes.Buffer
-	if json.Compact(&a, []byte(stored)) != nil || json.Compact(&b, sent) != nil {
-		return stored == string(sent)
+	if json.Compact(&a, []byte(e.Payload)) != nil || json.Compact(&b, sent) != nil {
+		return e.Payload == string(sent)
 	}
 	return bytes.Equal(a.Bytes(), b.Bytes())
+}
+
+// PayloadHash is what the centre keeps of a mutation's payload once it is
+// pruned: SHA-256 of the JSON without white space (as the kiosk sent it
+// if it is not JSON), in hex.
+func PayloadHash(payload []byte) string {
+	var b bytes.Buffer
+	if json.Compact(&b, payload) != nil {
+		b.Reset()
+		b.Write(payload)
+	}
+	sum := sha256.Sum256(b.Bytes())
+	return hex.EncodeToString(sum[:])
 }
 
 // apply gathers one new mutation and, if it is acceptable, its effects.
@@ -165,7 +197,7 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 		res.Status, res.Reason = wire.StatusRejected, reason
 	}
 	p.mutations = append(p.mutations, MutationRow{Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Site: p.k.Site, Kind: m.Kind, At: m.At,
-		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: string(m.Payload)})
+		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: string(m.Payload), PayloadHash: PayloadHash(m.Payload)})
 	if res.Status != wire.StatusApplied {
 		return res
 	}
@@ -179,11 +211,18 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 		return res
 	}
 	v := *mut.Visit
-	key := fmt.Sprintf("%s/%d/%d", p.k.ID, m.Epoch, v.ID)
+	// A visit is named by the epoch it was checked in under, which a
+	// change made after the kiosk started a new epoch says; older kiosks
+	// do not, and never change epochs.
+	epoch := m.Epoch
+	if v.Epoch != 0 {
+		epoch = v.Epoch
+	}
+	key := fmt.Sprintf("%s/%d/%d", p.k.ID, epoch, v.ID)
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityVisit, Key: key,
 		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt}})
 	if m.Kind == queue.KindCheckIn {
-		p.checkIns = append(p.checkIns, checkIn{epoch: m.Epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
+		p.checkIns = append(p.checkIns, checkIn{epoch: epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
 	}
 	return res
 }

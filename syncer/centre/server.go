@@ -209,6 +209,13 @@ func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, res := range resp.Results {
+		result := res.Status
+		if strings.HasPrefix(res.Reason, wire.ReasonNameTaken) {
+			result = "name_taken"
+		}
+		s.metrics.mutations.WithLabelValues(result).Inc()
+	}
 	return resp, nil
 }
 
@@ -276,8 +283,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // and last-seen are read from the store at scrape time, so every instance
 // behind a load balancer reports the same, whole picture.
 type serverMetrics struct {
-	requests *prometheus.CounterVec
-	latency  *prometheus.HistogramVec
+	requests  *prometheus.CounterVec
+	latency   *prometheus.HistogramVec
+	mutations *prometheus.CounterVec
 }
 
 func newServerMetrics(reg *prometheus.Registry, store *Service) *serverMetrics {
@@ -289,8 +297,14 @@ func newServerMetrics(reg *prometheus.Registry, store *Service) *serverMetrics {
 			Name: "lobbyline_central_request_seconds", Help: "API request latency by route (push, pull).",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route"}),
+		// name_taken: refused as a different change under a name the
+		// centre holds, the sign of a kiosk database put back from a copy
+		// (the kiosk then sends it again in a new epoch).
+		mutations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lobbyline_central_mutations_total", Help: "Pushed mutations by the centre's answer: applied, duplicate, rejected, name_taken.",
+		}, []string{"result"}),
 	}
-	reg.MustRegister(m.requests, m.latency, kioskCollector{store})
+	reg.MustRegister(m.requests, m.latency, m.mutations, kioskCollector{store})
 	return m
 }
 

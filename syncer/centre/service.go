@@ -356,6 +356,24 @@ func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.Pul
 	return resp, nil
 }
 
+// PruneMutations clears the payloads of mutations received before
+// before, at every site. Each mutation's name, answer and payload hash
+// stay for good: a kiosk may replay a change long after (a backup
+// restored, a disk snapshot rolled back), and it is still answered
+// "duplicate", or refused if its payload differs.
+func (s *Service) PruneMutations(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := s.store.Update(ctx, func(tx Ops) error {
+		var err error
+		n, err = tx.PruneMutations(ctx, before)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune mutations: %w", err)
+	}
+	return n, nil
+}
+
 // Compact removes a site's tombstones older than before and raises its
 // floor past them; kiosks whose cursor is below the floor get a snapshot.
 func (s *Service) Compact(ctx context.Context, site string, before time.Time) (int, error) {

@@ -81,6 +81,10 @@ type Ops interface {
 	// PutMutations records mutations by name; a row already there is
 	// replaced only if it was rejected.
 	PutMutations(ctx context.Context, rows []MutationRow) error
+	// PruneMutations clears the payloads of mutations received before
+	// before, hashing first those stored without a hash; the name, the
+	// answer and the hash stay. It returns how many it cleared.
+	PruneMutations(ctx context.Context, before time.Time) (int, error)
 
 	// PutArrivals records check-ins by normalised name, once each.
 	PutArrivals(ctx context.Context, rows []Arrival) error
@@ -201,7 +205,8 @@ type KioskInfo struct {
 // Earlier is what the centre recorded for a mutation name it has seen.
 type Earlier struct {
 	Status  string
-	Payload string
+	Payload string // "" once pruned
+	Hash    string // PayloadHash of the payload; "" if stored before hashes were
 }
 
 // MutationRow is a mutation as received, with the centre's answer.
@@ -217,6 +222,8 @@ type MutationRow struct {
 	Status   string
 	Reason   string
 	Payload  string
+	// PayloadHash is PayloadHash(Payload): what stays of it once pruned.
+	PayloadHash string
 }
 
 // Arrival is a check-in by normalised name, for screening.

@@ -94,6 +94,15 @@ func TestOpensACentreOfTheLandedRelease(t *testing.T) {
 			if err != nil || resp.Results[0].Status != wire.StatusDuplicate {
 				t.Fatalf("the release's first mutation again: %+v, %v; want duplicate", resp, err)
 			}
+			// Its payload, stored before payloads were hashed, is hashed
+			// and pruned; the replay is still a duplicate.
+			if n, err := c.PruneMutations(ctx, now); err != nil || n != 5 {
+				t.Fatalf("prune the release's mutations = %d, %v; want its 5", n, err)
+			}
+			resp, err = c.Push(ctx, k, wire.PushRequest{Kiosk: k.ID, Mutations: []wire.PushMutation{m}})
+			if err != nil || resp.Results[0].Status != wire.StatusDuplicate {
+				t.Fatalf("the release's first mutation after the prune: %+v, %v; want duplicate", resp, err)
+			}
 			// The new release's migrations were recorded, stamped by the clock.
 			var stamped int
 			if err := c.DB().QueryRow("SELECT count(*) FROM schema_migrations WHERE applied_at < '2026-12-02'").Scan(&stamped); err != nil || stamped != 2 {

@@ -42,6 +42,13 @@ const (
 // it; a kiosk holds such a change until the centre is upgraded.
 const ReasonUnknownKind = "unknown kind"
 
+// ReasonNameTaken begins the reason of a mutation rejected because the
+// centre holds a different change under its name (kiosk, epoch, seq), as
+// every centre since protocol 1 words it: the kiosk's database went back
+// to an earlier copy. The kiosk starts a new epoch and sends the change
+// again under a new name.
+const ReasonNameTaken = "the centre already holds a different change under this name"
+
 // PushMutation is one outbox row on the wire. (Kiosk, Epoch, Seq) names it
 // for good: the centre never applies the same name twice.
 type PushMutation struct {

@@ -82,7 +82,11 @@ var dialect = sqlstore.Dialect{
 		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
 		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = $1 AND epoch = $2 FOR UPDATE",
 		SetProgress:  "UPDATE progress SET last_seq = $1 WHERE kiosk_id = $2 AND epoch = $3 AND last_seq < $4",
-		Earlier:      "SELECT seq, status, payload FROM mutations WHERE kiosk_id = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4",
+		Earlier:      "SELECT seq, status, payload, payload_hash FROM mutations WHERE kiosk_id = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4",
+
+		UnhashedMutations: "SELECT kiosk_id, epoch, seq, payload FROM mutations WHERE received_at < $1 AND payload <> '' AND payload_hash = '' LIMIT $2",
+		SetPayloadHash:    "UPDATE mutations SET payload_hash = $1 WHERE kiosk_id = $2 AND epoch = $3 AND seq = $4",
+		PruneMutations:    "UPDATE mutations SET payload = '' WHERE received_at < $1 AND payload <> '' AND payload_hash <> ''",
 
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = $1 AND kiosk_id <> $2 AND norm_name IN (SELECT jsonb_array_elements_text($3::jsonb))`,
@@ -119,9 +123,9 @@ var dialect = sqlstore.Dialect{
 		DeleteAdminSessions: "DELETE FROM admin_sessions WHERE expires_at < $1",
 
 		PutMutations: sqlstore.Insert{
-			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES ",
+			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload, payload_hash) VALUES ",
 			Tail: ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
-				received_at = excluded.received_at, payload = excluded.payload, kind = excluded.kind, hlc = excluded.hlc,
+				received_at = excluded.received_at, payload = excluded.payload, payload_hash = excluded.payload_hash, kind = excluded.kind, hlc = excluded.hlc,
 				kiosk_at = excluded.kiosk_at
 				WHERE mutations.status = 'rejected'`,
 		},

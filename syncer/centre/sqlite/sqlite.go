@@ -81,7 +81,11 @@ var dialect = sqlstore.Dialect{
 		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
 		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = ? AND epoch = ?",
 		SetProgress:  "UPDATE progress SET last_seq = ? WHERE kiosk_id = ? AND epoch = ? AND last_seq < ?",
-		Earlier:      "SELECT seq, status, payload FROM mutations WHERE kiosk_id = ? AND epoch = ? AND seq >= ? AND seq <= ?",
+		Earlier:      "SELECT seq, status, payload, payload_hash FROM mutations WHERE kiosk_id = ? AND epoch = ? AND seq >= ? AND seq <= ?",
+
+		UnhashedMutations: "SELECT kiosk_id, epoch, seq, payload FROM mutations WHERE received_at < ? AND payload <> '' AND payload_hash = '' LIMIT ?",
+		SetPayloadHash:    "UPDATE mutations SET payload_hash = ? WHERE kiosk_id = ? AND epoch = ? AND seq = ?",
+		PruneMutations:    "UPDATE mutations SET payload = '' WHERE received_at < ? AND payload <> '' AND payload_hash <> ''",
 
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (SELECT value FROM json_each(?))`,
@@ -118,9 +122,9 @@ var dialect = sqlstore.Dialect{
 		DeleteAdminSessions: "DELETE FROM admin_sessions WHERE expires_at < ?",
 
 		PutMutations: sqlstore.Insert{
-			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload) VALUES ",
+			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload, payload_hash) VALUES ",
 			Tail: ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
-				received_at = excluded.received_at, payload = excluded.payload, kind = excluded.kind, hlc = excluded.hlc,
+				received_at = excluded.received_at, payload = excluded.payload, payload_hash = excluded.payload_hash, kind = excluded.kind, hlc = excluded.hlc,
 				kiosk_at = excluded.kiosk_at
 				WHERE mutations.status = 'rejected'`,
 		},

@@ -57,7 +57,11 @@ type Queries struct {
 	InitProgress string // kiosk_id, epoch
 	LockProgress string // kiosk_id, epoch → last_seq, holding the row
 	SetProgress  string // last_seq, kiosk_id, epoch, last_seq
-	Earlier      string // kiosk_id, epoch, from, to → seq, status, payload
+	Earlier      string // kiosk_id, epoch, from, to → seq, status, payload, payload_hash
+
+	UnhashedMutations string // before, limit → kiosk_id, epoch, seq, payload of rows with a payload and no hash
+	SetPayloadHash    string // payload_hash, kiosk_id, epoch, seq
+	PruneMutations    string // before: clears the payload of hashed rows received before
 
 	// Arrivals: site_id, kiosk_id to leave out, the names as a JSON array
 	// → norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at.
@@ -88,7 +92,7 @@ type Queries struct {
 	DeleteAdminSessions string // expired before
 
 	// Multi-row inserts: Head, a tuple of placeholders per row, Tail.
-	PutMutations Insert // kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload
+	PutMutations Insert // kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload, payload_hash
 	PutArrivals  Insert // site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at
 	PutRecords   Insert // site_id, entity, key, version, deleted, data, updated_at
 	PutIncidents Insert // kiosk_id, epoch, incident_id, site_id, drill, cause, peak, started_at, ended_at, duration_ms,
@@ -334,7 +338,7 @@ func (o ops) Earlier(ctx context.Context, kiosk string, epoch, from, to int64) (
 	for rows.Next() {
 		var seq int64
 		var e centre.Earlier
-		if err := rows.Scan(&seq, &e.Status, &e.Payload); err != nil {
+		if err := rows.Scan(&seq, &e.Status, &e.Payload, &e.Hash); err != nil {
 			return nil, err
 		}
 		seen[seq] = e
@@ -345,9 +349,56 @@ func (o ops) Earlier(ctx context.Context, kiosk string, epoch, from, to int64) (
 func (o ops) PutMutations(ctx context.Context, ms []centre.MutationRow) error {
 	rows := make([][]any, len(ms))
 	for i, m := range ms {
-		rows[i] = []any{m.Kiosk, m.Epoch, m.Seq, m.Site, m.Kind, stamp(m.At), m.HLC, stamp(m.Received), m.Status, m.Reason, m.Payload}
+		rows[i] = []any{m.Kiosk, m.Epoch, m.Seq, m.Site, m.Kind, stamp(m.At), m.HLC, stamp(m.Received), m.Status, m.Reason, m.Payload, m.PayloadHash}
 	}
 	return o.insert(ctx, o.d.Queries.PutMutations, rows)
+}
+
+// hashBatch is how many older rows a prune hashes per statement.
+const hashBatch = 1000
+
+func (o ops) PruneMutations(ctx context.Context, before time.Time) (int, error) {
+	// Rows written before payloads were hashed get their hash first.
+	for {
+		rows, err := o.q.QueryContext(ctx, o.d.Queries.UnhashedMutations, stamp(before), hashBatch)
+		if err != nil {
+			return 0, err
+		}
+		type name struct {
+			kiosk      string
+			epoch, seq int64
+			hash       string
+		}
+		var todo []name
+		for rows.Next() {
+			var n name
+			var payload string
+			if err := rows.Scan(&n.kiosk, &n.epoch, &n.seq, &payload); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			n.hash = centre.PayloadHash([]byte(payload))
+			todo = append(todo, n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		for _, n := range todo {
+			if _, err := o.q.ExecContext(ctx, o.d.Queries.SetPayloadHash, n.hash, n.kiosk, n.epoch, n.seq); err != nil {
+				return 0, err
+			}
+		}
+		if len(todo) < hashBatch {
+			break
+		}
+	}
+	res, err := o.q.ExecContext(ctx, o.d.Queries.PruneMutations, stamp(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 func (o ops) PutArrivals(ctx context.Context, as []centre.Arrival) error {
