@@ -23,6 +23,7 @@ var offlineCommands = map[string]command{
 	"wait-eval":    waitEval,
 	"hash-pin":     hashPIN,
 	"check-config": checkConfig,
+	"version":      printVersion,
 }
 
 // storeCommands open the kiosk's database first; "" is the UI.

@@ -66,6 +66,7 @@ Commands:
   checkout      check a visitor out by ticket number or QR reference
   close-day     end the day now: check everyone out, expire open tickets
   purge         erase personal data older than jobs.retention_days now
+  version       print the version (also --version)
 
 Global flags:
 `
@@ -79,12 +80,17 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.BoolVar(&m.Fullscreen, "fullscreen", false, "fill the screen, for lobby use")
 	central := fs.String("central", "", "sync with the centre at `URL` (or \"embedded\", \"off\"), overriding the config's central")
 	token := fs.String("central-token", "", "this kiosk's `TOKEN` for --central, from `central enroll`")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		m.Command, m.Args = "version", nil
+		return nil
 	}
 	if m.ConfigPath != "" {
 		c, err := LoadConfig(m.ConfigPath)
