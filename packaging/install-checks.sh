@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs inside a fresh Debian 12 root (test-install.sh puts it there):
+# installs the two packages as IT would, checks what they installed, removes
+# and purges them, and checks that the data stays.
+#   install-checks.sh KIOSK.deb CENTRAL.deb
+set -euo pipefail
+kiosk_deb=$1 central_deb=$2
+
+step() { echo "== $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+step "apt-get install ./lobbyline-kiosk ./lobbyline-central"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -q --no-install-recommends "$kiosk_deb" "$central_deb" | tail -n 3
+
+step "nothing to build with was pulled in"
+if dpkg-query -W -f='${Package}\n' | grep -E -- '-dev$|^golang|^gcc($|-[0-9])|^cpp($|-)'; then
+	fail "build tools or -dev packages were installed"
+fi
+
+step "--version"
+for p in lobbyline-kiosk lobbyline-central; do
+	want=$(dpkg-query -W -f='${Version}' "$p")
+	got=$("/usr/bin/$p" --version)
+	echo "$got"
+	[[ $got == "$p $want" ]] || fail "$p --version says '$got', the package is $want"
+done
+
+step "users, directories, permissions"
+id lobby
+id lobbyline
+[[ $(stat -c %U:%G:%a /var/lib/lobbyline) == lobbyline:lobbyline:750 ]] || fail "/var/lib/lobbyline is $(stat -c %U:%G:%a /var/lib/lobbyline)"
+[[ $(stat -c %U:%G:%a /var/lib/lobbyline-kiosk) == lobby:lobby:750 ]] || fail "/var/lib/lobbyline-kiosk is $(stat -c %U:%G:%a /var/lib/lobbyline-kiosk)"
+[[ $(stat -c %U:%G:%a /etc/lobbyline/kiosk.toml) == root:lobby:640 ]] || fail "kiosk.toml is $(stat -c %U:%G:%a /etc/lobbyline/kiosk.toml)"
+[[ $(stat -c %U:%G:%a /etc/lobbyline/central.toml) == root:lobbyline:640 ]] || fail "central.toml is $(stat -c %U:%G:%a /etc/lobbyline/central.toml)"
+ls -l /etc/lobbyline
+
+step "check-config, as the users the units run as"
+runuser -u lobbyline -- lobbyline-central --config /etc/lobbyline/central.toml check-config
+if grep -q '^pin_hash' /etc/lobbyline/kiosk.toml; then
+	fail "the packaged kiosk.toml sets a staff PIN"
+fi
+if out=$(runuser -u lobby -- lobbyline-kiosk --config /etc/lobbyline/kiosk.toml check-config 2>&1); then
+	fail "check-config accepts the packaged kiosk.toml, which has no staff PIN: $out"
+fi
+echo "refused until a PIN is set: $out"
+# As README's "Install in a lobby" tells IT to.
+sed -i "s|^# pin_hash = .*|$(echo 4817 | lobbyline-kiosk hash-pin)|" /etc/lobbyline/kiosk.toml
+runuser -u lobby -- lobbyline-kiosk --config /etc/lobbyline/kiosk.toml check-config
+
+step "systemd-analyze verify"
+systemd-analyze verify /lib/systemd/system/lobbyline-central.service /lib/systemd/system/lobbyline-kiosk.service
+echo "units verified"
+systemd-analyze security --offline=yes --threshold=25 /lib/systemd/system/lobbyline-central.service | tail -n 1
+
+step "enabled for boot"
+ls -l /etc/systemd/system/multi-user.target.wants/lobbyline-central.service /etc/systemd/system/graphical.target.wants/lobbyline-kiosk.service
+
+step "data made by the installed binaries"
+runuser -u lobbyline -- lobbyline-central --config /etc/lobbyline/central.toml site add north "North Hospital"
+runuser -u lobby -- lobbyline-kiosk --config /etc/lobbyline/kiosk.toml checkin --name "Zoë" --service registration
+ls -l /var/lib/lobbyline /var/lib/lobbyline-kiosk
+
+step "apt-get remove: binaries go, config and data stay"
+apt-get remove -y -q lobbyline-kiosk lobbyline-central | tail -n 2
+for f in /usr/bin/lobbyline-kiosk /usr/bin/lobbyline-central; do
+	[[ ! -e $f ]] || fail "$f is still there after remove"
+done
+for f in /etc/lobbyline/kiosk.toml /etc/lobbyline/central.toml /var/lib/lobbyline/central.db /var/lib/lobbyline-kiosk/kiosk.db; do
+	[[ -e $f ]] || fail "$f went with remove"
+done
+echo "kept: /etc/lobbyline/*.toml, /var/lib/lobbyline/central.db, /var/lib/lobbyline-kiosk/kiosk.db"
+
+step "apt-get purge: config goes, data stays"
+apt-get purge -y -q lobbyline-kiosk lobbyline-central 2>&1 | tail -n 4
+for f in /etc/lobbyline/kiosk.toml /etc/lobbyline/central.toml; do
+	[[ ! -e $f ]] || fail "$f is still there after purge"
+done
+for f in /var/lib/lobbyline/central.db /var/lib/lobbyline-kiosk/kiosk.db; do
+	[[ -e $f ]] || fail "$f went with purge"
+done
+echo "kept: /var/lib/lobbyline/central.db, /var/lib/lobbyline-kiosk/kiosk.db"
+
+step "install again: the centre finds its data"
+apt-get install -y -q --no-install-recommends "$central_deb" | tail -n 1
+runuser -u lobbyline -- lobbyline-central --config /etc/lobbyline/central.toml enroll --site north lobby-1 | head -n 1
+echo "ALL INSTALL CHECKS PASSED"
