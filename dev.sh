@@ -197,24 +197,26 @@ cmd_run() {
 	exec go run ./cmd/kiosk "$@"
 }
 
-# The package version: git describe as a Debian version. A tag v1.2.3 gives
+# The package version: git describe --tags --dirty as a Debian version. A tag v1.2.3 gives
 # 1.2.3, commits after it 1.2.3+git4.gabc1234; with no tag,
 # 0.0.0~git<commit date>.<commit>. Uncommitted changes add +dirty.
 deb_version() {
-	local d dirty=
-	d=$(git describe --tags --always --dirty 2>/dev/null) || { echo "0.0.0~unknown"; return; }
-	if [[ $d == *-dirty ]]; then
-		d=${d%-dirty}
+	local d commit dirty=''
+	commit=$(git rev-parse --short HEAD 2>/dev/null) || { echo "0.0.0~unknown"; return; }
+	if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
 		dirty=+dirty
 	fi
-	if [[ $d =~ ^v?([0-9][0-9A-Za-z.~]*)(-([0-9]+)-g([0-9a-f]+))?$ ]]; then
+	# Only a tag that looks like a version counts; a bare commit id
+	# (describe --always) may start with a digit too.
+	if d=$(git describe --tags --match '[v0-9]*' 2>/dev/null) &&
+		[[ $d =~ ^v?([0-9][0-9A-Za-z.~]*)(-([0-9]+)-g([0-9a-f]+))?$ ]]; then
 		local v=${BASH_REMATCH[1]}
 		if [[ -n ${BASH_REMATCH[3]} ]]; then
 			v+="+git${BASH_REMATCH[3]}.g${BASH_REMATCH[4]}"
 		fi
 		echo "$v$dirty"
 	else
-		echo "0.0.0~git$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d).$d$dirty"
+		echo "0.0.0~git$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d).$commit$dirty"
 	fi
 }
 
