@@ -15,7 +15,7 @@ apt-get update -qq
 apt-get install -y -q --no-install-recommends "$kiosk_deb" "$central_deb" | tail -n 3
 
 step "nothing to build with was pulled in"
-if dpkg-query -W -f='${Package}\n' | grep -E -- '-dev$|^golang|^gcc($|-[0-9])|^cpp($|-)'; then
+if dpkg-query -W -f='${Package}\n' | grep -E -- '-dev$|^golang|^(gcc|g\+\+|cpp)(-[0-9]+)?$|^build-essential$'; then
 	fail "build tools or -dev packages were installed"
 fi
 
