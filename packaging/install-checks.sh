@@ -49,6 +49,35 @@ echo "refused until a PIN is set: $out"
 sed -i "s|^# pin_hash = .*|$(echo 4817 | lobbyline-kiosk hash-pin)|" /etc/lobbyline/kiosk.toml
 runuser -u lobby -- lobbyline-kiosk --config /etc/lobbyline/kiosk.toml check-config
 
+step "the lobby: the kiosk under cage shows the welcome screen"
+# cage's headless back end with software rendering stands in for a screen
+# and a GPU; grim takes the screenshot test-install.sh copies out.
+apt-get install -y -q --no-install-recommends grim >/dev/null
+install -d -o lobby -g lobby -m 0700 /tmp/xdg
+runuser -u lobby -- env XDG_RUNTIME_DIR=/tmp/xdg XDG_CACHE_HOME=/tmp/xdg/cache XDG_SESSION_TYPE=wayland \
+	WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_HEADLESS_OUTPUTS=1 WLR_LIBINPUT_NO_DEVICES=1 LIBGL_ALWAYS_SOFTWARE=1 \
+	timeout -k 10 120 cage -d -- lobbyline-kiosk --fullscreen --config /etc/lobbyline/kiosk.toml >/tmp/cage.log 2>&1 &
+cage=$!
+shown=
+for _ in $(seq 45); do
+	sleep 2
+	# An empty frame is a few kB; the welcome screen, with its text, far more.
+	if [[ -S /tmp/xdg/wayland-0 ]] &&
+		runuser -u lobby -- env XDG_RUNTIME_DIR=/tmp/xdg WAYLAND_DISPLAY=wayland-0 grim /tmp/xdg/shot.png 2>/dev/null &&
+		(( $(stat -c %s /tmp/xdg/shot.png) > 40000 )); then
+		shown=yes
+		break
+	fi
+done
+kill "$cage" 2>/dev/null || true
+wait "$cage" 2>/dev/null || true
+if [[ -z $shown ]]; then
+	cat /tmp/cage.log >&2
+	fail "no welcome screen under cage"
+fi
+cp /tmp/xdg/shot.png /tmp/lobby-welcome.png
+echo "welcome screen shown: /tmp/lobby-welcome.png, $(stat -c %s /tmp/lobby-welcome.png) bytes"
+
 step "systemd-analyze verify"
 systemd-analyze verify /lib/systemd/system/lobbyline-central.service /lib/systemd/system/lobbyline-kiosk.service
 echo "units verified"

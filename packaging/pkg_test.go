@@ -38,7 +38,7 @@ var packages = []pkg{{
 		"/etc/lobbyline/kiosk.toml", "/usr/share/doc/lobbyline-kiosk/sample.toml",
 		"/usr/share/icons/hicolor/512x512/apps/lobbyline-kiosk.png"},
 	conffiles: []string{"/etc/lobbyline/kiosk.toml"},
-	depends:   []string{"adduser", "cage", "libpam-systemd", "libgl1", "libegl1", "libwayland-client0", "libxkbcommon0"},
+	depends:   []string{"adduser", "cage", "xwayland", "libpam-systemd", "libgl1", "libegl1", "libwayland-client0", "libxkbcommon0"},
 	config:    "/etc/lobbyline/kiosk.toml",
 	units:     []string{"/lib/systemd/system/lobbyline-kiosk.service"},
 }}

@@ -28,6 +28,8 @@ mmdebstrap --variant=apt --include=systemd,systemd-sysv,dbus,sudo \
 	--setup-hook="sync-in '$cache' /var/cache/apt/archives/" \
 	--customize-hook="copy-in '${debs[0]}' '${debs[1]}' '$here/install-checks.sh' /tmp/" \
 	--customize-hook='chroot "$1" bash /tmp/install-checks.sh /tmp/'"${debs[0]##*/}"' /tmp/'"${debs[1]##*/}" \
+	--customize-hook="copy-out /tmp/lobby-welcome.png '$dist'" \
 	--customize-hook="sync-out /var/cache/apt/archives '$cache'" \
 	bookworm /dev/null "deb $mirror bookworm main"
-echo "test-install.sh: both packages installed, checked and removed in a clean Debian 12 root" >&2
+echo "test-install.sh: both packages installed, checked and removed in a clean Debian 12 root;" \
+	"the kiosk's welcome screen under cage: $dist/lobby-welcome.png" >&2
