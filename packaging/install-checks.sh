@@ -113,5 +113,6 @@ echo "kept: /var/lib/lobbyline/central.db, /var/lib/lobbyline-kiosk/kiosk.db"
 
 step "install again: the centre finds its data"
 apt-get install -y -q --no-install-recommends "$central_deb" | tail -n 1
-runuser -u lobbyline -- lobbyline-central --config /etc/lobbyline/central.toml enroll --site north lobby-1 | head -n 1
+enrolled=$(runuser -u lobbyline -- lobbyline-central --config /etc/lobbyline/central.toml enroll --site north lobby-1)
+echo "${enrolled%%$'\n'*}"
 echo "ALL INSTALL CHECKS PASSED"
