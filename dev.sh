@@ -197,8 +197,8 @@ cmd_run() {
 	exec go run ./cmd/kiosk "$@"
 }
 
-# The package version: git describe --tags --dirty as a Debian version. A tag v1.2.3 gives
-# 1.2.3, commits after it 1.2.3+git4.gabc1234; with no tag,
+# The package version: git describe --tags as a Debian version. A tag
+# v1.2.3 gives 1.2.3, commits after it 1.2.3+git4.gabc1234; with no tag,
 # 0.0.0~git<commit date>.<commit>. Uncommitted changes add +dirty.
 deb_version() {
 	local d commit dirty=''
@@ -268,15 +268,16 @@ cmd_package() {
 
 		# Fyne needs cgo: the kiosk is built for another architecture only
 		# with a C cross compiler and that architecture's -dev libraries.
-		local cc=
+		local cc cross=()
 		if [[ $arch != "$(go env GOHOSTARCH)" ]]; then
 			cc=$(cross_cc "$arch") || {
 				echo "dev.sh: no lobbyline-kiosk for $arch: no C cross toolchain for it (see packaging/README.md)" >&2
 				continue
 			}
+			cross=(CC="$cc" PKG_CONFIG_LIBDIR="/usr/lib/$(deb_triplet "$arch")/pkgconfig:/usr/share/pkgconfig")
 		fi
 		echo "dev.sh: building lobbyline-kiosk $version for $arch" >&2
-		CGO_ENABLED=1 GOOS=linux GOARCH=$arch ${cc:+CC=$cc} ${cc:+PKG_CONFIG_PATH=/usr/lib/$(deb_triplet "$arch")/pkgconfig} \
+		env CGO_ENABLED=1 GOOS=linux GOARCH="$arch" "${cross[@]}" \
 			go build -trimpath -ldflags "$ldflags" -o "$stage/lobbyline-kiosk" ./cmd/kiosk
 		packaged_kiosk_config >"$stage/kiosk.toml"
 		ARCH=$arch VERSION=$version STAGE=$stage go tool nfpm package --packager deb \
