@@ -35,7 +35,9 @@ var configCases = []struct {
 	{"prefix clash", func(s string) string { return strings.Replace(s, `prefix = "P"`, `prefix = "R"`, 1) }, "services[2].prefix"},
 	{"prefix lower", func(s string) string { return strings.Replace(s, `prefix = "P"`, `prefix = "p"`, 1) }, "services[2].prefix"},
 	{"service twice", func(s string) string { return strings.Replace(s, `id = "pharmacy"`, `id = "visit"`, 1) }, "services[2].id"},
-	{"service name language", func(s string) string { return strings.Replace(s, "names = { es = \"Visitar", "names = { ar = \"Visitar", 1) }, "services[0].names"},
+	{"service name language", func(s string) string {
+		return strings.Replace(s, "names = { es = \"Visitar", "names = { ar = \"Visitar", 1)
+	}, "services[0].names"},
 	{"kiosk name language", func(s string) string { return strings.Replace(s, "kiosk_names = { es", "kiosk_names = { ar", 1) }, "kiosk_names"},
 	{"kiosk name empty", func(s string) string {
 		return strings.Replace(s, `fr = "Hall principal"`, `fr = " "`, 1)
