@@ -5,9 +5,16 @@
 #   ./dev.sh test                  install missing deps, then gofmt, vet and all tests
 #                                  (against a throwaway PostgreSQL server it starts)
 #   ./dev.sh deps                  only check Go and check / install the Debian packages
+#   ./dev.sh package               build the .deb packages into dist/ (packaging/README.md)
+#   ./dev.sh test-install          build the packages, install them into a fresh Debian 12
+#                                  root made with mmdebstrap (downloads it), check them there
 #
 # Environment overrides:
 #   LOBBYLINE_DEPS_FILE       package list to use (default packaging/debian-deps.txt)
+#   LOBBYLINE_ARCHES          architectures for `package` (default: amd64 arm64; the
+#                             kiosk's arm64 package needs a cross C toolchain, see
+#                             packaging/README.md, and is skipped without one)
+#   LOBBYLINE_MIRROR          Debian mirror for test-install (default http://deb.debian.org/debian)
 #   LOBBYLINE_TEST_POSTGRES   postgres:// URL of a server for the tests. Unset, `test`
 #                             starts one of its own in a temp dir (installing the
 #                             postgresql package if needed) and deletes it on exit.
@@ -192,6 +199,121 @@ cmd_run() {
 	exec go run ./cmd/kiosk --demo "$@"
 }
 
+# The package version: git describe --tags as a Debian version. A tag
+# v1.2.3 gives 1.2.3, commits after it 1.2.3+git4.gabc1234; with no tag,
+# 0.0.0~git<commit date>.<commit>. Uncommitted changes add +dirty.
+deb_version() {
+	local d commit dirty=''
+	commit=$(git rev-parse --short HEAD 2>/dev/null) || { echo "0.0.0~unknown"; return; }
+	if [[ -n $(git status --porcelain --untracked-files=no 2>/dev/null) ]]; then
+		dirty=+dirty
+	fi
+	# Only a tag that looks like a version counts; a bare commit id
+	# (describe --always) may start with a digit too.
+	if d=$(git describe --tags --match '[v0-9]*' 2>/dev/null) &&
+		[[ $d =~ ^v?([0-9][0-9A-Za-z.~]*)(-([0-9]+)-g([0-9a-f]+))?$ ]]; then
+		local v=${BASH_REMATCH[1]}
+		if [[ -n ${BASH_REMATCH[3]} ]]; then
+			v+="+git${BASH_REMATCH[3]}.g${BASH_REMATCH[4]}"
+		fi
+		echo "$v$dirty"
+	else
+		echo "0.0.0~git$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y%m%d).$commit$dirty"
+	fi
+}
+
+# The kiosk's packaged config: the annotated sample with no staff PIN (IT
+# sets one with hash-pin), no embedded centre, and its database in the home
+# of the session's user.
+packaged_kiosk_config() {
+	cat <<-'HEAD'
+		# Lobbyline kiosk configuration, installed by the lobbyline-kiosk package as
+		# /etc/lobbyline/kiosk.toml (a conffile: upgrades keep your changes). Only root
+		# and the group lobby read it: it holds the staff PIN's hash and the centre token.
+		# The lobby session (lobbyline-kiosk.service) runs
+		#   lobbyline-kiosk --fullscreen --config /etc/lobbyline/kiosk.toml
+		# Check it after a change, then restart the session:
+		#   sudo -u lobby lobbyline-kiosk --config /etc/lobbyline/kiosk.toml check-config
+		#   sudo systemctl restart lobbyline-kiosk
+		# The sample this was made from: /usr/share/doc/lobbyline-kiosk/sample.toml
+
+		# The kiosk's database, in the home of the session's user lobby.
+		database = "/var/lib/lobbyline-kiosk/kiosk.db"
+
+	HEAD
+	# shellcheck disable=SC2016 # the $2a$10$ is the hash's text, not a variable
+	sed -e '1,/^$/d' \
+		-e '/^# bcrypt hash of the staff PIN/,/^pin_hash = /c\
+# The staff PIN: set one before this kiosk opens a lobby. Choose a PIN, then\
+#   echo YOUR-PIN | lobbyline-kiosk hash-pin\
+# prints a pin_hash line: put it here, in place of this comment.\
+# pin_hash = "$2a$10$..."' \
+		-e 's/^central = "embedded"$/central = ""   # "": the set-up screen asks for the centre and a code from central enroll; "off": no centre/' \
+		cmd/kiosk/default.toml
+}
+
+# Builds the packages for the architectures asked for into dist/.
+cmd_package() {
+	local version arches arch stage ldflags
+	version=$(deb_version)
+	arches=${LOBBYLINE_ARCHES:-amd64 arm64}
+	ldflags="-s -w -X main.version=$version"
+	rm -rf dist
+	mkdir -p dist
+	for arch in $arches; do
+		stage=dist/stage/$arch
+		mkdir -p "$stage"
+		echo "dev.sh: building lobbyline-central $version for $arch" >&2
+		CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath -ldflags "$ldflags" -o "$stage/lobbyline-central" ./cmd/central
+		ARCH=$arch VERSION=$version STAGE=$stage go tool nfpm package --packager deb \
+			--config packaging/nfpm-central.yaml --target dist/ >&2
+
+		# Fyne needs cgo: the kiosk is built for another architecture only
+		# with a C cross compiler and that architecture's -dev libraries.
+		local cc cross=()
+		if [[ $arch != "$(go env GOHOSTARCH)" ]]; then
+			cc=$(cross_cc "$arch") || {
+				echo "dev.sh: no lobbyline-kiosk for $arch: no C cross toolchain for it (see packaging/README.md)" >&2
+				continue
+			}
+			cross=(CC="$cc" PKG_CONFIG_LIBDIR="/usr/lib/$(deb_triplet "$arch")/pkgconfig:/usr/share/pkgconfig")
+		fi
+		echo "dev.sh: building lobbyline-kiosk $version for $arch" >&2
+		env CGO_ENABLED=1 GOOS=linux GOARCH="$arch" "${cross[@]}" \
+			go build -trimpath -ldflags "$ldflags" -o "$stage/lobbyline-kiosk" ./cmd/kiosk
+		packaged_kiosk_config >"$stage/kiosk.toml"
+		ARCH=$arch VERSION=$version STAGE=$stage go tool nfpm package --packager deb \
+			--config packaging/nfpm-kiosk.yaml --target dist/ >&2
+	done
+	rm -rf dist/stage
+	ls -1 dist/*.deb
+}
+
+deb_triplet() {
+	case $1 in
+		amd64) echo x86_64-linux-gnu ;;
+		arm64) echo aarch64-linux-gnu ;;
+		*) return 1 ;;
+	esac
+}
+
+# The C cross compiler for arch, if it and the arch's GL/X/Wayland -dev
+# packages (multiarch) are installed.
+cross_cc() {
+	local triplet
+	triplet=$(deb_triplet "$1") || return 1
+	command -v "$triplet-gcc" >/dev/null || return 1
+	[[ -e /usr/lib/$triplet/pkgconfig/gl.pc || -e /usr/lib/$triplet/libGL.so ]] || return 1
+	echo "$triplet-gcc"
+}
+
+cmd_test_install() {
+	[[ $EUID == 0 ]] || die "test-install builds a Debian root and installs packages into it: run it as root"
+	ensure_packages mmdebstrap
+	LOBBYLINE_ARCHES=amd64 cmd_package
+	bash packaging/test-install.sh dist
+}
+
 cmd_test() {
 	export CGO_ENABLED=1 LANG=en_US.UTF-8
 
@@ -206,6 +328,9 @@ cmd_test() {
 	fi
 
 	go vet ./...
+	# The packages are built first: packaging/pkg_test.go checks them.
+	LOBBYLINE_ARCHES=amd64 cmd_package >/dev/null
+	export LOBBYLINE_PACKAGES=$PWD/dist
 	start_services
 	go test -race -shuffle=on -count=1 -timeout 30m ./...
 }
@@ -214,8 +339,10 @@ case ${1:-} in
 	run)  shift; check_go; cmd_run "$@" ;;
 	test) check_go; ensure_deps; cmd_test ;;
 	deps) check_go; ensure_deps; echo "dev.sh: all Debian packages from $DEPS_FILE are installed." ;;
+	package) check_go; ensure_deps; cmd_package ;;
+	test-install) check_go; ensure_deps; cmd_test_install ;;
 	*)
-		echo "usage: ./dev.sh run [kiosk args...] | test | deps" >&2
+		echo "usage: ./dev.sh run [kiosk args...] | test | deps | package | test-install" >&2
 		exit 2
 		;;
 esac

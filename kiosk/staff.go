@@ -181,7 +181,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	header := container.NewVBox(
 		container.New(&lineHeadLayout{},
 			newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
-			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock)),
+			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock, u.newQuitButton())),
 		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts), nil, container.NewPadded(s.status)))
 
 	deskCard := card(

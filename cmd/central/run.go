@@ -87,6 +87,8 @@ var commands = []commandInfo{
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
 	{"list", "KIND --site SITE", "print a site's records of one kind as CSV that import reads back", func() command { return &listCmd{} }},
 	{"cancel-prereg", "--site SITE CODE", "cancel a pre-registration; the record stays so a late arrival is flagged", func() command { return &cancelPreRegCmd{} }},
+	{"check-config", "", "validate the config and say what it holds", func() command { return &checkConfigCmd{} }},
+	{"version", "", "print the version (also --version)", func() command { return &versionCmd{} }},
 	{"compact", "--site SITE [--older-than 720h]", "purge deletion markers older than the given age", func() command { return &compactCmd{} }},
 	{"prune", "[--older-than 2160h]", "clear old mutation payloads; names and payload hashes stay", func() command { return &pruneCmd{} }},
 }
@@ -128,12 +130,17 @@ func (m *Main) ParseFlags(args []string) error {
 	fs := flag.NewFlagSet("central", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	m.globalFlags(fs, true)
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage())
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		m.Command, m.cmd = "version", &versionCmd{}
+		return nil
 	}
 	info, rest, err := findCommand(fs.Args())
 	if err != nil {

@@ -27,6 +27,7 @@ var offlineCommands = map[string]command{
 	"check-config": checkConfig,
 	"enroll":       enrollCmd,
 	"restore":      restore,
+	"version":      printVersion,
 }
 
 // storeCommands open the kiosk's database first; "" is the UI.

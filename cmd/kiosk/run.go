@@ -74,6 +74,7 @@ Commands:
   prune         remove what the centre has and is older than jobs.prune_days now
   backup        write a consistent copy of the database to FILE (while the kiosk runs)
   restore       put a backup in place of the database (the kiosk stopped); keeps the old as .before-restore
+  version       print the version (also --version)
 
 Global flags:
 `
@@ -88,12 +89,17 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.BoolVar(&m.Demo, "demo", false, "try Lobbyline out: open the lobby with the sample PIN (2580) and an embedded centre")
 	central := fs.String("central", "", "sync with the centre at `URL` (or \"embedded\", \"off\"), overriding the config's central")
 	token := fs.String("central-token", "", "no longer accepted: a token on the command line is visible to every user (use the enroll command)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		m.Command, m.Args = "version", nil
+		return nil
 	}
 	if m.ConfigPath != "" {
 		c, err := LoadConfig(m.ConfigPath)

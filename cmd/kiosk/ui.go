@@ -50,6 +50,9 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	}()
 	w := ui.Window()
 	w.SetFullScreen(m.Fullscreen)
+	if m.Fullscreen { // a lobby: no way out but staff mode's Quit
+		ui.KeepOpen()
+	}
 	w.ShowAndRun()
 	return nil
 }
