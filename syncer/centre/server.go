@@ -22,7 +22,7 @@ import (
 //	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse)
 //	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M[&snapshot=1] (→ PullResponse)
 //	POST /v1/enrol               a one-time enrolment code (EnrolRequest → EnrolResponse)
-//	GET  /healthz                200 when the store answers
+//	GET  /healthz                200 when the store answers (asked at most once a second)
 //	GET  /metrics                Prometheus
 //
 // Every /v1 request but enrol carries "Authorization: Bearer <kiosk
@@ -45,6 +45,7 @@ type Server struct {
 	mux     *http.ServeMux
 	slots   chan struct{} // requests being served; full means 429
 	metrics *serverMetrics
+	healthy *healthCheck // the store's health for /healthz
 }
 
 // ServerOptions tune NewServer.
@@ -59,6 +60,11 @@ type ServerOptions struct {
 	// MinProtocol is the oldest kiosk protocol served; zero means
 	// wire.MinVersion.
 	MinProtocol int
+	// HealthEvery is how often /healthz asks the store at most; zero
+	// means a second. Now is the clock it measures that by; nil means
+	// time.Now.
+	HealthEvery time.Duration
+	Now         func() time.Time
 }
 
 // NewServer builds the handler over store.
@@ -75,11 +81,18 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
 	}
+	if opts.HealthEvery <= 0 {
+		opts.HealthEvery = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &Server{store: store, minimum: opts.MinProtocol, accepts: strings.Join(store.Accepts(), " "), log: opts.Logger, mux: http.NewServeMux(),
 		slots: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
 	s.mux.Handle("POST /v1/sites/{site}/push", s.api("push", s.push))
 	s.mux.Handle("GET /v1/sites/{site}/pull", s.api("pull", s.pull))
 	s.mux.Handle("POST /v1/enrol", s.guard("enrol", s.enrol))
+	s.healthy = &healthCheck{ping: store.Store().Ping, every: opts.HealthEvery, now: opts.Now}
 	s.mux.HandleFunc("GET /healthz", s.health)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	return s
@@ -266,7 +279,7 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Store().Ping(ctx); err != nil {
+	if err := s.healthy.check(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, wire.ErrorBody{Error: "store unreachable"})
 		return
 	}
