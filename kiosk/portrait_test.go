@@ -341,3 +341,25 @@ func TestTicketKeepsItsLinesTogether(t *testing.T) {
 		test.Tap(u.ticket.done)
 	}
 }
+
+// The welcome screen, what a lobby shows all day, also fits a 1280×720
+// panel in every language, with and without the outage banner.
+func TestWelcomeFitsA720pPanel(t *testing.T) {
+	f := newOutageFixture(t, func(c *Config) { c.Languages = translationCodes(t) })
+	u := f.ui
+	panel := fyne.NewSize(1280, 720)
+	look := func(what string) {
+		t.Helper()
+		for _, code := range translationCodes(t) {
+			u.chooseLanguage(code)
+			u.Window().Resize(panel)
+			if m := u.Window().Content().MinSize(); m.Height > panel.Height || m.Width > panel.Width {
+				t.Errorf("%s welcome%s needs %v", code, what, m)
+			}
+			assertFits(t, code+" welcome"+what+" at 1280×720", u.Window().Content())
+		}
+	}
+	look("")
+	f.startOutage(t)
+	look(" with the outage banner")
+}

@@ -40,8 +40,9 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s.place = newText(place, theme.SizeNameSubHeadingText, false, widget.LowImportance)
 	s.intro = newWrapped(lang.X("welcome.intro", "Check in here to get your ticket. We will call your number on this screen."),
 		theme.SizeNameSubHeadingText, widget.MediumImportance)
-	// Larger text needs the room the kiosk's name and some air took.
-	space, button := float32(24), float32(150)
+	// Sized to fit a 1280×720 panel in every language. Larger text needs
+	// the room the kiosk's name and some air took.
+	space, button := float32(8), float32(104)
 	if s.bigText = u.theme.larger; s.bigText {
 		space, button = 8, 120
 	}
@@ -52,7 +53,7 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 		gap(space),
 		sized(0, button, s.checkIn),
 		gap(8),
-		sized(0, 64, s.checkOut),
+		sized(0, 56, s.checkOut),
 	)
 
 	var switcher fyne.CanvasObject = layout.NewSpacer()
