@@ -28,7 +28,7 @@ type Ticket struct {
 func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (Ticket, error) {
 	f := form.Normalize()
 	problems := f.Problems()
-	svc, ok := s.services[f.Service]
+	svc, ok := s.layout.Load().services[f.Service]
 	if !ok && f.Service != "" {
 		problems = append(problems, invalid("service", "error.service.unknown", "Please choose a service from the list.", nil))
 	}

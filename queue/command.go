@@ -184,7 +184,7 @@ func (s *Store) transfer(ctx context.Context, tx *sql.Tx, now time.Time, cmd Com
 	if err != nil {
 		return Visit{}, err
 	}
-	to, ok := s.services[cmd.Service]
+	to, ok := s.layout.Load().services[cmd.Service]
 	if !ok {
 		return Visit{}, notFound("error.service.unknown", "Please choose a service from the list.", nil)
 	}
