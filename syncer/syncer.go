@@ -130,6 +130,10 @@ type Syncer struct {
 	wake   chan struct{}             // cuts a backoff wait short: the centre is back
 	waking atomic.Bool               // a WakeSoon is on its way
 	hold   atomic.Pointer[time.Time] // during a drill: no network until then
+
+	// configSeen: the pulled site configuration was looked at since this
+	// syncer started, so later pulls look again only when one brings it.
+	configSeen atomic.Bool
 }
 
 // ErrHeld is the error of a sync attempted while a drill holds the outbox.
@@ -350,7 +354,13 @@ func (s *Syncer) pull(ctx context.Context) error {
 			return fmt.Errorf("apply pull: %w", err)
 		}
 		if !page.More {
+			if !s.configSeen.Load() || holdsSiteConfig(page) {
+				s.applySiteConfig(ctx)
+			}
 			return nil
+		}
+		if holdsSiteConfig(page) {
+			s.configSeen.Store(false) // look once the last page is in
 		}
 	}
 }

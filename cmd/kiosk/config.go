@@ -310,7 +310,9 @@ func validHash(h string) bool {
 
 // storeOptions turns the config into the queue store's options.
 func (c Config) storeOptions() queue.Options {
-	o := queue.Options{KioskID: c.KioskID, Languages: c.Languages,
+	// With a centre, the site configuration it sends wins over the
+	// file's services and desks once one has arrived.
+	o := queue.Options{KioskID: c.KioskID, Languages: c.Languages, ManagedConfig: c.Central != CentralOff,
 		FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration)}
 	doc := siteconfig.Document{Services: c.Services, Desks: c.Desks}
 	o.Services, o.Desks = doc.QueueServices(), doc.QueueDesks()
