@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"time"
 
 	"lobbyline/queue/sqldb"
@@ -160,4 +162,27 @@ func checkLayout(services []Service, desks []Desk) error {
 		}
 	}
 	return nil
+}
+
+// StoredConfigVersion reads, without opening the store for writing, the
+// version of the centre's site configuration the database at path holds;
+// 0 if it holds none or there is no database yet.
+func StoredConfigVersion(ctx context.Context, path string) (int64, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path)+"&mode=ro")
+	if err != nil {
+		return 0, fmt.Errorf("read configuration version: %w", err)
+	}
+	defer db.Close()
+	var v sql.NullInt64
+	err = db.QueryRowContext(ctx, "SELECT json_extract(value, '$.version') FROM meta WHERE key = 'site_config'").Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read configuration version: %w", err)
+	}
+	return v.Int64, nil
 }
