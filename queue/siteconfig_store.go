@@ -94,7 +94,8 @@ func storedSiteConfig(ctx context.Context, tx *sql.Tx) (*layout, bool, error) {
 }
 
 // ApplySiteConfig puts a version of the centre's site configuration in
-// use if it is newer than the one in use, and reports whether it did. The
+// use if it is newer than the one in use (or the same version with other
+// contents: the one the centre kept), and reports whether it did. The
 // services and desks tables change in one transaction, which waits for a
 // check-in or staff action under way and is waited for by the next (rows
 // no longer named stay, inactive, for the visits that refer to them); the
@@ -111,12 +112,20 @@ func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []S
 	}
 	applied := false
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		cur, _, err := storedSiteConfig(ctx, tx)
+		cur, err := getMeta(ctx, tx, "site_config")
 		if err != nil {
 			return err
 		}
-		if cur != nil && cur.version >= version {
-			return nil
+		if cur != "" {
+			var c storedConfig
+			if err := json.Unmarshal([]byte(cur), &c); err != nil {
+				return fmt.Errorf("stored site configuration: %w", err)
+			}
+			// The same version with other contents: two people set the
+			// site's configuration at once and the centre kept the later.
+			if c.Version > version || cur == string(data) {
+				return nil
+			}
 		}
 		if err := mirrorConfig(ctx, tx, services, desks); err != nil {
 			return err

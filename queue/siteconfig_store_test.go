@@ -78,6 +78,21 @@ func TestApplySiteConfig(t *testing.T) {
 		t.Fatalf("ApplySiteConfig v1 after v2: %v, %v; want not applied", ok, err)
 	}
 
+	// Version 2 again with the same contents changes nothing; with other
+	// contents (two people set version 2 at once at the centre, which
+	// kept the later) it is applied.
+	if ok, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks); err != nil || ok {
+		t.Fatalf("ApplySiteConfig v2 again: %v, %v; want not applied", ok, err)
+	}
+	renamed := slices.Clone(v2Services)
+	renamed[1].Name = "Radiology"
+	if ok, err := s.ApplySiteConfig(ctx, 2, renamed, v2Desks); err != nil || !ok {
+		t.Fatalf("ApplySiteConfig v2 with other contents: %v, %v; want applied", ok, err)
+	}
+	if svc, _ := s.Service("imaging"); svc.Name != "Radiology" {
+		t.Fatalf("after v2 with other contents: imaging is %q", svc.Name)
+	}
+
 	// A restart keeps version 2 over the file's services.
 	s.Close()
 	if s, err = queue.Open(ctx, path, opts); err != nil {

@@ -38,7 +38,7 @@ func (s *Syncer) applySiteConfig(ctx context.Context) {
 			s.log.Warn("refused the centre's site configuration; keeping the one in use", "err", err, "in_use", s.store.ConfigVersion())
 			return
 		}
-		if rec.Version <= s.store.ConfigVersion() {
+		if rec.Version < s.store.ConfigVersion() {
 			return
 		}
 		if _, err := s.store.ApplySiteConfig(ctx, rec.Version, rec.QueueServices(), rec.QueueDesks()); err != nil {
