@@ -16,6 +16,7 @@ import (
 	"lobbyline/queue/siteconfig"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
 // syncLog is a log the test reads while the syncer writes it.
@@ -96,8 +97,14 @@ func managedServices(s *queue.Store) []string {
 // refuses one it cannot apply, and keeps the last good one through a
 // restart with the centre away.
 func TestSiteConfigReachesTheKioskAndSurvivesARestart(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { testSiteConfigReachesTheKiosk(t, centretest.DSN(t, backend)) })
+	}
+}
+
+func testSiteConfigReachesTheKiosk(t *testing.T, dsn string) {
 	ctx := context.Background()
-	c := startCentre(t)
+	c := startCentreOn(t, dsn)
 	token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a")
 	if err != nil {
 		t.Fatal(err)
@@ -158,6 +165,15 @@ func TestSiteConfigReachesTheKioskAndSurvivesARestart(t *testing.T) {
 	}
 	if b, err := store.Backlog(ctx); err != nil || b.Pending != 0 || b.Rejected != 0 {
 		t.Fatalf("the check-in under version 2 did not reach the centre: %+v, %v", b, err)
+	}
+	// The kiosk told the centre which version it runs (the fleet console's
+	// Configuration column).
+	kiosks, err := c.store.Kiosks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kiosks) != 1 || kiosks[0].Config != 2 {
+		t.Fatalf("the centre's kiosks after version 2: %+v, want config 2", kiosks)
 	}
 
 	// A version this kiosk cannot apply (a neighbouring centre checked
