@@ -82,8 +82,13 @@ func TestStaffSeeTheConfigurationVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	f.ui.staffDesk = "desk-2" // which version 2 does not have
 	if err := sy.Sync(f.ctx); err != nil {
 		t.Fatal(err)
+	}
+	f.ui.showStaff()
+	if f.ui.staffDesk != "desk-1" || f.ui.staff.desk.Selected != "Desk 1" {
+		t.Errorf("staff desk after version 2 took desk-2 away: %q (%q shown)", f.ui.staffDesk, f.ui.staff.desk.Selected)
 	}
 	test.Tap(f.ui.staff.sync)
 	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Services and desks: the centre's configuration, version 2.") {
