@@ -19,7 +19,7 @@ import (
 
 // The centre record that carries a site's configuration to its kiosks.
 const (
-	Entity = "site_config"
+	Entity = queue.EntitySiteConfig
 	Key    = "current"
 )
 
