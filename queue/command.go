@@ -40,6 +40,8 @@ type Command struct {
 // An invalid action returns an *Error and changes nothing. It returns the
 // visit acted on (zero for desk actions).
 func (s *Store) Apply(ctx context.Context, cmd Command) (Visit, error) {
+	s.configMu.RLock() // a new site configuration waits until this action is done
+	defer s.configMu.RUnlock()
 	if err := checkText("staff", cmd.Staff); err != nil {
 		return Visit{}, err
 	}

@@ -96,10 +96,10 @@ func storedSiteConfig(ctx context.Context, tx *sql.Tx) (*layout, bool, error) {
 // ApplySiteConfig puts a version of the centre's site configuration in
 // use if it is newer than the one in use (or the same version with other
 // contents: the one the centre kept), and reports whether it did. The
-// services and desks tables change in one transaction, which waits for a
-// check-in or staff action under way and is waited for by the next (rows
-// no longer named stay, inactive, for the visits that refer to them); the
-// screens show the new services from their next change. A version that
+// services and desks tables change in one transaction, which waits for the
+// check-ins and staff actions under way in this process and is waited for
+// by the next (rows no longer named stay, inactive, for the visits that
+// refer to them); the screens show the new services from their next change. A version that
 // does not hold together (a desk naming a service it lacks) is refused
 // with ErrSiteConfig and the one in use kept.
 func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []Service, desks []Desk) (bool, error) {
@@ -110,6 +110,7 @@ func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []S
 	if err != nil {
 		return false, fmt.Errorf("apply site configuration: %w", err)
 	}
+	s.configMu.Lock()
 	applied := false
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		cur, err := getMeta(ctx, tx, "site_config")
@@ -133,11 +134,16 @@ func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []S
 		applied = true
 		return setMeta(ctx, tx, "site_config", string(data))
 	})
+	if err == nil && applied {
+		s.setLayout(newLayout(version, services, desks))
+	}
+	s.configMu.Unlock()
 	if err != nil || !applied {
 		return false, err
 	}
 	s.wroteCommit()
-	s.setLayout(newLayout(version, services, desks))
+	// The check-ins that waited go on while the estimator takes the new
+	// times per visitor.
 	if err := s.RefitEstimator(ctx); err != nil {
 		s.log.Warn("refit the estimator for the new services", "err", err)
 	}

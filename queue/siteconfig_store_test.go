@@ -3,8 +3,10 @@ package queue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,5 +113,50 @@ func TestApplySiteConfig(t *testing.T) {
 	}
 	if got := serviceIDs(s); !slices.Equal(got, []string{"registration", "pharmacy", "visit"}) || s.ConfigVersion() != 0 {
 		t.Fatalf("central off: services %v, version %d", got, s.ConfigVersion())
+	}
+}
+
+// A new configuration never lands in the middle of a check-in: every
+// check-in for a service it drops commits before any for a service it
+// adds.
+func TestApplySiteConfigWaitsForCheckIns(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	var (
+		mu                sync.Mutex
+		lastOld, firstNew int64 = 0, 1 << 62
+		wg                sync.WaitGroup
+	)
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 40 {
+				service := "pharmacy" // in the file's services, not in v2
+				if (g+i)%2 == 0 {
+					service = "imaging" // in v2 only
+				}
+				tk, err := s.CheckIn(ctx, queue.CheckInForm{Name: fmt.Sprintf("P%d-%d", g, i), Service: service}, queue.SourceKiosk)
+				if queue.ErrorCode(err) == queue.EInvalid {
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if service == "pharmacy" {
+					lastOld = max(lastOld, tk.Visit.ID)
+				} else {
+					firstNew = min(firstNew, tk.Visit.ID)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	if _, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if lastOld > firstNew {
+		t.Fatalf("a check-in for pharmacy (visit %d) committed after one for imaging (visit %d): the configuration changed in its middle", lastOld, firstNew)
 	}
 }

@@ -70,6 +70,10 @@ type Store struct {
 	epoch atomic.Int64
 	// layout is the services and desks in use; ApplySiteConfig swaps it.
 	layout atomic.Pointer[layout]
+	// configMu: check-ins and staff actions hold it to read, so
+	// ApplySiteConfig, which holds it to write, never changes the
+	// services and desks in the middle of one.
+	configMu sync.RWMutex
 	// languages are Options.Languages, never empty.
 	languages []string
 
