@@ -142,7 +142,9 @@ var ErrHeld = errors.New("syncer: drill in progress, changes held on the kiosk")
 // New returns a syncer for store talking through client.
 func New(store *queue.Store, client *Client, cfg Config) *Syncer {
 	cfg.defaults()
-	client.config = store.ConfigVersion // the centre shows IT which version each kiosk runs
+	if client != nil && store != nil {
+		client.config = store.ConfigVersion // the centre shows IT which version each kiosk runs
+	}
 	s := &Syncer{store: store, client: client, cfg: cfg, log: cfg.Logger, subs: make(map[int]func(Status)), wake: make(chan struct{}, 1)}
 	s.status = Status{State: Offline, Since: cfg.Clock.Now()}
 	return s
