@@ -27,6 +27,7 @@ type checkInScreen struct {
 	// services are the choice buttons, in the order of serviceIDs.
 	services   []*widget.Button
 	serviceIDs []string
+	choices    *fyne.Container // holds the service buttons
 	// Messages under each field, and one for the form as a whole.
 	nameMsg, hostMsg, phoneMsg, inviteMsg, serviceMsg, formMsg *widget.Label
 	title                                                      *widget.Label
@@ -54,16 +55,9 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.name.OnSubmitted = func(string) { u.win.Canvas().Focus(s.host) }
 	s.host.OnSubmitted = func(string) { u.win.Canvas().Focus(s.phone) }
 
-	choices := container.NewVBox()
-	if len(u.lobby.Services()) > 4 {
-		choices = container.NewGridWithColumns(2)
-	}
-	for _, svc := range u.lobby.Services() {
-		b := widget.NewButton(svc.DisplayName(u.lang), func() { u.chooseService(svc.ID) })
-		s.services = append(s.services, b)
-		s.serviceIDs = append(s.serviceIDs, svc.ID)
-		choices.Add(sized(0, 76, b))
-	}
+	s.choices = container.NewVBox()
+	s.fillChoices(u)
+	choices := s.choices
 
 	title := lang.X("form.title", "Check in")
 	submitText := lang.X("form.submit", "Get my ticket")
@@ -103,6 +97,26 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 		container.NewVScroll(body),
 	)))
 	return s
+}
+
+// fillChoices makes one button per service in use: when the form is
+// built, and again if the centre's configuration changed the services
+// while the form was open.
+func (s *checkInScreen) fillChoices(u *UI) {
+	services := u.lobby.Services()
+	s.services, s.serviceIDs = nil, nil
+	s.choices.Objects = nil
+	s.choices.Layout = layout.NewVBoxLayout()
+	if len(services) > 4 {
+		s.choices.Layout = layout.NewGridLayoutWithColumns(2)
+	}
+	for _, svc := range services {
+		b := widget.NewButton(svc.DisplayName(u.lang), func() { u.chooseService(svc.ID) })
+		s.services = append(s.services, b)
+		s.serviceIDs = append(s.serviceIDs, svc.ID)
+		s.choices.Add(sized(0, 76, b))
+	}
+	s.choices.Refresh()
 }
 
 // stacked stacks a form's parts without the theme's padding between them:
@@ -147,6 +161,21 @@ func (s *checkInScreen) showErrors(u *UI, err error) {
 	if fe.Problems[0].Field == "name" {
 		u.win.Canvas().Focus(s.name)
 	}
+}
+
+// serviceGone reports whether a refused form named a service the kiosk
+// does not offer.
+func serviceGone(err error) bool {
+	var fe *queue.FormError
+	if !errors.As(err, &fe) {
+		return false
+	}
+	for _, p := range fe.Problems {
+		if p.Field == "service" && p.Key == "error.service.unknown" {
+			return true
+		}
+	}
+	return false
 }
 
 // chooseService marks a service as the reason for the visit.
@@ -219,6 +248,15 @@ func (u *UI) submitCheckIn() {
 	if err != nil {
 		u.keys.dismiss() // the messages under every field, in view
 		s.showErrors(u, err)
+		if serviceGone(err) && s.service != "" {
+			// The centre's configuration took the chosen service away
+			// while the form was open: the buttons follow, the visitor
+			// chooses again and keeps what they typed.
+			u.log.Info("check-in form: the chosen service is no longer offered", "service", s.service)
+			s.service = ""
+			s.fillChoices(u)
+			s.showError("service", lang.X("form.service.changed", "The services on offer have just changed. Please choose again."))
+		}
 		return
 	}
 	u.log.Info("checked in", "ticket", t.Visit.Ticket, "service", t.Visit.Service, "source", s.source)

@@ -78,6 +78,9 @@ type SyncRecords interface {
 	Remote(ctx context.Context, entity string) ([]queue.RemoteRecord, error)
 	Alerts(ctx context.Context, open bool) ([]queue.StaffAlert, error)
 	AckAlert(ctx context.Context, id int64, staff string) error
+	// ConfigVersion is the centre's site configuration version in use, 0
+	// while the kiosk file's services and desks are.
+	ConfigVersion() int64
 }
 
 // SyncSource is what the UI shows of the syncer. Subscribe's callback runs

@@ -76,7 +76,9 @@ func newStaffScreen(u *UI) *staffScreen {
 		s.deskIDs = append(s.deskIDs, d.ID)
 		s.deskNames = append(s.deskNames, d.Name)
 	}
-	if u.staffDesk == "" && len(s.deskIDs) > 0 {
+	// None chosen yet, or the one chosen is gone with a new site
+	// configuration from the centre: the first desk.
+	if len(s.deskIDs) > 0 && indexOf(s.deskIDs, u.staffDesk) < 0 {
 		u.staffDesk = s.deskIDs[0]
 	}
 	s.desk = widget.NewSelect(s.deskNames, func(name string) {

@@ -208,6 +208,11 @@ func (u *UI) showSyncDetails() {
 			add("sync.pulled", "The watch-list and pre-registrations are from {{.Ago}} ago.", map[string]any{"Ago": spanText(now.Sub(pulled))})
 		}
 	}
+	if v := u.syncRecords.ConfigVersion(); v > 0 {
+		add("sync.config", "Services and desks: the centre's configuration, version {{.Version}}.", map[string]any{"Version": v})
+	} else {
+		add("sync.config.file", "Services and desks: this kiosk's own file (the centre has sent none).", nil)
+	}
 	if elsewhere := u.siteWaiting(); len(elsewhere) > 0 {
 		rows = append(rows, widget.NewSeparator(), newText(lang.X("sync.site", "Waiting at the site's other kiosks"), theme.SizeNameText, true, widget.MediumImportance))
 		for _, v := range elsewhere {

@@ -70,8 +70,9 @@ func (s *Store) Board(ctx context.Context) (Board, error) {
 	}
 	b := Board{At: s.now()}
 	byService := make(map[string][]Visit)
+	lay := s.layout.Load()
 	err := inReadTx(ctx, s.db, func(tx *sql.Tx) error {
-		for _, id := range s.deskIDs {
+		for _, id := range lay.deskIDs {
 			d, err := s.deskState(ctx, tx, id)
 			if err != nil {
 				return err
@@ -97,8 +98,8 @@ func (s *Store) Board(ctx context.Context) (Board, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, id := range s.order {
-		l := Line{Service: s.services[id]}
+	for _, id := range lay.order {
+		l := Line{Service: lay.services[id]}
 		for _, d := range b.Desks {
 			if d.Open && d.serves(id) {
 				l.OpenDesks++
@@ -141,7 +142,7 @@ func (d DeskState) serves(service string) bool {
 
 // deskState reads a configured desk and the visit called to it.
 func (s *Store) deskState(ctx context.Context, q querier, id string) (DeskState, error) {
-	cfg, ok := s.desks[id]
+	cfg, ok := s.layout.Load().desks[id]
 	if !ok {
 		return DeskState{}, notFound("error.desk.unknown", "There is no desk {{.Desk}}.", map[string]any{"Desk": id})
 	}

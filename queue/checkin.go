@@ -26,9 +26,11 @@ type Ticket struct {
 // service and commits the visit, its event and its outbox row together. It
 // returns only after the commit, so a ticket shown is a ticket on disk.
 func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (Ticket, error) {
+	s.configMu.RLock() // a new site configuration waits until this check-in is done
+	defer s.configMu.RUnlock()
 	f := form.Normalize()
 	problems := f.Problems()
-	svc, ok := s.services[f.Service]
+	svc, ok := s.layout.Load().services[f.Service]
 	if !ok && f.Service != "" {
 		problems = append(problems, invalid("service", "error.service.unknown", "Please choose a service from the list.", nil))
 	}

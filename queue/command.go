@@ -40,6 +40,8 @@ type Command struct {
 // An invalid action returns an *Error and changes nothing. It returns the
 // visit acted on (zero for desk actions).
 func (s *Store) Apply(ctx context.Context, cmd Command) (Visit, error) {
+	s.configMu.RLock() // a new site configuration waits until this action is done
+	defer s.configMu.RUnlock()
 	if err := checkText("staff", cmd.Staff); err != nil {
 		return Visit{}, err
 	}
@@ -184,7 +186,7 @@ func (s *Store) transfer(ctx context.Context, tx *sql.Tx, now time.Time, cmd Com
 	if err != nil {
 		return Visit{}, err
 	}
-	to, ok := s.services[cmd.Service]
+	to, ok := s.layout.Load().services[cmd.Service]
 	if !ok {
 		return Visit{}, notFound("error.service.unknown", "Please choose a service from the list.", nil)
 	}

@@ -220,7 +220,7 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 			o.Kind = estimate.ObserveArrive
 		case KindDeskOpen, KindDeskClose:
 			// Those waiting are estimated again from here.
-			for _, svc := range s.desks[desk].Services {
+			for _, svc := range s.layout.Load().desks[desk].Services {
 				s.est.Observe(estimate.Observation{Kind: estimate.ObserveDesks, Service: svc, At: t})
 			}
 			continue

@@ -17,10 +17,11 @@ const (
 	EntityAnnouncement = "announcement" // Announcement, key: chosen by the centre
 	EntityAlert        = "alert"        // Alert for staff, key: chosen by the centre
 	EntityVisit        = "visit"        // SiteVisit from a kiosk of the site, key: kiosk/visit id
+	EntitySiteConfig   = "site_config"  // siteconfig.Record, key: "current"
 )
 
 // Entities lists every entity a kiosk may receive.
-var Entities = []string{EntityPreReg, EntityWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit}
+var Entities = []string{EntityPreReg, EntityWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig}
 
 // PreRegistration is a visitor the centre expects, who checks in with an
 // invite code.

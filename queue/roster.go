@@ -322,7 +322,7 @@ func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 			}
 			res.CheckedOut++
 		}
-		for _, d := range s.deskIDs {
+		for _, d := range s.layout.Load().deskIDs {
 			st, err := s.deskState(ctx, tx, d)
 			if err != nil {
 				return err

@@ -43,6 +43,11 @@ type Options struct {
 	Now          func() time.Time // defaults to time.Now
 	Location     *time.Location   // the kiosk's day boundary; defaults to time.Local
 	Logger       *slog.Logger
+	// ManagedConfig: once the centre's configuration for the site has
+	// been applied (ApplySiteConfig), its services and desks win over
+	// Services and Desks, also after a restart. Without it (a kiosk with
+	// no centre) the file's are used.
+	ManagedConfig bool
 	// AfterWrite, if set, is called after each check-in or staff action
 	// commits, on the caller's goroutine; the syncer uses it to push soon.
 	// It must not block.
@@ -62,11 +67,13 @@ type Store struct {
 	secret  []byte
 	// epoch is the last epoch this store read or started; writers read
 	// the database's (currentEpoch), which another process may renew.
-	epoch    atomic.Int64
-	services map[string]Service
-	order    []string // service IDs in config order
-	desks    map[string]Desk
-	deskIDs  []string
+	epoch atomic.Int64
+	// layout is the services and desks in use; ApplySiteConfig swaps it.
+	layout atomic.Pointer[layout]
+	// configMu: check-ins and staff actions hold it to read, so
+	// ApplySiteConfig, which holds it to write, never changes the
+	// services and desks in the middle of one.
+	configMu sync.RWMutex
 	// languages are Options.Languages, never empty.
 	languages []string
 
@@ -92,8 +99,6 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		loc:       opts.Location,
 		log:       opts.Logger,
 		after:     opts.AfterWrite,
-		services:  make(map[string]Service),
-		desks:     make(map[string]Desk),
 		languages: slices.Clone(opts.Languages),
 		wrote:     make(chan struct{}, 1),
 		done:      make(chan struct{}),
@@ -110,18 +115,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if len(s.languages) == 0 {
 		s.languages = []string{"en"}
 	}
-	perVisitor := make(map[string]time.Duration)
-	for _, svc := range opts.Services {
-		s.services[svc.ID] = svc
-		s.order = append(s.order, svc.ID)
-		perVisitor[svc.ID] = cmp.Or(svc.TimePerVisitor, svc.DefaultWait)
-	}
-	for _, d := range opts.Desks {
-		s.desks[d.ID] = d
-		s.deskIDs = append(s.deskIDs, d.ID)
-	}
-	s.estCfg = estimate.Config{PerVisitor: perVisitor, FallbackPerVisitor: cmp.Or(opts.FallbackPerVisitor, opts.FallbackWait)}
-	s.est = estimate.New(s.estCfg)
+	s.estCfg = estimate.Config{FallbackPerVisitor: cmp.Or(opts.FallbackPerVisitor, opts.FallbackWait)}
+	s.setLayout(newLayout(0, opts.Services, opts.Desks))
 
 	if err := sqldb.CheckPlace(path); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -215,11 +210,25 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		if err := s.renewIfRestored(ctx, tx); err != nil {
 			return err
 		}
-		return mirrorConfig(ctx, tx, opts)
+		l := newLayout(0, opts.Services, opts.Desks)
+		if opts.ManagedConfig {
+			managed, ok, err := storedSiteConfig(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if ok {
+				l = managed
+			}
+		}
+		s.setLayout(l)
+		return mirrorConfig(ctx, tx, l.Services(), l.Desks())
 	})
 	if err != nil {
 		return err
 	}
+	s.mu.Lock()
+	s.est = estimate.New(s.estCfg)
+	s.mu.Unlock()
 	return s.warmEstimator(ctx)
 }
 
@@ -237,27 +246,15 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// Services returns the configured services in config order.
-func (s *Store) Services() []Service {
-	out := make([]Service, 0, len(s.order))
-	for _, id := range s.order {
-		out = append(out, s.services[id])
-	}
-	return out
-}
+// Services returns the services in use in config order.
+func (s *Store) Services() []Service { return s.layout.Load().Services() }
 
-// Desks returns the configured desks in config order.
-func (s *Store) Desks() []Desk {
-	out := make([]Desk, 0, len(s.deskIDs))
-	for _, id := range s.deskIDs {
-		out = append(out, s.desks[id])
-	}
-	return out
-}
+// Desks returns the desks in use in config order.
+func (s *Store) Desks() []Desk { return s.layout.Load().Desks() }
 
-// Service returns a configured service by ID.
+// Service returns a service in use by ID.
 func (s *Store) Service(id string) (Service, bool) {
-	svc, ok := s.services[id]
+	svc, ok := s.layout.Load().services[id]
 	return svc, ok
 }
 
@@ -273,14 +270,14 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 
 // mirrorConfig makes the services and desks tables match the config,
 // keeping rows the config no longer names as inactive.
-func mirrorConfig(ctx context.Context, tx *sql.Tx, opts Options) error {
+func mirrorConfig(ctx context.Context, tx *sql.Tx, services []Service, desks []Desk) error {
 	stmts := []string{"UPDATE services SET active = 0", "UPDATE desks SET active = 0", "DELETE FROM desk_services"}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("mirror config: %w", err)
 		}
 	}
-	for i, svc := range opts.Services {
+	for i, svc := range services {
 		_, err := tx.ExecContext(ctx, `INSERT INTO services (id, prefix, name, position, active) VALUES (?, ?, ?, ?, 1)
 			ON CONFLICT (id) DO UPDATE SET prefix = excluded.prefix, name = excluded.name, position = excluded.position, active = 1`,
 			svc.ID, svc.Prefix, svc.Name, i)
@@ -288,7 +285,7 @@ func mirrorConfig(ctx context.Context, tx *sql.Tx, opts Options) error {
 			return fmt.Errorf("mirror service %s: %w", svc.ID, err)
 		}
 	}
-	for i, d := range opts.Desks {
+	for i, d := range desks {
 		_, err := tx.ExecContext(ctx, `INSERT INTO desks (id, name, position, active) VALUES (?, ?, ?, 1)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, position = excluded.position, active = 1`,
 			d.ID, d.Name, i)

@@ -29,6 +29,9 @@ type Client struct {
 	http  *http.Client
 	// software is the version the User-Agent declares.
 	software string
+	// config, if set, is the site configuration version the kiosk runs,
+	// declared on every request (wire.ConfigHeader).
+	config func() int64
 	// minCentre is the oldest centre protocol this kiosk talks to.
 	minCentre int
 
@@ -274,6 +277,9 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, decode f
 	}
 	wire.SetVersion(req.Header)
 	wire.SetAgent(req.Header, c.software)
+	if c.config != nil {
+		wire.SetConfigVersion(req.Header, c.config())
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

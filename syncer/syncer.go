@@ -130,6 +130,10 @@ type Syncer struct {
 	wake   chan struct{}             // cuts a backoff wait short: the centre is back
 	waking atomic.Bool               // a WakeSoon is on its way
 	hold   atomic.Pointer[time.Time] // during a drill: no network until then
+
+	// configSeen: the pulled site configuration was looked at since this
+	// syncer started, so later pulls look again only when one brings it.
+	configSeen atomic.Bool
 }
 
 // ErrHeld is the error of a sync attempted while a drill holds the outbox.
@@ -138,6 +142,9 @@ var ErrHeld = errors.New("syncer: drill in progress, changes held on the kiosk")
 // New returns a syncer for store talking through client.
 func New(store *queue.Store, client *Client, cfg Config) *Syncer {
 	cfg.defaults()
+	if client != nil && store != nil {
+		client.config = store.ConfigVersion // the centre shows IT which version each kiosk runs
+	}
 	s := &Syncer{store: store, client: client, cfg: cfg, log: cfg.Logger, subs: make(map[int]func(Status)), wake: make(chan struct{}, 1)}
 	s.status = Status{State: Offline, Since: cfg.Clock.Now()}
 	return s
@@ -350,7 +357,13 @@ func (s *Syncer) pull(ctx context.Context) error {
 			return fmt.Errorf("apply pull: %w", err)
 		}
 		if !page.More {
+			if !s.configSeen.Load() || holdsSiteConfig(page) {
+				s.applySiteConfig(ctx)
+			}
 			return nil
+		}
+		if holdsSiteConfig(page) {
+			s.configSeen.Store(false) // look once the last page is in
 		}
 	}
 }

@@ -34,6 +34,7 @@ var scenarios = map[string]func(t *testing.T, store string){
 	"Incidents":                   testIncidents,
 	"IncidentsCSVDefusesFormulas": testIncidentsCSVDefusesFormulas,
 	"Serve":                       testServe,
+	"SiteConfig":                  testSiteConfig,
 }
 
 func TestSQLite(t *testing.T) {

@@ -86,6 +86,8 @@ var commands = []commandInfo{
 	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
 	{"list", "KIND --site SITE", "print a site's records of one kind as CSV that import reads back", func() command { return &listCmd{} }},
+	{"config set", "--site SITE [--by NAME] FILE.toml", "check a site's services and desks ([[services]] and [[desks]] as in the kiosk's file) and store them as its next configuration version, which its kiosks apply", func() command { return &configSetCmd{} }},
+	{"config show", "--site SITE [--json]", "print a site's current configuration version", func() command { return &configShowCmd{} }},
 	{"cancel-prereg", "--site SITE CODE", "cancel a pre-registration; the record stays so a late arrival is flagged", func() command { return &cancelPreRegCmd{} }},
 	{"check-config", "", "validate the config and say what it holds", func() command { return &checkConfigCmd{} }},
 	{"version", "", "print the version (also --version)", func() command { return &versionCmd{} }},
@@ -174,6 +176,7 @@ func findCommand(args []string) (commandInfo, []string, error) {
 	if len(args) == 0 {
 		return commands[0], nil, nil
 	}
+	var subs []string // "config set …", "config show …": what args[0] needs
 	for _, c := range commands {
 		first, second, two := strings.Cut(c.name, " ")
 		switch {
@@ -182,8 +185,11 @@ func findCommand(args []string) (commandInfo, []string, error) {
 		case two && args[0] == first && len(args) > 1 && args[1] == second:
 			return c, args[2:], nil
 		case two && args[0] == first:
-			return commandInfo{}, nil, fmt.Errorf("%s needs a subcommand: central %s %s", first, c.name, c.usage)
+			subs = append(subs, "central "+c.name+" "+c.usage)
 		}
+	}
+	if len(subs) > 0 {
+		return commandInfo{}, nil, fmt.Errorf("%s needs a subcommand: %s", args[0], strings.Join(subs, " or "))
 	}
 	return commandInfo{}, nil, fmt.Errorf("unknown command %q (try central --help)", args[0])
 }

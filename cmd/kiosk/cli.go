@@ -259,7 +259,7 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func checkConfig(_ context.Context, m *Main, args []string) error {
+func checkConfig(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("check-config", "Validate the config (already done on load) and say what it holds.")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -267,6 +267,18 @@ func checkConfig(_ context.Context, m *Main, args []string) error {
 	c := m.Config
 	fmt.Fprintf(m.Stdout, "config ok: kiosk %s (%s) at site %s, %d services, %d desks, languages %s\ndatabase: %s\n",
 		c.KioskID, c.KioskName, c.Site, len(c.Services), len(c.Desks), strings.Join(c.Languages, ", "), m.DBPath)
+	switch v, err := queue.StoredConfigVersion(ctx, m.DBPath); {
+	case err != nil:
+		fmt.Fprintf(m.Stdout, "services and desks: %v\n", err)
+	case v > 0 && c.Central == CentralOff:
+		fmt.Fprintf(m.Stdout, "services and desks: this file's (central = \"off\"; the database keeps the centre's version %d)\n", v)
+	case v > 0:
+		fmt.Fprintf(m.Stdout, "services and desks: the centre's configuration version %d (this file's are not used)\n", v)
+	case c.Central == CentralOff:
+		fmt.Fprintln(m.Stdout, "services and desks: this file's (central = \"off\")")
+	default:
+		fmt.Fprintln(m.Stdout, "services and desks: this file's, until the centre sends a configuration (central config set)")
+	}
 	ready := true
 	switch c.Central {
 	case CentralOff:

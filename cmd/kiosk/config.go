@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"lobbyline/kiosk"
 	"lobbyline/queue"
 	"lobbyline/queue/jobs"
+	"lobbyline/queue/siteconfig"
 	"lobbyline/queue/tomlstrict"
 	"lobbyline/syncer/outage"
 )
@@ -82,22 +82,12 @@ type JobsConfig struct {
 	CloseDayAt string `toml:"close_day_at"` // "off" for a lobby open round the clock
 }
 
-// ServiceConfig is one [[services]] table.
-type ServiceConfig struct {
-	ID             string            `toml:"id"`
-	Prefix         string            `toml:"prefix"`
-	Name           string            `toml:"name"`
-	Names          map[string]string `toml:"names"`
-	TimePerVisitor duration          `toml:"time_per_visitor"`
-	DefaultWait    duration          `toml:"default_wait"` // the older key: read as time_per_visitor
-}
-
-// DeskConfig is one [[desks]] table.
-type DeskConfig struct {
-	ID       string   `toml:"id"`
-	Name     string   `toml:"name"`
-	Services []string `toml:"services"`
-}
+// ServiceConfig is one [[services]] table; DeskConfig one [[desks]]
+// table. The centre's site configuration has the same format and rules.
+type (
+	ServiceConfig = siteconfig.Service
+	DeskConfig    = siteconfig.Desk
+)
 
 // duration reads "90s" or "15m" from TOML.
 type duration struct{ time.Duration }
@@ -156,12 +146,8 @@ var builtinTables = sync.OnceValue(func() (t struct {
 })
 
 var (
-	prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
-	// supportedLanguages each have a translation in assets/translations, a
-	// text in every template of assets/templates.toml and a name of their
-	// own on the welcome screen. Right-to-left scripts and scripts that
-	// Fyne's bundled fonts lack wait: see README.
-	supportedLanguages = []string{"en", "es", "fr", "de", "pt", "it"}
+	// supportedLanguages: see siteconfig.Languages.
+	supportedLanguages = siteconfig.Languages
 	languages          = func() map[string]bool {
 		m := map[string]bool{}
 		for _, l := range supportedLanguages {
@@ -190,8 +176,6 @@ func (c Config) Validate() error {
 		{validCentral(c.Central), "central", `must be "embedded", "off", the centre's URL, like https://central.example:8470, or "" for the centre the kiosk is enrolled with`},
 		{c.CentralToken == "", "central_token", "is no longer read from the config, where others may read it: enrol the kiosk with " +
 			"`lobbyline-kiosk enroll --centre URL --code CODE` (a code from `central enroll`), which keeps its token in a file only the kiosk's user reads, and remove central_token"},
-		{len(c.Services) > 0, "services", "needs at least one [[services]] table"},
-		{len(c.Desks) > 0, "desks", "needs at least one [[desks]] table"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
@@ -225,52 +209,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("kiosk_names.%s is empty: leave it out to show kiosk_name", l)
 		}
 	}
-	services, prefixes := map[string]bool{}, map[string]string{}
-	for i, s := range c.Services {
-		key := fmt.Sprintf("services[%d]", i)
-		switch {
-		case !queue.ValidID(s.ID):
-			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, s.ID)
-		case services[s.ID]:
-			return fmt.Errorf("%s.id %q is used twice", key, s.ID)
-		case !prefixPattern.MatchString(s.Prefix):
-			return fmt.Errorf("%s.prefix %q must be 1 to 3 capital letters", key, s.Prefix)
-		case prefixes[s.Prefix] != "":
-			return fmt.Errorf("%s.prefix %q is already used by %s: ticket numbers would clash", key, s.Prefix, prefixes[s.Prefix])
-		case strings.TrimSpace(s.Name) == "":
-			return fmt.Errorf("%s.name is required", key)
-		}
-		if err := checkPerVisitor(key+".", s.TimePerVisitor, s.DefaultWait, false); err != nil {
-			return err
-		}
-		for l := range s.Names {
-			if !languages[l] {
-				return fmt.Errorf("%s.names: %q is not a supported language (%s)", key, l, strings.Join(supportedLanguages, ", "))
-			}
-		}
-		services[s.ID], prefixes[s.Prefix] = true, s.ID
-	}
-	desks := map[string]bool{}
-	for i, d := range c.Desks {
-		key := fmt.Sprintf("desks[%d]", i)
-		switch {
-		case !queue.ValidID(d.ID):
-			return fmt.Errorf("%s.id %q must be lower-case letters, digits and dashes", key, d.ID)
-		case desks[d.ID]:
-			return fmt.Errorf("%s.id %q is used twice", key, d.ID)
-		case strings.TrimSpace(d.Name) == "":
-			return fmt.Errorf("%s.name is required", key)
-		case len(d.Services) == 0:
-			return fmt.Errorf("%s.services needs at least one service id", key)
-		}
-		for j, s := range d.Services {
-			if !services[s] {
-				return fmt.Errorf("%s.services[%d]: no service has id %q", key, j, s)
-			}
-		}
-		desks[d.ID] = true
-	}
-	return nil
+	return siteconfig.Document{Services: c.Services, Desks: c.Desks}.Validate()
 }
 
 func (o OutageConfig) validate(languages []string) error {
@@ -351,17 +290,7 @@ func validCentral(v string) bool {
 // which configurations written before it carry and which is read as a
 // time per visitor: one of them, 1m–24h; required at the top level.
 func checkPerVisitor(prefix string, perVisitor, old duration, required bool) error {
-	switch {
-	case perVisitor.Duration != 0 && old.Duration != 0:
-		return fmt.Errorf("%sdefault_wait is the older name of %stime_per_visitor: keep only time_per_visitor", prefix, prefix)
-	case perVisitor.Duration != 0 && !between(perVisitor, time.Minute, 24*time.Hour):
-		return fmt.Errorf("%stime_per_visitor must be between 1m and 24h", prefix)
-	case old.Duration != 0 && !between(old, time.Minute, 24*time.Hour):
-		return fmt.Errorf("%sdefault_wait must be between 1m and 24h", prefix)
-	case required && perVisitor.Duration == 0 && old.Duration == 0:
-		return fmt.Errorf("%stime_per_visitor is required: how long one desk takes per visitor, like \"5m\"", prefix)
-	}
-	return nil
+	return siteconfig.CheckPerVisitor(prefix, perVisitor.Duration, old.Duration, required)
 }
 
 func validKeyboard(v string) bool {
@@ -381,15 +310,12 @@ func validHash(h string) bool {
 
 // storeOptions turns the config into the queue store's options.
 func (c Config) storeOptions() queue.Options {
-	o := queue.Options{KioskID: c.KioskID, Languages: c.Languages,
+	// With a centre, the site configuration it sends wins over the
+	// file's services and desks once one has arrived.
+	o := queue.Options{KioskID: c.KioskID, Languages: c.Languages, ManagedConfig: c.Central != CentralOff,
 		FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration)}
-	for _, s := range c.Services {
-		o.Services = append(o.Services, queue.Service{ID: s.ID, Prefix: s.Prefix, Name: s.Name, Names: s.Names,
-			TimePerVisitor: cmp.Or(s.TimePerVisitor.Duration, s.DefaultWait.Duration)})
-	}
-	for _, d := range c.Desks {
-		o.Desks = append(o.Desks, queue.Desk{ID: d.ID, Name: d.Name, Services: d.Services})
-	}
+	doc := siteconfig.Document{Services: c.Services, Desks: c.Desks}
+	o.Services, o.Desks = doc.QueueServices(), doc.QueueDesks()
 	return o
 }
 

@@ -85,7 +85,7 @@ func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire
 		if req.Sent.IsZero() {
 			skew = 0
 		}
-		return tx.NoteKiosk(ctx, k.ID, now, backlog, time.Duration(skew)*time.Millisecond, k.Software)
+		return tx.NoteKiosk(ctx, k.ID, now, backlog, time.Duration(skew)*time.Millisecond, k.Software, k.Config)
 	})
 	if err != nil {
 		return wire.PushResponse{}, fmt.Errorf("push from %s: %w", k.ID, err)

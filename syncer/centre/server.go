@@ -178,6 +178,7 @@ func (s *Server) serve(r *http.Request, h func(*http.Request, Kiosk) (any, error
 		return nil, err
 	}
 	k.Software = wire.AgentVersion(r.Header)
+	k.Config = wire.ConfigVersion(r.Header)
 	if site := r.PathValue("site"); site != k.Site {
 		return nil, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
 	}

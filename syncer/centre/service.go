@@ -350,7 +350,7 @@ func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.Pul
 	}
 	resp.Now = s.now().UTC()
 	// A kiosk with nothing to push is still alive; IT's kiosk list says so.
-	if err := s.store.SeenKiosk(ctx, k.ID, resp.Now, k.Software); err != nil {
+	if err := s.store.SeenKiosk(ctx, k.ID, resp.Now, k.Software, k.Config); err != nil {
 		return wire.PullResponse{}, fmt.Errorf("pull %s: %w", k.ID, err)
 	}
 	return resp, nil

@@ -65,11 +65,12 @@ type Ops interface {
 	Kiosks(ctx context.Context) ([]KioskInfo, error)
 	// NoteKiosk records what a push said of the kiosk's health, and the
 	// software it runs unless that is "".
-	NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration, software string) error
+	// config as for software, 0 saying nothing.
+	NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration, software string, config int64) error
 	// SeenKiosk records that the kiosk was heard from, at most once a
 	// minute, so a pull every 30 s need not cost a durable write; and at
 	// once if it runs other software than recorded ("" says nothing).
-	SeenKiosk(ctx context.Context, id string, at time.Time, software string) error
+	SeenKiosk(ctx context.Context, id string, at time.Time, software string, config int64) error
 
 	// LockProgress takes a kiosk database's progress row, creating it,
 	// and returns the highest sequence number recorded.
@@ -169,6 +170,10 @@ type Kiosk struct {
 	// User-Agent's version ("" if it sent none); in KioskInfo, the last
 	// one recorded.
 	Software string
+	// Config is the centre's site configuration version the kiosk says it
+	// runs (wire.ConfigHeader): in a request, 0 if it said none; in
+	// KioskInfo, the last one recorded, 0 if never.
+	Config int64
 }
 
 // KioskRow is an enrolment.

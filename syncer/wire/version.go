@@ -73,6 +73,30 @@ const MaxAgentVersion = 64
 // SetAgent declares the kiosk's software version on a request.
 func SetAgent(h http.Header, version string) { h.Set("User-Agent", AgentProduct+"/"+version) }
 
+// ConfigHeader carries the version of the centre's site configuration
+// (central config set) a kiosk runs. Like the User-Agent it is
+// informational: centres before it ignore it, kiosks before it and kiosks
+// on their own file's services and desks do not send it.
+const ConfigHeader = "Lobbyline-Config"
+
+// SetConfigVersion declares the site configuration version a kiosk runs;
+// 0 (its own file's) sends nothing.
+func SetConfigVersion(h http.Header, v int64) {
+	if v > 0 {
+		h.Set(ConfigHeader, strconv.FormatInt(v, 10))
+	}
+}
+
+// ConfigVersion reads the version ConfigHeader declares: 0 if none, or
+// not a positive number.
+func ConfigVersion(h http.Header) int64 {
+	v, err := strconv.ParseInt(h.Get(ConfigHeader), 10, 64)
+	if err != nil || v < 0 {
+		return 0
+	}
+	return v
+}
+
 // AgentVersion reads the version a kiosk's User-Agent declares: "" if it
 // is not a kiosk's, or the version is empty, too long or not printable
 // ASCII.

@@ -255,7 +255,7 @@ func populate(t *testing.T, f *fixture) {
 			t.Fatal(err)
 		}
 		k.Software = software
-		if err := f.centre.Store.NoteKiosk(ctx, k.ID, at, backlog, skew, software); err != nil {
+		if err := f.centre.Store.NoteKiosk(ctx, k.ID, at, backlog, skew, software, 0); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -418,7 +418,7 @@ func TestConsoleFleetShowsWhatKiosksReport(t *testing.T) {
 	f.pushIncident(t, token, 2, queue.IncidentSummary{ID: 2, Cause: "central unreachable", Peak: queue.SeverityMajor,
 		Start: start.Add(-3 * time.Hour), End: start.Add(-2 * time.Hour), Duration: time.Hour, CheckIns: 7})
 	k, _ := f.centre.Authenticate(ctx, token)
-	k.Software = "1.4.0"
+	k.Software, k.Config = "1.4.0", 3
 	if _, err := f.centre.Pull(ctx, k, 0, 10); err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +434,7 @@ func TestConsoleFleetShowsWhatKiosksReport(t *testing.T) {
 		}
 		return body[i : i+strings.Index(body[i:], "</tr>")]
 	}
-	mustContain(t, "lobby-1's row", row(), `data-state="online"`, "1.4.0", `<span class="sev major">major</span> central unreachable`,
+	mustContain(t, "lobby-1's row", row(), `data-state="online"`, "1.4.0", "version 3", `<span class="sev major">major</span> central unreachable`,
 		`href="/sites/north/incidents/lobby-1/1/2"`, "ended 2h 00m ago")
 	f.clk.Advance(console.DefaultOfflineAfter + time.Second)
 	mustContain(t, "lobby-1's row after two minutes unheard", row(), `data-state="offline"`)

@@ -73,11 +73,13 @@ var dialect = sqlstore.Dialect{
 		EnrolmentCode:    "SELECT site_id, kiosk_id, name, created_at, expires_at, coalesce(used_at, '') FROM enrolment_codes WHERE code_hash = $1",
 		UseEnrolmentCode: "UPDATE enrolment_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL",
 		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
-			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0), k.software
+			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0), k.software, k.config_version
 			FROM kiosks k ORDER BY k.site_id, k.id`,
-		NoteKiosk: "UPDATE kiosks SET last_seen_at = $1, backlog = $2, skew_ms = $3, software = coalesce(nullif($4, ''), software) WHERE id = $5",
-		SeenKiosk: `UPDATE kiosks SET last_seen_at = $1, software = coalesce(nullif($2, ''), software)
-			WHERE id = $3 AND (last_seen_at IS NULL OR last_seen_at < $4 OR software <> coalesce(nullif($5, ''), software))`,
+		NoteKiosk: `UPDATE kiosks SET last_seen_at = $1, backlog = $2, skew_ms = $3, software = coalesce(nullif($4, ''), software),
+			config_version = coalesce(nullif($5::bigint, 0), config_version) WHERE id = $6`,
+		SeenKiosk: `UPDATE kiosks SET last_seen_at = $1, software = coalesce(nullif($2, ''), software), config_version = coalesce(nullif($3::bigint, 0), config_version)
+			WHERE id = $4 AND (last_seen_at IS NULL OR last_seen_at < $5 OR software <> coalesce(nullif($6, ''), software)
+				OR config_version <> coalesce(nullif($7::bigint, 0), config_version))`,
 
 		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES ($1, $2, 0) ON CONFLICT DO NOTHING",
 		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = $1 AND epoch = $2 FOR UPDATE",

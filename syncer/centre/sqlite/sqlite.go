@@ -72,11 +72,13 @@ var dialect = sqlstore.Dialect{
 		EnrolmentCode:    "SELECT site_id, kiosk_id, name, created_at, expires_at, coalesce(used_at, '') FROM enrolment_codes WHERE code_hash = ?",
 		UseEnrolmentCode: "UPDATE enrolment_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL",
 		Kiosks: `SELECT k.id, k.site_id, k.name, k.revoked_at IS NOT NULL, coalesce(k.last_seen_at, ''),
-			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0), k.software
+			k.backlog, k.skew_ms, coalesce((SELECT max(p.last_seq) FROM progress p WHERE p.kiosk_id = k.id), 0), k.software, k.config_version
 			FROM kiosks k ORDER BY k.site_id, k.id`,
-		NoteKiosk: "UPDATE kiosks SET last_seen_at = ?, backlog = ?, skew_ms = ?, software = coalesce(nullif(?, ''), software) WHERE id = ?",
-		SeenKiosk: `UPDATE kiosks SET last_seen_at = ?, software = coalesce(nullif(?, ''), software)
-			WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ? OR software <> coalesce(nullif(?, ''), software))`,
+		NoteKiosk: `UPDATE kiosks SET last_seen_at = ?, backlog = ?, skew_ms = ?, software = coalesce(nullif(?, ''), software),
+			config_version = coalesce(nullif(?, 0), config_version) WHERE id = ?`,
+		SeenKiosk: `UPDATE kiosks SET last_seen_at = ?, software = coalesce(nullif(?, ''), software), config_version = coalesce(nullif(?, 0), config_version)
+			WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ? OR software <> coalesce(nullif(?, ''), software)
+				OR config_version <> coalesce(nullif(?, 0), config_version))`,
 
 		InitProgress: "INSERT INTO progress (kiosk_id, epoch, last_seq) VALUES (?, ?, 0) ON CONFLICT DO NOTHING",
 		LockProgress: "SELECT last_seq FROM progress WHERE kiosk_id = ? AND epoch = ?",

@@ -50,9 +50,9 @@ type Queries struct {
 	EnrolmentCode    string // code_hash → site_id, kiosk_id, name, created_at, expires_at, used_at or ''
 	UseEnrolmentCode string // used_at, code_hash
 
-	Kiosks    string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq, software
-	NoteKiosk string // last_seen_at, backlog, skew_ms, software or '', id
-	SeenKiosk string // last_seen_at, software or '', id, a minute before last_seen_at, software or ''
+	Kiosks    string // → id, site_id, name, revoked, last_seen_at, backlog, skew_ms, last_seq, software, config_version
+	NoteKiosk string // last_seen_at, backlog, skew_ms, software or '', config version or 0, id
+	SeenKiosk string // last_seen_at, software or '', config version or 0, id, a minute before last_seen_at, software or '', config version or 0
 
 	InitProgress string // kiosk_id, epoch
 	LockProgress string // kiosk_id, epoch → last_seq, holding the row
@@ -292,7 +292,7 @@ func (o ops) Kiosks(ctx context.Context) ([]centre.KioskInfo, error) {
 		var k centre.KioskInfo
 		var seen string
 		var skew int64
-		if err := rows.Scan(&k.ID, &k.Site, &k.Name, &k.Revoked, &seen, &k.Backlog, &skew, &k.LastSeq, &k.Software); err != nil {
+		if err := rows.Scan(&k.ID, &k.Site, &k.Name, &k.Revoked, &seen, &k.Backlog, &skew, &k.LastSeq, &k.Software, &k.Config); err != nil {
 			return k, err
 		}
 		k.Skew = time.Duration(skew) * time.Millisecond
@@ -304,13 +304,13 @@ func (o ops) Kiosks(ctx context.Context) ([]centre.KioskInfo, error) {
 	})
 }
 
-func (o ops) NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration, software string) error {
-	_, err := o.q.ExecContext(ctx, o.d.Queries.NoteKiosk, stamp(seen), backlog, skew.Milliseconds(), software, id)
+func (o ops) NoteKiosk(ctx context.Context, id string, seen time.Time, backlog int, skew time.Duration, software string, config int64) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.NoteKiosk, stamp(seen), backlog, skew.Milliseconds(), software, config, id)
 	return err
 }
 
-func (o ops) SeenKiosk(ctx context.Context, id string, at time.Time, software string) error {
-	_, err := o.q.ExecContext(ctx, o.d.Queries.SeenKiosk, stamp(at), software, id, stamp(at.Add(-time.Minute)), software)
+func (o ops) SeenKiosk(ctx context.Context, id string, at time.Time, software string, config int64) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.SeenKiosk, stamp(at), software, config, id, stamp(at.Add(-time.Minute)), software, config)
 	return err
 }
 

@@ -1,0 +1,103 @@
+package kiosk
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"lobbyline/queue"
+	"lobbyline/queue/siteconfig"
+	"lobbyline/syncer/centre"
+)
+
+// The centre's configuration takes away the service a visitor chose while
+// their form was open: sending it says so, offers the services now in use,
+// keeps what they typed, and a new choice checks them in.
+func TestOpenFormWhoseServiceVanishedSaysSoAndOffersTheNewOnes(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	test.Tap(u.welcome.checkIn)
+	test.Type(u.form.name, "Ana García")
+	test.Tap(serviceButton(t, u.form, "registration"))
+
+	v2 := []queue.Service{{ID: "visit", Prefix: "V", Name: "Visit a patient"}, {ID: "imaging", Prefix: "I", Name: "Imaging"}}
+	desks := []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"imaging", "visit"}}}
+	if ok, err := f.store.ApplySiteConfig(f.ctx, 2, v2, desks); err != nil || !ok {
+		t.Fatalf("apply version 2: %v, %v", ok, err)
+	}
+
+	test.Tap(u.form.submit)
+	if u.screen != screenCheckIn {
+		t.Fatalf("after sending a form for a service gone: screen %v, want the form", u.screen)
+	}
+	if want := "The services on offer have just changed. Please choose again."; u.form.serviceMsg.Text != want {
+		t.Errorf("message under the services: %q, want %q", u.form.serviceMsg.Text, want)
+	}
+	if got := strings.Join(u.form.serviceIDs, ","); got != "visit,imaging" {
+		t.Errorf("service buttons after the change: %s, want visit,imaging", got)
+	}
+	if u.form.name.Text != "Ana García" {
+		t.Errorf("the name typed was lost: %q", u.form.name.Text)
+	}
+	if b, err := f.store.Backlog(f.ctx); err != nil || b.Pending != 0 {
+		t.Fatalf("a visit was stored for the service gone: %+v, %v", b, err)
+	}
+
+	test.Tap(serviceButton(t, u.form, "imaging"))
+	if u.form.serviceMsg.Visible() && u.form.serviceMsg.Text != "" {
+		t.Errorf("message still shown after choosing again: %q", u.form.serviceMsg.Text)
+	}
+	test.Tap(u.form.submit)
+	if u.screen != screenTicket {
+		t.Fatalf("after choosing a service of version 2: screen %v, want the ticket", u.screen)
+	}
+}
+
+// Staff see the configuration version the kiosk runs, and the next form
+// offers its services.
+func TestStaffSeeTheConfigurationVersion(t *testing.T) {
+	f := newFixture(t)
+	sy, central := realSync(t, f)
+	f.ui.cfg.Sync = sy
+	if err := sy.Sync(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.ui.showSync(sy.Status())
+	f.unlock(t)
+	test.Tap(f.ui.staff.sync)
+	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Services and desks: this kiosk's own file") {
+		t.Fatalf("sync panel before any configuration from the centre:\n%s", texts)
+	}
+	f.ui.syncDialog.Hide()
+
+	doc, err := siteconfig.Parse("[[services]]\nid = \"imaging\"\nprefix = \"I\"\nname = \"Imaging\"\n[[desks]]\nid = \"desk-1\"\nname = \"Desk 1\"\nservices = [\"imaging\"]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for v := int64(1); v <= 2; v++ {
+		_, err := central.Write(f.ctx, "north", []centre.RecordWrite{{Entity: siteconfig.Entity, Key: siteconfig.Key,
+			Data: siteconfig.Record{Version: v, Document: doc}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.ui.staffDesk = "desk-2" // which version 2 does not have
+	if err := sy.Sync(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.ui.showStaff()
+	if f.ui.staffDesk != "desk-1" || f.ui.staff.desk.Selected != "Desk 1" {
+		t.Errorf("staff desk after version 2 took desk-2 away: %q (%q shown)", f.ui.staffDesk, f.ui.staff.desk.Selected)
+	}
+	test.Tap(f.ui.staff.sync)
+	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Services and desks: the centre's configuration, version 2.") {
+		t.Fatalf("sync panel after version 2:\n%s", texts)
+	}
+	f.ui.syncDialog.Hide()
+	f.ui.lockStaff()
+	test.Tap(f.ui.welcome.checkIn)
+	if got := strings.Join(f.ui.form.serviceIDs, ","); got != "imaging" {
+		t.Errorf("the form after version 2 offers %s, want imaging", got)
+	}
+}
