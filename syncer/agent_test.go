@@ -28,7 +28,7 @@ func TestClientDeclaresItsSoftware(t *testing.T) {
 	if _, err := c.Pull(context.Background(), 0, 10, false); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := <-agents, "lobbyline-kiosk/"+syncer.BuildVersion(); got != want {
+	if got, want := <-agents, "lobbyline-kiosk/"+wire.BuildVersion(); got != want {
 		t.Fatalf("User-Agent %q, want %q", got, want)
 	}
 	c.SetSoftware("1.5.0")

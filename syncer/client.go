@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,38 +75,12 @@ func NewClient(baseURL, site, token string, hc *http.Client) (*Client, error) {
 	}
 	root := strings.TrimSuffix(u.String(), "/")
 	return &Client{root: root, base: root + "/v1/sites/" + site, site: site, token: token, http: hc, minCentre: wire.MinVersion,
-		software: BuildVersion()}, nil
+		software: wire.BuildVersion()}, nil
 }
 
 // SetSoftware sets the version the kiosk declares to the centre (its
-// User-Agent, lobbyline-kiosk/VERSION); the default is BuildVersion.
+// User-Agent, lobbyline-kiosk/VERSION); the default is wire.BuildVersion.
 func (c *Client) SetSoftware(version string) { c.software = version }
-
-// BuildVersion is this binary's version as Go recorded it: the module
-// version of a tagged build, else the commit (with "+dirty" for a work
-// tree with changes), else "dev".
-func BuildVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	if v := info.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, dirty string
-	for _, s := range info.Settings {
-		switch {
-		case s.Key == "vcs.revision" && len(s.Value) >= 12:
-			rev = s.Value[:12]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			dirty = "+dirty"
-		}
-	}
-	if rev == "" {
-		return "dev"
-	}
-	return rev + dirty
-}
 
 // RequireCentre sets the oldest centre protocol this client talks to;
 // tests use it to play a kiosk newer than its centre.

@@ -4,7 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"runtime/debug"
+
+	"lobbyline/syncer/wire"
 )
 
 // version is set at build time by the packages
@@ -12,37 +13,12 @@ import (
 // built.
 var version string
 
-// buildVersion is version, else what the Go toolchain recorded: the module
-// version, or the commit for a build from a checkout ("devel" for go run).
+// buildVersion is version, else what the Go toolchain recorded.
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "unknown"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", ""
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "-dirty"
-			}
-		}
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if rev == "" {
-		return "devel"
-	}
-	return "devel-" + rev + dirty
+	return wire.BuildVersion()
 }
 
 type versionCmd struct{}

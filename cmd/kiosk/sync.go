@@ -92,6 +92,7 @@ func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, *syncer.Client, e
 	if err != nil {
 		return nil, nil, err
 	}
+	client.SetSoftware(buildVersion()) // the package's version, which the fleet console shows
 	return syncer.New(m.store, client, syncer.Config{Logger: m.Logger}), client, nil
 }
 

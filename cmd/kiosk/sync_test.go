@@ -65,8 +65,13 @@ func TestEnrolWithACodeThenSync(t *testing.T) {
 	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("enrolment file: %v, %v", info, err)
 	}
+	defer func(v string) { version = v }(version)
+	version = "1.2.3~test" // as the package sets it
 	if out := mustRun(t, dir, "--central", srv.URL, "sync"); !strings.Contains(out, "state: online") {
 		t.Fatalf("sync printed:\n%s", out)
+	}
+	if ks, err := central.Kiosks(ctx); err != nil || len(ks) != 1 || ks[0].Software != "1.2.3~test" {
+		t.Errorf("the centre's record of the kiosk's software: %+v, %v", ks, err)
 	}
 	if _, err := run(t, dir, "", "--central", srv.URL, "enroll", "--code", code); err == nil || !strings.Contains(err.Error(), "used already") {
 		t.Fatalf("enrol again with the used code: %v", err)

@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 )
@@ -72,6 +73,35 @@ const MaxAgentVersion = 64
 
 // SetAgent declares the kiosk's software version on a request.
 func SetAgent(h http.Header, version string) { h.Set("User-Agent", AgentProduct+"/"+version) }
+
+// BuildVersion is what the Go toolchain recorded of this binary's
+// version: the module version of a tagged build, else "devel-" and the
+// commit (with "-dirty" for a work tree with changes), else "devel". The
+// packages set theirs with -ldflags -X, which the binaries prefer.
+func BuildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", ""
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "-dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	return "devel-" + rev[:min(len(rev), 12)] + dirty
+}
 
 // ConfigHeader carries the version of the centre's site configuration
 // (central config set) a kiosk runs. Like the User-Agent it is
