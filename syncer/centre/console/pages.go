@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -159,14 +160,12 @@ func (h *Handler) fleet(w http.ResponseWriter, r *http.Request, sess centre.Sess
 	c, cancel := ctx(r)
 	defer cancel()
 	now := h.now()
-	sites, err := h.svc.Sites(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its sites.", err)
+	sites, ok := h.sites(c, w, sess)
+	if !ok {
 		return
 	}
-	kiosks, err := h.svc.Kiosks(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its kiosks.", err)
+	kiosks, ok := h.kiosks(c, w, sess)
+	if !ok {
 		return
 	}
 	d := fleetData{OfflineAfter: h.offlineAfter, Window: IncidentWindow, Refresh: h.refresh > 0}
@@ -239,9 +238,8 @@ type incidentsData struct {
 func (h *Handler) incidents(w http.ResponseWriter, r *http.Request, sess centre.Session) {
 	c, cancel := ctx(r)
 	defer cancel()
-	sites, err := h.svc.Sites(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its sites.", err)
+	sites, ok := h.sites(c, w, sess)
+	if !ok {
 		return
 	}
 	d := incidentsData{Sites: sites, Site: r.URL.Query().Get("site")}
@@ -314,9 +312,8 @@ type enrollData struct {
 func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre.Session) {
 	c, cancel := ctx(r)
 	defer cancel()
-	sites, err := h.svc.Sites(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its sites.", err)
+	sites, ok := h.sites(c, w, sess)
+	if !ok {
 		return
 	}
 	h.render(w, http.StatusOK, "enroll", page{Title: "Enrol a kiosk", Admin: sess.Admin, CSRF: sess.CSRF,
@@ -329,9 +326,8 @@ func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre
 func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Session) {
 	c, cancel := ctx(r)
 	defer cancel()
-	sites, err := h.svc.Sites(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its sites.", err)
+	sites, ok := h.sites(c, w, sess)
+	if !ok {
 		return
 	}
 	d := enrollData{Sites: sites, Site: r.PostFormValue("site"), Kiosk: strings.TrimSpace(r.PostFormValue("kiosk")),
@@ -349,9 +345,8 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 		show(http.StatusBadRequest)
 		return
 	}
-	kiosks, err := h.svc.Kiosks(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its kiosks.", err)
+	kiosks, ok := h.kiosks(c, w, sess)
+	if !ok {
 		return
 	}
 	for _, k := range kiosks {
@@ -387,9 +382,8 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 func (h *Handler) revokeForm(w http.ResponseWriter, r *http.Request, sess centre.Session) {
 	c, cancel := ctx(r)
 	defer cancel()
-	kiosks, err := h.svc.Kiosks(c)
-	if err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its kiosks.", err)
+	kiosks, ok := h.kiosks(c, w, sess)
+	if !ok {
 		return
 	}
 	for _, k := range kiosks {
@@ -416,4 +410,26 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, sess centre.Ses
 	}
 	h.log.Info("console: kiosk revoked", "admin", sess.Admin, "kiosk", kiosk)
 	http.Redirect(w, r, "/?done=revoked&kiosk="+url.QueryEscape(kiosk), http.StatusSeeOther)
+}
+
+// sites are the centre's sites, or false once the page says they could
+// not be read.
+func (h *Handler) sites(c context.Context, w http.ResponseWriter, sess centre.Session) ([]centre.Site, bool) {
+	sites, err := h.svc.Sites(c)
+	if err != nil {
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its sites.", err)
+		return nil, false
+	}
+	return sites, true
+}
+
+// kiosks are the enrolled kiosks, or false once the page says they could
+// not be read.
+func (h *Handler) kiosks(c context.Context, w http.ResponseWriter, sess centre.Session) ([]centre.KioskInfo, bool) {
+	kiosks, err := h.svc.Kiosks(c)
+	if err != nil {
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read its kiosks.", err)
+		return nil, false
+	}
+	return kiosks, true
 }
