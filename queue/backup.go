@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"lobbyline/queue/durable"
 	"lobbyline/queue/sqldb"
 )
 
@@ -57,7 +58,7 @@ func (s *Store) Backup(ctx context.Context, path string, force bool) error {
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	return syncDir(filepath.Dir(path))
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // RestoreOptions say whose database a restore may put back.
@@ -118,7 +119,7 @@ func Restore(ctx context.Context, src, dst string, opts RestoreOptions) error {
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	return syncDir(filepath.Dir(dst))
+	return durable.SyncDir(filepath.Dir(dst))
 }
 
 // checkBackup opens src read-only and checks it is a sound kiosk database
@@ -227,17 +228,4 @@ func syncFile(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"lobbyline/queue/durable"
 	"lobbyline/syncer"
 	"lobbyline/syncer/wire"
 )
@@ -69,31 +70,15 @@ func (m *Main) readEnrolment() (e Enrolment, ok bool, err error) {
 	return e, true, nil
 }
 
-// writeEnrolment saves e atomically, readable by this user only.
+// writeEnrolment saves e whole and on disk, readable by this user only.
 func (m *Main) writeEnrolment(e Enrolment) error {
 	path := m.enrolmentPath()
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("save enrolment: %w", err)
 	}
 	b, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return fmt.Errorf("save enrolment: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".enrolment-*")
-	if err != nil {
-		return fmt.Errorf("save enrolment: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // once renamed, there is nothing to remove
-	if err := tmp.Chmod(0o600); err == nil {
-		if _, err = tmp.Write(append(b, '\n')); err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = durable.WriteFile(path, append(b, '\n'), 0o600)
 	}
 	if err != nil {
 		return fmt.Errorf("save enrolment: %w", err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/durable"
 )
 
 // The on-site roster is the list reception counts people by at the
@@ -79,10 +80,7 @@ func ExportRoster(dir string, f RosterFormat, roster []queue.Visit, o RosterOpti
 		return "", fmt.Errorf("export roster: %w", err)
 	}
 	path := filepath.Join(dir, "roster-"+o.Made.In(o.location()).Format("20060102-1504")+"."+string(f))
-	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
-		return "", fmt.Errorf("export roster: %w", err)
-	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.WriteFile(path, buf.Bytes(), fileMode); err != nil {
 		return "", fmt.Errorf("export roster: %w", err)
 	}
 	return path, nil

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"strconv"
 
 	"lobbyline/queue"
+	"lobbyline/queue/durable"
 )
 
 // File and directory modes of the reports: staff and IT read them, other
@@ -41,52 +41,10 @@ func WriteAll(dir string, r queue.IncidentReport, o Options) (paths []string, er
 			return paths, err
 		}
 		path := filepath.Join(dir, base+f.ext)
-		if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		if err := durable.WriteFile(path, buf.Bytes(), fileMode); err != nil {
 			return paths, fmt.Errorf("write reports: %w", err)
 		}
 		paths = append(paths, path)
 	}
-	if err := syncDir(dir); err != nil {
-		return paths, fmt.Errorf("write reports: %w", err)
-	}
 	return paths, nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path, flushes it
-// to disk and renames it over path.
-func writeFileAtomic(path string, data []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, os.Remove(f.Name()))
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return errors.Join(err, f.Close())
-	}
-	if err := f.Chmod(fileMode); err != nil {
-		return errors.Join(err, f.Close())
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(err, f.Close())
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
-}
-
-// syncDir makes the renames in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	if err := d.Sync(); err != nil {
-		return errors.Join(err, d.Close())
-	}
-	return d.Close()
 }
