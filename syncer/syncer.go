@@ -312,8 +312,12 @@ func (s *Syncer) runOnce(ctx context.Context) bool {
 	return err == nil
 }
 
-// Sync makes one attempt: pull every page, push every pending mutation,
-// and if anything was pushed, pull again: the centre screens what it
+// Sync makes one attempt: push every pending mutation and pull every
+// page of the centre's changes. A centre of protocol 3 or newer answers
+// each push with the page after the kiosk's cursor, read once the batch
+// is applied, so a change costs one request and a sync with nothing to
+// send one pull; an older centre is asked with a pull after the pushes.
+// The page is read after the batch because the centre screens what it
 // receives (watch-list, duplicates, invitations), and its alerts about
 // check-ins made offline should reach staff now, not a sync later. It
 // updates the status either way.
@@ -328,44 +332,73 @@ func (s *Syncer) Sync(ctx context.Context) error {
 		s.settle(ctx, start, ErrHeld)
 		return ErrHeld
 	}
-	err := s.pull(ctx)
-	pushed := 0
-	if err == nil {
-		pushed, err = s.push(ctx)
+	var a attempt
+	var err error
+	if s.client.Centre().Protocol == 0 || s.Status().AwaitingKind != "" {
+		// Nothing heard from the centre yet in this run, or changes held
+		// for its upgrade: a pull first says which protocol and which
+		// kinds of change it takes now, before any change is sent.
+		err = s.pull(ctx)
+		a.atHead = err == nil
 	}
-	if err == nil && pushed > 0 {
+	if err == nil {
+		err = s.push(ctx, &a)
+	}
+	if err == nil && !a.atHead {
 		err = s.pull(ctx)
 	}
 	s.settle(ctx, start, err)
 	return err
 }
 
+// attempt is what one Sync has learnt so far.
+type attempt struct {
+	// atHead: the last page applied had no more after it, and no push
+	// was answered since.
+	atHead bool
+}
+
+// pull reads pages until the centre has no more.
 func (s *Syncer) pull(ctx context.Context) error {
 	for {
-		cursor, continuing, err := s.store.PullState(ctx)
+		q, err := s.pullRequest(ctx)
 		if err != nil {
 			return err
 		}
 		sent := s.cfg.Clock.Now()
-		page, err := s.client.Pull(ctx, cursor, wire.MaxPullPage, continuing)
+		page, err := s.client.Pull(ctx, q.Cursor, q.Limit, q.Continuing)
 		if err != nil {
 			return fmt.Errorf("pull: %w", err)
 		}
 		s.noteSkew(sent, page.Now)
-		err = s.store.ApplyPull(ctx, PageOf(page))
-		if err != nil {
-			return fmt.Errorf("apply pull: %w", err)
+		if more, err := s.applyPage(ctx, page); err != nil || !more {
+			return err
 		}
-		if !page.More {
-			if !s.configSeen.Load() || holdsSiteConfig(page) {
-				s.applySiteConfig(ctx)
-			}
-			return nil
-		}
+	}
+}
+
+// pullRequest is the page the kiosk asks for next.
+func (s *Syncer) pullRequest(ctx context.Context) (wire.PullRequest, error) {
+	cursor, continuing, err := s.store.PullState(ctx)
+	return wire.PullRequest{Cursor: cursor, Limit: wire.MaxPullPage, Continuing: continuing}, err
+}
+
+// applyPage applies a pulled page, and the site configuration once the
+// last page is in; it reports whether the centre has more.
+func (s *Syncer) applyPage(ctx context.Context, page wire.PullResponse) (more bool, err error) {
+	if err := s.store.ApplyPull(ctx, PageOf(page)); err != nil {
+		return false, fmt.Errorf("apply pull: %w", err)
+	}
+	if page.More {
 		if holdsSiteConfig(page) {
 			s.configSeen.Store(false) // look once the last page is in
 		}
+		return true, nil
 	}
+	if !s.configSeen.Load() || holdsSiteConfig(page) {
+		s.applySiteConfig(ctx)
+	}
+	return false, nil
 }
 
 // PageOf is a pulled page as the kiosk's store applies it.
@@ -381,25 +414,26 @@ func PageOf(page wire.PullResponse) queue.PullPage {
 	return p
 }
 
-// push sends what was pending when it began, in batches, and says how
-// many it sent. Changes made meanwhile wait for the next attempt, so an
+// push sends what was pending when it began, in batches, each asking
+// for the page of changes after it where the centre answers that (a.atHead
+// says whether the last one was the end). Changes made meanwhile wait for the next attempt, so an
 // attempt ends even while the lobby is busy and its success means the
 // backlog it saw reached the centre. A change of a kind the centre does
 // not apply yet stops the push there: it and everything after it wait, in
 // order, for the centre's upgrade, rather than be refused and lost to it.
-func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
+func (s *Syncer) push(ctx context.Context, a *attempt) error {
 	s.awaiting("")
 	kiosk, _ := s.store.Identity()
 	start, err := s.store.Backlog(ctx)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	left := start.Pending
 	renewals := 0
 	for left > 0 {
 		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch)
 		if err != nil {
-			return pushed, err
+			return err
 		}
 		for len(entries) > 0 && entries[len(entries)-1].Seq > start.Last {
 			entries = entries[:len(entries)-1]
@@ -413,38 +447,37 @@ func (s *Syncer) push(ctx context.Context) (pushed int, err error) {
 		}
 		renewed := false
 		if len(entries) > 0 {
-			refused, taken, err := s.pushBatch(ctx, kiosk, left, entries)
+			refused, taken, err := s.pushBatch(ctx, a, kiosk, left, entries)
 			if err != nil {
-				return pushed, err
+				return err
 			}
 			if refused != "" {
 				held = refused
 			}
 			if renewed, err = s.renew(ctx, taken); err != nil {
-				return pushed, err
+				return err
 			}
 		}
 		left -= len(entries)
-		pushed += len(entries)
 		if renewed && renewals < maxRenewals {
 			// The changes the centre refused by name wait under new names:
 			// they go in this attempt, with what was behind them.
 			renewals++
 			if start, err = s.store.Backlog(ctx); err != nil {
-				return pushed, err
+				return err
 			}
 			left = start.Pending
 		}
 		if held != "" {
 			s.log.Warn("the centre does not apply a kind of change yet; holding it and what follows", "kind", held)
 			s.awaiting(held)
-			return pushed, nil
+			return nil
 		}
 		if len(entries) == 0 {
-			return pushed, nil
+			return nil
 		}
 	}
-	return pushed, nil
+	return nil
 }
 
 // maxRenewals bounds the new epochs one push starts: a new epoch's names
@@ -503,23 +536,38 @@ func (s *Syncer) awaiting(kind string) {
 // an earlier copy. The change stays pending, and taken holds, per epoch,
 // the first sequence number so refused: the caller moves it and those
 // after it to a new epoch (renew) rather than lose them or stay wedged.
-func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entries []queue.OutboxEntry) (held string, taken map[int64]int64, err error) {
+func (s *Syncer) pushBatch(ctx context.Context, a *attempt, kiosk string, backlog int, entries []queue.OutboxEntry) (held string, taken map[int64]int64, err error) {
 	req := wire.PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]wire.PushMutation, len(entries))}
 	for i, e := range entries {
 		req.Mutations[i] = wire.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
 	}
+	if s.client.Centre().Protocol >= wire.PullInPush {
+		q, err := s.pullRequest(ctx)
+		if err != nil {
+			return "", nil, err
+		}
+		req.Pull = &q
+	}
+	a.atHead = false
 	resp, err := s.client.Push(ctx, req)
+	if e, ok := asHTTPError(err); ok && e.AboutContent() && req.Pull != nil && s.client.Centre().Protocol < wire.PullInPush {
+		// An instance of the centre older than the one heard before
+		// (a rolling downgrade, or one left behind) answered, and
+		// protocol 1 refuses fields it does not know: the same batch
+		// again, without asking for the page.
+		return s.pushBatch(ctx, a, kiosk, backlog, entries)
+	}
 	if e, ok := asHTTPError(err); ok && e.AboutContent() {
 		if len(entries) == 1 {
 			s.log.Warn("centre refused a mutation", "seq", entries[0].Seq, "err", err)
 			return "", nil, s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
 		}
 		half := len(entries) / 2
-		held, taken, err := s.pushBatch(ctx, kiosk, backlog, entries[:half])
+		held, taken, err := s.pushBatch(ctx, a, kiosk, backlog, entries[:half])
 		if err != nil || held != "" || len(taken) > 0 {
 			return held, taken, err
 		}
-		return s.pushBatch(ctx, kiosk, backlog-half, entries[half:])
+		return s.pushBatch(ctx, a, kiosk, backlog-half, entries[half:])
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("push: %w", err)
@@ -548,7 +596,17 @@ func (s *Syncer) pushBatch(ctx context.Context, kiosk string, backlog int, entri
 		}
 		answers = append(answers, queue.Settlement{Seq: r.Seq, Rejected: r.Status == wire.StatusRejected, Reason: r.Reason})
 	}
-	return held, taken, s.store.SettleOutbox(ctx, answers)
+	if err := s.store.SettleOutbox(ctx, answers); err != nil {
+		return "", nil, err
+	}
+	if resp.Pull != nil {
+		more, err := s.applyPage(ctx, *resp.Pull)
+		if err != nil {
+			return "", nil, err
+		}
+		a.atHead = !more
+	}
+	return held, taken, nil
 }
 
 // noteSkew estimates the kiosk clock's offset from the centre's, taking

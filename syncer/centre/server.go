@@ -19,7 +19,8 @@ import (
 
 // Server is the centre's HTTP API:
 //
-//	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse)
+//	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse),
+//	                             and the page of changes after it if asked (protocol 3)
 //	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M[&snapshot=1] (→ PullResponse)
 //	POST /v1/enrol               a one-time enrolment code (EnrolRequest → EnrolResponse)
 //	GET  /healthz                200 when the store answers (asked at most once a second)
@@ -229,6 +230,16 @@ func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
 			result = "name_taken"
 		}
 		s.metrics.mutations.WithLabelValues(result).Inc()
+	}
+	if p := req.Pull; p != nil {
+		// The batch is committed whatever happens here: a page that
+		// cannot be read is left out, and the kiosk pulls as before.
+		page, err := s.store.PullFrom(r.Context(), k, PullQuery{Cursor: p.Cursor, Limit: p.Limit, Continuing: p.Continuing})
+		if err != nil {
+			s.log.Warn("api: the page a push asked for", "kiosk", k.ID, "err", err)
+		} else {
+			resp.Pull = &page
+		}
 	}
 	return resp, nil
 }

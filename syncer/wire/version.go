@@ -12,11 +12,13 @@ import (
 // without it is version 1, as kiosks and centres before the header spoke.
 const (
 	Header = "Lobbyline-Protocol"
-	// Version is the protocol this build speaks.
-	Version = 2
+	// Version is the protocol this build speaks. 3 added PushRequest.Pull.
+	Version = 3
 	// MinVersion is the oldest protocol this build still serves or talks
 	// to; a peer below it is refused with StatusUpgradeRequired.
 	MinVersion = 1
+	// PullInPush is the first protocol whose centres answer a push's Pull.
+	PullInPush = 3
 )
 
 // AcceptsHeader is the centre's list of the mutation kinds it applies,

@@ -66,6 +66,18 @@ type PushRequest struct {
 	Sent      time.Time      `json:"sent"`    // kiosk clock, for skew
 	Backlog   int            `json:"backlog"` // pending mutations including this batch
 	Mutations []PushMutation `json:"mutations"`
+	// Pull, since protocol 3, asks for a page of the site's changes in
+	// the same answer, read after the batch is applied: one request per
+	// change instead of a pull, a push and a pull again. A kiosk sends it
+	// only to a centre that declared protocol 3 or newer.
+	Pull *PullRequest `json:"pull,omitempty"`
+}
+
+// PullRequest is what GET pull's query says, as a push carries it.
+type PullRequest struct {
+	Cursor     int64 `json:"cursor"`
+	Limit      int   `json:"limit,omitempty"`    // 0 or over MaxPullPage: MaxPullPage
+	Continuing bool  `json:"snapshot,omitempty"` // part-way through a snapshot
 }
 
 // PushResult is the centre's answer for one mutation.
@@ -80,6 +92,10 @@ type PushResult struct {
 type PushResponse struct {
 	Results []PushResult `json:"results"`
 	Now     time.Time    `json:"now"` // the centre's clock
+	// Pull answers the request's Pull. It is absent when the request had
+	// none, from a centre before protocol 3, and when the centre could not
+	// read the page: the kiosk then pulls as before.
+	Pull *PullResponse `json:"pull,omitempty"`
 }
 
 // PullResponse is one page of a site's centre-owned data after a cursor.
@@ -141,6 +157,9 @@ func DecodePushRequest(r io.Reader) (PushRequest, error) {
 			return PushRequest{}, fmt.Errorf("%w: mutation %d: payload must be a JSON object", ErrMalformed, i)
 		}
 	}
+	if p := req.Pull; p != nil && (p.Cursor < 0 || p.Limit < 0) {
+		return PushRequest{}, fmt.Errorf("%w: pull: cursor and limit must not be negative", ErrMalformed)
+	}
 	return req, nil
 }
 
@@ -150,17 +169,25 @@ func DecodePullResponse(r io.Reader) (PullResponse, error) {
 	if err := decode(r, &resp); err != nil {
 		return PullResponse{}, err
 	}
+	if err := checkPage(resp); err != nil {
+		return PullResponse{}, err
+	}
+	return resp, nil
+}
+
+// checkPage checks what a kiosk relies on in a pulled page.
+func checkPage(p PullResponse) error {
 	last := int64(-1)
-	for i, rec := range resp.Records {
+	for i, rec := range p.Records {
 		if rec.Entity == "" || rec.Key == "" {
-			return PullResponse{}, fmt.Errorf("%w: record %d: entity and key are required", ErrMalformed, i)
+			return fmt.Errorf("%w: record %d: entity and key are required", ErrMalformed, i)
 		}
 		if rec.Version <= last {
-			return PullResponse{}, fmt.Errorf("%w: record %d: version %d after %d; a page is in version order", ErrMalformed, i, rec.Version, last)
+			return fmt.Errorf("%w: record %d: version %d after %d; a page is in version order", ErrMalformed, i, rec.Version, last)
 		}
 		last = rec.Version
 	}
-	return resp, nil
+	return nil
 }
 
 // DecodePushResponse reads the centre's answer to a push.
@@ -174,6 +201,11 @@ func DecodePushResponse(r io.Reader) (PushResponse, error) {
 		case StatusApplied, StatusDuplicate, StatusRejected:
 		default:
 			return PushResponse{}, fmt.Errorf("%w: result %d: unknown status %q", ErrMalformed, i, res.Status)
+		}
+	}
+	if resp.Pull != nil {
+		if err := checkPage(*resp.Pull); err != nil {
+			return PushResponse{}, fmt.Errorf("pull: %w", err)
 		}
 	}
 	return resp, nil

@@ -32,6 +32,9 @@ var pushBodies = []struct {
 	{"payload not an object", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":[1]}]}`, false},
 	{"no kind", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}]}`, false},
 	{"bad time", `{"kiosk":"a","mutations":[{"epoch":7,"seq":1,"kind":"call","at":"9 o'clock","hlc":"","payload":{}}]}`, false},
+	{"asking for the page after it", `{"kiosk":"a","mutations":[],"pull":{"cursor":12,"limit":1000,"snapshot":true}}`, true},
+	{"a negative cursor", `{"kiosk":"a","mutations":[],"pull":{"cursor":-1}}`, false},
+	{"a negative limit", `{"kiosk":"a","mutations":[],"pull":{"cursor":1,"limit":-5}}`, false},
 }
 
 func TestDecodePushRequest(t *testing.T) {
@@ -167,4 +170,21 @@ func FuzzAgentVersion(f *testing.F) {
 			t.Fatalf("AgentVersion(%q) = %q", agent, v)
 		}
 	})
+}
+
+func TestDecodePushResponseChecksItsPage(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		ok         bool
+	}{
+		{"no page", `{"results":[],"now":"2026-11-23T09:00:00Z"}`, true},
+		{"a page", `{"results":[],"pull":{"records":[{"entity":"watch","key":"w1","version":3}],"cursor":3}}`, true},
+		{"a page out of order", `{"results":[],"pull":{"records":[{"entity":"watch","key":"w1","version":3},{"entity":"watch","key":"w2","version":2}],"cursor":3}}`, false},
+		{"a record without a key", `{"results":[],"pull":{"records":[{"entity":"watch","version":3}],"cursor":3}}`, false},
+	} {
+		resp, err := wire.DecodePushResponse(strings.NewReader(tc.body))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %+v, %v; want ok %v", tc.name, resp, err, tc.ok)
+		}
+	}
 }
