@@ -21,7 +21,8 @@ func bannerText(u *UI) string {
 }
 
 // TestBannerTiming plays an outage on the fake clock: nothing during the
-// grace period, the banner within one probe (5 s) of it, "Updated N min
+// grace period, the banner within one probe (5 s) of it (counted from the
+// first probe that asks the centre, 15 s after it was last heard from), "Updated N min
 // ago" moving on its own with no news and renewed every five minutes, the
 // expected time, then "Back to normal" for two minutes.
 func TestBannerTiming(t *testing.T) {
@@ -31,6 +32,7 @@ func TestBannerTiming(t *testing.T) {
 		t.Fatalf("banner while all is well: %q", got)
 	}
 	f.down()
+	f.advance(15 * time.Second) // the first probe that asks the centre (outage.Policy.QuietProbe)
 	for range 11 { // 55 s of probes: a blip
 		f.probe(t)
 		if got := bannerText(u); got != "" {

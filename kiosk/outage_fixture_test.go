@@ -120,6 +120,7 @@ func (o *outageFixture) probe(t *testing.T) outage.Outage {
 func (o *outageFixture) startOutage(t *testing.T) outage.Outage {
 	t.Helper()
 	o.down()
+	o.advance(15 * time.Second) // the first probe that asks (outage.Policy.QuietProbe)
 	o.probe(t)
 	o.advance(61 * time.Second)
 	out := o.probe(t)

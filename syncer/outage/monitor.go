@@ -69,6 +69,12 @@ type Policy struct {
 	BackToNormal  time.Duration // 2 min: how long the lobby reads "Back to normal"
 	UpdateEvery   time.Duration // 5 min: with no news, the banner is confirmed this often
 	SampleEvery   time.Duration // 1 min: the line and backlog are recorded this often
+	// QuietProbe: while all is well, Probe asks the centre only when
+	// nothing has been heard from it for this long (15 s), since a sync
+	// that succeeded says as much as a probe; while anything is wrong it
+	// asks every time. Ten thousand kiosks probing every 5 s would send the
+	// centre 2,000 requests a second that say nothing new.
+	QuietProbe time.Duration
 }
 
 func (p *Policy) defaults() {
@@ -78,6 +84,7 @@ func (p *Policy) defaults() {
 	setDefault(&p.BackToNormal, 2*time.Minute)
 	setDefault(&p.UpdateEvery, 5*time.Minute)
 	setDefault(&p.SampleEvery, time.Minute)
+	setDefault(&p.QuietProbe, 15*time.Second)
 	if p.DiskMin == 0 {
 		p.DiskMin = 200 << 20
 	}
@@ -196,6 +203,7 @@ type Monitor struct {
 	drillID   int64     // the drill holding the syncer, if any
 	fromCause Cause     // the cause the lobby was told of, for "back to normal"
 	drillEnd  time.Time // the syncer's failures before this were the drill's
+	probed    time.Time // the centre last answered a probe
 	out       Outage
 	subs      map[int]func(Outage)
 	nextID    int
@@ -261,20 +269,42 @@ func (m *Monitor) Watch(ctx context.Context) (cancel func()) {
 // the wait.)
 func (m *Monitor) Probe(ctx context.Context) error {
 	now := m.clock.Now()
-	var probe error
-	if m.client != nil && !m.sync.Held(now) {
+	st := m.sync.Status()
+	m.mu.Lock()
+	probe, heard := m.health.Probe, st.LastSuccess
+	if m.probed.After(heard) {
+		heard = m.probed
+	}
+	allWell := m.cause == CauseNone && probe == nil && st.State == syncer.Online
+	m.mu.Unlock()
+	asked := false
+	switch {
+	case m.client == nil || m.sync.Held(now):
+		probe = nil
+	case ProbeDue(now, heard, allWell, m.policy.QuietProbe):
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		probe = m.client.Healthy(pctx)
+		probe, asked = m.client.Healthy(pctx), true
 		cancel()
 	}
 	free, known := diskFree(m.dir)
 	m.mu.Lock()
 	m.health.Probe, m.health.DiskFree, m.health.DiskKnown = probe, free, known
+	if asked && probe == nil {
+		m.probed = now
+	}
 	m.mu.Unlock()
 	if st := m.sync.Status().State; probe == nil && m.client != nil && st == syncer.Offline && !m.sync.Held(now) {
 		m.sync.WakeSoon()
 	}
 	return m.Evaluate(ctx)
+}
+
+// ProbeDue says whether a kiosk's monitor asks the centre's /healthz at
+// now: every time while anything is wrong, and while all is well only if
+// the centre was last heard from (a sync or a probe that succeeded) quiet
+// or more ago. cmd/syncload's simulated kiosks probe by it too.
+func ProbeDue(now, heard time.Time, allWell bool, quiet time.Duration) bool {
+	return !allWell || now.Sub(heard) >= quiet
 }
 
 // Sample checks the database can be written, and records the line and

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ type switchable struct {
 	store centretest.Centre
 	addr  string
 	srv   *http.Server
+	// probes counts the /healthz requests that reached the centre.
+	probes atomic.Int64
 }
 
 func startSwitchable(t *testing.T) *switchable {
@@ -51,7 +54,13 @@ func (s *switchable) up(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.addr = ln.Addr().String()
-	s.srv = &http.Server{Handler: centre.NewServer(s.store.Service, centre.ServerOptions{})}
+	api := centre.NewServer(s.store.Service, centre.ServerOptions{})
+	s.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			s.probes.Add(1)
+		}
+		api.ServeHTTP(w, r)
+	})}
 	go s.srv.Serve(ln)
 }
 
@@ -143,6 +152,7 @@ func TestOutageThroughARealCentre(t *testing.T) {
 	}
 
 	c.down()
+	l.clock.Advance(15 * time.Second) // the first probe that asks the centre (Policy.QuietProbe)
 	down := l.clock.Now()
 	o := l.probe(t)
 	if o.Cause != outage.CauseUnreachable || o.Incident != nil || o.Banner() || o.Severity != queue.SeverityNone {
@@ -483,4 +493,65 @@ func TestAFailingDatabaseStillReachesTheLobby(t *testing.T) {
 	if o.Cause != outage.CauseDatabase || o.Severity != queue.SeverityCritical || !o.Banner() {
 		t.Fatalf("the lobby is not told: %+v", o)
 	}
+}
+
+// While all is well a probe asks the centre only when nothing was heard
+// from it for QuietProbe (15 s): a sync that succeeded says as much. Once
+// anything is wrong every probe asks, so the centre's return is seen
+// within one probe.
+func TestProbesAskTheCentreOnlyWhenTheyTellSomethingNew(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	asked := func(want int64, when string) {
+		t.Helper()
+		if got := c.probes.Swap(0); got != want {
+			t.Fatalf("%s: %d probes reached the centre; want %d", when, got, want)
+		}
+	}
+	for range 2 { // 0 s and 5 s after the sync
+		l.probe(t)
+		l.clock.Advance(5 * time.Second)
+	}
+	asked(0, "within 15 s of a sync")
+	l.probe(t) // 10 s
+	l.clock.Advance(5 * time.Second)
+	l.probe(t) // 15 s
+	asked(1, "15 s after the sync")
+	l.clock.Advance(5 * time.Second)
+	l.probe(t)
+	asked(0, "5 s after a probe")
+
+	// A sync that fails: something is wrong, and every probe asks.
+	c.down()
+	if err := l.sync.Sync(ctx); err == nil {
+		t.Fatal("sync to a stopped centre worked")
+	}
+	c.up(t)
+	c.down()
+	for range 3 {
+		l.clock.Advance(5 * time.Second)
+		if o := l.probe(t); o.Cause != outage.CauseUnreachable {
+			t.Fatalf("centre down: %+v", o)
+		}
+	}
+	c.up(t)
+	c.probes.Store(0)
+	l.clock.Advance(5 * time.Second)
+	if o := l.probe(t); o.Cause != outage.CauseUnreachable {
+		// The probe found it; the syncer, offline still, decides.
+		t.Logf("outage after the centre returned: %+v", o)
+	}
+	asked(1, "the centre returned while the syncer was offline")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l.clock.Advance(5 * time.Second)
+	if o := l.probe(t); o.Cause != outage.CauseNone {
+		t.Fatalf("after a good sync: %+v", o)
+	}
+	asked(0, "5 s after a good sync")
 }
