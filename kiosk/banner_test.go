@@ -33,7 +33,7 @@ func TestBannerTiming(t *testing.T) {
 	}
 	f.down()
 	f.advance(15 * time.Second) // the first probe that asks the centre (outage.Policy.QuietProbe)
-	for range 11 { // 55 s of probes: a blip
+	for range 11 {              // 55 s of probes: a blip
 		f.probe(t)
 		if got := bannerText(u); got != "" {
 			t.Fatalf("banner within the grace period: %q", got)
