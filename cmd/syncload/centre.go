@@ -10,9 +10,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lobbyline/syncer/centre"
@@ -28,46 +31,110 @@ const (
 	idleTimeout       = 2 * time.Minute
 )
 
-// loadCentre is the central service under load: the real store and handler,
-// behind a listener this program closes and reopens on the same port. An
-// outage is therefore connections refused, as when the centre's process
-// is down, and every open connection is cut, as when it crashed: kiosks
-// fail fast and their retry policy alone decides when they come back.
+// loadCentre is the central service under load: one or more instances
+// of the real store and handler on one database, behind a listener this
+// program closes and reopens on the same port. With several instances
+// that listener is a round-robin reverse proxy on loopback, each instance
+// an HTTP server of its own. An outage is connections refused at that
+// listener, as when the centre is down, and every open connection is
+// cut, as when it crashed: kiosks fail fast and their retry policy alone
+// decides when they come back.
 type loadCentre struct {
-	store    *centre.Service
-	db       *sqlstore.Store
-	handler  http.Handler
-	arrivals *arrivals
-	log      *slog.Logger
+	instances []*instance
+	handler   http.Handler // what the public listener serves
+	arrivals  *arrivals
+	log       *slog.Logger
 
 	mu   sync.Mutex
 	addr string // 127.0.0.1:port, kept across outages
 	srv  *http.Server
 }
 
+// instance is one centre process's worth: its own database pool, service
+// (and so its own /healthz cache) and handler.
+type instance struct {
+	db    *sqlstore.Store
+	store *centre.Service
+	srv   *http.Server // behind the proxy; nil when it is the only one
+}
+
 func openCentre(ctx context.Context, cfg Config, log *slog.Logger) (*loadCentre, error) {
-	db, err := centredb.Open(ctx, cfg.Store, centredb.Options{MaxConns: cfg.MaxInFlight})
-	if err != nil {
-		return nil, err
+	c := &loadCentre{arrivals: &arrivals{}, log: log, addr: "127.0.0.1:0"}
+	var backends []*url.URL
+	for range max(cfg.Instances, 1) {
+		db, err := centredb.Open(ctx, cfg.Store, centredb.Options{MaxConns: cfg.MaxInFlight})
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		if cfg.PoolIdle > 0 {
+			db.DB().SetMaxIdleConns(cfg.PoolIdle)
+		}
+		in := &instance{db: db, store: centre.New(db, centre.Options{Logger: log})}
+		c.instances = append(c.instances, in)
+		api := centre.NewServer(in.store, centre.ServerOptions{MaxInFlight: cfg.MaxInFlight, Logger: log})
+		counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			at := time.Now()
+			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			api.ServeHTTP(sw, r)
+			c.arrivals.note(at, r.URL.Path, sw.status)
+		})
+		if cfg.Instances <= 1 {
+			c.handler = counted
+			break
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			c.close()
+			return nil, fmt.Errorf("centre instance: %w", err)
+		}
+		in.srv = newHTTPServer(counted, log)
+		go in.srv.Serve(ln)
+		backends = append(backends, &url.URL{Scheme: "http", Host: ln.Addr().String()})
 	}
-	if cfg.PoolIdle > 0 {
-		db.DB().SetMaxIdleConns(cfg.PoolIdle)
+	if len(backends) > 0 {
+		c.handler = roundRobin(backends, len(backends)*cfg.MaxInFlight)
 	}
-	store := centre.New(db, centre.Options{Logger: log})
-	c := &loadCentre{store: store, db: db, arrivals: &arrivals{}, log: log, addr: "127.0.0.1:0"}
-	api := centre.NewServer(store, centre.ServerOptions{MaxInFlight: cfg.MaxInFlight, Logger: log})
-	c.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		at := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
-		api.ServeHTTP(sw, r)
-		c.arrivals.note(at, r.URL.Path, sw.status)
-	})
 	if err := c.up(); err != nil {
-		db.Close()
+		c.close()
 		return nil, err
 	}
 	return c, nil
 }
+
+// roundRobin is a reverse proxy that sends each request to the next
+// backend in turn, as a load balancer without affinity does: one kiosk's
+// consecutive requests reach different instances. It keeps up to idle
+// connections to the backends open.
+func roundRobin(backends []*url.URL, idle int) http.Handler {
+	var next atomic.Uint64
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = idle, idle
+	return &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(backends[next.Add(1)%uint64(len(backends))])
+		},
+		Transport: tr,
+	}
+}
+
+// newHTTPServer is an http.Server with cmd/central's timeouts.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// store is the first instance's service, for enrolling and checking.
+func (c *loadCentre) store() *centre.Service { return c.instances[0].store }
+
+// db is the first instance's database.
+func (c *loadCentre) db() *sqlstore.Store { return c.instances[0].db }
 
 // up serves on the centre's port, the first time on one the system picks.
 func (c *loadCentre) up() error {
@@ -81,14 +148,7 @@ func (c *loadCentre) up() error {
 		return fmt.Errorf("centre: %w", err)
 	}
 	c.addr = ln.Addr().String()
-	srv := &http.Server{
-		Handler:           c.handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(c.handler, c.log)
 	c.srv = srv
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -117,19 +177,32 @@ func (c *loadCentre) url() string {
 }
 
 func (c *loadCentre) close() error {
-	return errors.Join(c.down(), c.db.Close())
+	errs := []error{c.down()}
+	for _, in := range c.instances {
+		if in.srv != nil {
+			errs = append(errs, in.srv.Close())
+		}
+		errs = append(errs, in.db.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // printPool prints the database pool's counters: connections opened and
 // dropped again show as closed for exceeding max idle.
 func (c *loadCentre) printPool(w io.Writer, cfg Config) {
-	st := c.db.DB().Stats()
 	idle := fmt.Sprintf("max open and idle %d, as MaxInFlight", cfg.MaxInFlight)
 	if cfg.PoolIdle > 0 {
 		idle = fmt.Sprintf("max idle set to %d by --pool-idle", cfg.PoolIdle)
 	}
-	fmt.Fprintf(w, "  db pool   %s: %d connections closed for exceeding it; %d open at the end; waited for one %d times\n",
-		idle, st.MaxIdleClosed, st.OpenConnections, st.WaitCount)
+	for i, in := range c.instances {
+		st := in.db.DB().Stats()
+		name := "db pool  "
+		if len(c.instances) > 1 {
+			name = fmt.Sprintf("db pool %d", i+1)
+		}
+		fmt.Fprintf(w, "  %s %s: %d connections closed for exceeding it; %d open at the end; waited for one %d times\n",
+			name, idle, st.MaxIdleClosed, st.OpenConnections, st.WaitCount)
+	}
 }
 
 // enrolment is a kiosk the centre knows, with its token.
@@ -144,7 +217,7 @@ func (c *loadCentre) enroll(ctx context.Context, n, perSite int) (prefix string,
 	sites = (n + perSite - 1) / perSite
 	for s := range sites {
 		id := fmt.Sprintf("%s-s%03d", prefix, s+1)
-		if err := c.store.AddSite(ctx, id, "Load site "+id); err != nil {
+		if err := c.store().AddSite(ctx, id, "Load site "+id); err != nil {
 			return "", 0, nil, err
 		}
 	}
@@ -152,7 +225,7 @@ func (c *loadCentre) enroll(ctx context.Context, n, perSite int) (prefix string,
 	err = parallel(ctx, n, 8, func(i int) error {
 		e := enrolment{Kiosk: fmt.Sprintf("%s-k%04d", prefix, i+1), Site: fmt.Sprintf("%s-s%03d", prefix, i/perSite+1)}
 		var err error
-		e.Token, err = c.store.Enroll(ctx, e.Site, e.Kiosk, "")
+		e.Token, err = c.store().Enroll(ctx, e.Site, e.Kiosk, "")
 		out[i] = e
 		return err
 	})
@@ -207,9 +280,18 @@ type arrivals struct {
 
 type arrival struct {
 	at     time.Time
-	push   bool
+	route  route
 	status int
 }
+
+// route is what an arrival asked for.
+type route int8
+
+const (
+	routePull route = iota
+	routePush
+	routeProbe // GET /healthz
+)
 
 // statusWriter keeps the status a handler answered with.
 type statusWriter struct {
@@ -230,13 +312,19 @@ func (a *arrivals) begin() {
 }
 
 func (a *arrivals) note(at time.Time, path string, status int) {
-	if !strings.HasPrefix(path, "/v1/") {
+	rt := routePull
+	switch {
+	case path == "/healthz":
+		rt = routeProbe
+	case !strings.HasPrefix(path, "/v1/"):
 		return
+	case strings.HasSuffix(path, "/push"):
+		rt = routePush
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.on {
-		a.list = append(a.list, arrival{at: at, push: strings.HasSuffix(path, "/push"), status: status})
+		a.list = append(a.list, arrival{at: at, route: rt, status: status})
 	}
 }
 
@@ -248,27 +336,36 @@ func (a *arrivals) stop() []arrival {
 	return a.list
 }
 
-// counts is what arrived in a window.
+// counts is what arrived in a window: API requests, and probes apart.
 type counts struct {
-	Buckets    []int       // requests per bucket
-	Push, Pull int         // by route
-	Status     map[int]int // by the status the centre answered
+	Buckets      []int       // API requests per bucket
+	Push, Pull   int         // by route
+	Status       map[int]int // by the status the centre answered an API request
+	Probes       int         // GET /healthz
+	ProbeBuckets []int       // probes per bucket
 }
 
 // window counts the arrivals in [from, to) in buckets of width.
 func window(list []arrival, from, to time.Time, width time.Duration) counts {
-	c := counts{Buckets: make([]int, int((to.Sub(from)+width-1)/width)), Status: make(map[int]int)}
+	n := int((to.Sub(from) + width - 1) / width)
+	c := counts{Buckets: make([]int, n), ProbeBuckets: make([]int, n), Status: make(map[int]int)}
 	for _, a := range list {
 		if a.at.Before(from) || !a.at.Before(to) {
 			continue
 		}
-		c.Buckets[int(a.at.Sub(from)/width)]++
-		c.Status[a.status]++
-		if a.push {
+		b := int(a.at.Sub(from) / width)
+		switch a.route {
+		case routeProbe:
+			c.Probes++
+			c.ProbeBuckets[b]++
+			continue
+		case routePush:
 			c.Push++
-		} else {
+		default:
 			c.Pull++
 		}
+		c.Buckets[b]++
+		c.Status[a.status]++
 	}
 	return c
 }

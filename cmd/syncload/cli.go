@@ -21,7 +21,9 @@ type Config struct {
 	Kiosks      int     // 0: 1000 for fleet, 500 for reconnect
 	PerSite     int     // kiosks per site
 	Scale       float64 // multiplies every duration, the syncer's included
-	MaxInFlight int     // the centre's centre.ServerOptions.MaxInFlight
+	MaxInFlight int     // the centre's centre.ServerOptions.MaxInFlight, per instance
+	Instances   int     // centre instances on the one database; more than 1 sit behind a round-robin proxy
+	Probes      bool    // kiosks also probe /healthz as their outage monitor does
 	PoolIdle    int     // if > 0, overrides the centre's max idle connections: an experiment
 	CPUProfile  string  // write a CPU profile of the run here
 
@@ -32,6 +34,7 @@ type Config struct {
 	CheckInEvery time.Duration // mean time between check-ins at a kiosk
 	Transport    string        // "per-kiosk" (one http.Transport each) or "shared"
 	Kick         bool          // also sync right after each change, as cmd/kiosk does
+	OutageAt     time.Duration // if > 0, the centre goes down this long after the start, for Outage
 
 	// reconnect
 	Outage       time.Duration // how long the centre refuses connections
@@ -48,6 +51,8 @@ func DefaultConfig() Config {
 		PerSite:      20,
 		Scale:        1,
 		MaxInFlight:  64, // cmd/central's default
+		Instances:    1,
+		Probes:       true,
 		Duration:     3 * time.Minute,
 		Interval:     30 * time.Second,
 		Jitter:       5 * time.Second,
@@ -116,7 +121,9 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&c.Kiosks, "kiosks", c.Kiosks, "kiosks (default 1000 for fleet, 500 for reconnect)")
 	fs.IntVar(&c.PerSite, "per-site", c.PerSite, "kiosks per site")
 	fs.Float64Var(&c.Scale, "scale", c.Scale, "multiply every duration by this (0.1 runs ten times faster); printed with the figures")
-	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "the centre's MaxInFlight: more requests at once get 429")
+	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "the centre's MaxInFlight, per instance: more requests at once get 429")
+	fs.IntVar(&c.Instances, "instances", c.Instances, "centre instances on the one database, behind a round-robin reverse proxy on loopback when more than 1")
+	fs.BoolVar(&c.Probes, "probes", c.Probes, "kiosks also probe GET /healthz as their outage monitor does (every 5 s while anything is wrong, else when the centre was not heard from for 15 s)")
 	fs.IntVar(&c.PoolIdle, "pool-idle", c.PoolIdle, "experiment: SetMaxIdleConns(`N`) on the centre's database pool (0 keeps the shipped setting, MaxInFlight; 2 is database/sql's default, used before the centre set it)")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write a CPU profile of the run to `FILE`")
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "fleet: how long the kiosks sync")
@@ -125,7 +132,8 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.DurationVar(&c.CheckInEvery, "checkin-every", c.CheckInEvery, "fleet: mean time between check-ins at a kiosk (each is later called and served)")
 	fs.BoolVar(&c.Kick, "kick", c.Kick, "fleet: also sync right after each change, as cmd/kiosk does (its store's AfterWrite kicks the syncer)")
 	fs.StringVar(&c.Transport, "transport", c.Transport, "fleet: per-kiosk (one http.Transport each, as real kiosks) or shared")
-	fs.DurationVar(&c.Outage, "outage", c.Outage, "reconnect: how long the centre is down")
+	fs.DurationVar(&c.Outage, "outage", c.Outage, "reconnect, and fleet with --outage-at: how long the centre is down")
+	fs.DurationVar(&c.OutageAt, "outage-at", c.OutageAt, "fleet: take the centre down this long after the start, for --outage, and measure the kiosks' return (--duration must leave time for it)")
 	fs.IntVar(&c.CheckIns, "checkins", c.CheckIns, "reconnect: visitors each kiosk checks in during the outage")
 	fs.StringVar(&c.Dir, "dir", c.Dir, "reconnect: `DIR` for the kiosk databases (default: a temp dir, removed after)")
 	fs.DurationVar(&c.DrainTimeout, "drain-timeout", c.DrainTimeout, "reconnect: fail if the outboxes are not empty this long after the centre returns (wall clock, not scaled)")
@@ -154,12 +162,16 @@ func (c *Config) Validate() error {
 		return errors.New("--scale must be in (0, 1]")
 	case c.MaxInFlight < 1:
 		return errors.New("--max-in-flight must be at least 1")
+	case c.Instances < 1:
+		return errors.New("--instances must be at least 1")
 	case c.Duration <= 0 || c.Interval <= 0 || c.Jitter < 0 || c.Jitter >= c.Interval || c.CheckInEvery <= 0:
 		return errors.New("--duration, --interval and --checkin-every must be positive, --jitter in [0, --interval)")
 	case c.Transport != "per-kiosk" && c.Transport != "shared":
 		return fmt.Errorf("--transport %q: want per-kiosk or shared", c.Transport)
 	case c.Outage <= 0 || c.CheckIns < 1 || c.DrainTimeout <= 0:
 		return errors.New("--outage and --drain-timeout must be positive, --checkins at least 1")
+	case c.OutageAt < 0 || (c.OutageAt > 0 && c.OutageAt+c.Outage >= c.Duration):
+		return errors.New("--outage-at must not be negative, and --outage-at plus --outage must end before --duration")
 	}
 	return nil
 }

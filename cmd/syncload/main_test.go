@@ -58,9 +58,19 @@ func TestFleet(t *testing.T) {
 			if r.StatusOther != 0 || r.Push.N == 0 || r.Records == 0 {
 				t.Errorf("want pushes, pulls with records and no errors: %+v", r)
 			}
-			// A sync that pushes pulls before and after, as syncer.Sync does.
-			if r.Pull.N < 2*r.Pushes {
-				t.Errorf("%d pulls for %d pushes; want a pull before and after each", r.Pull.N, r.Pushes)
+			// As syncer.Sync does: a pull on first contact, then a push's
+			// answer carries the page, so a sync that pushes pulls no
+			// more; a sync with nothing to send is one pull.
+			if r.Pull.N > r.Pushes+r.Kiosks*int(r.Duration/(250*time.Millisecond)+2) {
+				t.Errorf("%d pulls for %d pushes; want a pull only on first contact and when nothing was pushed", r.Pull.N, r.Pushes)
+			}
+			// One request per sync that pushes, but on first contact.
+			if r.PushSyncs == 0 || r.PushSyncReqs > r.PushSyncs+r.Kiosks {
+				t.Errorf("%d syncs that pushed made %d requests; want one each", r.PushSyncs, r.PushSyncReqs)
+			}
+			if r.Probes == 0 || r.ProbeFailed != 0 || r.CheckIns == 0 || r.Late != 0 {
+				t.Errorf("probes %d (failed %d), check-ins %d (late %d); want probes in the load and every check-in in time",
+					r.Probes, r.ProbeFailed, r.CheckIns, r.Late)
 			}
 			if kick && r.Pushes < r.Sent/2 {
 				t.Errorf("with kicks, %d pushes carried %d mutations; want about one push per change", r.Pushes, r.Sent)
@@ -74,6 +84,65 @@ func TestFleet(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFleetTwoInstances runs the fleet against two centre instances on
+// one database behind the round-robin proxy: consecutive requests of a
+// kiosk reach different instances, and nothing is lost or doubled.
+func TestFleetTwoInstances(t *testing.T) {
+	t.Parallel()
+	m, out := newMain(t, "fleet")
+	m.Config.Scale = 0.01
+	m.Config.Kick = true
+	m.Config.Instances = 2
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	r := m.Fleet
+	t.Logf("\n%s", out)
+	if !r.ExactlyOnce || r.Sent == 0 || r.Answered != r.Sent || r.StatusOther != 0 || r.ProbeFailed != 0 {
+		t.Errorf("two instances: exactly once %t (%s), sent %d, answered %d, errors %d, failed probes %d",
+			r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered, r.StatusOther, r.ProbeFailed)
+	}
+	for _, want := range []string{" instances=2 ", "2 instances (each its own pool", "  db pool 2 "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// TestFleetOutage takes the centre away in the middle of a fleet run:
+// kiosks back off, their probes find it back and wake them, every one
+// drains, and nothing is lost or doubled; the return is measured.
+func TestFleetOutage(t *testing.T) {
+	t.Parallel()
+	m, out := newMain(t, "fleet")
+	m.Config.Scale = 0.01
+	m.Config.Kick = true
+	m.Config.Duration = 10 * time.Minute // 6 s
+	m.Config.OutageAt = time.Minute
+	m.Config.Outage = 3 * time.Minute
+	if err := m.Config.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	r := m.Fleet
+	t.Logf("\n%s", out)
+	rt := r.Return
+	if rt == nil || rt.Refused == 0 || rt.Drained != r.Kiosks || rt.Requests == 0 || rt.Peak == 0 {
+		t.Fatalf("return %+v; want requests refused during the outage, then every kiosk drained", rt)
+	}
+	if !r.ExactlyOnce || r.Answered != r.Sent || r.StatusOther != 0 || r.ProbeFailed != 0 {
+		t.Errorf("after the outage: exactly once %t (%s), sent %d, answered %d, errors %d, failed probes %d",
+			r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered, r.StatusOther, r.ProbeFailed)
+	}
+	for _, want := range []string{"  outage ", "  return ", "return target: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
 	}
 }
 

@@ -316,7 +316,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 			r.Peak, r.PeakAt = b, time.Duration(i)*r.Bucket
 		}
 	}
-	if err := checkReconnect(ctx, c.db.DB(), prefix, kiosks, r); err != nil {
+	if err := checkReconnect(ctx, c.db().DB(), prefix, kiosks, r); err != nil {
 		return err
 	}
 	m.printReconnect(r, c, scfg, dir, statuses)

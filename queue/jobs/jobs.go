@@ -22,6 +22,10 @@ import (
 	"lobbyline/queue/report"
 )
 
+// DefaultProbeEvery is how often the outage monitor's probe runs (it asks
+// the centre only when outage.ProbeDue says so).
+const DefaultProbeEvery = 5 * time.Second
+
 // Monitor is what the probe and sample jobs run: the outage monitor.
 type Monitor interface {
 	Probe(ctx context.Context) error
@@ -32,7 +36,7 @@ type Monitor interface {
 // Config sets the kiosk's scheduled jobs. Zero values take the
 // defaults shown; a negative Retention turns the purge off.
 type Config struct {
-	ProbeEvery time.Duration // 5 s: the centre's health probe and the disk check
+	ProbeEvery time.Duration // DefaultProbeEvery: the centre's health probe and the disk check
 	Retention  time.Duration // 30 days: visitors' personal data is erased after this
 	PurgeAt    ClockTime     // 03:15: the daily purge
 	// PruneAge: 90 days; events, the connectivity log and incident samples
@@ -79,7 +83,7 @@ func ParseClockTime(v string) (ClockTime, error) {
 }
 
 func (c *Config) defaults() {
-	setDefault(&c.ProbeEvery, 5*time.Second)
+	setDefault(&c.ProbeEvery, DefaultProbeEvery)
 	setDefault(&c.ReportEvery, 5*time.Minute)
 	if c.Retention == 0 {
 		c.Retention = 30 * 24 * time.Hour

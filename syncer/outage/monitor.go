@@ -84,7 +84,7 @@ func (p *Policy) defaults() {
 	setDefault(&p.BackToNormal, 2*time.Minute)
 	setDefault(&p.UpdateEvery, 5*time.Minute)
 	setDefault(&p.SampleEvery, time.Minute)
-	setDefault(&p.QuietProbe, 15*time.Second)
+	setDefault(&p.QuietProbe, DefaultQuietProbe)
 	if p.DiskMin == 0 {
 		p.DiskMin = 200 << 20
 	}
@@ -298,6 +298,9 @@ func (m *Monitor) Probe(ctx context.Context) error {
 	}
 	return m.Evaluate(ctx)
 }
+
+// DefaultQuietProbe is Policy.QuietProbe's default.
+const DefaultQuietProbe = 15 * time.Second
 
 // ProbeDue says whether a kiosk's monitor asks the centre's /healthz at
 // now: every time while anything is wrong, and while all is well only if
