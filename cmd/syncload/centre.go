@@ -44,6 +44,12 @@ type loadCentre struct {
 	handler   http.Handler // what the public listener serves
 	arrivals  *arrivals
 	log       *slog.Logger
+	// child, if set, is a process of this program serving the centre
+	// (--centre-process): the instances above are then empty, and admin
+	// is this process's own connection to the store, for enrolling and
+	// checking.
+	child *childCentre
+	admin *instance
 
 	mu   sync.Mutex
 	addr string // 127.0.0.1:port, kept across outages
@@ -59,6 +65,9 @@ type instance struct {
 }
 
 func openCentre(ctx context.Context, cfg Config, log *slog.Logger) (*loadCentre, error) {
+	if cfg.CentreProcess {
+		return startChild(ctx, cfg, log)
+	}
 	c := &loadCentre{arrivals: &arrivals{}, log: log, addr: "127.0.0.1:0"}
 	var backends []*url.URL
 	for range max(cfg.Instances, 1) {
@@ -95,6 +104,7 @@ func openCentre(ctx context.Context, cfg Config, log *slog.Logger) (*loadCentre,
 	if len(backends) > 0 {
 		c.handler = roundRobin(backends, len(backends)*cfg.MaxInFlight)
 	}
+	c.admin = c.instances[0]
 	if err := c.up(); err != nil {
 		c.close()
 		return nil, err
@@ -130,14 +140,36 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// store is the first instance's service, for enrolling and checking.
-func (c *loadCentre) store() *centre.Service { return c.instances[0].store }
+// store is a service on the centre's store, for enrolling and checking.
+func (c *loadCentre) store() *centre.Service { return c.admin.store }
 
-// db is the first instance's database.
-func (c *loadCentre) db() *sqlstore.Store { return c.instances[0].db }
+// db is a connection to the centre's database.
+func (c *loadCentre) db() *sqlstore.Store { return c.admin.db }
+
+// begin starts recording arrivals afresh.
+func (c *loadCentre) begin() error {
+	if c.child != nil {
+		_, err := c.child.ask("begin")
+		return err
+	}
+	c.arrivals.begin()
+	return nil
+}
+
+// stop ends recording and returns what arrived.
+func (c *loadCentre) stop() ([]arrival, error) {
+	if c.child != nil {
+		return c.child.stop()
+	}
+	return c.arrivals.stop(), nil
+}
 
 // up serves on the centre's port, the first time on one the system picks.
 func (c *loadCentre) up() error {
+	if c.child != nil {
+		_, err := c.child.ask("up")
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.srv != nil {
@@ -160,6 +192,10 @@ func (c *loadCentre) up() error {
 
 // down closes the listener and every connection at once.
 func (c *loadCentre) down() error {
+	if c.child != nil {
+		_, err := c.child.ask("down")
+		return err
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.srv == nil {
@@ -177,6 +213,9 @@ func (c *loadCentre) url() string {
 }
 
 func (c *loadCentre) close() error {
+	if c.child != nil {
+		return errors.Join(c.child.close(), c.admin.db.Close())
+	}
 	errs := []error{c.down()}
 	for _, in := range c.instances {
 		if in.srv != nil {
@@ -190,6 +229,10 @@ func (c *loadCentre) close() error {
 // printPool prints the database pool's counters: connections opened and
 // dropped again show as closed for exceeding max idle.
 func (c *loadCentre) printPool(w io.Writer, cfg Config) {
+	if c.child != nil {
+		io.WriteString(w, c.child.pool)
+		return
+	}
 	idle := fmt.Sprintf("max open and idle %d, as MaxInFlight", cfg.MaxInFlight)
 	if cfg.PoolIdle > 0 {
 		idle = fmt.Sprintf("max idle set to %d by --pool-idle", cfg.PoolIdle)

@@ -24,8 +24,10 @@ type Config struct {
 	MaxInFlight int     // the centre's centre.ServerOptions.MaxInFlight, per instance
 	Instances   int     // centre instances on the one database; more than 1 sit behind a round-robin proxy
 	Probes      bool    // kiosks also probe /healthz as their outage monitor does
-	PoolIdle    int     // if > 0, overrides the centre's max idle connections: an experiment
-	CPUProfile  string  // write a CPU profile of the run here
+	// CentreProcess runs the centre in a child process of this program.
+	CentreProcess bool
+	PoolIdle      int    // if > 0, overrides the centre's max idle connections: an experiment
+	CPUProfile    string // write a CPU profile of the run here
 
 	// fleet
 	Duration     time.Duration // how long kiosks sync
@@ -122,6 +124,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&c.PerSite, "per-site", c.PerSite, "kiosks per site")
 	fs.Float64Var(&c.Scale, "scale", c.Scale, "multiply every duration by this (0.1 runs ten times faster); printed with the figures")
 	fs.IntVar(&c.MaxInFlight, "max-in-flight", c.MaxInFlight, "the centre's MaxInFlight, per instance: more requests at once get 429")
+	fs.BoolVar(&c.CentreProcess, "centre-process", c.CentreProcess, "run the centre in a child process of this program, with its own open-file limit (10,000 kiosks need about 20,000 descriptors in one process)")
 	fs.IntVar(&c.Instances, "instances", c.Instances, "centre instances on the one database, behind a round-robin reverse proxy on loopback when more than 1")
 	fs.BoolVar(&c.Probes, "probes", c.Probes, "kiosks also probe GET /healthz as their outage monitor does (every 5 s while anything is wrong, else when the centre was not heard from for 15 s)")
 	fs.IntVar(&c.PoolIdle, "pool-idle", c.PoolIdle, "experiment: SetMaxIdleConns(`N`) on the centre's database pool (0 keeps the shipped setting, MaxInFlight; 2 is database/sql's default, used before the centre set it)")
@@ -152,7 +155,7 @@ func (m *Main) ParseFlags(args []string) error {
 // Validate checks the settings Run relies on.
 func (c *Config) Validate() error {
 	switch {
-	case c.Scenario != "fleet" && c.Scenario != "reconnect":
+	case c.Scenario != "fleet" && c.Scenario != "reconnect" && c.Scenario != "centre":
 		return fmt.Errorf("scenario %q: want fleet or reconnect", c.Scenario)
 	case c.Store == "":
 		return errors.New("no store for the centre: give --postgres DSN (or set LOBBYLINE_TEST_POSTGRES) or --sqlite FILE")
@@ -210,8 +213,11 @@ func (m *Main) Run(ctx context.Context) error {
 			return f.Close()
 		})
 	}
-	if m.Config.Scenario == "fleet" {
+	switch m.Config.Scenario {
+	case "fleet":
 		return m.runFleet(ctx)
+	case "centre": // the child of --centre-process
+		return m.serveCentre(ctx, os.Stdin)
 	}
 	return m.runReconnect(ctx)
 }

@@ -226,9 +226,17 @@ func (m *Main) runFleet(ctx context.Context) error {
 	cfg := m.Config
 	n := cfg.kiosks()
 	// Each kiosk's connection is two descriptors in this process (its end
-	// and the centre's), four through the proxy.
-	if err := raiseFileLimit(uint64(4*n + 1024)); err != nil {
-		return err
+	// and the centre's), four through the proxy; one with the centre in a
+	// process of its own.
+	need := 2 * n
+	if cfg.Instances > 1 {
+		need = 4 * n
+	}
+	if cfg.CentreProcess {
+		need = n
+	}
+	if err := raiseFileLimit(uint64(need + 1024)); err != nil {
+		return fmt.Errorf("%w (--centre-process halves it)", err)
 	}
 	c, err := openCentre(ctx, cfg, m.Logger)
 	if err != nil {
@@ -284,7 +292,9 @@ func (m *Main) runFleet(ctx context.Context) error {
 	}
 
 	fmt.Fprintf(m.Stderr, "syncload: %d kiosks syncing for %v\n", n, cfg.scaled(cfg.Duration))
-	c.arrivals.begin()
+	if err := c.begin(); err != nil {
+		return err
+	}
 	// Kiosks finish the sync they are in when the time is up, retries
 	// included, so that every mutation sent gets its answer; after grace
 	// they are cut off.
@@ -328,7 +338,10 @@ func (m *Main) runFleet(ctx context.Context) error {
 	wg.Wait()
 	stopProbes()
 	probes.Wait()
-	arrived := c.arrivals.stop()
+	arrived, err := c.stop()
+	if err != nil {
+		return err
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -741,8 +754,8 @@ func (m *Main) printFleet(r *FleetResult, c *loadCentre) {
 	if r.Sent > 0 {
 		r.PerChange = float64(r.Status200+r.Status429+r.StatusOther) / float64(r.Sent)
 	}
-	fmt.Fprintf(w, "fleet kiosks=%d sites=%d instances=%d duration=%v scale=%g kick=%t requests=%d rps=%.1f peak_1s=%d probes_per_s=%.1f push_p50_ms=%s push_p99_ms=%s push_max_ms=%s pull_p50_ms=%s pull_p99_ms=%s http_200=%d http_429=%d busy_share=%.4f http_other=%d probe_failed=%d retries=%d mutations=%d requests_per_change=%.2f requests_per_push_sync=%.2f checkin_lag_p99_s=%.1f checkin_lag_max_s=%.1f late=%d exactly_once=%s target=%s\n",
-		r.Kiosks, r.Sites, len(c.instances), r.Duration, cfg.Scale, cfg.Kick, r.Requests, r.Rate, r.PeakArrivals, r.ProbeRate,
+	fmt.Fprintf(w, "fleet kiosks=%d sites=%d instances=%d centre_process=%t duration=%v scale=%g kick=%t requests=%d rps=%.1f peak_1s=%d probes_per_s=%.1f push_p50_ms=%s push_p99_ms=%s push_max_ms=%s pull_p50_ms=%s pull_p99_ms=%s http_200=%d http_429=%d busy_share=%.4f http_other=%d probe_failed=%d retries=%d mutations=%d requests_per_change=%.2f requests_per_push_sync=%.2f checkin_lag_p99_s=%.1f checkin_lag_max_s=%.1f late=%d exactly_once=%s target=%s\n",
+		r.Kiosks, r.Sites, max(cfg.Instances, 1), cfg.CentreProcess, r.Duration, cfg.Scale, cfg.Kick, r.Requests, r.Rate, r.PeakArrivals, r.ProbeRate,
 		msNum(r.Push.P50), msNum(r.Push.P99), msNum(r.Push.Max), msNum(r.Pull.P50), msNum(r.Pull.P99),
 		r.Status200, r.Status429, r.BusyShare(), r.StatusOther, r.ProbeFailed, r.Retries, r.Sent, r.PerChange, r.PerPushSync(),
 		r.CheckInLag.P99.Seconds(), r.CheckInLag.Max.Seconds(), r.Late, once, verdict(r.TargetMet()))
@@ -755,10 +768,14 @@ func (m *Main) printFleet(r *FleetResult, c *loadCentre) {
 		transport = fmt.Sprintf("one shared http.Transport, MaxIdleConnsPerHost %d", r.Kiosks)
 	}
 	instances := "one instance"
-	if len(c.instances) > 1 {
-		instances = fmt.Sprintf("%d instances (each its own pool, service and HTTP server on loopback) behind a round-robin reverse proxy", len(c.instances))
+	if cfg.Instances > 1 {
+		instances = fmt.Sprintf("%d instances (each its own pool, service and HTTP server on loopback) behind a round-robin reverse proxy", cfg.Instances)
 	}
-	fmt.Fprintf(w, "  centre    %s, %s, MaxInFlight %d each, in this process at %s; %s, GOMAXPROCS %d\n", backend, instances, cfg.MaxInFlight, c.url(), runtime.Version(), runtime.GOMAXPROCS(0))
+	where := "in this process"
+	if cfg.CentreProcess {
+		where = "in a child process (--centre-process)"
+	}
+	fmt.Fprintf(w, "  centre    %s, %s, MaxInFlight %d each, %s at %s; %s, GOMAXPROCS %d\n", backend, instances, cfg.MaxInFlight, where, c.url(), runtime.Version(), runtime.GOMAXPROCS(0))
 	if cfg.Scale != 1 {
 		fmt.Fprintf(w, "  scale     every duration ×%g (the syncer's 1 s backoff base and the centre's Retry-After 2 s are not scaled)\n", cfg.Scale)
 	}

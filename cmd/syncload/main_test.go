@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -140,6 +141,43 @@ func TestFleetOutage(t *testing.T) {
 			r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered, r.StatusOther, r.ProbeFailed)
 	}
 	for _, want := range []string{"  outage ", "  return ", "return target: "} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+// TestMain lets the test binary be the child of --centre-process, as
+// the program is its own.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "centre" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestFleetCentreProcess runs the centre in a child process: the fleet
+// drives it over its standard input and reads its arrivals back.
+func TestFleetCentreProcess(t *testing.T) {
+	t.Parallel()
+	m, out := newMain(t, "fleet")
+	m.Config.Scale = 0.01
+	m.Config.Kick = true
+	m.Config.CentreProcess = true
+	m.Config.Duration = 10 * time.Minute // 6 s
+	m.Config.OutageAt = time.Minute
+	m.Config.Outage = 3 * time.Minute
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	r := m.Fleet
+	t.Logf("\n%s", out)
+	if !r.ExactlyOnce || r.Sent == 0 || r.Requests == 0 || r.Probes == 0 || r.Return == nil || r.Return.Drained != r.Kiosks {
+		t.Errorf("centre in a child: exactly once %t (%s), sent %d, requests %d, probes %d, return %+v",
+			r.ExactlyOnce, r.Mismatch, r.Sent, r.Requests, r.Probes, r.Return)
+	}
+	for _, want := range []string{" centre_process=true ", "in a child process", "  db pool "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q", want)
 		}

@@ -263,7 +263,9 @@ func (m *Main) runReconnect(ctx context.Context) error {
 	}
 	r.Refused = int(requests.Load() - before)
 	fmt.Fprintf(m.Stderr, "syncload: centre back after %v: %d of %d kiosks offline, %d mutations waiting\n", time.Since(downAt).Round(time.Millisecond), r.Offline, n, r.Pending)
-	c.arrivals.begin()
+	if err := c.begin(); err != nil {
+		return err
+	}
 	restored.Store(true)
 	upAt := time.Now()
 	if err := c.up(); err != nil {
@@ -298,7 +300,10 @@ func (m *Main) runReconnect(ctx context.Context) error {
 		}
 		left = still
 	}
-	arrived := c.arrivals.stop()
+	arrived, err := c.stop()
+	if err != nil {
+		return err
+	}
 	r.Drained = len(left) == 0
 	if !r.Drained {
 		last = time.Now()
