@@ -23,7 +23,7 @@ func TestOpenFormWhoseServiceVanishedSaysSoAndOffersTheNewOnes(t *testing.T) {
 
 	v2 := []queue.Service{{ID: "visit", Prefix: "V", Name: "Visit a patient"}, {ID: "imaging", Prefix: "I", Name: "Imaging"}}
 	desks := []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"imaging", "visit"}}}
-	if ok, err := f.store.ApplySiteConfig(f.ctx, 2, v2, desks); err != nil || !ok {
+	if ok, err := f.store.ApplySiteConfig(f.ctx, 2, v2, desks, nil); err != nil || !ok {
 		t.Fatalf("apply version 2: %v, %v", ok, err)
 	}
 

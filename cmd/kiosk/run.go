@@ -34,6 +34,7 @@ type Main struct {
 	store   *queue.Store
 	jobs    *jobs.Jobs // nil until the UI starts them
 	kick    kick
+	site    siteView       // the site's settings in use
 	closers []func() error // run in reverse order by Close, before the store closes
 }
 
