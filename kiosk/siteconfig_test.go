@@ -70,7 +70,7 @@ func TestStaffSeeTheConfigurationVersion(t *testing.T) {
 	f.ui.showSync(sy.Status())
 	f.unlock(t)
 	test.Tap(f.ui.staff.sync)
-	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Services and desks: this kiosk's own file") {
+	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Site configuration: this kiosk's own file") {
 		t.Fatalf("sync panel before any configuration from the centre:\n%s", texts)
 	}
 	f.ui.syncDialog.Hide()
@@ -95,10 +95,20 @@ func TestStaffSeeTheConfigurationVersion(t *testing.T) {
 		t.Errorf("staff desk after version 2 took desk-2 away: %q (%q shown)", f.ui.staffDesk, f.ui.staff.desk.Selected)
 	}
 	test.Tap(f.ui.staff.sync)
-	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Services and desks: the centre's configuration, version 2.") {
+	if texts := dialogTexts(f.ui); !strings.Contains(texts, "Site configuration: the centre's, version 2.") || strings.Contains(texts, "apply after Lock") {
 		t.Fatalf("sync panel after version 2:\n%s", texts)
 	}
 	f.ui.syncDialog.Hide()
+	// The screens still use version 1's settings (staff were at work
+	// when version 2 came): the panel says when version 2's apply.
+	f.ui.siteSettings = func() (int64, SiteSettings) { return 2, SiteSettings{} }
+	f.ui.settingsVersion = 1
+	test.Tap(f.ui.staff.sync)
+	if texts := dialogTexts(f.ui); !strings.Contains(texts, "The languages, timeouts and incident settings of version 2 apply after Lock, on the welcome screen.") {
+		t.Fatalf("sync panel while version 2's settings wait:\n%s", texts)
+	}
+	f.ui.syncDialog.Hide()
+	f.ui.siteSettings = nil
 	f.ui.lockStaff()
 	test.Tap(f.ui.welcome.checkIn)
 	if got := strings.Join(f.ui.form.serviceIDs, ","); got != "imaging" {

@@ -25,16 +25,7 @@ import (
 func TestSiteConfigFromTheCentre(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	central := centretest.Open(t, filepath.Join(dir, "central.db"), nil)
-	if err := central.AddSite(ctx, "general-hospital", "General"); err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := central.NewEnrolmentCode(ctx, "general-hospital", "lobby-1", "Main lobby", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
-	defer srv.Close()
+	central, srv, code := newCentreWithCode(t, dir)
 	mustRun(t, dir, "--central", srv.URL, "enroll", "--code", code)
 	if out := checkConfigOut(t, dir, "--central", srv.URL); !strings.Contains(out, "services and desks: this file's, until the centre sends") {
 		t.Fatalf("check-config before any site configuration:\n%s", out)
@@ -105,16 +96,7 @@ runbook = ["Llamar a informática, ext. 4410"]
 func TestSiteSettingsFromTheCentre(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	central := centretest.Open(t, filepath.Join(dir, "central.db"), nil)
-	if err := central.AddSite(ctx, "general-hospital", "General"); err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := central.NewEnrolmentCode(ctx, "general-hospital", "lobby-1", "Main lobby", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
-	defer srv.Close()
+	central, srv, code := newCentreWithCode(t, dir)
 	// The kiosk's file has a template of its own in every language it
 	// speaks, and no more.
 	config := filepath.Join(dir, "kiosk.toml")
@@ -209,4 +191,21 @@ text = { en = "Lift B is out of order.", es = "El ascensor B no funciona." }
 	if v, _, ui := m.siteSettings(); v != 0 || !slices.Equal(ui.Languages, []string{"en", "es"}) || ui.IdleTimeout != time.Minute {
 		t.Fatalf("central off: version %d, %+v; want the file's", v, ui)
 	}
+}
+
+// newCentreWithCode is a centre in dir with the site general-hospital,
+// serving its API on loopback, and a one-time code for lobby-1.
+func newCentreWithCode(t *testing.T, dir string) (centretest.Centre, *httptest.Server, string) {
+	t.Helper()
+	central := centretest.Open(t, filepath.Join(dir, "central.db"), nil)
+	if err := central.AddSite(context.Background(), "general-hospital", "General"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, err := central.NewEnrolmentCode(context.Background(), "general-hospital", "lobby-1", "Main lobby", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
+	t.Cleanup(srv.Close)
+	return central, srv, code
 }
