@@ -278,8 +278,14 @@ func TestConsoleInABrowser(t *testing.T) {
 	if svc, _ := kiosk.store.Service("registration"); svc.Name != "Admissions" {
 		t.Errorf("the kiosk's registration service after version 2: %+v", svc)
 	}
-	kiosk.sync.Kick() // the next request declares the version
-	kiosk.await(t, syncer.Online)
+	// The kiosk's next request declares the version.
+	for deadline := time.Now().Add(30 * time.Second); declaredConfig(t, c, "lobby-1") != 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the centre holds configuration version %d for lobby-1, want 2", declaredConfig(t, c, "lobby-1"))
+		}
+		kiosk.sync.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
 	state()
 	if row := text("#kiosk-lobby-1"); !strings.Contains(row, "version 2") {
 		t.Errorf("lobby-1's row does not show configuration version 2:\n%s", row)
@@ -306,6 +312,22 @@ func TestConsoleInABrowser(t *testing.T) {
 			}
 		}
 	}
+}
+
+// declaredConfig is the configuration version the centre last heard a
+// kiosk declare.
+func declaredConfig(t *testing.T, c centretest.Centre, id string) int64 {
+	t.Helper()
+	kiosks, err := c.Kiosks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kiosks {
+		if k.ID == id {
+			return k.Config
+		}
+	}
+	return 0
 }
 
 // browserConfig is north's configuration as IT types it in the console.
