@@ -175,6 +175,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		return err
 	}
 	m.store = s
+	m.siteSettings() // the store offers the site's languages, the centre's if it set them
 	return nil
 }
 
