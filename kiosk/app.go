@@ -13,6 +13,7 @@ package kiosk
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,13 @@ type Config struct {
 	Sync             SyncSource       // nil when sync is off
 	Outage           OutageSource     // nil when sync is off
 	Incident         IncidentConfig
+	// SiteSettings, if set, is the site's settings in use and their
+	// version (the centre's managed configuration over the kiosk file's).
+	// The UI reads it on each refresh and takes a new version on the
+	// welcome screen, never in the middle of a check-in or a staff
+	// action; until then the Config's own fields are used. It is called
+	// off the UI goroutine and must be cheap.
+	SiteSettings func() (version int64, s SiteSettings)
 	// Setup, when set, is shown instead of the lobby until the kiosk is
 	// enrolled (setup.go).
 	Setup *Setup
@@ -55,6 +63,19 @@ type IncidentConfig struct {
 	WriteReport    func(ctx context.Context, incident int64) (paths []string, err error) // nil: no report files
 	ExportDir      string                                                                // where roster exports are written
 	Location       *time.Location                                                        // for times shown to staff; nil means time.Local
+}
+
+// SiteSettings are the parts of Config that a site's managed
+// configuration sets, which the UI takes without a restart.
+type SiteSettings struct {
+	Languages        []string
+	IdleTimeout      time.Duration
+	StaffIdleTimeout time.Duration
+	Templates        []queue.MessageTemplate
+	Runbook          []string
+	Contacts         map[queue.Severity][]string
+	DrillBanner      bool
+	FeedbackWindow   time.Duration // negative: never ask
 }
 
 // Defaults for a Config field left zero.
@@ -161,6 +182,11 @@ type UI struct {
 	// monitor is cfg.Outage for the refresh, which runs on the bridge's
 	// goroutine: set once sync is attached.
 	monitor atomic.Pointer[monitorRef]
+
+	// siteSettings is cfg.SiteSettings, for the refresh; settingsVersion
+	// the version of the site's settings the screens use.
+	siteSettings    func() (int64, SiteSettings)
+	settingsVersion int64
 }
 
 type monitorRef struct{ OutageSource }
@@ -215,12 +241,16 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	u := &UI{
 		app: a, cfg: cfg, log: log, ctx: ctx, stop: stop,
 		lobby: store, staffQueue: store, incidentLog: store, syncRecords: store,
-		theme: newKioskTheme(), br: newBridge(),
+		theme: newKioskTheme(), br: newBridge(), siteSettings: cfg.SiteSettings,
+	}
+	if u.siteSettings != nil {
+		v, s := u.siteSettings()
+		u.useSettings(v, s)
 	}
 	u.background = u.br.run
 	a.Settings().SetTheme(u.theme)
 	u.keys = newKeyboard(u, cfg.Keyboard)
-	u.switchLanguage(cfg.Languages[0])
+	u.switchLanguage(u.cfg.Languages[0])
 	u.win = a.NewWindow(lang.X("app.title", "Lobbyline check-in"))
 	u.win.Resize(fyne.NewSize(1280, 800))
 	if cfg.Sync != nil {
@@ -317,6 +347,10 @@ func (u *UI) tick(ctx context.Context) func() {
 		o := mon.Outage()
 		outage = &o
 	}
+	settingsVersion, settings := int64(-1), SiteSettings{}
+	if u.siteSettings != nil {
+		settingsVersion, settings = u.siteSettings()
+	}
 	rosterRead := u.rosterUp.Load()
 	var roster []queue.Visit
 	var rosterErr error
@@ -341,7 +375,46 @@ func (u *UI) tick(ctx context.Context) func() {
 			u.pin.showLock(now) // the lock counts down, and its message goes when it ends
 		}
 		u.idleCheck(now)
+		if settingsVersion >= 0 {
+			u.offerSettings(settingsVersion, settings)
+		}
 	}
+}
+
+// offerSettings takes a new version of the site's settings if the welcome
+// screen is up: no visitor is half-way through a form and no staff
+// member through an action. Elsewhere the next refresh on the welcome
+// screen takes it.
+func (u *UI) offerSettings(version int64, s SiteSettings) {
+	if version == u.settingsVersion || u.screen != screenWelcome || u.still != nil {
+		return
+	}
+	relabel := !slices.Equal(u.cfg.Languages, s.Languages)
+	u.useSettings(version, s)
+	u.log.Info("the screens use the site's settings", "version", version)
+	if relabel {
+		if !slices.Contains(u.cfg.Languages, u.lang) || u.lang != u.cfg.Languages[0] {
+			u.switchLanguage(u.cfg.Languages[0])
+		}
+		u.showWelcome() // the language buttons
+	}
+}
+
+// useSettings puts the site's settings in the Config the screens read.
+func (u *UI) useSettings(version int64, s SiteSettings) {
+	u.settingsVersion = version
+	if len(s.Languages) > 0 {
+		u.cfg.Languages = s.Languages
+	}
+	if s.IdleTimeout > 0 {
+		u.cfg.IdleTimeout = s.IdleTimeout
+	}
+	if s.StaffIdleTimeout > 0 {
+		u.cfg.StaffIdleTimeout = s.StaffIdleTimeout
+	}
+	in := &u.cfg.Incident
+	in.Templates, in.Runbook, in.Contacts = s.Templates, s.Runbook, s.Contacts
+	in.DrillBanner, in.FeedbackWindow = s.DrillBanner, s.FeedbackWindow
 }
 
 // reload reads the board on the UI goroutine, right after a change made

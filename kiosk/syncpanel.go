@@ -209,9 +209,14 @@ func (u *UI) showSyncDetails() {
 		}
 	}
 	if v := u.syncRecords.ConfigVersion(); v > 0 {
-		add("sync.config", "Services and desks: the centre's configuration, version {{.Version}}.", map[string]any{"Version": v})
+		add("sync.config", "Site configuration: the centre's, version {{.Version}}.", map[string]any{"Version": v})
+		if u.siteSettings != nil && u.settingsVersion != v {
+			// Services and desks are in use; the screens' settings wait
+			// for the welcome screen (offerSettings).
+			add("sync.config.pending", "The languages, timeouts and incident settings of version {{.Version}} apply after Lock, on the welcome screen.", map[string]any{"Version": v})
+		}
 	} else {
-		add("sync.config.file", "Services and desks: this kiosk's own file (the centre has sent none).", nil)
+		add("sync.config.file", "Site configuration: this kiosk's own file (the centre has sent none).", nil)
 	}
 	if elsewhere := u.siteWaiting(); len(elsewhere) > 0 {
 		rows = append(rows, widget.NewSeparator(), newText(lang.X("sync.site", "Waiting at the site's other kiosks"), theme.SizeNameText, true, widget.MediumImportance))

@@ -18,15 +18,16 @@ import (
 // ApplySiteConfig builds a new one and swaps it in whole, so a reader sees
 // either the old set or the new, never half of each.
 type layout struct {
-	version  int64 // the centre's configuration version; 0: the kiosk file's
+	version  int64           // the centre's configuration version; 0: the kiosk file's
+	settings json.RawMessage // the version's other sections, for the kiosk to read (SiteSettings)
 	services map[string]Service
 	order    []string // service IDs in config order
 	desks    map[string]Desk
 	deskIDs  []string
 }
 
-func newLayout(version int64, services []Service, desks []Desk) *layout {
-	l := &layout{version: version, services: make(map[string]Service, len(services)), desks: make(map[string]Desk, len(desks))}
+func newLayout(version int64, services []Service, desks []Desk, settings json.RawMessage) *layout {
+	l := &layout{version: version, settings: settings, services: make(map[string]Service, len(services)), desks: make(map[string]Desk, len(desks))}
 	for _, svc := range services {
 		l.services[svc.ID] = svc
 		l.order = append(l.order, svc.ID)
@@ -70,15 +71,26 @@ func (s *Store) setLayout(l *layout) {
 // 0 while the kiosk file's services and desks are.
 func (s *Store) ConfigVersion() int64 { return s.layout.Load().version }
 
+// SiteSettings are the sections of the centre's site configuration in use
+// besides its services and desks, as siteconfig encodes them, with their
+// version: the store keeps them for the kiosk, which reads them; nil
+// while the kiosk file's configuration is in use, or if the version set
+// none.
+func (s *Store) SiteSettings() (version int64, settings json.RawMessage) {
+	l := s.layout.Load()
+	return l.version, l.settings
+}
+
 // ErrSiteConfig: a site configuration the kiosk cannot apply.
 var ErrSiteConfig = errors.New("queue: site configuration cannot be applied")
 
 // storedConfig is the applied site configuration as meta keeps it, so it
 // survives an outage and a restart.
 type storedConfig struct {
-	Version  int64     `json:"version"`
-	Services []Service `json:"services"`
-	Desks    []Desk    `json:"desks"`
+	Version  int64           `json:"version"`
+	Services []Service       `json:"services"`
+	Desks    []Desk          `json:"desks"`
+	Settings json.RawMessage `json:"settings,omitempty"`
 }
 
 func storedSiteConfig(ctx context.Context, tx *sql.Tx) (*layout, bool, error) {
@@ -90,7 +102,7 @@ func storedSiteConfig(ctx context.Context, tx *sql.Tx) (*layout, bool, error) {
 	if err := json.Unmarshal([]byte(v), &c); err != nil {
 		return nil, false, fmt.Errorf("stored site configuration: %w", err)
 	}
-	return newLayout(c.Version, c.Services, c.Desks), true, nil
+	return newLayout(c.Version, c.Services, c.Desks, c.Settings), true, nil
 }
 
 // ApplySiteConfig puts a version of the centre's site configuration in
@@ -99,14 +111,24 @@ func storedSiteConfig(ctx context.Context, tx *sql.Tx) (*layout, bool, error) {
 // services and desks tables change in one transaction, which waits for the
 // check-ins and staff actions under way in this process and is waited for
 // by the next (rows no longer named stay, inactive, for the visits that
-// refer to them); the screens show the new services from their next change. A version that
-// does not hold together (a desk naming a service it lacks) is refused
-// with ErrSiteConfig and the one in use kept.
-func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []Service, desks []Desk) (bool, error) {
+// refer to them); the screens show the new services from their next change.
+// The version's other sections, settings, are kept with it for the kiosk
+// to read (SiteSettings). A version that does not hold together (a desk
+// naming a service it lacks, settings Options.CheckSettings refuses) is
+// refused with ErrSiteConfig and the one in use kept.
+func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []Service, desks []Desk, settings json.RawMessage) (bool, error) {
 	if err := checkLayout(services, desks); err != nil {
 		return false, fmt.Errorf("%w: version %d: %w", ErrSiteConfig, version, err)
 	}
-	data, err := json.Marshal(storedConfig{Version: version, Services: services, Desks: desks})
+	if len(settings) == 0 || string(settings) == "null" || string(settings) == "{}" {
+		settings = nil
+	}
+	if s.checkSettings != nil && settings != nil {
+		if err := s.checkSettings(settings); err != nil {
+			return false, fmt.Errorf("%w: version %d: %w", ErrSiteConfig, version, err)
+		}
+	}
+	data, err := json.Marshal(storedConfig{Version: version, Services: services, Desks: desks, Settings: settings})
 	if err != nil {
 		return false, fmt.Errorf("apply site configuration: %w", err)
 	}
@@ -135,7 +157,7 @@ func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []S
 		return setMeta(ctx, tx, "site_config", string(data))
 	})
 	if err == nil && applied {
-		s.setLayout(newLayout(version, services, desks))
+		s.setLayout(newLayout(version, services, desks, settings))
 	}
 	s.configMu.Unlock()
 	if err != nil || !applied {

@@ -2,10 +2,12 @@ package queue_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,14 +48,14 @@ func TestApplySiteConfig(t *testing.T) {
 
 	// A version that does not hold together is refused; the file's stay.
 	bad := []queue.Desk{{ID: "desk-9", Name: "Desk 9", Services: []string{"surgery"}}}
-	if _, err := s.ApplySiteConfig(ctx, 1, v2Services, bad); !errors.Is(err, queue.ErrSiteConfig) {
+	if _, err := s.ApplySiteConfig(ctx, 1, v2Services, bad, nil); !errors.Is(err, queue.ErrSiteConfig) {
 		t.Fatalf("ApplySiteConfig with a desk naming an unknown service: got %v, want ErrSiteConfig", err)
 	}
 	if got := serviceIDs(s); !slices.Equal(got, []string{"registration", "pharmacy", "visit"}) || s.ConfigVersion() != 0 {
 		t.Fatalf("after a refused version: services %v, version %d", got, s.ConfigVersion())
 	}
 
-	if ok, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks); err != nil || !ok {
+	if ok, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks, nil); err != nil || !ok {
 		t.Fatalf("ApplySiteConfig v2: %v, %v", ok, err)
 	}
 	if got := serviceIDs(s); !slices.Equal(got, []string{"visit", "imaging"}) || s.ConfigVersion() != 2 {
@@ -76,19 +78,19 @@ func TestApplySiteConfig(t *testing.T) {
 		t.Errorf("board desks after v2: %+v", b.Desks)
 	}
 	// An older or equal version changes nothing.
-	if ok, err := s.ApplySiteConfig(ctx, 1, testOptions(c).Services, testOptions(c).Desks); err != nil || ok {
+	if ok, err := s.ApplySiteConfig(ctx, 1, testOptions(c).Services, testOptions(c).Desks, nil); err != nil || ok {
 		t.Fatalf("ApplySiteConfig v1 after v2: %v, %v; want not applied", ok, err)
 	}
 
 	// Version 2 again with the same contents changes nothing; with other
 	// contents (two people set version 2 at once at the centre, which
 	// kept the later) it is applied.
-	if ok, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks); err != nil || ok {
+	if ok, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks, nil); err != nil || ok {
 		t.Fatalf("ApplySiteConfig v2 again: %v, %v; want not applied", ok, err)
 	}
 	renamed := slices.Clone(v2Services)
 	renamed[1].Name = "Radiology"
-	if ok, err := s.ApplySiteConfig(ctx, 2, renamed, v2Desks); err != nil || !ok {
+	if ok, err := s.ApplySiteConfig(ctx, 2, renamed, v2Desks, nil); err != nil || !ok {
 		t.Fatalf("ApplySiteConfig v2 with other contents: %v, %v; want applied", ok, err)
 	}
 	if svc, _ := s.Service("imaging"); svc.Name != "Radiology" {
@@ -152,11 +154,58 @@ func TestApplySiteConfigWaitsForCheckIns(t *testing.T) {
 			}
 		})
 	}
-	if _, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks); err != nil {
+	if _, err := s.ApplySiteConfig(ctx, 2, v2Services, v2Desks, nil); err != nil {
 		t.Fatal(err)
 	}
 	wg.Wait()
 	if lastOld > firstNew {
 		t.Fatalf("a check-in for pharmacy (visit %d) committed after one for imaging (visit %d): the configuration changed in its middle", lastOld, firstNew)
+	}
+}
+
+// A version's other sections are kept with it, through a restart; a
+// version whose sections the kiosk cannot use (CheckSettings) is refused
+// whole, services and desks too, and the last good one kept.
+func TestApplySiteConfigKeepsSettings(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	opts := testOptions(c)
+	opts.ManagedConfig = true
+	opts.CheckSettings = func(raw json.RawMessage) error {
+		if strings.Contains(string(raw), "bad") {
+			return errors.New("languages: not for this kiosk")
+		}
+		return nil
+	}
+	s, err := queue.Open(ctx, path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { s.Close() }()
+	if v, raw := s.SiteSettings(); v != 0 || raw != nil {
+		t.Fatalf("settings before any version: %d %s", v, raw)
+	}
+	good := json.RawMessage(`{"languages":["es"]}`)
+	if ok, err := s.ApplySiteConfig(ctx, 1, v2Services, v2Desks, good); err != nil || !ok {
+		t.Fatalf("apply version 1: %v, %v", ok, err)
+	}
+	if _, err := s.ApplySiteConfig(ctx, 2, v2Services[:1], []queue.Desk{{ID: "d", Name: "D", Services: []string{"visit"}}},
+		json.RawMessage(`{"languages":["bad"]}`)); !errors.Is(err, queue.ErrSiteConfig) || !strings.Contains(err.Error(), "not for this kiosk") {
+		t.Fatalf("apply settings the kiosk refuses: %v, want ErrSiteConfig with the reason", err)
+	}
+	if v, raw := s.SiteSettings(); v != 1 || string(raw) != string(good) || len(s.Services()) != 2 {
+		t.Fatalf("after a refused version: %d %s, %d services; want version 1 whole", v, raw, len(s.Services()))
+	}
+	s.SetLanguages([]string{"es"})
+	if err := s.SetStaffLanguage(ctx, "es"); err != nil {
+		t.Fatalf("staff language among the new languages: %v", err)
+	}
+	s.Close()
+	if s, err = queue.Open(ctx, path, opts); err != nil {
+		t.Fatal(err)
+	}
+	if v, raw := s.SiteSettings(); v != 1 || string(raw) != string(good) {
+		t.Fatalf("after a restart: %d %s", v, raw)
 	}
 }

@@ -27,8 +27,8 @@ func (s *Store) StaffLanguage(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", storageError("staff language", err)
 	}
-	if !slices.Contains(s.languages, code) {
-		return s.languages[0], nil
+	if langs := s.Languages(); !slices.Contains(langs, code) {
+		return langs[0], nil
 	}
 	return code, nil
 }
@@ -36,11 +36,25 @@ func (s *Store) StaffLanguage(ctx context.Context) (string, error) {
 // SetStaffLanguage stores code as the staff language. A language the
 // kiosk does not offer is an EInvalid *Error, and nothing is stored.
 func (s *Store) SetStaffLanguage(ctx context.Context, code string) error {
-	if !slices.Contains(s.languages, code) {
+	if langs := s.Languages(); !slices.Contains(langs, code) {
 		return invalid("language", "error.staff_language", "This kiosk offers these languages: {{.Languages}}.",
-			map[string]any{"Languages": strings.Join(s.languages, ", "), "Language": code})
+			map[string]any{"Languages": strings.Join(langs, ", "), "Language": code})
 	}
 	return storageError("set staff language", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		return setMeta(ctx, tx, staffLanguageKey, code)
 	}))
+}
+
+// Languages are the languages the kiosk offers, the default first.
+func (s *Store) Languages() []string { return *s.languages.Load() }
+
+// SetLanguages changes the languages the kiosk offers (Options.Languages),
+// as when the site's managed configuration sets new ones; empty means
+// English alone.
+func (s *Store) SetLanguages(languages []string) {
+	l := slices.Clone(languages)
+	if len(l) == 0 {
+		l = []string{"en"}
+	}
+	s.languages.Store(&l)
 }

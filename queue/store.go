@@ -8,10 +8,10 @@ import (
 	"embed"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +48,10 @@ type Options struct {
 	// Services and Desks, also after a restart. Without it (a kiosk with
 	// no centre) the file's are used.
 	ManagedConfig bool
+	// CheckSettings, if set, says whether this kiosk can use the sections
+	// of a site configuration besides its services and desks (ApplySiteConfig
+	// refuses the version if not): the kiosk merges them over its file's.
+	CheckSettings func(settings json.RawMessage) error
 	// AfterWrite, if set, is called after each check-in or staff action
 	// commits, on the caller's goroutine; the syncer uses it to push soon.
 	// It must not block.
@@ -73,9 +77,10 @@ type Store struct {
 	// configMu: check-ins and staff actions hold it to read, so
 	// ApplySiteConfig, which holds it to write, never changes the
 	// services and desks in the middle of one.
-	configMu sync.RWMutex
-	// languages are Options.Languages, never empty.
-	languages []string
+	configMu      sync.RWMutex
+	checkSettings func(json.RawMessage) error // Options.CheckSettings
+	// languages are Options.Languages or SetLanguages', never empty.
+	languages atomic.Pointer[[]string]
 
 	mu        sync.Mutex // guards est and lastEvent
 	est       *estimate.Estimator
@@ -94,14 +99,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: kiosk id %q must be lower-case letters, digits and dashes", opts.KioskID)
 	}
 	s := &Store{
-		kioskID:   opts.KioskID,
-		now:       opts.Now,
-		loc:       opts.Location,
-		log:       opts.Logger,
-		after:     opts.AfterWrite,
-		languages: slices.Clone(opts.Languages),
-		wrote:     make(chan struct{}, 1),
-		done:      make(chan struct{}),
+		kioskID:       opts.KioskID,
+		now:           opts.Now,
+		loc:           opts.Location,
+		log:           opts.Logger,
+		after:         opts.AfterWrite,
+		checkSettings: opts.CheckSettings,
+		wrote:         make(chan struct{}, 1),
+		done:          make(chan struct{}),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -112,11 +117,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if len(s.languages) == 0 {
-		s.languages = []string{"en"}
-	}
+	s.SetLanguages(opts.Languages)
 	s.estCfg = estimate.Config{FallbackPerVisitor: cmp.Or(opts.FallbackPerVisitor, opts.FallbackWait)}
-	s.setLayout(newLayout(0, opts.Services, opts.Desks))
+	s.setLayout(newLayout(0, opts.Services, opts.Desks, nil))
 
 	if err := sqldb.CheckPlace(path); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
@@ -210,7 +213,7 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 		if err := s.renewIfRestored(ctx, tx); err != nil {
 			return err
 		}
-		l := newLayout(0, opts.Services, opts.Desks)
+		l := newLayout(0, opts.Services, opts.Desks, nil)
 		if opts.ManagedConfig {
 			managed, ok, err := storedSiteConfig(ctx, tx)
 			if err != nil {

@@ -41,7 +41,11 @@ func (s *Syncer) applySiteConfig(ctx context.Context) {
 		if rec.Version < s.store.ConfigVersion() {
 			return
 		}
-		if _, err := s.store.ApplySiteConfig(ctx, rec.Version, rec.QueueServices(), rec.QueueDesks()); err != nil {
+		settings, err := rec.SettingsJSON()
+		if err == nil {
+			_, err = s.store.ApplySiteConfig(ctx, rec.Version, rec.QueueServices(), rec.QueueDesks(), settings)
+		}
+		if err != nil {
 			s.log.Warn("refused the centre's site configuration; keeping the one in use", "err", err, "in_use", s.store.ConfigVersion())
 		}
 	}

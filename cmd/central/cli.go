@@ -392,6 +392,9 @@ func (c *importCmd) run(ctx context.Context, m *Main) error {
 	if err := siteExists(ctx, st, c.site); err != nil {
 		return err
 	}
+	if c.kind.name == "services" {
+		return c.importServices(ctx, m, st, items)
+	}
 	stored, err := st.Records(ctx, c.site, c.kind.entity)
 	if err != nil {
 		return err
@@ -490,6 +493,9 @@ func (c *listCmd) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	recs, err := st.Records(ctx, c.site, c.kind.entity)
+	if c.kind.name == "services" {
+		recs, err = configuredServices(ctx, st, c.site)
+	}
 	if err != nil {
 		return err
 	}

@@ -73,15 +73,6 @@ func testImportEachKind(t *testing.T, store string) {
 			replaced: "0 added, 0 updated, 1 deleted, 1 unchanged",
 		},
 		{
-			kind:     "services",
-			good:     "id,prefix,name\nregistration,R,Registration\nvisit,v,Visit a patient\n",
-			list:     "id,prefix,name\nregistration,R,Registration\nvisit,V,Visit a patient\n",
-			bad:      "id,prefix,name\nregistration,R,Admissions\nX-Ray,X,X-ray\n",
-			want:     `line 3: id "X-Ray" must be lower-case letters`,
-			replace:  "id,prefix,name\nvisit,V,Visit a patient\n",
-			replaced: "0 added, 0 updated, 1 deleted, 1 unchanged",
-		},
-		{
 			kind: "announcements",
 			good: "key,severity,lang,text,from,until\n" +
 				"lift-b,major,es,\"El ascensor B no funciona, use el A.\",2026-03-02 08:00,2026-03-03 20:00\n" +
@@ -294,7 +285,6 @@ func testListImportKeepsFormulaText(t *testing.T, store string) {
 		{"prereg", []string{"FX-0001", hyperlink, at, "2026-03-02T10:00:00Z"}, []string{"FX-0001", hyperlink, at, "2026-03-02T10:00:00Z", "false"}},
 		{"watch", []string{hyperlink, "", minus, "flag"}, []string{hyperlink, "", minus, "flag", ""}},
 		{"hosts", []string{hyperlink, at, plus}, []string{hyperlink, at, plus}},
-		{"services", []string{"lab", "L", minus}, []string{"lab", "L", minus}},
 		{"announcements", []string{"notice", "info", "", at, "", ""}, []string{"notice", "info", "", at, "", ""}},
 	}
 	c := newCentre(t, store)

@@ -64,7 +64,7 @@ var kinds = []kind{
 	{
 		name: "services", entity: queue.EntityService, keyName: "id",
 		columns: []string{"id", "prefix", "name"},
-		parse:   parseService, check: checkServices, format: formatService,
+		parse:   parseService, format: formatService, // imported into the site's configuration (importServices)
 	},
 	{
 		name: "announcements", entity: queue.EntityAnnouncement, keyName: "key",

@@ -35,6 +35,8 @@ var scenarios = map[string]func(t *testing.T, store string){
 	"IncidentsCSVDefusesFormulas": testIncidentsCSVDefusesFormulas,
 	"Serve":                       testServe,
 	"SiteConfig":                  testSiteConfig,
+	"SiteConfigSettings":          testSiteConfigSettings,
+	"ImportServices":              testImportServices,
 }
 
 func TestSQLite(t *testing.T) {

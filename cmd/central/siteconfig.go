@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,8 +12,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"lobbyline/queue"
 	"lobbyline/queue/siteconfig"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/wire"
 )
 
 // maxSiteConfig is the most bytes of TOML `config set` reads.
@@ -56,37 +60,15 @@ func (c *configSetCmd) run(ctx context.Context, m *Main) error {
 	if err := siteExists(ctx, st, c.site); err != nil {
 		return err
 	}
-	cur, _, err := currentSiteConfig(ctx, st, c.site)
+	rec, err := st.SetSiteConfig(ctx, c.site, cmp.Or(c.by, currentUser()), func(siteconfig.Record, bool) (siteconfig.Document, error) {
+		return doc, nil
+	})
 	if err != nil {
-		return err
-	}
-	by := c.by
-	if by == "" {
-		by = currentUser()
-	}
-	// Two people setting one site's configuration at the same moment may
-	// both write the next version; the later write wins at the centre.
-	rec := siteconfig.Record{Version: cur.Version + 1, SetAt: m.now().UTC(), SetBy: by, Document: doc}
-	if _, err := st.Write(ctx, c.site, []centre.RecordWrite{{Entity: siteconfig.Entity, Key: siteconfig.Key, Data: rec}}); err != nil {
 		return fmt.Errorf("config set: nothing stored: %w", err)
 	}
 	fmt.Fprintf(m.Stdout, "site %s: configuration version %d stored (%d services, %d desks); kiosks apply it at their next sync\n",
 		c.site, rec.Version, len(doc.Services), len(doc.Desks))
 	return nil
-}
-
-// currentSiteConfig is the site's stored configuration; ok is false if
-// none was ever set.
-func currentSiteConfig(ctx context.Context, st *centre.Service, site string) (siteconfig.Record, bool, error) {
-	data, ok, err := st.Record(ctx, site, siteconfig.Entity, siteconfig.Key)
-	if err != nil || !ok {
-		return siteconfig.Record{}, false, err
-	}
-	rec, err := siteconfig.DecodeRecord(data)
-	if err != nil {
-		return siteconfig.Record{}, false, fmt.Errorf("stored %w", err)
-	}
-	return rec, true, nil
 }
 
 func currentUser() string {
@@ -97,13 +79,14 @@ func currentUser() string {
 }
 
 type configShowCmd struct {
-	site string
-	json bool
+	site       string
+	json, toml bool
 }
 
 func (c *configShowCmd) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.site, "site", "", "the `SITE` whose configuration to show (required)")
 	fs.BoolVar(&c.json, "json", false, "print JSON")
+	fs.BoolVar(&c.toml, "toml", false, "print the document as TOML, to edit and give to config set")
 }
 
 func (c *configShowCmd) args(args []string) error {
@@ -121,7 +104,7 @@ func (c *configShowCmd) run(ctx context.Context, m *Main) error {
 	if err := siteExists(ctx, st, c.site); err != nil {
 		return err
 	}
-	rec, ok, err := currentSiteConfig(ctx, st, c.site)
+	rec, ok, err := st.SiteConfig(ctx, c.site)
 	if err != nil {
 		return err
 	}
@@ -132,8 +115,17 @@ func (c *configShowCmd) run(ctx context.Context, m *Main) error {
 		fmt.Fprintf(m.Stdout, "site %s: no configuration set; its kiosks use the services and desks of their own files.\nSet one with: central config set --site %s FILE.toml\n", c.site, c.site)
 		return nil
 	}
-	if c.json {
+	switch {
+	case c.json:
 		return printJSON(m.Stdout, rec)
+	case c.toml:
+		text, err := rec.TOML()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "# site %s: configuration version %d, set %s by %s\n%s", c.site, rec.Version,
+			rec.SetAt.Local().Format("2006-01-02 15:04:05"), rec.SetBy, text)
+		return nil
 	}
 	fmt.Fprintf(m.Stdout, "site %s: configuration version %d, set %s by %s\n\n", c.site, rec.Version,
 		rec.SetAt.Local().Format("2006-01-02 15:04:05"), rec.SetBy)
@@ -150,5 +142,111 @@ func (c *configShowCmd) run(ctx context.Context, m *Main) error {
 	for _, d := range rec.Desks {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", d.ID, d.Name, strings.Join(d.Services, ", "))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if rec.Settings.Empty() {
+		fmt.Fprintln(m.Stdout, "\nLanguages, timeouts and [outage]: each kiosk's own file.")
+		return nil
+	}
+	text, err := siteconfig.Document{Settings: rec.Settings}.TOML()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "\nSet here (the keys left out are each kiosk's own file's):\n%s", text)
+	return nil
+}
+
+// errUnchanged: an import that would make a version like the current.
+var errUnchanged = errors.New("unchanged")
+
+// importServices makes the file's services those of the site's
+// configuration, as its next version: a site's services have one source
+// at the centre, the versioned document its kiosks apply with its desks.
+// A service the file names is added or takes the file's prefix and name
+// (keeping its names in other languages and its time per visitor); one it
+// does not name stays, or with --replace goes. The new version is checked
+// like any other (a desk naming a service gone refuses it), and a file
+// that changes nothing makes no version.
+func (c *importCmd) importServices(ctx context.Context, m *Main, st *centre.Service, items []item) error {
+	fromFile := make(map[string]queue.Service, len(items))
+	raw := make(map[string]json.RawMessage, len(items))
+	for _, it := range items {
+		s := it.data.(queue.Service)
+		fromFile[it.key] = s
+		raw[it.key], _ = json.Marshal(s)
+	}
+	if err := checkServices(raw); err != nil {
+		return fmt.Errorf("import services: nothing imported: %w", err)
+	}
+	var added, updated, unchanged, deleted int
+	rec, err := st.SetSiteConfig(ctx, c.site, currentUser(), func(cur siteconfig.Record, ok bool) (siteconfig.Document, error) {
+		if !ok {
+			return siteconfig.Document{}, fmt.Errorf("site %s has no configuration yet, and one needs its desks as well as its services: "+
+				"set one with `central config set --site %s FILE.toml`; import services then updates its services", c.site, c.site)
+		}
+		added, updated, unchanged, deleted = 0, 0, 0, 0
+		doc := cur.Document
+		doc.Services = nil
+		had := map[string]bool{}
+		for _, s := range cur.Services {
+			had[s.ID] = true
+			f, inFile := fromFile[s.ID]
+			switch {
+			case !inFile && c.replace:
+				deleted++
+				continue
+			case !inFile:
+			case f.Prefix == s.Prefix && f.Name == s.Name:
+				unchanged++
+			default:
+				s.Prefix, s.Name = f.Prefix, f.Name
+				updated++
+			}
+			doc.Services = append(doc.Services, s)
+		}
+		for _, it := range items {
+			if !had[it.key] {
+				f := fromFile[it.key]
+				doc.Services = append(doc.Services, siteconfig.Service{ID: f.ID, Prefix: f.Prefix, Name: f.Name})
+				added++
+			}
+		}
+		if added+updated+deleted == 0 {
+			return doc, errUnchanged
+		}
+		return doc, nil
+	})
+	switch {
+	case errors.Is(err, errUnchanged):
+		cur, _, err := st.SiteConfig(ctx, c.site)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stdout, "services at site %s: 0 added, 0 updated, 0 deleted, %d unchanged; configuration version %d kept\n", c.site, unchanged, cur.Version)
+		return nil
+	case err != nil:
+		return fmt.Errorf("import services: nothing imported: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "services at site %s: %d added, %d updated, %d deleted, %d unchanged; configuration version %d stored; kiosks apply it at their next sync\n",
+		c.site, added, updated, deleted, unchanged, rec.Version)
+	return nil
+}
+
+// configuredServices are the services of the site's configuration as
+// records of kind services, for list.
+func configuredServices(ctx context.Context, st *centre.Service, site string) ([]wire.Record, error) {
+	rec, _, err := st.SiteConfig(ctx, site)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]wire.Record, 0, len(rec.Services))
+	for _, s := range rec.Services {
+		data, err := json.Marshal(queue.Service{ID: s.ID, Prefix: s.Prefix, Name: s.Name})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, wire.Record{Entity: queue.EntityService, Key: s.ID, Data: data})
+	}
+	return out, nil
 }

@@ -273,7 +273,8 @@ func checkConfig(ctx context.Context, m *Main, args []string) error {
 	case v > 0 && c.Central == CentralOff:
 		fmt.Fprintf(m.Stdout, "services and desks: this file's (central = \"off\"; the database keeps the centre's version %d)\n", v)
 	case v > 0:
-		fmt.Fprintf(m.Stdout, "services and desks: the centre's configuration version %d (this file's are not used)\n", v)
+		fmt.Fprintf(m.Stdout, "services and desks: the centre's configuration version %d (this file's are not used); "+
+			"languages, timeouts and the site's [outage] keys: the centre's where it sets them, else this file's\n", v)
 	case c.Central == CentralOff:
 		fmt.Fprintln(m.Stdout, "services and desks: this file's (central = \"off\")")
 	default:

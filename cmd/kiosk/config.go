@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -15,7 +16,6 @@ import (
 	"github.com/BurntSushi/toml"
 	"golang.org/x/crypto/bcrypt"
 
-	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
 	"lobbyline/queue/jobs"
@@ -90,16 +90,7 @@ type (
 )
 
 // duration reads "90s" or "15m" from TOML.
-type duration struct{ time.Duration }
-
-func (d *duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("%q is not a duration like 90s or 15m", b)
-	}
-	d.Duration = v
-	return nil
-}
+type duration = siteconfig.Duration
 
 // DefaultConfig is the embedded sample: three services, two desks.
 func DefaultConfig() Config {
@@ -145,18 +136,6 @@ var builtinTables = sync.OnceValue(func() (t struct {
 	return t
 })
 
-var (
-	// supportedLanguages: see siteconfig.Languages.
-	supportedLanguages = siteconfig.Languages
-	languages          = func() map[string]bool {
-		m := map[string]bool{}
-		for _, l := range supportedLanguages {
-			m[l] = true
-		}
-		return m
-	}()
-)
-
 // Validate returns the first problem, naming its key.
 func (c Config) Validate() error {
 	checks := []struct {
@@ -167,9 +146,6 @@ func (c Config) Validate() error {
 		{queue.ValidID(c.KioskID), "kiosk_id", "must be lower-case letters, digits and dashes, like lobby-1"},
 		{strings.TrimSpace(c.KioskName) != "", "kiosk_name", "is required"},
 		{queue.ValidID(c.Site), "site", "must be lower-case letters, digits and dashes, like general-hospital"},
-		{len(c.Languages) > 0, "languages", `needs at least one language, like ["en"]`},
-		{between(c.IdleTimeout, 10*time.Second, 30*time.Minute), "idle_timeout", "must be between 10s and 30m"},
-		{between(c.StaffIdleTimeout, 10*time.Second, 8*time.Hour), "staff_idle_timeout", "must be between 10s and 8h"},
 		{c.Privacy == string(kiosk.PrivacyInitial) || c.Privacy == string(kiosk.PrivacyTicket), "privacy", `must be "initial" or "ticket"`},
 		{validKeyboard(c.Keyboard), "keyboard", `must be "auto", "on" or "off"`},
 		{c.PINHash == "" || validHash(c.PINHash), "pin_hash", "must be a bcrypt hash; make one with: lobbyline-kiosk hash-pin"},
@@ -185,26 +161,21 @@ func (c Config) Validate() error {
 	if err := checkPerVisitor("", c.TimePerVisitor, c.DefaultWait, true); err != nil {
 		return err
 	}
-	if err := c.Outage.validate(c.Languages); err != nil {
+	// The site's keys (languages, timeouts, the site's part of [outage])
+	// follow the rules the centre checks its documents by.
+	if err := c.siteSettings().Validate(); err != nil {
+		return err
+	}
+	if err := c.Outage.validate(); err != nil {
 		return err
 	}
 	if err := c.Jobs.validate(); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
-	for i, l := range c.Languages {
-		if !languages[l] {
-			return fmt.Errorf("languages[%d]: %q is not supported (%s)", i, l, strings.Join(supportedLanguages, ", "))
-		}
-		if seen[l] {
-			return fmt.Errorf("languages[%d]: %q is listed twice", i, l)
-		}
-		seen[l] = true
-	}
 	for l, n := range c.KioskNames {
 		switch {
-		case !languages[l]:
-			return fmt.Errorf("kiosk_names: %q is not a supported language (%s)", l, strings.Join(supportedLanguages, ", "))
+		case !siteconfig.Supported(l):
+			return fmt.Errorf("kiosk_names: %q is not a supported language (%s)", l, strings.Join(siteconfig.Languages, ", "))
 		case strings.TrimSpace(n) == "":
 			return fmt.Errorf("kiosk_names.%s is empty: leave it out to show kiosk_name", l)
 		}
@@ -212,46 +183,33 @@ func (c Config) Validate() error {
 	return siteconfig.Document{Services: c.Services, Desks: c.Desks}.Validate()
 }
 
-func (o OutageConfig) validate(languages []string) error {
-	checks := []struct {
-		ok  bool
-		key string
-		msg string
-	}{
-		{between(o.Grace, 5*time.Second, 30*time.Minute), "outage.grace", "must be between 5s and 30m"},
-		{between(o.MajorAfter, o.Grace.Duration, 24*time.Hour), "outage.major_after", "must be between outage.grace and 24h"},
-		{o.CriticalAfter.Duration == 0 || between(o.CriticalAfter, o.MajorAfter.Duration, 7*24*time.Hour), "outage.critical_after", `must be "0s" (never) or between outage.major_after and 168h`},
-		{o.DiskMinMB >= 10 && o.DiskMinMB <= 100_000, "outage.disk_min_mb", "must be between 10 and 100000"},
-		{between(o.ClockMax, time.Minute, 24*time.Hour), "outage.clock_max", "must be between 1m and 24h"},
-		{between(o.BackToNormal, 10*time.Second, time.Hour), "outage.back_to_normal", "must be between 10s and 1h"},
-		{between(o.UpdateEvery, time.Minute, time.Hour), "outage.update_every", "must be between 1m and 1h"},
-		{between(o.FeedbackWindow, 0, 24*time.Hour), "outage.feedback_window", "must be between 0s (never ask) and 24h"},
-		{len(o.Runbook) <= 30, "outage.runbook", "has more than 30 steps"},
-	}
-	for _, ch := range checks {
-		if !ch.ok {
-			return fmt.Errorf("%s %s", ch.key, ch.msg)
-		}
-	}
-	for i, step := range o.Runbook {
-		if strings.TrimSpace(step) == "" || len([]rune(step)) > 200 || strings.ContainsAny(step, "\n\r\t") {
-			return fmt.Errorf("outage.runbook[%d] must be one line of 1 to 200 characters", i)
-		}
-	}
-	for sev, people := range o.Contacts {
-		if s, err := queue.ParseSeverity(sev); err != nil || s == queue.SeverityNone {
-			return fmt.Errorf("outage.contacts.%s: the keys are minor, major and critical", sev)
-		}
-		for i, p := range people {
-			if strings.TrimSpace(p) == "" || len([]rune(p)) > 200 {
-				return fmt.Errorf("outage.contacts.%s[%d] must be 1 to 200 characters", sev, i)
-			}
-		}
-	}
-	if err := queue.CheckTemplates(o.Templates, languages); err != nil {
-		return fmt.Errorf("outage.%w", err)
+// validate checks the machine's keys of [outage]; siteconfig checks the
+// site's.
+func (o OutageConfig) validate() error {
+	switch {
+	case o.DiskMinMB < 10 || o.DiskMinMB > 100_000:
+		return errors.New("outage.disk_min_mb must be between 10 and 100000")
+	case !between(o.ClockMax, time.Minute, 24*time.Hour):
+		return errors.New("outage.clock_max must be between 1m and 24h")
 	}
 	return nil
+}
+
+// siteSettings are the file's keys that a site's managed configuration
+// may set instead (siteconfig.Settings), every one of them set.
+func (c Config) siteSettings() siteconfig.Settings {
+	o := c.Outage
+	d := func(v duration) *duration { return &v }
+	drill := o.DrillBanner
+	return siteconfig.Settings{
+		Languages:   append([]string{}, c.Languages...), // set, even if empty: the file needs one
+		IdleTimeout: d(c.IdleTimeout), StaffIdleTimeout: d(c.StaffIdleTimeout),
+		Outage: &siteconfig.Outage{
+			Grace: d(o.Grace), MajorAfter: d(o.MajorAfter), CriticalAfter: d(o.CriticalAfter),
+			BackToNormal: d(o.BackToNormal), UpdateEvery: d(o.UpdateEvery), FeedbackWindow: d(o.FeedbackWindow),
+			DrillBanner: &drill, Runbook: o.Runbook, Contacts: o.Contacts, Templates: o.Templates,
+		},
+	}
 }
 
 func (j JobsConfig) validate() error {
@@ -313,46 +271,32 @@ func (c Config) storeOptions() queue.Options {
 	// With a centre, the site configuration it sends wins over the
 	// file's services and desks once one has arrived.
 	o := queue.Options{KioskID: c.KioskID, Languages: c.Languages, ManagedConfig: c.Central != CentralOff,
-		FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration)}
+		FallbackPerVisitor: cmp.Or(c.TimePerVisitor.Duration, c.DefaultWait.Duration),
+		CheckSettings: func(raw json.RawMessage) error {
+			_, err := c.mergeSettings(raw)
+			return err
+		}}
 	doc := siteconfig.Document{Services: c.Services, Desks: c.Desks}
 	o.Services, o.Desks = doc.QueueServices(), doc.QueueDesks()
 	return o
 }
 
-// uiConfig turns the config into the kiosk UI's settings.
-func (c Config) uiConfig() kiosk.Config {
+// uiConfig turns the config into the kiosk UI's settings, with site the
+// site's settings in use (siteSettings, or the centre's over them).
+func (c Config) uiConfig(site siteconfig.Settings) kiosk.Config {
 	return kiosk.Config{
-		KioskName: c.KioskName, KioskNames: c.KioskNames, Site: c.Site, Languages: c.Languages,
-		IdleTimeout: c.IdleTimeout.Duration, StaffIdleTimeout: c.StaffIdleTimeout.Duration,
+		KioskName: c.KioskName, KioskNames: c.KioskNames, Site: c.Site, Languages: site.Languages,
+		IdleTimeout: site.IdleTimeout.Duration, StaffIdleTimeout: site.StaffIdleTimeout.Duration,
 		Privacy: kiosk.Privacy(c.Privacy), Keyboard: kiosk.KeyboardMode(c.Keyboard), PINHash: c.PINHash,
 	}
 }
 
-// policy is the outage monitor's thresholds.
-func (o OutageConfig) policy() outage.Policy {
+// policy is the outage monitor's thresholds: the site's, with the
+// machine's disk and clock limits.
+func (o OutageConfig) policy(site *siteconfig.Outage) outage.Policy {
 	return outage.Policy{
-		Grace: o.Grace.Duration, MajorAfter: o.MajorAfter.Duration, CriticalAfter: o.CriticalAfter.Duration,
+		Grace: site.Grace.Duration, MajorAfter: site.MajorAfter.Duration, CriticalAfter: site.CriticalAfter.Duration,
 		DiskMin: uint64(o.DiskMinMB) << 20, ClockMax: o.ClockMax.Duration,
-		BackToNormal: o.BackToNormal.Duration, UpdateEvery: o.UpdateEvery.Duration,
+		BackToNormal: site.BackToNormal.Duration, UpdateEvery: site.UpdateEvery.Duration,
 	}
-}
-
-// templates are the built-in message templates with the config's merged in.
-func (c Config) templates() ([]queue.MessageTemplate, error) {
-	base, err := queue.ParseTemplates(assets.Templates, c.Languages)
-	if err != nil {
-		return nil, err
-	}
-	return queue.MergeTemplates(base, c.Outage.Templates), nil
-}
-
-// contacts are the [outage.contacts] by severity.
-func (o OutageConfig) contacts() map[queue.Severity][]string {
-	out := make(map[queue.Severity][]string, len(o.Contacts))
-	for k, v := range o.Contacts {
-		if sev, err := queue.ParseSeverity(k); err == nil {
-			out[sev] = v
-		}
-	}
-	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"lobbyline/assets"
 	"lobbyline/queue"
+	"lobbyline/queue/siteconfig"
 )
 
 // configCases each change the embedded sample; their texts double as fuzz
@@ -138,7 +139,7 @@ func TestKeyboardConfig(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tc.line, err)
 		}
-		if got := string(c.uiConfig().Keyboard); got != tc.want {
+		if got := string(c.uiConfig(c.siteSettings()).Keyboard); got != tc.want {
 			t.Errorf("%q: the UI gets keyboard %q, want %q", tc.line, got, tc.want)
 		}
 	}
@@ -158,11 +159,11 @@ func TestSupportedLanguagesAreShipped(t *testing.T) {
 		shipped = append(shipped, strings.TrimSuffix(path.Base(p), ".json"))
 	}
 	slices.Sort(shipped)
-	supported := slices.Sorted(slices.Values(supportedLanguages))
+	supported := slices.Sorted(slices.Values(siteconfig.Languages))
 	if !slices.Equal(shipped, supported) {
 		t.Errorf("translations %v, supported languages %v", shipped, supported)
 	}
-	if _, err := queue.ParseTemplates(assets.Templates, supportedLanguages); err != nil {
+	if _, err := queue.ParseTemplates(assets.Templates, siteconfig.Languages); err != nil {
 		t.Error(err)
 	}
 }

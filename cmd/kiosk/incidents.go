@@ -97,7 +97,8 @@ func langFlag(fs *flag.FlagSet) *string {
 func drill(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("drill", "Start or stop an outage drill: kiosk drill start [--minutes N] [--banner] [--by NAME] | kiosk drill stop")
 	minutes := fs.Int("minutes", 15, "how long the drill lasts")
-	banner := fs.Bool("banner", m.Config.Outage.DrillBanner, "visitors see the outage banner during the drill")
+	_, site, _ := m.siteSettings()
+	banner := fs.Bool("banner", *site.Outage.DrillBanner, "visitors see the outage banner during the drill")
 	by := fs.String("by", "IT", "who runs the drill")
 	if len(args) == 0 {
 		fs.Usage()

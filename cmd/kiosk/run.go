@@ -34,6 +34,7 @@ type Main struct {
 	store   *queue.Store
 	jobs    *jobs.Jobs // nil until the UI starts them
 	kick    kick
+	site    siteView       // the site's settings in use
 	closers []func() error // run in reverse order by Close, before the store closes
 }
 
@@ -174,6 +175,7 @@ func (m *Main) openStore(ctx context.Context) error {
 		return err
 	}
 	m.store = s
+	m.siteSettings() // the store offers the site's languages, the centre's if it set them
 	return nil
 }
 

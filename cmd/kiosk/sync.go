@@ -45,8 +45,12 @@ func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *outage.Monitor, 
 			return nil, nil, err
 		}
 		m.closers = append(m.closers, sy.Stop)
+		// The thresholds in use when the monitor starts: a version of the
+		// site's configuration that changes them takes effect at the
+		// kiosk's next start.
+		_, site, _ := m.siteSettings()
 		mon = outage.NewMonitor(m.store, sy, client, outage.Config{
-			Policy: m.Config.Outage.policy(), DataDir: filepath.Dir(m.DBPath), Logger: m.Logger})
+			Policy: m.Config.Outage.policy(site.Outage), DataDir: filepath.Dir(m.DBPath), Logger: m.Logger})
 		if err := mon.Resume(ctx); err != nil {
 			return nil, nil, err
 		}
@@ -204,7 +208,7 @@ func (m *Main) jobsConfig() jobs.Config {
 	j := m.Config.Jobs
 	cfg := jobs.Config{
 		Retention: time.Duration(j.RetentionDays) * 24 * time.Hour,
-		ReportDir: m.reportDir(), Steps: m.Config.Outage.Runbook,
+		ReportDir: m.reportDir(), Steps: m.siteRunbook(),
 		KioskName: m.Config.KioskName, Site: m.Config.Site, Logger: m.Logger,
 	}
 	// Validate has checked these.
@@ -221,4 +225,14 @@ func (m *Main) jobsConfig() jobs.Config {
 		cfg.CloseDayAt, _ = jobs.ParseClockTime(j.CloseDayAt)
 	}
 	return cfg
+}
+
+// siteRunbook is the runbook in use when the jobs start, for the reports'
+// checklists.
+func (m *Main) siteRunbook() []string {
+	if m.store == nil {
+		return m.Config.Outage.Runbook
+	}
+	_, site, _ := m.siteSettings()
+	return site.Outage.Runbook
 }

@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"lobbyline/syncer/centre"
-	"lobbyline/syncer/centre/centretest"
 )
 
 func TestSyncWithTheEmbeddedCentre(t *testing.T) {
@@ -42,16 +37,7 @@ func TestSyncWithTheEmbeddedCentre(t *testing.T) {
 func TestEnrolWithACodeThenSync(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	central := centretest.Open(t, filepath.Join(dir, "central.db"), nil)
-	if err := central.AddSite(ctx, "general-hospital", "General"); err != nil {
-		t.Fatal(err)
-	}
-	code, _, err := central.NewEnrolmentCode(ctx, "general-hospital", "lobby-1", "Main lobby", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(centre.NewServer(central.Service, centre.ServerOptions{}))
-	defer srv.Close()
+	central, srv, code := newCentreWithCode(t, dir)
 
 	mustRun(t, dir, "checkin", "--name", "Zoë", "--service", "registration")
 	if _, err := run(t, dir, "", "--central", srv.URL, "sync"); err == nil || !strings.Contains(err.Error(), "not enrolled") {
@@ -92,7 +78,7 @@ func TestEnrolWithACodeThenSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustRun(t, dir, "checkin", "--name", "Li", "--service", "registration")
-	out, err = run(t, dir, "", "--central", srv.URL, "sync")
+	out, err := run(t, dir, "", "--central", srv.URL, "sync")
 	if err == nil || !strings.Contains(err.Error(), "no longer enrolled") || !strings.Contains(out, "backlog: 1") {
 		t.Fatalf("sync with a revoked token: %v\n%s", err, out)
 	}

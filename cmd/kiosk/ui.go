@@ -60,19 +60,15 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 // uiConfig is the UI's settings: the config's, with the message
 // templates, the runbook and where reports and exports go.
 func (m *Main) uiConfig() (kiosk.Config, error) {
-	cfg := m.Config.uiConfig()
-	templates, err := m.Config.templates()
-	if err != nil {
-		return kiosk.Config{}, err
-	}
-	o := m.Config.Outage
-	feedback := o.FeedbackWindow.Duration
-	if feedback == 0 {
-		feedback = -1 // "0s" in the config: never ask
+	_, site, ui := m.siteSettings()
+	cfg := m.Config.uiConfig(site)
+	cfg.SiteSettings = func() (int64, kiosk.SiteSettings) {
+		v, _, ui := m.siteSettings()
+		return v, ui
 	}
 	cfg.Incident = kiosk.IncidentConfig{
-		Templates: templates, Runbook: o.Runbook, Contacts: o.contacts(),
-		DrillBanner: o.DrillBanner, FeedbackWindow: feedback, ExportDir: m.exportDir(),
+		Templates: ui.Templates, Runbook: ui.Runbook, Contacts: ui.Contacts,
+		DrillBanner: ui.DrillBanner, FeedbackWindow: ui.FeedbackWindow, ExportDir: m.exportDir(),
 		WriteReport: func(ctx context.Context, id int64) ([]string, error) {
 			if m.jobs == nil {
 				return nil, errors.New("reports are written once the kiosk's jobs run")

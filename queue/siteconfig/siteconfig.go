@@ -1,9 +1,10 @@
-// Package siteconfig is a site's managed configuration: the services and
-// desks the centre sets with `central config set` and kiosks apply, in
-// exactly the format of the kiosk file's [[services]] and [[desks]] tables,
-// with the one set of rules both the kiosk file and the centre's document
-// are checked by. It depends on queue's types alone: no Fyne, no HTTP, no
-// database.
+// Package siteconfig is a site's managed configuration: the services,
+// desks, languages, timeouts, escalation thresholds, runbook, contacts and
+// message templates the centre sets (`central config set`, `central
+// import services`, the fleet console) and kiosks apply, in exactly the
+// format of the kiosk file's keys, with the one set of rules both the
+// kiosk file and the centre's document are checked by. It depends on
+// queue's types alone: no Fyne, no HTTP, no database.
 package siteconfig
 
 import (
@@ -12,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"lobbyline/queue"
 	"lobbyline/queue/tomlstrict"
@@ -52,17 +55,27 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MarshalText writes a Go duration.
-func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+// MarshalText writes a Go duration, without the zero units a person
+// would leave out: "2m", not "2m0s".
+func (d Duration) MarshalText() ([]byte, error) {
+	s := d.Duration.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return []byte(s), nil
+}
 
 // Service is one [[services]] table.
 type Service struct {
 	ID             string            `toml:"id" json:"id"`
 	Prefix         string            `toml:"prefix" json:"prefix"`
 	Name           string            `toml:"name" json:"name"`
-	Names          map[string]string `toml:"names" json:"names,omitempty"`
-	TimePerVisitor Duration          `toml:"time_per_visitor" json:"time_per_visitor,omitzero"`
-	DefaultWait    Duration          `toml:"default_wait" json:"default_wait,omitzero"` // the older key: read as time_per_visitor
+	Names          map[string]string `toml:"names,omitempty" json:"names,omitempty"`
+	TimePerVisitor Duration          `toml:"time_per_visitor,omitempty" json:"time_per_visitor,omitzero"`
+	DefaultWait    Duration          `toml:"default_wait,omitempty" json:"default_wait,omitzero"` // the older key: read as time_per_visitor
 }
 
 // Desk is one [[desks]] table.
@@ -72,26 +85,51 @@ type Desk struct {
 	Services []string `toml:"services" json:"services"`
 }
 
-// Document is a site's managed configuration as a file holds it.
+// Document is a site's managed configuration as a file holds it: its
+// [[services]] and [[desks]], which every version has, and the Settings
+// it chooses to set.
 type Document struct {
 	Services []Service `toml:"services" json:"services"`
 	Desks    []Desk    `toml:"desks" json:"desks"`
+	Settings
 }
 
-// Parse decodes a TOML document of [[services]] and [[desks]] tables and
-// validates it. Unknown keys are errors, as in the kiosk file.
+// Parse decodes a TOML document in the kiosk file's format (its
+// [[services]], [[desks]], languages, idle timeouts and the site's part
+// of [outage]) and validates it. Unknown keys are errors, as in the
+// kiosk file; so are the kiosk file's keys that belong to the machine.
 func Parse(text string) (Document, error) {
 	var d Document
-	if _, err := tomlstrict.Decode(text, &d); err != nil {
+	md, err := tomlstrict.Decode(text, &d)
+	if err != nil {
 		return Document{}, err
 	}
+	// "runbook = []" and an empty [outage.contacts] set "none"; a key
+	// left out is the kiosk file's.
+	if d.Outage != nil {
+		if d.Outage.Runbook == nil && md.IsDefined("outage", "runbook") {
+			d.Outage.Runbook = []string{}
+		}
+		if d.Outage.Contacts == nil && md.IsDefined("outage", "contacts") {
+			d.Outage.Contacts = map[string][]string{}
+		}
+	}
 	return d, d.Validate()
+}
+
+// TOML is the document in the format Parse reads.
+func (d Document) TOML() (string, error) {
+	var b strings.Builder
+	if err := toml.NewEncoder(&b).Encode(d); err != nil {
+		return "", fmt.Errorf("site configuration as TOML: %w", err)
+	}
+	return b.String(), nil
 }
 
 var prefixPattern = regexp.MustCompile(`^[A-Z]{1,3}$`)
 
 // Validate returns the first problem, naming its key as the kiosk file
-// does (services[1].prefix …).
+// does (services[1].prefix …, outage.grace …).
 func (d Document) Validate() error {
 	switch {
 	case len(d.Services) == 0:
@@ -144,7 +182,7 @@ func (d Document) Validate() error {
 		}
 		desks[dk.ID] = true
 	}
-	return nil
+	return d.Settings.Validate()
 }
 
 // CheckPerVisitor checks a time_per_visitor and the older default_wait,
@@ -185,6 +223,32 @@ func (d Document) QueueDesks() []queue.Desk {
 		out = append(out, queue.Desk{ID: dk.ID, Name: dk.Name, Services: dk.Services})
 	}
 	return out
+}
+
+// SettingsJSON are the document's Settings as the kiosk store keeps them
+// beside its services and desks; nil if it sets none.
+func (d Document) SettingsJSON() (json.RawMessage, error) {
+	if d.Settings.Empty() {
+		return nil, nil
+	}
+	b, err := json.Marshal(d.Settings)
+	if err != nil {
+		return nil, fmt.Errorf("site settings: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeSettings reads what SettingsJSON wrote. Keys it does not know
+// (from a centre of a later release) are ignored.
+func DecodeSettings(data json.RawMessage) (Settings, error) {
+	var s Settings
+	if len(data) == 0 {
+		return s, nil
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return Settings{}, fmt.Errorf("site settings: %w", err)
+	}
+	return s, nil
 }
 
 // Record is one version of a site's configuration as the centre stores it

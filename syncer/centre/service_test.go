@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/siteconfig"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centretest"
@@ -1189,6 +1190,85 @@ func TestCentralWatchListScreening(t *testing.T) {
 		}
 		if len(open) != 1 || open[0].Kind != queue.AlertWatch || open[0].Visit != boris.ID {
 			t.Errorf("kiosk alerts %+v, want the watch alert for visit %d", open, boris.ID)
+		}
+	})
+}
+
+// Two people setting one site's configuration at the same moment get
+// versions one after the other, each made from the one before: no two
+// writes share a version, and none is lost.
+func TestSetSiteConfigAllocatesVersionsOneAtATime(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		c := openTestCentral(t, dsn, newStoreClock())
+		mustAddSite(t, c, "north")
+		doc, err := siteconfig.Parse("[[services]]\nid = \"visit\"\nprefix = \"V\"\nname = \"Visit\"\n[[desks]]\nid = \"d1\"\nname = \"D1\"\nservices = [\"visit\"]\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const writers = 8
+		versions := make(chan int64, writers)
+		errs := make(chan error, writers)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range writers {
+			wg.Go(func() {
+				<-start
+				rec, err := c.SetSiteConfig(ctx, "north", fmt.Sprintf("it-%d", i), func(cur siteconfig.Record, ok bool) (siteconfig.Document, error) {
+					d := doc
+					d.Desks = []siteconfig.Desk{{ID: "d1", Name: fmt.Sprintf("after %d", cur.Version), Services: []string{"visit"}}}
+					return d, nil
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				versions <- rec.Version
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(versions)
+		close(errs)
+		for err := range errs {
+			t.Fatalf("SetSiteConfig: %v", err)
+		}
+		got := slices.Sorted(func(yield func(int64) bool) {
+			for v := range versions {
+				if !yield(v) {
+					return
+				}
+			}
+		})
+		want := []int64{1, 2, 3, 4, 5, 6, 7, 8}
+		if !slices.Equal(got, want) {
+			t.Fatalf("versions %v, want %v: two writes shared a version", got, want)
+		}
+		cur, ok, err := c.SiteConfig(ctx, "north")
+		if err != nil || !ok || cur.Version != writers || cur.Desks[0].Name != fmt.Sprintf("after %d", writers-1) {
+			t.Fatalf("current: %+v, %v, %v; want version %d made from version %d", cur, ok, err, writers, writers-1)
+		}
+	})
+}
+
+// A document the rules refuse stores nothing, and says why.
+func TestSetSiteConfigRefusesABadDocument(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		c := openTestCentral(t, dsn, newStoreClock())
+		mustAddSite(t, c, "north")
+		_, err := c.SetSiteConfig(ctx, "north", "it", func(siteconfig.Record, bool) (siteconfig.Document, error) {
+			return siteconfig.Document{Services: []siteconfig.Service{{ID: "visit", Prefix: "V", Name: "Visit"}},
+				Desks: []siteconfig.Desk{{ID: "d1", Name: "D1", Services: []string{"pharmacy"}}}}, nil
+		})
+		if !errors.Is(err, centre.ErrSiteConfig) || !strings.Contains(err.Error(), `desks[0].services[0]: no service has id "pharmacy"`) {
+			t.Fatalf("SetSiteConfig of a bad document: %v", err)
+		}
+		if _, ok, err := c.SiteConfig(ctx, "north"); ok || err != nil {
+			t.Fatalf("after a refused document: ok %v, %v; want nothing stored", ok, err)
+		}
+		if _, err := c.SetSiteConfig(ctx, "south", "it", nil); !errors.Is(err, centre.ErrNotFound) {
+			t.Fatalf("SetSiteConfig for a site that does not exist: %v", err)
 		}
 	})
 }

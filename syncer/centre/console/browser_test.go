@@ -25,7 +25,7 @@ import (
 // lists it so ./dev.sh installs it.
 const chromiumPath = "/usr/bin/chromium"
 
-var screenshots = flag.String("console.screenshots", "", "`DIR` to write the console's screenshots to (console-login.png, console-fleet.png); try ../../../assets/screenshots")
+var screenshots = flag.String("console.screenshots", "", "`DIR` to write the console's screenshots to (console-login.png, console-fleet.png, console-config.png); try ../../../assets/screenshots")
 
 // liveKiosk is a real kiosk store with a real syncer talking to the
 // centre's API over loopback.
@@ -219,6 +219,78 @@ func TestConsoleInABrowser(t *testing.T) {
 		t.Fatalf("a kiosk that synced again is %q, want online", s)
 	}
 
+	// IT edits the site's configuration: a bad one is refused with its
+	// reason and stores nothing; a good one becomes the next version,
+	// which the kiosk applies and then declares on the fleet page.
+	do("open north's configuration",
+		chromedp.Click(chromedp.ID("config-north")),
+		chromedp.WaitVisible(chromedp.ID("toml")))
+	if got := text("#current"); !strings.Contains(got, "No configuration set yet") {
+		t.Fatalf("the configuration page of a site with none says %q", got)
+	}
+	do("save a configuration whose desk names a service it lacks",
+		chromedp.SetValue(chromedp.ID("toml"), strings.Replace(browserConfig, `services = ["registration"]`, `services = ["pharmacy"]`, 1)),
+		chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.ID("refused")))
+	if got := text("#refused"); !strings.Contains(got, `Nothing stored: desks[0].services[0]: no service has id "pharmacy"`) {
+		t.Fatalf("a bad configuration is refused with %q", got)
+	}
+	if _, ok, err := c.SiteConfig(ctx, "north"); ok || err != nil {
+		t.Fatalf("a refused configuration was stored (%v, %v)", ok, err)
+	}
+	do("save a configuration with a threshold out of range",
+		chromedp.Navigate(consoleSrv.URL+"/sites/north/config"),
+		chromedp.WaitVisible(chromedp.ID("toml")),
+		chromedp.SetValue(chromedp.ID("toml"), strings.Replace(browserConfig, `major_after = "20m"`, `major_after = "10s"`, 1)),
+		chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.ID("refused")))
+	if got := text("#refused"); !strings.Contains(got, "outage.major_after must be between outage.grace and 24h") {
+		t.Fatalf("a bad threshold is refused with %q", got)
+	}
+	do("save a good one",
+		chromedp.SetValue(chromedp.ID("toml"), browserConfig),
+		chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.ID("saved")))
+	if got := text("#saved"); !strings.Contains(got, "Version 1 stored") {
+		t.Fatalf("after saving a good configuration the page says %q", got)
+	}
+	configPNG := screenshot()
+	rec, ok, err := c.SiteConfig(ctx, "north")
+	if err != nil || !ok || rec.Version != 1 || rec.SetBy != adminName || rec.Outage.MajorAfter.Duration != 20*time.Minute {
+		t.Fatalf("north's configuration after saving: %+v, %v, %v", rec, ok, err)
+	}
+	do("save the shown version again, edited",
+		chromedp.Navigate(consoleSrv.URL+"/sites/north/config"),
+		chromedp.WaitVisible(chromedp.ID("toml")),
+		chromedp.SetValue(chromedp.ID("toml"), strings.Replace(browserConfig, "Registration", "Admissions", 1)),
+		chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.ID("saved")))
+	if got := text("#saved"); !strings.Contains(got, "Version 2 stored") {
+		t.Fatalf("after saving again the page says %q", got)
+	}
+	for deadline := time.Now().Add(30 * time.Second); kiosk.store.ConfigVersion() != 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the kiosk runs configuration version %d, want 2", kiosk.store.ConfigVersion())
+		}
+		kiosk.sync.Kick()
+		kiosk.await(t, syncer.Online)
+	}
+	if svc, _ := kiosk.store.Service("registration"); svc.Name != "Admissions" {
+		t.Errorf("the kiosk's registration service after version 2: %+v", svc)
+	}
+	// The kiosk's next request declares the version.
+	for deadline := time.Now().Add(30 * time.Second); declaredConfig(t, c, "lobby-1") != 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the centre holds configuration version %d for lobby-1, want 2", declaredConfig(t, c, "lobby-1"))
+		}
+		kiosk.sync.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
+	state()
+	if row := text("#kiosk-lobby-1"); !strings.Contains(row, "version 2") {
+		t.Errorf("lobby-1's row does not show configuration version 2:\n%s", row)
+	}
+
 	do("revoke it",
 		chromedp.Click(chromedp.CSS("#kiosk-lobby-1 a.danger")),
 		chromedp.WaitVisible(chromedp.ID("revoke")),
@@ -234,13 +306,51 @@ func TestConsoleInABrowser(t *testing.T) {
 	kiosk.await(t, syncer.Unenrolled)
 
 	if dir := *screenshots; dir != "" {
-		for name, png := range map[string][]byte{"console-login.png": loginPNG, "console-fleet.png": fleetPNG} {
+		for name, png := range map[string][]byte{"console-login.png": loginPNG, "console-fleet.png": fleetPNG, "console-config.png": configPNG} {
 			if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 }
+
+// declaredConfig is the configuration version the centre last heard a
+// kiosk declare.
+func declaredConfig(t *testing.T, c centretest.Centre, id string) int64 {
+	t.Helper()
+	kiosks, err := c.Kiosks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range kiosks {
+		if k.ID == id {
+			return k.Config
+		}
+	}
+	return 0
+}
+
+// browserConfig is north's configuration as IT types it in the console.
+const browserConfig = `languages = ["en", "es"]
+idle_timeout = "90s"
+
+[[services]]
+id = "registration"
+prefix = "R"
+name = "Registration"
+time_per_visitor = "5m"
+
+[[desks]]
+id = "desk-1"
+name = "Desk 1"
+services = ["registration"]
+
+[outage]
+grace = "2m"
+major_after = "20m"
+critical_after = "4h"
+runbook = ["Call the IT service desk on 4410", "Start the paper log"]
+`
 
 // populate gives the fleet page of the screenshots a fleet: kiosks at
 // two sites in several states, with software, skew, incidents and drills.

@@ -1,7 +1,7 @@
 // Package console is the centre's fleet console: web pages for IT, served
 // on the admin listener (never the kiosks' API listener), that show every
-// site and kiosk, the incidents kiosks reported, and enrol and revoke
-// kiosks. Pages are server-rendered html/template, embedded with the
+// site and kiosk, the incidents kiosks reported, enrol and revoke kiosks,
+// and edit a site's managed configuration. Pages are server-rendered html/template, embedded with the
 // stylesheet; there is no JavaScript.
 //
 // It works through centre.Service alone: accounts, sessions and lockout
@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"lobbyline/syncer/centre"
@@ -99,6 +100,8 @@ func New(svc *centre.Service, opts Options) *Handler {
 	h.mux.HandleFunc("POST /enroll", h.signedIn(h.enroll))
 	h.mux.HandleFunc("GET /kiosks/{kiosk}/revoke", h.signedIn(h.revokeForm))
 	h.mux.HandleFunc("POST /kiosks/{kiosk}/revoke", h.signedIn(h.revoke))
+	h.mux.HandleFunc("GET /sites/{site}/config", h.signedIn(h.siteConfigForm))
+	h.mux.HandleFunc("POST /sites/{site}/config", h.signedIn(h.saveSiteConfig))
 	return h
 }
 
@@ -112,7 +115,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cache-Control", "no-store")
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if strings.HasSuffix(r.URL.Path, "/config") { // a site's configuration, as TOML
+			limit = maxConfigForm
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	h.mux.ServeHTTP(w, r)
 }

@@ -18,6 +18,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/queue/hlc"
+	"lobbyline/queue/siteconfig"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centretest"
 	"lobbyline/syncer/centre/console"
@@ -446,4 +447,49 @@ func TestConsoleFleetShowsWhatKiosksReport(t *testing.T) {
 	}
 	list := b.get("/incidents?site=north")
 	mustContain(t, "the incidents page", list.body, "central unreachable", ">drill<")
+}
+
+// The configuration form: a form without its session's CSRF token stores
+// nothing; a good one stores the next version; one made from a version
+// that is no longer the current is refused, so nobody overwrites a
+// version they have not seen; a site that does not exist is a 404.
+func TestConsoleEditsASiteConfiguration(t *testing.T) {
+	centretest.EachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		f := newFixture(t, dsn, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		b := newBrowser(t, f.url)
+		b.mustLogin()
+		form := b.get("/sites/north/config")
+		mustContain(t, "the configuration page", form.body, "No configuration set yet", `name="base" value="0"`)
+		tok := csrf(t, form.body)
+		if res := b.post("/sites/north/config", url.Values{"csrf": {"forged"}, "base": {"0"}, "toml": {browserConfig}}); res.status != http.StatusForbidden {
+			t.Fatalf("a configuration without its CSRF token: %d, want 403", res.status)
+		}
+		if res := newBrowser(t, f.url).post("/sites/north/config", url.Values{"csrf": {tok}, "base": {"0"}, "toml": {browserConfig}}); res.status != http.StatusUnauthorized {
+			t.Fatalf("a configuration without a session: %d, want 401", res.status)
+		}
+		if _, ok, _ := f.centre.SiteConfig(ctx, "north"); ok {
+			t.Fatal("a refused form stored a configuration")
+		}
+		res := b.post("/sites/north/config", url.Values{"csrf": {tok}, "base": {"0"}, "toml": {strings.ReplaceAll(browserConfig, "\n", "\r\n")}})
+		if res.status != http.StatusSeeOther || res.location != "/sites/north/config?saved=1" {
+			t.Fatalf("a good configuration: %d %q\n%s", res.status, res.location, res.body)
+		}
+		// Someone else saves version 2 from version 1 meanwhile.
+		if _, err := f.centre.SetSiteConfig(ctx, "north", "ana", func(cur siteconfig.Record, _ bool) (siteconfig.Document, error) { return cur.Document, nil }); err != nil {
+			t.Fatal(err)
+		}
+		res = b.post("/sites/north/config", url.Values{"csrf": {tok}, "base": {"1"}, "toml": {browserConfig}})
+		mustContain(t, "a form made from version 1", res.body, "Nothing stored: version 2 was saved by ana since this page was opened")
+		if res.status != http.StatusBadRequest {
+			t.Fatalf("a form made from an older version: %d, want 400", res.status)
+		}
+		if rec, _, _ := f.centre.SiteConfig(ctx, "north"); rec.Version != 2 || rec.SetBy != "ana" {
+			t.Fatalf("after a refused form: version %d by %s, want 2 by ana", rec.Version, rec.SetBy)
+		}
+		mustContain(t, "the page after a refusal, which keeps what was typed", res.body, `critical_after = &#34;4h&#34;`)
+		if res := b.get("/sites/nowhere/config"); res.status != http.StatusNotFound {
+			t.Fatalf("the configuration of a site that does not exist: %d, want 404", res.status)
+		}
+	})
 }
