@@ -46,6 +46,9 @@ func startChild(ctx context.Context, cfg Config, log *slog.Logger) (*loadCentre,
 	if !centredb.IsPostgres(cfg.Store) {
 		args[1] = "--sqlite"
 	}
+	if cfg.CPUProfile != "" {
+		args = append(args, "--cpuprofile", cfg.CPUProfile+".centre")
+	}
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()

@@ -128,7 +128,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.IntVar(&c.Instances, "instances", c.Instances, "centre instances on the one database, behind a round-robin reverse proxy on loopback when more than 1")
 	fs.BoolVar(&c.Probes, "probes", c.Probes, "kiosks also probe GET /healthz as their outage monitor does (every 5 s while anything is wrong, else when the centre was not heard from for 15 s)")
 	fs.IntVar(&c.PoolIdle, "pool-idle", c.PoolIdle, "experiment: SetMaxIdleConns(`N`) on the centre's database pool (0 keeps the shipped setting, MaxInFlight; 2 is database/sql's default, used before the centre set it)")
-	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write a CPU profile of the run to `FILE`")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", c.CPUProfile, "write a CPU profile of the run to `FILE` (and the centre's to FILE.centre with --centre-process)")
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "fleet: how long the kiosks sync")
 	fs.DurationVar(&c.Interval, "interval", c.Interval, "fleet: mean time between a kiosk's syncs")
 	fs.DurationVar(&c.Jitter, "jitter", c.Jitter, "fleet: uniform ± around --interval")

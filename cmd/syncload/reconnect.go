@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/jobs"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/outage"
 )
 
 // The syncer's schedule defaults (syncer.Config), which reconnect passes
@@ -40,6 +42,7 @@ type ReconnectResult struct {
 	Drain         time.Duration // from the restore until the last outbox was empty
 	Requests      int           // reaching the centre during Drain
 	Pushes, Pulls int
+	Probes        int         // GET /healthz in the window, apart from Requests
 	Status        map[int]int // Requests by the status the centre answered
 	Buckets       []int       // Requests per Bucket from the restore
 	Mean          float64
@@ -68,6 +71,7 @@ type realKiosk struct {
 	enrolment
 	store *queue.Store
 	sy    *syncer.Syncer
+	mon   *outage.Monitor // probes as queue/jobs runs it: every ProbeEvery
 	// drainedAt is when an attempt after the restore left the outbox
 	// empty (Unix ns), as the syncer's status reported it.
 	drainedAt atomic.Int64
@@ -140,7 +144,13 @@ func (m *Main) runReconnect(ctx context.Context) error {
 			store.Close()
 			return err
 		}
-		kiosks[i] = &realKiosk{enrolment: e, store: store, sy: syncer.New(store, client, scfg)}
+		sy := syncer.New(store, client, scfg)
+		kiosks[i] = &realKiosk{enrolment: e, store: store, sy: sy}
+		if cfg.Probes {
+			kiosks[i].mon = outage.NewMonitor(store, sy, client, outage.Config{Logger: m.Logger, Policy: outage.Policy{
+				Grace: cfg.scaled(time.Minute), MajorAfter: cfg.scaled(10 * time.Minute), BackToNormal: cfg.scaled(2 * time.Minute),
+				UpdateEvery: cfg.scaled(5 * time.Minute), SampleEvery: cfg.scaled(time.Minute), QuietProbe: cfg.scaled(outage.DefaultQuietProbe)}})
+		}
 		// Something to push on the first sync.
 		if _, err := store.CheckIn(ctx, visitor(), queue.SourceKiosk); err != nil {
 			return err
@@ -174,12 +184,26 @@ func (m *Main) runReconnect(ctx context.Context) error {
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	var startErr atomic.Pointer[error]
+	probeEvery := cfg.scaled(jobs.DefaultProbeEvery)
 	for _, k := range kiosks {
 		at := time.Now().Add(time.Duration(rand.Int64N(int64(stagger))))
 		starting.Go(func() {
-			if sleepUntil(runCtx, at) {
-				if err := k.sy.Start(runCtx); err != nil {
-					startErr.CompareAndSwap(nil, &err)
+			if !sleepUntil(runCtx, at) {
+				return
+			}
+			if err := k.sy.Start(runCtx); err != nil {
+				startErr.CompareAndSwap(nil, &err)
+				return
+			}
+			if k.mon == nil {
+				return
+			}
+			cancel := k.mon.Watch(runCtx)
+			defer cancel()
+			// The monitor's probe, as queue/jobs schedules it.
+			for next := time.Now(); sleepUntil(runCtx, next); next = next.Add(probeEvery) {
+				if err := k.mon.Probe(runCtx); err != nil && runCtx.Err() == nil {
+					m.Logger.Warn("probe", "kiosk", k.Kiosk, "err", err)
 				}
 			}
 		})
@@ -310,7 +334,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 	}
 	r.Drain = last.Sub(upAt)
 	in := window(arrived, upAt, last, r.Bucket)
-	r.Buckets, r.Pushes, r.Pulls, r.Status = in.Buckets, in.Push, in.Pull, in.Status
+	r.Buckets, r.Pushes, r.Pulls, r.Status, r.Probes = in.Buckets, in.Push, in.Pull, in.Status, in.Probes
 	statuses := in.statuses()
 	r.Requests = r.Pushes + r.Pulls
 	if r.Drain > 0 {
@@ -424,6 +448,9 @@ func (m *Main) printReconnect(r *ReconnectResult, c *loadCentre, scfg syncer.Con
 			r.Kiosks, r.Sites, dir, cfg.Scale, scfg.MinInterval, scfg.MaxInterval, scfg.FirstRetry, scfg.MaxBackoff, scfg.AttemptTimeout)
 		fmt.Fprintf(w, "  scale     every duration ×%g, buckets of %v; not scaled: the syncer's backoff base (1 s, ×1.5) and the centre's Retry-After (2 s)\n", cfg.Scale, r.Bucket)
 	}
+	if cfg.Probes {
+		fmt.Fprintf(w, "  monitor   each kiosk's outage.Monitor probes every %v (asking when outage.ProbeDue does) and wakes its offline syncer when the centre answers (syncer.WakeSoon)\n", cfg.scaled(jobs.DefaultProbeEvery))
+	}
 	fmt.Fprintf(w, "  outage    listener closed for %v (connections refused, open ones cut); %d check-ins during it, each followed by Kick; %d requests refused\n",
 		r.Outage, r.CheckIns, r.Refused)
 	fmt.Fprintf(w, "  restore   %d of %d kiosks offline (in backoff), %d mutations waiting\n", r.Offline, r.Kiosks, r.Pending)
@@ -434,6 +461,7 @@ func (m *Main) printReconnect(r *ReconnectResult, c *loadCentre, scfg syncer.Con
 	}
 	fmt.Fprintf(w, "  arrivals  %d requests at the centre in that time (pull %d, push %d; answered %s): mean %.1f per %v, peak %d at +%v, peak/mean %.2f\n",
 		r.Requests, r.Pulls, r.Pushes, statuses, r.Mean, r.Bucket, r.Peak, r.PeakAt, r.Ratio())
+	fmt.Fprintf(w, "  probes    %d GET /healthz at the centre in that time (not counted above)\n", r.Probes)
 	fmt.Fprintf(w, "  per %v from the restore:\n", r.Bucket)
 	writeHistogram(w, "   ", r.Buckets, r.Bucket)
 	c.printPool(w, cfg)
