@@ -47,14 +47,39 @@ func TestRetryPolicy(t *testing.T) {
 		t.Fatalf("after 1000 retries the wait is %s; it should have grown to about %s", last, cfg.MaxBackoff)
 	}
 
-	// Retry-After from the centre wins over a shorter backoff, once.
+	// Retry-After from the centre wins over a shorter backoff, once, with
+	// up to as much again at random.
 	p = NewRetryPolicy(cfg)
-	p.retryAfter = 2 * time.Minute
-	if d := p.NextBackOff(); d != 2*time.Minute {
+	p.SetRetryAfter(2 * time.Minute)
+	if d := p.NextBackOff(); d < 2*time.Minute || d >= 4*time.Minute || !p.waitedRetryAfter {
 		t.Fatalf("with Retry-After 2m the wait is %s", d)
 	}
-	if d := p.NextBackOff(); d >= 2*time.Minute {
+	if d := p.NextBackOff(); d >= 2*time.Minute || p.waitedRetryAfter {
 		t.Fatalf("Retry-After was used twice: %s", d)
+	}
+
+	// After a long outage the backoff has grown to MaxBackoff; a centre
+	// that answers "busy, retry after 2 s" is back, and its Retry-After
+	// (spread) replaces the grown backoff, which starts again from 1 s.
+	p = NewRetryPolicy(cfg)
+	for range 50 {
+		clock.Advance(time.Hour)
+		p.NextBackOff()
+	}
+	waits := map[time.Duration]bool{}
+	for range 100 {
+		p.SetRetryAfter(2 * time.Second)
+		d := p.NextBackOff()
+		if d < 2*time.Second || d >= 4*time.Second {
+			t.Fatalf("after an outage's backoff, Retry-After 2s gave a wait of %s; want 2–4 s", d)
+		}
+		waits[d.Round(100*time.Millisecond)] = true
+	}
+	if len(waits) < 10 {
+		t.Fatalf("waits after Retry-After not spread: %d distinct in 100", len(waits))
+	}
+	if d := p.NextBackOff(); d > 3*time.Second {
+		t.Fatalf("the backoff did not start again after the centre answered: %s", d)
 	}
 }
 

@@ -730,17 +730,28 @@ func NewRetryPolicy(cfg Config) *RetryPolicy {
 func (p *RetryPolicy) SetRetryAfter(d time.Duration) { p.retryAfter = d }
 
 // NextBackOff is the wait before the next retry.
+//
+// A centre that answered with Retry-After (429 busy, 503) is reachable:
+// the backoff grown while it was away no longer applies, and the wait is
+// what it asked plus up to as much again at random, so that kiosks told
+// "busy" in the same second do not all come back in the same second; the
+// exponential backoff starts again from its base. Without this, a kiosk
+// refused once as the centre returned from a long outage waited out the
+// outage's backoff (up to MaxBackoff and half again: 7.5 minutes)
+// although the centre was there (BENCHMARKS.md, *Ten thousand kiosks*).
 func (p *RetryPolicy) NextBackOff() time.Duration {
 	p.retries++
+	if ra := p.retryAfter; ra > 0 {
+		p.retryAfter = 0
+		p.waitedRetryAfter = true
+		p.exp.Reset()
+		return ra + rand.N(ra)
+	}
+	p.waitedRetryAfter = false
 	d := p.exp.NextBackOff()
 	if p.retries == 1 && p.first > 0 {
 		d = rand.N(p.first) + time.Millisecond
 	}
-	p.waitedRetryAfter = p.retryAfter > 0 && p.retryAfter >= d
-	if p.retryAfter > d {
-		d = p.retryAfter
-	}
-	p.retryAfter = 0
 	return d
 }
 
