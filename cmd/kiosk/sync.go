@@ -45,17 +45,25 @@ func (m *Main) startSync(ctx context.Context) (*syncer.Syncer, *outage.Monitor, 
 			return nil, nil, err
 		}
 		m.closers = append(m.closers, sy.Stop)
-		// The thresholds in use when the monitor starts: a version of the
-		// site's configuration that changes them takes effect at the
-		// kiosk's next start.
-		_, site, _ := m.siteSettings()
+		version, site, _ := m.siteSettings()
 		mon = outage.NewMonitor(m.store, sy, client, outage.Config{
 			Policy: m.Config.Outage.policy(site.Outage), DataDir: filepath.Dir(m.DBPath), Logger: m.Logger})
 		if err := mon.Resume(ctx); err != nil {
 			return nil, nil, err
 		}
 		unwatch := mon.Watch(ctx)
-		m.closers = append(m.closers, func() error { unwatch(); return nil })
+		// A version of the site's configuration arrives with a sync; its
+		// thresholds apply from the monitor's next evaluation (the
+		// running incident's severity is judged by them from then on).
+		var inUse atomic.Int64
+		inUse.Store(version)
+		unfollow := sy.Subscribe(func(syncer.Status) {
+			if v, site, _ := m.siteSettings(); inUse.Swap(v) != v {
+				mon.SetPolicy(m.Config.Outage.policy(site.Outage))
+				m.Logger.Info("the outage thresholds follow the site's configuration", "version", v)
+			}
+		})
+		m.closers = append(m.closers, func() error { unwatch(); unfollow(); return nil })
 	}
 	var probe jobs.Monitor // nil, not a nil *outage.Monitor, when sync is off
 	if mon != nil {
@@ -208,7 +216,7 @@ func (m *Main) jobsConfig() jobs.Config {
 	j := m.Config.Jobs
 	cfg := jobs.Config{
 		Retention: time.Duration(j.RetentionDays) * 24 * time.Hour,
-		ReportDir: m.reportDir(), Steps: m.siteRunbook(),
+		ReportDir: m.reportDir(), Steps: m.siteRunbook,
 		KioskName: m.Config.KioskName, Site: m.Config.Site, Logger: m.Logger,
 	}
 	// Validate has checked these.
@@ -227,8 +235,8 @@ func (m *Main) jobsConfig() jobs.Config {
 	return cfg
 }
 
-// siteRunbook is the runbook in use when the jobs start, for the reports'
-// checklists.
+// siteRunbook is the runbook in use now (the site's configuration's, once
+// the centre has set one), for the reports' checklists.
 func (m *Main) siteRunbook() []string {
 	if m.store == nil {
 		return m.Config.Outage.Runbook

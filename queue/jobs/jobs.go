@@ -48,7 +48,7 @@ type Config struct {
 	CloseDayOff bool          // no end-of-day close (a lobby open round the clock)
 	ReportEvery time.Duration // 5 min: reports of incidents that are over
 	ReportDir   string        // where incident reports are written; "" writes none
-	Steps       []string      // the runbook, for the reports' checklists
+	Steps       func() []string // the runbook in use now, for the reports' checklists; nil: none
 	KioskName   string
 	Site        string
 	Location    *time.Location // the kiosk's day; nil means time.Local
@@ -241,7 +241,7 @@ func (j *Jobs) Reports(ctx context.Context) error {
 		// One failing (a full disk) does not hold back the other. The
 		// summary goes first, so the files say when it was sent, as the
 		// incident list does.
-		_, sendErr := j.store.ReportIncident(ctx, in.ID, j.cfg.Steps)
+		_, sendErr := j.store.ReportIncident(ctx, in.ID, j.cfg.steps())
 		if _, err := j.WriteReport(ctx, in.ID); err != nil {
 			j.log.Error("write incident report", "id", in.ID, "err", err)
 		}
@@ -250,6 +250,14 @@ func (j *Jobs) Reports(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// steps is the runbook in use now.
+func (c Config) steps() []string {
+	if c.Steps == nil {
+		return nil
+	}
+	return c.Steps()
 }
 
 // WriteReport writes incident id's Markdown, CSV and HTML reports into
@@ -265,7 +273,7 @@ func WriteReport(ctx context.Context, store *queue.Store, cfg Config, id int64) 
 	if cfg.ReportDir == "" {
 		return nil, nil
 	}
-	r, err := store.IncidentReport(ctx, id, cfg.Steps)
+	r, err := store.IncidentReport(ctx, id, cfg.steps())
 	if err != nil {
 		return nil, err
 	}

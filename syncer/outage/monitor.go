@@ -281,7 +281,7 @@ func (m *Monitor) Probe(ctx context.Context) error {
 	switch {
 	case m.client == nil || m.sync.Held(now):
 		probe = nil
-	case ProbeDue(now, heard, allWell, m.policy.QuietProbe):
+	case ProbeDue(now, heard, allWell, m.pol().QuietProbe):
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		probe, asked = m.client.Healthy(pctx), true
 		cancel()
@@ -375,7 +375,8 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	if !m.drillEnd.IsZero() && st.State != syncer.Online && !st.LastAttempt.After(m.drillEnd) {
 		h.Sync.State = syncer.Online // no attempt since the drill ended: nothing known yet
 	}
-	cause := assess(h, m.policy)
+	policy := m.policy
+	cause := assess(h, policy)
 	if open && cur.Drill {
 		if !now.Before(cur.DrillUntil) {
 			m.mu.Unlock()
@@ -398,7 +399,7 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	since := m.since
 	m.mu.Unlock()
 
-	sev := severity(cause, now.Sub(since), m.policy)
+	sev := severity(cause, now.Sub(since), policy)
 	news := false
 	switch {
 	case open && cause == CauseNone:
@@ -506,7 +507,28 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev que
 }
 
 // SampleEvery is how often the line is sampled during an incident.
-func (m *Monitor) SampleEvery() time.Duration { return m.policy.SampleEvery }
+func (m *Monitor) SampleEvery() time.Duration { return m.pol().SampleEvery }
+
+// pol is the policy in use.
+func (m *Monitor) pol() Policy {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.policy
+}
+
+// SetPolicy changes the thresholds, between two evaluations: a new version
+// of the site's configuration. An incident under way is judged by them
+// from the next evaluation on (its severity may rise or fall). How often
+// the line is sampled stays as the scheduler was started with.
+func (m *Monitor) SetPolicy(p Policy) {
+	p.defaults()
+	m.eval.Lock()
+	defer m.eval.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p.SampleEvery = m.policy.SampleEvery
+	m.policy = p
+}
 
 // Outage returns the latest state.
 func (m *Monitor) Outage() Outage {

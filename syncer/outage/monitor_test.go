@@ -555,3 +555,27 @@ func TestProbesAskTheCentreOnlyWhenTheyTellSomethingNew(t *testing.T) {
 	}
 	asked(0, "5 s after a good sync")
 }
+
+// A new version of the site's configuration changes the thresholds of an
+// outage under way from the next evaluation: the incident escalates by
+// the new major_after.
+func TestThresholdsChangeDuringAnOutage(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	if err := l.sync.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.down()
+	l.clock.Advance(15 * time.Second)
+	l.probe(t)
+	l.clock.Advance(3 * time.Minute)
+	if o := l.probe(t); o.Incident == nil || o.Severity != queue.SeverityMinor {
+		t.Fatalf("3 min into the outage with major after 10 min: %+v", o)
+	}
+	l.mon.SetPolicy(outage.Policy{Grace: time.Minute, MajorAfter: 2 * time.Minute})
+	l.clock.Advance(5 * time.Second)
+	if o := l.probe(t); o.Severity != queue.SeverityMajor {
+		t.Fatalf("after major_after became 2 min: severity %s, want major", o.Severity)
+	}
+}
