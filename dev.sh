@@ -2,7 +2,7 @@
 # Lobbyline developer entry point.
 #
 #   ./dev.sh run [kiosk args...]   install missing deps, then run the kiosk
-#   ./dev.sh test                  install missing deps, then gofmt, vet and all tests
+#   ./dev.sh test                  install missing deps, then gofmt, vet, staticcheck and all tests
 #                                  (against a throwaway PostgreSQL server it starts)
 #   ./dev.sh deps                  only check Go and check / install the Debian packages
 #   ./dev.sh package               build the .deb packages into dist/ (packaging/README.md)
@@ -328,6 +328,9 @@ cmd_test() {
 	fi
 
 	go vet ./...
+	# Static analysis beyond vet (pinned in go.mod's tool block): no
+	# findings, or each answered at its line with a //lint:ignore and why.
+	go tool staticcheck ./...
 	# The packages are built first: packaging/pkg_test.go checks them.
 	LOBBYLINE_ARCHES=amd64 cmd_package >/dev/null
 	export LOBBYLINE_PACKAGES=$PWD/dist

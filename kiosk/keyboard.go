@@ -584,14 +584,6 @@ func splitWeight(tok string) (string, float32) {
 // weight in letter keys, filling the width.
 type keyRowLayout struct{ weights []float32 }
 
-func (l *keyRowLayout) total() float32 {
-	var t float32
-	for _, w := range l.weights {
-		t += w
-	}
-	return t
-}
-
 func (l *keyRowLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 	gap := theme.Padding()
 	w := gap * float32(len(objects)-1)

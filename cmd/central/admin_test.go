@@ -86,8 +86,8 @@ func TestServeConsole(t *testing.T) {
 		t.Fatalf("the API serves the console's sign-in page: %d", code)
 	}
 	code, body := get(t, hc, console+"/login")
-	if code != http.StatusOK {
-		t.Fatalf("GET console /login: %d", code)
+	if code != http.StatusOK || !strings.Contains(body, `name="csrf"`) {
+		t.Fatalf("GET console /login: %d\n%s", code, body)
 	}
 	if code, _ := get(t, hc, console+"/healthz"); code == http.StatusOK {
 		t.Fatal("the console serves the API's /healthz")

@@ -47,9 +47,7 @@ func TestEvaluateWaitsHeldOut(t *testing.T) {
 	logs := map[string][]byte{}
 	var names []string
 	if data, err := os.ReadFile(edLog); err == nil {
-		for _, name := range []string{"ed", "ed2009", "ed2010"} {
-			names = append(names, name)
-		}
+		names = append(names, "ed", "ed2009", "ed2010")
 		logs["ed"], logs["ed2009"], logs["ed2010"] = data, yearOf(data, "2009"), yearOf(data, "2010")
 	} else if !errors.Is(err, os.ErrNotExist) {
 		t.Fatal(err)
