@@ -130,14 +130,14 @@ func (s *Store) screen(ctx context.Context, tx *sql.Tx, v Visit, prereg *PreRegi
 		var data string
 		var w WatchEntry
 		if err := rows.Scan(&data); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan error is the one to report
 			return fmt.Errorf("read watch-list: %w", err)
 		}
 		if json.Unmarshal([]byte(data), &w) == nil && NormalizeName(w.Name) == name {
 			hits = append(hits, w)
 		}
 	}
-	rows.Close()
+	_ = rows.Close() // rows.Err below reports a failed read
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read watch-list: %w", err)
 	}

@@ -213,12 +213,12 @@ func (s *Store) MarkDrained(ctx context.Context, at time.Time) (int, error) {
 		for rows.Next() {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+				_ = rows.Close() // the scan error is the one to report
 				return err
 			}
 			ids = append(ids, id)
 		}
-		rows.Close()
+		_ = rows.Close() // rows.Err below reports a failed read
 		if err := rows.Err(); err != nil {
 			return err
 		}

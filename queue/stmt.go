@@ -63,7 +63,7 @@ func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for q, st := range c.m {
-		st.Close()
+		_ = st.Close() // a prepared statement: closing frees it, nothing to lose
 		delete(c.m, q)
 	}
 }

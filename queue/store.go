@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	s.db = db
 	s.stmts = newStmtCache(db)
 	if err := s.init(ctx, opts); err != nil {
-		db.Close()
+		_ = db.Close() // the init error is the one to report
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s.loop.Add(1)

@@ -202,7 +202,7 @@ func (s *Syncer) WakeSoon() {
 	if !s.waking.CompareAndSwap(false, true) {
 		return
 	}
-	s.cfg.Clock.AfterFunc(rand.N(s.cfg.FirstRetry)+time.Millisecond, func() {
+	s.cfg.Clock.AfterFunc(rand.N(s.cfg.FirstRetry)+time.Millisecond, func() { // #nosec G404 -- jitter that spreads kiosks' retries, not a secret
 		s.waking.Store(false)
 		s.Wake()
 		s.Kick()
@@ -745,12 +745,12 @@ func (p *RetryPolicy) NextBackOff() time.Duration {
 		p.retryAfter = 0
 		p.waitedRetryAfter = true
 		p.exp.Reset()
-		return ra + rand.N(ra)
+		return ra + rand.N(ra) // #nosec G404 -- jitter that spreads kiosks' retries, not a secret
 	}
 	p.waitedRetryAfter = false
 	d := p.exp.NextBackOff()
 	if p.retries == 1 && p.first > 0 {
-		d = rand.N(p.first) + time.Millisecond
+		d = rand.N(p.first) + time.Millisecond // #nosec G404 -- jitter that spreads kiosks' retries, not a secret
 	}
 	return d
 }

@@ -381,7 +381,7 @@ func (c *importCmd) run(ctx context.Context, m *Main) error {
 		return fmt.Errorf("import %s: %w", c.kind.name, err)
 	}
 	items, err := readCSV(c.kind, f)
-	f.Close()
+	_ = f.Close() // read only: nothing to lose
 	if err != nil {
 		return fmt.Errorf("import %s: nothing imported; %s:\n%w", c.kind.name, c.file, err)
 	}

@@ -71,7 +71,7 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	if m.Config.AdminListen != "" {
 		aln, err := net.Listen("tcp", m.Config.AdminListen)
 		if err != nil {
-			ln.Close()
+			_ = ln.Close() // the admin listener error is the one to report
 			return fmt.Errorf("admin_listen: %w", err)
 		}
 		m.adminAddr = aln.Addr()
@@ -107,7 +107,7 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	var errs []error
 	for _, srv := range servers {
 		if err := srv.Shutdown(sctx); err != nil {
-			srv.Close()
+			_ = srv.Close() // forced after a failed graceful shutdown, which is reported
 			errs = append(errs, fmt.Errorf("shutdown: %w", err))
 		}
 	}

@@ -68,7 +68,7 @@ func measure(ctx context.Context, cfg Config, p program) (s sample, err error) {
 		return sample{}, errors.New("the root window of a fresh Xvfb is not uniform; cannot tell when a frame is drawn")
 	}
 
-	cmd := exec.Command(p.Bin, p.Args(dir)...)
+	cmd := exec.Command(p.Bin, p.Args(dir)...) // #nosec G204 -- the benchmark runs the programs it is told to measure, as their operator
 	cmd.Env = childEnv(os.Environ(), x.display, dir)
 	var out tailBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -145,7 +145,7 @@ func measure(ctx context.Context, cfg Config, p program) (s sample, err error) {
 // is blank, that is every pixel the same colour.
 func capture(ctx context.Context, display string) (blank bool, err error) {
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "xwd", "-root", "-silent", "-display", display)
+	cmd := exec.CommandContext(ctx, "xwd", "-root", "-silent", "-display", display) // #nosec G204 -- the benchmark runs the programs it is told to measure, as their operator
 	cmd.Stderr = &stderr
 	b, err := cmd.Output()
 	if err != nil {
@@ -205,7 +205,7 @@ func startXvfb(ctx context.Context, timeout time.Duration) (*xvfb, error) {
 	cmd.ExtraFiles = []*os.File{w} // fd 3 in the child
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Start()
-	w.Close() // only the child writes; EOF if it dies
+	_ = w.Close() // only the child writes; EOF if it dies
 	if err != nil {
 		return nil, fmt.Errorf("start Xvfb: %w", err)
 	}
@@ -220,16 +220,16 @@ func startXvfb(ctx context.Context, timeout time.Duration) (*xvfb, error) {
 	case s := <-line:
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
-			x.stop()
+			_ = x.stop() // the read error is the one to report
 			return nil, fmt.Errorf("no display number from Xvfb (%q); its output ends:\n%s", s, out.String())
 		}
 		x.display = ":" + strconv.Itoa(n)
 		return x, nil
 	case <-time.After(timeout):
-		x.stop()
+		_ = x.stop() // the timeout is the one to report
 		return nil, fmt.Errorf("no display from Xvfb after %v; its output ends:\n%s", timeout, out.String())
 	case <-ctx.Done():
-		x.stop()
+		_ = x.stop() // cancelled: the context says why
 		return nil, ctx.Err()
 	}
 }

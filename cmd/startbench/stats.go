@@ -100,7 +100,7 @@ func parseCPU(text string) (time.Duration, error) {
 		}
 		ticks += n
 	}
-	return time.Duration(ticks) * time.Second / userHZ, nil
+	return time.Duration(ticks) * time.Second / userHZ, nil // #nosec G115 -- clock ticks of one process fit an int64 by many orders
 }
 
 // verdict says whether ratio meets a "no more than target times" goal.

@@ -205,7 +205,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return fmt.Errorf("cpu profile: %w", err)
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
+			_ = f.Close() // the profiler error is the one to report
 			return fmt.Errorf("cpu profile: %w", err)
 		}
 		m.closers = append(m.closers, func() error {

@@ -235,7 +235,7 @@ func (m *Main) runFleet(ctx context.Context) error {
 	if cfg.CentreProcess {
 		need = n
 	}
-	if err := raiseFileLimit(uint64(need + 1024)); err != nil {
+	if err := raiseFileLimit(uint64(need + 1024)); err != nil { // #nosec G115 -- a small non-negative count or a value this program wrote itself
 		return fmt.Errorf("%w (--centre-process halves it)", err)
 	}
 	c, err := openCentre(ctx, cfg, m.Logger)
@@ -277,15 +277,15 @@ func (m *Main) runFleet(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		epoch := rand.Int64N(1<<53) + 1
+		epoch := rand.Int64N(1<<53) + 1 // #nosec G404 -- load generation: random timing and names, not secrets
 		for epochs[epoch] {
-			epoch = rand.Int64N(1<<53) + 1
+			epoch = rand.Int64N(1<<53) + 1 // #nosec G404 -- load generation: random timing and names, not secrets
 		}
 		epochs[epoch] = true
-		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+		rng := rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) // #nosec G404 -- load generation: random timing and names, not secrets
 		kiosks[i] = &fleetKiosk{
 			enrolment: e, client: client, rng: rng,
-			lobby:   newLobby(e.Kiosk, epoch, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), start, cfg.scaled(cfg.CheckInEvery), cfg.Scale),
+			lobby:   newLobby(e.Kiosk, epoch, rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())), start, cfg.scaled(cfg.CheckInEvery), cfg.Scale), // #nosec G404 -- load generation: random timing and names, not secrets
 			answers: make(map[int64]string), codes: make(map[int]int), results: make(map[string]int),
 			wake: make(chan struct{}, 1), back: &back, down: &down,
 		}
@@ -544,7 +544,7 @@ func (k *fleetKiosk) attempt(ctx context.Context, p fleetPlan) (err error) {
 // probe is the outage monitor's probe: every probeEvery, GET /healthz if
 // outage.ProbeDue says the monitor would ask.
 func (k *fleetKiosk) probe(ctx context.Context, p fleetPlan) {
-	next := p.start.Add(time.Duration(rand.Float64() * float64(p.probeEvery)))
+	next := p.start.Add(time.Duration(rand.Float64() * float64(p.probeEvery))) // #nosec G404 -- load generation: random timing and names, not secrets
 	for sleepUntil(ctx, next) {
 		next = next.Add(p.probeEvery)
 		heard := time.Unix(0, k.heard.Load())
@@ -655,7 +655,7 @@ func (k *fleetKiosk) wakeSoon(firstRetry time.Duration) {
 	if !k.waking.CompareAndSwap(false, true) {
 		return
 	}
-	time.AfterFunc(rand.N(firstRetry)+time.Millisecond, func() {
+	time.AfterFunc(rand.N(firstRetry)+time.Millisecond, func() { // #nosec G404 -- load generation: random timing and names, not secrets
 		k.waking.Store(false)
 		select {
 		case k.wake <- struct{}{}:
@@ -684,7 +684,7 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 func checkFleet(ctx context.Context, db *sql.DB, prefix string, kiosks []*fleetKiosk, r *FleetResult) error {
 	// The prefix is this program's own [a-z0-9]; no placeholder syntax
 	// works for both databases.
-	rows, err := db.QueryContext(ctx, "SELECT kiosk_id, epoch, seq, status FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%'")
+	rows, err := db.QueryContext(ctx, "SELECT kiosk_id, epoch, seq, status FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%'") // #nosec G202 -- the prefix is this program's own [a-z0-9], made by enroll
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}

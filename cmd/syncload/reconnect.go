@@ -91,7 +91,7 @@ func (c counting) RoundTrip(r *http.Request) (*http.Response, error) {
 func (m *Main) runReconnect(ctx context.Context) error {
 	cfg := m.Config
 	n := cfg.kiosks()
-	if err := raiseFileLimit(uint64(16*n + 1024)); err != nil {
+	if err := raiseFileLimit(uint64(16*n + 1024)); err != nil { // #nosec G115 -- a small non-negative count or a value this program wrote itself
 		return err
 	}
 	c, err := openCentre(ctx, cfg, m.Logger)
@@ -110,7 +110,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 			return err
 		}
 		m.closers = append(m.closers, func() error { return os.RemoveAll(dir) })
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	} else if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
 
@@ -141,7 +141,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 			Transport: counting{next: http.DefaultTransport.(*http.Transport).Clone(), n: &requests}}
 		client, err := syncer.NewClient(c.url(), e.Site, e.Token, hc)
 		if err != nil {
-			store.Close()
+			_ = store.Close() // the client error is the one to report
 			return err
 		}
 		sy := syncer.New(store, client, scfg)
@@ -186,7 +186,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 	var startErr atomic.Pointer[error]
 	probeEvery := cfg.scaled(jobs.DefaultProbeEvery)
 	for _, k := range kiosks {
-		at := time.Now().Add(time.Duration(rand.Int64N(int64(stagger))))
+		at := time.Now().Add(time.Duration(rand.Int64N(int64(stagger)))) // #nosec G404 -- load generation: random timing and names, not secrets
 		starting.Go(func() {
 			if !sleepUntil(runCtx, at) {
 				return
@@ -238,7 +238,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 		wg.Go(func() {
 			times := make([]time.Duration, cfg.CheckIns)
 			for i := range times {
-				times[i] = time.Duration(rand.Float64() * 0.9 * float64(outage))
+				times[i] = time.Duration(rand.Float64() * 0.9 * float64(outage)) // #nosec G404 -- load generation: random timing and names, not secrets
 			}
 			slices.Sort(times)
 			for _, t := range times {
@@ -361,7 +361,7 @@ func (m *Main) runReconnect(ctx context.Context) error {
 // visitor is a check-in form with a made-up name.
 func visitor() queue.CheckInForm {
 	return queue.CheckInForm{
-		Name:    fmt.Sprintf("%s %c. %s", firstNames[rand.IntN(len(firstNames))], 'A'+rune(rand.IntN(26)), lastNames[rand.IntN(len(lastNames))]),
+		Name:    fmt.Sprintf("%s %c. %s", firstNames[rand.IntN(len(firstNames))], 'A'+rune(rand.IntN(26)), lastNames[rand.IntN(len(lastNames))]), // #nosec G115 G404 -- load generation: random timing and names, not secrets
 		Service: "registration",
 	}
 }
@@ -392,7 +392,7 @@ func waitAll(ctx context.Context, kiosks []*realKiosk, limit time.Duration, ok f
 // as accepted with the rows the centre holds: equal counts, none pending
 // and none rejected.
 func checkReconnect(ctx context.Context, db *sql.DB, prefix string, kiosks []*realKiosk, r *ReconnectResult) error {
-	rows, err := db.QueryContext(ctx, "SELECT kiosk_id, count(*) FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%' GROUP BY kiosk_id")
+	rows, err := db.QueryContext(ctx, "SELECT kiosk_id, count(*) FROM mutations WHERE kiosk_id LIKE '"+prefix+"-%' GROUP BY kiosk_id") // #nosec G202 -- the prefix is this program's own [a-z0-9], made by enroll
 	if err != nil {
 		return fmt.Errorf("check: %w", err)
 	}

@@ -42,12 +42,12 @@ type Config struct {
 	// PruneAge: 90 days; events, the connectivity log and incident samples
 	// the centre has go after this (queue.Store.Prune); negative: never.
 	PruneAge    time.Duration
-	PruneAt     ClockTime     // 03:45: the daily prune
-	RefitAt     ClockTime     // 03:30: the nightly refit of the wait estimator
-	CloseDayAt  ClockTime     // 23:55: end of day (expire tickets, check everyone out)
-	CloseDayOff bool          // no end-of-day close (a lobby open round the clock)
-	ReportEvery time.Duration // 5 min: reports of incidents that are over
-	ReportDir   string        // where incident reports are written; "" writes none
+	PruneAt     ClockTime       // 03:45: the daily prune
+	RefitAt     ClockTime       // 03:30: the nightly refit of the wait estimator
+	CloseDayAt  ClockTime       // 23:55: end of day (expire tickets, check everyone out)
+	CloseDayOff bool            // no end-of-day close (a lobby open round the clock)
+	ReportEvery time.Duration   // 5 min: reports of incidents that are over
+	ReportDir   string          // where incident reports are written; "" writes none
 	Steps       func() []string // the runbook in use now, for the reports' checklists; nil: none
 	KioskName   string
 	Site        string

@@ -627,5 +627,5 @@ func diskFree(dir string) (free uint64, known bool) {
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return 0, false
 	}
-	return st.Bavail * uint64(st.Bsize), true
+	return st.Bavail * uint64(st.Bsize), true // #nosec G115 -- the file system block size is positive
 }

@@ -105,7 +105,7 @@ func Open(tb testing.TB, dsn string, now func() time.Time, opts ...centre.Option
 	if err != nil {
 		tb.Fatalf("open centre store: %v", err)
 	}
-	tb.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { _ = st.Close() }) // a test store: nothing to keep
 	o := centre.Options{Now: now}
 	if len(opts) > 0 {
 		o = opts[0]

@@ -54,7 +54,7 @@ func Open(ctx context.Context, url string, opts Options) (*sqlstore.Store, error
 var dialect = sqlstore.Dialect{
 	Param:    func(i int) string { return "$" + strconv.Itoa(i) },
 	Snapshot: sql.LevelRepeatableRead,
-	Queries: sqlstore.Queries{
+	Queries: sqlstore.Queries{ // #nosec G101 -- SQL text, not a credential (a column is named token_hash)
 		PutSite: `INSERT INTO sites (id, name, created_at) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
 		SiteName:     "SELECT name FROM sites WHERE id = $1",
