@@ -43,8 +43,20 @@ type Transport struct {
 }
 
 // ErrPlainHTTP is a centre address over plain HTTP to another machine,
-// which the transport refuses unless told Insecure.
+// which the transport refuses unless told Insecure; the error is a
+// *PlainHTTPError.
 var ErrPlainHTTP = errors.New("syncer: plain HTTP to a centre on another machine")
+
+// PlainHTTPError is the refusal of an address over plain HTTP, saying
+// what to do instead.
+type PlainHTTPError struct{ URL string }
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("the centre's address %s is plain HTTP to another machine, which would carry the kiosk's token and visitors' names in clear: "+
+		"use https:// (with ca_file for the hospital's own CA), or, for a lab without TLS only, set insecure = true in the kiosk's config", e.URL)
+}
+
+func (e *PlainHTTPError) Is(target error) bool { return target == ErrPlainHTTP }
 
 // CheckCentreURL refuses an address the transport would not use: plain
 // http:// to a host other than loopback (127.0.0.0/8, ::1, localhost),
@@ -58,9 +70,7 @@ func CheckCentreURL(raw string, insecure bool) error {
 	if u.Scheme == "https" || insecure || loopbackHost(u.Hostname()) {
 		return nil
 	}
-	return fmt.Errorf("%w: %s would carry the kiosk's token and visitors' names in clear: "+
-		"use https:// (with ca_file for the hospital's own CA), or, for a lab without TLS only, set insecure = true in the kiosk's config",
-		ErrPlainHTTP, u.Redacted())
+	return &PlainHTTPError{URL: u.Redacted()}
 }
 
 // loopbackHost reports whether host names this machine: localhost, or a
@@ -116,8 +126,20 @@ func LoadCAFile(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// ErrPinMismatch is a centre whose certificate's key is not pinned.
-var ErrPinMismatch = errors.New("the centre's certificate does not match centre_pin")
+// ErrPinMismatch is a centre whose certificate's key is not pinned; the
+// error is a *PinError.
+var ErrPinMismatch = errors.New("syncer: the centre's key is not pinned")
+
+// PinError is a TLS handshake refused for the centre's key, naming the
+// key it presented.
+type PinError struct{ Presented string }
+
+func (e *PinError) Error() string {
+	return fmt.Sprintf("the centre's certificate does not match centre_pin: it presents %s "+
+		"(if IT changed the centre's key, centre_pin needs the new one; if not, something else answers as the centre)", e.Presented)
+}
+
+func (e *PinError) Is(target error) bool { return target == ErrPinMismatch }
 
 // HTTPClient builds the client for every request to the centre. Its
 // redirects obey CheckCentreURL too, so a centre cannot send the token
@@ -139,7 +161,7 @@ func (t Transport) HTTPClient() (*http.Client, error) {
 		// After the chain is verified: the leaf's key must be one pinned.
 		tc.VerifyConnection = func(cs tls.ConnectionState) error {
 			if len(cs.PeerCertificates) == 0 {
-				return ErrPinMismatch
+				return &PinError{Presented: "no certificate"}
 			}
 			leaf := cs.PeerCertificates[0]
 			sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
@@ -148,8 +170,7 @@ func (t Transport) HTTPClient() (*http.Client, error) {
 					return nil
 				}
 			}
-			return fmt.Errorf("%w: it presents %s (if IT changed the centre's key, centre_pin needs the new one; if not, something else answers as the centre)",
-				ErrPinMismatch, PinOf(leaf))
+			return &PinError{Presented: PinOf(leaf)}
 		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()

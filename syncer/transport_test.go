@@ -204,6 +204,36 @@ func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 	}
 }
 
+// A centre whose key is not pinned: the sync fails at the handshake, and
+// the status staff see says why.
+func TestTransportPinMismatchReachesTheStatus(t *testing.T) {
+	ctx := context.Background()
+	p := newPKI(t)
+	c := startCentre(t)
+	token, err := c.store.Enroll(ctx, "north", "a", "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serveTLS(t, p, centre.NewServer(c.store.Service, centre.ServerOptions{}))
+	k := newKioskWithToken(t, url, "a", token)
+	hc, err := syncer.Transport{CAFile: p.caFile, Pin: p.caPin}.HTTPClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := syncer.NewClient(url, "north", token, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sy := syncer.New(k.store, client, syncer.Config{})
+	k.checkIn(t, "Ann")
+	if err := sy.Sync(ctx); !errors.Is(err, syncer.ErrPinMismatch) {
+		t.Fatalf("sync: %v, want a pin mismatch", err)
+	}
+	if st := sy.Status(); st.State != syncer.Offline || !strings.Contains(st.LastError, "does not match centre_pin: it presents "+p.leafPin) {
+		t.Errorf("status: %s, %q", st.State, st.LastError)
+	}
+}
+
 // A redirect does not take the kiosk's token to plain HTTP.
 func TestTransportRefusesARedirectToPlainHTTP(t *testing.T) {
 	p := newPKI(t)

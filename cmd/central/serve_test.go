@@ -65,7 +65,9 @@ func testServe(t *testing.T, store string) {
 	c.mustRun("import", "prereg", "--site", "north",
 		writeFile(t, t.TempDir(), "p.csv", "code,name,host,expected\nAB12-CD34,Ana García,Dr Ruiz,2026-03-02T10:00:00Z\n"))
 
-	base := startServe(t, "http", "--store", store)
+	const scrape = "q3Jz0c1bW9fQm2n5Yt8Lx4Vr7Pk6Hs2Ge1Da0Fc9Ub8="
+	cfg := writeFile(t, t.TempDir(), "central.toml", `metrics_token = "`+scrape+`"`+"\n")
+	base := startServe(t, "http", "--config", cfg, "--store", store)
 	ctx := context.Background()
 	hc := &http.Client{Timeout: 10 * time.Second}
 	pull := func(site, token string) (wire.PullResponse, error) {
@@ -115,7 +117,21 @@ func testServe(t *testing.T, store string) {
 	if code, body := get(t, hc, base+"/healthz"); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
 		t.Fatalf("/healthz: %d %s", code, body)
 	}
-	code, body := get(t, hc, base+"/metrics")
+	if code, body := get(t, hc, base+"/metrics"); code != http.StatusUnauthorized || strings.Contains(body, "lobby-1") {
+		t.Fatalf("/metrics without the scrape token: %d\n%s", code, body)
+	}
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+scrape)
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	code, body := res.StatusCode, string(b)
 	for _, want := range []string{
 		`lobbyline_central_requests_total{code="200",route="pull"} 2`,
 		`lobbyline_central_requests_total{code="401",route="pull"} 2`,

@@ -37,7 +37,7 @@ tls_cert = "`+cert+`"
 tls_key = "`+writeFile(t, dir, "k.pem", keyPEM)+`"
 `)
 	out, err := runArgs(t, "--config", good, "check-config")
-	if err != nil || out != "config ok: HTTPS on :8443, at most 64 requests at once\nstore: SQLite file "+store+"\n" {
+	if err != nil || out != "config ok: HTTPS on :8443, at most 64 requests at once\nstore: SQLite file "+store+"\nmetrics: off (set metrics_token to serve /metrics to a scraper)\n" {
 		t.Errorf("check-config printed %q, %v", out, err)
 	}
 	out, err = runArgs(t, "--store", "postgres://lobbyline:s3cret@db.example/lobbyline", "check-config")

@@ -177,8 +177,12 @@ type route struct {
 	kiosk bool          // it needs a kiosk's token, for the site in its path
 }
 
-// errBusy is an answer of 429: no slot, or no store lookup, free.
-var errBusy = &apiError{http.StatusTooManyRequests, "the centre is busy; retry after 2 s"}
+// errBusy and errChecking are answers of 429: no slot free, or no token
+// lookup.
+var (
+	errBusy     = &apiError{http.StatusTooManyRequests, "the centre is busy; retry after 2 s"}
+	errChecking = &apiError{http.StatusTooManyRequests, "the centre is busy checking credentials; retry after 2 s"}
+)
 
 // guard wraps a /v1 handler: the protocol check, the body's limit, the
 // kiosk's token and site scope, load shedding, errors as JSON, and
@@ -269,7 +273,7 @@ func (s *Server) authenticate(r *http.Request) (Kiosk, error) {
 	select {
 	case s.lookups <- struct{}{}:
 	default:
-		return Kiosk{}, errBusy
+		return Kiosk{}, errChecking
 	}
 	k, err := s.store.Authenticate(r.Context(), token)
 	<-s.lookups
