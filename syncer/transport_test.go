@@ -2,26 +2,17 @@ package syncer_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
-	"math/big"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/pkitest"
 )
 
 func TestCheckCentreURL(t *testing.T) {
@@ -78,84 +69,17 @@ func TestParsePins(t *testing.T) {
 	}
 }
 
-// pki is a hospital's own CA and a centre certificate it issued for
-// loopback, as PEM files in a temp dir.
-type pki struct {
-	caFile, otherCAFile string
-	centre              tls.Certificate
-	leafPin, caPin      string
-}
-
-func newPKI(t *testing.T) pki {
-	t.Helper()
-	dir := t.TempDir()
-	newKey := func() *ecdsa.PrivateKey {
-		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	now := time.Now()
-	newCA := func(name string) (*x509.Certificate, *ecdsa.PrivateKey, string) {
-		key := newKey()
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-			NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-			KeyUsage: x509.KeyUsageCertSign}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, name+".pem")
-		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return cert, key, path
-	}
-	ca, caKey, caFile := newCA("hospital-ca")
-	_, _, otherFile := newCA("other-ca")
-	leafKey := newKey()
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "centre"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &leafKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pki{caFile: caFile, otherCAFile: otherFile, leafPin: syncer.PinOf(leaf), caPin: syncer.PinOf(ca),
-		centre: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: leafKey, Leaf: leaf}}
-}
-
-// serveTLS serves h over HTTPS on loopback with the centre's certificate.
-func serveTLS(t *testing.T, p pki, h http.Handler) string {
-	t.Helper()
-	srv := httptest.NewUnstartedServer(h)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{p.centre}}
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 // A kiosk reaches a centre whose certificate the hospital's CA issued
 // only with that CA, and, with a pin, only if the centre's key is pinned.
 func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 	ctx := context.Background()
-	p := newPKI(t)
+	p := pkitest.New(t)
 	c := startCentre(t)
 	token, err := c.store.Enroll(ctx, "north", "a", "A")
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := serveTLS(t, p, centre.NewServer(c.store.Service, centre.ServerOptions{}))
+	url := p.Serve(t, centre.NewServer(c.store.Service, centre.ServerOptions{}))
 
 	for _, tc := range []struct {
 		name string
@@ -163,12 +87,12 @@ func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 		want error // nil, or what the error is
 	}{
 		{"the system's roots", syncer.Transport{}, &tls.CertificateVerificationError{}},
-		{"another CA", syncer.Transport{CAFile: p.otherCAFile}, &tls.CertificateVerificationError{}},
-		{"the hospital's CA", syncer.Transport{CAFile: p.caFile}, nil},
-		{"the CA and the centre's pin", syncer.Transport{CAFile: p.caFile, Pin: p.leafPin}, nil},
-		{"a new pin beside the old", syncer.Transport{CAFile: p.caFile, Pin: p.caPin + ";" + p.leafPin}, nil},
-		{"the CA's pin, not the centre's", syncer.Transport{CAFile: p.caFile, Pin: p.caPin}, syncer.ErrPinMismatch},
-		{"the pin without the CA", syncer.Transport{Pin: p.leafPin}, &tls.CertificateVerificationError{}},
+		{"another CA", syncer.Transport{CAFile: p.OtherCAFile}, &tls.CertificateVerificationError{}},
+		{"the hospital's CA", syncer.Transport{CAFile: p.CAFile}, nil},
+		{"the CA and the centre's pin", syncer.Transport{CAFile: p.CAFile, Pin: p.CentrePin}, nil},
+		{"a new pin beside the old", syncer.Transport{CAFile: p.CAFile, Pin: p.CAPin + ";" + p.CentrePin}, nil},
+		{"the CA's pin, not the centre's", syncer.Transport{CAFile: p.CAFile, Pin: p.CAPin}, syncer.ErrPinMismatch},
+		{"the pin without the CA", syncer.Transport{Pin: p.CentrePin}, &tls.CertificateVerificationError{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			hc, err := tc.tr.HTTPClient()
@@ -193,8 +117,8 @@ func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 				case tc.want == nil && err != nil:
 					t.Errorf("%s: %v", what, err)
 				case tc.want == syncer.ErrPinMismatch:
-					if !errors.Is(err, syncer.ErrPinMismatch) || !strings.Contains(err.Error(), p.leafPin) {
-						t.Errorf("%s: %v, want a pin mismatch naming the centre's key %s", what, err, p.leafPin)
+					if !errors.Is(err, syncer.ErrPinMismatch) || !strings.Contains(err.Error(), p.CentrePin) {
+						t.Errorf("%s: %v, want a pin mismatch naming the centre's key %s", what, err, p.CentrePin)
 					}
 				case tc.want != nil && !errors.As(err, &cve):
 					t.Errorf("%s: %v, want an unknown authority", what, err)
@@ -208,15 +132,15 @@ func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 // the status staff see says why.
 func TestTransportPinMismatchReachesTheStatus(t *testing.T) {
 	ctx := context.Background()
-	p := newPKI(t)
+	p := pkitest.New(t)
 	c := startCentre(t)
 	token, err := c.store.Enroll(ctx, "north", "a", "A")
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := serveTLS(t, p, centre.NewServer(c.store.Service, centre.ServerOptions{}))
+	url := p.Serve(t, centre.NewServer(c.store.Service, centre.ServerOptions{}))
 	k := newKioskWithToken(t, url, "a", token)
-	hc, err := syncer.Transport{CAFile: p.caFile, Pin: p.caPin}.HTTPClient()
+	hc, err := syncer.Transport{CAFile: p.CAFile, Pin: p.CAPin}.HTTPClient()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,18 +153,18 @@ func TestTransportPinMismatchReachesTheStatus(t *testing.T) {
 	if err := sy.Sync(ctx); !errors.Is(err, syncer.ErrPinMismatch) {
 		t.Fatalf("sync: %v, want a pin mismatch", err)
 	}
-	if st := sy.Status(); st.State != syncer.Offline || !strings.Contains(st.LastError, "does not match centre_pin: it presents "+p.leafPin) {
+	if st := sy.Status(); st.State != syncer.Offline || !strings.Contains(st.LastError, "does not match centre_pin: it presents "+p.CentrePin) {
 		t.Errorf("status: %s, %q", st.State, st.LastError)
 	}
 }
 
 // A redirect does not take the kiosk's token to plain HTTP.
 func TestTransportRefusesARedirectToPlainHTTP(t *testing.T) {
-	p := newPKI(t)
-	url := serveTLS(t, p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	p := pkitest.New(t)
+	url := p.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://centre.example"+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
-	hc, err := syncer.Transport{CAFile: p.caFile}.HTTPClient()
+	hc, err := syncer.Transport{CAFile: p.CAFile}.HTTPClient()
 	if err != nil {
 		t.Fatal(err)
 	}
