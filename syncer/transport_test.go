@@ -69,17 +69,24 @@ func TestParsePins(t *testing.T) {
 	}
 }
 
+// tlsCentre is a centre serving HTTPS with a certificate from a
+// hospital's own CA, and the token of kiosk a at site north.
+func tlsCentre(t *testing.T) (p pkitest.PKI, url, token string) {
+	t.Helper()
+	p = pkitest.New(t)
+	c := startCentre(t)
+	token, err := c.store.Enroll(context.Background(), "north", "a", "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, p.Serve(t, centre.NewServer(c.store.Service, centre.ServerOptions{})), token
+}
+
 // A kiosk reaches a centre whose certificate the hospital's CA issued
 // only with that CA, and, with a pin, only if the centre's key is pinned.
 func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 	ctx := context.Background()
-	p := pkitest.New(t)
-	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := p.Serve(t, centre.NewServer(c.store.Service, centre.ServerOptions{}))
+	p, url, token := tlsCentre(t)
 
 	for _, tc := range []struct {
 		name string
@@ -132,13 +139,7 @@ func TestTransportTrustsTheHospitalCAAndThePin(t *testing.T) {
 // the status staff see says why.
 func TestTransportPinMismatchReachesTheStatus(t *testing.T) {
 	ctx := context.Background()
-	p := pkitest.New(t)
-	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := p.Serve(t, centre.NewServer(c.store.Service, centre.ServerOptions{}))
+	p, url, token := tlsCentre(t)
 	k := newKioskWithToken(t, url, "a", token)
 	hc, err := syncer.Transport{CAFile: p.CAFile, Pin: p.CAPin}.HTTPClient()
 	if err != nil {

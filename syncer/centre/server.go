@@ -270,13 +270,7 @@ func (s *Server) authenticate(r *http.Request) (Kiosk, error) {
 	if token == "" || len(token) > maxToken {
 		return Kiosk{}, ErrUnauthorized
 	}
-	select {
-	case s.lookups <- struct{}{}:
-	default:
-		return Kiosk{}, errChecking
-	}
-	k, err := s.store.Authenticate(r.Context(), token)
-	<-s.lookups
+	k, err := s.lookUp(r.Context(), token)
 	if err != nil {
 		return Kiosk{}, err
 	}
@@ -286,6 +280,17 @@ func (s *Server) authenticate(r *http.Request) (Kiosk, error) {
 		return Kiosk{}, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
 	}
 	return k, nil
+}
+
+// lookUp asks the store whose token this is, if a lookup is free.
+func (s *Server) lookUp(ctx context.Context, token string) (Kiosk, error) {
+	select {
+	case s.lookups <- struct{}{}:
+		defer func() { <-s.lookups }()
+	default:
+		return Kiosk{}, errChecking
+	}
+	return s.store.Authenticate(ctx, token)
 }
 
 func (s *Server) classify(err error) (int, error) {

@@ -29,6 +29,8 @@ type PKI struct {
 	CAFile      string          // the hospital's CA, PEM
 	OtherCAFile string          // a CA that issued nothing here, PEM
 	Centre      tls.Certificate // for 127.0.0.1, ::1 and localhost
+	CertFile    string          // the centre's certificate, PEM
+	KeyFile     string          // its key, PEM
 	CentrePin   string          // "sha256//BASE64" of the centre's key
 	CAPin       string          // the same of the CA's key
 }
@@ -53,8 +55,23 @@ func New(tb testing.TB) PKI {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	return PKI{CAFile: caFile, OtherCAFile: otherFile, CentrePin: pin(leaf), CAPin: pin(ca),
-		Centre: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}}
+		Centre:   tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf},
+		CertFile: writePEM(tb, filepath.Join(dir, "centre.crt"), "CERTIFICATE", der),
+		KeyFile:  writePEM(tb, filepath.Join(dir, "centre.key"), "EC PRIVATE KEY", kder)}
+}
+
+// writePEM writes one PEM block to path and returns path.
+func writePEM(tb testing.TB, path, kind string, der []byte) string {
+	tb.Helper()
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path
 }
 
 // Serve serves h over HTTPS on loopback with the centre's certificate
@@ -92,11 +109,7 @@ func newCA(tb testing.TB, dir, name string, now time.Time) (*x509.Certificate, *
 	if err != nil {
 		tb.Fatal(err)
 	}
-	path := filepath.Join(dir, name+".pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	return cert, key, path
+	return cert, key, writePEM(tb, filepath.Join(dir, name+".pem"), "CERTIFICATE", der)
 }
 
 // pin is curl's --pinnedpubkey form of a certificate's key.
