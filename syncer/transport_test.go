@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"lobbyline/queue"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/pkitest"
+	"lobbyline/syncer/wire"
 )
 
 func TestCheckCentreURL(t *testing.T) {
@@ -187,5 +189,28 @@ func TestTransportRefusesABadCAFile(t *testing.T) {
 		if _, err := tr.HTTPClient(); err == nil {
 			t.Errorf("%+v: no error", tr)
 		}
+	}
+}
+
+// The outage monitor's probe asks up or down and learns nothing else: it
+// neither teaches the client the centre's protocol nor unlearns it.
+func TestProbeLearnsOnlyUpOrDown(t *testing.T) {
+	ctx := context.Background()
+	c := startCentre(t)
+	k := newKiosk(t, c, "a")
+	if err := k.client.Healthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.client.Centre(); got.Protocol != 0 || got.Accepts != nil {
+		t.Fatalf("after a probe the client knows %+v of the centre", got)
+	}
+	if _, err := k.client.Pull(ctx, 0, 10, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.client.Healthy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.client.Centre(); got.Protocol != wire.Version || !got.Accepts[queue.KindCheckIn] {
+		t.Fatalf("after a pull and a probe the client knows %+v of the centre", got)
 	}
 }

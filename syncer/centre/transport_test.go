@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"lobbyline/queue"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centretest"
 	"lobbyline/syncer/wire"
@@ -62,7 +63,7 @@ func TestHealthzSaysUpOrDown(t *testing.T) {
 		}
 	}
 	_, h, _ = call(t, "GET", srv.URL+"/healthz", "", "", wire.Header, "3")
-	if h.Get(wire.Header) != strconv.Itoa(wire.Version) || !strings.Contains(h.Get(wire.AcceptsHeader), "check_in") {
+	if h.Get(wire.Header) != strconv.Itoa(wire.Version) || !strings.Contains(h.Get(wire.AcceptsHeader), queue.KindCheckIn) {
 		t.Errorf("a previous kiosk's probe: %s %q, %s %q", wire.Header, h.Get(wire.Header), wire.AcceptsHeader, h.Get(wire.AcceptsHeader))
 	}
 
