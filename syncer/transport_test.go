@@ -3,12 +3,14 @@ package syncer_test
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
@@ -212,5 +214,23 @@ func TestProbeLearnsOnlyUpOrDown(t *testing.T) {
 	}
 	if got := k.client.Centre(); got.Protocol != wire.Version || !got.Accepts[queue.KindCheckIn] {
 		t.Fatalf("after a pull and a probe the client knows %+v of the centre", got)
+	}
+}
+
+// A push over the body limit is answered 413, which the syncer splits on,
+// though the centre closes the connection rather than read the body.
+func TestOversizedPushIsAnswered413(t *testing.T) {
+	c := startCentre(t)
+	k := newKiosk(t, c, "a")
+	pad := `{"pad":"` + strings.Repeat("x", wire.MaxBody) + `"}`
+	for range 3 { // and the connection after it is a fresh one that works
+		_, err := k.client.Push(context.Background(), wire.PushRequest{Kiosk: "a", Mutations: []wire.PushMutation{
+			{Epoch: 1, Seq: 1, Kind: queue.KindCall, At: time.Now().UTC(), Payload: json.RawMessage(pad)}}})
+		if he, ok := errors.AsType[*syncer.HTTPError](err); !ok || he.Status != http.StatusRequestEntityTooLarge || !he.AboutContent() {
+			t.Fatalf("oversized push: %v, want 413", err)
+		}
+		if _, err := k.client.Pull(context.Background(), 0, 10, false); err != nil {
+			t.Fatalf("pull after the 413: %v", err)
+		}
 	}
 }
