@@ -109,10 +109,10 @@ func TestMetricsNeedTheScrapeToken(t *testing.T) {
 	}
 }
 
-// trickle starts a request whose body arrives only as the test writes it,
-// and returns once the handler is reading the body (so it holds its
-// slot). close ends the body and waits for the answer.
-func trickle(t *testing.T, url, token, start string) (close func() int) {
+// trickle starts a request whose body arrives only as the test writes
+// it. done receives its status once it is answered; release ends the body
+// and waits for that.
+func trickle(t *testing.T, url, token, start string) (done <-chan int, release func() int) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	req, err := http.NewRequest("POST", url, pr)
@@ -122,44 +122,71 @@ func trickle(t *testing.T, url, token, start string) (close func() int) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	done := make(chan int, 1)
+	answered := make(chan int, 1)
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}} // a connection of its own
 	go func() {
 		res, err := client.Do(req)
 		if err != nil {
 			t.Errorf("trickled request: %v", err)
-			done <- 0
+			answered <- 0
 			return
 		}
 		io.Copy(io.Discard, res.Body)
 		res.Body.Close()
-		done <- res.StatusCode
+		answered <- res.StatusCode
 	}()
-	// A pipe's write returns once the handler has read it.
-	if _, err := pw.Write([]byte(start)); err != nil {
-		t.Fatal(err)
-	}
+	// It fails if the request is answered before its body is read (or
+	// returns when release closes the pipe).
+	go pw.Write([]byte(start))
+	status := make(chan int, 1)
 	var once sync.Once
 	code := 0
-	close = func() int {
+	release = func() int {
 		once.Do(func() {
 			pw.Close()
-			code = <-done
+			code = <-status
 		})
 		return code
 	}
-	t.Cleanup(func() { close() })
-	return close
+	// done and release both see the one answer.
+	seen := make(chan int, 1)
+	go func() {
+		c := <-answered
+		seen <- c
+		status <- c
+	}()
+	t.Cleanup(func() { release() })
+	return seen, release
 }
 
-// waitFor polls cond, which makes a request, until it holds.
-func waitFor(t *testing.T, what string, cond func() bool) {
+// holdSlot starts a trickled request and returns once it holds its
+// route's slot: once refused, a request of the same route, is refused
+// for want of a slot while the trickle is still under way. A trickle that
+// lost the slot to refused's request is started again.
+func holdSlot(t *testing.T, url, token, start string, refused func() bool) (release func() int) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited 5 s for %s", what)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		done, release := trickle(t, url, token, start)
+		for time.Now().Before(deadline) {
+			if refused() {
+				select {
+				case <-done: // it was not the trickle that held the slot
+				default:
+					return release
+				}
+				break
+			}
+			select {
+			case <-done: // lost the race for the slot: again
+			default:
+				continue
+			}
+			break
 		}
 	}
+	t.Fatalf("no trickled request to %s held its slot within 10 s", url)
+	return nil
 }
 
 // A request is authenticated and scoped before it takes one of the
@@ -195,8 +222,7 @@ func TestCredentialsAreCheckedBeforeASlotIsTaken(t *testing.T) {
 	}
 
 	// Kiosk a's push holds the one slot while its body arrives.
-	release := trickle(t, c.http.URL+"/v1/sites/north/push", a, `{"kiosk":"a",`)
-	waitFor(t, "the push to hold the slot", slotTaken)
+	release := holdSlot(t, c.http.URL+"/v1/sites/north/push", a, `{"kiosk":"a",`, slotTaken)
 	for _, tc := range []struct {
 		name   string
 		status int
@@ -219,8 +245,7 @@ func TestCredentialsAreCheckedBeforeASlotIsTaken(t *testing.T) {
 
 	// An enrolment whose body trickles holds enrolment's one slot, not
 	// the kiosks'.
-	release = trickle(t, c.http.URL+"/v1/enrol", "", `{"code":`)
-	waitFor(t, "the enrolment to hold its slot", func() bool { return enrol() == http.StatusTooManyRequests })
+	release = holdSlot(t, c.http.URL+"/v1/enrol", "", `{"code":`, func() bool { return enrol() == http.StatusTooManyRequests })
 	if code := pull("north", b); code != http.StatusOK {
 		t.Errorf("kiosk b while an enrolment is under way: %d", code)
 	}
