@@ -3,7 +3,6 @@ package syncer_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -206,16 +205,7 @@ func restoreOldBackup(t *testing.T, dsn string, restore func(t *testing.T, backu
 		t.Errorf("status after the sync: renewals %d, state %s, epoch %d; want %d, online, %d", st.Renewals, st.State, st.Epoch, renewals, epoch)
 	}
 	// The centre counts what it refused by name, for IT to see.
-	res, err := http.Get(c.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.Contains(string(metrics), `lobbyline_central_mutations_total{result="name_taken"}`); got != (renewals > 0) {
+	if got := strings.Contains(scrape(t, c.http.URL), `lobbyline_central_mutations_total{result="name_taken"}`); got != (renewals > 0) {
 		t.Errorf("name_taken in the centre's metrics: %v; want %v", got, renewals > 0)
 	}
 

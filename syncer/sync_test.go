@@ -40,9 +40,32 @@ func startCentreOn(t *testing.T, dsn string, opts ...centre.Options) *testCentre
 	if err := store.AddSite(context.Background(), "north", "North Hospital"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(centre.NewServer(store.Service, centre.ServerOptions{}))
+	srv := httptest.NewServer(centre.NewServer(store.Service, centre.ServerOptions{MetricsToken: scrapeToken}))
 	t.Cleanup(srv.Close)
 	return &testCentre{store: store, http: srv}
+}
+
+// scrapeToken is the test centres' metrics token.
+const scrapeToken = "test-scrape-token"
+
+// scrape reads the metrics of the centre at base.
+func scrape(t *testing.T, base string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+scrapeToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("/metrics: %d %v", res.StatusCode, err)
+	}
+	return string(body)
 }
 
 // kiosk is an enrolled kiosk store with a syncer pointed at c.
@@ -275,33 +298,23 @@ func TestMetricsReportEveryKioskFromTheStore(t *testing.T) {
 	}
 	newKiosk(t, c, "b") // enrolled, never seen
 	// A second instance on the same store reports what the first saw.
-	other := httptest.NewServer(centre.NewServer(c.store.Service, centre.ServerOptions{}))
+	other := httptest.NewServer(centre.NewServer(c.store.Service, centre.ServerOptions{MetricsToken: scrapeToken}))
 	defer other.Close()
-	res, err := http.Get(other.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
+	body := scrape(t, other.URL)
 	for _, want := range []string{
 		`lobbyline_central_kiosk_backlog{kiosk="a",site="north"} 0`,
 		`lobbyline_central_kiosk_last_seen_timestamp_seconds{kiosk="a",site="north"}`,
 		`lobbyline_central_kiosk_backlog{kiosk="b",site="north"} 0`,
 	} {
-		if !strings.Contains(string(body), want) {
+		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s:\n%s", want, body)
 		}
 	}
-	if strings.Contains(string(body), `last_seen_timestamp_seconds{kiosk="b"`) {
+	if strings.Contains(body, `last_seen_timestamp_seconds{kiosk="b"`) {
 		t.Error("a kiosk never seen has a last-seen time")
 	}
-	res, err = http.Get(c.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if !strings.Contains(string(body), `lobbyline_central_requests_total{code="200",route="push"} 1`) {
+	body = scrape(t, c.http.URL)
+	if !strings.Contains(body, `lobbyline_central_requests_total{code="200",route="push"} 1`) {
 		t.Errorf("first instance's request count:\n%s", body)
 	}
 }

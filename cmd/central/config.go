@@ -27,6 +27,10 @@ type Config struct {
 	// AdminListen is where the fleet console is served, apart from the
 	// kiosks' API; "" serves none.
 	AdminListen string `toml:"admin_listen"`
+	// MetricsToken, if set, serves /metrics on the API to a scraper that
+	// sends it as a bearer token; unset, there is no /metrics. It is read
+	// from this file only, never a flag, which `ps` would show.
+	MetricsToken string `toml:"metrics_token"`
 }
 
 // DefaultConfig listens on loopback only, so a centre started by hand is
@@ -62,6 +66,9 @@ func (c Config) Validate() error {
 		return err
 	}
 	if err := c.validAdminListen(); err != nil {
+		return err
+	}
+	if err := validMetricsToken(c.MetricsToken); err != nil {
 		return err
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
@@ -116,6 +123,25 @@ func (c Config) validAdminListen() error {
 	return nil
 }
 
+// minMetricsToken is the shortest scrape token accepted: long enough
+// that guessing is hopeless (`openssl rand -base64 32` makes 44).
+const minMetricsToken = 32
+
+func validMetricsToken(t string) error {
+	if t == "" {
+		return nil
+	}
+	for _, r := range t {
+		if r <= ' ' || r > '~' {
+			return errors.New("metrics_token must be printable ASCII without spaces, like the output of: openssl rand -base64 32")
+		}
+	}
+	if len(t) < minMetricsToken {
+		return fmt.Errorf("metrics_token must be at least %d characters; make one with: openssl rand -base64 32", minMetricsToken)
+	}
+	return nil
+}
+
 // validStore accepts a postgres:// URL or a file path. Errors never repeat
 // the DSN: it may hold a password.
 func validStore(dsn string) error {
@@ -160,6 +186,10 @@ func (*checkConfigCmd) run(_ context.Context, m *Main) error {
 			store += " " + u.Redacted() // never the password
 		}
 	}
-	fmt.Fprintf(m.Stdout, "config ok: %s on %s, at most %d requests at once\nstore: %s\n", scheme, c.Listen, c.MaxInFlight, store)
+	metrics := "off (set metrics_token to serve /metrics to a scraper)"
+	if c.MetricsToken != "" {
+		metrics = "/metrics on the API, to requests with metrics_token as their bearer token"
+	}
+	fmt.Fprintf(m.Stdout, "config ok: %s on %s, at most %d requests at once\nstore: %s\nmetrics: %s\n", scheme, c.Listen, c.MaxInFlight, store, metrics)
 	return nil
 }

@@ -50,6 +50,9 @@ tls_key = "main.go"
 	{"admin on the network without tls", `admin_listen = ":8471"`, `admin_listen ":8471" is not a loopback address`},
 	{"admin on a lan address without tls", `admin_listen = "10.0.0.5:8471"`, "not a loopback address"},
 	{"admin without port", `admin_listen = "127.0.0.1"`, "admin_listen"},
+	{"metrics token", `metrics_token = "q3Jz0c1bW9fQm2n5Yt8Lx4Vr7Pk6Hs2Ge1Da0Fc9Ub8="`, ""},
+	{"metrics token too short", `metrics_token = "secret"`, "metrics_token must be at least 32"},
+	{"metrics token with a space", `metrics_token = "q3Jz0c1bW9fQm2n5Yt8Lx4Vr7Pk6Hs2 Ge1Da0Fc9Ub8="`, "metrics_token must be printable"},
 	{"admin on the api's address", "listen = \"127.0.0.1:9000\"\nadmin_listen = \"127.0.0.1:9000\"\n", "must differ from listen"},
 }
 

@@ -60,7 +60,7 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(m.db.DB(), "central"))
 	srv := newHTTPServer(m, tlsConfig, centre.NewServer(store, centre.ServerOptions{
-		MaxInFlight: m.Config.MaxInFlight, Registry: reg, Logger: m.Logger,
+		MaxInFlight: m.Config.MaxInFlight, Registry: reg, Logger: m.Logger, MetricsToken: m.Config.MetricsToken,
 	}))
 	servers := []*http.Server{srv}
 	ln, err := net.Listen("tcp", m.Config.Listen)
@@ -92,7 +92,7 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 		}()
 	}
 	m.Logger.Info("centre listening", "addr", m.addr.String(), "tls", tlsConfig != nil,
-		"store", redact(m.Store), "max_in_flight", m.Config.MaxInFlight)
+		"store", redact(m.Store), "max_in_flight", m.Config.MaxInFlight, "metrics", m.Config.MetricsToken != "")
 	if m.adminAddr != nil {
 		m.Logger.Info("fleet console listening", "addr", m.adminAddr.String(), "tls", tlsConfig != nil)
 	}

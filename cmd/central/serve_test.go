@@ -2,18 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,6 +12,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/syncer"
+	"lobbyline/syncer/pkitest"
 	"lobbyline/syncer/wire"
 )
 
@@ -65,7 +57,9 @@ func testServe(t *testing.T, store string) {
 	c.mustRun("import", "prereg", "--site", "north",
 		writeFile(t, t.TempDir(), "p.csv", "code,name,host,expected\nAB12-CD34,Ana García,Dr Ruiz,2026-03-02T10:00:00Z\n"))
 
-	base := startServe(t, "http", "--store", store)
+	const scrape = "q3Jz0c1bW9fQm2n5Yt8Lx4Vr7Pk6Hs2Ge1Da0Fc9Ub8="
+	cfg := writeFile(t, t.TempDir(), "central.toml", `metrics_token = "`+scrape+`"`+"\n")
+	base := startServe(t, "http", "--config", cfg, "--store", store)
 	ctx := context.Background()
 	hc := &http.Client{Timeout: 10 * time.Second}
 	pull := func(site, token string) (wire.PullResponse, error) {
@@ -115,7 +109,21 @@ func testServe(t *testing.T, store string) {
 	if code, body := get(t, hc, base+"/healthz"); code != http.StatusOK || !strings.Contains(body, `"ok"`) {
 		t.Fatalf("/healthz: %d %s", code, body)
 	}
-	code, body := get(t, hc, base+"/metrics")
+	if code, body := get(t, hc, base+"/metrics"); code != http.StatusUnauthorized || strings.Contains(body, "lobby-1") {
+		t.Fatalf("/metrics without the scrape token: %d\n%s", code, body)
+	}
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+scrape)
+	res, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	code, body := res.StatusCode, string(b)
 	for _, want := range []string{
 		`lobbyline_central_requests_total{code="200",route="pull"} 2`,
 		`lobbyline_central_requests_total{code="401",route="pull"} 2`,
@@ -141,14 +149,19 @@ func get(t *testing.T, hc *http.Client, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
+// TestServeTLS: the centre serves HTTPS with its certificate, which a
+// kiosk's transport accepts with the hospital's CA and the centre's pin.
 func TestServeTLS(t *testing.T) {
 	dir := t.TempDir()
-	certPEM, keyPEM, pool := selfSigned(t)
-	cfg := writeFile(t, dir, "central.toml", `tls_cert = "`+writeFile(t, dir, "c.pem", certPEM)+`"
-tls_key = "`+writeFile(t, dir, "k.pem", keyPEM)+`"
+	p := pkitest.New(t)
+	cfg := writeFile(t, dir, "central.toml", `tls_cert = "`+p.CertFile+`"
+tls_key = "`+p.KeyFile+`"
 `)
 	base := startServe(t, "https", "--config", cfg, "--store", dir+"/central.db")
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	hc, err := syncer.Transport{CAFile: p.CAFile, Pin: p.CentrePin, Timeout: 10 * time.Second}.HTTPClient()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if code, _ := get(t, hc, base+"/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz over TLS: %d", code)
 	}
@@ -163,9 +176,8 @@ tls_key = "`+writeFile(t, dir, "k.pem", keyPEM)+`"
 
 	// A key that does not match its certificate stops serve before it
 	// listens, naming the keys.
-	_, otherKey, _ := selfSigned(t)
-	bad := writeFile(t, dir, "bad.toml", `tls_cert = "`+dir+`/c.pem"
-tls_key = "`+writeFile(t, dir, "other.pem", otherKey)+`"
+	bad := writeFile(t, dir, "bad.toml", `tls_cert = "`+p.CertFile+`"
+tls_key = "`+pkitest.New(t).KeyFile+`"
 `)
 	m, _ := newMain(t)
 	if err := m.ParseFlags([]string{"--config", bad, "--store", dir + "/central.db", "--listen", "127.0.0.1:0"}); err != nil {
@@ -180,35 +192,4 @@ tls_key = "`+writeFile(t, dir, "other.pem", otherKey)+`"
 		t.Fatal("serve listened with a mismatched key")
 	}
 	m.Close()
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (certPEM, keyPEM string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "central test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})), pool
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lobbyline/syncer/pkitest"
 )
 
 func TestVersion(t *testing.T) {
@@ -28,16 +30,15 @@ func TestVersion(t *testing.T) {
 func TestCheckConfig(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "central.db")
-	certPEM, keyPEM, _ := selfSigned(t)
-	_, otherKey, _ := selfSigned(t)
-	cert := writeFile(t, dir, "c.pem", certPEM)
+	p := pkitest.New(t)
+	cert := p.CertFile
 	good := writeFile(t, dir, "good.toml", `listen = ":8443"
 store = "`+store+`"
 tls_cert = "`+cert+`"
-tls_key = "`+writeFile(t, dir, "k.pem", keyPEM)+`"
+tls_key = "`+p.KeyFile+`"
 `)
 	out, err := runArgs(t, "--config", good, "check-config")
-	if err != nil || out != "config ok: HTTPS on :8443, at most 64 requests at once\nstore: SQLite file "+store+"\n" {
+	if err != nil || out != "config ok: HTTPS on :8443, at most 64 requests at once\nstore: SQLite file "+store+"\nmetrics: off (set metrics_token to serve /metrics to a scraper)\n" {
 		t.Errorf("check-config printed %q, %v", out, err)
 	}
 	out, err = runArgs(t, "--store", "postgres://lobbyline:s3cret@db.example/lobbyline", "check-config")
@@ -45,7 +46,7 @@ tls_key = "`+writeFile(t, dir, "k.pem", keyPEM)+`"
 		t.Errorf("check-config with PostgreSQL printed %q, %v", out, err)
 	}
 	mismatched := writeFile(t, dir, "bad.toml", `tls_cert = "`+cert+`"
-tls_key = "`+writeFile(t, dir, "other.pem", otherKey)+`"
+tls_key = "`+pkitest.New(t).KeyFile+`"
 `)
 	if out, err := runArgs(t, "--config", mismatched, "check-config"); err == nil || !strings.Contains(err.Error(), "tls_cert and tls_key") {
 		t.Errorf("check-config with a key of another certificate: printed %q, %v", out, err)

@@ -16,6 +16,7 @@ import (
 	"lobbyline/queue"
 	"lobbyline/queue/estimate"
 	"lobbyline/queue/waiteval"
+	"lobbyline/syncer"
 )
 
 type command func(ctx context.Context, m *Main, args []string) error
@@ -280,7 +281,7 @@ func checkConfig(ctx context.Context, m *Main, args []string) error {
 	default:
 		fmt.Fprintln(m.Stdout, "services and desks: this file's, until the centre sends a configuration (central config set)")
 	}
-	ready := true
+	ready, refused := true, false
 	switch c.Central {
 	case CentralOff:
 		fmt.Fprintln(m.Stdout, "centre: none (central = \"off\")")
@@ -296,6 +297,11 @@ func checkConfig(ctx context.Context, m *Main, args []string) error {
 			ready = false
 			fmt.Fprintf(m.Stdout, "centre: not enrolled yet (%s)\n", m.enrolmentPath())
 		default:
+			if err := syncer.CheckCentreURL(m.centreURL(e), c.Insecure); err != nil {
+				refused = true
+				fmt.Fprintf(m.Stdout, "centre: enrolled as %s at %s (%s), but %v\n", e.Kiosk, e.Site, m.enrolmentPath(), err)
+				break
+			}
 			fmt.Fprintf(m.Stdout, "centre: %s, enrolled as %s at %s (%s); whether the centre still takes its token, `sync` tells\n",
 				m.centreURL(e), e.Kiosk, e.Site, m.enrolmentPath())
 		}
@@ -306,6 +312,9 @@ func checkConfig(ctx context.Context, m *Main, args []string) error {
 		return exitNotReady
 	case !ready:
 		fmt.Fprintln(m.Stdout, "lobby: waiting for enrolment: the kiosk shows its set-up screen")
+		return exitNotReady
+	case refused:
+		fmt.Fprintln(m.Stdout, "lobby: opens, but does not sync with its centre until the centre's address is fixed")
 		return exitNotReady
 	}
 	fmt.Fprintln(m.Stdout, "lobby: ready")

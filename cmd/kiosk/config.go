@@ -21,6 +21,7 @@ import (
 	"lobbyline/queue/jobs"
 	"lobbyline/queue/siteconfig"
 	"lobbyline/queue/tomlstrict"
+	"lobbyline/syncer"
 	"lobbyline/syncer/outage"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	Central          string            `toml:"central"`        // "embedded", "off", or the centre's http(s) URL
 	CentralToken     string            `toml:"central_token"`  // no longer read: refused with what to do instead
 	EnrolmentFile    string            `toml:"enrolment_file"` // where the token from enrolment is kept; default beside the database
+	CAFile           string            `toml:"ca_file"`        // PEM CAs the centre's certificate chains to, instead of the system's
+	CentrePin        string            `toml:"centre_pin"`     // "sha256//BASE64" of the centre's public key; ";" between several
+	Insecure         bool              `toml:"insecure"`       // allows plain http:// to a centre off this machine, for a lab
 	Services         []ServiceConfig   `toml:"services"`
 	Desks            []DeskConfig      `toml:"desks"`
 	Outage           OutageConfig      `toml:"outage"`
@@ -158,6 +162,9 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s %s", ch.key, ch.msg)
 		}
 	}
+	if err := c.validTransport(); err != nil {
+		return err
+	}
 	if err := checkPerVisitor("", c.TimePerVisitor, c.DefaultWait, true); err != nil {
 		return err
 	}
@@ -235,6 +242,31 @@ const (
 	CentralEmbedded = "embedded" // an in-process centre with SQLite beside the kiosk database
 	CentralOff      = "off"      // no sync
 )
+
+// validTransport checks the keys that say how the kiosk reaches its
+// centre: the CA file is read now, so a bad one is caught by check-config
+// rather than at the first sync.
+func (c Config) validTransport() error {
+	if c.Central != "" && c.Central != CentralEmbedded && c.Central != CentralOff {
+		if err := syncer.CheckCentreURL(c.Central, c.Insecure); err != nil {
+			return fmt.Errorf("central: %w", err)
+		}
+	}
+	if c.CAFile != "" {
+		if _, err := syncer.LoadCAFile(c.CAFile); err != nil {
+			return err
+		}
+	}
+	if _, err := syncer.ParsePins(c.CentrePin); err != nil {
+		return fmt.Errorf("centre_pin: %w", err)
+	}
+	return nil
+}
+
+// transport is how the kiosk reaches its centre, for every request.
+func (c Config) transport() syncer.Transport {
+	return syncer.Transport{CAFile: c.CAFile, Pin: c.CentrePin, Insecure: c.Insecure, Timeout: 30 * time.Second}
+}
 
 func validCentral(v string) bool {
 	if v == "" || v == CentralEmbedded || v == CentralOff {

@@ -21,6 +21,24 @@ var configCases = []struct {
 	want string
 }{
 	{"sample", func(s string) string { return s }, ""},
+	{"central over plain http", func(s string) string {
+		return strings.Replace(s, `central = "embedded"`, `central = "http://centre.example:8470"`, 1)
+	}, "central: the centre's address http://centre.example:8470 is plain HTTP"},
+	{"central over plain http, insecure", func(s string) string {
+		return strings.Replace(s, `central = "embedded"`, `central = "http://centre.example:8470"`+"\ninsecure = true", 1)
+	}, ""},
+	{"central on loopback", func(s string) string {
+		return strings.Replace(s, `central = "embedded"`, `central = "http://127.0.0.1:8470"`, 1)
+	}, ""},
+	{"ca_file missing", func(s string) string {
+		return strings.Replace(s, `central = "embedded"`, `central = ""`+"\nca_file = \"/nonexistent/ca.pem\"", 1)
+	}, "ca_file"},
+	{"centre_pin", func(s string) string {
+		return strings.Replace(s, `central = "embedded"`, `centre_pin = "sha256//`+strings.Repeat("A", 43)+`="`+"\ncentral = \"embedded\"", 1)
+	}, ""},
+	{"centre_pin not a pin", func(s string) string {
+		return strings.Replace(s, `central = "embedded"`, `centre_pin = "AB:CD:EF"`+"\ncentral = \"embedded\"", 1)
+	}, "centre_pin"},
 	{"unknown key", func(s string) string { return strings.Replace(s, "idle_timeout =", "idle_timout =", 1) }, "unknown key idle_timout"},
 	{"bad kiosk id", func(s string) string { return strings.Replace(s, `"lobby-1"`, `"Lobby 1"`, 1) }, "kiosk_id"},
 	{"no name", func(s string) string { return strings.Replace(s, `"Main lobby"`, `"  "`, 1) }, "kiosk_name"},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,7 +107,16 @@ func (m *Main) enrol(ctx context.Context, url, code string) (Enrolment, error) {
 		strings.TrimSuffix(url, "/") != strings.TrimSuffix(m.Config.Central, "/") {
 		return Enrolment{}, fmt.Errorf("the config says this kiosk's centre is %s, not %s", m.Config.Central, url)
 	}
-	client, err := syncer.NewClient(url, m.Config.Site, "", &http.Client{Timeout: 30 * time.Second})
+	// The same rule for an address typed, scanned or given to enroll as
+	// for the config's: no plain HTTP off this machine unless insecure.
+	if err := syncer.CheckCentreURL(url, m.Config.Insecure); err != nil {
+		return Enrolment{}, err
+	}
+	hc, err := m.Config.transport().HTTPClient()
+	if err != nil {
+		return Enrolment{}, err
+	}
+	client, err := syncer.NewClient(url, m.Config.Site, "", hc)
 	if err != nil {
 		return Enrolment{}, err
 	}

@@ -99,8 +99,17 @@ func (m *Main) newSyncer(ctx context.Context) (*syncer.Syncer, *syncer.Client, e
 			return nil, nil, errNotEnrolled
 		}
 		url, token = m.centreURL(e), e.Token
+		// The config's central is checked on load; the address the kiosk
+		// was enrolled with, perhaps by an earlier release, here.
+		if err := syncer.CheckCentreURL(url, m.Config.Insecure); err != nil {
+			return nil, nil, fmt.Errorf("the centre this kiosk was enrolled with: %w", err)
+		}
 	}
-	client, err := syncer.NewClient(url, m.Config.Site, token, &http.Client{Timeout: 30 * time.Second})
+	hc, err := m.Config.transport().HTTPClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	client, err := syncer.NewClient(url, m.Config.Site, token, hc)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,8 @@ package centre
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,41 +25,61 @@ import (
 //	                             and the page of changes after it if asked (protocol 3)
 //	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M[&snapshot=1] (→ PullResponse)
 //	POST /v1/enrol               a one-time enrolment code (EnrolRequest → EnrolResponse)
-//	GET  /healthz                200 when the store answers (asked at most once a second)
-//	GET  /metrics                Prometheus
+//	GET  /healthz                200 {"status":"ok"} when the store answers, else 503
+//	                             {"status":"down"} (the store asked at most once a second)
+//	GET  /metrics                Prometheus, only with ServerOptions.MetricsToken
 //
 // Every /v1 request but enrol carries "Authorization: Bearer <kiosk
 // token>". An unknown or revoked token gets 401; a kiosk asking for
-// another site 403. Enrol takes no token: an unknown code gets 403, a used
-// or expired one 410. A kiosk's "User-Agent: lobbyline-kiosk/VERSION"
-// (wire.SetAgent) is recorded as the software it runs; any other
-// User-Agent says nothing.
+// another site 403. Both are answered before the request takes one of
+// the MaxInFlight slots, so callers without a kiosk's token cannot keep
+// kiosks out; the store lookups that check tokens are bounded on their
+// own. Enrol takes no token: an unknown code gets 403, a used or expired
+// one 410; it has slots of its own (MaxEnrolInFlight), so redeeming
+// codes cannot starve kiosks either. A kiosk's "User-Agent:
+// lobbyline-kiosk/VERSION" (wire.SetAgent) is recorded as the software
+// it runs; any other User-Agent says nothing. A body over a route's limit
+// gets 413 and the connection is closed rather than the rest read.
 //
-// Every response carries the protocol version (wire.Header) and, from
+// Every /v1 response carries the protocol version (wire.Header) and, from
 // version 2, the mutation kinds this centre applies (wire.AcceptsHeader).
 // A request without the header is served as protocol 1, as kiosks before
 // it expect; one older than MinProtocol gets 426 and says the kiosk needs
-// an update.
+// an update. /healthz tells a caller up or down and nothing else: it
+// carries those headers only to a request that declares a protocol, as
+// kiosks of the release before it do, which take what the centre says of
+// itself from every answer.
 type Server struct {
 	store   *Service
 	minimum int
 	accepts string // the Lobbyline-Accepts value, the same on every answer
 	log     *slog.Logger
 	mux     *http.ServeMux
-	slots   chan struct{} // requests being served; full means 429
+	slots   chan struct{} // kiosks' requests being served; full means 429
+	enrols  chan struct{} // enrolments being served; full means 429
+	lookups chan struct{} // token lookups in the store under way; full means 429
 	metrics *serverMetrics
-	healthy *healthCheck // the store's health for /healthz
+	healthy *healthCheck      // the store's health for /healthz
+	scrape  [sha256.Size]byte // SHA-256 of the metrics token; unused without one
 }
 
 // ServerOptions tune NewServer.
 type ServerOptions struct {
-	// MaxInFlight caps /v1 requests served at once; more get 429 with
-	// Retry-After. Zero means 64.
+	// MaxInFlight caps kiosks' /v1 requests served at once; more get 429
+	// with Retry-After. It also caps the store lookups of tokens under
+	// way. Zero means 64.
 	MaxInFlight int
-	Logger      *slog.Logger
-	// Registry receives the metrics; nil means a private registry, which
-	// /metrics still serves.
+	// MaxEnrolInFlight caps enrolments (POST /v1/enrol) served at once,
+	// apart from MaxInFlight. Zero means 4.
+	MaxEnrolInFlight int
+	Logger           *slog.Logger
+	// Registry receives the metrics; nil means a private registry.
 	Registry *prometheus.Registry
+	// MetricsToken, if set, serves the Registry at /metrics to requests
+	// with "Authorization: Bearer <MetricsToken>" (a Prometheus scraper's
+	// credentials); without it /metrics is not served, as it lists every
+	// kiosk.
+	MetricsToken string
 	// MinProtocol is the oldest kiosk protocol served; zero means
 	// wire.MinVersion.
 	MinProtocol int
@@ -76,6 +98,9 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 64
 	}
+	if opts.MaxEnrolInFlight <= 0 {
+		opts.MaxEnrolInFlight = 4
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,23 +114,51 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 		opts.Now = time.Now
 	}
 	s := &Server{store: store, minimum: opts.MinProtocol, accepts: strings.Join(store.Accepts(), " "), log: opts.Logger, mux: http.NewServeMux(),
-		slots: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
-	s.mux.Handle("POST /v1/sites/{site}/push", s.api("push", s.push))
-	s.mux.Handle("GET /v1/sites/{site}/pull", s.api("pull", s.pull))
-	s.mux.Handle("POST /v1/enrol", s.guard("enrol", s.enrol))
+		slots: make(chan struct{}, opts.MaxInFlight), enrols: make(chan struct{}, opts.MaxEnrolInFlight),
+		lookups: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
+	s.mux.Handle("POST /v1/sites/{site}/push", s.guard(route{name: "push", limit: wire.MaxBody, slots: s.slots, kiosk: true}, s.push))
+	s.mux.Handle("GET /v1/sites/{site}/pull", s.guard(route{name: "pull", slots: s.slots, kiosk: true}, s.pull))
+	s.mux.Handle("POST /v1/enrol", s.guard(route{name: "enrol", limit: wire.MaxEnrolBody, slots: s.enrols}, s.enrol))
 	s.healthy = &healthCheck{ping: store.Store().Ping, every: opts.HealthEvery, now: opts.Now}
 	s.mux.HandleFunc("GET /healthz", s.health)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	if opts.MetricsToken != "" {
+		s.scrape = sha256.Sum256([]byte(opts.MetricsToken))
+		s.mux.Handle("GET /metrics", s.scraper(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{})))
+	}
 	return s
 }
 
-// ServeHTTP serves the API, declaring the protocol on every answer.
+// ServeHTTP serves the API, declaring the protocol on every /v1 answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	wire.SetVersion(w.Header())
-	if v, err := wire.VersionOf(r.Header); err == nil && v >= 2 {
-		w.Header().Set(wire.AcceptsHeader, s.accepts)
+	if r.URL.Path != "/healthz" {
+		s.declare(w.Header(), r.Header)
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// declare sets the protocol version on an answer and, to a request of
+// version 2 or later, the kinds this centre applies.
+func (s *Server) declare(answer, request http.Header) {
+	wire.SetVersion(answer)
+	if v, err := wire.VersionOf(request); err == nil && v >= 2 {
+		answer.Set(wire.AcceptsHeader, s.accepts)
+	}
+}
+
+// scraper lets through requests that carry the metrics token. The
+// token's hash is compared in constant time, so the time taken says
+// nothing of how much of a guess was right.
+func (s *Server) scraper(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(token))
+		if subtle.ConstantTimeCompare(sum[:], s.scrape[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lobbyline-metrics"`)
+			writeJSON(w, http.StatusUnauthorized, wire.ErrorBody{Error: "metrics need the scrape token (metrics_token)"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // apiError is an error with the HTTP status it maps to.
@@ -116,21 +169,31 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.msg }
 
-// api wraps a /v1 handler for enrolled kiosks: guard, then
-// authentication and site scope.
-func (s *Server) api(route string, h func(*http.Request, Kiosk) (any, error)) http.Handler {
-	return s.guard(route, func(r *http.Request) (any, error) { return s.serve(r, h) })
+// route is what guard needs to know of a /v1 route.
+type route struct {
+	name  string
+	limit int64         // the most its request body may hold
+	slots chan struct{} // taken while it is served; full means 429
+	kiosk bool          // it needs a kiosk's token, for the site in its path
 }
 
-// guard wraps a /v1 handler: the protocol check, load shedding, errors as
-// JSON, and metrics.
-func (s *Server) guard(route string, h func(*http.Request) (any, error)) http.Handler {
+// errBusy and errChecking are answers of 429: no slot free, or no token
+// lookup.
+var (
+	errBusy     = &apiError{http.StatusTooManyRequests, "the centre is busy; retry after 2 s"}
+	errChecking = &apiError{http.StatusTooManyRequests, "the centre is busy checking credentials; retry after 2 s"}
+)
+
+// guard wraps a /v1 handler: the protocol check, the body's limit, the
+// kiosk's token and site scope, load shedding, errors as JSON, and
+// metrics. The credential is checked before a slot is taken.
+func (s *Server) guard(rt route, h func(*http.Request, Kiosk) (any, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		status := http.StatusOK
 		defer func() {
-			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-			s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			s.metrics.requests.WithLabelValues(rt.name, strconv.Itoa(status)).Inc()
+			s.metrics.latency.WithLabelValues(rt.name).Observe(time.Since(start).Seconds())
 		}()
 		switch v, err := wire.VersionOf(r.Header); {
 		case err != nil:
@@ -143,24 +206,21 @@ func (s *Server) guard(route string, h func(*http.Request) (any, error)) http.Ha
 				"this kiosk needs an update: it speaks sync protocol %d, and this centre needs %d or newer", v, s.minimum)})
 			return
 		}
-		select {
-		case s.slots <- struct{}{}:
-			defer func() { <-s.slots }()
-		default:
-			w.Header().Set("Retry-After", "2")
-			status = http.StatusTooManyRequests
-			writeJSON(w, status, wire.ErrorBody{Error: "the centre is busy; retry after 2 s"})
-			return
-		}
-		body, err := h(r)
+		body, err := s.serve(w, r, rt, h)
 		if err != nil {
 			cause := err
 			status, err = s.classify(err)
 			switch {
 			case errors.Is(cause, context.Canceled):
-				s.log.Info("api: client went away", "route", route)
+				s.log.Info("api: client went away", "route", rt.name)
 			case status >= 500:
-				s.log.Error("api", "route", route, "err", cause)
+				s.log.Error("api", "route", rt.name, "err", cause)
+			case status == http.StatusTooManyRequests:
+				w.Header().Set("Retry-After", "2")
+			case status == http.StatusRequestEntityTooLarge:
+				// The rest of the body is not read: the connection ends
+				// with this answer.
+				w.Header().Set("Connection", "close")
 			}
 			writeJSON(w, status, wire.ErrorBody{Error: err.Error()})
 			return
@@ -169,21 +229,68 @@ func (s *Server) guard(route string, h func(*http.Request) (any, error)) http.Ha
 	})
 }
 
-func (s *Server) serve(r *http.Request, h func(*http.Request, Kiosk) (any, error)) (any, error) {
+// serve limits the body, authenticates a kiosk's request, takes a slot
+// and runs h.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route, h func(*http.Request, Kiosk) (any, error)) (any, error) {
+	if r.ContentLength > rt.limit {
+		return nil, &http.MaxBytesError{Limit: rt.limit}
+	}
+	// With w, a body that trips the limit also tells the server to close
+	// the connection after the answer rather than read on.
+	r.Body = http.MaxBytesReader(w, r.Body, rt.limit)
+	var k Kiosk
+	if rt.kiosk {
+		var err error
+		if k, err = s.authenticate(r); err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case rt.slots <- struct{}{}:
+		defer func() { <-rt.slots }()
+	default:
+		return nil, errBusy
+	}
+	return h(r, k)
+}
+
+// maxToken bounds the bearer token the store is asked about; a kiosk's is
+// 47 characters.
+const maxToken = 256
+
+// authenticate finds the kiosk the request's token belongs to and checks
+// it asks for its own site. Lookups in the store are bounded like the
+// slots, apart from them: a flood of made-up tokens costs the store at
+// most that many reads at once, and takes no kiosk's slot.
+func (s *Server) authenticate(r *http.Request) (Kiosk, error) {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok {
-		return nil, &apiError{http.StatusUnauthorized, "missing bearer token"}
+		return Kiosk{}, &apiError{http.StatusUnauthorized, "missing bearer token"}
 	}
-	k, err := s.store.Authenticate(r.Context(), token)
+	if token == "" || len(token) > maxToken {
+		return Kiosk{}, ErrUnauthorized
+	}
+	k, err := s.lookUp(r.Context(), token)
 	if err != nil {
-		return nil, err
+		return Kiosk{}, err
 	}
 	k.Software = wire.AgentVersion(r.Header)
 	k.Config = wire.ConfigVersion(r.Header)
 	if site := r.PathValue("site"); site != k.Site {
-		return nil, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
+		return Kiosk{}, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
 	}
-	return h(r, k)
+	return k, nil
+}
+
+// lookUp asks the store whose token this is, if a lookup is free.
+func (s *Server) lookUp(ctx context.Context, token string) (Kiosk, error) {
+	select {
+	case s.lookups <- struct{}{}:
+		defer func() { <-s.lookups }()
+	default:
+		return Kiosk{}, errChecking
+	}
+	return s.store.Authenticate(ctx, token)
 }
 
 func (s *Server) classify(err error) (int, error) {
@@ -216,7 +323,7 @@ func (s *Server) classify(err error) (int, error) {
 }
 
 func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
-	req, err := wire.DecodePushRequest(http.MaxBytesReader(nil, r.Body, wire.MaxBody))
+	req, err := wire.DecodePushRequest(r.Body) // limited by guard
 	if err != nil {
 		return nil, err
 	}
@@ -246,8 +353,8 @@ func (s *Server) push(r *http.Request, k Kiosk) (any, error) {
 
 // enrol redeems a one-time enrolment code: the code is the credential,
 // so the request carries no token.
-func (s *Server) enrol(r *http.Request) (any, error) {
-	req, err := wire.DecodeEnrolRequest(http.MaxBytesReader(nil, r.Body, wire.MaxEnrolBody))
+func (s *Server) enrol(r *http.Request, _ Kiosk) (any, error) {
+	req, err := wire.DecodeEnrolRequest(r.Body) // limited by guard
 	if err != nil {
 		return nil, err
 	}
@@ -288,11 +395,18 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	return n, nil
 }
 
+// health answers up or down, to anyone. Kiosks of the release before
+// this one declare a protocol here and update what they know of the
+// centre from the answer, so they get the headers every /v1 answer
+// carries; a caller that declares none learns nothing else.
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	if _, declared := r.Header[wire.Header]; declared {
+		s.declare(w.Header(), r.Header)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.healthy.check(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, wire.ErrorBody{Error: "store unreachable"})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "down"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
