@@ -33,6 +33,7 @@ type Service struct {
 	accepts map[string]bool
 
 	passwordCost int
+	watchParams  queue.WatchParams
 	dummyOnce    sync.Once
 	dummy        []byte
 }
@@ -47,6 +48,9 @@ type Options struct {
 	// PasswordCost is bcrypt's cost for admin passwords; zero means
 	// PasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
+	// WatchParams are argon2id's for sealing watch-lists for kiosks; zero
+	// means queue.DefaultWatchParams.
+	WatchParams queue.WatchParams
 }
 
 // Kinds are the mutation kinds this build of the centre applies, in the
@@ -62,6 +66,9 @@ func New(store Store, opts Options) *Service {
 	s := &Service{store: store, now: opts.Now, log: opts.Logger, accepts: make(map[string]bool), passwordCost: opts.PasswordCost}
 	if s.passwordCost == 0 {
 		s.passwordCost = PasswordCost
+	}
+	if s.watchParams = opts.WatchParams; s.watchParams == (queue.WatchParams{}) {
+		s.watchParams = queue.DefaultWatchParams
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -219,8 +226,12 @@ type RecordWrite struct {
 // Write applies changes to a site's records in one transaction and returns
 // the site's version after them.
 func (s *Service) Write(ctx context.Context, site string, writes []RecordWrite) (int64, error) {
+	writes, err := s.withSealed(ctx, site, writes)
+	if err != nil {
+		return 0, fmt.Errorf("write %s records: %w", site, err)
+	}
 	var version int64
-	err := s.store.Update(ctx, func(tx Ops) error {
+	err = s.store.Update(ctx, func(tx Ops) error {
 		var err error
 		version, err = s.writeRecords(ctx, tx, site, writes)
 		return err
@@ -310,7 +321,8 @@ func (s *Service) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (w
 // version agree. A cursor below the site's floor (its tombstones were
 // compacted away) gets the first page of a snapshot instead: live records
 // only, marked Snapshot so the kiosk clears what it held; the kiosk then
-// follows with Continuing set until More is false.
+// follows with Continuing set until More is false. Each kiosk gets what
+// it needs of the log and no more (forKiosk).
 func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.PullResponse, error) {
 	cursor, limit := pq.Cursor, pq.Limit
 	if limit <= 0 || limit > wire.MaxPullPage {
@@ -343,6 +355,7 @@ func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.Pul
 			// at the head, even if the newest versions were compacted.
 			resp.Cursor = version
 		}
+		resp.Records = forKiosk(k.ID, resp.Records)
 		return nil
 	})
 	if err != nil {
