@@ -213,4 +213,3 @@ func TestSealWatchListsSealsWhatAnEarlierReleaseWrote(t *testing.T) {
 		}
 	})
 }
-
