@@ -21,10 +21,6 @@ import (
 // attack that pays one argon2id per guessed name (per site: each site has
 // its own salt). It is not impossible: a list of likely names can be tried.
 
-// EntitySealedWatch is a SealedWatch, the watch-list as kiosks get it. Its
-// key is chosen by the centre and is not derived from the name alone.
-const EntitySealedWatch = "sealed_watch"
-
 // WatchParams are argon2id's cost parameters, stated in each sealed entry
 // so a kiosk hashes with what the entry was sealed with.
 type WatchParams struct {
