@@ -47,12 +47,18 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	var est estimate.Range
 	var prereg *PreRegistration
 	// The watch-list hash is slow on purpose; it runs before the
-	// transaction so the database is not held while it does.
-	probes, err := s.watchProbes(ctx, s.db, v.Name)
+	// transaction so the database is not held while it does, over the
+	// name the invitation will give if none was typed.
+	typed := v.Name
+	if typed == "" && v.Invite != "" {
+		if p, ok, err := lookupInvite(ctx, s.db, v.Invite); err == nil && ok {
+			typed = StripHidden(p.Name)
+		}
+	}
+	probes, err := s.watchProbes(ctx, s.db, typed)
 	if err != nil {
 		return Ticket{}, storageError("check in", err)
 	}
-	typed := v.Name
 	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if v.Invite != "" {
 			p, ok, err := lookupInvite(ctx, tx, v.Invite)
@@ -91,7 +97,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
-		if v.Name != typed { // the invitation gave the name
+		if v.Name != typed { // the invitation changed since
 			if probes, err = s.watchProbes(ctx, tx, v.Name); err != nil {
 				return err
 			}

@@ -138,10 +138,11 @@ func FuzzParseSealedWatch(f *testing.F) {
 func TestScreensWithTheSealedWatchList(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpenStore(t, "", newClock())
-	page := queue.PullPage{Cursor: 3, Records: []queue.RemoteRecord{
+	page := queue.PullPage{Cursor: 4, Records: []queue.RemoteRecord{
 		remote(t, queue.EntitySealedWatch, "k1", 1, mustSeal(t, queue.WatchEntry{Name: "José O'Brien", Action: queue.WatchBlock, Note: "Call security on 4412"})),
 		remote(t, queue.EntitySealedWatch, "k2", 2, mustSeal(t, queue.WatchEntry{Name: "Ana Pérez", Action: queue.WatchFlag})),
 		remote(t, queue.EntityWatch, "plain", 3, queue.WatchEntry{Name: "Plain Person", Action: queue.WatchFlag, Note: "plain note"}),
+		remote(t, queue.EntityPreReg, "INV-0001", 4, queue.PreRegistration{Code: "INV-0001", Name: "Ana  PEREZ", Host: "Dr Osei"}),
 	}}
 	if err := s.ApplyPull(ctx, page); err != nil {
 		t.Fatal(err)
@@ -167,6 +168,13 @@ func TestScreensWithTheSealedWatchList(t *testing.T) {
 	}
 	if strings.Contains(alerts[0].Message, "4412") {
 		t.Errorf("Ana Pérez's alert shows another entry's note: %q", alerts[0].Message)
+	}
+	// Checked in by invite code alone, the invitation's name is screened.
+	if _, err := s.CheckIn(ctx, queue.CheckInForm{Invite: "inv-0001", Service: "registration"}, queue.SourceKiosk); err != nil {
+		t.Fatal(err)
+	}
+	if alerts, err := s.Alerts(ctx, true); err != nil || len(alerts) != 3 || !strings.Contains(alerts[0].Message, "(flag): Ana  PEREZ") {
+		t.Errorf("alerts after an invited check-in on the list: %+v, %v", alerts, err)
 	}
 }
 
