@@ -132,18 +132,18 @@ func (s *Service) SealWatchLists(ctx context.Context) (int, error) {
 }
 
 func (s *Service) sealSite(ctx context.Context, site string) (int, error) {
-	var k watchKeys
-	due, err := companionsDue(ctx, s.store, site, func() (watchKeys, error) { return s.watchKeys(ctx, site) }, &k)
+	due, k, err := companionsDue(ctx, s.store, site, func() (watchKeys, error) { return s.watchKeys(ctx, site) })
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
 	ready := make(map[string]RecordWrite, len(due))
 	for _, c := range due {
-		w, err := s.seal(k, RecordWrite{Entity: queue.EntityWatch, Key: c.plainKey, Data: c.plain, Delete: c.plain == nil})
-		if err != nil {
-			return 0, err
+		w := RecordWrite{Entity: queue.EntitySealedWatch, Key: c.key, Delete: true}
+		if c.plain != nil {
+			if w, err = s.seal(k, RecordWrite{Entity: queue.EntityWatch, Key: c.plainKey, Data: c.plain}); err != nil {
+				return 0, err
+			}
 		}
-		w.Key = c.key
 		ready[c.key+"\x00"+string(c.plain)] = w
 	}
 	// An import may have committed since: with the site's row held, write
@@ -153,7 +153,7 @@ func (s *Service) sealSite(ctx context.Context, site string) (int, error) {
 		if _, err := tx.LockSite(ctx, site); err != nil {
 			return err
 		}
-		due, err := companionsDue(ctx, tx, site, func() (watchKeys, error) { return k, nil }, &k)
+		due, _, err := companionsDue(ctx, tx, site, func() (watchKeys, error) { return k, nil })
 		if err != nil {
 			return err
 		}
@@ -179,18 +179,19 @@ type companion struct {
 }
 
 // companionsDue compares a site's plain watch-list with its sealed one.
-// It asks keys for the site's keys only if there is a list.
-func companionsDue(ctx context.Context, tx Ops, site string, keys func() (watchKeys, error), k *watchKeys) ([]companion, error) {
+// It asks for the site's keys only if there is a list, and returns them.
+func companionsDue(ctx context.Context, tx Ops, site string, keys func() (watchKeys, error)) ([]companion, watchKeys, error) {
 	plain, err := tx.Records(ctx, site, queue.EntityWatch)
 	if err != nil {
-		return nil, err
+		return nil, watchKeys{}, err
 	}
 	sealed, err := tx.Records(ctx, site, queue.EntitySealedWatch)
 	if err != nil || len(plain) == 0 && len(sealed) == 0 {
-		return nil, err
+		return nil, watchKeys{}, err
 	}
-	if *k, err = keys(); err != nil {
-		return nil, err
+	k, err := keys()
+	if err != nil {
+		return nil, watchKeys{}, err
 	}
 	version := make(map[string]int64, len(sealed))
 	for _, r := range sealed {
@@ -207,5 +208,5 @@ func companionsDue(ctx context.Context, tx Ops, site string, keys func() (watchK
 	for key := range version {
 		due = append(due, companion{key: key})
 	}
-	return due, nil
+	return due, k, nil
 }
