@@ -174,15 +174,23 @@ func (s *Store) watchProbes(ctx context.Context, q rowsQuerier, name string) ([]
 	}
 	var with []SealedWatch
 	for rows.Next() {
-		var sw SealedWatch
-		var salt string
-		if err := rows.Scan(&sw.Version, &salt, &sw.Time, &sw.Memory, &sw.Threads); err != nil {
+		// Whatever a record holds (one from a newer centre, one garbled)
+		// is read as it comes and skipped if unusable: it must not stop
+		// check-ins.
+		var v, salt, t, m, p any
+		if err := rows.Scan(&v, &salt, &t, &m, &p); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read watch-list: %w", err)
 		}
-		sw.Salt, err = base64.StdEncoding.DecodeString(salt)
-		if err != nil || sw.check() != nil {
-			continue // ParseSealedWatch would refuse its entries too
+		b64, _ := salt.(string)
+		version, _ := v.(int64)
+		passes, _ := t.(int64)
+		memory, _ := m.(int64)
+		threads, _ := p.(int64)
+		sw := SealedWatch{Version: int(version), WatchParams: WatchParams{Time: uint32(passes), Memory: uint32(memory), Threads: uint8(threads)}}
+		sw.Salt, err = base64.StdEncoding.DecodeString(b64)
+		if err != nil || int64(sw.Time) != passes || int64(sw.Memory) != memory || int64(sw.Threads) != threads || sw.check() != nil {
+			continue // ParseSealedWatch refuses its entries too
 		}
 		with = append(with, sw)
 	}

@@ -138,11 +138,16 @@ func FuzzParseSealedWatch(f *testing.F) {
 func TestScreensWithTheSealedWatchList(t *testing.T) {
 	ctx := context.Background()
 	s := mustOpenStore(t, "", newClock())
-	page := queue.PullPage{Cursor: 4, Records: []queue.RemoteRecord{
+	page := queue.PullPage{Cursor: 7, Records: []queue.RemoteRecord{
 		remote(t, queue.EntitySealedWatch, "k1", 1, mustSeal(t, queue.WatchEntry{Name: "José O'Brien", Action: queue.WatchBlock, Note: "Call security on 4412"})),
 		remote(t, queue.EntitySealedWatch, "k2", 2, mustSeal(t, queue.WatchEntry{Name: "Ana Pérez", Action: queue.WatchFlag})),
 		remote(t, queue.EntityWatch, "plain", 3, queue.WatchEntry{Name: "Plain Person", Action: queue.WatchFlag, Note: "plain note"}),
 		remote(t, queue.EntityPreReg, "INV-0001", 4, queue.PreRegistration{Code: "INV-0001", Name: "Ana  PEREZ", Host: "Dr Osei"}),
+		// Unusable entries (garbled, or from a newer centre) are skipped and
+		// stop no check-in.
+		remote(t, queue.EntitySealedWatch, "k3", 5, map[string]any{"v": "x", "salt": 5, "t": 1.5, "m": -1, "p": "y"}),
+		remote(t, queue.EntitySealedWatch, "k4", 6, []int{1}),
+		remote(t, queue.EntitySealedWatch, "k5", 7, map[string]any{"v": 2, "salt": base64.StdEncoding.EncodeToString(testSalt), "t": 1, "m": 8192, "p": 1}),
 	}}
 	if err := s.ApplyPull(ctx, page); err != nil {
 		t.Fatal(err)
