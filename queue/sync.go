@@ -255,7 +255,7 @@ func (s *Store) needed(r RemoteRecord) (RemoteRecord, bool) {
 		var a Alert
 		return r, json.Unmarshal(r.Data, &a) == nil && a.Kiosk == s.kioskID
 	case EntityVisit:
-		sv, ok := ForOtherKiosks(r.Data, s.kioskID)
+		sv, ok := SiteVisitFor(r.Data, s.kioskID)
 		if !ok {
 			return r, false
 		}
@@ -264,10 +264,11 @@ func (s *Store) needed(r RemoteRecord) (RemoteRecord, bool) {
 	return r, true
 }
 
-// ForOtherKiosks is a site visit's record as kiosk self may hold it: its
+// SiteVisitFor is a site visit's record as kiosk self may hold it: its
 // own visits whole, other kiosks' without phone number, host or
-// invitation. ok is false if the record cannot be read.
-func ForOtherKiosks(data json.RawMessage, self string) (_ json.RawMessage, ok bool) {
+// invitation. ok is false if the record cannot be read. The centre sends
+// it so and the kiosk keeps it so.
+func SiteVisitFor(data json.RawMessage, self string) (_ json.RawMessage, ok bool) {
 	var sv SiteVisit
 	if json.Unmarshal(data, &sv) != nil {
 		return nil, false

@@ -36,7 +36,7 @@ func forKiosk(self string, recs []wire.Record) []wire.Record {
 			}
 		case queue.EntityVisit:
 			if !r.Deleted {
-				data, ok := queue.ForOtherKiosks(r.Data, self)
+				data, ok := queue.SiteVisitFor(r.Data, self)
 				if !ok {
 					continue
 				}
