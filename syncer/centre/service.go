@@ -34,7 +34,6 @@ type Service struct {
 	accepts map[string]bool
 
 	passwordCost int
-	watchParams  queue.WatchParams
 	dummyOnce    sync.Once
 	dummy        []byte
 }
@@ -49,9 +48,6 @@ type Options struct {
 	// PasswordCost is bcrypt's cost for admin passwords; zero means
 	// PasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
-	// WatchParams are argon2id's for sealing watch-lists for kiosks; zero
-	// means queue.DefaultWatchParams.
-	WatchParams queue.WatchParams
 }
 
 // Kinds are the mutation kinds this build of the centre applies, in the
@@ -67,9 +63,6 @@ func New(store Store, opts Options) *Service {
 	s := &Service{store: store, now: opts.Now, log: opts.Logger, accepts: make(map[string]bool), passwordCost: opts.PasswordCost}
 	if s.passwordCost == 0 {
 		s.passwordCost = PasswordCost
-	}
-	if s.watchParams = opts.WatchParams; s.watchParams == (queue.WatchParams{}) {
-		s.watchParams = queue.DefaultWatchParams
 	}
 	if s.now == nil {
 		s.now = time.Now

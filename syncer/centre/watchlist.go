@@ -65,7 +65,7 @@ func mac(key []byte, msg string) []byte {
 func (k watchKeys) sealedKey(key string) string { return hex.EncodeToString(mac(k.nameKey, key)[:16]) }
 
 // seal returns the companion write of a write to the plain watch-list.
-func (s *Service) seal(k watchKeys, w RecordWrite) (RecordWrite, error) {
+func (k watchKeys) seal(w RecordWrite) (RecordWrite, error) {
 	out := RecordWrite{Entity: queue.EntitySealedWatch, Key: k.sealedKey(w.Key), Delete: w.Delete}
 	if w.Delete {
 		return out, nil
@@ -81,7 +81,7 @@ func (s *Service) seal(k watchKeys, w RecordWrite) (RecordWrite, error) {
 	if err := json.Unmarshal(raw, &entry); err != nil {
 		return RecordWrite{}, fmt.Errorf("watch-list entry %s: %w", w.Key, err)
 	}
-	sw, err := queue.SealWatch(entry, k.salt, s.watchParams)
+	sw, err := queue.SealWatch(entry, k.salt, queue.DefaultWatchParams)
 	if err != nil {
 		return RecordWrite{}, fmt.Errorf("watch-list entry %s: %w", w.Key, err)
 	}
@@ -106,7 +106,7 @@ func (s *Service) withSealed(ctx context.Context, site string, writes []RecordWr
 			plain = append(plain, w)
 		}
 	}
-	sealed, err := s.sealAll(k, plain)
+	sealed, err := k.sealAll(plain)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func (s *Service) withSealed(ctx context.Context, site string, writes []RecordWr
 
 // sealAll seals writes on every core, one argon2id each (19 MiB apiece):
 // a list of a thousand entries takes seconds rather than half a minute.
-func (s *Service) sealAll(k watchKeys, writes []RecordWrite) ([]RecordWrite, error) {
+func (k watchKeys) sealAll(writes []RecordWrite) ([]RecordWrite, error) {
 	out := make([]RecordWrite, len(writes))
 	errs := make([]error, len(writes))
 	turns := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -124,7 +124,7 @@ func (s *Service) sealAll(k watchKeys, writes []RecordWrite) ([]RecordWrite, err
 		turns <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-turns }()
-			out[i], errs[i] = s.seal(k, w)
+			out[i], errs[i] = k.seal(w)
 		})
 	}
 	wg.Wait()
@@ -169,7 +169,7 @@ func (s *Service) sealSite(ctx context.Context, site string) (int, error) {
 		toSeal = append(toSeal, c)
 		plain = append(plain, RecordWrite{Entity: queue.EntityWatch, Key: c.plainKey, Data: c.plain})
 	}
-	sealed, err := s.sealAll(k, plain)
+	sealed, err := k.sealAll(plain)
 	if err != nil {
 		return 0, err
 	}
