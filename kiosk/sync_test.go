@@ -201,7 +201,13 @@ func TestInviteCodeFromAScanner(t *testing.T) {
 func TestWatchListHitAlertsStaffNotTheVisitor(t *testing.T) {
 	f := newFixture(t)
 	u := f.ui
-	pull(t, f, record(t, queue.EntityWatch, "w1", queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchFlag, Note: "Call security, ext. 4400."}))
+	// As the centre sends it: sealed (issue 13 §2).
+	sealed, err := queue.SealWatch(queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchFlag, Note: "Call security, ext. 4400."},
+		[]byte("north-site-salt!"), queue.DefaultWatchParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pull(t, f, record(t, queue.EntitySealedWatch, "w1", sealed))
 	test.Tap(u.welcome.checkIn)
 	test.Type(u.form.name, "Rex  danger")
 	test.Tap(u.form.services[0])

@@ -1,9 +1,10 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
+	"encoding/base64"
 	"fmt"
 
 	"lobbyline/queue/estimate"
@@ -45,7 +46,20 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	var ahead, desks, free int
 	var est estimate.Range
 	var prereg *PreRegistration
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	// The watch-list hash is slow on purpose; it runs before the
+	// transaction so the database is not held while it does, over the
+	// name the invitation will give if none was typed.
+	typed := v.Name
+	if typed == "" && v.Invite != "" {
+		if p, ok, err := lookupInvite(ctx, s.db, v.Invite); err == nil && ok {
+			typed = StripHidden(p.Name)
+		}
+	}
+	probes, err := s.watchProbes(ctx, s.db, typed)
+	if err != nil {
+		return Ticket{}, storageError("check in", err)
+	}
+	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		if v.Invite != "" {
 			p, ok, err := lookupInvite(ctx, tx, v.Invite)
 			if err != nil {
@@ -83,7 +97,12 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
-		if err := s.screen(ctx, tx, v, prereg); err != nil {
+		if v.Name != typed { // the invitation changed since
+			if probes, err = s.watchProbes(ctx, tx, v.Name); err != nil {
+				return err
+			}
+		}
+		if err := s.screen(ctx, tx, v, prereg, probes); err != nil {
 			return err
 		}
 		// The estimate shown goes into the log, so an incident report can
@@ -110,36 +129,16 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 // screen raises staff alerts for a new visit: a cancelled invitation, or a
 // match on the cached watch-list. The visitor's ticket is the same either
 // way; only staff are told.
-func (s *Store) screen(ctx context.Context, tx *sql.Tx, v Visit, prereg *PreRegistration) error {
+func (s *Store) screen(ctx context.Context, tx *sql.Tx, v Visit, prereg *PreRegistration, probes []watchProbe) error {
 	if prereg != nil && prereg.Cancelled {
 		msg := fmt.Sprintf("%s checked in as %s with invite %s, which was cancelled. They are in the building.", v.Name, v.Ticket, v.Invite)
 		if err := s.raiseAlert(ctx, tx, AlertPreRegGone, v, msg); err != nil {
 			return err
 		}
 	}
-	if s.watchEmpty(ctx, tx) {
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, "SELECT data FROM remote WHERE entity = 'watch'")
+	hits, err := s.watchHits(ctx, tx, probes)
 	if err != nil {
-		return fmt.Errorf("read watch-list: %w", err)
-	}
-	var hits []WatchEntry
-	name := NormalizeName(v.Name)
-	for rows.Next() {
-		var data string
-		var w WatchEntry
-		if err := rows.Scan(&data); err != nil {
-			_ = rows.Close() // the scan error is the one to report
-			return fmt.Errorf("read watch-list: %w", err)
-		}
-		if json.Unmarshal([]byte(data), &w) == nil && NormalizeName(w.Name) == name {
-			hits = append(hits, w)
-		}
-	}
-	_ = rows.Close() // rows.Err below reports a failed read
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read watch-list: %w", err)
+		return err
 	}
 	for _, w := range hits {
 		msg := fmt.Sprintf("Watch-list (%s): %s checked in as %s.", w.Action, v.Name, v.Ticket)
@@ -153,11 +152,88 @@ func (s *Store) screen(ctx context.Context, tx *sql.Tx, v Visit, prereg *PreRegi
 	return nil
 }
 
-// watchEmpty spares the common case, no watch-list, a scan.
-func (s *Store) watchEmpty(ctx context.Context, tx *sql.Tx) bool {
-	var n int
-	err := s.stmts.queryRow(ctx, tx, "SELECT EXISTS (SELECT 1 FROM remote WHERE entity = 'watch')").Scan(&n)
-	return err == nil && n == 0
+// watchProbe is a check-in's name hashed with one salt and set of
+// parameters that the cached entries were sealed with: normally there is
+// one; during a change of parameters, two.
+type watchProbe struct {
+	sealedWith SealedWatch // Salt and WatchParams only
+	secret     WatchSecret
+}
+
+// watchProbes hashes a name once for each salt and parameters the cached
+// watch-list uses; none if it is empty.
+func (s *Store) watchProbes(ctx context.Context, q rowsQuerier, name string) ([]watchProbe, error) {
+	if NormalizeName(name) == "" {
+		return nil, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT json_extract(data, '$.v'), json_extract(data, '$.salt'),
+		json_extract(data, '$.t'), json_extract(data, '$.m'), json_extract(data, '$.p')
+		FROM remote WHERE entity = 'sealed_watch'`)
+	if err != nil {
+		return nil, fmt.Errorf("read watch-list: %w", err)
+	}
+	var with []SealedWatch
+	for rows.Next() {
+		// Whatever a record holds (one from a newer centre, one garbled)
+		// is read as it comes and skipped if unusable: it must not stop
+		// check-ins.
+		var v, salt, t, m, p any
+		if err := rows.Scan(&v, &salt, &t, &m, &p); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read watch-list: %w", err)
+		}
+		b64, _ := salt.(string)
+		version, _ := v.(int64)
+		passes, _ := t.(int64)
+		memory, _ := m.(int64)
+		threads, _ := p.(int64)
+		sw := SealedWatch{Version: int(version), WatchParams: WatchParams{Time: uint32(passes), Memory: uint32(memory), Threads: uint8(threads)}}
+		sw.Salt, err = base64.StdEncoding.DecodeString(b64)
+		if err != nil || int64(sw.Time) != passes || int64(sw.Memory) != memory || int64(sw.Threads) != threads || sw.check() != nil {
+			continue // ParseSealedWatch refuses its entries too
+		}
+		with = append(with, sw)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read watch-list: %w", err)
+	}
+	out := make([]watchProbe, len(with))
+	for i, sw := range with {
+		out[i] = watchProbe{sealedWith: sw, secret: DeriveWatch(name, sw.Salt, sw.WatchParams)}
+	}
+	return out, nil
+}
+
+// watchHits opens the cached entries whose tag a probe matches.
+func (s *Store) watchHits(ctx context.Context, tx *sql.Tx, probes []watchProbe) ([]WatchEntry, error) {
+	var hits []WatchEntry
+	for _, p := range probes {
+		rows, err := tx.QueryContext(ctx, "SELECT data FROM remote WHERE entity = 'sealed_watch' AND json_extract(data, '$.tag') = ?",
+			base64.StdEncoding.EncodeToString(p.secret.Tag))
+		if err != nil {
+			return nil, fmt.Errorf("read watch-list: %w", err)
+		}
+		for rows.Next() {
+			var data []byte
+			if err := rows.Scan(&data); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read watch-list: %w", err)
+			}
+			sw, err := ParseSealedWatch(data)
+			if err != nil || !bytes.Equal(sw.Salt, p.sealedWith.Salt) || sw.WatchParams != p.sealedWith.WatchParams {
+				continue
+			}
+			if w, ok := sw.Open(p.secret); ok {
+				hits = append(hits, w)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read watch-list: %w", err)
+		}
+	}
+	return hits, nil
 }
 
 func (s *Store) raiseAlert(ctx context.Context, tx *sql.Tx, kind string, v Visit, msg string) error {

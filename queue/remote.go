@@ -11,7 +11,8 @@ import (
 // (entity, key) within a site.
 const (
 	EntityPreReg       = "prereg"       // PreRegistration, key: invite code
-	EntityWatch        = "watch"        // WatchEntry, key: chosen by the centre
+	EntityWatch        = "watch"        // WatchEntry, key: chosen by the centre; it stays at the centre
+	EntitySealedWatch  = "sealed_watch" // SealedWatch, the watch-list as kiosks get it; key: not derived from the name alone
 	EntityHost         = "host"         // Host, key: chosen by the centre
 	EntityService      = "service"      // Service, key: service id
 	EntityAnnouncement = "announcement" // Announcement, key: chosen by the centre
@@ -21,7 +22,7 @@ const (
 )
 
 // Entities lists every entity a kiosk may receive.
-var Entities = []string{EntityPreReg, EntityWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig}
+var Entities = []string{EntityPreReg, EntitySealedWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig}
 
 // PreRegistration is a visitor the centre expects, who checks in with an
 // invite code.

@@ -183,6 +183,9 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	if err := m.Apply(ctx, s.db); err != nil {
 		return err
 	}
+	if err := s.vacuumIfDue(ctx); err != nil {
+		return err
+	}
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		id, err := ensureMeta(ctx, tx, "kiosk_id", s.kioskID)
 		if err != nil {
@@ -233,6 +236,25 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	s.est = estimate.New(s.estCfg)
 	s.mu.Unlock()
 	return s.warmEstimator(ctx)
+}
+
+// vacuumIfDue rebuilds the file when a migration deleted what must not
+// linger on the disk (0005: the plain-text watch-list), then truncates
+// the WAL that held the rebuild.
+func (s *Store) vacuumIfDue(ctx context.Context) error {
+	var due string
+	if err := s.db.QueryRowContext(ctx, "SELECT coalesce((SELECT value FROM meta WHERE key = 'vacuum_due'), '')").Scan(&due); err != nil {
+		return fmt.Errorf("vacuum: %w", err)
+	}
+	if due == "" {
+		return nil
+	}
+	for _, q := range []string{"VACUUM", "DELETE FROM meta WHERE key = 'vacuum_due'", "PRAGMA wal_checkpoint(TRUNCATE)"} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("vacuum: %w", err)
+		}
+	}
+	return nil
 }
 
 // Close stops the checkpointer and closes the database; SQLite checkpoints

@@ -192,6 +192,10 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 			}
 		}
 		for _, r := range page.Records {
+			r, keep := s.needed(r)
+			if !keep {
+				continue
+			}
 			var err error
 			if r.Deleted {
 				err = s.stmts.exec(ctx, tx, "DELETE FROM remote WHERE entity = ? AND key = ?", r.Entity, r.Key)
@@ -231,6 +235,53 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 		}
 		return nil
 	})
+}
+
+// needed is what of a pulled record this kiosk keeps (issue 13 §2). The
+// centre sends only that since this release; a centre of an earlier one
+// sends more, which stays off this kiosk's disk all the same: the
+// watch-list in plain text (the kiosk screens with the sealed one only),
+// the site's other kiosks' alerts, and the phone numbers, hosts and
+// invitations of their visits (their panel shows ticket, name and kiosk).
+func (s *Store) needed(r RemoteRecord) (RemoteRecord, bool) {
+	if r.Entity == EntityWatch {
+		return r, r.Deleted
+	}
+	if r.Deleted {
+		return r, true
+	}
+	switch r.Entity {
+	case EntityAlert:
+		var a Alert
+		return r, json.Unmarshal(r.Data, &a) == nil && a.Kiosk == s.kioskID
+	case EntityVisit:
+		sv, ok := SiteVisitFor(r.Data, s.kioskID)
+		if !ok {
+			return r, false
+		}
+		r.Data = sv
+	}
+	return r, true
+}
+
+// SiteVisitFor is a site visit's record as kiosk self may hold it: its
+// own visits whole, other kiosks' without phone number, host or
+// invitation. ok is false if the record cannot be read. The centre sends
+// it so and the kiosk keeps it so.
+func SiteVisitFor(data json.RawMessage, self string) (_ json.RawMessage, ok bool) {
+	var sv SiteVisit
+	if json.Unmarshal(data, &sv) != nil {
+		return nil, false
+	}
+	if sv.Kiosk == self {
+		return data, true
+	}
+	if sv.Visit.Phone == "" && sv.Visit.Host == "" && sv.Visit.Invite == "" {
+		return data, true
+	}
+	sv.Visit.Phone, sv.Visit.Host, sv.Visit.Invite = "", "", ""
+	out, err := json.Marshal(sv)
+	return out, err == nil
 }
 
 // raiseRemoteAlert copies an alert from the centre into the staff list

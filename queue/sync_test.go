@@ -129,3 +129,56 @@ func TestSettleOutbox(t *testing.T) {
 		t.Fatalf("retrying a pending one: %v", err)
 	}
 }
+
+// TestApplyPullKeepsOnlyWhatTheKioskNeeds: from a centre of an earlier
+// release, which sends the whole site, a kiosk keeps no plain watch-list,
+// no other kiosk's alert, and other kiosks' visits without phone, host or
+// invite; its own alerts and visits stay whole (issue 13 §2).
+func TestApplyPullKeepsOnlyWhatTheKioskNeeds(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock()) // kiosk lobby-1
+	visit := func(kiosk string) queue.SiteVisit {
+		return queue.SiteVisit{Kiosk: kiosk, Visit: queue.Visit{ID: 1, Ticket: "R-001", Name: "Olga " + kiosk, Host: "Dr Host", Phone: "+34 600 999 888",
+			Invite: "AB12-CD34", Status: queue.StatusWaiting}}
+	}
+	page := queue.PullPage{Cursor: 5, Records: []queue.RemoteRecord{
+		remote(t, queue.EntityWatch, "w1", 1, queue.WatchEntry{Name: "Rex Danger", Action: queue.WatchFlag}),
+		remote(t, queue.EntityAlert, "watch/lobby-2/7/1", 2, queue.Alert{Kind: queue.AlertWatch, Kiosk: "lobby-2", Epoch: 7, Visit: 1, Message: "theirs"}),
+		remote(t, queue.EntityAlert, "watch/lobby-1/7/1", 3, queue.Alert{Kind: queue.AlertWatch, Kiosk: "lobby-1", Epoch: 7, Visit: 1, Message: "ours"}),
+		remote(t, queue.EntityVisit, "lobby-2/7/1", 4, visit("lobby-2")),
+		remote(t, queue.EntityVisit, "lobby-1/7/1", 5, visit("lobby-1")),
+	}}
+	if err := s.ApplyPull(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	checkKeptOnly(t, s, "watch/lobby-1/7/1")
+}
+
+// checkKeptOnly checks that kiosk lobby-1 holds no plain watch-list, only
+// its own alert ownAlert, and two site visits: its own with its phone,
+// lobby-2's with ticket and name but no phone, host or invite.
+func checkKeptOnly(t *testing.T, s *queue.Store, ownAlert string) {
+	t.Helper()
+	ctx := context.Background()
+	if w, err := s.Remote(ctx, queue.EntityWatch); err != nil || len(w) != 0 {
+		t.Errorf("plain watch-list kept: %d, %v; want none", len(w), err)
+	}
+	if a, err := s.Remote(ctx, queue.EntityAlert); err != nil || len(a) != 1 || a[0].Key != ownAlert {
+		t.Errorf("alerts kept: %+v, %v; want this kiosk's only", a, err)
+	}
+	visits, err := s.Remote(ctx, queue.EntityVisit)
+	if err != nil || len(visits) != 2 {
+		t.Fatalf("site visits kept: %d, %v; want 2", len(visits), err)
+	}
+	for _, r := range visits {
+		var sv queue.SiteVisit
+		if err := json.Unmarshal(r.Data, &sv); err != nil {
+			t.Fatal(err)
+		}
+		v := sv.Visit
+		stripped := v.Phone == "" && v.Host == "" && v.Invite == "" && v.Name != "" && v.Ticket != ""
+		if sv.Kiosk == "lobby-1" && v.Phone == "" || sv.Kiosk == "lobby-2" && !stripped {
+			t.Errorf("kiosk %s's visit kept as %+v", sv.Kiosk, v)
+		}
+	}
+}

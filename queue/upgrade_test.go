@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -161,6 +162,21 @@ var schemaFixtures = map[string]string{
 			VALUES (3, 42, 3, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:03:00.000Z', '001793523780000.000000');
 		INSERT INTO incidents (id, cause, severity, peak, started_at) VALUES (1, 'centre unreachable', 1, 1, '2026-11-01T09:02:00.000Z');
 		INSERT INTO incident_samples (incident_id, at, waiting, backlog) VALUES (1, '2026-11-01T09:02:00.000Z', 2, 2), (1, '2026-11-01T09:03:00.000Z', 3, 3);`,
+	// What a kiosk held before issue 13 §2: the watch-list in plain text,
+	// another kiosk's alert, another kiosk's visit with its phone.
+	"migrations/0004_prune.sql": `
+		UPDATE counters SET last = 4;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch)
+			VALUES (4, 'R-004', '2026-11-01', 'registration', 'Version Four', 'waiting', 4, 'kiosk', '2026-11-01T09:04:00.000Z', '', 42);
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (4, '2026-11-01T09:04:00.000Z', 'check_in', 4, 'registration', '001793523840000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (4, 42, 4, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:04:00.000Z', '001793523840000.000000');
+		INSERT INTO remote (entity, key, version, data) VALUES
+			('watch', 'w1', 2, '{"name":"Plain Watched","born":"1970-01-02","id_card":"X1234567","action":"flag","note":"Plain Note"}'),
+			('alert', 'watch/lobby-2/7/1', 3, '{"kind":"watch","kiosk":"lobby-2","epoch":7,"visit":1,"ticket":"R-001","message":"Other Kiosk Alert"}'),
+			('alert', 'duplicate/lobby-1/42/4', 4, '{"kind":"duplicate","kiosk":"lobby-1","epoch":42,"visit":4,"ticket":"R-004","message":"Own Alert"}'),
+			('visit', 'lobby-2/7/1', 5, '{"kiosk":"lobby-2","hlc":"","visit":{"ID":1,"Ticket":"R-001","Name":"Other Visitor","Host":"Other Host","Phone":"+34 600 111 222","Status":"waiting"}}'),
+			('visit', 'lobby-1/42/4', 6, '{"kiosk":"lobby-1","hlc":"","visit":{"ID":4,"Ticket":"R-004","Name":"Version Four","Phone":"+34 600 333 444","Status":"waiting"}}');`,
 }
 
 // TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
@@ -215,7 +231,7 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if _, epoch := s.Identity(); epoch != 42 {
 				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
 			}
-			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three"}[:n]
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four"}[:n]
 			b, err := s.Board(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -255,6 +271,9 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 					t.Errorf("the open incident = %+v, %v, %v", in, ok, err)
 				}
 			}
+			if n >= 4 {
+				checkDropped(t, s, path)
+			}
 			// The kiosk goes on where it stopped: the next ticket of the day,
 			// the next sequence number, the same epoch.
 			tk, err := s.CheckIn(ctx, queue.CheckInForm{Name: "After Upgrade", Service: "registration"}, queue.SourceKiosk)
@@ -276,5 +295,25 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 				t.Errorf("integrity check = %q, %v", ok, err)
 			}
 		})
+	}
+}
+
+// checkDropped checks what the upgrade to 0005 left of what a kiosk
+// should not hold: no plain-text watch-list, no other kiosk's alert, no
+// other kiosk's phone numbers; its own alert and visit stay whole. The
+// file itself, vacuumed, no longer holds the text either.
+func checkDropped(t *testing.T, s *queue.Store, path string) {
+	t.Helper()
+	checkKeptOnly(t, s, "duplicate/lobby-1/42/4")
+	for _, f := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		for _, gone := range []string{"Plain Watched", "X1234567", "Plain Note", "Other Kiosk Alert", "+34 600 111 222", "Other Host"} {
+			if bytes.Contains(b, []byte(gone)) {
+				t.Errorf("%s still holds %q after the upgrade", filepath.Base(f), gone)
+			}
+		}
 	}
 }

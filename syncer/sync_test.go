@@ -70,6 +70,7 @@ func scrape(t *testing.T, base string) string {
 
 // kiosk is an enrolled kiosk store with a syncer pointed at c.
 type kiosk struct {
+	path   string // of its database
 	store  *queue.Store
 	client *syncer.Client
 	sync   *syncer.Syncer
@@ -87,7 +88,8 @@ func newKiosk(t *testing.T, c *testCentre, id string) *kiosk {
 
 func newKioskWithToken(t *testing.T, url, id, token string) *kiosk {
 	t.Helper()
-	store, err := queue.Open(context.Background(), filepath.Join(t.TempDir(), id+".db"), queue.Options{
+	path := filepath.Join(t.TempDir(), id+".db")
+	store, err := queue.Open(context.Background(), path, queue.Options{
 		KioskID:  id,
 		Services: []queue.Service{{ID: "registration", Prefix: "R", Name: "Registration"}},
 		Desks:    []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"registration"}}},
@@ -100,7 +102,7 @@ func newKioskWithToken(t *testing.T, url, id, token string) *kiosk {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &kiosk{store: store, client: client, sync: syncer.New(store, client, syncer.Config{})}
+	return &kiosk{path: path, store: store, client: client, sync: syncer.New(store, client, syncer.Config{})}
 }
 
 func (k *kiosk) checkIn(t *testing.T, name string) queue.Ticket {

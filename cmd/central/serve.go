@@ -56,6 +56,13 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
+	// Kiosks get the watch-list sealed; entries written before this
+	// release, or by an earlier one's instance, are sealed now.
+	if n, err := store.SealWatchLists(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		m.Logger.Info("sealed watch-list entries for kiosks", "entries", n)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(m.db.DB(), "central"))

@@ -1,7 +1,8 @@
 // Package centre is the central service's application: enrolment and
 // tokens, a site's scope, applying kiosks' pushes exactly once, screening
 // check-ins (the same person at two kiosks, invitations, the watch-list),
-// serving pulls, and the HTTP API over all of it.
+// sealing the watch-list for kiosks, serving pulls (each kiosk only its
+// share of the site's data), and the HTTP API over all of it.
 //
 // It is written against Store; the sqlite and postgres sub-packages are
 // the adapters, each with its own SQL and migrations. It must not import
@@ -219,8 +220,12 @@ type RecordWrite struct {
 // Write applies changes to a site's records in one transaction and returns
 // the site's version after them.
 func (s *Service) Write(ctx context.Context, site string, writes []RecordWrite) (int64, error) {
+	writes, err := s.withSealed(ctx, site, writes)
+	if err != nil {
+		return 0, fmt.Errorf("write %s records: %w", site, err)
+	}
 	var version int64
-	err := s.store.Update(ctx, func(tx Ops) error {
+	err = s.store.Update(ctx, func(tx Ops) error {
 		var err error
 		version, err = s.writeRecords(ctx, tx, site, writes)
 		return err
@@ -310,7 +315,8 @@ func (s *Service) Pull(ctx context.Context, k Kiosk, cursor int64, limit int) (w
 // version agree. A cursor below the site's floor (its tombstones were
 // compacted away) gets the first page of a snapshot instead: live records
 // only, marked Snapshot so the kiosk clears what it held; the kiosk then
-// follows with Continuing set until More is false.
+// follows with Continuing set until More is false. Each kiosk gets what
+// it needs of the log and no more (forKiosk).
 func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.PullResponse, error) {
 	cursor, limit := pq.Cursor, pq.Limit
 	if limit <= 0 || limit > wire.MaxPullPage {
@@ -343,6 +349,7 @@ func (s *Service) PullFrom(ctx context.Context, k Kiosk, pq PullQuery) (wire.Pul
 			// at the head, even if the newest versions were compacted.
 			resp.Cursor = version
 		}
+		resp.Records = forKiosk(k.ID, resp.Records)
 		return nil
 	})
 	if err != nil {

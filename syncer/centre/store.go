@@ -41,6 +41,9 @@ type Ops interface {
 	SiteName(ctx context.Context, id string) (name string, ok bool, err error)
 	// LockSite takes the site's row; false if there is no such site.
 	LockSite(ctx context.Context, id string) (bool, error)
+	// WatchSecret is the site's secret for sealing its watch-list,
+	// set to fresh first if it has none; ErrNotFound if there is no site.
+	WatchSecret(ctx context.Context, site, fresh string) (string, error)
 	// SiteVersion is the site's newest record version and the floor
 	// below which its tombstones were compacted away.
 	SiteVersion(ctx context.Context, id string) (version, floor int64, err error)

@@ -57,10 +57,12 @@ var dialect = sqlstore.Dialect{
 	Queries: sqlstore.Queries{ // #nosec G101 -- SQL text, not a credential (a column is named token_hash)
 		PutSite: `INSERT INTO sites (id, name, created_at) VALUES ($1, $2, $3)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
-		SiteName:     "SELECT name FROM sites WHERE id = $1",
-		LockSite:     "SELECT id FROM sites WHERE id = $1 FOR UPDATE",
-		SiteVersion:  "SELECT version, floor FROM sites WHERE id = $1",
-		NextVersions: "UPDATE sites SET version = version + $1 WHERE id = $2 RETURNING version",
+		SiteName:       "SELECT name FROM sites WHERE id = $1",
+		LockSite:       "SELECT id FROM sites WHERE id = $1 FOR UPDATE",
+		SiteVersion:    "SELECT version, floor FROM sites WHERE id = $1",
+		NextVersions:   "UPDATE sites SET version = version + $1 WHERE id = $2 RETURNING version",
+		SetWatchSecret: "UPDATE sites SET watch_secret = $1 WHERE id = $2 AND watch_secret = ''",
+		WatchSecret:    "SELECT watch_secret FROM sites WHERE id = $1",
 
 		KioskSite: "SELECT site_id, revoked_at IS NOT NULL FROM kiosks WHERE id = $1",
 		PutKiosk: `INSERT INTO kiosks (id, site_id, name, token_hash, enrolled_at) VALUES ($1, $2, $3, $4, $5)

@@ -56,10 +56,12 @@ var dialect = sqlstore.Dialect{
 	Queries: sqlstore.Queries{ // #nosec G101 -- SQL text, not a credential (a column is named token_hash)
 		PutSite: `INSERT INTO sites (id, name, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name`,
-		SiteName:     "SELECT name FROM sites WHERE id = ?",
-		LockSite:     "SELECT id FROM sites WHERE id = ?",
-		SiteVersion:  "SELECT version, floor FROM sites WHERE id = ?",
-		NextVersions: "UPDATE sites SET version = version + ? WHERE id = ? RETURNING version",
+		SiteName:       "SELECT name FROM sites WHERE id = ?",
+		LockSite:       "SELECT id FROM sites WHERE id = ?",
+		SiteVersion:    "SELECT version, floor FROM sites WHERE id = ?",
+		NextVersions:   "UPDATE sites SET version = version + ? WHERE id = ? RETURNING version",
+		SetWatchSecret: "UPDATE sites SET watch_secret = ? WHERE id = ? AND watch_secret = ''",
+		WatchSecret:    "SELECT watch_secret FROM sites WHERE id = ?",
 
 		KioskSite: "SELECT site_id, revoked_at IS NOT NULL FROM kiosks WHERE id = ?",
 		PutKiosk: `INSERT INTO kiosks (id, site_id, name, token_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)

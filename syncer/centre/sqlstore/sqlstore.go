@@ -40,6 +40,9 @@ type Queries struct {
 	LockSite     string // id → id, holding the site's row
 	SiteVersion  string // id → version, floor
 	NextVersions string // n, id → version
+	// SetWatchSecret: watch_secret, id; sets it only while it is ''.
+	SetWatchSecret string
+	WatchSecret    string // id → watch_secret
 
 	KioskSite    string // id → site_id, revoked
 	PutKiosk     string // id, site_id, name, token_hash, enrolled_at
@@ -207,6 +210,18 @@ func (o ops) SiteVersion(ctx context.Context, id string) (version, floor int64, 
 		return 0, 0, centre.ErrNotFound
 	}
 	return version, floor, err
+}
+
+func (o ops) WatchSecret(ctx context.Context, site, fresh string) (string, error) {
+	if _, err := o.q.ExecContext(ctx, o.d.Queries.SetWatchSecret, fresh, site); err != nil {
+		return "", err
+	}
+	var secret string
+	err := o.q.QueryRowContext(ctx, o.d.Queries.WatchSecret, site).Scan(&secret)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", centre.ErrNotFound
+	}
+	return secret, err
 }
 
 func (o ops) NextVersions(ctx context.Context, site string, n int) (int64, error) {
