@@ -179,7 +179,7 @@ func (s *Store) watchProbes(ctx context.Context, q rowsQuerier, name string) ([]
 		// check-ins.
 		var v, salt, t, m, p any
 		if err := rows.Scan(&v, &salt, &t, &m, &p); err != nil {
-			rows.Close()
+			_ = rows.Close() // the scan error is the one to report
 			return nil, fmt.Errorf("read watch-list: %w", err)
 		}
 		b64, _ := salt.(string)
@@ -187,14 +187,14 @@ func (s *Store) watchProbes(ctx context.Context, q rowsQuerier, name string) ([]
 		passes, _ := t.(int64)
 		memory, _ := m.(int64)
 		threads, _ := p.(int64)
-		sw := SealedWatch{Version: int(version), WatchParams: WatchParams{Time: uint32(passes), Memory: uint32(memory), Threads: uint8(threads)}}
+		sw := SealedWatch{Version: int(version), WatchParams: WatchParams{Time: uint32(passes), Memory: uint32(memory), Threads: uint8(threads)}} // #nosec G115 -- truncation is caught on the next line (the values are compared back), and such an entry skipped
 		sw.Salt, err = base64.StdEncoding.DecodeString(b64)
 		if err != nil || int64(sw.Time) != passes || int64(sw.Memory) != memory || int64(sw.Threads) != threads || sw.check() != nil {
 			continue // ParseSealedWatch refuses its entries too
 		}
 		with = append(with, sw)
 	}
-	rows.Close()
+	_ = rows.Close() // rows.Err below reports a failed read
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read watch-list: %w", err)
 	}
@@ -217,7 +217,7 @@ func (s *Store) watchHits(ctx context.Context, tx *sql.Tx, probes []watchProbe) 
 		for rows.Next() {
 			var data []byte
 			if err := rows.Scan(&data); err != nil {
-				rows.Close()
+				_ = rows.Close() // the scan error is the one to report
 				return nil, fmt.Errorf("read watch-list: %w", err)
 			}
 			sw, err := ParseSealedWatch(data)
@@ -228,7 +228,7 @@ func (s *Store) watchHits(ctx context.Context, tx *sql.Tx, probes []watchProbe) 
 				hits = append(hits, w)
 			}
 		}
-		rows.Close()
+		_ = rows.Close() // rows.Err below reports a failed read
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("read watch-list: %w", err)
 		}

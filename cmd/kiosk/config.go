@@ -328,7 +328,7 @@ func (c Config) uiConfig(site siteconfig.Settings) kiosk.Config {
 func (o OutageConfig) policy(site *siteconfig.Outage) outage.Policy {
 	return outage.Policy{
 		Grace: site.Grace.Duration, MajorAfter: site.MajorAfter.Duration, CriticalAfter: site.CriticalAfter.Duration,
-		DiskMin: uint64(o.DiskMinMB) << 20, ClockMax: o.ClockMax.Duration,
+		DiskMin: uint64(o.DiskMinMB) << 20, ClockMax: o.ClockMax.Duration, // #nosec G115 -- disk_min_mb is checked to be between 10 and 100000 when the config loads
 		BackToNormal: site.BackToNormal.Duration, UpdateEvery: site.UpdateEvery.Duration,
 	}
 }

@@ -55,7 +55,7 @@ func (m *Main) readEnrolment() (e Enrolment, ok bool, err error) {
 	if info.Mode().Perm()&0o077 != 0 {
 		return Enrolment{}, false, fmt.Errorf("enrolment file %s may be read by other users (mode %s): run chmod 600 %s", path, info.Mode().Perm(), path)
 	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) // #nosec G304 -- the enrolment file the config names, checked above to be readable by its owner only
 	if err != nil {
 		return Enrolment{}, false, fmt.Errorf("enrolment file: %w", err)
 	}
