@@ -405,7 +405,8 @@ func (s *Store) Alerts(ctx context.Context, open bool) ([]StaffAlert, error) {
 
 // alerts reads the alerts that the rest of the query (after FROM) picks.
 func (s *Store) alerts(ctx context.Context, rest string, args ...any) ([]StaffAlert, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.kind, coalesce(a.visit_id, 0), coalesce(v.ticket, ''), a.message, // #nosec G202 -- rest is a constant query tail of this package; values go as arguments
+	// #nosec G202 -- rest is a constant query tail of this package; values go as arguments
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.kind, coalesce(a.visit_id, 0), coalesce(v.ticket, ''), a.message,
 		a.created_at, coalesce(a.acked_at, ''), a.acked_by FROM alerts a LEFT JOIN visits v ON v.id = a.visit_id `+rest, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read alerts: %w", err)
