@@ -229,7 +229,8 @@ packaged_kiosk_config() {
 	cat <<-'HEAD'
 		# Lobbyline kiosk configuration, installed by the lobbyline-kiosk package as
 		# /etc/lobbyline/kiosk.toml (a conffile: upgrades keep your changes). Only root
-		# and the group lobby read it: it holds the staff PIN's hash and the centre token.
+		# and the group lobby read it: it holds the staff PIN's hash once IT sets it (the centre's token
+		# is kept apart, in the enrolment file, readable by the lobby user only).
 		# The lobby session (lobbyline-kiosk.service) runs
 		#   lobbyline-kiosk --fullscreen --config /etc/lobbyline/kiosk.toml
 		# Check it after a change, then restart the session:
