@@ -191,7 +191,14 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 				return fmt.Errorf("clear for snapshot: %w", err)
 			}
 		}
+		purged, err := purgedBefore(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, r := range page.Records {
+			if purgedRecord(r, purged) {
+				r = RemoteRecord{Entity: r.Entity, Key: r.Key, Version: r.Version, Deleted: true}
+			}
 			var err error
 			if r.Deleted {
 				err = s.stmts.exec(ctx, tx, "DELETE FROM remote WHERE entity = ? AND key = ?", r.Entity, r.Key)

@@ -93,6 +93,7 @@ var commands = []commandInfo{
 	{"version", "", "print the version (also --version)", func() command { return &versionCmd{} }},
 	{"compact", "--site SITE [--older-than 720h]", "purge deletion markers older than the given age", func() command { return &compactCmd{} }},
 	{"prune", "[--older-than 2160h]", "clear old mutation payloads; names and payload hashes stay", func() command { return &pruneCmd{} }},
+	{"purge", "[--site SITE]", "erase visitors' personal data past each site's retention (jobs.retention_days, 30 by default) now; serve does it daily at purge_at", func() command { return &purgeCmd{} }},
 }
 
 func usage() string {

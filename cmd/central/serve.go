@@ -56,6 +56,11 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
+	stopPurge, err := startPurge(ctx, m, store)
+	if err != nil {
+		return err
+	}
+	defer stopPurge()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(m.db.DB(), "central"))
