@@ -1,10 +1,14 @@
 package queue
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // DefaultRetention is how long a visitor's personal data is kept, at the
@@ -80,10 +84,66 @@ func AnonymousMutation(payload []byte) (string, error) {
 // and checked in before a cut-off; its parameters are purged_at and the
 // cut-off. It says in SQL what Visit.Purgeable says in Go.
 func purgeVisitsSQL() string {
+	return "UPDATE visits SET " + clearPersonal() + `, purged_at = ?
+		WHERE checked_in_at < ? AND purged_at IS NULL AND (left_at IS NOT NULL OR status IN ('served', 'no_show', 'cancelled'))`
+}
+
+// clearPersonal is the SET list that empties a visit's personal columns.
+func clearPersonal() string {
 	set := make([]string, len(personalVisitColumns))
 	for i, c := range personalVisitColumns {
 		set[i] = c + " = ''"
 	}
-	return "UPDATE visits SET " + strings.Join(set, ", ") + `, purged_at = ?
-		WHERE checked_in_at < ? AND purged_at IS NULL AND (left_at IS NOT NULL OR status IN ('served', 'no_show', 'cancelled'))`
+	return strings.Join(set, ", ")
+}
+
+// anonymousOutboxPayload is what a synced outbox row keeps of its change
+// once the visitor's data is erased: whose change it was and its kind.
+const anonymousOutboxPayload = `json_object('kiosk', json_extract(payload, '$.kiosk'), 'epoch', json_extract(payload, '$.epoch'), 'kind', kind, 'purged', 1)`
+
+// Erasure asks one kiosk database to erase the personal data of some of
+// its visits now, whatever their age: a person asked to be forgotten
+// (`central erase`). It names visits by the kiosk, the epoch they were
+// checked in under and their ids, and holds no personal data itself, so
+// the centre keeps it live: a kiosk database put back from a backup
+// applies it again when it pulls.
+type Erasure struct {
+	Kiosk  string    `json:"kiosk"`
+	Epoch  int64     `json:"epoch"`
+	Visits []int64   `json:"visits"`
+	At     time.Time `json:"at"`
+}
+
+// applyErasure erases, in the kiosk's own tables, the personal data of
+// the visits an erasure for this kiosk names: the visits' personal
+// columns, the staff alerts about them, and the synced outbox rows that
+// carry them (as the purge does; a change the centre has not received
+// keeps its copy until it has). An erasure for another kiosk, or one
+// that cannot be read, changes nothing.
+func (s *Store) applyErasure(ctx context.Context, tx *sql.Tx, r RemoteRecord) error {
+	var e Erasure
+	if r.Deleted || json.Unmarshal(r.Data, &e) != nil || e.Kiosk != s.kioskID {
+		return nil
+	}
+	now := sqldb.FormatTime(s.now())
+	for _, id := range e.Visits {
+		steps := []struct {
+			query string
+			args  []any
+		}{
+			{"UPDATE visits SET " + clearPersonal() + ", purged_at = coalesce(purged_at, ?) WHERE id = ? AND epoch IN (?, 0)",
+				[]any{now, id, e.Epoch}},
+			{"UPDATE alerts SET message = ? WHERE visit_id = (SELECT id FROM visits WHERE id = ? AND epoch IN (?, 0))",
+				[]any{PurgedText, id, e.Epoch}},
+			{"UPDATE outbox SET payload = " + anonymousOutboxPayload + ` WHERE state = 'done' AND json_extract(payload, '$.purged') IS NULL
+				AND json_extract(payload, '$.visit.ID') = ? AND coalesce(json_extract(payload, '$.visit.Epoch'), json_extract(payload, '$.epoch')) = ?`,
+				[]any{id, e.Epoch}},
+		}
+		for _, st := range steps {
+			if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {
+				return fmt.Errorf("apply erasure %s: %w", r.Key, err)
+			}
+		}
+	}
+	return nil
 }

@@ -37,8 +37,7 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 			args  []any
 		}{
 			{&p.Visits, purgeVisitsSQL(), []any{now, at}},
-			{&p.Outbox, `UPDATE outbox SET payload = json_object('kiosk', json_extract(payload, '$.kiosk'), 'epoch', json_extract(payload, '$.epoch'),
-				'kind', kind, 'purged', 1) WHERE state = 'done' AND created_at < ? AND json_extract(payload, '$.purged') IS NULL`, []any{at}},
+			{&p.Outbox, "UPDATE outbox SET payload = " + anonymousOutboxPayload + ` WHERE state = 'done' AND created_at < ? AND json_extract(payload, '$.purged') IS NULL`, []any{at}},
 			{&p.Alerts, `UPDATE alerts SET message = ? WHERE created_at < ? AND message != ?`, []any{PurgedText, at, PurgedText}},
 			{&p.Snapshots, `DELETE FROM roster_snapshots WHERE at < ?`, []any{at}},
 		}

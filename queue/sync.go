@@ -210,6 +210,11 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 			if err != nil {
 				return fmt.Errorf("apply %s %s: %w", r.Entity, r.Key, err)
 			}
+			if r.Entity == EntityErasure {
+				if err := s.applyErasure(ctx, tx, r); err != nil {
+					return err
+				}
+			}
 			if r.Entity == EntityAlert && !r.Deleted {
 				if err := s.raiseRemoteAlert(ctx, tx, r); err != nil {
 					return err

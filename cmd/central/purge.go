@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/go-co-op/gocron/v2"
 
+	"lobbyline/queue"
 	"lobbyline/queue/jobs"
 	"lobbyline/syncer/centre"
 )
@@ -79,4 +81,45 @@ func startPurge(ctx context.Context, m *Main, st *centre.Service) (stop func() e
 	}
 	sched.Start()
 	return sched.Shutdown, nil
+}
+
+// eraseCmd forgets one person at a site on request, now.
+type eraseCmd struct{ site, name string }
+
+func (c *eraseCmd) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.site, "site", "", "the `SITE` (required)")
+	fs.StringVar(&c.name, "name", "", "the person's `NAME`, compared as the watch-list compares names (required)")
+}
+
+func (c *eraseCmd) args(args []string) error {
+	if err := wantArgs(args); err != nil {
+		return err
+	}
+	if err := checkSite(c.site); err != nil {
+		return err
+	}
+	if queue.NormalizeName(c.name) == "" {
+		return errors.New("--name NAME is required")
+	}
+	return nil
+}
+
+func (c *eraseCmd) run(ctx context.Context, m *Main) error {
+	st, err := m.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	if err := siteExists(ctx, st, c.site); err != nil {
+		return err
+	}
+	e, err := st.Erase(ctx, c.site, c.name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "Erased at %s: %d visits, %d alerts, %d pre-registrations, %d check-ins, %d mutation payloads; %d kiosk database(s) erase their own copy when they next sync.\n",
+		c.site, e.Visits, e.Alerts, e.PreRegs, e.Arrivals, e.Mutations, e.Kiosks)
+	if e.Visits == 0 && e.PreRegs == 0 {
+		fmt.Fprintln(m.Stdout, "Nobody under that name within the retention: older visits were already purged.")
+	}
+	return nil
 }

@@ -123,13 +123,7 @@ func (s *Service) purgeMutations(ctx context.Context, site string, cutoff time.T
 			return err
 		}
 		for i, m := range ms {
-			if m.Payload == "" {
-				continue // pruned: nothing left to anonymise
-			}
-			if m.Hash == "" {
-				ms[i].Hash = PayloadHash([]byte(m.Payload))
-			}
-			if ms[i].Payload, err = queue.AnonymousMutation([]byte(m.Payload)); err != nil {
+			if ms[i], err = anonymous(m); err != nil {
 				return err
 			}
 		}
@@ -137,6 +131,22 @@ func (s *Service) purgeMutations(ctx context.Context, site string, cutoff time.T
 		return tx.PurgeMutations(ctx, ms, s.now())
 	})
 	return n, err
+}
+
+// anonymous is a stored mutation without the visitor's personal data,
+// with the hash of its payload as received: a payload stored before
+// hashes were is hashed first, as the prune does. A pruned one has
+// nothing left to take out.
+func anonymous(m StoredMutation) (StoredMutation, error) {
+	if m.Payload == "" {
+		return m, nil
+	}
+	if m.Hash == "" {
+		m.Hash = PayloadHash([]byte(m.Payload))
+	}
+	var err error
+	m.Payload, err = queue.AnonymousMutation([]byte(m.Payload))
+	return m, err
 }
 
 // cutoff is when a site's retention began: now less the site

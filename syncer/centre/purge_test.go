@@ -78,24 +78,6 @@ func pushAll(tb testing.TB, c *centre.Service, k centre.Kiosk, s *queue.Store) [
 	return batch
 }
 
-// openKioskStoreAt opens a kiosk database at dir/id.db, for a test that
-// reads its file too.
-func openKioskStoreAt(tb testing.TB, dir, id string, clk *storeClock) *queue.Store {
-	tb.Helper()
-	s, err := queue.Open(context.Background(), filepath.Join(dir, id+".db"), queue.Options{
-		KioskID:  id,
-		Services: []queue.Service{{ID: "registration", Prefix: "R", Name: "Registration", DefaultWait: 10 * time.Minute}},
-		Desks:    []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"registration"}}},
-		Now:      clk.Now,
-		Location: time.UTC,
-	})
-	if err != nil {
-		tb.Fatalf("open kiosk store: %v", err)
-	}
-	tb.Cleanup(func() { s.Close() })
-	return s
-}
-
 // person is one visitor's personal data as the test wrote it.
 type person struct {
 	at                            time.Time

@@ -97,6 +97,14 @@ type Ops interface {
 	// returning how many it emptied.
 	PurgeArrivals(ctx context.Context, site string, before time.Time) (int, error)
 
+	// MutationsAfter are at most limit of a site's mutations not yet
+	// purged whose names come after after's (kiosk, epoch, seq), in that
+	// order.
+	MutationsAfter(ctx context.Context, site string, after StoredMutation, limit int) ([]StoredMutation, error)
+	// EraseArrivals empties a normalised name from a site's check-ins,
+	// returning how many it emptied.
+	EraseArrivals(ctx context.Context, site, name string) (int, error)
+
 	// PutArrivals records check-ins by normalised name, once each.
 	PutArrivals(ctx context.Context, rows []Arrival) error
 	// Arrivals are a site's check-ins under any of names at other kiosks.

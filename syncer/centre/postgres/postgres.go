@@ -94,6 +94,9 @@ var dialect = sqlstore.Dialect{
 			WHERE site_id = $1 AND purged_at IS NULL AND (received_at < $2 OR kiosk_at < $2) LIMIT $3`,
 		PurgeMutation: "UPDATE mutations SET payload = $1, payload_hash = $2, purged_at = $3 WHERE kiosk_id = $4 AND epoch = $5 AND seq = $6",
 		PurgeArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = $1 AND checked_in_at < $2 AND norm_name <> ''",
+		MutationsAfter: `SELECT kiosk_id, epoch, seq, payload, payload_hash FROM mutations
+			WHERE site_id = $1 AND purged_at IS NULL AND (kiosk_id, epoch, seq) > ($2, $3, $4) ORDER BY kiosk_id, epoch, seq LIMIT $5`,
+		EraseArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = $1 AND norm_name = $2",
 
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = $1 AND kiosk_id <> $2 AND norm_name IN (SELECT jsonb_array_elements_text($3::jsonb))`,

@@ -93,6 +93,9 @@ var dialect = sqlstore.Dialect{
 			WHERE site_id = ?1 AND purged_at IS NULL AND (received_at < ?2 OR kiosk_at < ?2) LIMIT ?3`,
 		PurgeMutation: "UPDATE mutations SET payload = ?, payload_hash = ?, purged_at = ? WHERE kiosk_id = ? AND epoch = ? AND seq = ?",
 		PurgeArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = ? AND checked_in_at < ? AND norm_name <> ''",
+		MutationsAfter: `SELECT kiosk_id, epoch, seq, payload, payload_hash FROM mutations
+			WHERE site_id = ? AND purged_at IS NULL AND (kiosk_id, epoch, seq) > (?, ?, ?) ORDER BY kiosk_id, epoch, seq LIMIT ?`,
+		EraseArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = ? AND norm_name = ?",
 
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (SELECT value FROM json_each(?))`,
