@@ -47,61 +47,43 @@ func (s *Service) Erase(ctx context.Context, site, name string) (Erased, error) 
 			}
 			return err
 		}
-		var writes []RecordWrite
-		visits, err := tx.Records(ctx, site, queue.EntityVisit)
-		if err != nil {
-			return err
-		}
 		erasures := map[string]*queue.Erasure{} // by kiosk/epoch
-		keys := map[string]bool{}
-		for _, r := range visits {
-			var sv queue.SiteVisit
-			if json.Unmarshal(r.Data, &sv) != nil || queue.NormalizeName(sv.Visit.Name) != norm {
-				continue
+		visits, err := tombstonesOf(ctx, tx, site, queue.EntityVisit, func(key string, sv queue.SiteVisit) bool {
+			if queue.NormalizeName(sv.Visit.Name) != norm {
+				return false
 			}
-			writes = append(writes, RecordWrite{Entity: queue.EntityVisit, Key: r.Key, Delete: true})
-			keys[r.Key] = true
-			e.Visits++
 			// The key is kiosk/epoch/id: the epoch the visit was checked in under.
-			parts := strings.Split(r.Key, "/")
-			if len(parts) != 3 {
-				continue
+			if kiosk, rest, ok := strings.Cut(key, "/"); ok {
+				at, _, _ := strings.Cut(rest, "/")
+				if epoch, err := strconv.ParseInt(at, 10, 64); err == nil {
+					group := kiosk + "/" + at
+					if erasures[group] == nil {
+						erasures[group] = &queue.Erasure{Kiosk: kiosk, Epoch: epoch, At: s.now().UTC()}
+					}
+					erasures[group].Visits = append(erasures[group].Visits, sv.Visit.ID)
+				}
 			}
-			epoch, err := strconv.ParseInt(parts[1], 10, 64)
-			if err != nil {
-				continue
-			}
-			at := parts[0] + "/" + parts[1]
-			if erasures[at] == nil {
-				erasures[at] = &queue.Erasure{Kiosk: parts[0], Epoch: epoch, At: s.now().UTC()}
-			}
-			erasures[at].Visits = append(erasures[at].Visits, sv.Visit.ID)
-		}
-		alerts, err := tx.Records(ctx, site, queue.EntityAlert)
+			return true
+		})
 		if err != nil {
 			return err
 		}
-		for _, r := range alerts {
-			var a queue.Alert
-			if json.Unmarshal(r.Data, &a) != nil {
-				continue
-			}
-			if keys[fmt.Sprintf("%s/%d/%d", a.Kiosk, a.Epoch, a.Visit)] || strings.Contains(" "+queue.NormalizeName(a.Message)+" ", " "+norm+" ") {
-				writes = append(writes, RecordWrite{Entity: queue.EntityAlert, Key: r.Key, Delete: true})
-				e.Alerts++
-			}
+		erased := map[string]bool{}
+		for _, w := range visits {
+			erased[w.Key] = true
 		}
-		preregs, err := tx.Records(ctx, site, queue.EntityPreReg)
+		alerts, err := tombstonesOf(ctx, tx, site, queue.EntityAlert, func(_ string, a queue.Alert) bool {
+			return erased[fmt.Sprintf("%s/%d/%d", a.Kiosk, a.Epoch, a.Visit)] || strings.Contains(" "+queue.NormalizeName(a.Message)+" ", " "+norm+" ")
+		})
 		if err != nil {
 			return err
 		}
-		for _, r := range preregs {
-			var p queue.PreRegistration
-			if json.Unmarshal(r.Data, &p) == nil && queue.NormalizeName(p.Name) == norm {
-				writes = append(writes, RecordWrite{Entity: queue.EntityPreReg, Key: r.Key, Delete: true})
-				e.PreRegs++
-			}
+		preregs, err := tombstonesOf(ctx, tx, site, queue.EntityPreReg, func(_ string, p queue.PreRegistration) bool { return queue.NormalizeName(p.Name) == norm })
+		if err != nil {
+			return err
 		}
+		e.Visits, e.Alerts, e.PreRegs = len(visits), len(alerts), len(preregs)
+		writes := slices.Concat(visits, alerts, preregs)
 		for _, at := range slices.Sorted(maps.Keys(erasures)) {
 			writes = append(writes, RecordWrite{Entity: queue.EntityErasure, Key: at + "/" + strings.ToLower(rand.Text()[:10]), Data: erasures[at]})
 			e.Kiosks++

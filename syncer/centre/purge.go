@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"lobbyline/queue"
@@ -68,29 +69,16 @@ func (s *Service) PurgeSite(ctx context.Context, site string) (Purged, error) {
 		if p.Cutoff, err = s.cutoff(ctx, tx, site); err != nil {
 			return err
 		}
-		var writes []RecordWrite
-		visits, err := tx.Records(ctx, site, queue.EntityVisit)
+		visits, err := tombstonesOf(ctx, tx, site, queue.EntityVisit, func(_ string, sv queue.SiteVisit) bool { return sv.Visit.Purgeable(p.Cutoff) })
 		if err != nil {
 			return err
 		}
-		for _, r := range visits {
-			var sv queue.SiteVisit
-			if json.Unmarshal(r.Data, &sv) == nil && sv.Visit.Purgeable(p.Cutoff) {
-				writes = append(writes, RecordWrite{Entity: queue.EntityVisit, Key: r.Key, Delete: true})
-				p.Visits++
-			}
-		}
-		alerts, err := tx.Records(ctx, site, queue.EntityAlert)
+		alerts, err := tombstonesOf(ctx, tx, site, queue.EntityAlert, func(_ string, a queue.Alert) bool { return a.At.Before(p.Cutoff) })
 		if err != nil {
 			return err
 		}
-		for _, r := range alerts {
-			var a queue.Alert
-			if json.Unmarshal(r.Data, &a) == nil && a.At.Before(p.Cutoff) {
-				writes = append(writes, RecordWrite{Entity: queue.EntityAlert, Key: r.Key, Delete: true})
-				p.Alerts++
-			}
-		}
+		p.Visits, p.Alerts = len(visits), len(alerts)
+		writes := slices.Concat(visits, alerts)
 		if _, err := s.writeRecords(ctx, tx, site, writes); err != nil {
 			return err
 		}
@@ -131,6 +119,23 @@ func (s *Service) purgeMutations(ctx context.Context, site string, cutoff time.T
 		return tx.PurgeMutations(ctx, ms, s.now())
 	})
 	return n, err
+}
+
+// tombstonesOf are tombstones for a site's live records of one entity
+// that match, read as T; a record that cannot be read does not match.
+func tombstonesOf[T any](ctx context.Context, tx Ops, site, entity string, match func(key string, v T) bool) ([]RecordWrite, error) {
+	recs, err := tx.Records(ctx, site, entity)
+	if err != nil {
+		return nil, err
+	}
+	var out []RecordWrite
+	for _, r := range recs {
+		var v T
+		if json.Unmarshal(r.Data, &v) == nil && match(r.Key, v) {
+			out = append(out, RecordWrite{Entity: entity, Key: r.Key, Delete: true})
+		}
+	}
+	return out, nil
 }
 
 // anonymous is a stored mutation without the visitor's personal data,
