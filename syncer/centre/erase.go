@@ -40,11 +40,7 @@ func (s *Service) Erase(ctx context.Context, site, name string) (Erased, error) 
 	}
 	var e Erased
 	err := s.store.Update(ctx, func(tx Ops) error {
-		found, err := tx.LockSite(ctx, site)
-		if err != nil || !found {
-			if err == nil {
-				err = ErrNotFound
-			}
+		if err := lockSite(ctx, tx, site); err != nil {
 			return err
 		}
 		erasures := map[string]*queue.Erasure{} // by kiosk/epoch

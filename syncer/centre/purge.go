@@ -59,13 +59,10 @@ func (s *Service) Purge(ctx context.Context) ([]Purged, error) {
 func (s *Service) PurgeSite(ctx context.Context, site string) (Purged, error) {
 	p := Purged{Site: site}
 	err := s.store.Update(ctx, func(tx Ops) error {
-		found, err := tx.LockSite(ctx, site)
-		if err != nil || !found {
-			if err == nil {
-				err = ErrNotFound
-			}
+		if err := lockSite(ctx, tx, site); err != nil {
 			return err
 		}
+		var err error
 		if p.Cutoff, err = s.cutoff(ctx, tx, site); err != nil {
 			return err
 		}
@@ -119,6 +116,16 @@ func (s *Service) purgeMutations(ctx context.Context, site string, cutoff time.T
 		return tx.PurgeMutations(ctx, ms, s.now())
 	})
 	return n, err
+}
+
+// lockSite takes a site's row, as every writer of its records does
+// first; ErrNotFound if there is no such site.
+func lockSite(ctx context.Context, tx Ops, site string) error {
+	found, err := tx.LockSite(ctx, site)
+	if err == nil && !found {
+		err = ErrNotFound
+	}
+	return err
 }
 
 // tombstonesOf are tombstones for a site's live records of one entity
