@@ -1,7 +1,8 @@
 // Package centre is the central service's application: enrolment and
 // tokens, a site's scope, applying kiosks' pushes exactly once, screening
 // check-ins (the same person at two kiosks, invitations, the watch-list),
-// serving pulls, and the HTTP API over all of it.
+// serving pulls, purging visitors' personal data past each site's
+// retention or on request, and the HTTP API over all of it.
 //
 // It is written against Store; the sqlite and postgres sub-packages are
 // the adapters, each with its own SQL and migrations. It must not import
