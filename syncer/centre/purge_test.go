@@ -327,3 +327,59 @@ func TestPurgeThroughAYear(t *testing.T) {
 		}
 	})
 }
+
+// TestLateChangeOfAPurgedVisit: a kiosk offline longer than the site's
+// retention sends a visit that is already past it. The centre keeps no
+// live record of it for the site's kiosks to pull, and its next purge
+// takes the person out of the payload; the replay is still a duplicate.
+func TestLateChangeOfAPurgedVisit(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clk := newStoreClock()
+		c := openTestCentral(t, dsn, clk)
+		mustAddSite(t, c, "north")
+		doc, err := siteconfig.Parse(siteDoc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SetSiteConfig(ctx, "north", "test", func(siteconfig.Record, bool) (siteconfig.Document, error) { return doc, nil }); err != nil {
+			t.Fatal(err)
+		}
+		k1, k2 := mustEnrollKiosk(t, c, "north", "lobby-1"), mustEnrollKiosk(t, c, "north", "lobby-2")
+		s1 := openKioskStore(t, "lobby-1", clk)
+		kioskCheckIn(t, s1, queue.CheckInForm{Name: "Late Larry", Phone: "+44 7700 900555"})
+		if _, err := s1.CloseDay(ctx); err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(20 * 24 * time.Hour)
+		kioskCheckIn(t, s1, queue.CheckInForm{Name: "Fresh Fiona"})
+		late := pushAll(t, c.Service, k1, s1)
+
+		visits := 0
+		for key, r := range follow(t, c, k2, 0, 0).records {
+			if strings.Contains(string(r.Data), "Late Larry") {
+				t.Errorf("the site's kiosks pull %s with the late visitor in it", key)
+			}
+			if r.Entity == queue.EntityVisit {
+				visits++
+			}
+		}
+		if visits != 1 {
+			t.Errorf("%d visits pulled; want Fiona's alone", visits)
+		}
+		p, err := c.PurgeSite(ctx, "north")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Mutations == 0 || p.Mutations >= len(late) {
+			t.Errorf("purge %+v; want the late visit's payloads and not Fiona's", p)
+		}
+		tables := tablesOf(t, c.DB(), centredb.IsPostgres(dsn))
+		if found := rowsHolding(t, c.DB(), tables, map[string]bool{"Late Larry": true, "+44 7700 900555": true}); len(found) > 0 {
+			t.Errorf("after the purge the centre holds %v", found)
+		}
+		if got := statusesOf(mustPush(t, c, k1, late)); strings.Join(got, ",") != strings.Join(repeated(wire.StatusDuplicate, len(late)), ",") {
+			t.Errorf("replay: %v; want duplicates", got)
+		}
+	})
+}
