@@ -36,11 +36,8 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 			query string
 			args  []any
 		}{
-			{&p.Visits, `UPDATE visits SET name = '', host = '', phone = '', invite = '', purged_at = ?
-				WHERE checked_in_at < ? AND purged_at IS NULL AND (left_at IS NOT NULL OR status IN ('served', 'no_show', 'cancelled'))`,
-				[]any{now, at}},
-			{&p.Outbox, `UPDATE outbox SET payload = json_object('kiosk', json_extract(payload, '$.kiosk'), 'epoch', json_extract(payload, '$.epoch'),
-				'kind', kind, 'purged', 1) WHERE state = 'done' AND created_at < ? AND json_extract(payload, '$.purged') IS NULL`, []any{at}},
+			{&p.Visits, purgeVisitsSQL(), []any{now, at}},
+			{&p.Outbox, "UPDATE outbox SET payload = " + anonymousOutboxPayload + ` WHERE state = 'done' AND created_at < ? AND json_extract(payload, '$.purged') IS NULL`, []any{at}},
 			{&p.Alerts, `UPDATE alerts SET message = ? WHERE created_at < ? AND message != ?`, []any{PurgedText, at, PurgedText}},
 			{&p.Snapshots, `DELETE FROM roster_snapshots WHERE at < ?`, []any{at}},
 		}
@@ -56,8 +53,10 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 			*st.n = int(n)
 		}
 		var err error
-		p.Remote, err = purgeSiteVisits(ctx, tx, cutoff)
-		return err
+		if p.Remote, err = purgeSiteVisits(ctx, tx, cutoff); err != nil {
+			return err
+		}
+		return notePurged(ctx, tx, cutoff)
 	})
 	if err != nil {
 		return Purged{}, err
@@ -114,4 +113,42 @@ func purgeSiteVisits(ctx context.Context, tx *sql.Tx, cutoff time.Time) (int, er
 		n += len(old)
 	}
 	return n, nil
+}
+
+// notePurged remembers the latest cut-off a purge used, so that no pull
+// brings back what it erased: a snapshot after the centre compacted, or
+// a centre that keeps personal data longer than this kiosk.
+func notePurged(ctx context.Context, tx *sql.Tx, cutoff time.Time) error {
+	prev, err := purgedBefore(ctx, tx)
+	if err != nil || !cutoff.After(prev) {
+		return err
+	}
+	return setMeta(ctx, tx, "purged_before", sqldb.FormatTime(cutoff))
+}
+
+// purgedBefore is the latest cut-off a purge used; zero if none ran.
+func purgedBefore(ctx context.Context, tx *sql.Tx) (time.Time, error) {
+	v, err := getMeta(ctx, tx, "purged_before")
+	if err != nil || v == "" {
+		return time.Time{}, err
+	}
+	return sqldb.ParseTime(v)
+}
+
+// purgedRecord reports whether a pulled record is a visit or an alert
+// that a purge with cut-off before has erased: the kiosk does not take
+// it back, whatever the centre still holds.
+func purgedRecord(r RemoteRecord, before time.Time) bool {
+	if before.IsZero() || r.Deleted {
+		return false
+	}
+	switch r.Entity {
+	case EntityVisit:
+		var sv SiteVisit
+		return json.Unmarshal(r.Data, &sv) == nil && sv.Visit.CheckedInAt.Before(before)
+	case EntityAlert:
+		var a Alert
+		return json.Unmarshal(r.Data, &a) == nil && !a.At.IsZero() && a.At.Before(before)
+	}
+	return false
 }

@@ -19,10 +19,11 @@ const (
 	EntityAlert        = "alert"        // Alert for staff, key: chosen by the centre
 	EntityVisit        = "visit"        // SiteVisit from a kiosk of the site, key: kiosk/visit id
 	EntitySiteConfig   = "site_config"  // siteconfig.Record, key: "current"
+	EntityErasure      = "erasure"      // Erasure, key: chosen by the centre
 )
 
 // Entities lists every entity a kiosk may receive.
-var Entities = []string{EntityPreReg, EntitySealedWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig}
+var Entities = []string{EntityPreReg, EntitySealedWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig, EntityErasure}
 
 // PreRegistration is a visitor the centre expects, who checks in with an
 // invite code.

@@ -191,7 +191,14 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 				return fmt.Errorf("clear for snapshot: %w", err)
 			}
 		}
+		purged, err := purgedBefore(ctx, tx)
+		if err != nil {
+			return err
+		}
 		for _, r := range page.Records {
+			if purgedRecord(r, purged) {
+				r = RemoteRecord{Entity: r.Entity, Key: r.Key, Version: r.Version, Deleted: true}
+			}
 			r, keep := s.needed(r)
 			if !keep {
 				continue
@@ -206,6 +213,11 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 			}
 			if err != nil {
 				return fmt.Errorf("apply %s %s: %w", r.Entity, r.Key, err)
+			}
+			if r.Entity == EntityErasure {
+				if err := s.applyErasure(ctx, tx, r); err != nil {
+					return err
+				}
 			}
 			if r.Entity == EntityAlert && !r.Deleted {
 				if err := s.raiseRemoteAlert(ctx, tx, r); err != nil {

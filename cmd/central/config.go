@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"lobbyline/queue/jobs"
 	"lobbyline/queue/tomlstrict"
 	"lobbyline/syncer/centre/centredb"
 )
@@ -31,12 +32,15 @@ type Config struct {
 	// sends it as a bearer token; unset, there is no /metrics. It is read
 	// from this file only, never a flag, which `ps` would show.
 	MetricsToken string `toml:"metrics_token"`
+	// PurgeAt is when serve erases personal data past each site's
+	// retention every day (HH:MM, the centre's local time); "off" never.
+	PurgeAt string `toml:"purge_at"`
 }
 
 // DefaultConfig listens on loopback only, so a centre started by hand is
 // not reachable from the network until someone says so.
 func DefaultConfig() Config {
-	return Config{Listen: "127.0.0.1:8470", MaxInFlight: 64}
+	return Config{Listen: "127.0.0.1:8470", MaxInFlight: 64, PurgeAt: "03:15"}
 }
 
 // LoadConfig reads and validates a config file.
@@ -70,6 +74,9 @@ func (c Config) Validate() error {
 	}
 	if err := validMetricsToken(c.MetricsToken); err != nil {
 		return err
+	}
+	if _, err := jobs.ParseClockTime(c.PurgeAt); err != nil && c.PurgeAt != "off" {
+		return fmt.Errorf("purge_at: %w, or \"off\"", err)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("tls_cert and tls_key go together: set both or neither")

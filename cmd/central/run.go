@@ -93,6 +93,8 @@ var commands = []commandInfo{
 	{"version", "", "print the version (also --version)", func() command { return &versionCmd{} }},
 	{"compact", "--site SITE [--older-than 720h]", "purge deletion markers older than the given age", func() command { return &compactCmd{} }},
 	{"prune", "[--older-than 2160h]", "clear old mutation payloads; names and payload hashes stay", func() command { return &pruneCmd{} }},
+	{"erase", "--site SITE --name NAME", "forget one person on request: their visits, alerts, check-ins and payloads at the centre, and each kiosk's own copy when it next syncs", func() command { return &eraseCmd{} }},
+	{"purge", "[--site SITE]", "erase visitors' personal data past each site's retention (jobs.retention_days, 30 by default) now; serve does it daily at purge_at", func() command { return &purgeCmd{} }},
 }
 
 func usage() string {

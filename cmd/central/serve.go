@@ -63,6 +63,11 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 	} else if n > 0 {
 		m.Logger.Info("sealed watch-list entries for kiosks", "entries", n)
 	}
+	stopPurge, err := startPurge(ctx, m, store)
+	if err != nil {
+		return err
+	}
+	defer stopPurge()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(m.db.DB(), "central"))

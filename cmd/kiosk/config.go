@@ -208,7 +208,9 @@ func (c Config) siteSettings() siteconfig.Settings {
 	o := c.Outage
 	d := func(v duration) *duration { return &v }
 	drill := o.DrillBanner
+	retention := c.Jobs.RetentionDays
 	return siteconfig.Settings{
+		Jobs:        &siteconfig.Jobs{RetentionDays: &retention},
 		Languages:   append([]string{}, c.Languages...), // set, even if empty: the file needs one
 		IdleTimeout: d(c.IdleTimeout), StaffIdleTimeout: d(c.StaffIdleTimeout),
 		Outage: &siteconfig.Outage{

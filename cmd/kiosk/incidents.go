@@ -222,11 +222,11 @@ func closeDay(ctx context.Context, m *Main, args []string) error {
 
 // purge erases personal data older than the retention time now.
 func purge(ctx context.Context, m *Main, args []string) error {
-	fs := m.flags("purge", "Erase visitors' personal data older than jobs.retention_days now.")
+	fs := m.flags("purge", "Erase visitors' personal data older than jobs.retention_days (the site's, if the centre sets it) now.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cutoff := time.Now().Add(-time.Duration(m.Config.Jobs.RetentionDays) * 24 * time.Hour)
+	cutoff := time.Now().Add(-m.retention())
 	p, err := m.store.Purge(ctx, cutoff)
 	if err != nil {
 		return err

@@ -86,6 +86,9 @@ grace = "2m"
 major_after = "30m"
 critical_after = "0s"
 runbook = ["Llamar a informática, ext. 4410"]
+
+[jobs]
+retention_days = 14
 `
 
 // The centre's languages, timeouts and [outage] keys reach the kiosk by
@@ -158,6 +161,9 @@ text = { en = "Lift B is out of order.", es = "El ascensor B no funciona." }
 	if _, site, _ := m.siteSettings(); site.Outage.MajorAfter.Duration != 30*time.Minute || m.Config.Outage.policy(site.Outage).ClockMax != time.Hour {
 		t.Errorf("thresholds: %+v; want the centre's major_after and the file's clock_max", site.Outage)
 	}
+	if got := m.retention(); got != 14*24*time.Hour {
+		t.Errorf("retention %v; want the site's 14 days, which the centre purges by too", got)
+	}
 	v, ui := cfg.SiteSettings()
 	if v != 1 || ui.FeedbackWindow != 2*time.Hour {
 		t.Errorf("SiteSettings: version %d, feedback window %v", v, ui.FeedbackWindow)
@@ -190,6 +196,9 @@ text = { en = "Lift B is out of order.", es = "El ascensor B no funciona." }
 	m, _ = open("--config", config, "--central", "off")
 	if v, _, ui := m.siteSettings(); v != 0 || !slices.Equal(ui.Languages, []string{"en", "es"}) || ui.IdleTimeout != time.Minute {
 		t.Fatalf("central off: version %d, %+v; want the file's", v, ui)
+	}
+	if got := m.retention(); got != time.Duration(m.Config.Jobs.RetentionDays)*24*time.Hour {
+		t.Errorf("central off: retention %v; want the file's %d days", got, m.Config.Jobs.RetentionDays)
 	}
 }
 

@@ -224,7 +224,7 @@ func (m *Main) exportDir() string { return filepath.Join(filepath.Dir(m.DBPath),
 func (m *Main) jobsConfig() jobs.Config {
 	j := m.Config.Jobs
 	cfg := jobs.Config{
-		Retention: time.Duration(j.RetentionDays) * 24 * time.Hour,
+		Retention: m.retention(),
 		ReportDir: m.reportDir(), Steps: m.siteRunbook,
 		KioskName: m.Config.KioskName, Site: m.Config.Site, Logger: m.Logger,
 	}
@@ -242,6 +242,17 @@ func (m *Main) jobsConfig() jobs.Config {
 		cfg.CloseDayAt, _ = jobs.ParseClockTime(j.CloseDayAt)
 	}
 	return cfg
+}
+
+// retention is how long visitors' personal data is kept: the site's
+// jobs.retention_days if the centre's configuration sets it (the centre
+// purges its copy after the same time), else the file's.
+func (m *Main) retention() time.Duration {
+	if m.store == nil {
+		return time.Duration(m.Config.Jobs.RetentionDays) * 24 * time.Hour
+	}
+	_, site, _ := m.siteSettings()
+	return site.Retention()
 }
 
 // siteRunbook is the runbook in use now (the site's configuration's, once

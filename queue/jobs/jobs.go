@@ -86,7 +86,7 @@ func (c *Config) defaults() {
 	setDefault(&c.ProbeEvery, DefaultProbeEvery)
 	setDefault(&c.ReportEvery, 5*time.Minute)
 	if c.Retention == 0 {
-		c.Retention = 30 * 24 * time.Hour
+		c.Retention = queue.DefaultRetention
 	}
 	if !c.PurgeAt.Set {
 		c.PurgeAt = ClockTime{3, 15, true}

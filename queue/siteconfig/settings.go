@@ -19,6 +19,23 @@ type Settings struct {
 	IdleTimeout      *Duration `toml:"idle_timeout,omitempty" json:"idle_timeout,omitempty"`
 	StaffIdleTimeout *Duration `toml:"staff_idle_timeout,omitempty" json:"staff_idle_timeout,omitempty"`
 	Outage           *Outage   `toml:"outage,omitempty" json:"outage,omitempty"`
+	Jobs             *Jobs     `toml:"jobs,omitempty" json:"jobs,omitempty"`
+}
+
+// Jobs is the site's part of the [jobs] table: how long visitors'
+// personal data is kept. The centre purges its copy after the same time,
+// so kiosks and centre agree on it; the times of day the jobs run belong
+// to each machine.
+type Jobs struct {
+	RetentionDays *int `toml:"retention_days,omitempty" json:"retention_days,omitempty"`
+}
+
+// Retention is the retention the settings set, or queue.DefaultRetention.
+func (s Settings) Retention() time.Duration {
+	if s.Jobs == nil || s.Jobs.RetentionDays == nil {
+		return queue.DefaultRetention
+	}
+	return time.Duration(*s.Jobs.RetentionDays) * 24 * time.Hour
 }
 
 // Outage is the site's part of the [outage] table: when a problem
@@ -39,7 +56,7 @@ type Outage struct {
 
 // Empty reports whether s sets nothing.
 func (s Settings) Empty() bool {
-	return s.Languages == nil && s.IdleTimeout == nil && s.StaffIdleTimeout == nil && s.Outage == nil
+	return s.Languages == nil && s.IdleTimeout == nil && s.StaffIdleTimeout == nil && s.Outage == nil && s.Jobs == nil
 }
 
 // Over is base with every key s sets in place of base's: the centre's
@@ -51,6 +68,9 @@ func (s Settings) Over(base Settings) Settings {
 	}
 	out.IdleTimeout = or(s.IdleTimeout, base.IdleTimeout)
 	out.StaffIdleTimeout = or(s.StaffIdleTimeout, base.StaffIdleTimeout)
+	if s.Jobs != nil && s.Jobs.RetentionDays != nil {
+		out.Jobs = &Jobs{RetentionDays: s.Jobs.RetentionDays}
+	}
 	if s.Outage == nil {
 		return out
 	}
@@ -98,6 +118,9 @@ func (s Settings) Validate() error {
 		span{"staff_idle_timeout", s.StaffIdleTimeout, 10 * time.Second, 8 * time.Hour, "must be between 10s and 8h"},
 	); err != nil {
 		return err
+	}
+	if s.Jobs != nil && s.Jobs.RetentionDays != nil && (*s.Jobs.RetentionDays < 1 || *s.Jobs.RetentionDays > 3650) {
+		return fmt.Errorf("jobs.retention_days must be between 1 and 3650")
 	}
 	if s.Outage != nil {
 		return s.Outage.validate(s.Languages)

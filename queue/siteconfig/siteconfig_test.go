@@ -46,6 +46,32 @@ var parseCases = []struct {
 	{"template lacks a language", strings.Replace(full, `, es = "La farmacia cierra antes."`, ``, 1), "outage.templates[0] (pharmacy).text.es is missing"},
 	{"templates without languages", strings.Replace(full, `languages = ["en", "es"]`, ``, 1), "outage.templates needs languages in the same document"},
 	{"feedback too long", strings.Replace(full, `feedback_window = "0s"`, `feedback_window = "25h"`, 1), "outage.feedback_window must be between 0s (never ask) and 24h"},
+	{"retention", good + "\n[jobs]\nretention_days = 14\n", ""},
+	{"no retention", good + "\n[jobs]\nretention_days = 0\n", "jobs.retention_days must be between 1 and 3650"},
+	{"machine's job", good + "\n[jobs]\npurge_at = \"03:15\"\n", "unknown key jobs.purge_at"},
+}
+
+// TestRetention: the site's retention_days, else the default, and the
+// site's wins over a kiosk file's.
+func TestRetention(t *testing.T) {
+	doc, err := siteconfig.Parse(good + "\n[jobs]\nretention_days = 14\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := doc.Retention(); got != 14*24*time.Hour {
+		t.Errorf("retention %v, want 14 days", got)
+	}
+	if got := (siteconfig.Settings{}).Retention(); got != 30*24*time.Hour {
+		t.Errorf("default retention %v, want 30 days", got)
+	}
+	days := 60
+	file := siteconfig.Settings{Jobs: &siteconfig.Jobs{RetentionDays: &days}}
+	if got := doc.Settings.Over(file).Retention(); got != 14*24*time.Hour {
+		t.Errorf("the site's over the file's: %v, want 14 days", got)
+	}
+	if got := (siteconfig.Settings{}).Over(file).Retention(); got != 60*24*time.Hour {
+		t.Errorf("no site retention over the file's: %v, want the file's 60 days", got)
+	}
 }
 
 // full sets every section a site's configuration holds.

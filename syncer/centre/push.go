@@ -163,10 +163,12 @@ func (p *pushTx) replay(m wire.PushMutation, e Earlier) (wire.PushResult, bool) 
 	return res, true
 }
 
-// samePayload compares JSON as the kiosk sent it, ignoring white space;
-// once the stored payload is pruned, by its hash.
+// samePayload compares JSON as the kiosk sent it, ignoring white space:
+// by its hash, which is all that stays once the stored payload is pruned
+// or purged of personal data; by the payload itself for rows stored
+// before hashes were.
 func samePayload(e Earlier, sent json.RawMessage) bool {
-	if e.Payload == "" && e.Hash != "" {
+	if e.Hash != "" {
 		return PayloadHash(sent) == e.Hash
 	}
 	var a, b bytes.Buffer
@@ -247,6 +249,9 @@ func (p *pushTx) finish(ctx context.Context) error {
 		}
 	}
 	if err := p.storeIncidents(ctx); err != nil {
+		return err
+	}
+	if err := p.purgeLate(ctx); err != nil {
 		return err
 	}
 	_, err := p.s.writeRecords(ctx, p.tx, p.k.Site, p.writes)

@@ -2,7 +2,8 @@
 // tokens, a site's scope, applying kiosks' pushes exactly once, screening
 // check-ins (the same person at two kiosks, invitations, the watch-list),
 // sealing the watch-list for kiosks, serving pulls (each kiosk only its
-// share of the site's data), and the HTTP API over all of it.
+// share of the site's data), purging visitors' personal data past each
+// site's retention or on request, and the HTTP API over all of it.
 //
 // It is written against Store; the sqlite and postgres sub-packages are
 // the adapters, each with its own SQL and migrations. It must not import

@@ -83,7 +83,14 @@ func mustEnrollKiosk(tb testing.TB, c centretest.Centre, site, id string) centre
 // mutations to push.
 func openKioskStore(tb testing.TB, id string, clk *storeClock) *queue.Store {
 	tb.Helper()
-	s, err := queue.Open(context.Background(), filepath.Join(tb.TempDir(), id+".db"), queue.Options{
+	return openKioskStoreAt(tb, tb.TempDir(), id, clk)
+}
+
+// openKioskStoreAt opens a kiosk database at dir/id.db, for a test that
+// reads its file too.
+func openKioskStoreAt(tb testing.TB, dir, id string, clk *storeClock) *queue.Store {
+	tb.Helper()
+	s, err := queue.Open(context.Background(), filepath.Join(dir, id+".db"), queue.Options{
 		KioskID:  id,
 		Services: []queue.Service{{ID: "registration", Prefix: "R", Name: "Registration", DefaultWait: 10 * time.Minute}},
 		Desks:    []queue.Desk{{ID: "desk-1", Name: "Desk 1", Services: []string{"registration"}}},

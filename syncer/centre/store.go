@@ -90,6 +90,24 @@ type Ops interface {
 	// answer and the hash stay. It returns how many it cleared.
 	PruneMutations(ctx context.Context, before time.Time) (int, error)
 
+	// UnpurgedMutations are at most limit of a site's mutations received,
+	// or made by the kiosk's clock, before before and not yet purged.
+	UnpurgedMutations(ctx context.Context, site string, before time.Time, limit int) ([]StoredMutation, error)
+	// PurgeMutations stores each mutation's payload and hash as given and
+	// marks it purged at at.
+	PurgeMutations(ctx context.Context, ms []StoredMutation, at time.Time) error
+	// PurgeArrivals empties the names of a site's check-ins before before,
+	// returning how many it emptied.
+	PurgeArrivals(ctx context.Context, site string, before time.Time) (int, error)
+
+	// MutationsAfter are at most limit of a site's mutations not yet
+	// purged whose names come after after's (kiosk, epoch, seq), in that
+	// order.
+	MutationsAfter(ctx context.Context, site string, after StoredMutation, limit int) ([]StoredMutation, error)
+	// EraseArrivals empties a normalised name from a site's check-ins,
+	// returning how many it emptied.
+	EraseArrivals(ctx context.Context, site, name string) (int, error)
+
 	// PutArrivals records check-ins by normalised name, once each.
 	PutArrivals(ctx context.Context, rows []Arrival) error
 	// Arrivals are a site's check-ins under any of names at other kiosks.
@@ -215,6 +233,14 @@ type Earlier struct {
 	Status  string
 	Payload string // "" once pruned
 	Hash    string // PayloadHash of the payload; "" if stored before hashes were
+}
+
+// StoredMutation is a stored mutation's name and payload, for the purge.
+type StoredMutation struct {
+	Kiosk      string
+	Epoch, Seq int64
+	Payload    string // "" once pruned
+	Hash       string // PayloadHash of the payload as received; "" if stored before hashes were
 }
 
 // MutationRow is a mutation as received, with the centre's answer.

@@ -92,6 +92,14 @@ var dialect = sqlstore.Dialect{
 		SetPayloadHash:    "UPDATE mutations SET payload_hash = $1 WHERE kiosk_id = $2 AND epoch = $3 AND seq = $4",
 		PruneMutations:    "UPDATE mutations SET payload = '' WHERE received_at < $1 AND payload <> '' AND payload_hash <> ''",
 
+		UnpurgedMutations: `SELECT kiosk_id, epoch, seq, payload, payload_hash FROM mutations
+			WHERE site_id = $1 AND purged_at IS NULL AND (received_at < $2 OR kiosk_at < $2) LIMIT $3`,
+		PurgeMutation: "UPDATE mutations SET payload = $1, payload_hash = $2, purged_at = $3 WHERE kiosk_id = $4 AND epoch = $5 AND seq = $6",
+		PurgeArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = $1 AND checked_in_at < $2 AND norm_name <> ''",
+		MutationsAfter: `SELECT kiosk_id, epoch, seq, payload, payload_hash FROM mutations
+			WHERE site_id = $1 AND purged_at IS NULL AND (kiosk_id, epoch, seq) > ($2, $3, $4) ORDER BY kiosk_id, epoch, seq LIMIT $5`,
+		EraseArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = $1 AND norm_name = $2",
+
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = $1 AND kiosk_id <> $2 AND norm_name IN (SELECT jsonb_array_elements_text($3::jsonb))`,
 
@@ -130,7 +138,7 @@ var dialect = sqlstore.Dialect{
 			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload, payload_hash) VALUES ",
 			Tail: ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
 				received_at = excluded.received_at, payload = excluded.payload, payload_hash = excluded.payload_hash, kind = excluded.kind, hlc = excluded.hlc,
-				kiosk_at = excluded.kiosk_at
+				kiosk_at = excluded.kiosk_at, purged_at = NULL
 				WHERE mutations.status = 'rejected'`,
 		},
 		PutArrivals: sqlstore.Insert{

@@ -91,6 +91,14 @@ var dialect = sqlstore.Dialect{
 		SetPayloadHash:    "UPDATE mutations SET payload_hash = ? WHERE kiosk_id = ? AND epoch = ? AND seq = ?",
 		PruneMutations:    "UPDATE mutations SET payload = '' WHERE received_at < ? AND payload <> '' AND payload_hash <> ''",
 
+		UnpurgedMutations: `SELECT kiosk_id, epoch, seq, payload, payload_hash FROM mutations
+			WHERE site_id = ?1 AND purged_at IS NULL AND (received_at < ?2 OR kiosk_at < ?2) LIMIT ?3`,
+		PurgeMutation: "UPDATE mutations SET payload = ?, payload_hash = ?, purged_at = ? WHERE kiosk_id = ? AND epoch = ? AND seq = ?",
+		PurgeArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = ? AND checked_in_at < ? AND norm_name <> ''",
+		MutationsAfter: `SELECT kiosk_id, epoch, seq, payload, payload_hash FROM mutations
+			WHERE site_id = ? AND purged_at IS NULL AND (kiosk_id, epoch, seq) > (?, ?, ?) ORDER BY kiosk_id, epoch, seq LIMIT ?`,
+		EraseArrivals: "UPDATE arrivals SET norm_name = '' WHERE site_id = ? AND norm_name = ?",
+
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (SELECT value FROM json_each(?))`,
 
@@ -129,7 +137,7 @@ var dialect = sqlstore.Dialect{
 			Head: "INSERT INTO mutations (kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload, payload_hash) VALUES ",
 			Tail: ` ON CONFLICT (kiosk_id, epoch, seq) DO UPDATE SET status = excluded.status, reason = excluded.reason,
 				received_at = excluded.received_at, payload = excluded.payload, payload_hash = excluded.payload_hash, kind = excluded.kind, hlc = excluded.hlc,
-				kiosk_at = excluded.kiosk_at
+				kiosk_at = excluded.kiosk_at, purged_at = NULL
 				WHERE mutations.status = 'rejected'`,
 		},
 		PutArrivals: sqlstore.Insert{

@@ -66,6 +66,18 @@ type Queries struct {
 	SetPayloadHash    string // payload_hash, kiosk_id, epoch, seq
 	PruneMutations    string // before: clears the payload of hashed rows received before
 
+	// UnpurgedMutations: site_id, before (received or made by the kiosk's
+	// clock), limit → kiosk_id, epoch, seq, payload, payload_hash of rows
+	// not yet purged.
+	UnpurgedMutations string
+	PurgeMutation     string // payload, payload_hash, purged_at, kiosk_id, epoch, seq
+	PurgeArrivals     string // site_id, before: empties the names of check-ins before
+	// MutationsAfter: site_id, kiosk_id, epoch, seq, limit → kiosk_id,
+	// epoch, seq, payload, payload_hash of rows not yet purged after that
+	// name, in name order.
+	MutationsAfter string
+	EraseArrivals  string // site_id, norm_name: empties that name
+
 	// Arrivals: site_id, kiosk_id to leave out, the names as a JSON array
 	// → norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at.
 	Arrivals string
@@ -409,6 +421,49 @@ func (o ops) PruneMutations(ctx context.Context, before time.Time) (int, error) 
 		}
 	}
 	res, err := o.q.ExecContext(ctx, o.d.Queries.PruneMutations, stamp(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func (o ops) UnpurgedMutations(ctx context.Context, site string, before time.Time, limit int) ([]centre.StoredMutation, error) {
+	return collect(ctx, o.q, o.d.Queries.UnpurgedMutations, []any{site, stamp(before), limit}, func(rows *sql.Rows) (centre.StoredMutation, error) {
+		var m centre.StoredMutation
+		err := rows.Scan(&m.Kiosk, &m.Epoch, &m.Seq, &m.Payload, &m.Hash)
+		return m, err
+	})
+}
+
+func (o ops) PurgeMutations(ctx context.Context, ms []centre.StoredMutation, at time.Time) error {
+	for _, m := range ms {
+		if _, err := o.q.ExecContext(ctx, o.d.Queries.PurgeMutation, m.Payload, m.Hash, stamp(at), m.Kiosk, m.Epoch, m.Seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o ops) PurgeArrivals(ctx context.Context, site string, before time.Time) (int, error) {
+	res, err := o.q.ExecContext(ctx, o.d.Queries.PurgeArrivals, site, stamp(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+func (o ops) MutationsAfter(ctx context.Context, site string, after centre.StoredMutation, limit int) ([]centre.StoredMutation, error) {
+	return collect(ctx, o.q, o.d.Queries.MutationsAfter, []any{site, after.Kiosk, after.Epoch, after.Seq, limit}, func(rows *sql.Rows) (centre.StoredMutation, error) {
+		var m centre.StoredMutation
+		err := rows.Scan(&m.Kiosk, &m.Epoch, &m.Seq, &m.Payload, &m.Hash)
+		return m, err
+	})
+}
+
+func (o ops) EraseArrivals(ctx context.Context, site, name string) (int, error) {
+	res, err := o.q.ExecContext(ctx, o.d.Queries.EraseArrivals, site, name)
 	if err != nil {
 		return 0, err
 	}
