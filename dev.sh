@@ -2,7 +2,7 @@
 # Lobbyline developer entry point.
 #
 #   ./dev.sh run [kiosk args...]   install missing deps, then run the kiosk
-#   ./dev.sh test                  install missing deps, then gofmt, vet, staticcheck and all tests
+#   ./dev.sh test                  install missing deps, then gofmt, vet, staticcheck, gosec and all tests
 #                                  (against a throwaway PostgreSQL server it starts)
 #   ./dev.sh deps                  only check Go and check / install the Debian packages
 #   ./dev.sh package               build the .deb packages into dist/ (packaging/README.md)
@@ -332,6 +332,9 @@ cmd_test() {
 	# Static analysis beyond vet (pinned in go.mod's tool block): no
 	# findings, or each answered at its line with a //lint:ignore and why.
 	go tool staticcheck ./...
+	# Security lint: no findings, or each answered at its line with a
+	# "#nosec RULE -- why" (no rule is excluded wholesale).
+	go tool gosec -quiet -exclude-generated ./...
 	# The packages are built first: packaging/pkg_test.go checks them.
 	LOBBYLINE_ARCHES=amd64 cmd_package >/dev/null
 	export LOBBYLINE_PACKAGES=$PWD/dist

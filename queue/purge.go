@@ -94,14 +94,14 @@ func purgeSiteVisits(ctx context.Context, tx *sql.Tx, cutoff time.Time) (int, er
 			var key string
 			var data []byte
 			if err := rows.Scan(&key, &data); err != nil {
-				rows.Close()
+				_ = rows.Close() // the scan error is the one to report
 				return 0, fmt.Errorf("purge %s copies: %w", e.entity, err)
 			}
 			if at, ok := e.when(data); ok && at.Before(cutoff) {
 				old = append(old, key)
 			}
 		}
-		rows.Close()
+		_ = rows.Close() // rows.Err below reports a failed read
 		if err := rows.Err(); err != nil {
 			return 0, fmt.Errorf("purge %s copies: %w", e.entity, err)
 		}

@@ -76,7 +76,7 @@ func startPurge(ctx context.Context, m *Main, st *centre.Service) (stop func() e
 			}
 		}), gocron.WithName("purge"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 	if err != nil {
-		sched.Shutdown()
+		_ = sched.Shutdown() // nothing was scheduled; the job error is the one to report
 		return nil, fmt.Errorf("start purge: %w", err)
 	}
 	sched.Start()

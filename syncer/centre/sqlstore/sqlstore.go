@@ -148,7 +148,7 @@ func Open(ctx context.Context, db *sql.DB, d Dialect, opts Options) (*Store, err
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := opts.Migrations.Apply(ctx, db); err != nil {
-		db.Close()
+		_ = db.Close() // the migration error is the one to report
 		return nil, err
 	}
 	s := &Store{db: db, d: d}
@@ -401,13 +401,13 @@ func (o ops) PruneMutations(ctx context.Context, before time.Time) (int, error) 
 			var n name
 			var payload string
 			if err := rows.Scan(&n.kiosk, &n.epoch, &n.seq, &payload); err != nil {
-				rows.Close()
+				_ = rows.Close() // the scan error is the one to report
 				return 0, err
 			}
 			n.hash = centre.PayloadHash([]byte(payload))
 			todo = append(todo, n)
 		}
-		rows.Close()
+		_ = rows.Close() // rows.Err below reports a failed read
 		if err := rows.Err(); err != nil {
 			return 0, err
 		}
