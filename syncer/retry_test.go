@@ -47,39 +47,49 @@ func TestRetryPolicy(t *testing.T) {
 		t.Fatalf("after 1000 retries the wait is %s; it should have grown to about %s", last, cfg.MaxBackoff)
 	}
 
-	// Retry-After from the centre wins over a shorter backoff, once, with
-	// up to as much again at random.
+	// Retry-After from the centre comes on top of the backoff, once.
 	p = NewRetryPolicy(cfg)
 	p.SetRetryAfter(2 * time.Minute)
-	if d := p.NextBackOff(); d < 2*time.Minute || d >= 4*time.Minute || !p.waitedRetryAfter {
+	if d := p.NextBackOff(); d < 2*time.Minute || d > 2*time.Minute+cfg.FirstRetry+time.Millisecond || !p.waitedRetryAfter {
 		t.Fatalf("with Retry-After 2m the wait is %s", d)
 	}
 	if d := p.NextBackOff(); d >= 2*time.Minute || p.waitedRetryAfter {
 		t.Fatalf("Retry-After was used twice: %s", d)
 	}
 
-	// After a long outage the backoff has grown to MaxBackoff; a centre
-	// that answers "busy, retry after 2 s" is back, and its Retry-After
-	// (spread) replaces the grown backoff, which starts again from 1 s.
+	// After a long outage the backoff has grown to MaxBackoff. A centre
+	// that answers "busy, retry after 2 s" is back: the backoff starts
+	// again from its base (never below the 2 s asked for) and grows with
+	// each further "busy", spread by its jitter.
 	p = NewRetryPolicy(cfg)
 	for range 50 {
 		clock.Advance(time.Hour)
 		p.NextBackOff()
 	}
-	waits := map[time.Duration]bool{}
-	for range 100 {
+	var waits []time.Duration
+	for range 12 {
 		p.SetRetryAfter(2 * time.Second)
-		d := p.NextBackOff()
-		if d < 2*time.Second || d >= 4*time.Second {
-			t.Fatalf("after an outage's backoff, Retry-After 2s gave a wait of %s; want 2–4 s", d)
+		waits = append(waits, p.NextBackOff())
+	}
+	if waits[0] < 2*time.Second || waits[0] > 3500*time.Millisecond {
+		t.Fatalf("the first wait after \"busy\" following an outage's backoff is %s; want the 2 s asked for and the base backoff (1 s ±50%%)", waits[0])
+	}
+	if waits[11] < 10*time.Second || waits[11] > cfg.MaxBackoff*3/2 {
+		t.Fatalf("after 12 answers \"busy\" the wait is %s; want it grown well past 2 s: %v", waits[11], waits)
+	}
+	spread := map[time.Duration]bool{}
+	for range 100 {
+		q := NewRetryPolicy(cfg)
+		q.NextBackOff()
+		for range 6 {
+			q.SetRetryAfter(2 * time.Second)
+			q.NextBackOff()
 		}
-		waits[d.Round(100*time.Millisecond)] = true
+		q.SetRetryAfter(2 * time.Second)
+		spread[q.NextBackOff().Round(100*time.Millisecond)] = true
 	}
-	if len(waits) < 10 {
-		t.Fatalf("waits after Retry-After not spread: %d distinct in 100", len(waits))
-	}
-	if d := p.NextBackOff(); d > 3*time.Second {
-		t.Fatalf("the backoff did not start again after the centre answered: %s", d)
+	if len(spread) < 20 {
+		t.Fatalf("kiosks refused together wait alike: %d distinct waits in 100", len(spread))
 	}
 }
 

@@ -712,6 +712,8 @@ type RetryPolicy struct {
 	// waitedRetryAfter says the wait NextBackOff returned is the centre's
 	// Retry-After, which a Wake must not cut short.
 	waitedRetryAfter bool
+	// busy says the last failure was the centre answering "busy".
+	busy bool
 }
 
 // NewRetryPolicy is the policy a syncer with cfg retries by.
@@ -731,28 +733,29 @@ func (p *RetryPolicy) SetRetryAfter(d time.Duration) { p.retryAfter = d }
 
 // NextBackOff is the wait before the next retry.
 //
-// A centre that answered with Retry-After (429 busy, 503) is reachable:
-// the backoff grown while it was away no longer applies, and the wait is
-// what it asked plus up to as much again at random, so that kiosks told
-// "busy" in the same second do not all come back in the same second; the
-// exponential backoff starts again from its base. Without this, a kiosk
-// refused once as the centre returned from a long outage waited out the
-// outage's backoff (up to MaxBackoff and half again: 7.5 minutes)
-// although the centre was there (BENCHMARKS.md, *Ten thousand kiosks*).
+// A centre that answers "busy" with Retry-After (429, 503) is reachable
+// again: the backoff grown while it was away (up to MaxBackoff and half
+// again, 7.5 minutes) no longer applies. On the first such answer after
+// failures to reach it, the exponential backoff starts again from its
+// base, and grows with each further "busy" (×1.5, ±50%), on top of the
+// Retry-After asked for. So kiosks refused together as the centre returns
+// from a long outage come back within seconds, and spread further each
+// time they are refused, rather than all in the same few seconds (a storm
+// of refusals) or minutes later (BENCHMARKS.md, *Ten thousand kiosks*).
 func (p *RetryPolicy) NextBackOff() time.Duration {
 	p.retries++
-	if ra := p.retryAfter; ra > 0 {
-		p.retryAfter = 0
-		p.waitedRetryAfter = true
+	ra := p.retryAfter
+	p.retryAfter = 0
+	if ra > 0 && !p.busy {
 		p.exp.Reset()
-		return ra + rand.N(ra) // #nosec G404 -- jitter that spreads kiosks' retries, not a secret
 	}
-	p.waitedRetryAfter = false
+	p.busy = ra > 0
 	d := p.exp.NextBackOff()
 	if p.retries == 1 && p.first > 0 {
 		d = rand.N(p.first) + time.Millisecond // #nosec G404 -- jitter that spreads kiosks' retries, not a secret
 	}
-	return d
+	p.waitedRetryAfter = ra > 0
+	return ra + d
 }
 
 // Reset starts again from the first retry.

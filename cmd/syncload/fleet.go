@@ -820,7 +820,7 @@ func (m *Main) printFleet(r *FleetResult, c *loadCentre) {
 	fmt.Fprintf(w, "  check-ins %d answered%s: from the check-in to the answer to its push %s; %d later than %v\n",
 		r.CheckIns, during, r.CheckInLag, r.Late, cfg.scaled(LateAfter))
 	if r.Status429 > 0 {
-		fmt.Fprintf(w, "  429       %d answers (%s); retried after the Retry-After and up to as much again (syncer.RetryPolicy)\n", r.Busy.N, r.Busy)
+		fmt.Fprintf(w, "  429       %d answers (%s); retried after the Retry-After plus the backoff, which starts again when the centre answers (syncer.RetryPolicy)\n", r.Busy.N, r.Busy)
 	}
 	fmt.Fprintf(w, "  retries   %d attempts made again after a 429 or an error\n", r.Retries)
 	c.printPool(w, cfg)
