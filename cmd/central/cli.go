@@ -19,6 +19,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"lobbyline/queue"
+	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/wire"
 )
@@ -206,6 +207,11 @@ func (c *enrollCmd) printCode(ctx context.Context, m *Main, st *centre.Service) 
 	}
 	fmt.Fprintf(w, "\nOn the kiosk's set-up screen, enter this centre's address and the code (or scan the QR code),\n"+
 		"or on the kiosk machine run:\n    lobbyline-kiosk enroll --centre %s --code %s\n", centreURL, code)
+	if c.centre != "" {
+		if err := syncer.CheckCentreURL(c.centre, false); errors.Is(err, syncer.ErrPlainHTTP) {
+			fmt.Fprintf(w, "\nWarning: kiosks will refuse this address: %v.\n", err)
+		}
+	}
 	return nil
 }
 

@@ -320,6 +320,14 @@ func TestEnrollPrintsACode(t *testing.T) {
 	}
 	c.mustFail("--valid", "enroll", "--valid", "0s", "--site", "north", "lobby-3")
 	c.mustFail("--centre", "enroll", "--centre", "ftp://x", "--site", "north", "lobby-3")
+	// A plain-HTTP address on the network is enrolled, with the warning
+	// that kiosks will refuse it (unless insecure); loopback is fine.
+	if out := c.mustRun("enroll", "--site", "north", "--centre", "http://10.0.0.5:8470", "lobby-4"); !strings.Contains(out, "Warning: kiosks will refuse this address") {
+		t.Errorf("enroll with a plain-HTTP centre on the network printed no warning:\n%s", out)
+	}
+	if out := c.mustRun("enroll", "--site", "north", "--centre", "http://127.0.0.1:8470", "lobby-5"); strings.Contains(out, "Warning") {
+		t.Errorf("enroll with a loopback centre warned:\n%s", out)
+	}
 
 	st := centretest.Open(t, store, time.Now)
 	resp, err := st.Redeem(context.Background(), got.Code)
