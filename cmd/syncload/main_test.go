@@ -34,6 +34,26 @@ func newMain(t *testing.T, scenario string) (*Main, *bytes.Buffer) {
 	return m, &out
 }
 
+// run runs m's scenario, logs what it printed and fails the test if the
+// run went wrong.
+func run(t *testing.T, m *Main, out *bytes.Buffer) {
+	t.Helper()
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	t.Logf("\n%s", out)
+}
+
+// wantOutput fails the test for each of wants that out lacks.
+func wantOutput(t *testing.T, out *bytes.Buffer, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
 // TestFleet runs the fleet scenario syncing on schedule only, as the
 // benchmark's target is stated, and also after every change (--kick), as
 // cmd/kiosk does.
@@ -48,11 +68,8 @@ func TestFleet(t *testing.T) {
 			if err := m.Config.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			if err := m.Run(context.Background()); err != nil {
-				t.Fatalf("run: %v\n%s", err, out)
-			}
+			run(t, m, out)
 			r := m.Fleet
-			t.Logf("\n%s", out)
 			if !r.ExactlyOnce || r.Sent == 0 || r.AtCentre != r.Sent || r.Answered != r.Sent {
 				t.Errorf("exactly-once check: ok=%t sent %d, answered %d, at the centre %d (%s)", r.ExactlyOnce, r.Sent, r.Answered, r.AtCentre, r.Mismatch)
 			}
@@ -79,11 +96,7 @@ func TestFleet(t *testing.T) {
 			if r.Sites != 2 || r.Applied != r.Sent {
 				t.Errorf("sites %d, applied %d of %d", r.Sites, r.Applied, r.Sent)
 			}
-			for _, want := range []string{"fleet kiosks=5 sites=2 ", " exactly_once=ok ", "; it answered 200: ", "  push ", "  pull ", "  target "} {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("output lacks %q", want)
-				}
-			}
+			wantOutput(t, out, "fleet kiosks=5 sites=2 ", " exactly_once=ok ", "; it answered 200: ", "  push ", "  pull ", "  target ")
 		})
 	}
 }
@@ -97,20 +110,13 @@ func TestFleetTwoInstances(t *testing.T) {
 	m.Config.Scale = 0.01
 	m.Config.Kick = true
 	m.Config.Instances = 2
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out)
-	}
+	run(t, m, out)
 	r := m.Fleet
-	t.Logf("\n%s", out)
 	if !r.ExactlyOnce || r.Sent == 0 || r.Answered != r.Sent || r.StatusOther != 0 || r.ProbeFailed != 0 {
 		t.Errorf("two instances: exactly once %t (%s), sent %d, answered %d, errors %d, failed probes %d",
 			r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered, r.StatusOther, r.ProbeFailed)
 	}
-	for _, want := range []string{" instances=2 ", "2 instances (each its own pool", "  db pool 2 "} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+	wantOutput(t, out, " instances=2 ", "2 instances (each its own pool", "  db pool 2 ")
 }
 
 // TestFleetOutage takes the centre away in the middle of a fleet run:
@@ -127,11 +133,8 @@ func TestFleetOutage(t *testing.T) {
 	if err := m.Config.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out)
-	}
+	run(t, m, out)
 	r := m.Fleet
-	t.Logf("\n%s", out)
 	rt := r.Return
 	if rt == nil || rt.Refused == 0 || rt.Drained != r.Kiosks || rt.Requests == 0 || rt.Peak == 0 {
 		t.Fatalf("return %+v; want requests refused during the outage, then every kiosk drained", rt)
@@ -140,11 +143,7 @@ func TestFleetOutage(t *testing.T) {
 		t.Errorf("after the outage: exactly once %t (%s), sent %d, answered %d, errors %d, failed probes %d",
 			r.ExactlyOnce, r.Mismatch, r.Sent, r.Answered, r.StatusOther, r.ProbeFailed)
 	}
-	for _, want := range []string{"  outage ", "  return ", "return target: "} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+	wantOutput(t, out, "  outage ", "  return ", "return target: ")
 }
 
 // TestMain lets the test binary be the child of --centre-process, as
@@ -168,20 +167,13 @@ func TestFleetCentreProcess(t *testing.T) {
 	m.Config.Duration = 10 * time.Minute // 6 s
 	m.Config.OutageAt = time.Minute
 	m.Config.Outage = 3 * time.Minute
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out)
-	}
+	run(t, m, out)
 	r := m.Fleet
-	t.Logf("\n%s", out)
 	if !r.ExactlyOnce || r.Sent == 0 || r.Requests == 0 || r.Probes == 0 || r.Return == nil || r.Return.Drained != r.Kiosks {
 		t.Errorf("centre in a child: exactly once %t (%s), sent %d, requests %d, probes %d, return %+v",
 			r.ExactlyOnce, r.Mismatch, r.Sent, r.Requests, r.Probes, r.Return)
 	}
-	for _, want := range []string{" centre_process=true ", "in a child process", "  db pool "} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+	wantOutput(t, out, " centre_process=true ", "in a child process", "  db pool ")
 }
 
 // TestFleetBusyCentre lets a centre serve one request at a time, so that
@@ -193,11 +185,8 @@ func TestFleetBusyCentre(t *testing.T) {
 	m.Config.Kiosks = 12
 	m.Config.Scale = 0.01
 	m.Config.MaxInFlight = 1
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out)
-	}
+	run(t, m, out)
 	r := m.Fleet
-	t.Logf("\n%s", out)
 	if r.Status429 == 0 {
 		t.Skip("no 429 this time: the kiosks never overlapped")
 	}
@@ -218,11 +207,8 @@ func TestReconnect(t *testing.T) {
 	if err := m.Config.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Run(context.Background()); err != nil {
-		t.Fatalf("run: %v\n%s", err, out)
-	}
+	run(t, m, out)
 	r := m.Reconnect
-	t.Logf("\n%s", out)
 	if !r.Drained || !r.ExactlyOnce {
 		t.Errorf("drained %t, exactly once %t (%s)", r.Drained, r.ExactlyOnce, r.Mismatch)
 	}
@@ -239,11 +225,7 @@ func TestReconnect(t *testing.T) {
 	if r.Pushes < r.Kiosks || r.Requests != r.Pushes+r.Pulls || r.Peak == 0 || len(r.Buckets) == 0 {
 		t.Errorf("arrivals after the restore: %d pushes, %d pulls, %d in all, peak %d over %d buckets", r.Pushes, r.Pulls, r.Requests, r.Peak, len(r.Buckets))
 	}
-	for _, want := range []string{"reconnect kiosks=5 sites=2 ", " drained=true ", " exactly_once=ok ", "  per 40ms from the restore:"} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q", want)
-		}
-	}
+	wantOutput(t, out, "reconnect kiosks=5 sites=2 ", " drained=true ", " exactly_once=ok ", "  per 40ms from the restore:")
 }
 
 func TestParseFlags(t *testing.T) {
