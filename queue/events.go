@@ -55,6 +55,9 @@ type Mutation struct {
 	// Incident is set for KindIncident: the figures of an incident's
 	// report, with no personal data.
 	Incident *IncidentSummary `json:"incident,omitempty"`
+	// Staff is set for KindStaffAccount, Audit for KindAudit.
+	Staff *StaffAccount `json:"staff,omitempty"`
+	Audit *AuditEntry   `json:"audit,omitempty"`
 }
 
 // record appends ev to the log and its mutation to the outbox, inside the

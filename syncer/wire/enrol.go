@@ -35,6 +35,10 @@ type EnrolResponse struct {
 	Kiosk string `json:"kiosk"`
 	Name  string `json:"name"`
 	Token string `json:"token"`
+	// Staff holds the site's staff accounts as pull
+	// records (entity "staff"), so a kiosk leaves set-up with the
+	// accounts it signs staff in with, even before its first pull.
+	Staff []Record `json:"staff,omitempty"`
 }
 
 // DecodeEnrolRequest reads an enrolment request: one JSON object with a
