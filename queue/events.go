@@ -38,6 +38,8 @@ type event struct {
 	Data    map[string]any
 
 	incident *IncidentSummary // for KindIncident
+	staff    *StaffAccount    // for KindStaffAccount
+	audit    *AuditEntry      // for KindAudit
 }
 
 // Mutation is what the outbox carries to the centre: the event and the
@@ -88,7 +90,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	}
 	payload, err := json.Marshal(Mutation{
 		Kiosk: s.kioskID, Epoch: epoch, Kind: ev.Kind, At: at.UTC(), HLC: stamp, Actor: ev.Actor,
-		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident,
+		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident, Staff: ev.staff, Audit: ev.audit,
 	})
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
@@ -99,7 +101,21 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 		return fmt.Errorf("write outbox: %w", err)
 	}
 	s.wroteCommit() // early is harmless: the checkpointer only copies what is committed
-	return nil
+	switch ev.Kind {
+	case KindAudit, KindStaffAccount, KindIncident:
+		return nil // audited by their callers, or not staff actions
+	}
+	var ticket, detail string
+	if visit != nil {
+		ticket = visit.Ticket
+	}
+	switch {
+	case ev.Kind == KindTransfer:
+		detail = "to " + ev.Service
+	case ev.Desk != "":
+		detail = ev.Desk
+	}
+	return s.auditAs(ctx, tx, at, ev.Kind, ticket, detail)
 }
 
 // refreshEstimator feeds the estimator every event appended since it last

@@ -91,6 +91,9 @@ func (s *Store) StartDrill(ctx context.Context, d time.Duration, banner bool, by
 		if err := insertIncident(ctx, tx, &in); err != nil {
 			return err
 		}
+		if err := s.auditAs(ctx, tx, now, "drill_start", "", d.String()); err != nil {
+			return err
+		}
 		return addTimeline(ctx, tx, in.ID, TimelineEntry{At: now, Kind: TimelineNote, Actor: by,
 			Text: fmt.Sprintf("drill started for %s", d)})
 	})
@@ -195,6 +198,9 @@ func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why str
 		if err != nil {
 			return err
 		}
+		if err := s.auditAs(ctx, tx, at, "incident_end", "", why); err != nil {
+			return err
+		}
 		return addTimeline(ctx, tx, id, TimelineEntry{At: at, Kind: TimelineEnd, Text: why})
 	})
 }
@@ -257,6 +263,9 @@ func (s *Store) SetExpectedBack(ctx context.Context, id int64, at time.Time, by 
 		if !at.IsZero() {
 			text = "expected back at " + at.In(s.loc).Format("15:04")
 		}
+		if err := s.auditAs(ctx, tx, now, "expected_back", "", text); err != nil {
+			return err
+		}
 		return addTimeline(ctx, tx, id, TimelineEntry{At: now, Kind: TimelineExpected, Actor: by, Text: text})
 	})
 }
@@ -277,6 +286,9 @@ func (s *Store) TickStep(ctx context.Context, id int64, step int, text, by strin
 		}
 		if n > 0 {
 			return conflict("error.step.done", "This step is already ticked.", nil)
+		}
+		if err := s.auditAs(ctx, tx, s.now(), "runbook_tick", "", fmt.Sprintf("step %d", step+1)); err != nil {
+			return err
 		}
 		return addTimeline(ctx, tx, id, TimelineEntry{At: s.now(), Kind: TimelineStep, Actor: by, Text: text, Step: step})
 	})
@@ -447,7 +459,10 @@ func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessag
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO lobby_messages (incident_id, template, severity, texts, published_at, published_by)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, nullInt(m.Incident), m.Template, m.Severity, string(texts), at, m.PublishedBy).Scan(&m.ID)
-		if err != nil || !open {
+		if err != nil {
+			return err
+		}
+		if err := s.auditAs(ctx, tx, m.PublishedAt, "message_publish", "", m.Template); err != nil || !open {
 			return err
 		}
 		return addTimeline(ctx, tx, in.ID, TimelineEntry{At: m.PublishedAt, Kind: TimelineMessage, Actor: m.PublishedBy, Text: m.Text("en")})
@@ -472,7 +487,10 @@ func (s *Store) ClearMessage(ctx context.Context, by string) error {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		if err != nil || !incident.Valid {
+		if err != nil {
+			return err
+		}
+		if err := s.auditAs(ctx, tx, now, "message_clear", "", ""); err != nil || !incident.Valid {
 			return err
 		}
 		return addTimeline(ctx, tx, incident.Int64, TimelineEntry{At: now, Kind: TimelineCleared, Actor: by, Text: "message taken down"})

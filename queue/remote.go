@@ -23,7 +23,7 @@ const (
 )
 
 // Entities lists every entity a kiosk may receive.
-var Entities = []string{EntityPreReg, EntitySealedWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig, EntityErasure}
+var Entities = []string{EntityPreReg, EntitySealedWatch, EntityHost, EntityService, EntityAnnouncement, EntityAlert, EntityVisit, EntitySiteConfig, EntityErasure, EntityStaff}
 
 // PreRegistration is a visitor the centre expects, who checks in with an
 // invite code.

@@ -41,7 +41,10 @@ func (s *Store) SetStaffLanguage(ctx context.Context, code string) error {
 			map[string]any{"Languages": strings.Join(langs, ", "), "Language": code})
 	}
 	return storageError("set staff language", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		return setMeta(ctx, tx, staffLanguageKey, code)
+		if err := setMeta(ctx, tx, staffLanguageKey, code); err != nil {
+			return err
+		}
+		return s.auditAs(ctx, tx, s.now(), "staff_language", "", code)
 	}))
 }
 

@@ -569,49 +569,6 @@ func TestFind(t *testing.T) {
 	}
 }
 
-func TestUnlockStaffLockout(t *testing.T) {
-	ctx := context.Background()
-	c := newClock()
-	path := filepath.Join(t.TempDir(), "kiosk.db")
-	s := mustOpenStore(t, path, c)
-	hash, err := queue.HashPIN("2580")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.UnlockStaff(ctx, hash, "2580"); err != nil {
-		t.Fatalf("right PIN: %v", err)
-	}
-	for i := 1; i < queue.MaxPINFailures; i++ {
-		if code := queue.ErrorCode(s.UnlockStaff(ctx, hash, "0000")); code != queue.EInvalid {
-			t.Fatalf("wrong try %d: %s", i, code)
-		}
-	}
-	err = s.UnlockStaff(ctx, hash, "0000")
-	var qe *queue.Error
-	if !errors.As(err, &qe) || qe.Code != queue.ELocked || !qe.Until.Equal(c.Now().Add(queue.PINLockout)) {
-		t.Fatalf("fifth wrong try: %v", err)
-	}
-	// Locked: even the right PIN is refused, also after a restart.
-	s.Close()
-	s = mustOpenStore(t, path, c)
-	if code := queue.ErrorCode(s.UnlockStaff(ctx, hash, "2580")); code != queue.ELocked {
-		t.Fatalf("right PIN while locked: %s", code)
-	}
-	// The next wrong try after the lock doubles it.
-	c.Advance(queue.PINLockout)
-	err = s.UnlockStaff(ctx, hash, "1111")
-	if !errors.As(err, &qe) || qe.Code != queue.ELocked || !qe.Until.Equal(c.Now().Add(2*queue.PINLockout)) {
-		t.Fatalf("sixth wrong try: %v", err)
-	}
-	c.Advance(2 * queue.PINLockout)
-	if err := s.UnlockStaff(ctx, hash, "2580"); err != nil {
-		t.Fatalf("right PIN after lock: %v", err)
-	}
-	// Success resets the count.
-	if code := queue.ErrorCode(s.UnlockStaff(ctx, hash, "0000")); code != queue.EInvalid {
-		t.Fatalf("wrong try after reset: %s", code)
-	}
-}
 
 func TestHashPINRejectsBadPINs(t *testing.T) {
 	for _, pin := range []string{"", "123", "1234567890123", "12a4", "١٢٣٤"} {

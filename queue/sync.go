@@ -103,7 +103,7 @@ func (s *Store) RetryRejected(ctx context.Context, seq int64) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &Error{Code: ENotFound, Key: "error.outbox.notrejected", Message: "That change is not waiting for attention."}
 		}
-		return nil
+		return s.auditAs(ctx, tx, s.now(), "retry_rejected", "", fmt.Sprintf("change %d", seq))
 	})
 }
 
@@ -198,6 +198,12 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 		for _, r := range page.Records {
 			if purgedRecord(r, purged) {
 				r = RemoteRecord{Entity: r.Entity, Key: r.Key, Version: r.Version, Deleted: true}
+			}
+			if r.Entity == EntityStaff { // kept as accounts, not as a record
+				if err := s.applyStaffRecord(ctx, tx, r); err != nil {
+					return err
+				}
+				continue
 			}
 			r, keep := s.needed(r)
 			if !keep {
@@ -455,7 +461,7 @@ func (s *Store) AckAlert(ctx context.Context, id int64, staff string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return &Error{Code: ENotFound, Key: "error.alert.notfound", Message: "That alert is gone or already dealt with."}
 		}
-		return nil
+		return s.auditAs(ctx, tx, s.now(), "alert_ack", "", fmt.Sprintf("alert %d", id))
 	})
 }
 

@@ -177,6 +177,15 @@ var schemaFixtures = map[string]string{
 			('alert', 'duplicate/lobby-1/42/4', 4, '{"kind":"duplicate","kiosk":"lobby-1","epoch":42,"visit":4,"ticket":"R-004","message":"Own Alert"}'),
 			('visit', 'lobby-2/7/1', 5, '{"kiosk":"lobby-2","hlc":"","visit":{"ID":1,"Ticket":"R-001","Name":"Other Visitor","Host":"Other Host","Phone":"+34 600 111 222","Status":"waiting"}}'),
 			('visit', 'lobby-1/42/4', 6, '{"kiosk":"lobby-1","hlc":"","visit":{"ID":4,"Ticket":"R-004","Name":"Version Four","Phone":"+34 600 333 444","Status":"waiting"}}');`,
+	// The shared PIN's failure count, which named accounts replace.
+	"migrations/0005_sealed_watch.sql": `
+		UPDATE counters SET last = 5;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch)
+			VALUES (5, 'R-005', '2026-11-01', 'registration', 'Version Five', 'waiting', 5, 'kiosk', '2026-11-01T09:05:00.000Z', '', 42);
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (5, '2026-11-01T09:05:00.000Z', 'check_in', 5, 'registration', '001793523900000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (5, 42, 5, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:05:00.000Z', '001793523900000.000000');
+		INSERT INTO meta (key, value) VALUES ('pin_failures', '3'), ('pin_locked_until', '');`,
 }
 
 // TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
@@ -231,7 +240,7 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if _, epoch := s.Identity(); epoch != 42 {
 				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
 			}
-			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four"}[:n]
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five"}[:n]
 			b, err := s.Board(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -287,6 +296,12 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if last := next[len(next)-1]; last.Seq != int64(n+1) || last.Epoch != 42 {
 				t.Errorf("the new change is %d/%d; want 42/%d", last.Epoch, last.Seq, n+1)
 			}
+			if n >= 5 {
+				// The shared PIN's count is gone: lockout is per account.
+				if err := s.CheckSetupPIN(ctx, mustHashPIN(t, "2580"), "2580"); err != nil {
+					t.Errorf("the set-up PIN after the upgrade: %v", err)
+				}
+			}
 			// The prune's gate came with the upgrade; nothing is old enough.
 			if p, err := s.Prune(ctx, now); err != nil || p.Events != 0 {
 				t.Errorf("prune after the upgrade = %+v, %v", p, err)
@@ -316,4 +331,13 @@ func checkDropped(t *testing.T, s *queue.Store, path string) {
 			}
 		}
 	}
+}
+
+func mustHashPIN(t testing.TB, pin string) string {
+	t.Helper()
+	h, err := queue.HashPIN(pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
