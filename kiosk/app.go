@@ -148,8 +148,11 @@ type UI struct {
 	// rosterUp says the roster screen is up, so the refresh tick reads
 	// the roster on its own goroutine.
 	rosterUp  atomic.Bool
-	staffDesk string // desk ID chosen on the staff screen
-	staffName string
+	staffDesk string              // desk ID chosen on the staff screen
+	account   *queue.StaffAccount // signed in; nil outside staff mode
+	staffName string              // the account's name
+	signIn    *signInScreen
+	first     *firstSupervisor
 
 	// Sync, as the syncer last reported it, and what staff should see.
 	syncStatus   syncer.Status
@@ -305,6 +308,7 @@ func (u *UI) idleCheck(now time.Time) {
 		u.showWelcome()
 	case u.screen.staff() && idle >= u.cfg.StaffIdleTimeout:
 		u.log.Info("idle: staff mode locked")
+		u.signOut("idle")
 		u.lockStaff()
 	case u.screen == screenWelcome && idle >= u.cfg.IdleTimeout && (u.lang != u.cfg.Languages[0] || u.theme.larger):
 		// The next visitor starts in the default language and text.
@@ -454,7 +458,9 @@ func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 }
 
 func (u *UI) showWelcome() {
+	u.signOut("")
 	u.form, u.ticket, u.pin, u.staff = nil, nil, nil, nil
+	u.signIn, u.first = nil, nil
 	u.incident, u.roster, u.checkout = nil, nil, nil
 	u.welcome = newWelcomeScreen(u)
 	u.welcome.board.update(u.board)

@@ -103,10 +103,13 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	u.showWelcome()
 
 	test.Tap(u.welcome.staff)
+	look("staff sign-in")
+	f.tapName(t, carmen.Name)
 	look("PIN pad")
-	f.typePIN("0000")
+	f.typePIN("000000")
 	look("PIN pad after a wrong PIN")
 	test.Tap(u.pin.cancel)
+	test.Tap(u.signIn.back)
 
 	f.unlock(t)
 	look("staff")

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -16,11 +17,57 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"lobbyline/queue"
+	"lobbyline/queue/pinhash"
 )
 
-// testPIN is the staff PIN of every test UI; its hash uses bcrypt's
-// lowest cost so the PIN tests stay fast.
-const testPIN = "2580"
+// Every test UI has two staff accounts: Carmen, a supervisor, whose PIN
+// is testPIN, and Dario at reception, whose PIN is receptionPIN. Their
+// hashes use argon2id's lowest cost here so the PIN tests stay fast
+// (sign-in reads the cost from the hash). setupPIN is the set-up PIN of
+// the config's pin_hash, which makes the first supervisor of a kiosk
+// without one.
+const (
+	testPIN      = "135790"
+	receptionPIN = "246813"
+	setupPIN     = "2580"
+)
+
+var cheapPIN = pinhash.Params{Time: 1, Memory: 8 * 1024, Threads: 1}
+
+var (
+	carmen = queue.StaffAccount{ID: "st-carmen01", Name: "Carmen", Role: queue.RoleSupervisor}
+	dario  = queue.StaffAccount{ID: "st-dario001", Name: "Dario", Role: queue.RoleReception}
+)
+
+// addAccount gives store account a with PIN pin, as if pulled from the
+// centre.
+func addAccount(t testing.TB, store *queue.Store, a queue.StaffAccount, pin string, at time.Time) queue.StaffAccount {
+	t.Helper()
+	h, err := pinhash.HashWith(pin, cheapPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.PINHash, a.UpdatedAt = h, at
+	data, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ApplyStaffRecords(context.Background(), []queue.RemoteRecord{{Entity: queue.EntityStaff, Key: a.ID, Version: 1, Data: data}}); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// disableAccounts switches Carmen's and Dario's accounts off, as the
+// centre would: a kiosk with no account to sign in with.
+func (f *fixture) disableAccounts(t testing.TB) {
+	t.Helper()
+	for _, a := range []queue.StaffAccount{carmen, dario} {
+		a.Disabled = true
+		pin := map[string]string{carmen.ID: testPIN, dario.ID: receptionPIN}[a.ID]
+		addAccount(t, f.store, a, pin, f.clock.Now().Add(time.Second))
+	}
+}
 
 // clock is a settable time source shared by the store and the UI.
 type clock struct {
@@ -92,7 +139,7 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	t.Helper()
 	a := test.NewTempApp(t)
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	hash, err := bcrypt.GenerateFromPassword([]byte(testPIN), bcrypt.MinCost)
+	hash, err := bcrypt.GenerateFromPassword([]byte(setupPIN), bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +152,8 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 		c(&cfg)
 	}
 	store := mustOpenStore(t, clk, cfg.Languages...) // the store offers what the kiosk does
+	addAccount(t, store, carmen, testPIN, clk.Now())
+	addAccount(t, store, dario, receptionPIN, clk.Now())
 	u := newUI(a, store, cfg, nil)
 	f := &fixture{ui: u, store: store, clock: clk, ctx: context.Background(), shows: make(chan func(), 1)}
 	u.background = func(work func(context.Context) func()) {
@@ -147,14 +196,46 @@ func (f *fixture) visit(t *testing.T, id int64) queue.Visit {
 	return v
 }
 
-// unlock walks the PIN pad with the right PIN and expects the staff screen.
+// unlock signs Carmen in by tapping, and expects the staff screen.
 func (f *fixture) unlock(t *testing.T) {
 	t.Helper()
-	test.Tap(f.ui.welcome.staff)
-	f.typePIN(testPIN)
+	f.signInAs(t, carmen.Name, testPIN)
+}
+
+// signInAs taps Staff, then name, then types pin, and expects the staff
+// screen.
+func (f *fixture) signInAs(t *testing.T, name, pin string) {
+	t.Helper()
+	f.openPIN(t, name)
+	f.typePIN(pin)
 	if f.ui.screen != screenStaff {
 		t.Fatalf("screen = %v after the right PIN, want staff; message %q", f.ui.screen, f.ui.pin.message.Text)
 	}
+}
+
+// openPIN taps Staff and then name, for the PIN pad.
+func (f *fixture) openPIN(t testing.TB, name string) {
+	t.Helper()
+	test.Tap(f.ui.welcome.staff)
+	f.tapName(t, name)
+}
+
+// tapName taps name on the sign-in screen.
+func (f *fixture) tapName(t testing.TB, name string) {
+	t.Helper()
+	if f.ui.signIn == nil {
+		t.Fatalf("no sign-in screen: screen %v", f.ui.screen)
+	}
+	for _, b := range f.ui.signIn.names {
+		if b.Text == name {
+			test.Tap(b)
+			if f.ui.screen != screenPIN || f.ui.pin == nil {
+				t.Fatalf("tapping %s led to screen %v", name, f.ui.screen)
+			}
+			return
+		}
+	}
+	t.Fatalf("no %q to tap on the sign-in screen", name)
 }
 
 func (f *fixture) typePIN(pin string) {

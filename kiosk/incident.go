@@ -101,11 +101,6 @@ type incidentScreen struct {
 
 // showIncident opens the staff incident panel.
 func (u *UI) showIncident() {
-	if u.staff != nil {
-		if name := strings.TrimSpace(u.staff.staffName.Text); name != "" {
-			u.staffName = name
-		}
-	}
 	s := newIncidentScreen(u)
 	u.incident = s
 	u.setScreen(screenIncident, s.content)

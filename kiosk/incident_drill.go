@@ -33,10 +33,19 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 	s.startDrill = widget.NewButtonWithIcon(lang.X("incident.drill.start", "Start drill"), theme.MediaPlayIcon(), u.startDrill)
 	s.startDrill.Importance = widget.WarningImportance
 	s.chooseDrillLength(s.drillLength)
+	help := lang.X("incident.drill.help", "Practise an outage: the kiosk holds its changes as if the centre were down.")
+	if !u.supervisor() {
+		// A drill is the supervisor's to start; anyone may stop one.
+		help = lang.X("incident.drill.supervisor", "Practise an outage: a supervisor starts drills.")
+		for _, b := range s.lengths {
+			b.Disable()
+		}
+		s.drillBanner.Disable()
+		s.startDrill.Disable()
+	}
 	s.drillCard = card(
 		incidentHeading(lang.X("incident.drill", "Drill")),
-		tight(newWrapped(lang.X("incident.drill.help", "Practise an outage: the kiosk holds its changes as if the centre were down."),
-			theme.SizeNameCaptionText, widget.LowImportance)),
+		tight(newWrapped(help, theme.SizeNameCaptionText, widget.LowImportance)),
 		container.NewBorder(nil, nil, newText(lang.X("incident.drill.minutes", "Minutes"), theme.SizeNameText, false, widget.MediumImportance), nil, lengths),
 		s.drillBanner, s.startDrill)
 	return s.drillCard
@@ -67,10 +76,10 @@ func (s *incidentScreen) chooseDrillLength(d time.Duration) {
 func (u *UI) startDrill() {
 	u.touch()
 	s := u.incident
-	if s == nil || u.cfg.Outage == nil {
+	if s == nil || u.cfg.Outage == nil || !u.supervisor() {
 		return
 	}
-	in, err := u.cfg.Outage.StartDrill(u.ctx, s.drillLength, s.drillBanner.Checked, u.staffOrDefault())
+	in, err := u.cfg.Outage.StartDrill(u.staffCtx(), s.drillLength, s.drillBanner.Checked, u.staffOrDefault())
 	u.showOutage(u.cfg.Outage.Outage())
 	if err != nil {
 		s.setStatus(u.errorText(err), true)
@@ -87,7 +96,7 @@ func (u *UI) stopDrill() {
 	if s == nil || u.cfg.Outage == nil {
 		return
 	}
-	err := u.cfg.Outage.StopDrill(u.ctx, u.staffOrDefault())
+	err := u.cfg.Outage.StopDrill(u.staffCtx(), u.staffOrDefault())
 	u.showOutage(u.cfg.Outage.Outage())
 	if err != nil {
 		s.setStatus(u.errorText(err), true)

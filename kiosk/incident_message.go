@@ -200,7 +200,7 @@ func (u *UI) publishMessage() {
 		return
 	}
 	m, _ := s.draft(u.staffOrDefault())
-	m, err := u.incidentLog.PublishMessage(u.ctx, m)
+	m, err := u.incidentLog.PublishMessage(u.staffCtx(), m)
 	if err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
@@ -218,7 +218,7 @@ func (u *UI) takeMessageDown() {
 	if s == nil || u.cfg.Outage == nil {
 		return
 	}
-	if err := u.incidentLog.ClearMessage(u.ctx, u.staffOrDefault()); err != nil {
+	if err := u.incidentLog.ClearMessage(u.staffCtx(), u.staffOrDefault()); err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
 	}

@@ -111,7 +111,7 @@ func (u *UI) tickStep(i int) {
 		s.setStatus(lang.X("incident.over", "There is no incident going on."), true)
 		return
 	}
-	err := u.incidentLog.TickStep(u.ctx, in.ID, i, u.cfg.Incident.Runbook[i], u.staffOrDefault())
+	err := u.incidentLog.TickStep(u.staffCtx(), in.ID, i, u.cfg.Incident.Runbook[i], u.staffOrDefault())
 	s.ticksFor = 0 // read again, whoever ticked it
 	s.showRunbook(s.outage)
 	s.relayout()

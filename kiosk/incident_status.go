@@ -193,7 +193,7 @@ func (u *UI) setExpectedBack(d time.Duration) {
 	if d > 0 {
 		at = u.cfg.Now().Add(d)
 	}
-	if err := u.incidentLog.SetExpectedBack(u.ctx, in.ID, at, u.staffOrDefault()); err != nil {
+	if err := u.incidentLog.SetExpectedBack(u.staffCtx(), in.ID, at, u.staffOrDefault()); err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
 	}

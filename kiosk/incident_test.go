@@ -25,7 +25,6 @@ func openIncidentPanel(t *testing.T, f *outageFixture) *incidentScreen {
 	if f.ui.screen != screenStaff {
 		f.unlock(t)
 	}
-	f.ui.staff.staffName.SetText("Carmen")
 	test.Tap(f.ui.staff.outage)
 	if f.ui.screen != screenIncident || f.ui.incident == nil {
 		t.Fatalf("screen = %v after tapping Incident, want the incident panel", f.ui.screen)

@@ -38,12 +38,20 @@ type Lobby interface {
 	RecordFeedback(ctx context.Context, incident, visit int64, score int) error
 }
 
-// StaffQueue is what the PIN pad, the staff screen and the roster need:
-// unlocking, the desks, the staff's changes to the queue, finding a
+// StaffQueue is what sign-in, the staff screen and the roster need: the
+// accounts and signing in (the first supervisor too), the audit of what
+// changes nothing, the desks, the staff's changes to the queue, finding a
 // visit, who is in the building, and the language staff chose for the
-// reports and the printed roster.
+// reports and the printed roster. Calls made with a context carrying the
+// signed-in account (queue.WithActor) are named and audited by it.
 type StaffQueue interface {
-	UnlockStaff(ctx context.Context, hash, pin string) error
+	StaffAccounts(ctx context.Context, all bool) ([]queue.StaffAccount, error)
+	HasSupervisor(ctx context.Context) (bool, error)
+	AccountByBadge(ctx context.Context, code string) (queue.StaffAccount, error)
+	SignIn(ctx context.Context, id, pin string) (queue.StaffAccount, error)
+	CheckSetupPIN(ctx context.Context, hash, pin string) error
+	SaveStaffAccount(ctx context.Context, a queue.StaffAccount) error
+	Audit(ctx context.Context, action, ticket, detail string) error
 	Services() []queue.Service
 	Desks() []queue.Desk
 	Apply(ctx context.Context, cmd queue.Command) (queue.Visit, error)

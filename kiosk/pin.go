@@ -70,10 +70,12 @@ func messageHeight(l *widget.Label, lines int) float32 {
 	return line*n + th.Size(theme.SizeNameLineSpacing)*(n-1) + 2*densePadding
 }
 
-// pinScreen is the staff PIN pad. The PIN is shown as dots and kept only
-// until it is checked.
+// pinScreen is the PIN pad: for an account's PIN at sign-in, the set-up
+// PIN, and a new account's PIN (twice). The PIN is shown as dots and kept
+// only until Enter hands it to submit.
 type pinScreen struct {
 	pin     string
+	submit  func(pin string)
 	locked  time.Time // while after now, the lock message stays and counts down
 	dots    *widget.Label
 	message *widget.Label
@@ -84,8 +86,11 @@ type pinScreen struct {
 	content fyne.CanvasObject
 }
 
-func newPINScreen(u *UI) *pinScreen {
+// newPINScreen is the pad under title and prompt; Enter hands the PIN to
+// submit, Back calls back.
+func newPINScreen(u *UI, title, prompt string, submit func(string), back func()) *pinScreen {
 	s := &pinScreen{
+		submit:  submit,
 		dots:    newText("", sizeNameTitle, true, widget.MediumImportance),
 		message: newMessage(),
 	}
@@ -95,9 +100,9 @@ func newPINScreen(u *UI) *pinScreen {
 		s.digits[d] = widget.NewButton(strconv.Itoa(d), func() { u.pinKey(strconv.Itoa(d)) })
 	}
 	s.clear = widget.NewButtonWithIcon(lang.X("pin.clear", "Clear"), theme.ContentClearIcon(), func() { u.pinKey("clear") })
-	s.enter = widget.NewButtonWithIcon(lang.X("pin.enter", "Enter"), theme.ConfirmIcon(), u.unlockStaff)
+	s.enter = widget.NewButtonWithIcon(lang.X("pin.enter", "Enter"), theme.ConfirmIcon(), u.pinEnter)
 	s.enter.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon(lang.X("pin.cancel", "Cancel"), theme.NavigateBackIcon(), u.showWelcome)
+	s.cancel = widget.NewButtonWithIcon(lang.X("pin.back", "Back"), theme.NavigateBackIcon(), func() { u.touch(); back() })
 	s.cancel.Importance = widget.LowImportance
 
 	pad := container.NewGridWithColumns(3)
@@ -109,8 +114,8 @@ func newPINScreen(u *UI) *pinScreen {
 	pad.Add(sized(110, 76, s.enter))
 
 	box := container.NewVBox(
-		newText(lang.X("pin.title", "Staff sign-in"), theme.SizeNameHeadingText, true, widget.MediumImportance),
-		newText(lang.X("pin.prompt", "Enter your PIN"), theme.SizeNameText, false, widget.LowImportance),
+		newText(title, theme.SizeNameHeadingText, true, widget.MediumImportance),
+		newWrapped(prompt, theme.SizeNameText, widget.LowImportance),
 		sized(0, 70, s.dots),
 		// Room for two lines of message, always: the keys never move
 		// under a finger when one appears.
@@ -128,8 +133,9 @@ func (s *pinScreen) render() {
 	s.dots.SetText(strings.Repeat("● ", len(s.pin)))
 }
 
-func (u *UI) showPIN() {
-	u.pin = newPINScreen(u)
+// showPINPad puts a PIN pad on the screen.
+func (u *UI) showPINPad(title, prompt string, submit func(string), back func()) {
+	u.pin = newPINScreen(u, title, prompt, submit, back)
 	u.setScreen(screenPIN, u.pin.content)
 }
 
@@ -153,6 +159,19 @@ func (u *UI) pinKey(key string) {
 	s.render()
 }
 
+// pinEnter hands what was typed to the pad's submit, forgetting it here.
+func (u *UI) pinEnter() {
+	u.touch()
+	s := u.pin
+	if s == nil || s.showLock(u.cfg.Now()) {
+		return
+	}
+	pin := s.pin
+	s.pin = ""
+	s.render()
+	s.submit(pin)
+}
+
 // showLock shows how long the lock has left, or clears the lock message
 // once it is over; it reports whether the pad is locked at now.
 func (s *pinScreen) showLock(now time.Time) bool {
@@ -171,26 +190,18 @@ func (s *pinScreen) showLock(now time.Time) bool {
 	return true
 }
 
-// unlockStaff checks the PIN; the store counts wrong tries and locks.
-func (u *UI) unlockStaff() {
-	u.touch()
+// pinRefused shows why a PIN was refused on the pad: the lock and its
+// countdown, or the store's words.
+func (u *UI) pinRefused(err error) {
 	s := u.pin
 	if s == nil {
 		return
 	}
-	pin := s.pin
-	s.pin = ""
-	s.render()
-	if err := u.staffQueue.UnlockStaff(u.ctx, u.cfg.PINHash, pin); err != nil {
-		var qe *queue.Error
-		if errors.As(err, &qe) && qe.Code == queue.ELocked && !qe.Until.IsZero() {
-			s.locked = qe.Until
-			s.showLock(u.cfg.Now())
-			return
-		}
-		setMessage(s.message, u.errorText(err))
+	var qe *queue.Error
+	if errors.As(err, &qe) && qe.Code == queue.ELocked && !qe.Until.IsZero() {
+		s.locked = qe.Until
+		s.showLock(u.cfg.Now())
 		return
 	}
-	u.log.Info("staff mode unlocked")
-	u.showStaff()
+	setMessage(s.message, u.errorText(err))
 }

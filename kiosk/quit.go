@@ -22,15 +22,25 @@ func (u *UI) KeepOpen() {
 	})
 }
 
-// newQuitButton is staff mode's way out of the app.
+// newQuitButton is staff mode's way out of the app, for a supervisor.
 func (u *UI) newQuitButton() *widget.Button {
-	return widget.NewButtonWithIcon(lang.X("staff.quit", "Quit"), theme.CancelIcon(), u.staffQuit)
+	b := widget.NewButtonWithIcon(lang.X("staff.quit", "Quit"), theme.CancelIcon(), u.staffQuit)
+	if !u.supervisor() {
+		b.Hide()
+	}
+	return b
 }
 
 // staffQuit ends the app, whether or not the window is kept open. In a
 // lobby session the session starts the kiosk again, so this is a restart
 // there.
 func (u *UI) staffQuit() {
+	if !u.supervisor() {
+		return
+	}
 	u.log.Info("staff quit the kiosk", "staff", u.staffName)
+	if err := u.staffQueue.Audit(u.staffCtx(), "quit", "", ""); err != nil {
+		u.log.Error("audit quit", "err", err)
+	}
 	u.app.Quit()
 }

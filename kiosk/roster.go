@@ -347,7 +347,7 @@ func (u *UI) checkOutOnSite() {
 	}
 	p := *s.selected
 	tickets := strings.Join(p.Tickets(), ", ")
-	if _, err := u.staffQueue.CheckOutVisits(u.ctx, p.IDs(), by); err != nil {
+	if _, err := u.staffQueue.CheckOutVisits(u.staffCtx(), p.IDs(), by); err != nil {
 		u.log.Info("roster check-out refused", "visits", tickets, "err", err)
 		s.setStatus(u.errorText(err), true)
 		s.reload()

@@ -65,7 +65,6 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	}
 
 	f.unlock(t)
-	test.Type(u.staff.staffName, "Carmen")
 	test.Tap(u.staff.openDesk)
 	test.Tap(u.staff.callNext)
 	test.Tap(u.staff.served) // Ana is served and still in the building

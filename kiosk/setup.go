@@ -156,6 +156,12 @@ func (u *UI) enrolled(sy SyncSource, mon OutageSource, err error) {
 	}
 	u.cfg.Setup = nil
 	u.attach(sy, mon)
+	// The enrolment answer brought the site's accounts; a site with no
+	// supervisor gets its first here, on the code's authority.
+	if has, err := u.staffQueue.HasSupervisor(u.ctx); err == nil && !has {
+		u.showFirstSupervisor("enrolment code", false)
+		return
+	}
 	u.showWelcome()
 }
 

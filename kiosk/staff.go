@@ -25,7 +25,7 @@ type staffScreen struct {
 	desk      *widget.Select
 	deskNames []string // options of desk, in the order of deskIDs
 	deskIDs   []string
-	staffName *keyEntry
+	signedIn  *widget.Label // who is signed in: every action here is theirs
 	openDesk  *widget.Button
 	closeDesk *widget.Button
 
@@ -89,16 +89,8 @@ func newStaffScreen(u *UI) *staffScreen {
 		}
 	})
 	s.desk.SetSelectedIndex(indexOf(s.deskIDs, u.staffDesk))
-	s.staffName = u.newEntry(padName)
-	s.staffName.SetPlaceHolder(lang.X("staff.name.placeholder", "Who is at the desk?"))
-	s.staffName.SetText(u.staffName)
-	if d := s.deskState(u.board); u.staffName == "" && d != nil {
-		s.staffName.SetText(d.Staff)
-	}
-	s.staffName.OnChanged = func(name string) {
-		u.touch()
-		u.staffName = strings.TrimSpace(name) // who ticks a step or checks someone out, too
-	}
+	s.signedIn = newText(u.signedInText(), theme.SizeNameText, false, widget.MediumImportance)
+	s.signedIn.Truncation = fyne.TextTruncateEllipsis
 	s.openDesk = widget.NewButton(lang.X("staff.desk.open", "Open desk"), func() { u.deskAction(queue.ActOpenDesk) })
 	s.closeDesk = widget.NewButton(lang.X("staff.desk.close", "Close desk"), func() { u.deskAction(queue.ActCloseDesk) })
 
@@ -188,7 +180,7 @@ func newStaffScreen(u *UI) *staffScreen {
 
 	deskCard := card(
 		newText(lang.X("staff.desk", "Desk"), theme.SizeNameText, true, widget.HighImportance),
-		container.NewGridWithColumns(2, s.desk, s.staffName),
+		container.NewGridWithColumns(2, s.desk, s.signedIn),
 		container.NewGridWithColumns(2, s.openDesk, s.closeDesk),
 		widget.NewSeparator(),
 		s.serving,
@@ -329,10 +321,21 @@ func (u *UI) showWalkIn() {
 	u.win.Canvas().Focus(u.form.name)
 }
 
+// signedInText says who is signed in, and as what.
+func (u *UI) signedInText() string {
+	if u.account == nil {
+		return ""
+	}
+	role := lang.X("role.reception", "reception")
+	if u.account.Role == queue.RoleSupervisor {
+		role = lang.X("role.supervisor", "supervisor")
+	}
+	return lang.X("staff.signed_in", "{{.Name}} ({{.Role}})", map[string]any{"Name": u.account.Name, "Role": role})
+}
+
 // lockStaff leaves staff mode.
 func (u *UI) lockStaff() {
-	u.log.Info("staff mode locked")
-	u.staffName = ""
+	u.signOut("lock")
 	u.showWelcome()
 }
 
@@ -341,9 +344,6 @@ func (u *UI) chooseDesk(id string) {
 	u.staffDesk = id
 	if u.staff == nil {
 		return
-	}
-	if d := u.staff.deskState(u.board); d != nil && d.Staff != "" {
-		u.staff.staffName.SetText(d.Staff)
 	}
 	u.staff.update(u.board)
 }
@@ -354,8 +354,7 @@ func (u *UI) deskAction(a queue.Action) {
 	if s == nil {
 		return
 	}
-	u.staffName = s.staffName.Text
-	cmd := queue.Command{Action: a, Desk: u.staffDesk, Staff: s.staffName.Text}
+	cmd := queue.Command{Action: a, Desk: u.staffDesk, Staff: u.staffName}
 	if a == queue.ActServe || a == queue.ActNoShow {
 		d := s.deskState(u.board)
 		if d == nil || d.Serving == nil {
@@ -380,7 +379,7 @@ func (u *UI) visitAction(a queue.Action, service string) {
 		s.setStatus(lang.X("staff.pick", "Tap a visit in the list, or find one, to act on it."), true)
 		return
 	}
-	u.staffAction(queue.Command{Action: a, Visit: s.selected.ID, Service: service, Staff: s.staffName.Text})
+	u.staffAction(queue.Command{Action: a, Visit: s.selected.ID, Service: service, Staff: u.staffName})
 }
 
 // staffAction is every staff change to the queue: the store checks it and
@@ -391,7 +390,7 @@ func (u *UI) staffAction(cmd queue.Command) {
 	if s == nil {
 		return
 	}
-	v, err := u.staffQueue.Apply(u.ctx, cmd)
+	v, err := u.staffQueue.Apply(u.staffCtx(), cmd)
 	if err != nil {
 		u.log.Info("staff action refused", "action", cmd.Action, "err", err)
 		s.syncing = true

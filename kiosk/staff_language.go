@@ -61,7 +61,7 @@ func (r *reportLanguage) show() {
 func (r *reportLanguage) choose(code string) {
 	u := r.u
 	u.touch()
-	if err := u.staffQueue.SetStaffLanguage(u.ctx, code); err != nil {
+	if err := u.staffQueue.SetStaffLanguage(u.staffCtx(), code); err != nil {
 		u.log.Info("staff language refused", "lang", code, "err", err)
 		r.show()
 		r.status(u.errorText(err), true)

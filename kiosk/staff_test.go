@@ -17,9 +17,10 @@ func TestPINLocksAfterFiveWrongTries(t *testing.T) {
 	f := newFixture(t)
 	u := f.ui
 	test.Tap(u.welcome.staff)
-	if u.screen != screenPIN {
-		t.Fatalf("Staff leads to screen %v, want the PIN pad", u.screen)
+	if u.screen != screenPIN || u.signIn == nil {
+		t.Fatalf("Staff leads to screen %v, want sign-in", u.screen)
 	}
+	f.tapName(t, carmen.Name)
 	test.Tap(u.pin.digits[1])
 	test.Tap(u.pin.digits[2])
 	if u.pin.dots.Text != "● ● " || strings.ContainsAny(u.pin.dots.Text, "12") {
@@ -27,13 +28,13 @@ func TestPINLocksAfterFiveWrongTries(t *testing.T) {
 	}
 	test.Tap(u.pin.clear)
 	for try := 1; try <= 4; try++ {
-		f.typePIN("1111")
+		f.typePIN("111111")
 		want := []string{"", "4", "3", "2", "1"}[try]
 		if got := u.pin.message.Text; got != "Wrong PIN. Tries left: "+want+"." {
 			t.Errorf("try %d: message %q", try, got)
 		}
 	}
-	f.typePIN("1111")
+	f.typePIN("111111")
 	if got := u.pin.message.Text; got != "Too many wrong PINs. Try again in 0:30." {
 		t.Fatalf("fifth wrong PIN: message %q", got)
 	}
@@ -53,7 +54,7 @@ func TestPINLocksAfterFiveWrongTries(t *testing.T) {
 func TestPINPadStaysStillAndTheLockCountsDown(t *testing.T) {
 	f := newFixture(t)
 	u := f.ui
-	test.Tap(u.welcome.staff)
+	f.openPIN(t, carmen.Name)
 	d := fyne.CurrentApp().Driver()
 	where := func() []fyne.Position {
 		var out []fyne.Position
@@ -64,7 +65,7 @@ func TestPINPadStaysStillAndTheLockCountsDown(t *testing.T) {
 	}
 	before := where()
 	for range queue.MaxPINFailures {
-		f.typePIN("1111")
+		f.typePIN("111111")
 		if got := where(); !slices.Equal(got, before) {
 			t.Fatalf("with %q showing the keys moved: %v, were %v", u.pin.message.Text, got, before)
 		}
@@ -108,7 +109,6 @@ func TestStaffRunsTheQueue(t *testing.T) {
 	if s.openDesk.Disabled() {
 		t.Error("open desk is disabled")
 	}
-	test.Type(s.staffName, "Carmen")
 	test.Tap(s.openDesk)
 	if d := f.board(t).Desks[0]; !d.Open || d.Staff != "Carmen" {
 		t.Fatalf("after Open desk: %+v", d)

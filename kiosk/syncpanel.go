@@ -230,9 +230,13 @@ func (u *UI) showSyncDetails() {
 	}
 	if len(rejected) > 0 {
 		rows = append(rows, widget.NewSeparator(), newText(lang.X("sync.rejected", "Needs attention: the centre refused these changes"), theme.SizeNameText, true, widget.DangerImportance))
+		if !u.supervisor() {
+			rows = append(rows, newWrapped(lang.X("sync.retry.supervisor", "A supervisor can send them again."), theme.SizeNameCaptionText, widget.LowImportance))
+		}
 		for _, e := range rejected {
 			seq := e.Seq
 			retry := widget.NewButton(lang.X("sync.retry", "Send again"), func() { u.retryRejected(seq) })
+			enable(retry, u.supervisor())
 			rows = append(rows, container.NewBorder(nil, nil, nil, retry,
 				newWrapped(fmt.Sprintf("%s · %s · %s", e.CreatedAt.Local().Format("15:04"), e.Kind, e.Reason), theme.SizeNameCaptionText, widget.MediumImportance)))
 		}
@@ -265,8 +269,11 @@ func (u *UI) siteWaiting() []queue.SiteVisit {
 }
 
 func (u *UI) retryRejected(seq int64) {
+	if !u.supervisor() {
+		return
+	}
 	u.touch()
-	if err := u.syncRecords.RetryRejected(u.ctx, seq); err != nil {
+	if err := u.syncRecords.RetryRejected(u.staffCtx(), seq); err != nil {
 		u.staffError(err)
 		return
 	}
@@ -308,7 +315,7 @@ func (u *UI) ackAlert(id int64) {
 	if who == "" {
 		who = lang.X("alerts.staff", "staff")
 	}
-	if err := u.syncRecords.AckAlert(u.ctx, id, who); err != nil {
+	if err := u.syncRecords.AckAlert(u.staffCtx(), id, who); err != nil {
 		u.staffError(err)
 	}
 	if u.alertsDialog != nil {

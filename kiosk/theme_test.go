@@ -58,6 +58,8 @@ func TestScreensUseOneThemeAndLargeTargets(t *testing.T) {
 	check("ticket")
 	test.Tap(u.ticket.done)
 	test.Tap(u.welcome.staff)
+	check("sign-in")
+	f.tapName(t, carmen.Name)
 	check("PIN")
 	f.typePIN(testPIN)
 	check("staff")

@@ -82,10 +82,16 @@ func (a StaffAccount) Validate() error {
 	case a.UpdatedAt.IsZero():
 		return invalid("updated_at", "error.staff.updated", "A staff account has no time of its last change.", nil)
 	}
-	if strings.TrimSpace(a.Name) == "" {
+	return CheckStaffName(a.Name)
+}
+
+// CheckStaffName is nil for a name an account may have, or an *Error that
+// says what is wrong with it.
+func CheckStaffName(name string) error {
+	if strings.TrimSpace(name) == "" {
 		return invalid("staff", "error.staff.name.empty", "Please enter the staff member's name.", nil)
 	}
-	if e := checkText("staff", a.Name); e != nil {
+	if e := checkText("staff", name); e != nil {
 		return e
 	}
 	return nil

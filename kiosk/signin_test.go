@@ -1,0 +1,264 @@
+package kiosk
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"lobbyline/queue"
+	"lobbyline/syncer"
+)
+
+func auditLog(t *testing.T, f *fixture) []string {
+	t.Helper()
+	log, err := f.store.AuditLog(f.ctx, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range log {
+		out = append(out, strings.TrimSpace(e.Name+" "+e.Action+" "+e.Ticket))
+	}
+	return out
+}
+
+// Staff tap their name and type their own PIN; what they do is theirs,
+// and a receptionist cannot do what is a supervisor's.
+func TestReceptionSignsInByName(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	ana := f.checkIn(t, "Ana Pérez", "registration")
+	test.Tap(u.welcome.staff)
+	var names []string
+	for _, b := range u.signIn.names {
+		names = append(names, b.Text)
+	}
+	if !slices.Equal(names, []string{"Carmen", "Dario"}) {
+		t.Fatalf("names to tap: %q", names)
+	}
+	f.tapName(t, "Dario")
+	if got := strings.Join(texts(u.pin.content), " | "); !strings.Contains(got, "Dario: enter your PIN.") {
+		t.Errorf("PIN pad for Dario: %s", got)
+	}
+	f.typePIN(testPIN) // Carmen's: not Dario's
+	if u.screen != screenPIN || u.pin.message.Text != "Wrong PIN. Tries left: 4." {
+		t.Fatalf("another's PIN: screen %v, %q", u.screen, u.pin.message.Text)
+	}
+	f.typePIN(receptionPIN)
+	if u.screen != screenStaff {
+		t.Fatalf("Dario's PIN: screen %v, %q", u.screen, u.pin.message.Text)
+	}
+	s := u.staff
+	if s.signedIn.Text != "Dario (reception)" {
+		t.Errorf("signed in as %q", s.signedIn.Text)
+	}
+	for _, b := range []fyne.CanvasObject{u.newQuitButton()} {
+		if b.Visible() {
+			t.Error("reception sees Quit")
+		}
+	}
+	test.Tap(s.openDesk)
+	test.Tap(s.callNext)
+	if d := f.board(t).Desks[0]; d.Staff != "Dario" || d.Serving == nil || d.Serving.ID != ana.Visit.ID {
+		t.Fatalf("desk after Dario's call: %+v", d)
+	}
+	test.Tap(u.staff.lock)
+	want := []string{"Dario sign_in_failed", "Dario sign_in", "Dario desk_open", "Dario call " + ana.Visit.Ticket, "Dario sign_out"}
+	if got := auditLog(t, f); !slices.Equal(got, want) {
+		t.Errorf("audit log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if u.account != nil || u.staffName != "" {
+		t.Errorf("after Lock: account %v, name %q", u.account, u.staffName)
+	}
+}
+
+// A drill is a supervisor's to start.
+func TestReceptionCannotStartADrill(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	f.signInAs(t, "Dario", receptionPIN)
+	test.Tap(u.staff.outage)
+	if u.incident == nil || !u.incident.startDrill.Disabled() {
+		t.Fatal("reception can start a drill")
+	}
+	u.startDrill() // even if it were tapped
+	if _, open, _ := f.store.CurrentIncident(f.ctx); open {
+		t.Fatal("reception started a drill")
+	}
+	test.Tap(u.incident.back)
+	test.Tap(u.staff.lock)
+	f.unlock(t)
+	test.Tap(u.staff.outage)
+	if u.incident.startDrill.Disabled() {
+		t.Fatal("a supervisor cannot start a drill")
+	}
+	test.Tap(u.incident.startDrill)
+	if in, open, _ := f.store.CurrentIncident(f.ctx); !open || !in.Drill {
+		t.Fatal("the supervisor's drill did not start")
+	}
+	if got := strings.Join(auditLog(t, f.fixture), "\n"); !strings.Contains(got, "Carmen drill_start") {
+		t.Errorf("audit log:\n%s", got)
+	}
+}
+
+// One person's wrong PINs lock their account, not their colleagues'.
+func TestLockoutIsPerAccount(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.openPIN(t, "Dario")
+	for range queue.MaxPINFailures {
+		f.typePIN("000000")
+	}
+	if !strings.HasPrefix(u.pin.message.Text, "Too many wrong PINs") {
+		t.Fatalf("after five wrong PINs: %q", u.pin.message.Text)
+	}
+	f.typePIN(receptionPIN)
+	if u.screen != screenPIN {
+		t.Fatal("a locked account signed in")
+	}
+	test.Tap(u.pin.cancel)
+	f.tapName(t, "Carmen")
+	f.typePIN(testPIN)
+	if u.screen != screenStaff || u.staff.signedIn.Text != "Carmen (supervisor)" {
+		t.Fatalf("Carmen while Dario is locked: screen %v", u.screen)
+	}
+	if !u.newQuitButton().Visible() {
+		t.Error("a supervisor has no Quit")
+	}
+}
+
+// A badge scanner types the badge's code and Enter: that stands for
+// tapping the name, and the PIN is still asked.
+func TestBadgeThenPIN(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	ctx := queue.WithActor(f.ctx, queue.Actor{Name: "IT", Source: queue.AuditCLI})
+	a, err := f.store.StaffAccount(f.ctx, dario.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.BadgeHash, a.UpdatedAt = queue.HashBadge("HOSP-0042"), f.clock.Now().Add(time.Minute)
+	if err := f.store.SaveStaffAccount(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(u.welcome.staff)
+	if c := u.win.Canvas().Focused(); c != u.signIn.badge {
+		t.Fatalf("the scanner would type into %T, not the badge field", c)
+	}
+	scan := func(code string) {
+		test.Type(u.signIn.badge, code)
+		u.signIn.badge.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	}
+	scan("HOSP-0043")
+	if u.screen != screenPIN || u.pin != nil && u.signIn == nil || u.signIn.message.Text != "This badge is not known here. Tap your name instead." {
+		t.Fatalf("unknown badge: screen %v, %q", u.screen, u.signIn.message.Text)
+	}
+	if u.signIn.badge.Text != "" {
+		t.Errorf("the badge's code stays on screen: %q", u.signIn.badge.Text)
+	}
+	scan("HOSP-0042")
+	if u.pin == nil || !strings.Contains(strings.Join(texts(u.pin.content), " "), "Dario: enter your PIN.") {
+		t.Fatal("the badge did not lead to Dario's PIN")
+	}
+	f.typePIN(receptionPIN)
+	if u.screen != screenStaff || u.account.ID != dario.ID {
+		t.Fatalf("after the badge and PIN: screen %v", u.screen)
+	}
+}
+
+// A kiosk that had one shared PIN before accounts: that PIN, now the
+// set-up PIN, makes the first supervisor, and then opens nothing.
+func TestSetupPINMakesTheFirstSupervisor(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.disableAccounts(t)
+	test.Tap(u.welcome.staff)
+	if u.pin == nil || !strings.Contains(strings.Join(texts(u.pin.content), " "), "set-up PIN") {
+		t.Fatalf("no supervisor: screen %v", u.screen)
+	}
+	f.typePIN("1111")
+	if u.pin.message.Text != "Wrong PIN. Tries left: 4." {
+		t.Fatalf("a wrong set-up PIN: %q", u.pin.message.Text)
+	}
+	f.typePIN(setupPIN)
+	if u.first == nil || u.screen != screenSetup {
+		t.Fatalf("the set-up PIN led to screen %v", u.screen)
+	}
+	test.Tap(u.first.next)
+	if u.first.message.Text != "Please enter the staff member's name." {
+		t.Errorf("no name: %q", u.first.message.Text)
+	}
+	test.Type(u.first.name, "Eva Lind")
+	test.Tap(u.first.next)
+	f.typePIN("1234")
+	if u.pin.message.Text != "A PIN has 6 to 12 digits." {
+		t.Fatalf("a short PIN: %q", u.pin.message.Text)
+	}
+	f.typePIN("20261205")
+	f.typePIN("20261206")
+	if u.pin.message.Text != "The two PINs differ. Type the same PIN again." {
+		t.Fatalf("PINs that differ: %q", u.pin.message.Text)
+	}
+	f.typePIN("20261205")
+	if u.screen != screenStaff || u.staff.signedIn.Text != "Eva Lind (supervisor)" {
+		t.Fatalf("after the second PIN: screen %v", u.screen)
+	}
+	test.Tap(u.staff.lock)
+	// The set-up PIN now signs nobody in, and Eva is on the list.
+	test.Tap(u.welcome.staff)
+	if u.signIn == nil || u.signIn.first != nil || len(u.signIn.names) != 1 || u.signIn.names[0].Text != "Eva Lind" {
+		t.Fatalf("sign-in after the first supervisor: screen %v", u.screen)
+	}
+	if err := f.store.CheckSetupPIN(f.ctx, u.cfg.PINHash, setupPIN); queue.ErrorCode(err) != queue.ENotFound {
+		t.Errorf("the set-up PIN with a supervisor: %v", err)
+	}
+	got := strings.Join(auditLog(t, f), "\n")
+	for _, want := range []string{"set-up PIN sign_in_failed", "set-up PIN sign_in", "set-up PIN account_add", "Eva Lind sign_in", "Eva Lind sign_out"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// Enrolled into a site with no supervisor, a kiosk makes its first on
+// the enrolment code's authority, with no way round it.
+func TestEnrolmentAsksTheFirstSupervisor(t *testing.T) {
+	var f *fixture
+	enrol := func(ctx context.Context, url, code string) (SyncSource, OutageSource, error) {
+		client, err := syncer.NewClient(url, "north", "token", &http.Client{Timeout: time.Second})
+		if err != nil {
+			return nil, nil, err
+		}
+		return syncer.New(f.store, client, syncer.Config{}), nil, nil
+	}
+	f = newFixture(t, func(c *Config) { c.Setup = &Setup{Centre: "http://127.0.0.1:9", Enrol: enrol}; c.PINHash = "" })
+	u := f.ui
+	f.disableAccounts(t)
+	test.Type(u.setup.code, "ABCDE-FGHJK")
+	test.Tap(u.setup.connect)
+	f.settle(t)
+	if u.first == nil || u.first.canLeave {
+		t.Fatalf("after enrolment with no supervisor: screen %v, first %v", u.screen, u.first)
+	}
+	for _, s := range texts(u.first.content) {
+		if s == "Back" {
+			t.Error("the first supervisor's form has a way back")
+		}
+	}
+	test.Type(u.first.name, "Eva Lind")
+	test.Tap(u.first.next)
+	f.typePIN("20261205")
+	f.typePIN("20261205")
+	if u.screen != screenStaff || !u.supervisor() {
+		t.Fatalf("after the first supervisor: screen %v", u.screen)
+	}
+	if got := strings.Join(auditLog(t, f), "\n"); !strings.Contains(got, "enrolment code account_add") {
+		t.Errorf("audit log:\n%s", got)
+	}
+}
