@@ -29,10 +29,11 @@ type OutboxEntry struct {
 	Reason    string
 }
 
-// PendingOutbox returns up to limit pending mutations in order. Rejected
-// ones are not among them, so they never hold back those behind.
-func (s *Store) PendingOutbox(ctx context.Context, limit int) ([]OutboxEntry, error) {
-	return s.outbox(ctx, "pending", limit)
+// PendingOutbox returns up to limit pending mutations in order, leaving
+// out those of the kinds in skip. Rejected ones are not among them, so
+// they never hold back those behind.
+func (s *Store) PendingOutbox(ctx context.Context, limit int, skip ...string) ([]OutboxEntry, error) {
+	return s.outbox(ctx, "pending", limit, skip...)
 }
 
 // RejectedOutbox returns the mutations the centre refused: they need a
@@ -41,9 +42,13 @@ func (s *Store) RejectedOutbox(ctx context.Context, limit int) ([]OutboxEntry, e
 	return s.outbox(ctx, "rejected", limit)
 }
 
-func (s *Store) outbox(ctx context.Context, state string, limit int) ([]OutboxEntry, error) {
+func (s *Store) outbox(ctx context.Context, state string, limit int, skip ...string) ([]OutboxEntry, error) {
+	kinds, err := json.Marshal(append([]string{}, skip...))
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, hlc, created_at, payload, reason
-		FROM outbox WHERE state = ? ORDER BY seq LIMIT ?`, state, limit)
+		FROM outbox WHERE state = ? AND kind NOT IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`, state, string(kinds), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}

@@ -430,8 +430,17 @@ func (s *Syncer) push(ctx context.Context, a *attempt) error {
 	}
 	left := start.Pending
 	renewals := 0
+	// Changes nothing else depends on wait without holding back what
+	// follows while the centre does not apply their kind yet: a kiosk
+	// upgraded before its centre goes on syncing its visits.
+	var skip []string
+	for _, k := range unordered {
+		if !s.client.Accepts(k) {
+			skip = append(skip, k)
+		}
+	}
 	for left > 0 {
-		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch)
+		entries, err := s.store.PendingOutbox(ctx, s.cfg.Batch, skip...)
 		if err != nil {
 			return err
 		}
@@ -474,11 +483,20 @@ func (s *Syncer) push(ctx context.Context, a *attempt) error {
 			return nil
 		}
 		if len(entries) == 0 {
-			return nil
+			break
+		}
+	}
+	if len(skip) > 0 {
+		if b, err := s.store.Backlog(ctx); err == nil && b.Pending > 0 {
+			s.awaiting(skip[0])
 		}
 	}
 	return nil
 }
+
+// unordered are the kinds of change that no other change depends on:
+// staff actions' audit entries and staff accounts.
+var unordered = []string{queue.KindAudit, queue.KindStaffAccount}
 
 // maxRenewals bounds the new epochs one push starts: a new epoch's names
 // are random and new, so a centre that refuses them too is at fault, and

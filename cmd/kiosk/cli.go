@@ -50,6 +50,8 @@ var storeCommands = map[string]command{
 	"purge":      purge,
 	"backup":     backup,
 	"prune":      prune,
+	"staff":      staffCmd,
+	"audit":      auditCmd,
 }
 
 func (m *Main) flags(name, summary string) *flag.FlagSet {
@@ -306,7 +308,11 @@ func checkConfig(ctx context.Context, m *Main, args []string) error {
 				m.centreURL(e), e.Kiosk, e.Site, m.enrolmentPath())
 		}
 	}
-	switch p := m.lobbyProblem(); {
+	hasSupervisor, err := m.hasSupervisor(ctx)
+	if err != nil {
+		return err
+	}
+	switch p := m.lobbyProblem(hasSupervisor); {
 	case p != "":
 		fmt.Fprintf(m.Stdout, "lobby: will not open: %s\n", p)
 		return exitNotReady

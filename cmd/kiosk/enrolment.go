@@ -27,6 +27,9 @@ type Enrolment struct {
 	Name     string    `json:"name"`
 	Token    string    `json:"token"`
 	Enrolled time.Time `json:"enrolled"`
+	// Supervisor says whether the enrolment answer held a supervisor
+	// account; not kept in the file.
+	Supervisor bool `json:"-"`
 }
 
 // errNotEnrolled is a kiosk with a centre but no token for it yet.
@@ -132,6 +135,9 @@ func (m *Main) enrol(ctx context.Context, url, code string) (Enrolment, error) {
 	if err := m.writeEnrolment(e); err != nil {
 		return Enrolment{}, err
 	}
+	if e.Supervisor, err = m.applyEnrolmentStaff(ctx, resp.Staff); err != nil {
+		return Enrolment{}, err
+	}
 	m.Logger.Info("enrolled", "centre", e.Centre, "site", e.Site, "kiosk", e.Kiosk)
 	return e, nil
 }
@@ -161,13 +167,21 @@ func enrollCmd(ctx context.Context, m *Main, args []string) error {
 	}
 	fmt.Fprintf(m.Stdout, "Enrolled: kiosk %s at site %s with the centre at %s.\nThe token is kept in %s, readable by this user only.\n",
 		e.Kiosk, e.Site, e.Centre, m.enrolmentPath())
+	if !e.Supervisor {
+		fmt.Fprintln(m.Stdout, "The site has no supervisor account yet: add one at the centre (central staff add), "+
+			"or here with lobbyline-kiosk staff add --role supervisor --name NAME.")
+	}
 	return nil
 }
 
 // lobbyProblem is why the lobby may not open with this configuration,
-// or "": outside --demo, never with the sample PIN, without a PIN, or
-// with the embedded centre, which exists for trying Lobbyline out.
-func (m *Main) lobbyProblem() string {
+// or "": outside --demo, never without a configuration, with the
+// embedded centre (which exists for trying Lobbyline out), or with no
+// way to a supervisor account. A kiosk without one opens if it has a
+// set-up PIN of its own (staff make the first supervisor with it) or
+// waits for enrolment (the set-up screen asks for the first supervisor
+// after the code).
+func (m *Main) lobbyProblem(hasSupervisor bool) string {
 	if m.Demo {
 		return ""
 	}
@@ -175,14 +189,17 @@ func (m *Main) lobbyProblem() string {
 	if m.ConfigPath == "" {
 		file = "a config file (start from the sample: kiosk --help)"
 	}
+	_, enrolled, _ := m.readEnrolment()
+	awaitingEnrolment := m.Config.Central != CentralOff && m.Config.Central != CentralEmbedded && !enrolled
+	const addFirst = "Make the first supervisor with `lobbyline-kiosk staff add --role supervisor --name NAME` (it asks for the PIN)"
 	switch {
 	case m.ConfigPath == "":
 		return "This kiosk has no configuration: it would open with the sample's staff PIN, which anyone can look up. " +
 			"Start it with --config FILE, or with --demo to try Lobbyline out."
-	case m.Config.PINHash == "":
-		return fmt.Sprintf("No staff PIN is set. Make one with `lobbyline-kiosk hash-pin` and put the line it prints (pin_hash = …) in %s.", file)
-	case m.Config.PINHash == DefaultConfig().PINHash:
-		return fmt.Sprintf("The staff PIN is still the sample's, which anyone can look up. Make your own with `lobbyline-kiosk hash-pin` and replace pin_hash in %s.", file)
+	case !hasSupervisor && m.Config.PINHash == DefaultConfig().PINHash:
+		return fmt.Sprintf("No supervisor account yet, and the set-up PIN is still the sample's, which anyone can look up. %s, or replace pin_hash in %s with your own from `lobbyline-kiosk hash-pin`.", addFirst, file)
+	case !hasSupervisor && m.Config.PINHash == "" && !awaitingEnrolment:
+		return fmt.Sprintf("No staff account yet. %s, or add one at the centre (central staff add) and sync.", addFirst)
 	case m.Config.Central == CentralEmbedded:
 		return fmt.Sprintf(`central = "embedded" runs a private centre inside the kiosk, for trying Lobbyline out. In %s, set central to your centre's address (or to "" and enrol the kiosk on its set-up screen with a code from central enroll), or to "off" for a lobby with no centre; or start with --demo.`, file)
 	}

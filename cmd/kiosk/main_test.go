@@ -151,7 +151,7 @@ func TestCheckConfigSaysWhetherTheLobbyMayOpen(t *testing.T) {
 		{"no config", nil, "", "lobby: will not open: This kiosk has no configuration"},
 		{"demo", []string{"--demo"}, "", "lobby: ready"},
 		{"sample PIN", nil, sample, "still the sample's, which anyone can look up"},
-		{"no PIN", nil, strings.Replace(sample, "pin_hash = ", "# pin_hash = ", 1), "No staff PIN is set. Make one with `lobbyline-kiosk hash-pin`"},
+		{"no PIN", nil, strings.Replace(sample, "pin_hash = ", "# pin_hash = ", 1), "No staff account yet. Make the first supervisor with `lobbyline-kiosk staff add --role supervisor"},
 		{"embedded", nil, withPIN(sample), `central = "embedded" runs a private centre`},
 		{"off", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "off"`, 1), "lobby: ready"},
 		{"not enrolled", nil, strings.Replace(withPIN(sample), `central = "embedded"`, `central = "https://centre.example"`, 1), "lobby: waiting for enrolment"},

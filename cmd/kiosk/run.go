@@ -50,7 +50,7 @@ func NewMain() *Main {
 
 const usage = `Usage:
   kiosk [--config FILE] [--db FILE] [--fullscreen]   open the kiosk
-  kiosk --demo                                       try it out: sample PIN 2580, an embedded centre
+  kiosk --demo                                       try it out: Demo supervisor, PIN 246810; an embedded centre
   kiosk [--config FILE] [--db FILE] COMMAND [flags]  work on the same database
 
 Commands:
@@ -73,6 +73,8 @@ Commands:
   close-day     end the day now: check everyone out, expire open tickets
   purge         erase personal data older than jobs.retention_days now
   prune         remove what the centre has and is older than jobs.prune_days now
+  staff         staff accounts: list, add, set-pin, set-badge, disable, enable (PINs read from stdin)
+  audit         print the staff actions recorded here (--csv, --json)
   backup        write a consistent copy of the database to FILE (while the kiosk runs)
   restore       put a backup in place of the database (the kiosk stopped); keeps the old as .before-restore
   version       print the version (also --version)
@@ -87,7 +89,7 @@ func (m *Main) ParseFlags(args []string) error {
 	fs.StringVar(&m.ConfigPath, "config", "", "config `FILE` (default: the embedded sample)")
 	fs.StringVar(&m.DBPath, "db", "", "database `FILE` (default: config database, else the user data directory)")
 	fs.BoolVar(&m.Fullscreen, "fullscreen", false, "fill the screen, for lobby use")
-	fs.BoolVar(&m.Demo, "demo", false, "try Lobbyline out: open the lobby with the sample PIN (2580) and an embedded centre")
+	fs.BoolVar(&m.Demo, "demo", false, "try Lobbyline out: open the lobby with the demo's staff accounts (PIN 246810) and an embedded centre")
 	central := fs.String("central", "", "sync with the centre at `URL` (or \"embedded\", \"off\"), overriding the config's central")
 	token := fs.String("central-token", "", "no longer accepted: a token on the command line is visible to every user (use the enroll command)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
@@ -159,6 +161,11 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if err := m.openStore(ctx); err != nil {
 		return err
+	}
+	if m.Command != "" {
+		// What a command changes is audited as the operating-system
+		// user, from the command line.
+		ctx = queue.WithActor(ctx, queue.CommandLineActor(queue.AuditCLI))
 	}
 	return cmd(ctx, m, m.Args)
 }

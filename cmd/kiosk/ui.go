@@ -10,6 +10,7 @@ import (
 
 	"lobbyline/assets"
 	"lobbyline/kiosk"
+	"lobbyline/queue"
 )
 
 // runUI opens the kiosk window and blocks until it is closed.
@@ -18,10 +19,18 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	if err != nil {
 		return err
 	}
-	if m.Demo && m.Config.PINHash == DefaultConfig().PINHash {
-		m.Logger.Warn("demo: the staff PIN is the sample's (2580)")
+	// The demo's accounts sign in with the sample PIN in demo mode only.
+	if err := m.store.SetDemoStaff(ctx, m.Demo); err != nil {
+		return err
 	}
-	if problem := m.lobbyProblem(); problem != "" {
+	if m.Demo {
+		m.Logger.Warn("demo: staff sign in as Demo supervisor or Demo reception with the sample PIN", "pin", queue.DemoPIN)
+	}
+	hasSupervisor, err := m.store.HasSupervisor(ctx)
+	if err != nil {
+		return err
+	}
+	if problem := m.lobbyProblem(hasSupervisor); problem != "" {
 		// Shown on the screen, where IT looks, rather than an exit the
 		// session would restart into a blank screen.
 		m.Logger.Error("the lobby will not open", "why", problem)
