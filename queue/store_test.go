@@ -569,7 +569,6 @@ func TestFind(t *testing.T) {
 	}
 }
 
-
 func TestHashPINRejectsBadPINs(t *testing.T) {
 	for _, pin := range []string{"", "123", "1234567890123", "12a4", "١٢٣٤"} {
 		if _, err := queue.HashPIN(pin); queue.ErrorCode(err) != queue.EInvalid {
