@@ -127,6 +127,9 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	u.showAlerts()
 	look("alerts")
 	closeDialog()
+	u.lockStaff()
+	f.signInAs(t, "Dario", receptionPIN)
+	look("staff, as reception")
 
 	f.startOutage(t)
 	s := openIncidentPanel(t, f)
@@ -142,6 +145,16 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	test.Tap(serviceButton(t, u.form, "visit"))
 	test.Tap(u.form.submit)
 	look("ticket during an outage")
+
+	u.showWelcome()
+	f.disableAccounts(t)
+	test.Tap(u.welcome.staff)
+	look("set-up PIN")
+	f.typePIN(setupPIN)
+	look("first supervisor")
+	test.Type(u.first.name, "Eva Lind")
+	test.Tap(u.first.next)
+	look("first supervisor's PIN")
 }
 
 // allowedEllipses are the texts of language code that end in an ellipsis

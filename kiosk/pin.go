@@ -113,18 +113,21 @@ func newPINScreen(u *UI, title, prompt string, submit func(string), back func())
 	pad.Add(sized(110, 76, s.digits[0]))
 	pad.Add(sized(110, 76, s.enter))
 
-	box := container.NewVBox(
-		newText(title, theme.SizeNameHeadingText, true, widget.MediumImportance),
+	// The words on the left and the keys on the right, on a landscape
+	// screen and a portrait one alike: a long prompt never pushes the
+	// keys off an 800-pixel-high screen.
+	heading := newWrapped(title, theme.SizeNameHeadingText, widget.MediumImportance)
+	heading.TextStyle.Bold = true
+	words := container.NewVBox(
+		heading,
 		newWrapped(prompt, theme.SizeNameText, widget.LowImportance),
 		sized(0, 70, s.dots),
-		// Room for two lines of message, always: the keys never move
-		// under a finger when one appears.
+		// Room for two lines of message, always: nothing moves under a
+		// finger when one appears.
 		container.New(fixedHeight(pinMessageHeight), s.message),
-		pad,
-		gap(8),
 		s.cancel,
 	)
-	s.content = container.NewCenter(sized(460, 0, card(box)))
+	s.content = container.NewCenter(sized(1000, 0, card(container.NewBorder(nil, nil, nil, container.NewVBox(pad), words))))
 	s.render()
 	return s
 }
