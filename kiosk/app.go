@@ -153,6 +153,10 @@ type UI struct {
 	staffName string              // the account's name
 	signIn    *signInScreen
 	first     *firstSupervisor
+	// scan takes what a scanner types where no field has the focus (a
+	// badge at sign-in), each line at its Enter; nil where nothing does.
+	scan    func(line string)
+	scanned string
 
 	// Sync, as the syncer last reported it, and what staff should see.
 	syncStatus   syncer.Status
@@ -256,6 +260,8 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	u.switchLanguage(u.cfg.Languages[0])
 	u.win = a.NewWindow(lang.X("app.title", "Lobbyline check-in"))
 	u.win.Resize(fyne.NewSize(1280, 800))
+	u.win.Canvas().SetOnTypedRune(u.typedRune)
+	u.win.Canvas().SetOnTypedKey(u.typedKey)
 	if cfg.Sync != nil {
 		u.syncStatus = cfg.Sync.Status()
 	}
@@ -452,6 +458,7 @@ func (u *UI) showBoard(seq int64, b queue.Board, err error) {
 // setScreen puts content in the window and remembers which screen it is.
 func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 	u.screen = s
+	u.scan, u.scanned = nil, "" // a screen that takes a scan says so after this
 	u.rosterUp.Store(s == screenRoster)
 	u.touch()
 	u.win.SetContent(u.keys.hold(content))

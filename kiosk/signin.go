@@ -23,7 +23,6 @@ import (
 // types into.
 type signInScreen struct {
 	names   []*widget.Button
-	badge   *keyEntry
 	first   *widget.Button // makes the first supervisor with the set-up PIN; nil if not offered
 	back    *widget.Button
 	message *widget.Label
@@ -54,10 +53,6 @@ func (u *UI) showPIN() {
 		s.names = append(s.names, b)
 		names.Add(sized(0, 64, b))
 	}
-	s.badge = u.newEntry(padText)
-	s.badge.SetPlaceHolder(lang.X("signin.badge", "Or scan your badge"))
-	s.badge.OnSubmitted = func(code string) { u.scanBadge(code) } // the scanner types the code and Enter
-	s.badge.OnChanged = func(string) { u.touch(); setMessage(s.message, "") }
 	s.back = widget.NewButtonWithIcon(lang.X("pin.back", "Back"), theme.NavigateBackIcon(), u.showWelcome)
 	s.back.Importance = widget.LowImportance
 
@@ -77,9 +72,7 @@ func (u *UI) showPIN() {
 	}
 	box.Add(list)
 	if len(accounts) > 0 {
-		box.Add(s.badge)
-	} else {
-		s.badge.Hide()
+		box.Add(newWrapped(lang.X("signin.badge", "Or scan your badge"), theme.SizeNameText, widget.LowImportance))
 	}
 	if setupPIN {
 		s.first = widget.NewButtonWithIcon(lang.X("signin.first", "Make the first supervisor (set-up PIN)"), theme.ContentAddIcon(), u.askSetupPIN)
@@ -90,9 +83,27 @@ func (u *UI) showPIN() {
 	s.content = container.NewCenter(sized(620, 0, card(box)))
 	u.signIn = s
 	u.setScreen(screenPIN, s.content)
-	if len(accounts) > 0 {
-		u.win.Canvas().Focus(s.badge) // where the scanner types
+	// The badge scanner types the code and Enter. No field takes it, so
+	// the on-screen keyboard stays shut and the code is never shown.
+	u.win.Canvas().Unfocus()
+	u.scan = u.scanBadge
+}
+
+// typedRune and typedKey take what is typed where no field has the focus:
+// a scanner's code, line by line, for the screen that takes scans.
+func (u *UI) typedRune(r rune) {
+	if u.scan != nil && len(u.scanned) < queue.MaxBadgeLength+1 {
+		u.scanned += string(r)
 	}
+}
+
+func (u *UI) typedKey(k *fyne.KeyEvent) {
+	if u.scan == nil || (k.Name != fyne.KeyReturn && k.Name != fyne.KeyEnter) {
+		return
+	}
+	line := u.scanned
+	u.scanned = ""
+	u.scan(line)
 }
 
 // chooseAccount asks account a's PIN.
@@ -112,7 +123,6 @@ func (u *UI) scanBadge(code string) {
 		return
 	}
 	a, err := u.staffQueue.AccountByBadge(u.ctx, code)
-	s.badge.SetText("")
 	if err != nil {
 		setMessage(s.message, u.errorText(err))
 		return

@@ -89,8 +89,7 @@ func newStaffScreen(u *UI) *staffScreen {
 		}
 	})
 	s.desk.SetSelectedIndex(indexOf(s.deskIDs, u.staffDesk))
-	s.signedIn = newText(u.signedInText(), theme.SizeNameText, false, widget.MediumImportance)
-	s.signedIn.Truncation = fyne.TextTruncateEllipsis
+	s.signedIn = newWrapped(u.signedInText(), theme.SizeNameText, widget.MediumImportance)
 	s.openDesk = widget.NewButton(lang.X("staff.desk.open", "Open desk"), func() { u.deskAction(queue.ActOpenDesk) })
 	s.closeDesk = widget.NewButton(lang.X("staff.desk.close", "Close desk"), func() { u.deskAction(queue.ActCloseDesk) })
 
