@@ -17,7 +17,12 @@ type Purged struct {
 	Alerts    int // staff alerts whose text (which names the visitor) was erased
 	Remote    int // other kiosks' visits and the centre's alerts dropped from this kiosk's copy
 	Snapshots int // end-of-day roster snapshots deleted
+	Audit     int // audit entries older than AuditRetention deleted
 }
+
+// AuditRetention is how long a kiosk keeps its audit log: it names staff
+// and tickets, not visitors, and answers "who did this?" for a year.
+const AuditRetention = 365 * 24 * time.Hour
 
 // PurgedText replaces an alert's message once its visitor's data is gone.
 const PurgedText = "(removed: personal data is kept for a limited time)"
@@ -40,6 +45,7 @@ func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 			{&p.Outbox, "UPDATE outbox SET payload = " + anonymousOutboxPayload + ` WHERE state = 'done' AND created_at < ? AND json_extract(payload, '$.purged') IS NULL`, []any{at}},
 			{&p.Alerts, `UPDATE alerts SET message = ? WHERE created_at < ? AND message != ?`, []any{PurgedText, at, PurgedText}},
 			{&p.Snapshots, `DELETE FROM roster_snapshots WHERE at < ?`, []any{at}},
+			{&p.Audit, `DELETE FROM audit WHERE at < ?`, []any{sqldb.FormatTime(s.now().Add(-AuditRetention))}},
 		}
 		for _, st := range steps {
 			res, err := tx.ExecContext(ctx, st.query, st.args...)

@@ -334,3 +334,30 @@ func TestStaffAccountRules(t *testing.T) {
 		}
 	}
 }
+
+// The kiosk keeps its audit log for AuditRetention, whatever the
+// visitors' retention.
+func TestPurgeKeepsTheAuditLogAYear(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	actx := queue.WithActor(ctx, queue.CommandLineActor(queue.AuditCLI))
+	if err := s.Audit(actx, "backup", "", "old"); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(300 * 24 * time.Hour)
+	if err := s.Audit(actx, "backup", "", "newer"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.Purge(ctx, c.Now().Add(-30*24*time.Hour)); err != nil || p.Audit != 0 {
+		t.Fatalf("purge at 300 days: %+v, %v", p, err)
+	}
+	c.Advance(100 * 24 * time.Hour)
+	if p, err := s.Purge(ctx, c.Now().Add(-30*24*time.Hour)); err != nil || p.Audit != 1 {
+		t.Fatalf("purge at 400 days: %+v, %v", p, err)
+	}
+	log, _ := s.AuditLog(ctx, time.Time{}, time.Time{})
+	if len(log) != 1 || log[0].Detail != "newer" {
+		t.Fatalf("audit log after the purge: %+v", log)
+	}
+}

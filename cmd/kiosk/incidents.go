@@ -231,8 +231,8 @@ func purge(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "before %s: %d visits, %d synced changes, %d alerts, %d other kiosks' visits, %d roster snapshots\n",
-		cutoff.Local().Format("2006-01-02 15:04"), p.Visits, p.Outbox, p.Alerts, p.Remote, p.Snapshots)
+	fmt.Fprintf(m.Stdout, "before %s: %d visits, %d synced changes, %d alerts, %d other kiosks' visits, %d roster snapshots; %d audit entries older than a year\n",
+		cutoff.Local().Format("2006-01-02 15:04"), p.Visits, p.Outbox, p.Alerts, p.Remote, p.Snapshots, p.Audit)
 	return nil
 }
 

@@ -196,7 +196,7 @@ func (j *Jobs) Purge(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	j.log.Info("purge", "visits", p.Visits, "outbox", p.Outbox, "alerts", p.Alerts, "site_visits", p.Remote, "snapshots", p.Snapshots)
+	j.log.Info("purge", "visits", p.Visits, "outbox", p.Outbox, "alerts", p.Alerts, "site_visits", p.Remote, "snapshots", p.Snapshots, "audit", p.Audit)
 	return nil
 }
 
