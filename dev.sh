@@ -194,7 +194,7 @@ cmd_run() {
 	fi
 	ensure_deps
 	export CGO_ENABLED=1
-	# --demo: the embedded sample, with its sample PIN (2580) and a private
+	# --demo: the embedded sample, its demo staff accounts (PIN 246810) and a private
 	# centre inside the kiosk, which a lobby never opens with otherwise.
 	exec go run ./cmd/kiosk --demo "$@"
 }
