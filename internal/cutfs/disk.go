@@ -55,13 +55,13 @@ type write struct {
 
 // Stats say what a cut dropped.
 type Stats struct {
-	Ops          int  `json:"ops"`           // counted operations (writes, fsyncs, creates, renames…) since the mount
-	LostFiles    int  `json:"lost_files"`    // files with unsynced writes, truncations or mode changes
-	LostDirs     int  `json:"lost_dirs"`     // directories with unsynced entries
-	Torn         bool `json:"torn"`          // a prefix of the last unsynced write reached the disk
-	TornBytes    int  `json:"torn_bytes"`    // how much of it, a multiple of SectorSize
-	WriteBytes   int  `json:"write_bytes"`   // the length of that write
-	AlreadyCut   bool `json:"already_cut"`   // the disk had been cut already (by Arm)
+	Ops          int  `json:"ops"`            // counted operations (writes, fsyncs, creates, renames…) since the mount
+	LostFiles    int  `json:"lost_files"`     // files with unsynced writes, truncations or mode changes
+	LostDirs     int  `json:"lost_dirs"`      // directories with unsynced entries
+	Torn         bool `json:"torn"`           // a prefix of the last unsynced write reached the disk
+	TornBytes    int  `json:"torn_bytes"`     // how much of it, a multiple of SectorSize
+	WriteBytes   int  `json:"write_bytes"`    // the length of that write
+	AlreadyCut   bool `json:"already_cut"`    // the disk had been cut already (by Arm)
 	CutByCounter bool `json:"cut_by_counter"` // Arm's count cut it
 }
 
