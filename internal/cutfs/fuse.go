@@ -33,6 +33,7 @@ var (
 	_ fs.NodeRenamer   = (*fnode)(nil)
 	_ fs.NodeReaddirer = (*fnode)(nil)
 	_ fs.NodeStatfser  = (*fnode)(nil)
+	_ fs.NodeLinker    = (*fnode)(nil)
 )
 
 // attrTimeout is how long the kernel may trust what it was told: it
@@ -226,6 +227,26 @@ func (f *fnode) Rename(ctx context.Context, name string, newParent fs.InodeEmbed
 	f.d.mu.Lock()
 	defer f.d.mu.Unlock()
 	return f.d.rename(f.n, name, to.n, newName, flags)
+}
+
+func (f *fnode) Link(ctx context.Context, target fs.InodeEmbedder, name string, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	t, ok := target.(*fnode)
+	if !ok {
+		return nil, syscall.EXDEV
+	}
+	f.d.mu.Lock()
+	defer f.d.mu.Unlock()
+	if _, ok := f.n.kids[name]; ok {
+		return nil, syscall.EEXIST
+	}
+	if t.n.dir {
+		return nil, syscall.EPERM
+	}
+	if errno := f.d.link(f.n, name, t.n); errno != 0 {
+		return nil, errno
+	}
+	t.fill(&out.Attr)
+	return f.child(ctx, t.n), 0
 }
 
 func (f *fnode) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
