@@ -31,22 +31,22 @@ func (s *Store) CheckpointForTest(ctx context.Context, mode string) error {
 	return nil
 }
 
-// VisitIDsForTest lists every visit of this kiosk's database.
-func (s *Store) VisitIDsForTest(ctx context.Context) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id FROM visits ORDER BY id")
+// VisitsForTest lists every visit of this kiosk's database, by ID.
+func (s *Store) VisitsForTest(ctx context.Context) (map[int64]Visit, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []int64
+	out := map[int64]Visit{}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		v, err := scanVisit(rows)
+		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out[v.ID] = v
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
 
 // OutboxRowForTest is one change in the outbox, by name.
