@@ -120,7 +120,8 @@ type Child struct {
 // writes follow seed. It returns an error wrapping ErrMount where the
 // mount fails.
 func Start(dir string, seed uint64) (*Child, error) {
-	cmd := exec.Command(os.Args[0], "-test.run=^$") // #nosec G204 -- this test binary, run again as the file system's server
+	// #nosec G204 G702 -- this test binary, run again as the file system's server
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envDir+"="+dir, envSeed+"="+strconv.FormatUint(seed, 10))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()

@@ -61,6 +61,9 @@ func Mount(dir string, d *Disk) (*fuse.Server, error) {
 	return srv, nil
 }
 
+// maxFileSize bounds a file held in memory.
+const maxFileSize = 1 << 32
+
 func (f *fnode) fill(out *fuse.Attr) {
 	out.Ino = f.n.ino
 	out.Nlink = 1
@@ -119,6 +122,10 @@ func (f *fnode) Setattr(ctx context.Context, _ fs.FileHandle, in *fuse.SetAttrIn
 		if f.n.dir {
 			return syscall.EISDIR
 		}
+		if size > maxFileSize {
+			return syscall.EFBIG
+		}
+		// #nosec G115 -- size is at most maxFileSize
 		if errno := f.d.truncate(f.n, int64(size)); errno != 0 {
 			return errno
 		}
@@ -193,6 +200,9 @@ func (f *fnode) Read(ctx context.Context, _ fs.FileHandle, dest []byte, off int6
 }
 
 func (f *fnode) Write(ctx context.Context, _ fs.FileHandle, data []byte, off int64) (uint32, syscall.Errno) {
+	if off < 0 || off+int64(len(data)) > maxFileSize {
+		return 0, syscall.EFBIG
+	}
 	f.d.mu.Lock()
 	defer f.d.mu.Unlock()
 	if errno := f.d.write(f.n, data, off); errno != 0 {
