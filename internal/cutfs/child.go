@@ -136,9 +136,16 @@ func Start(dir string, seed uint64) (*Child, error) {
 		return nil, err
 	}
 	c := &Child{dir: dir, cmd: cmd, in: in, out: bufio.NewScanner(out)}
-	if _, err := c.answer(); err != nil {
+	_, err = c.answer()
+	var refused answerError
+	switch {
+	case errors.As(err, &refused):
 		_ = cmd.Wait()
 		return nil, fmt.Errorf("%w: %w", ErrMount, err)
+	case err != nil:
+		// The server died before it could try: a bug, not this machine.
+		_ = cmd.Process.Kill()
+		return nil, errors.Join(err, cmd.Wait())
 	}
 	return c, nil
 }
@@ -151,8 +158,13 @@ func (c *Child) answer() (string, error) {
 	if rest, ok := strings.CutPrefix(line, "ok"); ok {
 		return strings.TrimSpace(rest), nil
 	}
-	return "", errors.New(strings.TrimPrefix(line, "error "))
+	return "", answerError(strings.TrimPrefix(line, "error "))
 }
+
+// answerError is the server's "error" answer.
+type answerError string
+
+func (e answerError) Error() string { return string(e) }
 
 func (c *Child) do(cmd string) (string, error) {
 	if _, err := fmt.Fprintln(c.in, cmd); err != nil {
