@@ -102,6 +102,9 @@ func TestPowerCut(t *testing.T) {
 		if t.Failed() {
 			t.Fatalf("seed %d: failed in cut %d", seed, i)
 		}
+		if (i+1)%1000 == 0 {
+			t.Logf("%d cuts in %s", i+1, time.Since(start).Round(time.Second))
+		}
 	}
 	r.finish()
 	t.Logf("%d cuts in %s: %s", cuts, time.Since(start).Round(time.Millisecond), r.stats)
