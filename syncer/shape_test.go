@@ -12,7 +12,7 @@ import (
 // room, all in one place, read from what the go command links: the kiosk
 // never links the centre's PostgreSQL driver, the centre never links Fyne,
 // the domain and sync packages never link Fyne, the protocol stands alone,
-// and the wait estimator and its replay can be evaluated and replaced
+// no binary links the power-cut test's FUSE file system, and the wait estimator and its replay can be evaluated and replaced
 // alone.
 func TestPackageShape(t *testing.T) {
 	if testing.Short() {
@@ -37,6 +37,7 @@ func TestPackageShape(t *testing.T) {
 		{"./queue/...", []string{"fyne.io/"}, "the domain must not depend on the UI", false, nil},
 		{"./syncer/...", []string{"fyne.io/"}, "sync must not depend on the UI", false, nil},
 		{"./cmd/central", []string{"github.com/chromedp/"}, "the browser that tests the console is for tests only", false, nil},
+		{"./cmd/...", []string{"github.com/hanwen/go-fuse/", "lobbyline/internal/cutfs"}, "the power-cut test's file system is for tests only", false, nil},
 		{"./syncer/centre/console", []string{"fyne.io/", "github.com/jackc/", "lobbyline/kiosk"},
 			"the console works through centre.Service: no PostgreSQL driver, nothing of the kiosk UI", false, nil},
 		{"./syncer/wire", []string{"lobbyline/", "modernc.org/sqlite", "github.com/jackc/", "database/sql"},

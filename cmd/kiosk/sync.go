@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lobbyline/queue/durable"
 	"lobbyline/queue/jobs"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
@@ -169,7 +170,9 @@ func (m *Main) embeddedToken(ctx context.Context, store *centre.Service, path st
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+	// Whole and on the disk, or not there: a power cut must not leave an
+	// empty file beside a centre that enrolled the kiosk.
+	if err := durable.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("save embedded centre token: %w", err)
 	}
 	return token, nil
