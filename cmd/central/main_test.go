@@ -37,6 +37,7 @@ var scenarios = map[string]func(t *testing.T, store string){
 	"SiteConfig":                  testSiteConfig,
 	"SiteConfigSettings":          testSiteConfigSettings,
 	"ImportServices":              testImportServices,
+	"StaffCommands":               testStaffCommands,
 }
 
 func TestSQLite(t *testing.T) {

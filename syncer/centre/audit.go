@@ -2,11 +2,15 @@ package centre
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/csvsafe"
 	"lobbyline/queue/sqldb"
 )
 
@@ -124,4 +128,24 @@ func (p *pushTx) storeAudit(ctx context.Context) error {
 		return fmt.Errorf("store audit entries: %w", err)
 	}
 	return nil
+}
+
+// WriteAuditCSV writes audit entries for a spreadsheet: times in UTC RFC
+// 3339, and every cell a kiosk or a person typed through csvsafe.Cell.
+func WriteAuditCSV(out io.Writer, rows []AuditRow) error {
+	w := csv.NewWriter(out)
+	if err := w.Write([]string{"at", "kiosk", "source", "account", "name", "role", "os_user", "action", "ticket", "detail", "received", "epoch", "seq"}); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		e := r.Entry
+		rec := []string{e.At.UTC().Format(time.RFC3339Nano), csvsafe.Cell(r.Kiosk), csvsafe.Cell(e.Source), csvsafe.Cell(e.Account),
+			csvsafe.Cell(e.Name), csvsafe.Cell(string(e.Role)), csvsafe.Cell(e.OSUser), csvsafe.Cell(e.Action), csvsafe.Cell(e.Ticket),
+			csvsafe.Cell(e.Detail), r.Received.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.Epoch, 10), strconv.FormatInt(r.Seq, 10)}
+		if err := w.Write(rec); err != nil {
+			return err
+		}
+	}
+	w.Flush()
+	return w.Error()
 }

@@ -4,7 +4,8 @@
 -- an operating-system user, or a console admin) and at most a visit's
 -- ticket, never a visitor. A kiosk's entry is kept under its mutation's
 -- name (kiosk_id, epoch, seq), so a replay is stored once; an entry made
--- at the centre has kiosk_id '', epoch 0 and a random seq. The daily
+-- at the centre has kiosk_id '', epoch 0 and a seq of the centre's
+-- clock in microseconds and random bits (centre.Service.audit). The daily
 -- purge deletes a site's entries received more than a year before
 -- (centre.AuditRetention).
 
