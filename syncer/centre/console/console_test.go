@@ -59,7 +59,7 @@ type fixture struct {
 func newFixture(t *testing.T, dsn string, start time.Time) *fixture {
 	t.Helper()
 	clk := &clock{t: start}
-	c := centretest.Open(t, dsn, clk.Now, centre.Options{PasswordCost: bcrypt.MinCost})
+	c := centretest.Open(t, dsn, clk.Now, centre.Options{PasswordCost: bcrypt.MinCost, PINParams: cheapPIN})
 	ctx := context.Background()
 	if err := c.AddSite(ctx, "north", "North Hospital"); err != nil {
 		t.Fatal(err)
