@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"lobbyline/queue"
 	"lobbyline/queue/csvsafe"
@@ -57,18 +58,36 @@ func checkAudit(e *queue.AuditEntry, self string) string {
 	case e.Action == "" || len(e.Action) > maxAuditAction || strings.ContainsFunc(e.Action, func(r rune) bool { return (r < 'a' || r > 'z') && r != '_' && (r < '0' || r > '9') }):
 		return fmt.Sprintf("audit entry's action %q is not lower-case letters, digits and underscores, up to %d", e.Action, maxAuditAction)
 	}
-	for _, f := range []struct {
-		name, value string
-		max         int
-	}{
-		{"name", e.Name, queue.MaxNameLength}, {"account", e.Account, 40}, {"os_user", e.OSUser, queue.MaxNameLength},
-		{"ticket", e.Ticket, maxAuditTicket}, {"detail", e.Detail, maxAuditDetail},
-	} {
-		if err := plainText("audit entry's "+f.name, f.value, f.max); err != nil {
-			return strings.TrimPrefix(err.Error(), ErrStaff.Error()+": ")
-		}
+	if err := plainText("audit entry's name", e.Name, queue.MaxNameLength); err != nil {
+		return strings.TrimPrefix(err.Error(), ErrStaff.Error()+": ")
 	}
 	return ""
+}
+
+// tidyAudit is a kiosk's audit entry as the centre stores it: the notes
+// that do not say who did what (account, operating-system user, ticket,
+// detail) cut to a length and with control characters made spaces, rather
+// than the entry refused for them: a refused entry would stay on the
+// kiosk for staff to deal with, for a note's sake.
+func tidyAudit(e queue.AuditEntry) queue.AuditEntry {
+	e.Account = tidy(e.Account, 40)
+	e.OSUser = tidy(e.OSUser, queue.MaxNameLength)
+	e.Ticket = tidy(e.Ticket, maxAuditTicket)
+	e.Detail = tidy(e.Detail, maxAuditDetail)
+	return e
+}
+
+func tidy(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
+	}
+	return s
 }
 
 // checkStaff returns why a staff account a kiosk sent cannot be stored,

@@ -217,7 +217,7 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 		p.staff = append(p.staff, *mut.Staff)
 		return res
 	case queue.KindAudit:
-		p.audits = append(p.audits, AuditRow{Site: p.k.Site, Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Entry: *mut.Audit, Received: p.now})
+		p.audits = append(p.audits, AuditRow{Site: p.k.Site, Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Entry: tidyAudit(*mut.Audit), Received: p.now})
 		return res
 	}
 	if mut.Visit == nil {

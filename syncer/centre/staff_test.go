@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"lobbyline/queue"
 	"lobbyline/queue/pinhash"
@@ -317,7 +318,8 @@ func TestKioskAuditEntriesAreStoredOnce(t *testing.T) {
 		at := clk.Now()
 		entry := queue.AuditEntry{At: at, Kiosk: "lobby-1", Source: queue.AuditTouch, Account: "st-firstsup", Name: "Rosa Díaz",
 			Role: queue.RoleSupervisor, Action: "call", Ticket: "R-004", Detail: "desk-1"}
-		cli := queue.AuditEntry{At: at, Kiosk: "lobby-1", Source: queue.AuditCLI, Name: "pat", OSUser: "pat", Action: "check_out", Ticket: "R-002"}
+		cli := queue.AuditEntry{At: at, Kiosk: "lobby-1", Source: queue.AuditCLI, Name: "pat", OSUser: "pat", Action: "expected_back", Ticket: "R-002",
+			Detail: "Back at 11:00.\nCall 4410." + strings.Repeat(" and more", 100)}
 		batch := []wire.PushMutation{o.audit(t, at, entry), o.audit(t, at, cli)}
 		if got := statusesOf(mustPush(t, c, k1, batch)); !slices.Equal(got, repeated(wire.StatusApplied, 2)) {
 			t.Fatalf("statuses %v", got)
@@ -334,6 +336,12 @@ func TestKioskAuditEntriesAreStoredOnce(t *testing.T) {
 		if got.Kiosk != "lobby-1" || got.Epoch != 2 || got.Seq != 1 || got.Entry.Name != "Rosa Díaz" || got.Entry.Ticket != "R-004" ||
 			got.Entry.Role != queue.RoleSupervisor || !got.Entry.At.Equal(at) || got.Entry.Account != "st-firstsup" || !got.Received.Equal(at) {
 			t.Fatalf("stored entry %+v", got)
+		}
+
+		// A note with a line break, too long to keep whole, is kept tidied
+		// rather than refused.
+		if d := log[1].Entry.Detail; !strings.HasPrefix(d, "Back at 11:00. Call 4410. and more") || utf8.RuneCountInString(d) != 500 || !strings.HasSuffix(d, "…") {
+			t.Errorf("the long note is stored as %q", d)
 		}
 
 		// Another kiosk's entry, or the centre's, from this kiosk: refused.
