@@ -113,9 +113,10 @@ func TestConsoleStaffInABrowser(t *testing.T) {
 		staffPNG = png
 	}
 
+	// The page after adding shows a notice too: wait for the row to change.
 	do("disable it",
 		chromedp.Click(chromedp.CSS(row+" button.disable")),
-		chromedp.WaitVisible(chromedp.ID("notice")))
+		chromedp.WaitVisible(chromedp.CSS(row+`[data-disabled="true"]`)))
 	if got := text("#notice"); !strings.Contains(got, "Disabled Maya Ortiz") {
 		t.Fatalf("after disabling, the page says %q", got)
 	}
