@@ -390,7 +390,8 @@ func TestConsoleEnrolsAKiosk(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no code on the page:\n%s", res.body)
 	}
-	mustContain(t, "the code page", res.body, "lobbyline-kiosk enroll --centre URL --code "+m[1])
+	mustContain(t, "the code page", res.body, "lobbyline-kiosk enroll --centre URL --code "+m[1],
+		"Site north has no enabled supervisor account, so a kiosk enrolled now asks for its first supervisor at set-up.")
 	resp, err := f.centre.Redeem(ctx, m[1])
 	if err != nil || resp.Kiosk != "lobby-1" || resp.Site != "north" {
 		t.Fatalf("the code shown: %+v, %v", resp, err)

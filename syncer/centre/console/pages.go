@@ -307,6 +307,9 @@ type enrollData struct {
 	Expires string // when the code stops working
 	Again   bool   // the kiosk is enrolled already: the code gives it a new token and its old one stops working
 	Confirm bool   // ask to tick "Replace it" before a code is made for an enrolled kiosk
+	// NoSupervisor: the site has no enabled supervisor account, so the
+	// kiosk asks for its first at set-up.
+	NoSupervisor bool
 }
 
 func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre.Session) {
@@ -380,6 +383,12 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 		return
 	}
 	d.Code, d.Expires = code, expires.UTC().Format("2006-01-02 15:04 UTC")
+	supervised, err := h.svc.HasSupervisor(c, d.Site)
+	if err != nil {
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read the site's staff accounts.", err)
+		return
+	}
+	d.NoSupervisor = !supervised
 	show(http.StatusOK)
 }
 
