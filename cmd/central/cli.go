@@ -160,15 +160,25 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 		c.name = again.Name // Enroll replaces the name; keep it unless told
 	}
 	if !c.token {
-		return c.printCode(ctx, m, st)
+		if err := c.printCode(ctx, m, st); err != nil {
+			return err
+		}
+		if err := m.recordAction(ctx, st, c.site, centre.ActionEnrolCode, "kiosk "+c.kiosk); err != nil {
+			return err
+		}
+		return c.warnNoSupervisor(ctx, m, st)
 	}
 	token, err := st.Enroll(ctx, c.site, c.kiosk, c.name)
 	if err != nil {
 		return err
 	}
+	// The token first: it is shown this once. Then the audit log.
 	w := m.Stdout
 	if c.json {
-		return printJSON(w, map[string]string{"site": c.site, "kiosk": c.kiosk, "name": c.name, "token": token})
+		if err := printJSON(w, map[string]string{"site": c.site, "kiosk": c.kiosk, "name": c.name, "token": token}); err != nil {
+			return err
+		}
+		return c.audited(ctx, m, st)
 	}
 	fmt.Fprintf(w, "Enrolled kiosk %s at site %s. Its token, shown this once (the centre keeps only a hash):\n\n", c.kiosk, c.site)
 	fmt.Fprintf(w, "    %s\n\n", token)
@@ -176,6 +186,32 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 	if again != nil {
 		fmt.Fprintf(w, "Kiosk %s was enrolled before: its old token no longer works.\n", c.kiosk)
 	}
+	return c.audited(ctx, m, st)
+}
+
+// audited records an enrolment by token in the audit log, then warns if
+// the site has no supervisor.
+func (c *enrollCmd) audited(ctx context.Context, m *Main, st *centre.Service) error {
+	if err := m.recordAction(ctx, st, c.site, centre.ActionEnrol, "kiosk "+c.kiosk+", token printed"); err != nil {
+		return err
+	}
+	return c.warnNoSupervisor(ctx, m, st)
+}
+
+// warnNoSupervisor says so when the site has no enabled supervisor
+// account: the kiosk will ask for one at set-up. With --json it goes to
+// standard error, so the JSON stays whole.
+func (c *enrollCmd) warnNoSupervisor(ctx context.Context, m *Main, st *centre.Service) error {
+	ok, err := st.HasSupervisor(ctx, c.site)
+	if err != nil || ok {
+		return err
+	}
+	w := m.Stdout
+	if c.json {
+		w = m.Stderr
+	}
+	fmt.Fprintf(w, "\nWarning: site %s has no enabled supervisor account, so a kiosk enrolled now asks for its first supervisor at set-up.\n"+
+		"To have one ready, add it first: central staff add --site %s --name NAME --role supervisor\n", c.site, c.site)
 	return nil
 }
 
@@ -239,10 +275,23 @@ func (c *revokeCmd) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
+	kiosks, err := st.Kiosks(ctx)
+	if err != nil {
+		return err
+	}
+	site := ""
+	for _, k := range kiosks {
+		if k.ID == c.kiosk {
+			site = k.Site
+		}
+	}
 	if err := st.Revoke(ctx, c.kiosk); err != nil {
 		if errors.Is(err, centre.ErrNotFound) {
 			return fmt.Errorf("no enrolled kiosk %q, or it is revoked already (see: central kiosks)", c.kiosk)
 		}
+		return err
+	}
+	if err := m.recordAction(ctx, st, site, centre.ActionRevoke, "kiosk "+c.kiosk); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Revoked kiosk %s: its token no longer works; what it sent stays. Enroll it again for a new token.\n", c.kiosk)

@@ -37,6 +37,7 @@ var scenarios = map[string]func(t *testing.T, store string){
 	"SiteConfig":                  testSiteConfig,
 	"SiteConfigSettings":          testSiteConfigSettings,
 	"ImportServices":              testImportServices,
+	"StaffCommands":               testStaffCommands,
 }
 
 func TestSQLite(t *testing.T) {
@@ -325,7 +326,7 @@ func TestEnrollPrintsACode(t *testing.T) {
 	if out := c.mustRun("enroll", "--site", "north", "--centre", "http://10.0.0.5:8470", "lobby-4"); !strings.Contains(out, "Warning: kiosks will refuse this address") {
 		t.Errorf("enroll with a plain-HTTP centre on the network printed no warning:\n%s", out)
 	}
-	if out := c.mustRun("enroll", "--site", "north", "--centre", "http://127.0.0.1:8470", "lobby-5"); strings.Contains(out, "Warning") {
+	if out := c.mustRun("enroll", "--site", "north", "--centre", "http://127.0.0.1:8470", "lobby-5"); strings.Contains(out, "Warning: kiosks") {
 		t.Errorf("enroll with a loopback centre warned:\n%s", out)
 	}
 

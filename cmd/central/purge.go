@@ -42,8 +42,8 @@ func (c *purgeCmd) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	for _, p := range done {
-		fmt.Fprintf(m.Stdout, "%s: before %s: %d visits, %d alerts, %d check-ins, %d mutation payloads\n",
-			p.Site, p.Cutoff.Local().Format("2006-01-02 15:04"), p.Visits, p.Alerts, p.Arrivals, p.Mutations)
+		fmt.Fprintf(m.Stdout, "%s: before %s: %d visits, %d alerts, %d check-ins, %d mutation payloads; %d audit entries older than a year\n",
+			p.Site, p.Cutoff.Local().Format("2006-01-02 15:04"), p.Visits, p.Alerts, p.Arrivals, p.Mutations, p.Audit)
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func startPurge(ctx context.Context, m *Main, st *centre.Service) (stop func() e
 			}
 			for _, p := range done {
 				m.Logger.Info("purge", "site", p.Site, "cutoff", p.Cutoff, "visits", p.Visits, "alerts", p.Alerts,
-					"check_ins", p.Arrivals, "mutations", p.Mutations)
+					"check_ins", p.Arrivals, "mutations", p.Mutations, "audit", p.Audit)
 			}
 		}), gocron.WithName("purge"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
 	if err != nil {
@@ -114,6 +114,11 @@ func (c *eraseCmd) run(ctx context.Context, m *Main) error {
 	}
 	e, err := st.Erase(ctx, c.site, c.name)
 	if err != nil {
+		return err
+	}
+	// The audit log names staff, never the person erased: counts only.
+	if err := m.recordAction(ctx, st, c.site, centre.ActionErase, fmt.Sprintf("one person: %d visits, %d alerts, %d pre-registrations",
+		e.Visits, e.Alerts, e.PreRegs)); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Erased at %s: %d visits, %d alerts, %d pre-registrations, %d check-ins, %d mutation payloads; %d kiosk database(s) erase their own copy when they next sync.\n",

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"lobbyline/queue/pinhash"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centredb"
 	"lobbyline/syncer/centre/sqlstore"
@@ -35,6 +36,9 @@ type Main struct {
 	// centre.PasswordCost. Tests lower it: the race detector makes cost 12
 	// take seconds.
 	PasswordCost int
+	// PINParams are argon2id's costs for staff PINs; zero means
+	// pinhash.Default. Tests lower them.
+	PINParams pinhash.Params
 
 	cmd        command
 	storeFlag  string
@@ -82,6 +86,13 @@ var commands = []commandInfo{
 	{"enroll", "--site SITE KIOSK [--name NAME] [--centre URL] [--valid 24h] [--token] [--json]", "make a one-time enrolment code for a kiosk (or, with --token, enrol it and print its token)", func() command { return &enrollCmd{} }},
 	{"revoke", "KIOSK", "stop a kiosk's token from working; its data stays", func() command { return &revokeCmd{} }},
 	{"admin add", "NAME", "add a fleet console account, or set its password (read from stdin)", func() command { return &adminAddCmd{} }},
+	{"staff add", "--site SITE --name NAME --role reception|supervisor [--badge]", "add a staff account; its PIN (then, with --badge, its badge's code) is typed twice at the terminal or read from stdin, never taken from the command line", func() command { return &staffAddCmd{} }},
+	{"staff list", "--site SITE [--json]", "list a site's staff accounts: name, role, badge, disabled, last change (never a hash)", func() command { return &staffListCmd{} }},
+	{"staff disable", "--site SITE --id ID", "stop a staff account from signing in; it is kept, so what it did keeps its name", func() command { return &staffDisableCmd{disable: true} }},
+	{"staff enable", "--site SITE --id ID", "let a disabled staff account sign in again", func() command { return &staffDisableCmd{} }},
+	{"staff set-pin", "--site SITE --id ID", "give a staff account a new PIN, typed or read from stdin", func() command { return &staffSetPINCmd{} }},
+	{"staff set-badge", "--site SITE --id ID [--remove]", "give a staff account a badge (its code typed, scanned or read from stdin), or take it away", func() command { return &staffSetBadgeCmd{} }},
+	{"audit", "--site SITE [--since DATE] [--until DATE] [--json|--csv]", "export a site's audit log of staff actions (kept a year)", func() command { return &auditCmd{} }},
 	{"kiosks", "", "list kiosks: site, last seen, backlog, clock skew", func() command { return &kiosksCmd{} }},
 	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
@@ -288,7 +299,7 @@ func (m *Main) openStore(ctx context.Context) (*centre.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger, PasswordCost: m.PasswordCost})
+	m.db, m.store = db, centre.New(db, centre.Options{Now: m.Now, Logger: m.Logger, PasswordCost: m.PasswordCost, PINParams: m.PINParams})
 	return m.store, nil
 }
 

@@ -174,7 +174,13 @@ func (s *Service) RedeemFor(ctx context.Context, req wire.EnrolRequest) (wire.En
 		if err != nil {
 			return err
 		}
-		resp = wire.EnrolResponse{Site: c.Site, Kiosk: c.Kiosk, Name: c.Name, Token: token}
+		// The site's staff accounts, so the kiosk leaves set-up with the
+		// accounts it signs staff in with.
+		staff, err := tx.Records(ctx, c.Site, queue.EntityStaff)
+		if err != nil {
+			return err
+		}
+		resp = wire.EnrolResponse{Site: c.Site, Kiosk: c.Kiosk, Name: c.Name, Token: token, Staff: staff}
 		return nil
 	})
 	if err != nil {

@@ -20,6 +20,7 @@ type Purged struct {
 	Visits, Alerts int
 	Arrivals       int // check-ins whose name was emptied
 	Mutations      int // mutation payloads that lost the visitor's personal fields
+	Audit          int // audit entries received more than AuditRetention ago, deleted
 }
 
 // purgeBatch is how many mutation payloads one transaction anonymises.
@@ -53,7 +54,10 @@ func (s *Service) Purge(ctx context.Context) ([]Purged, error) {
 //   - check-ins (arrivals) lose their names;
 //   - mutation payloads lose the visitor's personal fields, keeping kind,
 //     times, service and figures for statistics; the hash of the payload as
-//     received stays, so a replay is still answered "duplicate".
+//     received stays, so a replay is still answered "duplicate";
+//   - audit entries received more than AuditRetention ago are deleted:
+//     they name staff, not visitors, and keep a year whatever the site's
+//     retention.
 //
 // Incident summaries hold no personal data and stay as they are.
 func (s *Service) PurgeSite(ctx context.Context, site string) (Purged, error) {
@@ -79,7 +83,10 @@ func (s *Service) PurgeSite(ctx context.Context, site string) (Purged, error) {
 		if _, err := s.writeRecords(ctx, tx, site, writes); err != nil {
 			return err
 		}
-		p.Arrivals, err = tx.PurgeArrivals(ctx, site, p.Cutoff)
+		if p.Arrivals, err = tx.PurgeArrivals(ctx, site, p.Cutoff); err != nil {
+			return err
+		}
+		p.Audit, err = tx.PurgeAudit(ctx, site, s.now().Add(-AuditRetention))
 		return err
 	})
 	if err != nil {

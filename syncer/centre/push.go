@@ -115,6 +115,8 @@ type pushTx struct {
 	checkIns  []checkIn     // applied check-ins, screened in finish
 	writes    []RecordWrite // record writes, versioned together at the end
 	incidents []IncidentRow // applied incident summaries, stored in finish
+	staff     []queue.StaffAccount
+	audits    []AuditRow
 }
 
 type checkIn struct {
@@ -203,10 +205,19 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 	if res.Status != wire.StatusApplied {
 		return res
 	}
-	if m.Kind == queue.KindIncident {
+	switch m.Kind {
+	case queue.KindIncident:
 		// A report for the centre's records, not a visit: no record for
 		// the site's kiosks, nothing to screen.
 		p.incidents = append(p.incidents, IncidentRow{Kiosk: p.k.ID, Epoch: m.Epoch, Site: p.k.Site, Summary: *mut.Incident, Received: p.now})
+		return res
+	case queue.KindStaffAccount:
+		// Applied if it is the newest copy, in finish; an older one is
+		// still answered applied: the kiosk pulls the newer.
+		p.staff = append(p.staff, *mut.Staff)
+		return res
+	case queue.KindAudit:
+		p.audits = append(p.audits, AuditRow{Site: p.k.Site, Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Entry: tidyAudit(*mut.Audit), Received: p.now})
 		return res
 	}
 	if mut.Visit == nil {
@@ -230,8 +241,8 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 }
 
 // finish writes what the batch gathered: the mutations, the arrivals,
-// the alerts screening finds, the incident summaries and the record
-// writes.
+// the alerts screening finds, the incident summaries, the audit entries,
+// the staff accounts and the record writes.
 func (p *pushTx) finish(ctx context.Context) error {
 	// The site's row first: pushes of one site take turns from here, so
 	// two kiosks' check-ins of the same person see each other's arrival,
@@ -249,6 +260,12 @@ func (p *pushTx) finish(ctx context.Context) error {
 		}
 	}
 	if err := p.storeIncidents(ctx); err != nil {
+		return err
+	}
+	if err := p.storeAudit(ctx); err != nil {
+		return err
+	}
+	if err := p.storeStaff(ctx); err != nil {
 		return err
 	}
 	if err := p.purgeLate(ctx); err != nil {
@@ -279,6 +296,10 @@ func (p *pushTx) check(m wire.PushMutation, mut *queue.Mutation) string {
 		return ""
 	case queue.KindIncident:
 		return checkIncident(mut.Incident)
+	case queue.KindStaffAccount:
+		return checkStaff(mut.Staff, p.now)
+	case queue.KindAudit:
+		return checkAudit(mut.Audit, p.k.ID)
 	}
 	switch {
 	case mut.Visit == nil || mut.Visit.ID <= 0:

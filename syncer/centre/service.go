@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"lobbyline/queue"
+	"lobbyline/queue/pinhash"
 	"lobbyline/syncer/wire"
 )
 
@@ -35,6 +36,7 @@ type Service struct {
 	accepts map[string]bool
 
 	passwordCost int
+	pinParams    pinhash.Params
 	dummyOnce    sync.Once
 	dummy        []byte
 }
@@ -49,6 +51,9 @@ type Options struct {
 	// PasswordCost is bcrypt's cost for admin passwords; zero means
 	// PasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
+	// PINParams are argon2id's costs for the staff PINs set here; zero
+	// means pinhash.Default. Tests lower them.
+	PINParams pinhash.Params
 }
 
 // Kinds are the mutation kinds this build of the centre applies, in the
@@ -57,6 +62,7 @@ var Kinds = []string{
 	queue.KindCheckIn, queue.KindCall, queue.KindRecall, queue.KindServe,
 	queue.KindNoShow, queue.KindCancel, queue.KindPrioritize, queue.KindTransfer,
 	queue.KindDeskOpen, queue.KindDeskClose, queue.KindCheckOut, queue.KindIncident,
+	queue.KindStaffAccount, queue.KindAudit,
 }
 
 // New returns the centre over store.
@@ -64,6 +70,9 @@ func New(store Store, opts Options) *Service {
 	s := &Service{store: store, now: opts.Now, log: opts.Logger, accepts: make(map[string]bool), passwordCost: opts.PasswordCost}
 	if s.passwordCost == 0 {
 		s.passwordCost = PasswordCost
+	}
+	if s.pinParams = opts.PINParams; s.pinParams == (pinhash.Params{}) {
+		s.pinParams = pinhash.Default
 	}
 	if s.now == nil {
 		s.now = time.Now

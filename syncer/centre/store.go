@@ -140,6 +140,16 @@ type Ops interface {
 	// Sites are every site, by id.
 	Sites(ctx context.Context) ([]Site, error)
 
+	// PutAudit stores audit entries by name (kiosk, epoch, seq), once
+	// each: a row already there stays as it is.
+	PutAudit(ctx context.Context, rows []AuditRow) error
+	// AuditLog is a site's audit entries made in [Since, Until) (either
+	// zero for no bound), oldest first, at most Limit (0 for all).
+	AuditLog(ctx context.Context, q AuditQuery) ([]AuditRow, error)
+	// PurgeAudit deletes a site's entries received before before,
+	// returning how many went.
+	PurgeAudit(ctx context.Context, site string, before time.Time) (int, error)
+
 	// PutAdmin adds an admin account or sets its password, which also
 	// unlocks it and ends its sessions.
 	PutAdmin(ctx context.Context, a AdminRow) error
@@ -290,6 +300,24 @@ type IncidentRow struct {
 	Summary  queue.IncidentSummary
 	JSON     string // the summary as stored and read back
 	Received time.Time
+}
+
+// AuditRow is an audit entry as the centre keeps it: under the name of
+// the mutation that brought it (a kiosk's), or under kiosk "", epoch 0
+// and a random sequence number (the centre's own).
+type AuditRow struct {
+	Site       string
+	Kiosk      string
+	Epoch, Seq int64
+	Entry      queue.AuditEntry
+	Received   time.Time
+}
+
+// AuditQuery selects a site's audit entries.
+type AuditQuery struct {
+	Site         string
+	Since, Until time.Time // by the entry's time; zero: no bound
+	Limit        int       // 0: all
 }
 
 // StoredIncident is an incident summary as read back.

@@ -1,8 +1,9 @@
 // Package console is the centre's fleet console: web pages for IT, served
 // on the admin listener (never the kiosks' API listener), that show every
 // site and kiosk, the incidents kiosks reported, enrol and revoke kiosks,
-// and edit a site's managed configuration. Pages are server-rendered html/template, embedded with the
-// stylesheet; there is no JavaScript.
+// edit a site's managed configuration, manage its staff accounts and read
+// and export its audit log. Pages are server-rendered html/template,
+// embedded with the stylesheet; there is no JavaScript.
 //
 // It works through centre.Service alone: accounts, sessions and lockout
 // live there, in the store. It must not import a database driver nor
@@ -102,6 +103,14 @@ func New(svc *centre.Service, opts Options) *Handler {
 	h.mux.HandleFunc("POST /kiosks/{kiosk}/revoke", h.signedIn(h.revoke))
 	h.mux.HandleFunc("GET /sites/{site}/config", h.signedIn(h.siteConfigForm))
 	h.mux.HandleFunc("POST /sites/{site}/config", h.signedIn(h.saveSiteConfig))
+	h.mux.HandleFunc("GET /sites/{site}/staff", h.signedIn(h.staffPage))
+	h.mux.HandleFunc("POST /sites/{site}/staff", h.signedIn(h.addStaff))
+	h.mux.HandleFunc("POST /sites/{site}/staff/{id}/disable", h.signedIn(h.setDisabled(true)))
+	h.mux.HandleFunc("POST /sites/{site}/staff/{id}/enable", h.signedIn(h.setDisabled(false)))
+	h.mux.HandleFunc("GET /sites/{site}/staff/{id}/pin", h.signedIn(h.pinForm))
+	h.mux.HandleFunc("POST /sites/{site}/staff/{id}/pin", h.signedIn(h.setPIN))
+	h.mux.HandleFunc("GET /audit", h.signedIn(h.auditPage))
+	h.mux.HandleFunc("GET /audit.csv", h.signedIn(h.auditCSV))
 	return h
 }
 

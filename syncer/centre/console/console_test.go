@@ -59,7 +59,7 @@ type fixture struct {
 func newFixture(t *testing.T, dsn string, start time.Time) *fixture {
 	t.Helper()
 	clk := &clock{t: start}
-	c := centretest.Open(t, dsn, clk.Now, centre.Options{PasswordCost: bcrypt.MinCost})
+	c := centretest.Open(t, dsn, clk.Now, centre.Options{PasswordCost: bcrypt.MinCost, PINParams: cheapPIN})
 	ctx := context.Background()
 	if err := c.AddSite(ctx, "north", "North Hospital"); err != nil {
 		t.Fatal(err)
@@ -390,7 +390,8 @@ func TestConsoleEnrolsAKiosk(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no code on the page:\n%s", res.body)
 	}
-	mustContain(t, "the code page", res.body, "lobbyline-kiosk enroll --centre URL --code "+m[1])
+	mustContain(t, "the code page", res.body, "lobbyline-kiosk enroll --centre URL --code "+m[1],
+		"Site north has no enabled supervisor account, so a kiosk enrolled now asks for its first supervisor at set-up.")
 	resp, err := f.centre.Redeem(ctx, m[1])
 	if err != nil || resp.Kiosk != "lobby-1" || resp.Site != "north" {
 		t.Fatalf("the code shown: %+v, %v", resp, err)

@@ -307,6 +307,9 @@ type enrollData struct {
 	Expires string // when the code stops working
 	Again   bool   // the kiosk is enrolled already: the code gives it a new token and its old one stops working
 	Confirm bool   // ask to tick "Replace it" before a code is made for an enrolled kiosk
+	// NoSupervisor: the site has no enabled supervisor account, so the
+	// kiosk asks for its first at set-up.
+	NoSupervisor bool
 }
 
 func (h *Handler) enrollForm(w http.ResponseWriter, r *http.Request, sess centre.Session) {
@@ -375,7 +378,17 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 		return
 	}
 	h.log.Info("console: enrolment code made", "admin", sess.Admin, "site", d.Site, "kiosk", d.Kiosk)
+	if err := h.svc.RecordAction(c, d.Site, h.actor(sess), centre.ActionEnrolCode, "kiosk "+d.Kiosk); err != nil {
+		h.fail(w, sess, http.StatusInternalServerError, "The code was made, but the audit log could not record it: make another.", err)
+		return
+	}
 	d.Code, d.Expires = code, expires.UTC().Format("2006-01-02 15:04 UTC")
+	supervised, err := h.svc.HasSupervisor(c, d.Site)
+	if err != nil {
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not read the site's staff accounts.", err)
+		return
+	}
+	d.NoSupervisor = !supervised
 	show(http.StatusOK)
 }
 
@@ -399,6 +412,16 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, sess centre.Ses
 	c, cancel := ctx(r)
 	defer cancel()
 	kiosk := r.PathValue("kiosk")
+	kiosks, ok := h.kiosks(c, w, sess)
+	if !ok {
+		return
+	}
+	site := ""
+	for _, k := range kiosks {
+		if k.ID == kiosk {
+			site = k.Site
+		}
+	}
 	err := h.svc.Revoke(c, kiosk)
 	switch {
 	case errors.Is(err, centre.ErrNotFound):
@@ -409,6 +432,10 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, sess centre.Ses
 		return
 	}
 	h.log.Info("console: kiosk revoked", "admin", sess.Admin, "kiosk", kiosk)
+	if err := h.svc.RecordAction(c, site, h.actor(sess), centre.ActionRevoke, "kiosk "+kiosk); err != nil {
+		h.fail(w, sess, http.StatusInternalServerError, "Kiosk "+kiosk+" is revoked, but the audit log could not record it.", err)
+		return
+	}
 	http.Redirect(w, r, "/?done=revoked&kiosk="+url.QueryEscape(kiosk), http.StatusSeeOther)
 }
 

@@ -121,6 +121,11 @@ var dialect = sqlstore.Dialect{
 
 		Sites: "SELECT id, name FROM sites ORDER BY id",
 
+		AuditLog: `SELECT kiosk_id, epoch, seq, at, source, account, name, role, os_user, action, ticket, detail, received_at
+			FROM audit_log WHERE site_id = $1 AND at >= $2 AND at < $3 ORDER BY at, kiosk_id, epoch, seq
+			LIMIT CASE WHEN $4::bigint < 0 THEN NULL ELSE $4::bigint END`,
+		PurgeAudit: "DELETE FROM audit_log WHERE site_id = $1 AND received_at < $2",
+
 		PutAdmin: `INSERT INTO admins (name, password_hash, created_at) VALUES ($1, $2, $3)
 			ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, failures = 0, locked_until = ''`,
 		EndAdminSessions: "DELETE FROM admin_sessions WHERE admin = $1",
@@ -149,6 +154,11 @@ var dialect = sqlstore.Dialect{
 			Head: "INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES ",
 			Tail: ` ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
 				data = excluded.data, updated_at = excluded.updated_at`,
+		},
+		PutAudit: sqlstore.Insert{
+			Head: `INSERT INTO audit_log (kiosk_id, epoch, seq, site_id, at, source, account, name, role, os_user,
+				action, ticket, detail, received_at) VALUES `,
+			Tail: " ON CONFLICT (kiosk_id, epoch, seq) DO NOTHING",
 		},
 		PutIncidents: sqlstore.Insert{
 			Head: `INSERT INTO incidents (kiosk_id, epoch, incident_id, site_id, drill, cause, peak,

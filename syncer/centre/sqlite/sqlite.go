@@ -120,6 +120,10 @@ var dialect = sqlstore.Dialect{
 
 		Sites: "SELECT id, name FROM sites ORDER BY id",
 
+		AuditLog: `SELECT kiosk_id, epoch, seq, at, source, account, name, role, os_user, action, ticket, detail, received_at
+			FROM audit_log WHERE site_id = ? AND at >= ? AND at < ? ORDER BY at, kiosk_id, epoch, seq LIMIT ?`,
+		PurgeAudit: "DELETE FROM audit_log WHERE site_id = ? AND received_at < ?",
+
 		PutAdmin: `INSERT INTO admins (name, password_hash, created_at) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, failures = 0, locked_until = ''`,
 		EndAdminSessions: "DELETE FROM admin_sessions WHERE admin = ?",
@@ -148,6 +152,11 @@ var dialect = sqlstore.Dialect{
 			Head: "INSERT INTO records (site_id, entity, key, version, deleted, data, updated_at) VALUES ",
 			Tail: ` ON CONFLICT (site_id, entity, key) DO UPDATE SET version = excluded.version, deleted = excluded.deleted,
 				data = excluded.data, updated_at = excluded.updated_at`,
+		},
+		PutAudit: sqlstore.Insert{
+			Head: `INSERT INTO audit_log (kiosk_id, epoch, seq, site_id, at, source, account, name, role, os_user,
+				action, ticket, detail, received_at) VALUES `,
+			Tail: " ON CONFLICT (kiosk_id, epoch, seq) DO NOTHING",
 		},
 		PutIncidents: sqlstore.Insert{
 			Head: `INSERT INTO incidents (kiosk_id, epoch, incident_id, site_id, drill, cause, peak,

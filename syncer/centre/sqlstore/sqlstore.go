@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"lobbyline/queue"
 	"lobbyline/queue/sqldb"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/wire"
@@ -96,6 +97,12 @@ type Queries struct {
 
 	Sites string // → id, name
 
+	// AuditLog: site_id, since, until, limit (-1 for all) → kiosk_id,
+	// epoch, seq, at, source, account, name, role, os_user, action,
+	// ticket, detail, received_at, oldest first.
+	AuditLog   string
+	PurgeAudit string // site_id, received before
+
 	PutAdmin            string // name, password_hash, created_at
 	EndAdminSessions    string // admin: its sessions end when its password is set
 	Admin               string // name → password_hash, created_at, failures, locked_until
@@ -110,6 +117,10 @@ type Queries struct {
 	PutMutations Insert // kiosk_id, epoch, seq, site_id, kind, kiosk_at, hlc, received_at, status, reason, payload, payload_hash
 	PutArrivals  Insert // site_id, norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at
 	PutRecords   Insert // site_id, entity, key, version, deleted, data, updated_at
+	// PutAudit: kiosk_id, epoch, seq, site_id, at, source, account, name,
+	// role, os_user, action, ticket, detail, received_at; a row already
+	// there stays.
+	PutAudit     Insert
 	PutIncidents Insert // kiosk_id, epoch, incident_id, site_id, drill, cause, peak, started_at, ended_at, duration_ms,
 	// check_ins, peak_waiting, longest_wait_ms, drain_ms, conflicts, watch_hits, messages, steps_done, steps_total,
 	// feedback, feedback_avg, first_said_ms, all_ticked_ms, summary, received_at
@@ -603,6 +614,55 @@ func (o ops) Sites(ctx context.Context) ([]centre.Site, error) {
 		err := rows.Scan(&s.ID, &s.Name)
 		return s, err
 	})
+}
+
+func (o ops) PutAudit(ctx context.Context, as []centre.AuditRow) error {
+	rows := make([][]any, len(as))
+	for i, a := range as {
+		e := a.Entry
+		rows[i] = []any{a.Kiosk, a.Epoch, a.Seq, a.Site, stamp(e.At), e.Source, e.Account, e.Name, string(e.Role), e.OSUser,
+			e.Action, e.Ticket, e.Detail, stamp(a.Received)}
+	}
+	return o.insert(ctx, o.d.Queries.PutAudit, rows)
+}
+
+// auditEnd stands for "no upper bound" in an audit query: later than any
+// time the centre stores.
+var auditEnd = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+func (o ops) AuditLog(ctx context.Context, q centre.AuditQuery) ([]centre.AuditRow, error) {
+	until, limit := q.Until, q.Limit
+	if until.IsZero() {
+		until = auditEnd
+	}
+	if limit <= 0 {
+		limit = -1
+	}
+	return collect(ctx, o.q, o.d.Queries.AuditLog, []any{q.Site, stamp(q.Since), stamp(until), limit}, func(rows *sql.Rows) (centre.AuditRow, error) {
+		a := centre.AuditRow{Site: q.Site}
+		e := &a.Entry
+		var at, received, role string
+		if err := rows.Scan(&a.Kiosk, &a.Epoch, &a.Seq, &at, &e.Source, &e.Account, &e.Name, &role, &e.OSUser,
+			&e.Action, &e.Ticket, &e.Detail, &received); err != nil {
+			return a, err
+		}
+		e.Kiosk, e.Role = a.Kiosk, queue.Role(role)
+		var err error
+		if e.At, err = sqldb.ParseTime(at); err != nil {
+			return a, err
+		}
+		a.Received, err = sqldb.ParseTime(received)
+		return a, err
+	})
+}
+
+func (o ops) PurgeAudit(ctx context.Context, site string, before time.Time) (int, error) {
+	res, err := o.q.ExecContext(ctx, o.d.Queries.PurgeAudit, site, stamp(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 func (o ops) PutAdmin(ctx context.Context, a centre.AdminRow) error {
