@@ -122,7 +122,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	// Someone checked out elsewhere while picked: staff are told, and the
 	// list catches up.
 	pickOnSite(t, s, ana.Visit.ID)
-	if _, err := f.store.CheckOutVisit(f.ctx, ana.Visit.ID, "Desk 2"); err != nil {
+	if _, err := f.store.CheckOutVisit(f.ctx, ana.Visit.ID, "Desk 2", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	test.Tap(s.checkOut)

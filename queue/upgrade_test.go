@@ -177,6 +177,19 @@ var schemaFixtures = map[string]string{
 			('alert', 'duplicate/lobby-1/42/4', 4, '{"kind":"duplicate","kiosk":"lobby-1","epoch":42,"visit":4,"ticket":"R-004","message":"Own Alert"}'),
 			('visit', 'lobby-2/7/1', 5, '{"kiosk":"lobby-2","hlc":"","visit":{"ID":1,"Ticket":"R-001","Name":"Other Visitor","Host":"Other Host","Phone":"+34 600 111 222","Status":"waiting"}}'),
 			('visit', 'lobby-1/42/4', 6, '{"kiosk":"lobby-1","hlc":"","visit":{"ID":4,"Ticket":"R-004","Name":"Version Four","Phone":"+34 600 333 444","Status":"waiting"}}');`,
+	// Check-outs before their proofs were recorded, the day before: by the
+	// close of day, by a visitor at the kiosk, by staff.
+	"migrations/0005_sealed_watch.sql": `
+		UPDATE counters SET last = 5;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch)
+			VALUES (5, 'R-005', '2026-11-01', 'registration', 'Version Five', 'waiting', 5, 'kiosk', '2026-11-01T09:05:00.000Z', '', 42);
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (5, '2026-11-01T09:05:00.000Z', 'check_in', 5, 'registration', '001793523900000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (5, 42, 5, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:05:00.000Z', '001793523900000.000000');
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, done_at, left_at, left_by, epoch) VALUES
+			(101, 'R-001', '2026-10-31', 'registration', 'Closed Out', 'cancelled', 1, 'kiosk', '2026-10-31T09:00:00.000Z', '2026-10-31T23:55:00.000Z', '2026-10-31T23:55:00.000Z', 'end of day', 42),
+			(102, 'R-002', '2026-10-31', 'registration', 'Typed Out', 'served', 2, 'kiosk', '2026-10-31T09:01:00.000Z', '2026-10-31T09:30:00.000Z', '2026-10-31T10:00:00.000Z', 'kiosk', 42),
+			(103, 'R-003', '2026-10-31', 'registration', 'Staff Out', 'served', 3, 'kiosk', '2026-10-31T09:02:00.000Z', '2026-10-31T09:40:00.000Z', '2026-10-31T11:00:00.000Z', 'Marta', 42);`,
 }
 
 // TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
@@ -231,7 +244,7 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if _, epoch := s.Identity(); epoch != 42 {
 				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
 			}
-			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four"}[:n]
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five"}[:n]
 			b, err := s.Board(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -273,6 +286,15 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			}
 			if n >= 4 {
 				checkDropped(t, s, path)
+			}
+			if n >= 5 {
+				// What left_by tells of the proof: the close, staff; a
+				// visitor's own check-out is unknown.
+				for id, want := range map[int64]queue.Proof{101: queue.ProofClose, 102: "", 103: queue.ProofStaff} {
+					if v, err := s.Visit(ctx, id); err != nil || v.LeftProof != want {
+						t.Errorf("visit %d's proof after the upgrade %q, %v; want %q", id, v.LeftProof, err, want)
+					}
+				}
 			}
 			// The kiosk goes on where it stopped: the next ticket of the day,
 			// the next sequence number, the same epoch.
