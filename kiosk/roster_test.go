@@ -88,7 +88,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 		t.Error("Check out is enabled with nobody picked")
 	}
 	// Staff see full names, the host placeholder, the service and the time.
-	row := newRosterRow(false, nil)
+	row := newRosterRow(false, rosterWeights, nil)
 	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001|Ana García|—|Registration|served|09:00" {
 		t.Errorf("row of Ana: %q", got)
@@ -171,8 +171,8 @@ func TestRosterExportsCSVAndPrintList(t *testing.T) {
 	}
 	want := [][]string{
 		queue.RosterColumns,
-		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", "", "1"},
-		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "'+34 600 123 456", "2"}, // + starts a formula to a spreadsheet: guarded too
+		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", "", "1", "", ""},
+		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "'+34 600 123 456", "2", "", ""}, // + starts a formula to a spreadsheet: guarded too
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("CSV has %d records, want %d:\n%s", len(recs), len(want), data)
@@ -286,7 +286,7 @@ func TestRosterCountsPeopleNotTickets(t *testing.T) {
 	if got := s.count.Text; got != "2 people on site (4 tickets)" {
 		t.Errorf("count %q", got)
 	}
-	row := newRosterRow(false, nil)
+	row := newRosterRow(false, rosterWeights, nil)
 	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001 +2|Zoë O'Brien|—|Registration, Visit a patient|waiting|09:00" {
 		t.Errorf("row of Zoë: %q", got)
