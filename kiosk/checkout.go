@@ -134,14 +134,13 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 		container.NewGridWithColumns(2, s.digits),
 		messageSlot(s.digitsMsg, checkOutMessageLines),
 	)
-	s.without = container.NewVBox(
-		container.NewHBox(sized(0, 72, s.skip)),
+	// What going on without the digits means, beside the button.
+	s.without = container.NewBorder(nil, nil, container.NewVBox(sized(0, 72, s.skip)), nil,
 		newWrapped(lang.X("checkout.digits.skip.note", "Without the digits, staff see your check-out as self-declared."),
-			theme.SizeNameText, widget.LowImportance),
-	)
+			theme.SizeNameText, widget.LowImportance))
 	s.yesBox, s.proveBox = sized(360, 96, s.yes), sized(360, 96, s.prove)
 	s.confirm = container.NewVBox(
-		gap(40),
+		gap(24),
 		newText(lang.X("checkout.confirm.title", "Is this you?"), sizeNameTitle, true, widget.MediumImportance),
 		s.question,
 		gap(16),
@@ -267,8 +266,8 @@ func (u *UI) proveCheckOut() {
 		if queue.ErrorCode(err) == queue.EInvalid {
 			u.log.Info("check-out: digits refused", "ticket", s.pending.Ticket)
 		}
+		s.digits.SetText("") // before the message: typing clears it
 		setMessage(s.digitsMsg, u.errorText(err))
-		s.digits.SetText("")
 		u.win.Canvas().Focus(s.digits)
 	}
 }

@@ -66,9 +66,9 @@ type rosterScreen struct {
 // tickets, name, host, services, statuses, checked in.
 var rosterWeights = [...]float32{1.5, 3.0, 2.1, 2.5, 1.4, 1.3}
 
-// leftWeights are those of today's check-outs: ticket, name, service,
-// checked in, checked out, proof.
-var leftWeights = [len(rosterWeights)]float32{1.2, 3.0, 2.2, 1.3, 1.3, 2.6}
+// leftWeights are those of today's check-outs: ticket, name, host,
+// service, checked out, proof.
+var leftWeights = [len(rosterWeights)]float32{1.2, 3.0, 2.0, 2.2, 1.2, 2.6}
 
 func newRosterScreen(u *UI) *rosterScreen {
 	s := &rosterScreen{u: u, floors: columnFloors(u.lobby.Services(), u.lang), leftFloors: leftColumnFloors(u.lobby.Services(), u.lang)}
@@ -183,7 +183,7 @@ func columnFloors(services []queue.Service, code string) [len(rosterWeights)]flo
 func leftTitles() []string {
 	return []string{
 		lang.X("roster.col.ticket", "Tickets"), lang.X("roster.col.name", "Name"),
-		lang.X("roster.col.service", "Service"), lang.X("roster.col.in", "Checked in"),
+		lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
 		lang.X("roster.col.out", "Checked out"), lang.X("roster.col.proof", "Proof"),
 	}
 }
@@ -206,7 +206,9 @@ func proofText(p queue.Proof) string {
 }
 
 // leftColumnFloors are the least widths of the columns of today's
-// check-outs: titles, times, services and proofs are never cut.
+// check-outs: titles, times (today's: a clock time), services and proofs
+// are never cut; a name or a host may be (the row, tapped, shows the
+// name whole).
 func leftColumnFloors(services []queue.Service, code string) [len(rosterWeights)]float32 {
 	var f [len(rosterWeights)]float32
 	width := func(s string, size fyne.ThemeSizeName, bold bool) float32 {
@@ -217,10 +219,9 @@ func leftColumnFloors(services []queue.Service, code string) [len(rosterWeights)
 	}
 	f[0] = max(f[0], width("R-042", theme.SizeNameText, true))
 	for _, svc := range services {
-		f[2] = max(f[2], width(svc.DisplayName(code), theme.SizeNameText, false))
+		f[3] = max(f[3], width(svc.DisplayName(code), theme.SizeNameText, false))
 	}
-	f[3] = max(f[3], width("2026-12-31", theme.SizeNameText, false))
-	f[4] = max(f[4], width("2026-12-31", theme.SizeNameText, false))
+	f[4] = max(f[4], width("23:59", theme.SizeNameText, false))
 	for _, p := range []queue.Proof{queue.ProofQR, queue.ProofPhone, queue.ProofSelf, queue.ProofStaff, queue.ProofClose, ""} {
 		f[5] = max(f[5], width(proofText(p), theme.SizeNameText, p == queue.ProofSelf))
 	}
@@ -238,7 +239,11 @@ func newLeftHeader(floors *[len(rosterWeights)]float32) fyne.CanvasObject {
 
 // setLeftRow shows check-out v; a self-declared one stands out.
 func (s *rosterScreen) setLeftRow(o fyne.CanvasObject, v queue.Visit) {
-	cells := []string{v.Ticket, v.Name, s.u.serviceName(v.Service), s.u.rosterTime(v.CheckedInAt), s.u.rosterTime(v.LeftAt), proofText(v.LeftProof)}
+	host := v.Host
+	if host == "" {
+		host = "—"
+	}
+	cells := []string{v.Ticket, v.Name, host, s.u.serviceName(v.Service), s.u.rosterTime(v.LeftAt), proofText(v.LeftProof)}
 	self := v.LeftProof == queue.ProofSelf
 	for i, c := range o.(*fyne.Container).Objects {
 		l := c.(*widget.Label)

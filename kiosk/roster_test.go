@@ -109,8 +109,8 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	}
 	f.clock.Advance(5 * time.Minute)
 	test.Tap(s.checkOut)
-	if v := f.visit(t, eve.Visit.ID); !v.LeftAt.Equal(f.clock.Now()) || v.Status != queue.StatusCancelled {
-		t.Fatalf("Eve after Check out: %+v, want left now and cancelled, as she was waiting", v)
+	if v := f.visit(t, eve.Visit.ID); !v.LeftAt.Equal(f.clock.Now()) || v.Status != queue.StatusCancelled || v.LeftProof != queue.ProofStaff {
+		t.Fatalf("Eve after Check out: %+v, want left now, cancelled, as she was waiting, and checked out by staff", v)
 	}
 	if got := s.status.Text; got != "R-002 · Eve Adams checked out." || !s.status.Visible() {
 		t.Errorf("status %q", got)
