@@ -26,11 +26,6 @@ const (
 	ProofClose Proof = "close" // the end-of-day close
 )
 
-// Proven reports whether the check-out rests on more than the visitor's
-// word: everything but a self-declared one, and but one recorded before
-// proofs were ("").
-func (p Proof) Proven() bool { return p != ProofSelf && p != "" }
-
 // MaxPhoneTries is how many wrong last-four-digits answers a visit takes
 // at the kiosk. After them it can no longer be checked out by a typed
 // number, with or without proof: the visitor asks at reception, where
