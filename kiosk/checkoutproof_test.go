@@ -203,8 +203,9 @@ func assertRosterMarksSelfDeclared(t *testing.T, f *fixture, ticket string) {
 		t.Errorf("the roster's line: %q (importance %v)", got, s.leftLine.Importance)
 	}
 	test.Tap(s.leftButton)
-	if !s.leftTable.Visible() || s.onSite.Visible() || s.title.Text != "Checked out today" || !s.checkOut.Disabled() {
-		t.Fatalf("Checked out today: table %v, title %q", s.leftTable.Visible(), s.title.Text)
+	if !s.leftTable.Visible() || s.onSite.Visible() || s.title.Text != "Checked out today" || !s.checkOut.Disabled() ||
+		!strings.HasPrefix(s.status.Text, "Everyone who checked out here today") {
+		t.Fatalf("Checked out today: table %v, title %q, hint %q", s.leftTable.Visible(), s.title.Text, s.status.Text)
 	}
 	if len(s.left) != 1 || s.left[0].Ticket != ticket {
 		t.Fatalf("today's check-outs %+v", s.left)
@@ -220,8 +221,8 @@ func assertRosterMarksSelfDeclared(t *testing.T, f *fixture, ticket string) {
 		t.Errorf("the picked check-out: %q", s.pick.Text)
 	}
 	test.Tap(s.leftButton)
-	if s.leftTable.Visible() || !s.onSite.Visible() || s.title.Text != "On site" {
-		t.Errorf("back to who is on site: table %v, title %q", s.leftTable.Visible(), s.title.Text)
+	if s.leftTable.Visible() || !s.onSite.Visible() || s.title.Text != "On site" || !strings.HasPrefix(s.status.Text, "Everyone who checked in here") {
+		t.Errorf("back to who is on site: table %v, title %q, hint %q", s.leftTable.Visible(), s.title.Text, s.status.Text)
 	}
 }
 

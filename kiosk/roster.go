@@ -465,6 +465,10 @@ func peopleText(people, tickets int) string {
 // showHint says what the list counts, while there is no news to show.
 func (s *rosterScreen) showHint() {
 	s.status.Importance = widget.LowImportance
+	if s.showLeft {
+		s.status.SetText(lang.X("roster.left.intro", "Everyone who checked out here today, in the order they left, with how each proved it."))
+		return
+	}
 	s.status.SetText(lang.X("roster.hint", "Everyone who checked in here and has not checked out, in the order they arrived: one row per person, with all their tickets."))
 }
 
@@ -499,6 +503,9 @@ func (u *UI) toggleLeft() {
 	s.showLeft, s.leftPicked = !s.showLeft, nil
 	setVisible(s.onSite, !s.showLeft)
 	setVisible(s.leftTable, s.showLeft)
+	if !s.readFailed {
+		s.showHint() // what the list shows, in place of the last action's outcome
+	}
 	if s.showLeft {
 		s.title.SetText(lang.X("roster.left.title", "Checked out today"))
 		s.leftButton.SetText(lang.X("roster.left.back", "Who is on site"))
