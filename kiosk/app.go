@@ -37,10 +37,17 @@ type Config struct {
 	Privacy          Privacy
 	Keyboard         KeyboardMode // the on-screen keyboard; "" means auto
 	PINHash          string
-	Now              func() time.Time // nil means time.Now
-	Sync             SyncSource       // nil when sync is off
-	Outage           OutageSource     // nil when sync is off
-	Incident         IncidentConfig
+	// PhoneProof: a check-out by typed ticket number asks for the last
+	// four digits of the visit's phone, and the check-in form asks for a
+	// phone ([checkout] phone_proof; queue.AskedFields).
+	PhoneProof bool
+	// Centre: the kiosk has a centre, which sends pre-registrations, so
+	// the form asks for an invite code (queue.AskedFields).
+	Centre   bool
+	Now      func() time.Time // nil means time.Now
+	Sync     SyncSource       // nil when sync is off
+	Outage   OutageSource     // nil when sync is off
+	Incident IncidentConfig
 	// SiteSettings, if set, is the site's settings in use and their
 	// version (the centre's managed configuration over the kiosk file's).
 	// The UI reads it on each refresh and takes a new version on the
@@ -76,6 +83,7 @@ type SiteSettings struct {
 	Contacts         map[queue.Severity][]string
 	DrillBanner      bool
 	FeedbackWindow   time.Duration // negative: never ask
+	PhoneProof       bool
 }
 
 // Defaults for a Config field left zero.
@@ -362,15 +370,18 @@ func (u *UI) tick(ctx context.Context) func() {
 		settingsVersion, settings = u.siteSettings()
 	}
 	rosterRead := u.rosterUp.Load()
-	var roster []queue.Visit
+	var roster, left []queue.Visit
 	var rosterErr error
 	if rosterRead {
 		roster, rosterErr = u.staffQueue.Roster(ctx)
+		if rosterErr == nil {
+			left, rosterErr = u.staffQueue.LeftToday(ctx)
+		}
 	}
 	return func() {
 		u.showBoard(seq, b, err)
 		if rosterRead && u.screen == screenRoster && u.roster != nil {
-			u.roster.showRead(roster, rosterErr) // check-outs at the kiosk or the CLI show up
+			u.roster.showRead(roster, left, rosterErr) // check-outs at the kiosk or the CLI show up
 		}
 		if outage != nil {
 			u.showOutage(*outage) // "updated N min ago" moves on with no news too
@@ -425,6 +436,7 @@ func (u *UI) useSettings(version int64, s SiteSettings) {
 	in := &u.cfg.Incident
 	in.Templates, in.Runbook, in.Contacts = s.Templates, s.Runbook, s.Contacts
 	in.DrillBanner, in.FeedbackWindow = s.DrillBanner, s.FeedbackWindow
+	u.cfg.PhoneProof = s.PhoneProof
 }
 
 // reload reads the board on the UI goroutine, right after a change made

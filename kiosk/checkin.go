@@ -16,9 +16,12 @@ import (
 // checkInScreen is the check-in form: a visitor's own, or a walk-in added
 // by staff (source queue.SourceStaff). The store validates; the form shows
 // every problem at once, each under its field, in room kept for it so
-// nothing moves when a message comes or goes.
+// nothing moves when a message comes or goes. It asks only the fields
+// queue.AskedFields gives for the kiosk's configuration, and an optional
+// field says what it is for (issue 13 §6).
 type checkInScreen struct {
 	source  string
+	asked   queue.FormFields
 	name    *keyEntry
 	host    *keyEntry
 	phone   *keyEntry
@@ -38,8 +41,8 @@ type checkInScreen struct {
 
 func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s := &checkInScreen{
-		source: source,
-		name:   u.newEntry(padName), host: u.newEntry(padName), phone: u.newEntry(padNumber), invite: u.newEntry(padText),
+		source: source, asked: queue.AskedFields(queue.FormConfig{PhoneProof: u.cfg.PhoneProof, Centre: u.cfg.Centre}),
+		name: u.newEntry(padName), host: u.newEntry(padName), phone: u.newEntry(padNumber), invite: u.newEntry(padText),
 		nameMsg: newFieldMessage(), hostMsg: newFieldMessage(), phoneMsg: newFieldMessage(), inviteMsg: newFieldMessage(),
 		serviceMsg: newFieldMessage(), formMsg: newFieldMessage(),
 	}
@@ -48,12 +51,19 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.invite.OnSubmitted = func(string) { u.inviteEntered() }
 	s.name.SetPlaceHolder(lang.X("form.name.placeholder", "First and last name"))
 	s.host.SetPlaceHolder(lang.X("form.host.placeholder", "Patient or staff member (optional)"))
-	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "Optional: staff may call you"))
+	s.phone.SetPlaceHolder(lang.X("form.phone.placeholder", "Optional"))
 	s.name.OnChanged = func(string) { u.formEdited("name") }
 	s.host.OnChanged = func(string) { u.formEdited("host") }
 	s.phone.OnChanged = func(string) { u.formEdited("phone") }
 	s.name.OnSubmitted = func(string) { u.win.Canvas().Focus(s.host) }
-	s.host.OnSubmitted = func(string) { u.win.Canvas().Focus(s.phone) }
+	s.host.OnSubmitted = func(string) {
+		if s.asked.Phone {
+			u.win.Canvas().Focus(s.phone)
+			return
+		}
+		u.keys.dismiss() // the last field typed: the reasons next
+		u.win.Canvas().Unfocus()
+	}
 
 	s.choices = container.NewVBox()
 	s.fillChoices(u)
@@ -69,19 +79,33 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.submit = newLargeButton(submitText, theme.SizeNameSubHeadingText, u.submitCheckIn)
 	s.back = widget.NewButtonWithIcon(lang.X("form.back", "Back"), theme.NavigateBackIcon(), u.leaveCheckIn)
 
-	field := func(label string, e *keyEntry, msg *widget.Label) fyne.CanvasObject {
-		return stacked(denseLabel(newText(label, theme.SizeNameText, true, widget.MediumImportance)), e, messageSlot(msg, fieldMessageLines))
+	// field is a label, what the field is for (why, if not plain), the
+	// entry and the room for its message.
+	field := func(label, why string, e *keyEntry, msg *widget.Label) fyne.CanvasObject {
+		f := stacked(denseLabel(newText(label, theme.SizeNameText, true, widget.MediumImportance)))
+		if why != "" {
+			f.Add(denseLabel(newWrapped(why, theme.SizeNameCaptionText, widget.MediumImportance)))
+		}
+		f.Add(e)
+		f.Add(messageSlot(msg, fieldMessageLines))
+		return f
 	}
-	fields := stacked(
-		field(lang.X("form.name", "Your name"), s.name, s.nameMsg),
-		field(lang.X("form.host", "Whom are you visiting?"), s.host, s.hostMsg),
-		field(lang.X("form.phone", "Phone number"), s.phone, s.phoneMsg),
-	)
+	fields := stacked(field(lang.X("form.name", "Your name"), "", s.name, s.nameMsg))
+	if s.asked.Host {
+		fields.Add(field(lang.X("form.host", "Whom are you visiting?"),
+			lang.X("form.host.why", "Staff see it on the list of who is in the building."), s.host, s.hostMsg))
+	}
+	if s.asked.Phone {
+		fields.Add(field(lang.X("form.phone", "Phone number"),
+			lang.X("form.phone.why", "If you check out by typing your ticket number, we ask for its last four digits."), s.phone, s.phoneMsg))
+	}
 	reason := stacked(
 		denseLabel(newText(lang.X("form.service", "Why are you here?"), theme.SizeNameText, true, widget.MediumImportance)),
 		choices, messageSlot(s.serviceMsg, fieldMessageLines),
-		field(lang.X("form.invite", "Invite code"), s.invite, s.inviteMsg),
 	)
+	if s.asked.Invite {
+		reason.Add(field(lang.X("form.invite", "Invite code"), "", s.invite, s.inviteMsg))
+	}
 	side := func(o fyne.CanvasObject) fyne.CanvasObject {
 		return container.New(layout.NewCustomPaddedLayout(0, 0, padding, padding), o)
 	}

@@ -48,8 +48,8 @@ func TestVisitorChecksOutByTicketNumber(t *testing.T) {
 	test.Tap(u.checkout.yes)
 
 	v := f.visit(t, ana.Visit.ID)
-	if v.LeftAt.IsZero() || v.Status != queue.StatusCancelled {
-		t.Fatalf("after checking out while waiting: %+v, want left and cancelled", v)
+	if v.LeftAt.IsZero() || v.Status != queue.StatusCancelled || v.LeftProof != queue.ProofSelf {
+		t.Fatalf("after checking out while waiting: %+v, want left, cancelled and self-declared (no phone to prove it)", v)
 	}
 	if u.screen != screenCheckOut || !u.checkout.farewell.Visible() || u.checkout.form.Visible() {
 		t.Fatalf("after checking out: screen %v, goodbye shown %v", u.screen, u.checkout.farewell.Visible())
@@ -97,8 +97,8 @@ func TestVisitorChecksOutByScanningTicket(t *testing.T) {
 	scan(t, u, bo.Ref)
 
 	v := f.visit(t, bo.Visit.ID)
-	if v.LeftAt.IsZero() || v.Status != queue.StatusServed {
-		t.Fatalf("after scanning the ticket of a served visit: %+v, want left and still served", v)
+	if v.LeftAt.IsZero() || v.Status != queue.StatusServed || v.LeftProof != queue.ProofQR {
+		t.Fatalf("after scanning the ticket of a served visit: %+v, want left, still served, proved by the QR code", v)
 	}
 	shown := screenText(u)
 	if !strings.Contains(shown, "Thank you for visiting.") || strings.Contains(shown, "Bo") {

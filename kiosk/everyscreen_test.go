@@ -43,6 +43,7 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	}
 	f.apply(t, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"})
 	leaving := f.checkIn(t, "Ana García", "registration")
+	proving := f.checkInWithPhone(t, "Bo Li", "600 123 456")
 	var names []string // the roster may cut a name: a tap on its row shows it whole
 	for i := range 12 {
 		names = append(names, fmt.Sprintf("Visitor Number %d", i+1))
@@ -102,6 +103,25 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	look("check-out: goodbye")
 	u.showWelcome()
 
+	// A typed number with phone proof: the digits, wrong ones, and the
+	// visitor sent to reception.
+	test.Tap(u.welcome.checkOut)
+	u.checkout.ticket.SetText(proving.Visit.Ticket)
+	test.Tap(u.checkout.submit)
+	look("check-out: the phone's digits")
+	for i := range queue.MaxPhoneTries {
+		u.checkout.digits.SetText("0000")
+		test.Tap(u.checkout.prove)
+		if i == 0 {
+			look("check-out: wrong digits")
+		}
+	}
+	if !u.checkout.form.Visible() || u.checkout.message.Text == "" {
+		t.Fatalf("not sent to reception after %d wrong answers", queue.MaxPhoneTries)
+	}
+	look("check-out: ask at reception")
+	u.showWelcome()
+
 	test.Tap(u.welcome.staff)
 	look("staff sign-in")
 	f.tapName(t, carmen.Name)
@@ -119,6 +139,10 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	u.showRoster()
 	people = names
 	look("roster")
+	test.Tap(u.roster.leftButton)
+	look("roster: checked out today")
+	u.roster.leftList.Select(0)
+	look("roster: a check-out picked")
 	people = nil
 	u.showStaff()
 	u.showSyncDetails()

@@ -143,10 +143,13 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Phone proof and a centre: the form asks every field it can (the
+	// tests of what it leaves out turn them off).
 	cfg := Config{
 		KioskName: "Main lobby", Languages: []string{"en", "es"},
 		IdleTimeout: time.Minute, StaffIdleTimeout: 5 * time.Minute,
 		Privacy: PrivacyInitial, PINHash: string(hash), Now: clk.Now,
+		PhoneProof: true, Centre: true,
 	}
 	for _, c := range change {
 		c(&cfg)

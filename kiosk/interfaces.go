@@ -24,7 +24,7 @@ type Store interface {
 }
 
 // Lobby is what the visitors' screens need: the board, check-in with or
-// without an invite, check-out, and the feedback a ticket asks for after
+// without an invite, check-out with its proof, and the feedback a ticket asks for after
 // an incident. The services' names are for every screen.
 type Lobby interface {
 	Board(ctx context.Context) (queue.Board, error)
@@ -33,7 +33,8 @@ type Lobby interface {
 	CheckIn(ctx context.Context, form queue.CheckInForm, source string) (queue.Ticket, error)
 	Invite(ctx context.Context, code string) (queue.PreRegistration, bool, error)
 	FindForCheckOut(ctx context.Context, ticket string) (v queue.Visit, verified bool, err error)
-	CheckOutVisit(ctx context.Context, id int64, by string) (queue.Visit, error)
+	CheckOutVisit(ctx context.Context, id int64, by string, proof queue.Proof) (queue.Visit, error)
+	CheckOutByPhone(ctx context.Context, id int64, digits string) (queue.Visit, error)
 	Incidents(ctx context.Context, limit int) ([]queue.Incident, error)
 	RecordFeedback(ctx context.Context, incident, visit int64, score int) error
 }
@@ -41,9 +42,10 @@ type Lobby interface {
 // StaffQueue is what sign-in, the staff screen and the roster need: the
 // accounts and signing in (the first supervisor too), the audit of what
 // changes nothing, the desks, the staff's changes to the queue, finding a
-// visit, who is in the building, and the language staff chose for the
-// reports and the printed roster. Calls made with a context carrying the
-// signed-in account (queue.WithActor) are named and audited by it.
+// visit, who is in the building and who left today, and the language
+// staff chose for the reports and the printed roster. Calls made with a
+// context carrying the signed-in account (queue.WithActor) are named and
+// audited by it.
 type StaffQueue interface {
 	StaffAccounts(ctx context.Context, all bool) ([]queue.StaffAccount, error)
 	HasSupervisor(ctx context.Context) (bool, error)
@@ -58,6 +60,7 @@ type StaffQueue interface {
 	Find(ctx context.Context, query string) ([]queue.Visit, error)
 	Visit(ctx context.Context, id int64) (queue.Visit, error)
 	Roster(ctx context.Context) ([]queue.Visit, error)
+	LeftToday(ctx context.Context) ([]queue.Visit, error)
 	CheckOutVisits(ctx context.Context, ids []int64, by string) ([]queue.Visit, error)
 	StaffLanguage(ctx context.Context) (string, error)
 	SetStaffLanguage(ctx context.Context, code string) error

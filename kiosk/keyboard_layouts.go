@@ -124,7 +124,8 @@ var textLayouts = map[string]keyLayout{
 	},
 }
 
-// padPhone and padTicket are the pads for numbers, in every language.
+// padPhone, padLastDigits and padTicket are the pads for numbers, in
+// every language.
 var (
 	padPhone = keyLayout{Rows: []string{
 		"1 2 3 {backspace}",
@@ -141,6 +142,15 @@ var (
 		"a s d f g h j k l . /",
 		"z x c v b n m - _ {next}*2",
 		"https://*3 {space}*2 {enter}*3 {done}*3",
+	}}
+	// padLastDigits is for the last four digits of a phone, at
+	// check-out: digits alone, Enter to send.
+	padLastDigits = keyLayout{Rows: []string{
+		"1 2 3",
+		"4 5 6",
+		"7 8 9",
+		"{backspace} 0 {enter}",
+		"{done}*3",
 	}}
 	padTicket = keyLayout{Rows: []string{
 		"{prefixes}",
@@ -159,6 +169,7 @@ const (
 	padName                 // the letters, each word starting with a capital
 	padNumber               // a phone number
 	padPrefix               // a ticket number: the service prefixes and digits
+	padDigits               // a phone's last digits, at check-out
 	padURL                  // a centre's address
 )
 
@@ -176,6 +187,8 @@ func layoutFor(pad keyPad, code string) keyLayout {
 		return padPhone
 	case padPrefix:
 		return padTicket
+	case padDigits:
+		return padLastDigits
 	case padURL:
 		return padAddress
 	}

@@ -11,34 +11,42 @@ import (
 )
 
 // promises are sentences that commit the kiosk to something it does not
-// do: it sends no text messages and tells no host. Until a feature does
+// do: it sends no text messages, tells no host, and nobody is called on
+// the phone number a visitor gives (only its last four digits are asked,
+// at check-out: issue 13 §6). Until a feature does
 // that (and only while it is configured and working), no screen, no
 // message template and no translation may say so, in any language.
 var promises = map[string][]*regexp.Regexp{
 	"en": {
+		regexp.MustCompile(`(?i)\bstaff (may|will|can) (call|ring|phone) you\b|\b(call|ring) you back\b`),
 		regexp.MustCompile(`(?i)\b(sms|text message|a text)\b`),
 		regexp.MustCompile(`(?i)\bhost\b.*\b(told|notified|informed|let know)\b`),
 	},
 	"es": {
+		regexp.MustCompile(`(?i)(para que le llamemos|le (llamaremos|llamarán) (por teléfono|al)|le devolveremos la llamada)`),
 		regexp.MustCompile(`(?i)\b(sms|mensaje de texto)\b`),
 		regexp.MustCompile(`(?i)avisaremos a (la persona|su anfitri)`),
 	},
 	"de": {
+		regexp.MustCompile(`(?i)(rückruf|rufen (wir )?sie zurück)`),
 		regexp.MustCompile(`(?i)\b(sms|textnachricht|kurznachricht)\b`),
 		regexp.MustCompile(`(?i)(gastgeber|die person, die sie besuchen).*\b(benachrichtigt|informiert|verständigt|bescheid)\b`),
 		regexp.MustCompile(`(?i)wir (benachrichtigen|informieren|verständigen) (die person|ihren gastgeber|ihre gastgeberin)`),
 	},
 	"fr": {
+		regexp.MustCompile(`(?i)(pour vous rappeler|nous vous rappellerons)`),
 		regexp.MustCompile(`(?i)\b(sms|texto|message texte)\b`),
 		regexp.MustCompile(`(?i)(la personne que vous (venez voir|visitez)|votre hôte).*\b(prévenue?|avertie?|informée?)\b`),
 		regexp.MustCompile(`(?i)nous (préviendrons|avertirons|informerons) (la personne|votre hôte)`),
 	},
 	"it": {
+		regexp.MustCompile(`(?i)(per richiamarla|la richiameremo)`),
 		regexp.MustCompile(`(?i)\b(sms|messaggio di testo)\b`),
 		regexp.MustCompile(`(?i)(avviseremo|informeremo|avvertiremo) (la persona|il suo ospite|chi)`),
 		regexp.MustCompile(`(?i)(la persona che (viene a trovare|visita)|ospite).*\b(avvisat|informat|avvertit)`),
 	},
 	"pt": {
+		regexp.MustCompile(`(?i)(para a equipe ligar|ligaremos para|a equipe (pode|vai) ligar)`),
 		regexp.MustCompile(`(?i)\b(sms|mensagem de texto|torpedo)\b`),
 		regexp.MustCompile(`(?i)(avisaremos|informaremos|notificaremos) (a pessoa|o seu anfitri|seu anfitri|quem)`),
 		regexp.MustCompile(`(?i)(a pessoa que (vem visitar|visita)|anfitri).*\b(avisad|informad|notificad)`),

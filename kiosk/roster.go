@@ -21,11 +21,23 @@ import (
 // A row is a person, not a ticket: tickets taken in one visit under one
 // name and phone (queue.People) are counted once and listed together.
 // Staff check people out from it, all their tickets at once, and save it
-// as CSV or as a page to print.
+// as CSV or as a page to print. Beside it, today's check-outs with how
+// each was proved, the self-declared ones marked: a line under the list
+// counts them, and Checked out today lists them in its place.
 type rosterScreen struct {
 	u *UI
 
 	visits     []queue.Visit  // every ticket on site, in check-in order
+	left       []queue.Visit  // today's check-outs, in the order they left
+	showLeft   bool           // the list shows left, not the people on site
+	leftPicked *queue.Visit   // the check-out tapped in that list
+	leftList   *widget.List   // today's check-outs
+	leftLine   *widget.Label  // "5 checked out today, 2 of them self-declared"
+	leftButton *widget.Button // Checked out today / On site
+	leftFloors [len(rosterWeights)]float32
+	onSite     fyne.CanvasObject // the table of people on site
+	leftTable  fyne.CanvasObject // the table of today's check-outs
+	title      *widget.Label
 	people     []queue.Person // rows of list: visits by person, in order of arrival
 	readAt     time.Time      // when visits was read
 	readFailed bool           // the last read failed, and status says so
@@ -54,8 +66,12 @@ type rosterScreen struct {
 // tickets, name, host, services, statuses, checked in.
 var rosterWeights = [...]float32{1.5, 3.0, 2.1, 2.5, 1.4, 1.3}
 
+// leftWeights are those of today's check-outs: ticket, name, host,
+// service, checked out, proof.
+var leftWeights = [len(rosterWeights)]float32{1.2, 3.0, 2.0, 2.2, 1.2, 2.6}
+
 func newRosterScreen(u *UI) *rosterScreen {
-	s := &rosterScreen{u: u, floors: columnFloors(u.lobby.Services(), u.lang)}
+	s := &rosterScreen{u: u, floors: columnFloors(u.lobby.Services(), u.lang), leftFloors: leftColumnFloors(u.lobby.Services(), u.lang)}
 	s.count = newText("", theme.SizeNameHeadingText, true, widget.HighImportance)
 	// Always shown, with a hint until there is news: a label that appears
 	// later in the border's top is drawn over the table instead of moving it.
@@ -64,13 +80,24 @@ func newRosterScreen(u *UI) *rosterScreen {
 
 	s.list = widget.NewList(
 		func() int { return len(s.people) },
-		func() fyne.CanvasObject { return newRosterRow(false, &s.floors) },
+		func() fyne.CanvasObject { return newRosterRow(false, rosterWeights, &s.floors) },
 		func(i widget.ListItemID, o fyne.CanvasObject) { s.setRow(o, s.people[i]) })
 	s.list.OnSelected = func(i widget.ListItemID) {
 		if !s.syncing && i < len(s.people) {
 			u.pickOnSite(s.people[i])
 		}
 	}
+	s.leftList = widget.NewList(
+		func() int { return len(s.left) },
+		func() fyne.CanvasObject { return newRosterRow(false, leftWeights, &s.leftFloors) },
+		func(i widget.ListItemID, o fyne.CanvasObject) { s.setLeftRow(o, s.left[i]) })
+	s.leftList.OnSelected = func(i widget.ListItemID) {
+		if i < len(s.left) {
+			u.pickLeft(s.left[i])
+		}
+	}
+	s.leftLine = newText("", theme.SizeNameText, true, widget.MediumImportance)
+	s.leftButton = widget.NewButton(lang.X("roster.left.show", "Checked out today"), u.toggleLeft)
 	s.pick = newWrapped("", theme.SizeNameText, widget.MediumImportance)
 	s.pick.TextStyle.Bold = true
 	s.checkOut = widget.NewButtonWithIcon(lang.X("roster.checkout", "Check out"), theme.LogoutIcon(), u.checkOutOnSite)
@@ -87,14 +114,19 @@ func newRosterScreen(u *UI) *rosterScreen {
 		s.noExport.Hide()
 	}
 
+	s.title = newText(lang.X("roster.title", "On site"), theme.SizeNameHeadingText, true, widget.MediumImportance)
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(sized(160, 0, s.back),
-			newText(lang.X("roster.title", "On site"), theme.SizeNameHeadingText, true, widget.MediumImportance)),
+		container.NewHBox(sized(160, 0, s.back), s.title),
 		container.NewHBox(s.exportCSV, s.print),
 		container.NewCenter(s.count))
-	table := card(container.NewBorder(
-		container.NewVBox(newRosterRow(true, &s.floors), widget.NewSeparator()), nil, nil, nil,
-		s.list))
+	s.onSite = container.NewBorder(
+		container.NewVBox(newRosterRow(true, rosterWeights, &s.floors), widget.NewSeparator()), nil, nil, nil,
+		s.list)
+	s.leftTable = container.NewBorder(
+		container.NewVBox(newLeftHeader(&s.leftFloors), widget.NewSeparator()), nil, nil, nil,
+		s.leftList)
+	s.leftTable.Hide()
+	table := card(container.NewStack(s.onSite, s.leftTable))
 	footer := container.NewBorder(nil, nil, nil, sized(280, 72, s.checkOut), s.pick)
 	top := container.NewVBox(header, s.noExport)
 	// What Print writes follows the report language: it can be chosen
@@ -104,6 +136,8 @@ func newRosterScreen(u *UI) *rosterScreen {
 		top.Add(sized(0, 0, container.NewBorder(nil, nil, nil, sized(420, 0, r.box))))
 	}
 	top.Add(s.status)
+	// Always there, so the table does not move when a check-out comes.
+	top.Add(container.NewBorder(nil, nil, nil, sized(0, 56, s.leftButton), s.leftLine))
 	s.content = container.NewPadded(container.NewBorder(
 		top,
 		container.NewPadded(footer), nil, nil,
@@ -145,13 +179,95 @@ func columnFloors(services []queue.Service, code string) [len(rosterWeights)]flo
 	return f
 }
 
+// leftTitles are the titles of today's check-outs' columns.
+func leftTitles() []string {
+	return []string{
+		lang.X("roster.col.ticket", "Tickets"), lang.X("roster.col.name", "Name"),
+		lang.X("roster.col.host", "Visiting"), lang.X("roster.col.service", "Service"),
+		lang.X("roster.col.out", "Checked out"), lang.X("roster.col.proof", "Proof"),
+	}
+}
+
+// proofText is how a check-out was proved, as staff read it.
+func proofText(p queue.Proof) string {
+	switch p {
+	case queue.ProofQR:
+		return lang.X("roster.proof.qr", "QR code")
+	case queue.ProofPhone:
+		return lang.X("roster.proof.phone", "Phone digits")
+	case queue.ProofSelf:
+		return lang.X("roster.proof.self", "Self-declared, no proof")
+	case queue.ProofStaff:
+		return lang.X("roster.proof.staff", "By staff")
+	case queue.ProofClose:
+		return lang.X("roster.proof.close", "Day closed")
+	}
+	return lang.X("roster.proof.unknown", "Not recorded")
+}
+
+// leftColumnFloors are the least widths of the columns of today's
+// check-outs: titles, times (today's: a clock time), services and proofs
+// are never cut; a name or a host may be (the row, tapped, shows the
+// name whole).
+func leftColumnFloors(services []queue.Service, code string) [len(rosterWeights)]float32 {
+	var f [len(rosterWeights)]float32
+	width := func(s string, size fyne.ThemeSizeName, bold bool) float32 {
+		return fyne.MeasureText(s, theme.Size(size), fyne.TextStyle{Bold: bold}).Width + 2*theme.InnerPadding() + 1
+	}
+	for i, title := range leftTitles() {
+		f[i] = width(title, theme.SizeNameCaptionText, true)
+	}
+	f[0] = max(f[0], width("R-042", theme.SizeNameText, true))
+	for _, svc := range services {
+		f[3] = max(f[3], width(svc.DisplayName(code), theme.SizeNameText, false))
+	}
+	f[4] = max(f[4], width("23:59", theme.SizeNameText, false))
+	for _, p := range []queue.Proof{queue.ProofQR, queue.ProofPhone, queue.ProofSelf, queue.ProofStaff, queue.ProofClose, ""} {
+		f[5] = max(f[5], width(proofText(p), theme.SizeNameText, p == queue.ProofSelf))
+	}
+	return f
+}
+
+// newLeftHeader is the header of today's check-outs.
+func newLeftHeader(floors *[len(rosterWeights)]float32) fyne.CanvasObject {
+	row := container.New(rosterColumns{weights: leftWeights, floors: floors})
+	for _, title := range leftTitles() {
+		row.Add(newText(title, theme.SizeNameCaptionText, true, widget.LowImportance))
+	}
+	return row
+}
+
+// setLeftRow shows check-out v; a self-declared one stands out.
+func (s *rosterScreen) setLeftRow(o fyne.CanvasObject, v queue.Visit) {
+	host := v.Host
+	if host == "" {
+		host = "—"
+	}
+	cells := []string{v.Ticket, v.Name, host, s.u.serviceName(v.Service), s.u.rosterTime(v.LeftAt), proofText(v.LeftProof)}
+	self := v.LeftProof == queue.ProofSelf
+	for i, c := range o.(*fyne.Container).Objects {
+		l := c.(*widget.Label)
+		if i == len(cells)-1 {
+			want := widget.MediumImportance
+			if self {
+				want = widget.DangerImportance
+			}
+			if l.Importance != want || l.TextStyle.Bold != self {
+				l.Importance, l.TextStyle.Bold = want, self
+				l.Refresh()
+			}
+		}
+		setText(l, cells[i])
+	}
+}
+
 // newRosterRow is a row of the roster, or its header: one label per
 // column, laid out with floors (nil: none) so that the columns line up.
 // A name or host longer than its column is cut short with an ellipsis
 // rather than pushing the columns apart. A row is about 58 px high, as
 // easy to tap as a button.
-func newRosterRow(header bool, floors *[len(rosterWeights)]float32) fyne.CanvasObject {
-	row := container.New(rosterColumns{floors})
+func newRosterRow(header bool, weights [len(rosterWeights)]float32, floors *[len(rosterWeights)]float32) fyne.CanvasObject {
+	row := container.New(rosterColumns{weights: weights, floors: floors})
 	if header {
 		for _, title := range rosterTitles() {
 			row.Add(newText(title, theme.SizeNameCaptionText, true, widget.LowImportance))
@@ -216,13 +332,17 @@ func (u *UI) rosterTime(t time.Time) string {
 // while it is still on site. The refresh tick calls it.
 func (s *rosterScreen) reload() {
 	visits, err := s.u.staffQueue.Roster(s.u.ctx)
-	s.showRead(visits, err)
+	var left []queue.Visit
+	if err == nil {
+		left, err = s.u.staffQueue.LeftToday(s.u.ctx)
+	}
+	s.showRead(visits, left, err)
 }
 
 // showRead shows a roster read here or by the refresh tick on the
 // bridge's goroutine; on a failed read it keeps the last list and says
 // how old it is.
-func (s *rosterScreen) showRead(visits []queue.Visit, err error) {
+func (s *rosterScreen) showRead(visits, left []queue.Visit, err error) {
 	if err != nil {
 		s.u.log.Warn("read roster", "err", err)
 		s.readFailed = true
@@ -240,6 +360,35 @@ func (s *rosterScreen) showRead(visits []queue.Visit, err error) {
 		s.showHint()
 	}
 	s.show(visits)
+	s.showLeftRead(left)
+}
+
+// showLeftRead shows today's check-outs: the count and the self-declared
+// among them on the line under the list, and the rows if they are shown.
+func (s *rosterScreen) showLeftRead(left []queue.Visit) {
+	changed := !slices.Equal(s.left, left)
+	s.left = left
+	self := 0
+	for _, v := range left {
+		if v.LeftProof == queue.ProofSelf {
+			self++
+		}
+	}
+	s.leftLine.Importance = widget.MediumImportance
+	switch {
+	case len(left) == 0:
+		setText(s.leftLine, lang.X("roster.left.none", "Nobody has checked out today."))
+	case self == 0:
+		setText(s.leftLine, lang.X("roster.left.count", "Checked out today: {{.N}}, all with proof.", map[string]any{"N": len(left)}))
+	default:
+		s.leftLine.Importance = widget.DangerImportance
+		setText(s.leftLine, lang.X("roster.left.count.self", "Checked out today: {{.N}}, of them {{.Self}} self-declared, without proof.",
+			map[string]any{"N": len(left), "Self": self}))
+	}
+	s.leftLine.Refresh()
+	if changed {
+		s.leftList.Refresh()
+	}
 }
 
 func (s *rosterScreen) show(visits []queue.Visit) {
@@ -272,6 +421,16 @@ func (s *rosterScreen) show(visits []queue.Visit) {
 }
 
 func (s *rosterScreen) showSelected() {
+	if s.showLeft {
+		s.checkOut.Disable()
+		if v := s.leftPicked; v != nil {
+			setText(s.pick, lang.X("roster.left.selected", "{{.Ticket}} · {{.Name}} · checked out at {{.Time}} · {{.Proof}}",
+				map[string]any{"Ticket": v.Ticket, "Name": v.Name, "Time": s.u.rosterTime(v.LeftAt), "Proof": proofText(v.LeftProof)}))
+			return
+		}
+		setText(s.pick, lang.X("roster.left.hint", "A self-declared check-out was a ticket number typed without proof: that person may still be in the building."))
+		return
+	}
 	if s.selected == nil {
 		s.checkOut.Disable()
 		setText(s.pick, lang.X("roster.pick", "Tap a person in the list to check them out."))
@@ -306,6 +465,10 @@ func peopleText(people, tickets int) string {
 // showHint says what the list counts, while there is no news to show.
 func (s *rosterScreen) showHint() {
 	s.status.Importance = widget.LowImportance
+	if s.showLeft {
+		s.status.SetText(lang.X("roster.left.intro", "Everyone who checked out here today, in the order they left, with how each proved it."))
+		return
+	}
 	s.status.SetText(lang.X("roster.hint", "Everyone who checked in here and has not checked out, in the order they arrived: one row per person, with all their tickets."))
 }
 
@@ -326,6 +489,43 @@ func (u *UI) pickOnSite(p queue.Person) {
 		return
 	}
 	u.roster.selected = &p
+	u.roster.showSelected()
+}
+
+// toggleLeft switches the list between the people on site and today's
+// check-outs.
+func (u *UI) toggleLeft() {
+	u.touch()
+	s := u.roster
+	if s == nil {
+		return
+	}
+	s.showLeft, s.leftPicked = !s.showLeft, nil
+	setVisible(s.onSite, !s.showLeft)
+	setVisible(s.leftTable, s.showLeft)
+	if !s.readFailed {
+		s.showHint() // what the list shows, in place of the last action's outcome
+	}
+	if s.showLeft {
+		s.title.SetText(lang.X("roster.left.title", "Checked out today"))
+		s.leftButton.SetText(lang.X("roster.left.back", "Who is on site"))
+		s.leftList.UnselectAll()
+		s.leftList.Refresh()
+	} else {
+		s.title.SetText(lang.X("roster.title", "On site"))
+		s.leftButton.SetText(lang.X("roster.left.show", "Checked out today"))
+	}
+	s.showSelected()
+}
+
+// pickLeft shows check-out v whole below the list: a name the column cut,
+// and how it was proved.
+func (u *UI) pickLeft(v queue.Visit) {
+	u.touch()
+	if u.roster == nil {
+		return
+	}
+	u.roster.leftPicked = &v
 	u.roster.showSelected()
 }
 
@@ -381,6 +581,7 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 	}
 	path, err := report.ExportRoster(dir, f, s.visits, report.RosterOptions{
 		Kiosk: u.cfg.KioskName, Site: u.cfg.Site, Made: s.readAt, Location: u.location(), Services: services, Lang: code,
+		Left: s.left,
 	})
 	if err != nil {
 		u.log.Error("export roster", "format", f, "dir", dir, "err", err)
@@ -400,7 +601,10 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 // floors are the least widths of the columns, shared by every row: what
 // the column titles and the statuses need in the current language, so
 // that only a long name or host is ever cut.
-type rosterColumns struct{ floors *[len(rosterWeights)]float32 }
+type rosterColumns struct {
+	weights [len(rosterWeights)]float32
+	floors  *[len(rosterWeights)]float32
+}
 
 func (c rosterColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var w, h float32
@@ -420,7 +624,7 @@ func (c rosterColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if c.floors != nil {
 		copy(floors, c.floors[:])
 	}
-	widths := shareWidths(size.Width-padding*float32(len(objs)-1), rosterWeights[:], floors)
+	widths := shareWidths(size.Width-padding*float32(len(objs)-1), c.weights[:], floors)
 	var x float32
 	for i, o := range objs {
 		w := widths[i%len(widths)]

@@ -87,7 +87,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 		t.Error("Check out is enabled with nobody picked")
 	}
 	// Staff see full names, the host placeholder, the service and the time.
-	row := newRosterRow(false, nil)
+	row := newRosterRow(false, rosterWeights, nil)
 	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001|Ana García|—|Registration|served|09:00" {
 		t.Errorf("row of Ana: %q", got)
@@ -108,8 +108,8 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	}
 	f.clock.Advance(5 * time.Minute)
 	test.Tap(s.checkOut)
-	if v := f.visit(t, eve.Visit.ID); !v.LeftAt.Equal(f.clock.Now()) || v.Status != queue.StatusCancelled {
-		t.Fatalf("Eve after Check out: %+v, want left now and cancelled, as she was waiting", v)
+	if v := f.visit(t, eve.Visit.ID); !v.LeftAt.Equal(f.clock.Now()) || v.Status != queue.StatusCancelled || v.LeftProof != queue.ProofStaff {
+		t.Fatalf("Eve after Check out: %+v, want left now, cancelled, as she was waiting, and checked out by staff", v)
 	}
 	if got := s.status.Text; got != "R-002 · Eve Adams checked out." || !s.status.Visible() {
 		t.Errorf("status %q", got)
@@ -121,7 +121,7 @@ func TestStaffCheckPeopleOutOfTheRoster(t *testing.T) {
 	// Someone checked out elsewhere while picked: staff are told, and the
 	// list catches up.
 	pickOnSite(t, s, ana.Visit.ID)
-	if _, err := f.store.CheckOutVisit(f.ctx, ana.Visit.ID, "Desk 2"); err != nil {
+	if _, err := f.store.CheckOutVisit(f.ctx, ana.Visit.ID, "Desk 2", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	test.Tap(s.checkOut)
@@ -170,8 +170,8 @@ func TestRosterExportsCSVAndPrintList(t *testing.T) {
 	}
 	want := [][]string{
 		queue.RosterColumns,
-		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", "", "1"},
-		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "'+34 600 123 456", "2"}, // + starts a formula to a spreadsheet: guarded too
+		{"R-001", `'=HYPERLINK("http://x")`, "'@SUM(1+1)", "registration", "waiting", "2026-11-23 10:00", "", "1", "", ""},
+		{"V-001", "Ana <b>García</b>", "Dr. Ruiz", "visit", "waiting", "2026-11-23 10:00", "'+34 600 123 456", "2", "", ""}, // + starts a formula to a spreadsheet: guarded too
 	}
 	if len(recs) != len(want) {
 		t.Fatalf("CSV has %d records, want %d:\n%s", len(recs), len(want), data)
@@ -285,7 +285,7 @@ func TestRosterCountsPeopleNotTickets(t *testing.T) {
 	if got := s.count.Text; got != "2 people on site (4 tickets)" {
 		t.Errorf("count %q", got)
 	}
-	row := newRosterRow(false, nil)
+	row := newRosterRow(false, rosterWeights, nil)
 	s.setRow(row, s.people[0])
 	if got := strings.Join(texts(row), "|"); got != "R-001 +2|Zoë O'Brien|—|Registration, Visit a patient|waiting|09:00" {
 		t.Errorf("row of Zoë: %q", got)

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/assets"
+	"lobbyline/queue"
 )
 
 // kioskScreen is the kiosk's display; no screen may ask for more.
@@ -115,11 +116,27 @@ func TestNoScreenOutgrowsTheDisplay(t *testing.T) {
 			test.Tap(u.ticket.done)
 
 			u.startCheckOut()
-			for _, key := range []string{"checkout.not_me", "error.checkout.empty", "error.checkout.unknown", "error.checkout.done", "error.internal"} {
+			for _, key := range []string{"checkout.not_me", "error.checkout.empty", "error.checkout.unknown", "error.checkout.done", "error.checkout.locked", "error.internal"} {
 				setMessage(u.checkout.message, lang.X(key, key, messageArgs))
 				fitsSlot(t, u.checkout.message, checkOutMessageLines, "check-out")
 				fitsScreen(t, u, "check-out with "+key)
 			}
+			// The phone's digits, with each message they may get.
+			proving, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: "Bo Li", Service: "registration", Phone: "600 123 456"}, queue.SourceKiosk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.checkout.ticket.SetText(proving.Visit.Ticket)
+			test.Tap(u.checkout.submit)
+			if !u.checkout.proof.Visible() {
+				t.Fatal("no digits asked for a visit with a phone")
+			}
+			for _, key := range []string{"error.checkout.digits", "error.checkout.digits.wrong", "error.internal"} {
+				setMessage(u.checkout.digitsMsg, lang.X(key, key, map[string]any{"Left": 2}))
+				fitsSlot(t, u.checkout.digitsMsg, checkOutMessageLines, "check-out digits")
+				fitsScreen(t, u, "check-out asking the digits with "+key)
+			}
+			test.Tap(u.checkout.no)
 			u.checkout.ticket.SetText(leaving.Visit.Ticket)
 			test.Tap(u.checkout.submit)
 			fitsScreen(t, u, "check-out asking \"is this you?\"")

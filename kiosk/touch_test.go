@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+
+	"lobbyline/queue"
 )
 
 // minTouch is the smallest touch target the kiosk offers, in either
@@ -53,6 +55,10 @@ func TestEveryTouchTargetIsAtLeast48Pixels(t *testing.T) {
 	f := newOutageFixture(t).fixture
 	u := f.ui
 	ana := f.checkIn(t, "Ana Pérez", "registration")
+	bo, err := f.store.CheckIn(f.ctx, queue.CheckInForm{Name: "Bo Li", Service: "registration", Phone: "600 123 456"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
 	screens := []struct {
 		name string
 		show func()
@@ -61,11 +67,18 @@ func TestEveryTouchTargetIsAtLeast48Pixels(t *testing.T) {
 		{"check-in form", func() { test.Tap(u.welcome.checkIn) }},
 		{"ticket", func() { u.showTicket(ana) }},
 		{"check-out", u.startCheckOut},
+		{"check-out: the phone's digits, with the digit pad", func() {
+			u.startCheckOut()
+			u.checkout.ticket.SetText(bo.Visit.Ticket)
+			test.Tap(u.checkout.submit)
+			test.Tap(u.checkout.digits)
+		}},
 		{"sign-in", u.showPIN},
 		{"PIN pad", func() { f.tapName(t, carmen.Name) }},
 		{"staff", func() { f.typePIN(testPIN) }},
 		{"walk-in", u.showWalkIn},
 		{"roster", u.showRoster},
+		{"roster: checked out today", func() { u.showRoster(); test.Tap(u.roster.leftButton) }},
 		{"incident panel", u.showIncident},
 	}
 	for _, s := range screens {

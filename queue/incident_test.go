@@ -275,7 +275,7 @@ func TestCheckOutAndRoster(t *testing.T) {
 		t.Fatalf("roster %+v %v", roster, err)
 	}
 	var out strings.Builder
-	if err := queue.WriteRosterCSV(&out, roster, time.UTC); err != nil {
+	if err := queue.WriteRosterCSV(&out, roster, nil, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), `'=HYPERLINK`) {
@@ -288,7 +288,7 @@ func TestCheckOutAndRoster(t *testing.T) {
 	if !strings.Contains(day.String(), `'=HYPERLINK`) {
 		t.Fatalf("the day's export lets a formula through:\n%s", day.String())
 	}
-	if _, err := s.CheckOutVisit(ctx, bo.Visit.ID, "Carmen"); err != nil {
+	if _, err := s.CheckOutVisit(ctx, bo.Visit.ID, "Carmen", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	if roster, _ := s.Roster(ctx); len(roster) != 0 {
@@ -306,7 +306,7 @@ func TestCloseDay(t *testing.T) {
 	mustCheckIn(t, s, "Bo", "registration")
 	left := mustCheckIn(t, s, "Cy", "pharmacy")
 	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Carmen"}) // Ana at desk 1
-	if _, err := s.CheckOutVisit(ctx, left.Visit.ID, "Dev"); err != nil {
+	if _, err := s.CheckOutVisit(ctx, left.Visit.ID, "Dev", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := s.Backlog(ctx)
@@ -414,7 +414,7 @@ func TestPurgeErasesTheCentresCopiesToo(t *testing.T) {
 	if err := s.ApplyPull(ctx, page); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CheckOutVisit(ctx, tk.Visit.ID, "Carmen"); err != nil {
+	if _, err := s.CheckOutVisit(ctx, tk.Visit.ID, "Carmen", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	c.Advance(31 * 24 * time.Hour)

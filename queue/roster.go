@@ -25,21 +25,40 @@ var ticketPattern = regexp.MustCompile(`^[A-Za-z]{1,3}-?[0-9]{1,6}$`)
 
 // CheckOut records that a visitor left, found by what they have: their
 // ticket number as printed (today's) or the reference in its QR code.
-// Leaving while still in line takes them out of it.
+// Leaving while still in line takes them out of it. It is staff's
+// command (the CLI's checkout): by names who vouches for it, and the
+// proof recorded is ProofStaff, whatever was typed.
 func (s *Store) CheckOut(ctx context.Context, ticket, by string) (Visit, error) {
-	v, _, err := s.FindForCheckOut(ctx, ticket)
+	v, _, err := s.findForCheckOut(ctx, ticket)
 	if err != nil {
 		return Visit{}, err
 	}
-	return s.CheckOutVisit(ctx, v.ID, by)
+	return s.CheckOutVisit(ctx, v.ID, by, ProofStaff)
 }
 
-// FindForCheckOut finds the visit a visitor means to check out, by
-// today's ticket number or the QR reference, without checking it out.
-// verified is true for a QR reference: its signature proves the visitor
-// holds the ticket, while a typed number may be someone else's by a slip
-// of the finger, so the kiosk asks "is this you?" first.
+// FindForCheckOut finds the visit a visitor means to check out at the
+// kiosk, by today's ticket number or the QR reference, without checking
+// it out. verified is true for a QR reference: its signature proves the
+// visitor holds the ticket, while a typed number may be someone else's
+// (by a slip of the finger, or not), so the kiosk asks "is this you?"
+// first, and where the site asks for it the phone's last four digits.
+// A typed number of a visit that took MaxPhoneTries wrong answers is
+// refused (ELocked): that visitor asks at reception, or scans the QR code.
 func (s *Store) FindForCheckOut(ctx context.Context, ticket string) (v Visit, verified bool, err error) {
+	if v, verified, err = s.findForCheckOut(ctx, ticket); err != nil || verified {
+		return v, verified, err
+	}
+	tries, err := phoneTries(ctx, s.db, v.ID)
+	if err != nil {
+		return Visit{}, false, err
+	}
+	if tries >= MaxPhoneTries {
+		return Visit{}, false, errAskReception(v)
+	}
+	return v, false, nil
+}
+
+func (s *Store) findForCheckOut(ctx context.Context, ticket string) (v Visit, verified bool, err error) {
 	ticket = strings.TrimSpace(ticket)
 	switch {
 	case ticket == "":
@@ -57,8 +76,7 @@ func (s *Store) FindForCheckOut(ctx context.Context, ticket string) (v Visit, ve
 		return Visit{}, false, err
 	}
 	if !v.LeftAt.IsZero() {
-		return Visit{}, false, conflict("error.checkout.done", "{{.Ticket}} already checked out at {{.Time}}.",
-			map[string]any{"Ticket": v.Ticket, "Time": v.LeftAt.In(s.loc).Format("15:04")})
+		return Visit{}, false, s.alreadyLeft(v)
 	}
 	return v, verified, nil
 }
@@ -83,23 +101,36 @@ func (s *Store) visitByTicket(ctx context.Context, ticket string) (Visit, error)
 }
 
 // CheckOutVisit records that visit id left the building. by is the staff
-// member's name, or SourceKiosk when the visitor checked out themselves.
-func (s *Store) CheckOutVisit(ctx context.Context, id int64, by string) (Visit, error) {
+// member's name, or SourceKiosk when the visitor checked out themselves;
+// proof is how: ProofQR after FindForCheckOut verified a scanned
+// reference, ProofSelf for a typed number without proof, ProofStaff for
+// staff. A phone's digits are checked by CheckOutByPhone, and the close
+// of day is CloseDay's. A visit that took MaxPhoneTries wrong answers is
+// not checked out self-declared: its visitor asks at reception.
+func (s *Store) CheckOutVisit(ctx context.Context, id int64, by string, proof Proof) (Visit, error) {
 	if err := checkText("staff", by); err != nil {
 		return Visit{}, err
+	}
+	if proof != ProofQR && proof != ProofSelf && proof != ProofStaff {
+		return Visit{}, fmt.Errorf("check out: proof %q is not one a caller may state", proof)
 	}
 	now := s.now()
 	var v Visit
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		var err error
-		if v, err = loadVisit(ctx, tx, id); err != nil {
+		if v, err = s.openForCheckOut(ctx, tx, id); err != nil {
 			return err
 		}
-		if !v.LeftAt.IsZero() {
-			return conflict("error.checkout.done", "{{.Ticket}} already checked out at {{.Time}}.",
-				map[string]any{"Ticket": v.Ticket, "Time": v.LeftAt.In(s.loc).Format("15:04")})
+		if proof == ProofSelf {
+			tries, err := phoneTries(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if tries >= MaxPhoneTries {
+				return errAskReception(v)
+			}
 		}
-		return s.checkOut(ctx, tx, now, &v, by)
+		return s.checkOut(ctx, tx, now, &v, by, proof)
 	})
 	if err != nil {
 		return Visit{}, storageError("check out", err)
@@ -109,14 +140,15 @@ func (s *Store) CheckOutVisit(ctx context.Context, id int64, by string) (Visit, 
 }
 
 // checkOut marks v as left, cancelling it first if it was still in line.
-func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, now time.Time, v *Visit, by string) error {
+// The proof travels to the centre in the mutation's visit.
+func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, now time.Time, v *Visit, by string, proof Proof) error {
 	was := v.Status
 	if was == StatusWaiting || was == StatusCalled {
 		v.Status, v.DoneAt = StatusCancelled, now
 	}
-	v.LeftAt = now
-	_, err := tx.ExecContext(ctx, "UPDATE visits SET status = ?, done_at = ?, left_at = ?, left_by = ? WHERE id = ?",
-		v.Status, nullTime(v.DoneAt), sqldb.FormatTime(now), by, v.ID)
+	v.LeftAt, v.LeftProof = now, proof
+	_, err := tx.ExecContext(ctx, "UPDATE visits SET status = ?, done_at = ?, left_at = ?, left_by = ?, left_proof = ? WHERE id = ?",
+		v.Status, nullTime(v.DoneAt), sqldb.FormatTime(now), by, string(proof), v.ID)
 	if err != nil {
 		return fmt.Errorf("check out: %w", err)
 	}
@@ -124,9 +156,10 @@ func (s *Store) checkOut(ctx context.Context, tx *sql.Tx, now time.Time, v *Visi
 		Data: map[string]any{"was": was}}, v, nil)
 }
 
-// CheckOutVisits records that a person left: every ticket of theirs, as
-// CheckOutVisit records one, in one transaction, so that nobody is ever
-// half checked out. If one of them has left already, none is changed.
+// CheckOutVisits records that a person left, checked out by staff (by):
+// every ticket of theirs, as CheckOutVisit records one with ProofStaff,
+// in one transaction, so that nobody is ever half checked out. If one of
+// them has left already, none is changed.
 func (s *Store) CheckOutVisits(ctx context.Context, ids []int64, by string) ([]Visit, error) {
 	if err := checkText("staff", by); err != nil {
 		return nil, err
@@ -136,15 +169,11 @@ func (s *Store) CheckOutVisits(ctx context.Context, ids []int64, by string) ([]V
 	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		out = out[:0]
 		for _, id := range ids {
-			v, err := loadVisit(ctx, tx, id)
+			v, err := s.openForCheckOut(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			if !v.LeftAt.IsZero() {
-				return conflict("error.checkout.done", "{{.Ticket}} already checked out at {{.Time}}.",
-					map[string]any{"Ticket": v.Ticket, "Time": v.LeftAt.In(s.loc).Format("15:04")})
-			}
-			if err := s.checkOut(ctx, tx, now, &v, by); err != nil {
+			if err := s.checkOut(ctx, tx, now, &v, by, ProofStaff); err != nil {
 				return err
 			}
 			out = append(out, v)
@@ -156,6 +185,28 @@ func (s *Store) CheckOutVisits(ctx context.Context, ids []int64, by string) ([]V
 	}
 	s.afterWrite()
 	return out, nil
+}
+
+// LeftToday returns the visits checked out since the start of today (the
+// kiosk's day), in the order they left, each with its proof: beside the
+// roster of who is on site, who left and how sure that is.
+func (s *Store) LeftToday(ctx context.Context) ([]Visit, error) {
+	now := s.now().In(s.loc)
+	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.loc)
+	rows, err := s.db.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE left_at >= ? ORDER BY left_at, id", sqldb.FormatTime(start))
+	if err != nil {
+		return nil, fmt.Errorf("read check-outs: %w", err)
+	}
+	defer rows.Close()
+	var out []Visit
+	for rows.Next() {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // Roster returns every ticket of everyone checked in at this kiosk who has
@@ -255,26 +306,42 @@ func phoneDigits(p string) string {
 
 // RosterColumns are the CSV columns of WriteRosterCSV: one row per ticket,
 // as before people were counted, a person's tickets together in the order
-// people arrived, and last the number of the person who
-// holds it (as People numbers them from 1, and the printed list does), so
-// that rows with one number are one person. A spreadsheet that read the
-// first seven columns reads them as it did.
-var RosterColumns = []string{"ticket", "name", "host", "service", "status", "checked_in", "phone", "person"}
+// people arrived, and then the number of the person who holds it (as
+// People numbers them from 1, and the printed list does), so that rows
+// with one number are one person. After the people on site come today's
+// check-outs (LeftToday), one row per ticket with no person number, the
+// time they left and its proof (a Proof, or "unknown" for a check-out
+// recorded before proofs were): count people by the person column, never
+// by rows. A spreadsheet that read the first seven columns reads them as
+// it did.
+var RosterColumns = []string{"ticket", "name", "host", "service", "status", "checked_in", "phone", "person", "checked_out", "proof"}
 
-// WriteRosterCSV writes a roster as CSV for a spreadsheet, times in loc.
-// What visitors typed goes through csvsafe.Cell.
-func WriteRosterCSV(w io.Writer, roster []Visit, loc *time.Location) error {
+// WriteRosterCSV writes a roster (who is on site) and left (today's
+// check-outs) as CSV for a spreadsheet, times in loc. What visitors
+// typed goes through csvsafe.Cell.
+func WriteRosterCSV(w io.Writer, roster, left []Visit, loc *time.Location) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(RosterColumns); err != nil {
 		return err
 	}
+	row := func(v Visit, person, out, proof string) []string {
+		return []string{v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), v.Service, string(v.Status),
+			v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), csvsafe.Cell(v.Phone), person, out, proof}
+	}
 	for n, p := range People(roster) {
 		for _, v := range p.Visits {
-			rec := []string{v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), v.Service, string(v.Status),
-				v.CheckedInAt.In(loc).Format("2006-01-02 15:04"), csvsafe.Cell(v.Phone), strconv.Itoa(n + 1)}
-			if err := cw.Write(rec); err != nil {
+			if err := cw.Write(row(v, strconv.Itoa(n+1), "", "")); err != nil {
 				return err
 			}
+		}
+	}
+	for _, v := range left {
+		proof := string(v.LeftProof)
+		if proof == "" {
+			proof = "unknown"
+		}
+		if err := cw.Write(row(v, "", v.LeftAt.In(loc).Format("2006-01-02 15:04"), proof)); err != nil {
+			return err
 		}
 	}
 	cw.Flush()
@@ -317,7 +384,7 @@ func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 			if v.Status == StatusWaiting || v.Status == StatusCalled {
 				res.Expired++
 			}
-			if err := s.checkOut(ctx, tx, now, &v, ActorEndOfDay); err != nil {
+			if err := s.checkOut(ctx, tx, now, &v, ActorEndOfDay, ProofClose); err != nil {
 				return err
 			}
 			res.CheckedOut++

@@ -76,7 +76,7 @@ func TestRosterCountsPeople(t *testing.T) {
 		t.Fatalf("people %+v", people)
 	}
 	var out strings.Builder
-	if err := queue.WriteRosterCSV(&out, roster, time.UTC); err != nil {
+	if err := queue.WriteRosterCSV(&out, roster, nil, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(strings.NewReader(out.String())).ReadAll()
@@ -95,7 +95,7 @@ func TestRosterCountsPeople(t *testing.T) {
 	}
 
 	// Checking a person out checks out all their tickets, or none.
-	if _, err := s.CheckOutVisit(ctx, zoe3.Visit.ID, "Carmen"); err != nil {
+	if _, err := s.CheckOutVisit(ctx, zoe3.Visit.ID, "Carmen", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.CheckOutVisits(ctx, []int64{zoe.Visit.ID, zoe2.Visit.ID, zoe3.Visit.ID}, "Carmen"); queue.ErrorCode(err) != queue.EConflict {

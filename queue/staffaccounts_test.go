@@ -145,7 +145,7 @@ func TestStaffActionsAudited(t *testing.T) {
 			t.Fatalf("%s: %v", cmd.Action, err)
 		}
 	}
-	if _, err := s.CheckOutVisit(ctx, tk.Visit.ID, signed.Name); err != nil {
+	if _, err := s.CheckOutVisit(ctx, tk.Visit.ID, signed.Name, queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Audit(ctx, "sign_out", "", ""); err != nil {

@@ -177,7 +177,9 @@ var schemaFixtures = map[string]string{
 			('alert', 'duplicate/lobby-1/42/4', 4, '{"kind":"duplicate","kiosk":"lobby-1","epoch":42,"visit":4,"ticket":"R-004","message":"Own Alert"}'),
 			('visit', 'lobby-2/7/1', 5, '{"kiosk":"lobby-2","hlc":"","visit":{"ID":1,"Ticket":"R-001","Name":"Other Visitor","Host":"Other Host","Phone":"+34 600 111 222","Status":"waiting"}}'),
 			('visit', 'lobby-1/42/4', 6, '{"kiosk":"lobby-1","hlc":"","visit":{"ID":4,"Ticket":"R-004","Name":"Version Four","Phone":"+34 600 333 444","Status":"waiting"}}');`,
-	// The shared PIN's failure count, which named accounts replace.
+	// The shared PIN's failure count, which named accounts replace; and
+	// check-outs before their proofs were recorded, the day before: by the
+	// close of day, by a visitor at the kiosk, by staff.
 	"migrations/0005_sealed_watch.sql": `
 		UPDATE counters SET last = 5;
 		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch)
@@ -185,7 +187,22 @@ var schemaFixtures = map[string]string{
 		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (5, '2026-11-01T09:05:00.000Z', 'check_in', 5, 'registration', '001793523900000.000000');
 		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
 			VALUES (5, 42, 5, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:05:00.000Z', '001793523900000.000000');
-		INSERT INTO meta (key, value) VALUES ('pin_failures', '3'), ('pin_locked_until', '');`,
+		INSERT INTO meta (key, value) VALUES ('pin_failures', '3'), ('pin_locked_until', '');
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, done_at, left_at, left_by, epoch) VALUES
+			(101, 'R-001', '2026-10-31', 'registration', 'Closed Out', 'cancelled', 1, 'kiosk', '2026-10-31T09:00:00.000Z', '2026-10-31T23:55:00.000Z', '2026-10-31T23:55:00.000Z', 'end of day', 42),
+			(102, 'R-002', '2026-10-31', 'registration', 'Typed Out', 'served', 2, 'kiosk', '2026-10-31T09:01:00.000Z', '2026-10-31T09:30:00.000Z', '2026-10-31T10:00:00.000Z', 'kiosk', 42),
+			(103, 'R-003', '2026-10-31', 'registration', 'Staff Out', 'served', 3, 'kiosk', '2026-10-31T09:02:00.000Z', '2026-10-31T09:40:00.000Z', '2026-10-31T11:00:00.000Z', 'Marta', 42);`,
+	// A staff account pulled from the centre, and an audit entry.
+	"migrations/0006_staff.sql": `
+		UPDATE counters SET last = 6;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch)
+			VALUES (6, 'R-006', '2026-11-01', 'registration', 'Version Six', 'waiting', 6, 'kiosk', '2026-11-01T09:06:00.000Z', '', 42);
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (6, '2026-11-01T09:06:00.000Z', 'check_in', 6, 'registration', '001793523960000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (6, 42, 6, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:06:00.000Z', '001793523960000.000000');
+		INSERT INTO staff_accounts (id, name, role, pin_hash, updated_at)
+			VALUES ('st-eva00001', 'Eva Lind', 'supervisor', '$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$Vv8I2p4tQz1w7m6bXo0eJ1FwY2Jq0m3HcOQzE4Hk1bA', '2026-11-01T08:30:00.000Z');
+		INSERT INTO audit (at, source, account, name, role, action) VALUES ('2026-11-01T08:31:00.000Z', 'touch', 'st-eva00001', 'Eva Lind', 'supervisor', 'sign_in');`,
 }
 
 // TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
@@ -240,7 +257,7 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if _, epoch := s.Identity(); epoch != 42 {
 				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
 			}
-			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five"}[:n]
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five", "R-006 Version Six"}[:n]
 			b, err := s.Board(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -283,6 +300,15 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if n >= 4 {
 				checkDropped(t, s, path)
 			}
+			if n >= 5 {
+				// What left_by tells of the proof: the close, staff; a
+				// visitor's own check-out is unknown.
+				for id, want := range map[int64]queue.Proof{101: queue.ProofClose, 102: "", 103: queue.ProofStaff} {
+					if v, err := s.Visit(ctx, id); err != nil || v.LeftProof != want {
+						t.Errorf("visit %d's proof after the upgrade %q, %v; want %q", id, v.LeftProof, err, want)
+					}
+				}
+			}
 			// The kiosk goes on where it stopped: the next ticket of the day,
 			// the next sequence number, the same epoch.
 			tk, err := s.CheckIn(ctx, queue.CheckInForm{Name: "After Upgrade", Service: "registration"}, queue.SourceKiosk)
@@ -296,10 +322,19 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if last := next[len(next)-1]; last.Seq != int64(n+1) || last.Epoch != 42 {
 				t.Errorf("the new change is %d/%d; want 42/%d", last.Epoch, last.Seq, n+1)
 			}
-			if n >= 5 {
+			if n == 5 {
 				// The shared PIN's count is gone: lockout is per account.
 				if err := s.CheckSetupPIN(ctx, mustHashPIN(t, "2580"), "2580"); err != nil {
 					t.Errorf("the set-up PIN after the upgrade: %v", err)
+				}
+			}
+			if n >= 6 {
+				accounts, err := s.StaffAccounts(ctx, false)
+				if err != nil || len(accounts) != 1 || accounts[0].Name != "Eva Lind" {
+					t.Errorf("staff accounts after the upgrade: %+v, %v", accounts, err)
+				}
+				if log, err := s.AuditLog(ctx, time.Time{}, time.Time{}); err != nil || len(log) != 1 {
+					t.Errorf("audit log after the upgrade: %+v, %v", log, err)
 				}
 			}
 			// The prune's gate came with the upgrade; nothing is old enough.

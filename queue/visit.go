@@ -69,6 +69,10 @@ type Visit struct {
 	CalledAt    time.Time // zero until called
 	DoneAt      time.Time // zero until served, no-show or cancelled
 	LeftAt      time.Time // zero until the visitor checked out (or the day was closed)
+	// LeftProof is how the check-out was proved, once LeftAt is set; ""
+	// for check-outs before proofs were recorded. Not personal: the
+	// purge keeps it. Centres before it ignore the field.
+	LeftProof Proof `json:",omitempty"`
 	// Epoch is the epoch the visit was checked in under; the centre names
 	// its record (kiosk/epoch/ID) by it, whatever epoch later changes to
 	// it go in. Zero in changes from kiosks before it was sent.
@@ -183,4 +187,39 @@ func checkPhone(p string) *Error {
 		return bad
 	}
 	return nil
+}
+
+// FormConfig is what a kiosk's configuration says that decides which of
+// the check-in form's fields it asks for.
+type FormConfig struct {
+	// PhoneProof: a check-out by typed ticket number asks for the last
+	// four digits of the phone given at check-in ([checkout] phone_proof).
+	PhoneProof bool
+	// Centre: the kiosk syncs with a centre, the one source of the
+	// pre-registrations an invite code finds.
+	Centre bool
+}
+
+// FormFields are the check-in form's fields a kiosk shows. The name and
+// the reason for the visit are always asked: the ticket, the staff's
+// call, the screening and the roster use them.
+type FormFields struct {
+	Host   bool // whom they visit
+	Phone  bool
+	Invite bool
+}
+
+// AskedFields is the one rule for what the check-in form asks (issue 13
+// §6): a field is shown only while something the kiosk does with it is
+// configured, and its label says what that is.
+//
+//   - Host: always. Staff see it on the on-site roster and the printed
+//     list (where to look for someone in an evacuation) and find visits
+//     by it; a pre-registration fills it in.
+//   - Phone: only with phone proof, the one thing that uses it: a
+//     check-out by typed ticket number asks for its last four digits.
+//   - Invite code: only with a centre, which sends the pre-registrations
+//     a code finds; a kiosk without one has none to find.
+func AskedFields(c FormConfig) FormFields {
+	return FormFields{Host: true, Phone: c.PhoneProof, Invite: c.Centre}
 }

@@ -150,7 +150,7 @@ func yearOfALobby(b *testing.B, days int, daily bool) {
 					must(err)
 					change()
 				case i%10 == 0:
-					_, err = s.CheckOutVisit(ctx, v.ID, "Ana")
+					_, err = s.CheckOutVisit(ctx, v.ID, "Ana", queue.ProofStaff)
 					must(err)
 					change()
 				}

@@ -205,7 +205,7 @@ func TestKioskHoldsAKindItsCentreLacks(t *testing.T) {
 		return &h
 	})
 	ana := k.checkIn(t, "Ana Pérez")
-	if _, err := k.store.CheckOutVisit(ctx, ana.Visit.ID, "Carmen"); err != nil {
+	if _, err := k.store.CheckOutVisit(ctx, ana.Visit.ID, "Carmen", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	k.checkIn(t, "Bo Chen")
@@ -324,7 +324,7 @@ func TestAnInstanceNotYetUpgradedDoesNotLoseAChange(t *testing.T) {
 		})
 	})
 	ana := k.checkIn(t, "Ana Pérez")
-	if _, err := k.store.CheckOutVisit(ctx, ana.Visit.ID, "Carmen"); err != nil {
+	if _, err := k.store.CheckOutVisit(ctx, ana.Visit.ID, "Carmen", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	k.checkIn(t, "Bo Chen")

@@ -146,7 +146,7 @@ func (c *configShowCmd) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	if rec.Settings.Empty() {
-		fmt.Fprintln(m.Stdout, "\nLanguages, timeouts, [outage] and jobs.retention_days: each kiosk's own file.")
+		fmt.Fprintln(m.Stdout, "\nLanguages, timeouts, [outage], jobs.retention_days and [checkout]: each kiosk's own file.")
 		return nil
 	}
 	text, err := siteconfig.Document{Settings: rec.Settings}.TOML()

@@ -54,6 +54,16 @@ type Config struct {
 	Desks            []DeskConfig      `toml:"desks"`
 	Outage           OutageConfig      `toml:"outage"`
 	Jobs             JobsConfig        `toml:"jobs"`
+	Checkout         CheckoutConfig    `toml:"checkout"`
+}
+
+// CheckoutConfig is the [checkout] table: what a visitor checking out by
+// a typed ticket number must show (siteconfig.Checkout).
+type CheckoutConfig struct {
+	// PhoneProof asks for the last four digits of the phone given at
+	// check-in, and so makes the check-in form ask for a phone; off, the
+	// form asks none and typed check-outs are recorded self-declared.
+	PhoneProof bool `toml:"phone_proof"`
 }
 
 // OutageConfig is the [outage] table: when a problem becomes an incident,
@@ -209,8 +219,10 @@ func (c Config) siteSettings() siteconfig.Settings {
 	d := func(v duration) *duration { return &v }
 	drill := o.DrillBanner
 	retention := c.Jobs.RetentionDays
+	phoneProof := c.Checkout.PhoneProof
 	return siteconfig.Settings{
 		Jobs:        &siteconfig.Jobs{RetentionDays: &retention},
+		Checkout:    &siteconfig.Checkout{PhoneProof: &phoneProof},
 		Languages:   append([]string{}, c.Languages...), // set, even if empty: the file needs one
 		IdleTimeout: d(c.IdleTimeout), StaffIdleTimeout: d(c.StaffIdleTimeout),
 		Outage: &siteconfig.Outage{
@@ -322,6 +334,7 @@ func (c Config) uiConfig(site siteconfig.Settings) kiosk.Config {
 		KioskName: c.KioskName, KioskNames: c.KioskNames, Site: c.Site, Languages: site.Languages,
 		IdleTimeout: site.IdleTimeout.Duration, StaffIdleTimeout: site.StaffIdleTimeout.Duration,
 		Privacy: kiosk.Privacy(c.Privacy), Keyboard: kiosk.KeyboardMode(c.Keyboard), PINHash: c.PINHash,
+		PhoneProof: site.PhoneProof(), Centre: c.Central != CentralOff,
 	}
 }
 

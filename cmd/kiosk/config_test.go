@@ -163,6 +163,47 @@ func TestKeyboardConfig(t *testing.T) {
 	}
 }
 
+// [checkout] phone_proof: off by default, and in a file without the
+// table; it reaches the UI, which asks the digits and the phone for it.
+// A kiosk with a centre asks for invite codes; one without does not.
+func TestCheckoutConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       bool
+		err        string
+	}{
+		{"sample", defaultConfig, false, ""},
+		{"on", strings.Replace(defaultConfig, "phone_proof = false", "phone_proof = true", 1), true, ""},
+		{"no table", strings.Replace(defaultConfig, "[checkout]\nphone_proof = false\n", "", 1), false, ""},
+		{"not a boolean", strings.Replace(defaultConfig, "phone_proof = false", `phone_proof = "yes"`, 1), false, "phone_proof"},
+		{"unknown key", strings.Replace(defaultConfig, "phone_proof = false", "phone_proof = false\nqr_only = true", 1), false, "checkout.qr_only"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConfig(tc.text)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one naming %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.uiConfig(c.siteSettings()).PhoneProof; got != tc.want {
+				t.Errorf("the UI gets phone proof %v, want %v", got, tc.want)
+			}
+		})
+	}
+	c := DefaultConfig()
+	if !c.uiConfig(c.siteSettings()).Centre {
+		t.Error("the sample has a centre, but the UI is told it has none")
+	}
+	c.Central = CentralOff
+	if c.uiConfig(c.siteSettings()).Centre {
+		t.Error(`central = "off", but the UI is told it has a centre`)
+	}
+}
+
 // A language is offered only with everything it needs, and every language
 // shipped is offered: a translation file, and a text in every built-in
 // lobby message template (kiosk's TestTranslationsAreComplete checks the

@@ -133,12 +133,13 @@ func drill(ctx context.Context, m *Main, args []string) error {
 	return fmt.Errorf("drill: %q is not start or stop", verb)
 }
 
-// roster prints who is in the building, or writes it as CSV.
+// roster prints who is in the building, and who checked out today with
+// how each proved it, or writes both as CSV, HTML or JSON.
 func roster(ctx context.Context, m *Main, args []string) error {
-	fs := m.flags("roster", "Who checked in and has not left, for an evacuation.")
+	fs := m.flags("roster", "Who checked in and has not left, for an evacuation; then who checked out today, and with what proof.")
 	csvOut := fs.Bool("csv", false, "write CSV to stdout")
 	htmlOut := fs.Bool("html", false, "write a printable HTML page (tick boxes for the assembly point) to stdout")
-	jsonOut := fs.Bool("json", false, "print JSON: one entry per person, with their tickets")
+	jsonOut := fs.Bool("json", false, `print JSON: {"on_site": one entry per person, with their tickets; "checked_out": today's check-outs, with their proof}`)
 	lang := langFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -150,13 +151,17 @@ func roster(ctx context.Context, m *Main, args []string) error {
 	if err != nil {
 		return err
 	}
+	left, err := m.store.LeftToday(ctx)
+	if err != nil {
+		return err
+	}
 	switch {
 	case btoi(*csvOut)+btoi(*htmlOut)+btoi(*jsonOut) > 1:
 		return errors.New("roster: one of --csv, --html and --json")
 	case *jsonOut:
-		return printJSON(m.Stdout, rosterJSON(queue.People(list)))
+		return printJSON(m.Stdout, rosterJSON(queue.People(list), left))
 	case *csvOut:
-		return queue.WriteRosterCSV(m.Stdout, list, time.Local)
+		return queue.WriteRosterCSV(m.Stdout, list, left, time.Local)
 	case *htmlOut:
 		code := *lang
 		if code == "" {
@@ -169,7 +174,7 @@ func roster(ctx context.Context, m *Main, args []string) error {
 			names[s.ID] = s.DisplayName(code)
 		}
 		return report.WriteRosterHTML(m.Stdout, list, report.RosterOptions{Kiosk: m.Config.KioskName, Site: m.Config.Site,
-			Made: time.Now(), Location: time.Local, Services: names, Lang: code})
+			Made: time.Now(), Location: time.Local, Services: names, Lang: code, Left: left})
 	}
 	// People, not tickets, are counted: PERSON numbers who holds each.
 	people := queue.People(list)
@@ -184,7 +189,44 @@ func roster(ctx context.Context, m *Main, args []string) error {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", n+1, v.Ticket, v.Name, v.Host, v.Service, v.Status, v.CheckedInAt.Local().Format("2006-01-02 15:04"))
 		}
 	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// Today's check-outs: a self-declared one may not have been the
+	// visitor, who may still be inside.
+	self := 0
+	for _, v := range left {
+		if v.LeftProof == queue.ProofSelf {
+			self++
+		}
+	}
+	fmt.Fprintf(m.Stdout, "\n%d checked out today", len(left))
+	if self > 0 {
+		fmt.Fprintf(m.Stdout, ", %d SELF-DECLARED (no proof: may still be in the building)", self)
+	}
+	fmt.Fprintln(m.Stdout)
+	if len(left) == 0 {
+		return nil
+	}
+	tw = tabwriter.NewWriter(m.Stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprint(tw, "TICKET\tNAME\tSERVICE\tSINCE\tLEFT\tPROOF\n")
+	for _, v := range left {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", v.Ticket, v.Name, v.Service, v.CheckedInAt.Local().Format("2006-01-02 15:04"),
+			v.LeftAt.Local().Format("2006-01-02 15:04"), proofWord(v.LeftProof))
+	}
 	return tw.Flush()
+}
+
+// proofWord is a check-out's proof as the roster command prints it; a
+// self-declared one in capitals, to be seen.
+func proofWord(p queue.Proof) string {
+	switch p {
+	case queue.ProofSelf:
+		return "SELF-DECLARED"
+	case "":
+		return "unknown"
+	}
+	return string(p)
 }
 
 // checkOut records that a visitor left.
@@ -243,8 +285,9 @@ func btoi(b bool) int {
 	return 0
 }
 
-// rosterJSON is who is on site as `kiosk roster --json` prints it.
-func rosterJSON(people []queue.Person) any {
+// rosterJSON is who is on site, and who checked out today, as `kiosk
+// roster --json` prints it.
+func rosterJSON(people []queue.Person, left []queue.Visit) any {
 	type ticket struct {
 		Ticket    string    `json:"ticket"`
 		Service   string    `json:"service"`
@@ -257,13 +300,30 @@ func rosterJSON(people []queue.Person) any {
 		Phone   string   `json:"phone"`
 		Tickets []ticket `json:"tickets"`
 	}
-	out := []person{}
+	// proof is "qr", "phone", "self" (self-declared: no proof), "staff",
+	// "close" or "" (recorded before proofs were).
+	type checkedOut struct {
+		Ticket     string    `json:"ticket"`
+		Name       string    `json:"name"`
+		Service    string    `json:"service"`
+		Status     string    `json:"status"`
+		CheckedIn  time.Time `json:"checked_in"`
+		CheckedOut time.Time `json:"checked_out"`
+		Proof      string    `json:"proof"`
+	}
+	out := struct {
+		OnSite     []person     `json:"on_site"`
+		CheckedOut []checkedOut `json:"checked_out"`
+	}{OnSite: []person{}, CheckedOut: []checkedOut{}}
 	for _, p := range people {
 		j := person{Name: p.Name(), Phone: p.Visits[0].Phone}
 		for _, v := range p.Visits {
 			j.Tickets = append(j.Tickets, ticket{v.Ticket, v.Service, v.Host, string(v.Status), v.CheckedInAt.UTC()})
 		}
-		out = append(out, j)
+		out.OnSite = append(out.OnSite, j)
+	}
+	for _, v := range left {
+		out.CheckedOut = append(out.CheckedOut, checkedOut{v.Ticket, v.Name, v.Service, string(v.Status), v.CheckedInAt.UTC(), v.LeftAt.UTC(), string(v.LeftProof)})
 	}
 	return out
 }

@@ -242,15 +242,18 @@ func TestListsAsJSON(t *testing.T) {
 	if len(incs) != 1 || incs[0].Kind != "drill" || incs[0].End != nil {
 		t.Errorf("incidents --json: %+v", incs)
 	}
-	var people []struct {
-		Name    string
-		Tickets []struct{ Ticket string }
+	var roster struct {
+		OnSite []struct {
+			Name    string
+			Tickets []struct{ Ticket string }
+		} `json:"on_site"`
+		CheckedOut []struct{ Ticket, Proof string } `json:"checked_out"`
 	}
-	if err := json.Unmarshal([]byte(mustRun(t, dir, "roster", "--json")), &people); err != nil {
+	if err := json.Unmarshal([]byte(mustRun(t, dir, "roster", "--json")), &roster); err != nil {
 		t.Fatal(err)
 	}
-	if len(people) != 2 || people[0].Name != "Zoë" || len(people[0].Tickets) != 1 {
-		t.Errorf("roster --json: %+v", people)
+	if people := roster.OnSite; len(people) != 2 || people[0].Name != "Zoë" || len(people[0].Tickets) != 1 || roster.CheckedOut == nil {
+		t.Errorf("roster --json: %+v", roster)
 	}
 	if _, err := run(t, dir, "", "roster", "--json", "--csv"); err == nil {
 		t.Error("roster --json --csv")

@@ -89,6 +89,9 @@ runbook = ["Llamar a informática, ext. 4410"]
 
 [jobs]
 retention_days = 14
+
+[checkout]
+phone_proof = true
 `
 
 // The centre's languages, timeouts and [outage] keys reach the kiosk by
@@ -167,6 +170,9 @@ text = { en = "Lift B is out of order.", es = "El ascensor B no funciona." }
 	v, ui := cfg.SiteSettings()
 	if v != 1 || ui.FeedbackWindow != 2*time.Hour {
 		t.Errorf("SiteSettings: version %d, feedback window %v", v, ui.FeedbackWindow)
+	}
+	if !cfg.PhoneProof || !ui.PhoneProof || m.Config.Checkout.PhoneProof {
+		t.Errorf("phone proof: UI %v, settings %v, file %v; want the site's on over the file's off", cfg.PhoneProof, ui.PhoneProof, m.Config.Checkout.PhoneProof)
 	}
 	m.Close()
 

@@ -81,6 +81,6 @@ func kioskSettings(s siteconfig.Settings) (kiosk.SiteSettings, error) {
 	return kiosk.SiteSettings{
 		Languages: s.Languages, IdleTimeout: s.IdleTimeout.Duration, StaffIdleTimeout: s.StaffIdleTimeout.Duration,
 		Templates: templates, Runbook: s.Outage.Runbook, Contacts: s.Outage.ContactsBySeverity(),
-		DrillBanner: *s.Outage.DrillBanner, FeedbackWindow: feedback,
+		DrillBanner: *s.Outage.DrillBanner, FeedbackWindow: feedback, PhoneProof: s.PhoneProof(),
 	}, nil
 }

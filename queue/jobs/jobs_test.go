@@ -35,7 +35,7 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.CheckOutVisit(ctx, old.Visit.ID, "Carmen"); err != nil {
+	if _, err := store.CheckOutVisit(ctx, old.Visit.ID, "Carmen", queue.ProofStaff); err != nil {
 		t.Fatal(err)
 	}
 	// The centre accepted the old visit's changes.

@@ -20,6 +20,9 @@ import (
 // not checked out. It is exported as the CSV of queue.WriteRosterCSV, for
 // spreadsheets, and as a page to print with a column to tick each person
 // off: one row per person (queue.People), listing every ticket they hold.
+// Both then list today's check-outs with their proof (queue.Proof), the
+// self-declared ones marked: a typed ticket number without proof may have
+// been someone else's, so that visitor may still be in the building.
 // Like the incident reports, the page is in the staff's language
 // (RosterOptions.Lang) and always gives the same bytes for the same roster
 // and options; it is made offline, from the kiosk's own database. The CSV
@@ -39,6 +42,10 @@ type RosterOptions struct {
 	// Lang is the language of the printed page (a code of Languages; ""
 	// is English): the staff's, not a visitor's.
 	Lang string
+	// Left are today's check-outs (queue.Store.LeftToday), listed after
+	// the people on site with how each was proved, the self-declared ones
+	// marked: a warden sees who left on their word alone. Nil lists none.
+	Left []queue.Visit
 }
 
 func (o RosterOptions) location() *time.Location {
@@ -67,7 +74,7 @@ func ExportRoster(dir string, f RosterFormat, roster []queue.Visit, o RosterOpti
 	var err error
 	switch f {
 	case RosterCSV:
-		err = queue.WriteRosterCSV(&buf, roster, o.location())
+		err = queue.WriteRosterCSV(&buf, roster, o.Left, o.location())
 	case RosterHTML:
 		err = WriteRosterHTML(&buf, roster, o)
 	default:
@@ -103,11 +110,29 @@ type rosterRow struct {
 
 type rosterTicket struct{ Ticket, Service, Status string }
 
+// rosterProof are the catalogue keys naming a check-out's proof.
+var rosterProof = map[string]string{
+	string(queue.ProofQR):    "proof.qr",
+	string(queue.ProofPhone): "proof.phone",
+	string(queue.ProofSelf):  "proof.self",
+	string(queue.ProofStaff): "proof.staff",
+	string(queue.ProofClose): "proof.close",
+	"":                       "proof.unknown",
+}
+
+// leftRow is one check-out of today.
+type leftRow struct {
+	Ticket, Name, Service, In, Out, Proof string
+	Self                                  bool // self-declared: marked
+}
+
 type rosterView struct {
 	Lang               language
 	Title, Made, Count string
 	N                  int
 	Rows               []rosterRow
+	Left               []leftRow
+	LeftCount          string // "3 checked out today, 1 self-declared"
 }
 
 // T is the template's lookup: key's text in the roster's language.
@@ -162,18 +187,41 @@ func WriteRosterHTML(w io.Writer, roster []queue.Visit, o RosterOptions) error {
 		}
 		// A time on another day than the list's stands out: that person
 		// may have left without checking out.
-		in := r.CheckedInAt.In(loc)
-		if y, m, d := in.Date(); y == made.Year() && m == made.Month() && d == made.Day() {
-			row.In = in.Format("15:04")
-		} else {
-			row.In = l.date(in) + in.Format(" 15:04")
-		}
+		row.In = l.clock(r.CheckedInAt.In(loc), made)
 		v.Rows = append(v.Rows, row)
+	}
+	self := 0
+	for _, lv := range o.Left {
+		r := leftRow{Ticket: lv.Ticket, Name: lv.Name, Service: lv.Service, In: l.clock(lv.CheckedInAt.In(loc), made),
+			Out: l.clock(lv.LeftAt.In(loc), made), Proof: l.label(rosterProof, string(lv.LeftProof)), Self: lv.LeftProof == queue.ProofSelf}
+		if name, ok := o.Services[lv.Service]; ok {
+			r.Service = name
+		}
+		if r.Self {
+			self++
+		}
+		v.Left = append(v.Left, r)
+	}
+	v.LeftCount = l.t("roster.left.count", "N", len(o.Left))
+	if len(o.Left) == 0 {
+		v.LeftCount = l.t("roster.left.none")
+	}
+	if self > 0 {
+		v.LeftCount = l.t("roster.left.count.self", "Left", v.LeftCount, "N", self)
 	}
 	if err := rosterTemplate.Execute(w, v); err != nil {
 		return fmt.Errorf("write roster html: %w", err)
 	}
 	return nil
+}
+
+// clock is t as a clock time when it is on made's day, else with its
+// date.
+func (l language) clock(t, made time.Time) string {
+	if y, m, d := t.Date(); y == made.Year() && m == made.Month() && d == made.Day() {
+		return t.Format("15:04")
+	}
+	return l.date(t) + t.Format(" 15:04")
 }
 
 var rosterTemplate = template.Must(template.New("roster").Parse(`<!DOCTYPE html>
@@ -198,6 +246,10 @@ td.ticket { font-weight: bold; white-space: nowrap; }
 td.name { font-weight: bold; font-size: 1.15em; }
 td.time { white-space: nowrap; font-variant-numeric: tabular-nums; }
 tbody tr:nth-child(even) td { background: #f4f4f4; }
+h2 { font-size: 1.5rem; margin: 2rem 0 0.25rem; }
+p.left { font-size: 1.3rem; font-weight: bold; margin: 0.25rem 0 0.75rem; }
+tr.self td { font-weight: bold; border-width: 3px; }
+td.self { text-transform: uppercase; }
 p.sign { margin-top: 1.5rem; font-size: 1.15rem; }
 @media print {
   @page { margin: 12mm; }
@@ -219,6 +271,15 @@ p.sign { margin-top: 1.5rem; font-size: 1.15rem; }
 {{end}}</tbody>
 </table>
 <p class="sign">{{.T "roster.sign.counted" "N" .N}} &nbsp; {{.T "roster.sign.by"}} &nbsp; {{.T "roster.sign.at"}}</p>
+{{end}}<h2>{{.T "roster.left.title"}}</h2>
+<p class="meta">{{.T "roster.left.intro"}}</p>
+<p class="left">{{.LeftCount}}</p>
+{{if .Left}}<table>
+<thead><tr><th>{{.T "roster.col.ticket"}}</th><th>{{.T "roster.col.name"}}</th><th>{{.T "roster.col.service"}}</th><th>{{.T "roster.col.in"}}</th><th>{{.T "roster.col.out"}}</th><th>{{.T "roster.col.proof"}}</th></tr></thead>
+<tbody>
+{{range .Left}}<tr{{if .Self}} class="self"{{end}}><td class="ticket">{{.Ticket}}</td><td class="name">{{.Name}}</td><td>{{.Service}}</td><td class="time">{{.In}}</td><td class="time">{{.Out}}</td><td{{if .Self}} class="self"{{end}}>{{if .Self}}⚠ {{end}}{{.Proof}}</td></tr>
+{{end}}</tbody>
+</table>
 {{end}}</body>
 </html>
 `))

@@ -10,7 +10,7 @@ import (
 
 // Settings are the sections of a site's configuration besides its
 // services and desks, in the kiosk file's keys: the languages, the idle
-// timeouts and the site's part of [outage]. A key a document leaves out
+// timeouts, the site's part of [outage], the retention and [checkout]. A key a document leaves out
 // (nil) is the kiosk file's: Over says how the two combine. What belongs
 // to the machine (outage.disk_min_mb, outage.clock_max, the display, the
 // keyboard, the centre's address) is never here.
@@ -20,6 +20,24 @@ type Settings struct {
 	StaffIdleTimeout *Duration `toml:"staff_idle_timeout,omitempty" json:"staff_idle_timeout,omitempty"`
 	Outage           *Outage   `toml:"outage,omitempty" json:"outage,omitempty"`
 	Jobs             *Jobs     `toml:"jobs,omitempty" json:"jobs,omitempty"`
+	Checkout         *Checkout `toml:"checkout,omitempty" json:"checkout,omitempty"`
+}
+
+// Checkout is the [checkout] table: what a visitor checking out by a
+// typed ticket number must show. A site decides it for all its kiosks,
+// so that its roster means the same whichever kiosk a visitor used.
+type Checkout struct {
+	// PhoneProof: a typed ticket number of a visit with a phone asks for
+	// the phone's last four digits (a scanned QR code needs nothing
+	// more); without them the check-out is recorded self-declared. It is
+	// also what makes the check-in form ask for a phone number at all
+	// (queue.AskedFields). Off by default: the form asks no phone.
+	PhoneProof *bool `toml:"phone_proof,omitempty" json:"phone_proof,omitempty"`
+}
+
+// PhoneProof is whether the settings ask for phone proof; off unless set.
+func (s Settings) PhoneProof() bool {
+	return s.Checkout != nil && s.Checkout.PhoneProof != nil && *s.Checkout.PhoneProof
 }
 
 // Jobs is the site's part of the [jobs] table: how long visitors'
@@ -56,7 +74,7 @@ type Outage struct {
 
 // Empty reports whether s sets nothing.
 func (s Settings) Empty() bool {
-	return s.Languages == nil && s.IdleTimeout == nil && s.StaffIdleTimeout == nil && s.Outage == nil && s.Jobs == nil
+	return s.Languages == nil && s.IdleTimeout == nil && s.StaffIdleTimeout == nil && s.Outage == nil && s.Jobs == nil && s.Checkout == nil
 }
 
 // Over is base with every key s sets in place of base's: the centre's
@@ -70,6 +88,9 @@ func (s Settings) Over(base Settings) Settings {
 	out.StaffIdleTimeout = or(s.StaffIdleTimeout, base.StaffIdleTimeout)
 	if s.Jobs != nil && s.Jobs.RetentionDays != nil {
 		out.Jobs = &Jobs{RetentionDays: s.Jobs.RetentionDays}
+	}
+	if s.Checkout != nil && s.Checkout.PhoneProof != nil {
+		out.Checkout = &Checkout{PhoneProof: s.Checkout.PhoneProof}
 	}
 	if s.Outage == nil {
 		return out

@@ -49,6 +49,37 @@ var parseCases = []struct {
 	{"retention", good + "\n[jobs]\nretention_days = 14\n", ""},
 	{"no retention", good + "\n[jobs]\nretention_days = 0\n", "jobs.retention_days must be between 1 and 3650"},
 	{"machine's job", good + "\n[jobs]\npurge_at = \"03:15\"\n", "unknown key jobs.purge_at"},
+	{"phone proof", good + "\n[checkout]\nphone_proof = true\n", ""},
+	{"phone proof as text", good + "\n[checkout]\nphone_proof = \"yes\"\n", "phone_proof"},
+	{"unknown checkout key", good + "\n[checkout]\nqr_only = true\n", "unknown key checkout.qr_only"},
+}
+
+// TestPhoneProof: off unless set; the site's wins over a kiosk file's,
+// off as well as on; a document without [checkout] leaves the file's.
+func TestPhoneProof(t *testing.T) {
+	on, off := true, false
+	if (siteconfig.Settings{}).PhoneProof() {
+		t.Error("phone proof on by default")
+	}
+	doc, err := siteconfig.Parse(good + "\n[checkout]\nphone_proof = true\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fileOff := siteconfig.Settings{Checkout: &siteconfig.Checkout{PhoneProof: &off}}
+	fileOn := siteconfig.Settings{Checkout: &siteconfig.Checkout{PhoneProof: &on}}
+	siteOff := siteconfig.Settings{Checkout: &siteconfig.Checkout{PhoneProof: &off}}
+	switch {
+	case !doc.PhoneProof():
+		t.Error("[checkout] phone_proof = true read as off")
+	case !doc.Settings.Over(fileOff).PhoneProof():
+		t.Error("the site's phone proof does not win over the file's off")
+	case siteOff.Over(fileOn).PhoneProof():
+		t.Error("the site's off does not win over the file's on")
+	case !(siteconfig.Settings{}).Over(fileOn).PhoneProof():
+		t.Error("a document without [checkout] dropped the file's phone proof")
+	case doc.Settings.Empty():
+		t.Error("a document with [checkout] counts as empty")
+	}
 }
 
 // TestRetention: the site's retention_days, else the default, and the
@@ -88,6 +119,9 @@ update_every = "10m"
 feedback_window = "0s"
 drill_banner = true
 runbook = ["Call IT on 4410", "Start the paper log"]
+
+[checkout]
+phone_proof = true
 
 [outage.contacts]
 major = ["Duty manager, ext. 2000"]
