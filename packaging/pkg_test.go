@@ -144,18 +144,51 @@ func TestPackages(t *testing.T) {
 }
 
 // checkConfig runs the binary's check-config on its packaged config. The
-// kiosk's has no staff PIN: check-config must refuse it and say how to set
-// one, and pass once the line hash-pin prints replaces the placeholder, as
-// README's "Install in a lobby" tells IT to do.
+// kiosk's has no set-up PIN and no centre yet: it waits for enrolment,
+// whose set-up screen asks for the first supervisor. Set to a lobby with
+// no centre it must refuse and say how to make the first supervisor, and
+// pass once the line hash-pin prints replaces the placeholder (a set-up
+// PIN makes the first supervisor on the screen), as README's "Install in
+// a lobby" tells IT.
 func checkConfig(t *testing.T, bin, config string) {
 	t.Helper()
 	if filepath.Base(bin) != "lobbyline-kiosk" {
 		t.Log(strings.TrimSpace(run(t, bin, "--config", config, "check-config")))
 		return
 	}
-	out, err := exec.Command(bin, "--config", config, "check-config").CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "hash-pin") {
-		t.Errorf("check-config of the packaged kiosk.toml, which has no PIN: %v, %s", err, out)
+	status := func(want int, what string) string {
+		t.Helper()
+		out, err := exec.Command(bin, "--config", config, "check-config").CombinedOutput()
+		got := 0
+		var exit *exec.ExitError
+		switch {
+		case errors.As(err, &exit):
+			got = exit.ExitCode()
+		case err != nil:
+			t.Fatalf("check-config %s: %v", what, err)
+		}
+		if got != want {
+			t.Errorf("check-config %s: status %d, want %d: %s", what, got, want, out)
+		}
+		return string(out)
+	}
+	if out := status(3, "as packaged"); !strings.Contains(out, "lobby: waiting for enrolment") {
+		t.Errorf("check-config as packaged: %s", out)
+	}
+	b, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	central := regexp.MustCompile(`(?m)^central = "".*$`)
+	if !central.Match(b) {
+		t.Fatalf("the packaged kiosk.toml has no 'central = \"\"' line")
+	}
+	b = central.ReplaceAllLiteral(b, []byte(`central = "off"`))
+	if err := os.WriteFile(config, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := status(3, "with no centre and no account"); !strings.Contains(out, "lobbyline-kiosk staff add --role supervisor") {
+		t.Errorf("check-config with no centre and no account: %s", out)
 	}
 	hash := exec.Command(bin, "hash-pin")
 	hash.Stdin = strings.NewReader("4817\n")
@@ -163,26 +196,15 @@ func checkConfig(t *testing.T, bin, config string) {
 	if err != nil {
 		t.Fatalf("hash-pin: %v", err)
 	}
-	b, err := os.ReadFile(config)
-	if err != nil {
-		t.Fatal(err)
-	}
 	placeholder := regexp.MustCompile(`(?m)^# pin_hash = .*$`)
 	if !placeholder.Match(b) {
 		t.Fatalf("the packaged kiosk.toml has no '# pin_hash = ' line to replace")
 	}
-	withPIN := placeholder.ReplaceAllLiteral(b, []byte(strings.TrimSpace(string(line))))
-	if err := os.WriteFile(config, withPIN, 0o600); err != nil {
+	b = placeholder.ReplaceAllLiteral(b, []byte(strings.TrimSpace(string(line))))
+	if err := os.WriteFile(config, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// With a PIN, the packaged kiosk waits for enrolment (its set-up
-	// screen): check-config says so, with the status scripts test (3).
-	out, err = exec.Command(bin, "--config", config, "check-config").CombinedOutput()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 3 || !strings.Contains(string(out), "lobby: waiting for enrolment") {
-		t.Errorf("check-config with a PIN, not enrolled: %v, %s", err, out)
-	}
-	t.Log(strings.TrimSpace(string(out)))
+	t.Log(strings.TrimSpace(status(0, "with no centre and a set-up PIN")))
 }
 
 // verifyUnit runs systemd-analyze verify on a unit from a package. The
