@@ -1,0 +1,86 @@
+package sqldb
+
+import (
+	"errors"
+	"syscall"
+
+	"modernc.org/sqlite"
+)
+
+// Fault is what a storage error says of the machine under the database,
+// in the words every layer uses (issue 15 §2): the store's errors, the
+// lobby's and staff's screens, the command line and the logs.
+type Fault int
+
+// Faults, from none to worst.
+const (
+	FaultNone     Fault = iota // not a storage fault (or no error)
+	FaultFull                  // the disk (or its inodes) is full: SQLITE_FULL, ENOSPC, EDQUOT
+	FaultReadOnly              // the file or its file system is read-only: SQLITE_READONLY, EROFS
+	FaultIO                    // the disk failed a read or write: SQLITE_IOERR
+	FaultDamaged               // the file is damaged: SQLITE_CORRUPT
+	FaultNotADB                // the file is not a database: SQLITE_NOTADB
+)
+
+// String is the fault in a few words, for logs and the command line.
+func (f Fault) String() string {
+	switch f {
+	case FaultFull:
+		return "the disk is full"
+	case FaultReadOnly:
+		return "the disk is read-only"
+	case FaultIO:
+		return "the disk failed"
+	case FaultDamaged:
+		return "the database is damaged"
+	case FaultNotADB:
+		return "the file is not a database"
+	}
+	return "no disk fault"
+}
+
+// SQLite's primary result codes (the low byte of an extended code).
+const (
+	sqliteReadOnly = 8
+	sqliteIOErr    = 10
+	sqliteCorrupt  = 11
+	sqliteFull     = 13
+	sqliteNotADB   = 26
+)
+
+// FaultOf classifies err, looking through wrapping: a SQLite result code
+// (extended codes by their primary one; SQLITE_IOERR with an errno of
+// ENOSPC is a full disk) or an errno from the operating system. Anything
+// else is FaultNone.
+func FaultOf(err error) Fault {
+	if err == nil {
+		return FaultNone
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqliteFull:
+			return FaultFull
+		case sqliteReadOnly:
+			return FaultReadOnly
+		case sqliteCorrupt:
+			return FaultDamaged
+		case sqliteNotADB:
+			return FaultNotADB
+		case sqliteIOErr:
+			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+				return FaultFull
+			}
+			return FaultIO
+		}
+	}
+	switch {
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return FaultFull
+	case errors.Is(err, syscall.EROFS):
+		return FaultReadOnly
+	case errors.Is(err, syscall.EIO):
+		return FaultIO
+	}
+	return FaultNone
+}
