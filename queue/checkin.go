@@ -59,7 +59,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	if err != nil {
 		return Ticket{}, storageError("check in", err)
 	}
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if v.Invite != "" {
 			p, ok, err := lookupInvite(ctx, tx, v.Invite)
 			if err != nil {
@@ -274,6 +274,10 @@ func storageError(op string, err error) error {
 	if ErrorCode(err) != EInternal {
 		return err
 	}
-	return &Error{Code: EInternal, Key: "error.internal",
+	e := &Error{Code: EInternal, Key: "error.internal",
 		Message: "Something went wrong on this kiosk. Please ask at reception.", Err: fmt.Errorf("%s: %w", op, err)}
+	if e.Fault = FaultOf(err); e.Fault != sqldb.FaultNone {
+		e.Key, e.Message = "error.unsaved", "This kiosk cannot save anything right now. Please check in at reception."
+	}
+	return e
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"lobbyline/queue/sqldb"
 )
 
 // Error codes say what kind of failure an Error is, so callers can decide
@@ -27,7 +29,10 @@ type Error struct {
 	Message string
 	Args    map[string]any
 	Until   time.Time // for ELocked: when the lock ends
-	Err     error
+	// Fault, for EInternal, is what the storage error says of the disk
+	// (full, read-only, …); FaultNone for anything else.
+	Fault sqldb.Fault
+	Err   error
 }
 
 func (e *Error) Error() string {

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,19 +58,33 @@ type Options struct {
 	// commits, on the caller's goroutine; the syncer uses it to push soon.
 	// It must not block.
 	AfterWrite func()
+	// ReadOnly opens the database to read and never write it: no
+	// migration, no set-up, no checkpoints, and writes fail. It reads a
+	// database on a full or read-only disk, also while the kiosk runs
+	// (see OpenReadOnly). A database that needs an upgrade or was never
+	// set up is refused.
+	ReadOnly bool
+	// Reserve, if set, is the file of space kept back for check-ins: it is
+	// given back the moment a commit fails for lack of space, and that
+	// commit tried once more (see Reserve).
+	Reserve *Reserve
 }
 
 // Store is the kiosk's durable state. It is safe for concurrent use, also
 // by several processes on the same file.
 type Store struct {
-	db      *sql.DB
-	stmts   *stmtCache
-	kioskID string
-	now     func() time.Time
-	loc     *time.Location
-	log     *slog.Logger
-	after   func()
-	secret  []byte
+	db       *sql.DB
+	path     string
+	readOnly bool
+	reserve  *Reserve
+	problems problems // what stops this kiosk saving, if anything
+	stmts    *stmtCache
+	kioskID  string
+	now      func() time.Time
+	loc      *time.Location
+	log      *slog.Logger
+	after    func()
+	secret   []byte
 	// epoch is the last epoch this store read or started; writers read
 	// the database's (currentEpoch), which another process may renew.
 	epoch atomic.Int64
@@ -107,6 +123,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		checkSettings: opts.CheckSettings,
 		wrote:         make(chan struct{}, 1),
 		done:          make(chan struct{}),
+		path:          path,
+		readOnly:      opts.ReadOnly,
+		reserve:       opts.Reserve,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -124,20 +143,73 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := sqldb.CheckPlace(path); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(path, pragmas...))
+	var db *sql.DB
+	var err error
+	if opts.ReadOnly {
+		db, err = openRead(ctx, path)
+	} else {
+		db, err = sql.Open("sqlite", sqldb.SQLiteDSN(path, pragmas...))
+	}
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, diskError(path, fmt.Errorf("open store %s: %w", path, err))
 	}
 	s.db = db
 	s.stmts = newStmtCache(db)
 	if err := s.init(ctx, opts); err != nil {
 		_ = db.Close() // the init error is the one to report
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, diskError(path, fmt.Errorf("open store %s: %w", path, err))
 	}
-	s.loop.Add(1)
-	go s.checkpointLoop()
+	if !s.readOnly {
+		s.loop.Add(1)
+		go s.checkpointLoop()
+	}
 	return s, nil
 }
+
+// openRead opens path to read only. It asks SQLite first in the ordinary
+// way, which needs the -shm index the kiosk keeps beside the database
+// while it runs (or room to make one). Where there is no room for it (a
+// full or read-only disk), the main file alone is read, but only if it
+// holds everything: its -wal empty and no program holding it open, since
+// otherwise SQLite would silently return stale rows. Failing that it says
+// so (sqldb.ErrNoSafeRead) and reads nothing.
+func openRead(ctx context.Context, path string) (*sql.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, err // a read never creates the database
+	}
+	db, err := sql.Open("sqlite", sqldb.SQLiteReadDSN(path, false, readPragmas...))
+	if err != nil {
+		return nil, err
+	}
+	var n int
+	err = db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n)
+	if err == nil {
+		return db, nil
+	}
+	_ = db.Close() // replaced below, or err is the one to report
+	if f := sqldb.FaultOf(err); f != sqldb.FaultFull && f != sqldb.FaultReadOnly && f != sqldb.FaultIO {
+		return nil, err
+	}
+	quiet, why, qerr := sqldb.Quiet(path)
+	switch {
+	case qerr != nil:
+		return nil, errors.Join(err, qerr)
+	case !quiet:
+		// The SQLite code is not part of the message: the words are.
+		return nil, fmt.Errorf("%w: %s, and SQLite cannot make the index it needs to read them here (%s). Free some space on that disk, or copy %s and %s to another disk and read the copy there",
+			sqldb.ErrNoSafeRead, why, sqldb.FaultOf(err), path, path+"-wal")
+	}
+	return sql.Open("sqlite", sqldb.SQLiteReadDSN(path, true, readPragmas...))
+}
+
+// readPragmas run on a read-only opening's connections.
+var readPragmas = []string{"busy_timeout(10000)"}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// ReadOnly reports whether the store was opened to read only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // checkpointInterval spaces background checkpoints while writes go on.
 const checkpointInterval = time.Second
@@ -180,55 +252,39 @@ var pragmas = []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(1
 
 func (s *Store) init(ctx context.Context, opts Options) error {
 	m := sqldb.Migrations{FS: migrations, Glob: "migrations/*.sql", Table: "migrations", TableOptions: " STRICT", Now: s.now}
-	if err := m.Apply(ctx, s.db); err != nil {
-		return err
+	if s.readOnly {
+		pending, err := m.Pending(ctx, s.db)
+		if err != nil {
+			return err
+		}
+		if len(pending) > 0 {
+			return fmt.Errorf("the database needs an upgrade (%s), which writes, and it is opened to read only: open it once with space to write", pending[0])
+		}
+	} else {
+		if err := m.Apply(ctx, s.db); err != nil {
+			return err
+		}
+		if err := s.vacuumIfDue(ctx); err != nil {
+			return err
+		}
 	}
-	if err := s.vacuumIfDue(ctx); err != nil {
+	// Read first: a database already set up for this config opens
+	// without a write, so staff can still read it on a full disk.
+	var need bool
+	err := sqldb.InTxOpts(ctx, s.db, &sql.TxOptions{ReadOnly: true}, func(tx *sql.Tx) error {
+		var err error
+		need, err = s.setUp(ctx, tx, opts, false)
 		return err
-	}
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		id, err := ensureMeta(ctx, tx, "kiosk_id", s.kioskID)
-		if err != nil {
-			return err
-		}
-		if id != s.kioskID {
-			return fmt.Errorf("this database belongs to kiosk %q but the config says %q", id, s.kioskID)
-		}
-		secret, err := ensureMeta(ctx, tx, "ticket_secret", randomHex(32))
-		if err != nil {
-			return err
-		}
-		if s.secret, err = hex.DecodeString(secret); err != nil {
-			return fmt.Errorf("ticket secret: %w", err)
-		}
-		// The epoch tells this database's mutations apart from those of an
-		// earlier database of the same kiosk (re-installed, disk replaced),
-		// whose sequence numbers started from 1 too.
-		epoch, err := ensureMeta(ctx, tx, "epoch", fmt.Sprint(randomEpoch()))
-		if err != nil {
-			return err
-		}
-		var n int64
-		if _, err := fmt.Sscan(epoch, &n); err != nil {
-			return fmt.Errorf("epoch %q: %w", epoch, err)
-		}
-		s.epoch.Store(n)
-		if err := s.renewIfRestored(ctx, tx); err != nil {
-			return err
-		}
-		l := newLayout(0, opts.Services, opts.Desks, nil)
-		if opts.ManagedConfig {
-			managed, ok, err := storedSiteConfig(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if ok {
-				l = managed
-			}
-		}
-		s.setLayout(l)
-		return mirrorConfig(ctx, tx, l.Services(), l.Desks())
 	})
+	if err == nil && need && s.readOnly {
+		err = errors.New("the database was never set up: open it once with space to write")
+	}
+	if err == nil && need {
+		err = s.inTx(ctx, func(tx *sql.Tx) error {
+			_, err := s.setUp(ctx, tx, opts, true)
+			return err
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -236,6 +292,74 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	s.est = estimate.New(s.estCfg)
 	s.mu.Unlock()
 	return s.warmEstimator(ctx)
+}
+
+// setUp reads the kiosk's identity, secret and epoch and the services and
+// desks in use. With write it stores what is missing (a new database),
+// starts a new epoch after a restore and mirrors the config's services and
+// desks; without, it reports whether any of that is needed.
+func (s *Store) setUp(ctx context.Context, tx *sql.Tx, opts Options, write bool) (need bool, err error) {
+	meta := func(key, def string) (string, error) {
+		if write {
+			return ensureMeta(ctx, tx, key, def)
+		}
+		return getMeta(ctx, tx, key)
+	}
+	id, err := meta("kiosk_id", s.kioskID)
+	if err != nil {
+		return false, err
+	}
+	if id != s.kioskID && (write || id != "") {
+		return false, fmt.Errorf("this database belongs to kiosk %q but the config says %q", id, s.kioskID)
+	}
+	secret, err := meta("ticket_secret", randomHex(32))
+	if err != nil {
+		return false, err
+	}
+	// The epoch tells this database's mutations apart from those of an
+	// earlier database of the same kiosk (re-installed, disk replaced),
+	// whose sequence numbers started from 1 too.
+	epoch, err := meta("epoch", fmt.Sprint(randomEpoch()))
+	if err != nil {
+		return false, err
+	}
+	if id == "" || secret == "" || epoch == "" {
+		return true, nil
+	}
+	if s.secret, err = hex.DecodeString(secret); err != nil {
+		return false, fmt.Errorf("ticket secret: %w", err)
+	}
+	var n int64
+	if _, err := fmt.Sscan(epoch, &n); err != nil {
+		return false, fmt.Errorf("epoch %q: %w", epoch, err)
+	}
+	s.epoch.Store(n)
+	if write {
+		if err := s.renewIfRestored(ctx, tx); err != nil {
+			return false, err
+		}
+	} else if mark, err := getMeta(ctx, tx, metaRenewEpoch); err != nil || mark != "" {
+		need = true
+		if err != nil {
+			return false, err
+		}
+	}
+	l := newLayout(0, opts.Services, opts.Desks, nil)
+	if opts.ManagedConfig {
+		managed, ok, err := storedSiteConfig(ctx, tx)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			l = managed
+		}
+	}
+	s.setLayout(l)
+	if write {
+		return false, mirrorConfig(ctx, tx, l.Services(), l.Desks())
+	}
+	same, err := configMirrored(ctx, tx, l.Services(), l.Desks())
+	return need || !same, err
 }
 
 // vacuumIfDue rebuilds the file when a migration deleted what must not
@@ -326,6 +450,44 @@ func mirrorConfig(ctx context.Context, tx *sql.Tx, services []Service, desks []D
 	// A desk the config dropped cannot stay open.
 	_, err := tx.ExecContext(ctx, "UPDATE desks SET open = 0 WHERE active = 0")
 	return err
+}
+
+// configMirrored reports whether the services and desks tables already
+// say what mirrorConfig would make them say.
+func configMirrored(ctx context.Context, tx *sql.Tx, services []Service, desks []Desk) (bool, error) {
+	var want, got []string
+	for i, svc := range services {
+		want = append(want, fmt.Sprintf("s\x00%s\x00%s\x00%s\x00%d", svc.ID, svc.Prefix, svc.Name, i))
+	}
+	for i, d := range desks {
+		want = append(want, fmt.Sprintf("d\x00%s\x00%s\x00%d", d.ID, d.Name, i))
+		for _, svc := range d.Services {
+			want = append(want, fmt.Sprintf("x\x00%s\x00%s", d.ID, svc))
+		}
+	}
+	// Rows the config no longer names are inactive (and such desks
+	// closed), so they do not appear here.
+	rows, err := tx.QueryContext(ctx, `SELECT 's' || char(0) || id || char(0) || prefix || char(0) || name || char(0) || position FROM services WHERE active = 1
+		UNION ALL SELECT 'd' || char(0) || id || char(0) || name || char(0) || position FROM desks WHERE active = 1
+		UNION ALL SELECT 'x' || char(0) || desk_id || char(0) || service_id FROM desk_services
+		UNION ALL SELECT 'open inactive' FROM desks WHERE active = 0 AND open = 1`)
+	if err != nil {
+		return false, fmt.Errorf("read config: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return false, fmt.Errorf("read config: %w", err)
+		}
+		got = append(got, r)
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read config: %w", err)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	return slices.Equal(want, got), nil
 }
 
 // ensureMeta returns the value stored under key, storing def first if the

@@ -46,6 +46,8 @@ const (
 	sqliteCorrupt  = 11
 	sqliteFull     = 13
 	sqliteNotADB   = 26
+
+	sqliteIOErrShmSize = sqliteIOErr | 19<<8 // 4874
 )
 
 // FaultOf classifies err, looking through wrapping: a SQLite result code
@@ -68,7 +70,9 @@ func FaultOf(err error) Fault {
 		case sqliteNotADB:
 			return FaultNotADB
 		case sqliteIOErr:
-			if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+			// SQLITE_IOERR_SHMSIZE: SQLite could not give the -shm index
+			// its blocks, which on Linux is a full disk (ENOSPC, EDQUOT).
+			if se.Code() == sqliteIOErrShmSize || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
 				return FaultFull
 			}
 			return FaultIO

@@ -49,6 +49,11 @@ func (m Migrations) Apply(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	slices.Sort(names)
+	// Read first: a database already up to date is opened without a
+	// write, so a full or read-only disk can still be read.
+	if done, err := m.upToDate(ctx, db, names); err != nil || done {
+		return err
+	}
 	var applied map[string]bool
 	err = InTx(ctx, db, func(tx *sql.Tx) error {
 		if err := m.lock(ctx, tx); err != nil {
@@ -102,6 +107,73 @@ func (m Migrations) Apply(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return nil
+}
+
+// upToDate reports whether every migration in names is recorded, reading
+// outside any write transaction. A missing table (a new database) or a
+// record this program does not know is not up to date: Apply's write path
+// creates the one and refuses the other.
+func (m Migrations) upToDate(ctx context.Context, db *sql.DB, names []string) (bool, error) {
+	rows, err := db.QueryContext(ctx, "SELECT name FROM "+m.Table) // #nosec G202 -- the table name is a constant of the calling package, never input
+	if err != nil {
+		if FaultOf(err) != FaultNone {
+			return false, fmt.Errorf("read %s: %w", m.Table, err)
+		}
+		return false, nil // no table yet: the write path creates it
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return false, fmt.Errorf("read %s: %w", m.Table, err)
+		}
+		if !slices.Contains(names, name) {
+			return false, nil
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("read %s: %w", m.Table, err)
+	}
+	return n == len(names), nil
+}
+
+// Pending returns the migrations db lacks, reading only: a program that
+// may not write (a read-only opening) can refuse a database it would have
+// to upgrade first.
+func (m Migrations) Pending(ctx context.Context, db *sql.DB) ([]string, error) {
+	names, err := fs.Glob(m.FS, m.Glob)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	slices.Sort(names)
+	rows, err := db.QueryContext(ctx, "SELECT name FROM "+m.Table) // #nosec G202 -- the table name is a constant of the calling package, never input
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", m.Table, err)
+	}
+	defer rows.Close()
+	applied := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("read %s: %w", m.Table, err)
+		}
+		if !slices.Contains(names, name) {
+			return nil, fmt.Errorf("%w: it has migration %s, which this version does not know", ErrSchemaNewer, name)
+		}
+		applied[name] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", m.Table, err)
+	}
+	var out []string
+	for _, n := range names {
+		if !applied[n] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
 }
 
 func (m Migrations) lock(ctx context.Context, tx *sql.Tx) error {

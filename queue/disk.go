@@ -1,0 +1,264 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"lobbyline/queue/sqldb"
+)
+
+// LocalProblem is the kiosk's "local problem" state: something on this
+// kiosk stops it saving a check-in, so the lobby sends visitors to
+// reception instead of offering one. Whatever finds such a problem
+// raises it (a commit failing for lack of space or on a read-only disk,
+// the disk monitor, a damaged database found by a check); whatever can
+// tell it is over clears it.
+type LocalProblem struct {
+	Fault  sqldb.Fault // what is wrong, in the words every layer uses
+	Path   string      // the database file
+	Reason string      // the technical cause, for the log and staff
+	Since  time.Time
+}
+
+// problems holds the store's local problem and who listens for it.
+type problems struct {
+	mu     sync.Mutex
+	cur    *LocalProblem
+	subs   map[int]func(LocalProblem, bool)
+	nextID int
+}
+
+// LocalProblem returns the problem stopping this kiosk saving, if any.
+func (s *Store) LocalProblem() (LocalProblem, bool) {
+	s.problems.mu.Lock()
+	defer s.problems.mu.Unlock()
+	if s.problems.cur == nil {
+		return LocalProblem{}, false
+	}
+	return *s.problems.cur, true
+}
+
+// RaiseLocalProblem says a check-in cannot be saved here now, for the
+// reason given; a problem already raised keeps its start. Subscribers
+// hear of it at once, on the caller's goroutine.
+func (s *Store) RaiseLocalProblem(f sqldb.Fault, reason string) {
+	if f == sqldb.FaultNone {
+		return
+	}
+	p := LocalProblem{Fault: f, Path: s.path, Reason: reason, Since: s.now()}
+	s.problems.mu.Lock()
+	if cur := s.problems.cur; cur != nil {
+		if cur.Fault == f && cur.Reason == reason {
+			s.problems.mu.Unlock()
+			return
+		}
+		p.Since = cur.Since
+	}
+	s.problems.cur = &p
+	subs := s.problems.listeners()
+	s.problems.mu.Unlock()
+	s.log.Error("check-in cannot be saved here", "problem", f.String(), "path", s.path, "reason", reason)
+	for _, fn := range subs {
+		fn(p, true)
+	}
+}
+
+// ClearLocalProblem ends the local problem if it is one of faults (any,
+// if none are named): who clears it says what it knows to be over.
+func (s *Store) ClearLocalProblem(faults ...sqldb.Fault) {
+	s.problems.mu.Lock()
+	cur := s.problems.cur
+	match := cur != nil && len(faults) == 0
+	for _, f := range faults {
+		match = match || (cur != nil && cur.Fault == f)
+	}
+	if !match {
+		s.problems.mu.Unlock()
+		return
+	}
+	s.problems.cur = nil
+	subs := s.problems.listeners()
+	s.problems.mu.Unlock()
+	s.log.Info("check-in can be saved here again", "was", cur.Fault.String(), "path", s.path)
+	for _, fn := range subs {
+		fn(*cur, false)
+	}
+}
+
+// SubscribeLocalProblem calls fn whenever the local problem is raised
+// (true) or cleared (false), on the goroutine that changed it.
+func (s *Store) SubscribeLocalProblem(fn func(p LocalProblem, raised bool)) (cancel func()) {
+	s.problems.mu.Lock()
+	defer s.problems.mu.Unlock()
+	if s.problems.subs == nil {
+		s.problems.subs = make(map[int]func(LocalProblem, bool))
+	}
+	id := s.problems.nextID
+	s.problems.nextID++
+	s.problems.subs[id] = fn
+	return func() {
+		s.problems.mu.Lock()
+		defer s.problems.mu.Unlock()
+		delete(s.problems.subs, id)
+	}
+}
+
+func (p *problems) listeners() []func(LocalProblem, bool) {
+	out := make([]func(LocalProblem, bool), 0, len(p.subs))
+	for _, fn := range p.subs {
+		out = append(out, fn)
+	}
+	return out
+}
+
+// ErrReadOnlyStore is returned by a write to a store opened to read only.
+var ErrReadOnlyStore = errors.New("queue: the database is opened to read only")
+
+// inTx runs fn in a write transaction. A commit that fails for lack of
+// space gives back the reserve, if any, and is tried once more; one that
+// still fails for a disk fault raises the local problem at once, and one
+// that succeeds ends a full or read-only disk's.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.readOnly {
+		return ErrReadOnlyStore
+	}
+	err := sqldb.InTx(ctx, s.db, fn)
+	f := sqldb.FaultOf(err)
+	if f == sqldb.FaultFull && s.reserve != nil {
+		freed, rerr := s.reserve.Release()
+		if rerr != nil {
+			s.log.Error("give back the disk reserve", "path", s.reserve.Path, "err", rerr)
+		}
+		if freed > 0 {
+			s.log.Warn("the disk is full: gave back the reserve and tried again", "path", s.path, "reserve", s.reserve.Path, "bytes", freed)
+			err = sqldb.InTx(ctx, s.db, fn)
+			f = sqldb.FaultOf(err)
+		}
+	}
+	switch f {
+	case sqldb.FaultNone:
+		if err == nil {
+			s.ClearLocalProblem(sqldb.FaultFull, sqldb.FaultReadOnly)
+		}
+	default:
+		s.RaiseLocalProblem(f, err.Error())
+	}
+	return err
+}
+
+// DiskError is a storage failure of the machine under the database, in
+// the words every layer uses: "the disk is full: /var/lib/lobbyline/k.db".
+// The SQLite code stays in Err, for the log.
+type DiskError struct {
+	Fault sqldb.Fault
+	Path  string
+	Err   error
+}
+
+func (e *DiskError) Error() string { return fmt.Sprintf("%s: %s", e.Fault, e.Path) }
+
+func (e *DiskError) Unwrap() error { return e.Err }
+
+// diskError wraps err as a DiskError if it is a disk fault, else returns
+// it as it is.
+func diskError(path string, err error) error {
+	var de *DiskError
+	if f := sqldb.FaultOf(err); f != sqldb.FaultNone && !errors.As(err, &de) {
+		return &DiskError{Fault: f, Path: path, Err: err}
+	}
+	return err
+}
+
+// FaultOf is sqldb.FaultOf: what a store's error says of the disk.
+func FaultOf(err error) sqldb.Fault { return sqldb.FaultOf(err) }
+
+// Reserve is a file of space kept back on the database's disk, so that
+// when the disk fills the kiosk can give it back and go on saving
+// check-ins while staff make room.
+type Reserve struct {
+	Path string
+	Size int64 // bytes
+
+	mu sync.Mutex
+}
+
+// DefaultReserveBytes is the reserve's default size: room for at least
+// 2,000 check-ins (BytesPerCheckIn each) with the WAL they pass through,
+// as TestReserveHolds2000CheckIns measures on a real small file system.
+const DefaultReserveBytes = 8 << 20
+
+// BytesPerCheckIn is what a check-in adds to the database at most, as
+// measured by BenchmarkBytesPerVisit (with its events, outbox rows and
+// indexes), rounded up: staff mode divides the free space by it to say
+// how many check-ins still fit.
+const BytesPerCheckIn = 2048
+
+// CheckInsThatFit is how many check-ins free bytes hold.
+func CheckInsThatFit(free uint64) int64 {
+	n := free / BytesPerCheckIn
+	if n > 1<<40 {
+		n = 1 << 40
+	}
+	return int64(n) // #nosec G115 -- capped just above
+}
+
+// Held reports whether the reserve is on the disk at its full size.
+func (r *Reserve) Held() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, err := os.Stat(r.Path)
+	return err == nil && st.Size() >= r.Size
+}
+
+// Make writes the reserve file (real blocks, not a sparse file) if it is
+// not there at its full size. The caller checks there is room: Make fills
+// what it can and removes a reserve it could not finish, so the disk is
+// left as it was.
+func (r *Reserve) Make() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st, err := os.Stat(r.Path); err == nil && st.Size() >= r.Size {
+		return nil
+	}
+	f, err := os.OpenFile(r.Path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600) // #nosec G304 -- the reserve's path comes from the kiosk's config
+	if err != nil {
+		return fmt.Errorf("make disk reserve: %w", err)
+	}
+	buf := make([]byte, 64<<10)
+	for left := r.Size; left > 0 && err == nil; left -= int64(len(buf)) {
+		_, err = f.Write(buf[:min(left, int64(len(buf)))])
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(r.Path) // half a reserve would only take space
+		return fmt.Errorf("make disk reserve: %w", err)
+	}
+	return nil
+}
+
+// Release removes the reserve and returns the bytes it gave back.
+func (r *Reserve) Release() (int64, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st, err := os.Stat(r.Path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if err := os.Remove(r.Path); err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
