@@ -121,31 +121,33 @@ var ErrReadOnlyStore = errors.New("queue: the database is opened to read only")
 
 // inTx runs fn in a write transaction. A commit that fails for lack of
 // space gives back the reserve, if any, and is tried once more; one that
-// still fails for a disk fault raises the local problem at once, and one
-// that succeeds ends a full or read-only disk's.
+// still fails for a disk fault raises the local problem at once. (The
+// disk monitor ends it: a commit may slip into the WAL's old space while
+// the disk is still full.)
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.readOnly {
 		return ErrReadOnlyStore
 	}
 	err := sqldb.InTx(ctx, s.db, fn)
 	f := sqldb.FaultOf(err)
-	if f == sqldb.FaultFull && s.reserve != nil {
-		freed, rerr := s.reserve.Release()
-		if rerr != nil {
-			s.log.Error("give back the disk reserve", "path", s.reserve.Path, "err", rerr)
+	if f == sqldb.FaultFull {
+		var freed int64
+		if s.reserve != nil {
+			var rerr error
+			if freed, rerr = s.reserve.Release(); rerr != nil {
+				s.log.Error("give back the disk reserve", "path", s.reserve.Path, "err", rerr)
+			}
 		}
-		if freed > 0 {
-			s.log.Warn("the disk is full: gave back the reserve and tried again", "path", s.path, "reserve", s.reserve.Path, "bytes", freed)
+		// The WAL's blocks go back to the disk too, once copied into the
+		// database: the commit then starts it afresh.
+		_, ckErr := s.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+		if freed > 0 || ckErr == nil {
+			s.log.Warn("the disk is full: gave back the reserve and the WAL's space, and tried again", "path", s.path, "reserve_bytes", freed)
 			err = sqldb.InTx(ctx, s.db, fn)
 			f = sqldb.FaultOf(err)
 		}
 	}
-	switch f {
-	case sqldb.FaultNone:
-		if err == nil {
-			s.ClearLocalProblem(sqldb.FaultFull, sqldb.FaultReadOnly)
-		}
-	default:
+	if f != sqldb.FaultNone {
 		s.RaiseLocalProblem(f, err.Error())
 	}
 	return err
@@ -168,14 +170,21 @@ func (e *DiskError) Unwrap() error { return e.Err }
 // it as it is.
 func diskError(path string, err error) error {
 	var de *DiskError
-	if f := sqldb.FaultOf(err); f != sqldb.FaultNone && !errors.As(err, &de) {
+	if f := sqldb.FaultAt(err, path); f != sqldb.FaultNone && !errors.As(err, &de) {
 		return &DiskError{Fault: f, Path: path, Err: err}
 	}
 	return err
 }
 
-// FaultOf is sqldb.FaultOf: what a store's error says of the disk.
-func FaultOf(err error) sqldb.Fault { return sqldb.FaultOf(err) }
+// FaultOf is what a store's error says of the disk: a DiskError's fault,
+// else sqldb.FaultOf's.
+func FaultOf(err error) sqldb.Fault {
+	var de *DiskError
+	if errors.As(err, &de) {
+		return de.Fault
+	}
+	return sqldb.FaultOf(err)
+}
 
 // Reserve is a file of space kept back on the database's disk, so that
 // when the disk fills the kiosk can give it back and go on saving

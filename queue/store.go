@@ -187,7 +187,7 @@ func openRead(ctx context.Context, path string) (*sql.DB, error) {
 		return db, nil
 	}
 	_ = db.Close() // replaced below, or err is the one to report
-	if f := sqldb.FaultOf(err); f != sqldb.FaultFull && f != sqldb.FaultReadOnly && f != sqldb.FaultIO {
+	if f := sqldb.FaultAt(err, path); f != sqldb.FaultFull && f != sqldb.FaultReadOnly && f != sqldb.FaultIO {
 		return nil, err
 	}
 	quiet, why, qerr := sqldb.Quiet(path)
@@ -197,7 +197,7 @@ func openRead(ctx context.Context, path string) (*sql.DB, error) {
 	case !quiet:
 		// The SQLite code is not part of the message: the words are.
 		return nil, fmt.Errorf("%w: %s, and SQLite cannot make the index it needs to read them here (%s). Free some space on that disk, or copy %s and %s to another disk and read the copy there",
-			sqldb.ErrNoSafeRead, why, sqldb.FaultOf(err), path, path+"-wal")
+			sqldb.ErrNoSafeRead, why, sqldb.FaultAt(err, path), path, path+"-wal")
 	}
 	return sql.Open("sqlite", sqldb.SQLiteReadDSN(path, true, readPragmas...))
 }
@@ -234,7 +234,36 @@ func (s *Store) checkpointLoop() {
 			return
 		case <-time.After(checkpointInterval):
 		}
+		// Idle since: the WAL's blocks go back to the disk.
+		select {
+		case <-s.done:
+			return
+		case <-s.wrote:
+			s.wroteCommit() // not idle: checkpoint passively again
+		case <-time.After(checkpointInterval):
+			if err := s.Checkpoint(context.Background()); err != nil {
+				s.log.Warn("wal checkpoint", "err", err)
+			}
+		}
 	}
+}
+
+// Checkpoint copies the WAL into the database and truncates it, giving
+// its blocks back to the disk, as the kiosk does once idle. It waits for
+// readers and writers under way (busy_timeout), and fails with
+// SQLITE_BUSY if they outlast that.
+func (s *Store) Checkpoint(ctx context.Context) error {
+	if s.readOnly {
+		return ErrReadOnlyStore
+	}
+	var busy, frames, copied int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint: the WAL is in use (%d of %d pages copied)", copied, frames)
+	}
+	return nil
 }
 
 // wroteCommit tells the checkpointer there is new WAL to copy.
@@ -248,7 +277,8 @@ func (s *Store) wroteCommit() {
 // pragmas run on every pooled connection. Checkpoints run in the
 // background (checkpointLoop), not inside whichever visitor's commit
 // crosses SQLite's threshold.
-var pragmas = []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)"}
+// journal_size_limit bounds the WAL a checkpoint leaves behind (1 MB).
+var pragmas = []string{"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)", "foreign_keys(1)", "wal_autocheckpoint(0)", "journal_size_limit(1048576)"}
 
 func (s *Store) init(ctx context.Context, opts Options) error {
 	m := sqldb.Migrations{FS: migrations, Glob: "migrations/*.sql", Table: "migrations", TableOptions: " STRICT", Now: s.now}

@@ -29,7 +29,7 @@ func TestBackupAndRestore(t *testing.T) {
 	if err := m.ParseFlags([]string{"--db", filepath.Join(dir, "kiosk.db"), "queue"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.openStore(context.Background()); err != nil {
+	if err := m.openStore(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := run(t, dir, "", "restore", file); !errors.Is(err, queue.ErrInUse) {

@@ -74,6 +74,7 @@ type OutageConfig struct {
 	MajorAfter     duration                `toml:"major_after"`
 	CriticalAfter  duration                `toml:"critical_after"` // "0s": never by time alone
 	DiskMinMB      int                     `toml:"disk_min_mb"`
+	DiskReserveMB  int                     `toml:"disk_reserve_mb"` // 0: no reserve
 	ClockMax       duration                `toml:"clock_max"`
 	BackToNormal   duration                `toml:"back_to_normal"`
 	UpdateEvery    duration                `toml:"update_every"`
@@ -206,6 +207,8 @@ func (o OutageConfig) validate() error {
 	switch {
 	case o.DiskMinMB < 10 || o.DiskMinMB > 100_000:
 		return errors.New("outage.disk_min_mb must be between 10 and 100000")
+	case o.DiskReserveMB < 0 || o.DiskReserveMB > 10_000:
+		return errors.New("outage.disk_reserve_mb must be between 0 (no reserve) and 10000")
 	case !between(o.ClockMax, time.Minute, 24*time.Hour):
 		return errors.New("outage.clock_max must be between 1m and 24h")
 	}

@@ -57,7 +57,7 @@ func TestRosterCommandShowsCheckOutProofs(t *testing.T) {
 	if err := m.ParseFlags([]string{"--db", filepath.Join(dir, "kiosk.db")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.openStore(context.Background()); err != nil {
+	if err := m.openStore(context.Background(), false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := m.store.CheckOutVisit(context.Background(), 2, queue.SourceKiosk, queue.ProofSelf); err != nil {

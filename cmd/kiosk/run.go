@@ -159,24 +159,28 @@ func (m *Main) Run(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("unknown command %q (try kiosk --help)", m.Command)
 	}
-	if err := m.openStore(ctx); err != nil {
-		return err
+	if err := m.openForCommand(ctx); err != nil {
+		return m.diskWords(err)
 	}
 	if m.Command != "" {
 		// What a command changes is audited as the operating-system
 		// user, from the command line.
 		ctx = queue.WithActor(ctx, queue.CommandLineActor(queue.AuditCLI))
 	}
-	return cmd(ctx, m, m.Args)
+	return m.diskWords(cmd(ctx, m, m.Args))
 }
 
-func (m *Main) openStore(ctx context.Context) error {
-	if err := os.MkdirAll(filepath.Dir(m.DBPath), 0o700); err != nil {
+func (m *Main) openStore(ctx context.Context, readOnly bool) error {
+	if err := os.MkdirAll(filepath.Dir(m.DBPath), 0o700); err != nil && !readOnly {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	opts := m.Config.storeOptions()
 	opts.Logger = m.Logger
 	opts.AfterWrite = m.kick.run
+	opts.ReadOnly = readOnly
+	if !readOnly {
+		opts.Reserve = m.reserve()
+	}
 	s, err := queue.Open(ctx, m.DBPath, opts)
 	if err != nil {
 		return err

@@ -137,7 +137,7 @@ text = { en = "Lift B is out of order.", es = "El ascensor B no funciona." }
 		if err := m.ParseFlags(append([]string{"--db", filepath.Join(dir, "kiosk.db")}, args...)); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.openStore(ctx); err != nil {
+		if err := m.openStore(ctx, false); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { m.Close() })

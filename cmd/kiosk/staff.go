@@ -232,7 +232,7 @@ func (m *Main) hasSupervisor(ctx context.Context) (bool, error) {
 		if _, err := os.Stat(m.DBPath); errors.Is(err, os.ErrNotExist) {
 			return false, nil
 		}
-		if err := m.openStore(ctx); err != nil {
+		if err := m.openStore(ctx, false); err != nil {
 			return false, err
 		}
 	}

@@ -26,6 +26,9 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	if m.Demo {
 		m.Logger.Warn("demo: staff sign in as Demo supervisor or Demo reception with the sample PIN", "pin", queue.DemoPIN)
 	}
+	// The disk monitor runs whatever becomes of sync: a full disk that
+	// keeps the embedded centre from opening must still be seen.
+	m.startDiskWatch(ctx)
 	hasSupervisor, err := m.store.HasSupervisor(ctx)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"errors"
+	"path/filepath"
 	"syscall"
 
 	"modernc.org/sqlite"
@@ -46,6 +47,7 @@ const (
 	sqliteCorrupt  = 11
 	sqliteFull     = 13
 	sqliteNotADB   = 26
+	sqliteCantOpen = 14
 
 	sqliteIOErrShmSize = sqliteIOErr | 19<<8 // 4874
 )
@@ -87,4 +89,16 @@ func FaultOf(err error) Fault {
 		return FaultIO
 	}
 	return FaultNone
+}
+
+// FaultAt is FaultOf for an error from the database at path: SQLite's
+// "unable to open database file" on a file system mounted read-only (it
+// cannot make the -shm or -wal there) is a read-only disk.
+func FaultAt(err error, path string) Fault {
+	f := FaultOf(err)
+	var se *sqlite.Error
+	if f == FaultNone && errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen && readOnlyFS(filepath.Dir(path)) {
+		return FaultReadOnly
+	}
+	return f
 }

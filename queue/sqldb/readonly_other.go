@@ -5,3 +5,6 @@ package sqldb
 // shmHeld cannot tell on this system: a program may have the database
 // open, so its main file alone is never read.
 func shmHeld(string) (bool, error) { return true, nil }
+
+// readOnlyFS cannot tell on this system.
+func readOnlyFS(string) bool { return false }

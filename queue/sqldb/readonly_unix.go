@@ -30,3 +30,13 @@ func shmHeld(shm string) (bool, error) {
 	}
 	return lk.Type != syscall.F_UNLCK, nil
 }
+
+// stRDOnly is statfs's flag for a file system mounted read-only.
+const stRDOnly = 1
+
+// readOnlyFS reports whether the file system holding dir is mounted
+// read-only.
+func readOnlyFS(dir string) bool {
+	var st syscall.Statfs_t
+	return syscall.Statfs(dir, &st) == nil && st.Flags&stRDOnly != 0
+}

@@ -1,0 +1,307 @@
+package queue_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"lobbyline/queue"
+	"lobbyline/queue/diskwatch"
+	"lobbyline/queue/sqldb"
+)
+
+// smallDisk mounts a real tmpfs of size (such as "3m") and returns its
+// directory, unmounted at cleanup. It skips, saying why, where mounting
+// is not allowed.
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("a small file system for this test needs mount (as root): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// remount mounts dir again with opts ("ro", "rw").
+func remount(t *testing.T, dir, opts string) {
+	t.Helper()
+	if out, err := exec.Command("mount", "-o", "remount,"+opts, dir).CombinedOutput(); err != nil {
+		t.Fatalf("remount %s %s: %v: %s", dir, opts, err, out)
+	}
+}
+
+// fill writes a file in dir until the disk is full, and returns its path.
+func fill(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := f.Write(buf); err != nil {
+			if sqldb.FaultOf(err) != sqldb.FaultFull {
+				t.Fatalf("fill: %v", err)
+			}
+			return path
+		}
+	}
+}
+
+func waiting(t *testing.T, s *queue.Store) int {
+	t.Helper()
+	n, err := s.Waiting(context.Background())
+	if err != nil {
+		t.Fatalf("waiting: %v", err)
+	}
+	return n
+}
+
+func TestOpeningWritesNothingWhenNothingChanged(t *testing.T) {
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	s := mustOpenStore(t, path, c)
+	mustCheckIn(t, s, "Ana", "registration")
+	s.Close()
+	sum := func() [32]byte {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(b)
+	}
+	before := sum()
+	s2, err := queue.Open(context.Background(), path, testOptions(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path + "-wal"); err != nil || st.Size() != 0 {
+		t.Errorf("after opening, the WAL is %v (err %v), want empty: opening wrote", st, err)
+	}
+	s2.Close()
+	if sum() != before {
+		t.Error("opening and closing a database set up for this config changed it")
+	}
+	// A changed config is written.
+	opts := testOptions(c)
+	opts.Services[0].Name = "Admissions"
+	s3, err := queue.Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3.Close()
+	if sum() == before {
+		t.Error("a renamed service was not mirrored into the database")
+	}
+}
+
+func TestFullDisk(t *testing.T) {
+	ctx := context.Background()
+	dir := smallDisk(t, "3m")
+	c := newClock()
+	path := filepath.Join(dir, "kiosk.db")
+	running := mustOpenStore(t, path, c) // the kiosk, running through it all
+	mustCheckIn(t, running, "Ana", "registration")
+	watch := diskwatch.New(running, nil, nil)
+	var heard []bool
+	running.SubscribeLocalProblem(func(_ queue.LocalProblem, raised bool) { heard = append(heard, raised) })
+
+	filler := fill(t, dir)
+
+	// Staff can still read, through a second opening that writes nothing.
+	cli, err := queue.Open(ctx, path, testOptions(c))
+	if err != nil {
+		t.Fatalf("open beside the running kiosk on a full disk: %v", err)
+	}
+	if n := waiting(t, cli); n != 1 {
+		t.Errorf("waiting = %d, want 1", n)
+	}
+	cli.Close()
+
+	// Check-ins until one cannot be saved: it raises the local problem at
+	// once and says so in words a visitor can act on.
+	var cerr error
+	for i := 0; i < 5000 && cerr == nil; i++ {
+		_, cerr = running.CheckIn(ctx, queue.CheckInForm{Name: "Ben", Service: "registration"}, queue.SourceKiosk)
+	}
+	var qe *queue.Error
+	if !errors.As(cerr, &qe) || qe.Fault != sqldb.FaultFull || qe.Key != "error.unsaved" {
+		t.Fatalf("check-in on a full disk: %v, want a queue.Error with FaultFull and key error.unsaved", cerr)
+	}
+	p, ok := running.LocalProblem()
+	if !ok || p.Fault != sqldb.FaultFull || p.Path != path {
+		t.Fatalf("local problem = %+v, %v; want the disk full at %s", p, ok, path)
+	}
+	if len(heard) != 1 || !heard[0] {
+		t.Errorf("subscribers heard %v, want one raise", heard)
+	}
+	saved := waiting(t, running)
+
+	// While full, the monitor keeps the problem.
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := running.LocalProblem(); !ok {
+		t.Error("the monitor ended the problem while the disk is still full")
+	}
+	if st := watch.Status(); !st.Known || st.Free >= diskwatch.ResumeFree || !st.HasProblem {
+		t.Errorf("monitor status = %+v", st)
+	}
+
+	// Space returns: the monitor ends the problem, no restart, nothing lost.
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := running.LocalProblem(); ok {
+		t.Fatalf("after space returned, the problem stays: %+v", p)
+	}
+	mustCheckIn(t, running, "Carla", "registration")
+	if n := waiting(t, running); n != saved+1 {
+		t.Errorf("waiting = %d, want %d", n, saved+1)
+	}
+}
+
+func TestFullDiskReadWithKioskStopped(t *testing.T) {
+	ctx := context.Background()
+	dir := smallDisk(t, "3m")
+	c := newClock()
+	path := filepath.Join(dir, "kiosk.db")
+	s := mustOpenStore(t, path, c)
+	mustCheckIn(t, s, "Ana", "registration")
+	s.Close()
+	fill(t, dir)
+
+	_, err := queue.Open(ctx, path, testOptions(c))
+	var de *queue.DiskError
+	if !errors.As(err, &de) || de.Fault != sqldb.FaultFull || de.Path != path {
+		t.Fatalf("opening to write on a full disk: %v, want a DiskError: the disk is full at %s", err, path)
+	}
+	if got := de.Error(); got != "the disk is full: "+path {
+		t.Errorf("DiskError says %q", got)
+	}
+	opts := testOptions(c)
+	opts.ReadOnly = true
+	ro, err := queue.Open(ctx, path, opts)
+	if err != nil {
+		t.Fatalf("open to read on a full disk: %v", err)
+	}
+	defer ro.Close()
+	if n := waiting(t, ro); n != 1 {
+		t.Errorf("waiting = %d, want 1", n)
+	}
+	if _, err := ro.CheckIn(ctx, queue.CheckInForm{Name: "Ben", Service: "registration"}, queue.SourceKiosk); !errors.Is(err, queue.ErrReadOnlyStore) {
+		t.Errorf("check-in through a read-only opening: %v", err)
+	}
+}
+
+func TestReadOnlyMount(t *testing.T) {
+	ctx := context.Background()
+	dir := smallDisk(t, "3m")
+	c := newClock()
+	path := filepath.Join(dir, "kiosk.db")
+	s := mustOpenStore(t, path, c)
+	mustCheckIn(t, s, "Ana", "registration")
+	s.Close()
+	remount(t, dir, "ro")
+	defer remount(t, dir, "rw")
+
+	if _, err := queue.Open(ctx, path, testOptions(c)); queue.FaultOf(err) == sqldb.FaultNone {
+		t.Fatalf("opening to write on a read-only disk: %v, want a disk fault", err)
+	}
+	opts := testOptions(c)
+	opts.ReadOnly = true
+	ro, err := queue.Open(ctx, path, opts)
+	if err != nil {
+		t.Fatalf("open to read on a read-only disk: %v", err)
+	}
+	defer ro.Close()
+	if n := waiting(t, ro); n != 1 {
+		t.Errorf("waiting = %d, want 1", n)
+	}
+}
+
+// The reserve is given back the moment a commit fails for space, the
+// commit tried again, and made again once there is room.
+func TestReserve(t *testing.T) {
+	ctx := context.Background()
+	dir := smallDisk(t, "8m")
+	c := newClock()
+	path := filepath.Join(dir, "kiosk.db")
+	r := &queue.Reserve{Path: path + ".reserve", Size: 1 << 20}
+	opts := testOptions(c)
+	opts.Reserve = r
+	s, err := queue.Open(ctx, path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	watch := diskwatch.New(s, r, nil)
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Held() {
+		t.Fatal("the monitor did not make the reserve")
+	}
+	filler := fill(t, dir)
+	// At a lobby's pace the WAL is checkpointed between check-ins.
+	n := 0
+	for ; n < 3000; n++ {
+		if _, err := s.CheckIn(ctx, queue.CheckInForm{Name: "Ben", Service: "registration"}, queue.SourceKiosk); err != nil {
+			break
+		}
+		if err := s.Checkpoint(ctx); err != nil && !r.Held() {
+			t.Fatalf("checkpoint after the reserve was given back: %v", err)
+		}
+		if !r.Held() {
+			break
+		}
+	}
+	if r.Held() {
+		t.Fatalf("%d check-ins on a full disk and the reserve still held", n)
+	}
+	if _, ok := s.LocalProblem(); ok {
+		t.Fatal("the commit that gave back the reserve raised the problem")
+	}
+	// What the reserve gave back holds more check-ins.
+	more := 0
+	for ; more < 200; more++ {
+		if _, err := s.CheckIn(ctx, queue.CheckInForm{Name: "Dee", Service: "registration"}, queue.SourceKiosk); err != nil {
+			t.Fatalf("check-in %d after the reserve was given back: %v", more, err)
+		}
+		if err := s.Checkpoint(ctx); err != nil {
+			t.Fatalf("checkpoint %d after the reserve was given back: %v", more, err)
+		}
+	}
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := watch.Status(); st.ReserveHeld || st.Fit <= 0 && st.Free > queue.BytesPerCheckIn {
+		t.Errorf("status while full = %+v", st)
+	}
+	os.Remove(filler)
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Held() {
+		t.Error("the reserve was not made again once space returned")
+	}
+	b, _ := os.ReadFile(r.Path)
+	if int64(len(b)) != r.Size || !bytes.Equal(b[:16], make([]byte, 16)) {
+		t.Errorf("reserve file is %d bytes", len(b))
+	}
+}
