@@ -173,6 +173,11 @@ type UI struct {
 	alertsDialog dialog.Dialog
 	unsubscribe  func()
 
+	// unsaved: a check-in cannot be saved here now (the store's local
+	// problem), so the lobby sends visitors to reception.
+	unsaved      bool
+	unsubProblem func()
+
 	// The outage as the monitor last reported it.
 	outage      outage.Outage
 	unsubOutage func()
@@ -277,6 +282,10 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 		u.outage = cfg.Outage.Outage()
 		u.monitor.Store(&monitorRef{cfg.Outage})
 	}
+	_, u.unsaved = store.LocalProblem()
+	u.unsubProblem = store.SubscribeLocalProblem(func(_ queue.LocalProblem, raised bool) {
+		u.br.post(func() { u.showLocalProblem(raised) })
+	})
 	u.reload()
 	u.refreshAlerts()
 	if cfg.Setup != nil {
@@ -298,8 +307,24 @@ func (u *UI) Close() {
 	if u.unsubOutage != nil {
 		u.unsubOutage()
 	}
+	if u.unsubProblem != nil {
+		u.unsubProblem()
+	}
 	u.br.close()
 	u.stop()
+}
+
+// showLocalProblem follows the store's local problem: while a check-in
+// cannot be saved the welcome screen offers none and sends visitors to
+// reception; once it can, the offer is back, with no restart.
+func (u *UI) showLocalProblem(raised bool) {
+	if u.unsaved == raised {
+		return
+	}
+	u.unsaved = raised
+	if u.screen == screenWelcome && u.welcome != nil {
+		u.welcome.showUnsaved(raised)
+	}
 }
 
 // touch records that someone is using the kiosk, restarting the idle timer.
@@ -488,6 +513,9 @@ func (u *UI) showWelcome() {
 
 // startCheckIn opens an empty check-in form for a visitor.
 func (u *UI) startCheckIn() {
+	if u.unsaved {
+		return // the welcome screen no longer offers it
+	}
 	u.form = newCheckInScreen(u, queue.SourceKiosk)
 	u.setScreen(screenCheckIn, u.form.content)
 	u.win.Canvas().Focus(u.form.name)

@@ -37,6 +37,11 @@ type Lobby interface {
 	CheckOutByPhone(ctx context.Context, id int64, digits string) (queue.Visit, error)
 	Incidents(ctx context.Context, limit int) ([]queue.Incident, error)
 	RecordFeedback(ctx context.Context, incident, visit int64, score int) error
+	// LocalProblem is what stops this kiosk saving a check-in, if
+	// anything; SubscribeLocalProblem's callback runs on the goroutine
+	// that raised or cleared it.
+	LocalProblem() (queue.LocalProblem, bool)
+	SubscribeLocalProblem(fn func(p queue.LocalProblem, raised bool)) (cancel func())
 }
 
 // StaffQueue is what sign-in, the staff screen and the roster need: the

@@ -14,6 +14,7 @@ import (
 // switch and a discreet way in for staff.
 type welcomeScreen struct {
 	checkIn   *largeButton
+	unsaved   *widget.Label // in place of checkIn while a check-in cannot be saved here
 	languages map[string]*widget.Button
 	staff     *widget.Button
 	larger    *widget.Button // larger text and high contrast, for this visitor
@@ -31,6 +32,10 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	s := &welcomeScreen{languages: make(map[string]*widget.Button), board: newBoardView(u)}
 
 	s.checkIn = newLargeButton(lang.X("welcome.checkin", "Check in"), sizeNameLarge, u.startCheckIn)
+	s.unsaved = newWrapped(lang.X("welcome.unsaved", "Check-in cannot be saved on this kiosk right now. Please check in at reception."),
+		theme.SizeNameSubHeadingText, widget.DangerImportance)
+	s.unsaved.TextStyle.Bold = true
+	s.showUnsaved(u.unsaved)
 	s.checkOut = widget.NewButtonWithIcon(lang.X("welcome.checkout", "Leaving? Check out"), theme.LogoutIcon(), u.startCheckOut)
 
 	place := u.cfg.KioskName
@@ -51,7 +56,7 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 		newText(lang.X("welcome.title", "Welcome"), sizeNameTitle, true, widget.MediumImportance),
 		s.intro,
 		gap(space),
-		sized(0, button, s.checkIn),
+		sized(0, button, container.NewStack(s.checkIn, s.unsaved)),
 		gap(8),
 		sized(0, 56, s.checkOut),
 	)
@@ -97,4 +102,11 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 func (s *welcomeScreen) compact(banner bool) {
 	setVisible(s.place, !banner && !s.bigText && s.place.Text != "")
 	setVisible(s.intro, !banner)
+}
+
+// showUnsaved swaps the check-in button for the message sending visitors
+// to reception, and back.
+func (s *welcomeScreen) showUnsaved(unsaved bool) {
+	setVisible(s.checkIn, !unsaved)
+	setVisible(s.unsaved, unsaved)
 }
