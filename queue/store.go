@@ -161,7 +161,8 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if !s.readOnly {
 		s.loop.Add(1)
-		go s.checkpointLoop()
+		// The loop lives as long as the store, not as Open's ctx: Close ends it.
+		go s.checkpointLoop(context.WithoutCancel(ctx))
 	}
 	return s, nil
 }
@@ -217,7 +218,7 @@ const checkpointInterval = time.Second
 // checkpointLoop copies the WAL back into the database file after writes,
 // at most once per checkpointInterval. A PASSIVE checkpoint never blocks
 // writers, so check-ins do not wait for it.
-func (s *Store) checkpointLoop() {
+func (s *Store) checkpointLoop(ctx context.Context) {
 	defer s.loop.Done()
 	for {
 		select {
@@ -241,7 +242,7 @@ func (s *Store) checkpointLoop() {
 		case <-s.wrote:
 			s.wroteCommit() // not idle: checkpoint passively again
 		case <-time.After(checkpointInterval):
-			if err := s.Checkpoint(context.Background()); err != nil {
+			if err := s.Checkpoint(ctx); err != nil {
 				s.log.Warn("wal checkpoint", "err", err)
 			}
 		}
