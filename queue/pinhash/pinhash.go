@@ -4,8 +4,8 @@
 // only 10^6 of them: no hash makes a six-digit PIN safe from someone who
 // holds the hash. The hash makes each guess cost what argon2id costs
 // (Default: about 0.1 s and 64 MiB here), so a six-digit PIN read from a
-// stolen kiosk's disk takes about 37 core-hours to find (BENCHMARKS.md), not seconds;
-// disable the kiosk's accounts at the centre when a kiosk is stolen.
+// stolen kiosk's disk takes about 37 core-hours to find (BENCHMARKS.md),
+// not seconds; set new PINs at the centre when a kiosk is stolen.
 // Sign-in at the kiosk is guarded by a lockout, not by the hash.
 package pinhash
 
