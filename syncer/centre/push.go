@@ -233,7 +233,7 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 	}
 	key := fmt.Sprintf("%s/%d/%d", p.k.ID, epoch, v.ID)
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityVisit, Key: key,
-		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt}})
+		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt, Epoch: m.Epoch, Seq: m.Seq}})
 	if m.Kind == queue.KindCheckIn {
 		p.checkIns = append(p.checkIns, checkIn{epoch: epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
 	}
@@ -268,11 +268,54 @@ func (p *pushTx) finish(ctx context.Context) error {
 	if err := p.storeStaff(ctx); err != nil {
 		return err
 	}
+	if err := p.keepNewest(ctx); err != nil {
+		return err
+	}
 	if err := p.purgeLate(ctx); err != nil {
 		return err
 	}
 	_, err := p.s.writeRecords(ctx, p.tx, p.k.Site, p.writes)
 	return err
+}
+
+// keepNewest drops the batch's visit writes that are older
+// (queue.SiteVisit.Older) than another write of the batch or the record
+// the centre holds: a record keeps the state of the newest change to it,
+// whatever order changes arrive in. The older change is still recorded
+// among the mutations and, for a check-in, the arrivals.
+func (p *pushTx) keepNewest(ctx context.Context) error {
+	newest := make(map[string]int) // record key → index in writes
+	for i, w := range p.writes {
+		sv, ok := w.Data.(queue.SiteVisit)
+		if !ok || w.Entity != queue.EntityVisit {
+			continue
+		}
+		if j, ok := newest[w.Key]; !ok || p.writes[j].Data.(queue.SiteVisit).Older(sv) {
+			newest[w.Key] = i
+		}
+	}
+	if len(newest) == 0 {
+		return nil
+	}
+	held, err := p.tx.RecordsByKey(ctx, p.k.Site, queue.EntityVisit, slices.Sorted(maps.Keys(newest)))
+	if err != nil {
+		return fmt.Errorf("read visit records: %w", err)
+	}
+	out := p.writes[:0]
+	for i, w := range p.writes {
+		if _, ok := w.Data.(queue.SiteVisit); ok && w.Entity == queue.EntityVisit {
+			if newest[w.Key] != i {
+				continue
+			}
+			var h queue.SiteVisit
+			if data, ok := held[w.Key]; ok && json.Unmarshal(data, &h) == nil && w.Data.(queue.SiteVisit).Older(h) {
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	p.writes = out
+	return nil
 }
 
 // check returns why a mutation cannot be applied, or "".

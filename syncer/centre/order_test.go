@@ -1,0 +1,190 @@
+package centre_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"lobbyline/queue"
+	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
+	"lobbyline/syncer/wire"
+)
+
+// scenarioLog runs a morning at a real kiosk database named id — check-ins,
+// calls, recalls, transfers, a priority, no-shows, a cancellation,
+// services and check-outs — and returns its outbox as the client sends it.
+func scenarioLog(tb testing.TB, id string) []wire.PushMutation {
+	tb.Helper()
+	ctx := context.Background()
+	clk := newStoreClock()
+	s, err := queue.Open(ctx, filepath.Join(tb.TempDir(), id+".db"), queue.Options{
+		KioskID: id,
+		Services: []queue.Service{
+			{ID: "registration", Prefix: "R", Name: "Registration", DefaultWait: 10 * time.Minute},
+			{ID: "lab", Prefix: "L", Name: "Laboratory", DefaultWait: 10 * time.Minute},
+		},
+		Desks: []queue.Desk{
+			{ID: "desk-1", Name: "Desk 1", Services: []string{"registration"}},
+			{ID: "desk-2", Name: "Desk 2", Services: []string{"lab"}},
+		},
+		Now:      clk.Now,
+		Location: time.UTC,
+	})
+	if err != nil {
+		tb.Fatalf("open kiosk store: %v", err)
+	}
+	defer s.Close()
+	step := func() { clk.Advance(37 * time.Second) }
+	apply := func(cmd queue.Command) queue.Visit {
+		tb.Helper()
+		step()
+		v, err := s.Apply(ctx, cmd)
+		if err != nil {
+			tb.Fatalf("%s: %v", cmd.Action, err)
+		}
+		return v
+	}
+	apply(queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Ben"})
+	var vs []queue.Visit
+	for i, name := range []string{"Marta Díaz", "Jon O'Neil", "Li Wei", "Ana Costa", "Sam Berg", "Noor Haddad", "Eva Horn", "Tom Ruiz"} {
+		step()
+		svc := "registration"
+		if i%3 == 2 {
+			svc = "lab"
+		}
+		vs = append(vs, kioskCheckIn(tb, s, queue.CheckInForm{Name: name, Service: svc, Phone: "+34 600 123 45" + fmt.Sprint(i)}))
+	}
+	apply(queue.Command{Action: queue.ActPrioritize, Visit: vs[4].ID, Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActRecall, Desk: "desk-1", Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActCallNext, Desk: "desk-2", Staff: "Ben"})
+	apply(queue.Command{Action: queue.ActTransfer, Visit: vs[1].ID, Service: "lab", Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Ana"}) // serves the first
+	apply(queue.Command{Action: queue.ActNoShow, Desk: "desk-1", Visit: apply(queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Ana"}).ID, Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActCancel, Visit: vs[6].ID, Staff: "Ana"})
+	apply(queue.Command{Action: queue.ActCallNext, Desk: "desk-2", Staff: "Ben"})
+	atDesk2 := apply(queue.Command{Action: queue.ActCallNext, Desk: "desk-2", Staff: "Ben"})
+	for _, v := range vs[:3] {
+		step()
+		if _, err := s.CheckOutVisit(ctx, v.ID, "Ana", queue.ProofStaff); err != nil {
+			tb.Fatalf("check out %s: %v", v.Ticket, err)
+		}
+	}
+	step()
+	if _, err := s.CheckOutVisit(ctx, vs[7].ID, "", queue.ProofSelf); err != nil {
+		tb.Fatalf("check out %s: %v", vs[7].Ticket, err)
+	}
+	apply(queue.Command{Action: queue.ActServe, Desk: "desk-2", Visit: atDesk2.ID, Staff: "Ben"})
+	apply(queue.Command{Action: queue.ActCloseDesk, Desk: "desk-2", Staff: "Ben"})
+	ms := pendingBatch(tb, s)
+	if len(ms) < 30 {
+		tb.Fatalf("the scenario left %d changes; want a real morning", len(ms))
+	}
+	return ms
+}
+
+// siteRecords are a site's live records as its kiosks pull them, by
+// entity/key, their data without white space.
+func siteRecords(tb testing.TB, c centretest.Centre, k centre.Kiosk) map[string]string {
+	tb.Helper()
+	out := make(map[string]string)
+	for key, r := range follow(tb, c, k, 0, 0).records {
+		var b bytes.Buffer
+		if err := json.Compact(&b, r.Data); err != nil {
+			tb.Fatalf("%s: %v", key, err)
+		}
+		out[key] = b.String()
+	}
+	return out
+}
+
+// TestRecordsConvergeWhateverTheOrder is issue 16's property: a kiosk's
+// log pushed in random orders, split into random batches, with
+// duplicates, through two centre instances on one database, ends in the
+// records the in-order push gives, on SQLite and on PostgreSQL.
+func TestRecordsConvergeWhateverTheOrder(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	eachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clk := newStoreClock()
+		backend := "sqlite"
+		if filepath.Base(dsn) != "central.db" {
+			backend = "postgres"
+		}
+		ref := openTestCentral(t, centretest.DSN(t, backend), clk)
+		a := openTestCentral(t, dsn, clk)
+		b := openTestCentral(t, dsn, clk) // a second instance on the same database
+		rng := rand.New(rand.NewPCG(seed, 16))
+		trials := 12
+		if testing.Short() {
+			trials = 4
+		}
+		for trial := range trials {
+			site, id := fmt.Sprintf("s%d", trial), fmt.Sprintf("k%d", trial)
+			log := scenarioLog(t, id)
+			mustAddSite(t, ref, site)
+			mustAddSite(t, a, site)
+			rk := mustEnrollKiosk(t, ref, site, id)
+			ka := mustEnrollKiosk(t, a, site, id)
+			for from := 0; from < len(log); from += 7 {
+				for _, r := range mustPush(t, ref, rk, log[from:min(from+7, len(log))]) {
+					if r.Status != wire.StatusApplied {
+						t.Fatalf("in order: %d/%d %s %s", r.Epoch, r.Seq, r.Status, r.Reason)
+					}
+				}
+			}
+			want := siteRecords(t, ref, rk)
+
+			// Every change once, and a third of them again, in random
+			// batches of random changes, in random order.
+			order := rng.Perm(len(log))
+			for _, i := range rng.Perm(len(log))[:len(log)/3] {
+				order = append(order, i)
+			}
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			for len(order) > 0 {
+				n := min(1+rng.IntN(12), len(order))
+				var idx []int
+				for _, i := range order[:n] {
+					if !slices.Contains(idx, i) {
+						idx = append(idx, i)
+					}
+				}
+				order = order[n:]
+				slices.Sort(idx) // a batch is in sequence order on the wire
+				batch := make([]wire.PushMutation, len(idx))
+				for j, i := range idx {
+					batch[j] = log[i]
+				}
+				c := a
+				if rng.IntN(2) == 0 {
+					c = b
+				}
+				for _, r := range mustPush(t, c, ka, batch) {
+					if r.Status != wire.StatusApplied && r.Status != wire.StatusDuplicate {
+						t.Fatalf("trial %d: %d/%d %s %s", trial, r.Epoch, r.Seq, r.Status, r.Reason)
+					}
+				}
+			}
+			got := siteRecords(t, b, ka)
+			if len(got) != len(want) {
+				t.Fatalf("trial %d: %d records, in order %d", trial, len(got), len(want))
+			}
+			for key, w := range want {
+				if got[key] != w {
+					t.Fatalf("trial %d: %s is\n%s\nin order it is\n%s", trial, key, got[key], w)
+				}
+			}
+			_ = ctx
+		}
+	})
+}
