@@ -111,8 +111,8 @@ func byEpoch(ms []wire.PushMutation) map[int64][]int {
 // finish writes them with a few multi-row statements, so a batch of 500
 // costs a handful of round trips to the database rather than thousands.
 type pushTx struct {
-	s   *Service
-	tx  Ops
+	s    *Service
+	tx   Ops
 	k    Kiosk
 	now  time.Time
 	sent time.Time // the kiosk's clock when it sent the batch; zero if not said
