@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,6 +188,81 @@ func TestRecordsConvergeWhateverTheOrder(t *testing.T) {
 				}
 			}
 			_ = ctx
+		}
+	})
+}
+
+// TestCentralRefusesWhatNoHonestKioskSends: each spoilt copy of a real
+// check-in, sent under a fresh name, is refused with its reason and
+// changes no record; the honest one and a kiosk whose whole clock is a
+// day ahead are applied.
+func TestCentralRefusesWhatNoHonestKioskSends(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clk := newStoreClock()
+		c := openTestCentral(t, dsn, clk)
+		mustAddSite(t, c, "north")
+		k := mustEnrollKiosk(t, c, "north", "k1")
+		s := openKioskStore(t, "k1", clk)
+		kioskCheckIn(t, s, queue.CheckInForm{Name: "Marta Díaz"})
+		honest := pendingBatch(t, s)[0]
+		visit := func(fn func(v map[string]any)) func(*wire.PushMutation, map[string]any) {
+			return func(_ *wire.PushMutation, mut map[string]any) { fn(mut["visit"].(map[string]any)) }
+		}
+		cases := []struct {
+			name, reason string
+			spoil        func(*wire.PushMutation, map[string]any)
+		}{
+			{"envelope hlc", "payload hlc", func(m *wire.PushMutation, _ map[string]any) { m.HLC = "001795425000000.000009" }},
+			{"payload hlc", "payload hlc", func(_ *wire.PushMutation, mut map[string]any) { mut["hlc"] = "" }},
+			{"time zero", "has no time", func(m *wire.PushMutation, mut map[string]any) { m.At = time.Time{}; mut["at"] = time.Time{} }},
+			{"payload time", "payload time", func(_ *wire.PushMutation, mut map[string]any) { mut["at"] = clk.Now().Add(time.Minute) }},
+			{"an hour ahead", "ahead of the centre's clock", func(m *wire.PushMutation, mut map[string]any) {
+				m.At = clk.Now().Add(time.Hour)
+				mut["at"] = m.At
+				m.HLC = fmt.Sprintf("%015d.000000", m.At.UnixMilli())
+				mut["hlc"] = m.HLC
+			}},
+			{"right-to-left override", "invisible formatting", visit(func(v map[string]any) { v["Name"] = "Marta \u202eDíaz" })},
+			{"control character", "letters, spaces", visit(func(v map[string]any) { v["Name"] = "Marta\x07" })},
+			{"long name", "under 100", visit(func(v map[string]any) { v["Name"] = strings.Repeat("a", 101) })},
+			{"ticket", "ticket", visit(func(v map[string]any) { v["Ticket"] = "R-0'; DROP" })},
+			{"status", "status", visit(func(v map[string]any) { v["Status"] = "teleported" })},
+			{"times out of order", "called_at", visit(func(v map[string]any) { v["CalledAt"] = clk.Now().Add(-48 * time.Hour) })},
+		}
+		seq := int64(100)
+		before := siteRecords(t, c, k)
+		for _, tc := range cases {
+			m := spoil(t, honest, tc.spoil)
+			seq++
+			m.Seq = seq
+			res := mustPush(t, c, k, []wire.PushMutation{m})[0]
+			if res.Status != wire.StatusRejected || !strings.Contains(res.Reason, tc.reason) {
+				t.Errorf("%s: %s %q, want rejected with %q", tc.name, res.Status, res.Reason, tc.reason)
+			}
+		}
+		if after := siteRecords(t, c, k); len(after) != len(before) {
+			t.Fatalf("refused changes wrote records: %d, before %d", len(after), len(before))
+		}
+		if res := mustPush(t, c, k, []wire.PushMutation{honest})[0]; res.Status != wire.StatusApplied {
+			t.Fatalf("the honest check-in: %s %s", res.Status, res.Reason)
+		}
+		// An empty HLC is refused with the batch, 4xx, as one that does not parse.
+		empty := honest
+		empty.Seq, empty.HLC = 999, ""
+		if _, err := c.Push(ctx, k, wire.PushRequest{Kiosk: k.ID, Mutations: []wire.PushMutation{empty}}); !errors.Is(err, wire.ErrMalformed) {
+			t.Fatalf("an empty HLC: %v", err)
+		}
+
+		// A kiosk whose clock is a day ahead, and says so in Sent, is
+		// flagged, not refused.
+		k2 := mustEnrollKiosk(t, c, "north", "k2")
+		ahead := &storeClock{t: clk.Now().Add(24 * time.Hour)}
+		s2 := openKioskStore(t, "k2", ahead)
+		kioskCheckIn(t, s2, queue.CheckInForm{Name: "Li Wei"})
+		resp, err := c.Push(ctx, k2, wire.PushRequest{Kiosk: "k2", Sent: ahead.Now(), Mutations: pendingBatch(t, s2)})
+		if err != nil || resp.Results[0].Status != wire.StatusApplied {
+			t.Fatalf("a kiosk a day ahead that says so: %+v, %v", resp, err)
 		}
 	})
 }
