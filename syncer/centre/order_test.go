@@ -266,3 +266,79 @@ func TestCentralRefusesWhatNoHonestKioskSends(t *testing.T) {
 		}
 	})
 }
+
+// FuzzCentralPushVisit applies a batch of a real check-in with fields
+// altered: whatever the values, the centre answers (a 4xx error or a
+// result per change), a refused change has a reason and writes no record,
+// and every visit record the site's kiosks pull carries a clock and
+// passes queue.CheckVisit. The corpus is in
+// testdata/fuzz/FuzzCentralPushVisit; ./dev.sh test runs it briefly.
+func FuzzCentralPushVisit(f *testing.F) {
+	clk := newStoreClock()
+	c := openTestCentral(f, filepath.Join(f.TempDir(), "central.db"), clk)
+	mustAddSite(f, c, "north")
+	k := mustEnrollKiosk(f, c, "north", "k1")
+	s := openKioskStore(f, "k1", clk)
+	kioskCheckIn(f, s, queue.CheckInForm{Name: "Marta Díaz"})
+	honest := pendingBatch(f, s)[0]
+	f.Add("Marta Díaz", "R-001", "waiting", int64(0), int64(0), int64(0), "")
+	f.Add("Marta \u202eDíaz", "R-001", "called", int64(0), int64(-1), int64(60_000), "")
+	f.Add("", "R-0", "no_show", int64(1), int64(3_600_000), int64(-90_000_000), "x")
+	seq := int64(1000)
+	f.Fuzz(func(t *testing.T, name, ticket, status string, hlcShift, atShift, calledShift int64, hlcText string) {
+		seq++
+		m := spoil(t, honest, func(m *wire.PushMutation, mut map[string]any) {
+			v := mut["visit"].(map[string]any)
+			v["Name"], v["Ticket"], v["Status"] = name, ticket, status
+			at := m.At.Add(time.Duration(atShift%(1<<40)) * time.Millisecond)
+			m.At, mut["at"] = at, at
+			h := fmt.Sprintf("%015d.000000", max(at.UnixMilli()+hlcShift%(1<<40), 0))
+			if hlcText != "" {
+				h = hlcText
+			}
+			m.HLC, mut["hlc"] = h, h
+			if calledShift != 0 {
+				v["CalledAt"] = clk.Now().Add(time.Duration(calledShift%(1<<40)) * time.Millisecond)
+			}
+		})
+		m.Seq = seq
+		before := siteRecords(t, c, k)
+		resp, err := c.Push(context.Background(), k, wire.PushRequest{Kiosk: "k1", Mutations: []wire.PushMutation{m}})
+		after := siteRecords(t, c, k)
+		if err != nil {
+			if !errors.Is(err, wire.ErrMalformed) {
+				t.Fatalf("push: %v", err)
+			}
+			if len(after) != len(before) {
+				t.Fatal("a refused batch wrote records")
+			}
+			return
+		}
+		switch res := resp.Results[0]; res.Status {
+		case wire.StatusRejected:
+			if res.Reason == "" {
+				t.Fatal("rejected without a reason")
+			}
+			for key, data := range after {
+				if before[key] != data {
+					t.Fatalf("a refused change (%s) changed %s", res.Reason, key)
+				}
+			}
+		case wire.StatusApplied:
+		default:
+			t.Fatalf("answer %+v to a new name", res)
+		}
+		for key, data := range after {
+			if !strings.HasPrefix(key, queue.EntityVisit+"/") {
+				continue
+			}
+			var sv queue.SiteVisit
+			if err := json.Unmarshal([]byte(data), &sv); err != nil {
+				t.Fatal(err)
+			}
+			if sv.HLC == "" || queue.CheckVisit(sv.Visit) != nil {
+				t.Fatalf("the site's record %s: %s (%v)", key, data, queue.CheckVisit(sv.Visit))
+			}
+		}
+	})
+}
