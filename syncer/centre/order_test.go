@@ -116,7 +116,6 @@ func TestRecordsConvergeWhateverTheOrder(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	eachStore(t, func(t *testing.T, dsn string) {
-		ctx := context.Background()
 		clk := newStoreClock()
 		clk.Advance(time.Hour) // every trial's morning is over by then
 		backend := "sqlite"
@@ -150,9 +149,7 @@ func TestRecordsConvergeWhateverTheOrder(t *testing.T) {
 			// Every change once, and a third of them again, in random
 			// batches of random changes, in random order.
 			order := rng.Perm(len(log))
-			for _, i := range rng.Perm(len(log))[:len(log)/3] {
-				order = append(order, i)
-			}
+			order = append(order, rng.Perm(len(log))[:len(log)/3]...)
 			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 			for len(order) > 0 {
 				n := min(1+rng.IntN(12), len(order))
@@ -187,7 +184,6 @@ func TestRecordsConvergeWhateverTheOrder(t *testing.T) {
 					t.Fatalf("trial %d: %s is\n%s\nin order it is\n%s", trial, key, got[key], w)
 				}
 			}
-			_ = ctx
 		}
 	})
 }
