@@ -24,9 +24,10 @@ const MaxVisitClockSlip = 24 * time.Hour
 //
 // It asks: a positive id; a ticket "PREFIX-NNN" (a prefix of letters and
 // digits, three or more digits); a day YYYY-MM-DD; a service and desk of
-// at most 63 characters without control or hidden characters; the name
-// (which only an invitation may leave empty), host, phone and invitation
-// as the form accepts them; a known status, source and check-out proof; no
+// at most 63 characters without control or hidden characters; the name,
+// host, phone and invitation as the form accepts them (each may be empty:
+// the purge empties them on the kiosk, and later changes carry the
+// emptied visit); a known status, source and check-out proof; no
 // negative recall count; a check-in time, and called, done and left times
 // that are not before it (by more than MaxVisitClockSlip).
 func CheckVisit(v Visit) error {
@@ -55,9 +56,6 @@ func visitProblem(v Visit) *Error {
 	}
 	if !validLabel(v.Desk, false) {
 		return bad("desk", "%q is not a desk id", v.Desk)
-	}
-	if v.Name == "" && v.Invite == "" {
-		return bad("name", "empty without an invitation")
 	}
 	for _, e := range []*Error{checkText("name", v.Name), checkText("host", v.Host), checkPhone(v.Phone)} {
 		if e != nil {
