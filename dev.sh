@@ -340,6 +340,10 @@ cmd_test() {
 	export LOBBYLINE_PACKAGES=$PWD/dist
 	start_services
 	go test -race -shuffle=on -count=1 -timeout 30m ./...
+	# Issue 16's fuzz targets, briefly, on top of their checked-in corpus
+	# (testdata/fuzz); CI nights run them longer with FUZZTIME=10m.
+	go test ./syncer/wire/ -run '^$' -fuzz '^FuzzDecodePushRequest$' -fuzztime "${FUZZTIME:-10s}"
+	go test ./syncer/centre/ -run '^$' -fuzz '^FuzzCentralPushVisit$' -fuzztime "${FUZZTIME:-10s}"
 }
 
 case ${1:-} in

@@ -97,6 +97,11 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
 		}
+		// The centre refuses a visit that breaks CheckVisit; one that
+		// slipped past the form is refused here, before it is written.
+		if err := CheckVisit(v); err != nil {
+			return err
+		}
 		if v.Name != typed { // the invitation changed since
 			if probes, err = s.watchProbes(ctx, tx, v.Name); err != nil {
 				return err

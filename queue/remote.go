@@ -94,6 +94,29 @@ type SiteVisit struct {
 	// Left is when the visitor checked out; zero while they are in the
 	// building.
 	Left time.Time `json:"left,omitzero"`
+	// Epoch and Seq name the change that set the record (with Kiosk and
+	// HLC), so that ties between equal clocks break the same way at every
+	// centre and kiosk. Zero in records written before they were kept.
+	Epoch int64 `json:"epoch,omitempty"`
+	Seq   int64 `json:"seq,omitempty"`
+}
+
+// Older reports whether the change that set sv comes before the one that
+// set o: by HLC, then kiosk, epoch and sequence number. A record takes
+// the state of its newest change whatever order changes arrive in; an
+// older one updates the history only. The centre applies pushed changes
+// by it and a kiosk applies pulled records by it, so both ends agree.
+func (sv SiteVisit) Older(o SiteVisit) bool {
+	if sv.HLC != o.HLC { // the HLC's text order is its clock order
+		return sv.HLC < o.HLC
+	}
+	if sv.Kiosk != o.Kiosk {
+		return sv.Kiosk < o.Kiosk
+	}
+	if sv.Epoch != o.Epoch {
+		return sv.Epoch < o.Epoch
+	}
+	return sv.Seq < o.Seq
 }
 
 // NormalizeName is how names are compared for the watch-list and for

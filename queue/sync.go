@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -214,6 +215,15 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 			if !keep {
 				continue
 			}
+			if r.Entity == EntityVisit && !r.Deleted {
+				older, err := olderThanHeld(ctx, tx, r)
+				if err != nil {
+					return err
+				}
+				if older {
+					continue
+				}
+			}
 			var err error
 			if r.Deleted {
 				err = s.stmts.exec(ctx, tx, "DELETE FROM remote WHERE entity = ? AND key = ?", r.Entity, r.Key)
@@ -258,6 +268,26 @@ func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
 		}
 		return nil
 	})
+}
+
+// olderThanHeld reports whether a pulled visit record was set by an
+// older change than the copy the kiosk holds (SiteVisit.Older): a centre
+// before issue 16 kept the last change it applied, not the newest, and a
+// record must never go back to an earlier state.
+func olderThanHeld(ctx context.Context, tx *sql.Tx, r RemoteRecord) (bool, error) {
+	var held string
+	err := tx.QueryRowContext(ctx, "SELECT data FROM remote WHERE entity = ? AND key = ?", r.Entity, r.Key).Scan(&held)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("held %s %s: %w", r.Entity, r.Key, err)
+	}
+	var a, b SiteVisit
+	if json.Unmarshal(r.Data, &a) != nil || json.Unmarshal([]byte(held), &b) != nil {
+		return false, nil // the newer page's copy wins, as before
+	}
+	return a.Older(b), nil
 }
 
 // needed is what of a pulled record this kiosk keeps (issue 13 §2). The

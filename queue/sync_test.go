@@ -182,3 +182,46 @@ func checkKeptOnly(t *testing.T, s *queue.Store, ownAlert string) {
 		}
 	}
 }
+
+// A pulled visit record set by an older change than the copy held (a
+// centre before issue 16 kept the last change it applied) does not take
+// the visit back; a newer one, and a tie broken by sequence, do.
+func TestApplyPullKeepsTheNewestVisitState(t *testing.T) {
+	ctx := context.Background()
+	s := mustOpenStore(t, "", newClock())
+	visit := func(hlc string, seq int64, status queue.Status) queue.SiteVisit {
+		return queue.SiteVisit{Kiosk: "k2", HLC: hlc, Epoch: 1, Seq: seq,
+			Visit: queue.Visit{ID: 4, Ticket: "R-004", Name: "Li Wei", Status: status, Epoch: 1}}
+	}
+	statusOf := func() queue.Status {
+		t.Helper()
+		recs, err := s.Remote(ctx, queue.EntityVisit)
+		if err != nil || len(recs) != 1 {
+			t.Fatalf("visit records: %+v, %v", recs, err)
+		}
+		var sv queue.SiteVisit
+		if err := json.Unmarshal(recs[0].Data, &sv); err != nil {
+			t.Fatal(err)
+		}
+		return sv.Visit.Status
+	}
+	steps := []struct {
+		sv   queue.SiteVisit
+		want queue.Status
+	}{
+		{visit("001795425029000.000001", 5, queue.StatusCalled), queue.StatusCalled},
+		{visit("001795425000000.000000", 2, queue.StatusWaiting), queue.StatusCalled}, // older: history only
+		{visit("001795425066000.000000", 9, queue.StatusServed), queue.StatusServed},
+		{visit("001795425066000.000000", 8, queue.StatusNoShow), queue.StatusServed}, // same clock, lower seq
+		{visit("001795425066000.000000", 10, queue.StatusNoShow), queue.StatusNoShow},
+	}
+	for i, st := range steps {
+		page := queue.PullPage{Cursor: int64(i + 1), Records: []queue.RemoteRecord{remote(t, queue.EntityVisit, "k2/1/4", int64(i+1), st.sv)}}
+		if err := s.ApplyPull(ctx, page); err != nil {
+			t.Fatal(err)
+		}
+		if got := statusOf(); got != st.want {
+			t.Fatalf("step %d: status %s, want %s", i, got, st.want)
+		}
+	}
+}

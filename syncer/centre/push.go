@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -34,14 +35,18 @@ func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire
 		return wire.PushResponse{}, fmt.Errorf("%w: token is for kiosk %s, batch names %s", ErrForbidden, k.ID, req.Kiosk)
 	}
 	for i, m := range req.Mutations {
-		if _, err := hlc.Parse(m.HLC); err != nil {
+		if _, err := hlc.Parse(m.HLC); err != nil || m.HLC == "" {
+			if err == nil {
+				err = errors.New("hlc is empty: every kiosk change carries its clock")
+			}
+			s.checks.WithLabelValues("refused", "hlc").Inc()
 			return wire.PushResponse{}, fmt.Errorf("%w: mutation %d: %v", wire.ErrMalformed, i, err)
 		}
 	}
 	now := s.now()
 	resp := wire.PushResponse{Results: make([]wire.PushResult, len(req.Mutations)), Now: now.UTC()}
 	err := s.store.Update(ctx, func(tx Ops) error {
-		p := &pushTx{s: s, tx: tx, k: k, now: now}
+		p := &pushTx{s: s, tx: tx, k: k, now: now, sent: req.Sent}
 		groups := byEpoch(req.Mutations)
 		// Lock progress rows in epoch order so two instances never wait
 		// on each other.
@@ -106,10 +111,11 @@ func byEpoch(ms []wire.PushMutation) map[int64][]int {
 // finish writes them with a few multi-row statements, so a batch of 500
 // costs a handful of round trips to the database rather than thousands.
 type pushTx struct {
-	s   *Service
-	tx  Ops
-	k   Kiosk
-	now time.Time
+	s    *Service
+	tx   Ops
+	k    Kiosk
+	now  time.Time
+	sent time.Time // the kiosk's clock when it sent the batch; zero if not said
 
 	mutations []MutationRow // rows for the mutations table
 	checkIns  []checkIn     // applied check-ins, screened in finish
@@ -233,7 +239,7 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 	}
 	key := fmt.Sprintf("%s/%d/%d", p.k.ID, epoch, v.ID)
 	p.writes = append(p.writes, RecordWrite{Entity: queue.EntityVisit, Key: key,
-		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt}})
+		Data: queue.SiteVisit{Kiosk: p.k.ID, HLC: m.HLC, Visit: v, Left: v.LeftAt, Epoch: m.Epoch, Seq: m.Seq}})
 	if m.Kind == queue.KindCheckIn {
 		p.checkIns = append(p.checkIns, checkIn{epoch: epoch, hlc: m.HLC, key: key, visit: v, name: queue.NormalizeName(v.Name)})
 	}
@@ -268,11 +274,54 @@ func (p *pushTx) finish(ctx context.Context) error {
 	if err := p.storeStaff(ctx); err != nil {
 		return err
 	}
+	if err := p.keepNewest(ctx); err != nil {
+		return err
+	}
 	if err := p.purgeLate(ctx); err != nil {
 		return err
 	}
 	_, err := p.s.writeRecords(ctx, p.tx, p.k.Site, p.writes)
 	return err
+}
+
+// keepNewest drops the batch's visit writes that are older
+// (queue.SiteVisit.Older) than another write of the batch or the record
+// the centre holds: a record keeps the state of the newest change to it,
+// whatever order changes arrive in. The older change is still recorded
+// among the mutations and, for a check-in, the arrivals.
+func (p *pushTx) keepNewest(ctx context.Context) error {
+	newest := make(map[string]int) // record key → index in writes
+	for i, w := range p.writes {
+		sv, ok := w.Data.(queue.SiteVisit)
+		if !ok || w.Entity != queue.EntityVisit {
+			continue
+		}
+		if j, ok := newest[w.Key]; !ok || p.writes[j].Data.(queue.SiteVisit).Older(sv) {
+			newest[w.Key] = i
+		}
+	}
+	if len(newest) == 0 {
+		return nil
+	}
+	held, err := p.tx.RecordsByKey(ctx, p.k.Site, queue.EntityVisit, slices.Sorted(maps.Keys(newest)))
+	if err != nil {
+		return fmt.Errorf("read visit records: %w", err)
+	}
+	out := p.writes[:0]
+	for i, w := range p.writes {
+		if _, ok := w.Data.(queue.SiteVisit); ok && w.Entity == queue.EntityVisit {
+			if newest[w.Key] != i {
+				continue
+			}
+			var h queue.SiteVisit
+			if data, ok := held[w.Key]; ok && json.Unmarshal(data, &h) == nil && w.Data.(queue.SiteVisit).Older(h) {
+				continue
+			}
+		}
+		out = append(out, w)
+	}
+	p.writes = out
+	return nil
 }
 
 // check returns why a mutation cannot be applied, or "".
@@ -285,11 +334,16 @@ func (p *pushTx) check(m wire.PushMutation, mut *queue.Mutation) string {
 	}
 	switch {
 	case mut.Kiosk != p.k.ID:
-		return fmt.Sprintf("payload names kiosk %q, not %q", mut.Kiosk, p.k.ID)
+		return p.refuse("envelope", fmt.Sprintf("payload names kiosk %q, not %q", mut.Kiosk, p.k.ID))
 	case mut.Kind != m.Kind:
-		return fmt.Sprintf("payload kind %q differs from %q", mut.Kind, m.Kind)
+		return p.refuse("envelope", fmt.Sprintf("payload kind %q differs from %q", mut.Kind, m.Kind))
 	case mut.Epoch != m.Epoch:
-		return fmt.Sprintf("payload epoch %d differs from %d", mut.Epoch, m.Epoch)
+		return p.refuse("envelope", fmt.Sprintf("payload epoch %d differs from %d", mut.Epoch, m.Epoch))
+	case mut.HLC != m.HLC:
+		return p.refuse("envelope", fmt.Sprintf("payload hlc %q differs from %q", mut.HLC, m.HLC))
+	}
+	if reason := p.checkTime(m, mut); reason != "" {
+		return reason
 	}
 	switch m.Kind {
 	case queue.KindDeskOpen, queue.KindDeskClose:
@@ -307,7 +361,66 @@ func (p *pushTx) check(m wire.PushMutation, mut *queue.Mutation) string {
 	case m.Kind == queue.KindCheckOut && mut.Visit.LeftAt.IsZero():
 		return "a check-out without the time the visitor left"
 	}
+	if err := queue.CheckVisit(*mut.Visit); err != nil {
+		var qe *queue.Error
+		if errors.As(err, &qe) {
+			return p.refuse("visit", fmt.Sprintf("%s %s", wire.ReasonRefused, qe.Text()))
+		}
+		return p.refuse("visit", wire.ReasonRefused+" "+err.Error())
+	}
 	return ""
+}
+
+// DefaultClockAllowance is how far ahead of the centre's clock a change's
+// time may lie; a kiosk offline for days honestly sends changes days
+// old, so there is no such bound behind, only MaxChangeAge.
+const DefaultClockAllowance = 10 * time.Minute
+
+// MaxChangeAge is the oldest a pushed change may be by the centre's
+// clock: longer than any retention, so only a kiosk whose clock is wrong
+// (a flat clock battery reads 1970 or 2000) sends older.
+const MaxChangeAge = 400 * 24 * time.Hour
+
+// checkTime refuses a change with no time, one whose time its HLC does
+// not follow (the kiosk stamps a change's HLC from its time, never
+// lower), and one whose time lies further from the centre's clock than
+// allowed. When the batch's own send time shows the kiosk's clock off by
+// as much, the change is flagged, not refused: the kiosk's clock is wrong
+// and the change is honest; the centre logs which kiosk, and by how much.
+func (p *pushTx) checkTime(m wire.PushMutation, mut *queue.Mutation) string {
+	if m.At.IsZero() || mut.At.IsZero() {
+		return p.refuse("time", wire.ReasonRefused+" the change has no time")
+	}
+	if m.At.UnixMilli() != mut.At.UnixMilli() {
+		return p.refuse("envelope", fmt.Sprintf("payload time %s differs from %s", mut.At.Format(time.RFC3339Nano), m.At.Format(time.RFC3339Nano)))
+	}
+	if h, _ := hlc.Parse(m.HLC); h.Wall < m.At.UnixMilli() {
+		return p.refuse("envelope", fmt.Sprintf("hlc %s is before the change's time %s", m.HLC, m.At.Format(time.RFC3339Nano)))
+	}
+	ahead := m.At.Sub(p.now)
+	skew := time.Duration(0)
+	if !p.sent.IsZero() {
+		skew = p.sent.Sub(p.now)
+	}
+	switch {
+	case ahead > p.s.clockAllowance && skew >= ahead-p.s.clockAllowance,
+		-ahead > MaxChangeAge && skew <= ahead+MaxChangeAge:
+		p.s.checks.WithLabelValues("flagged", "kiosk_clock").Inc()
+		p.s.log.Warn("push: a change's time is far from the centre's clock, as is the kiosk's: its clock is off",
+			"kiosk", p.k.ID, "epoch", m.Epoch, "seq", m.Seq, "at", m.At, "kiosk_clock_off_by", skew.Round(time.Second))
+	case ahead > p.s.clockAllowance:
+		return p.refuse("time", fmt.Sprintf("%s the change's time %s is %s ahead of the centre's clock, more than the %s allowed",
+			wire.ReasonRefused, m.At.Format(time.RFC3339), ahead.Round(time.Second), p.s.clockAllowance))
+	case -ahead > MaxChangeAge:
+		return p.refuse("time", fmt.Sprintf("%s the change's time %s is older than %s", wire.ReasonRefused, m.At.Format(time.RFC3339), MaxChangeAge))
+	}
+	return ""
+}
+
+// refuse counts a refusal by its rule and returns its reason.
+func (p *pushTx) refuse(rule, reason string) string {
+	p.s.checks.WithLabelValues("refused", rule).Inc()
+	return reason
 }
 
 // screen runs the centre's checks on the batch's check-ins: the same

@@ -443,7 +443,7 @@ func newServerMetrics(reg *prometheus.Registry, store *Service) *serverMetrics {
 			Name: "lobbyline_central_mutations_total", Help: "Pushed mutations by the centre's answer: applied, duplicate, rejected, name_taken.",
 		}, []string{"result"}),
 	}
-	reg.MustRegister(m.requests, m.latency, m.mutations, kioskCollector{store})
+	reg.MustRegister(m.requests, m.latency, m.mutations, kioskCollector{store}, store.checks)
 	return m
 }
 

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"lobbyline/queue"
 	"lobbyline/queue/pinhash"
 	"lobbyline/syncer/wire"
@@ -34,6 +36,10 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	accepts map[string]bool
+	// clockAllowance is how far a change's time may lie ahead of the
+	// centre's clock; checks counts the changes refused or flagged.
+	clockAllowance time.Duration
+	checks         *prometheus.CounterVec
 
 	passwordCost int
 	pinParams    pinhash.Params
@@ -48,6 +54,11 @@ type Options struct {
 	// Accepts limits the mutation kinds applied to these; nil means every
 	// kind this build knows (Kinds). Tests set it to play an older centre.
 	Accepts []string
+	// ClockAllowance is how far ahead of the centre's clock a pushed
+	// change's time may be before it is refused (flagged instead when
+	// the kiosk's clock is known to be as far ahead); zero means
+	// DefaultClockAllowance.
+	ClockAllowance time.Duration
 	// PasswordCost is bcrypt's cost for admin passwords; zero means
 	// PasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
@@ -77,6 +88,14 @@ func New(store Store, opts Options) *Service {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.clockAllowance = opts.ClockAllowance; s.clockAllowance <= 0 {
+		s.clockAllowance = DefaultClockAllowance
+	}
+	// Counted here, registered by each Server over the service.
+	s.checks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "lobbyline_central_mutation_checks_total",
+		Help: "Pushed mutations refused (outcome=refused) or applied with a warning (outcome=flagged), by the rule: hlc, envelope, time, kiosk_clock, visit.",
+	}, []string{"outcome", "rule"})
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -123,6 +123,9 @@ type Ops interface {
 	Record(ctx context.Context, site, entity, key string) (data json.RawMessage, ok bool, err error)
 	// Records are a site's live records of one entity, by key.
 	Records(ctx context.Context, site, entity string) ([]wire.Record, error)
+	// RecordsByKey are the live records of one entity with these keys,
+	// their data by key; a key with none or a tombstone is absent.
+	RecordsByKey(ctx context.Context, site, entity string, keys []string) (map[string]json.RawMessage, error)
 	// Changes are a site's records above version after, in version order,
 	// at most limit; live ones only when liveOnly.
 	Changes(ctx context.Context, site string, after int64, limit int, liveOnly bool) ([]wire.Record, error)

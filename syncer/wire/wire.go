@@ -49,6 +49,14 @@ const ReasonUnknownKind = "unknown kind"
 // again under a new name.
 const ReasonNameTaken = "the centre already holds a different change under this name"
 
+// ReasonRefused begins the reason of a mutation the centre refuses
+// because no honest kiosk sends it (since protocol 4's centres): a time
+// too far from the centre's clock, or a visit field outside what the
+// kiosk's form accepts. The rest of the reason says which rule.
+// Envelope and payload that differ (kind, epoch, HLC, time) are refused
+// with a reason that begins "payload".
+const ReasonRefused = "refused:"
+
 // PushMutation is one outbox row on the wire. (Kiosk, Epoch, Seq) names it
 // for good: the centre never applies the same name twice.
 type PushMutation struct {

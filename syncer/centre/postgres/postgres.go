@@ -103,8 +103,10 @@ var dialect = sqlstore.Dialect{
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = $1 AND kiosk_id <> $2 AND norm_name IN (SELECT jsonb_array_elements_text($3::jsonb))`,
 
-		Record:      "SELECT data FROM records WHERE site_id = $1 AND entity = $2 AND key = $3 AND NOT deleted",
-		Records:     "SELECT key, version, data FROM records WHERE site_id = $1 AND entity = $2 AND NOT deleted ORDER BY key",
+		Record:  "SELECT data FROM records WHERE site_id = $1 AND entity = $2 AND key = $3 AND NOT deleted",
+		Records: "SELECT key, version, data FROM records WHERE site_id = $1 AND entity = $2 AND NOT deleted ORDER BY key",
+		RecordsByKey: `SELECT key, data FROM records
+			WHERE site_id = $1 AND entity = $2 AND key IN (SELECT jsonb_array_elements_text($3::jsonb)) AND NOT deleted`,
 		Changes:     "SELECT entity, key, version, deleted, data FROM records WHERE site_id = $1 AND version > $2 ORDER BY version LIMIT $3",
 		LiveChanges: "SELECT entity, key, version, deleted, data FROM records WHERE site_id = $1 AND version > $2 AND NOT deleted ORDER BY version LIMIT $3",
 

@@ -102,8 +102,10 @@ var dialect = sqlstore.Dialect{
 		Arrivals: `SELECT norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at FROM arrivals
 			WHERE site_id = ? AND kiosk_id <> ? AND norm_name IN (SELECT value FROM json_each(?))`,
 
-		Record:      "SELECT data FROM records WHERE site_id = ? AND entity = ? AND key = ? AND NOT deleted",
-		Records:     "SELECT key, version, data FROM records WHERE site_id = ? AND entity = ? AND NOT deleted ORDER BY key",
+		Record:  "SELECT data FROM records WHERE site_id = ? AND entity = ? AND key = ? AND NOT deleted",
+		Records: "SELECT key, version, data FROM records WHERE site_id = ? AND entity = ? AND NOT deleted ORDER BY key",
+		RecordsByKey: `SELECT key, data FROM records
+			WHERE site_id = ? AND entity = ? AND key IN (SELECT value FROM json_each(?)) AND NOT deleted`,
 		Changes:     "SELECT entity, key, version, deleted, data FROM records WHERE site_id = ? AND version > ? ORDER BY version LIMIT ?",
 		LiveChanges: "SELECT entity, key, version, deleted, data FROM records WHERE site_id = ? AND version > ? AND NOT deleted ORDER BY version LIMIT ?",
 

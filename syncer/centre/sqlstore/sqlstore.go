@@ -83,10 +83,13 @@ type Queries struct {
 	// → norm_name, kiosk_id, epoch, visit_id, ticket, checked_in_at.
 	Arrivals string
 
-	Record      string // site_id, entity, key → data
-	Records     string // site_id, entity → key, version, data
-	Changes     string // site_id, after, limit → entity, key, version, deleted, data
-	LiveChanges string // as Changes, live records only
+	Record  string // site_id, entity, key → data
+	Records string // site_id, entity → key, version, data
+	// RecordsByKey: site_id, entity, the keys as a JSON array → key, data
+	// of the live ones
+	RecordsByKey string
+	Changes      string // site_id, after, limit → entity, key, version, deleted, data
+	LiveChanges  string // as Changes, live records only
 
 	CompactTop    string // site_id, before → max version of old tombstones
 	CompactDelete string // site_id, version
@@ -538,6 +541,29 @@ func (o ops) Records(ctx context.Context, site, entity string) ([]wire.Record, e
 		r.Data = json.RawMessage(data)
 		return r, err
 	})
+}
+
+func (o ops) RecordsByKey(ctx context.Context, site, entity string, keys []string) (map[string]json.RawMessage, error) {
+	out := make(map[string]json.RawMessage, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := collect(ctx, o.q, o.d.Queries.RecordsByKey, []any{site, entity, string(list)}, func(rows *sql.Rows) ([2]string, error) {
+		var kd [2]string
+		err := rows.Scan(&kd[0], &kd[1])
+		return kd, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, kd := range rows {
+		out[kd[0]] = json.RawMessage(kd[1])
+	}
+	return out, nil
 }
 
 func (o ops) Changes(ctx context.Context, site string, after int64, limit int, liveOnly bool) ([]wire.Record, error) {
