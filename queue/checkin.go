@@ -59,7 +59,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	if err != nil {
 		return Ticket{}, storageError("check in", err)
 	}
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if v.Invite != "" {
 			p, ok, err := lookupInvite(ctx, tx, v.Invite)
 			if err != nil {

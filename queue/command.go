@@ -47,7 +47,7 @@ func (s *Store) Apply(ctx context.Context, cmd Command) (Visit, error) {
 	}
 	now := s.now()
 	var out Visit
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		switch cmd.Action {
 		case ActCallNext:

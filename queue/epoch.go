@@ -118,7 +118,7 @@ func (s *Store) newEpoch(ctx context.Context, tx *sql.Tx) (old, next int64, err 
 // now go in.
 func (s *Store) RenewEpoch(ctx context.Context, epoch, seq int64) (int64, error) {
 	var next int64
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := s.currentEpoch(ctx, tx)
 		if err != nil {
 			return err

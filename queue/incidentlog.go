@@ -51,7 +51,7 @@ func scanIncident(r scanner) (Incident, error) {
 // incident at a time, and a drill that is on holds the place of a real
 // outage that starts during it.
 func (s *Store) OpenIncident(ctx context.Context, cause string, sev Severity, start time.Time) (in Incident, created bool, err error) {
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, ok, err := openIncident(ctx, tx)
 		if err != nil || ok {
 			in = cur
@@ -81,7 +81,7 @@ func (s *Store) StartDrill(ctx context.Context, d time.Duration, banner bool, by
 	}
 	now := s.now()
 	in := Incident{Drill: true, Cause: "drill: central unreachable", Start: now, DrillUntil: now.Add(d), DrillBanner: banner}
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, ok, err := openIncident(ctx, tx); err != nil || ok {
 			if ok {
 				return conflict("error.incident.open", "An incident is going on; a drill cannot start until it is over.", nil)
@@ -209,7 +209,7 @@ func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why str
 // the centre at the given time, and says how many it marked.
 func (s *Store) MarkDrained(ctx context.Context, at time.Time) (int, error) {
 	n := 0
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, "UPDATE incidents SET drained_at = ?1 WHERE ended_at IS NOT NULL AND drained_at IS NULL AND ended_at <= ?1 RETURNING id",
 			sqldb.FormatTime(at))
 		if err != nil {
@@ -296,7 +296,7 @@ func (s *Store) TickStep(ctx context.Context, id int64, step int, text, by strin
 
 // changeIncident runs fn on incident id in a transaction.
 func (s *Store) changeIncident(ctx context.Context, id int64, what string, fn func(*sql.Tx, Incident) error) error {
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		in, err := scanIncident(tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = ?", id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("error.incident.unknown", "There is no incident {{.ID}}.", map[string]any{"ID": id})
@@ -444,7 +444,7 @@ func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessag
 		return LobbyMessage{}, fmt.Errorf("publish message: %w", err)
 	}
 	m.PublishedAt = s.now()
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		in, open, err := openIncident(ctx, tx)
 		if err != nil {
 			return err
@@ -479,7 +479,7 @@ func (s *Store) ClearMessage(ctx context.Context, by string) error {
 		return err
 	}
 	now := s.now()
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		var incident sql.NullInt64
 		err := tx.QueryRowContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = ? WHERE cleared_at IS NULL RETURNING id, incident_id",
@@ -559,7 +559,7 @@ func hasControl(t string) bool {
 // Heartbeat writes the time to the database: the monitor's proof that the
 // kiosk can still commit.
 func (s *Store) Heartbeat(ctx context.Context) error {
-	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error { return setMeta(ctx, tx, "heartbeat", sqldb.FormatTime(s.now())) })
+	return s.inTx(ctx, func(tx *sql.Tx) error { return setMeta(ctx, tx, "heartbeat", sqldb.FormatTime(s.now())) })
 }
 
 // Announcements returns the centre's announcements in force at now,

@@ -294,7 +294,7 @@ func (s *Store) ReportIncident(ctx context.Context, id int64, steps []string) (b
 	sum := r.Summary()
 	now := s.now()
 	sent := false
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		// A drill ended by the previous release may have kept peak none:
 		// the row says what the summary says.
 		res, err := tx.ExecContext(ctx, "UPDATE incidents SET reported_at = ?, peak = ? WHERE id = ? AND reported_at IS NULL",

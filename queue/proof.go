@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"lobbyline/queue/sqldb"
 )
 
 // Proof is how a check-out was proved (issue 13 §5): what the visitor
@@ -63,7 +61,7 @@ func (s *Store) CheckOutByPhone(ctx context.Context, id int64, digits string) (V
 		v     Visit
 		wrong *Error // committed with the count, then returned
 	)
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		wrong = nil
 		var err error
 		if v, err = s.openForCheckOut(ctx, tx, id); err != nil {

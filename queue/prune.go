@@ -39,7 +39,7 @@ func (s *Store) Prune(ctx context.Context, cutoff time.Time) (Pruned, error) {
 	if min := s.now().Add(-MinPruneAge); cutoff.After(min) {
 		cutoff = min
 	}
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var held sql.NullString
 		if err := tx.QueryRowContext(ctx, "SELECT min(started_at) FROM incidents WHERE ended_at IS NULL OR reported_at IS NULL").Scan(&held); err != nil {
 			return fmt.Errorf("prune: %w", err)

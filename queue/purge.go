@@ -35,7 +35,7 @@ const PurgedText = "(removed: personal data is kept for a limited time)"
 func (s *Store) Purge(ctx context.Context, cutoff time.Time) (Purged, error) {
 	var p Purged
 	at, now := sqldb.FormatTime(cutoff), sqldb.FormatTime(s.now())
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		steps := []struct {
 			n     *int
 			query string

@@ -116,7 +116,7 @@ func (s *Store) CheckOutVisit(ctx context.Context, id int64, by string, proof Pr
 	}
 	now := s.now()
 	var v Visit
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if v, err = s.openForCheckOut(ctx, tx, id); err != nil {
 			return err
@@ -166,7 +166,7 @@ func (s *Store) CheckOutVisits(ctx context.Context, ids []int64, by string) ([]V
 	}
 	now := s.now()
 	var out []Visit
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		for _, id := range ids {
 			v, err := s.openForCheckOut(ctx, tx, id)
@@ -363,7 +363,7 @@ type DayClose struct {
 func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 	now := s.now()
 	var res DayClose
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		roster, err := s.roster(ctx, tx)
 		if err != nil {
 			return err

@@ -134,7 +134,7 @@ func (s *Store) ApplySiteConfig(ctx context.Context, version int64, services []S
 	}
 	s.configMu.Lock()
 	applied := false
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := getMeta(ctx, tx, "site_config")
 		if err != nil {
 			return err

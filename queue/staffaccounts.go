@@ -238,7 +238,7 @@ func (s *Store) tryPIN(ctx context.Context, id string, check func() (bool, error
 		return storageError("pin", err)
 	}
 	if ok {
-		return storageError("sign in", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		return storageError("sign in", s.inTx(ctx, func(tx *sql.Tx) error {
 			if err := s.stmts.exec(ctx, tx, `DELETE FROM staff_lockout WHERE account = ?`, id); err != nil {
 				return err
 			}
@@ -253,7 +253,7 @@ func (s *Store) tryPIN(ctx context.Context, id string, check func() (bool, error
 		}
 		until = now.Add(lock)
 	}
-	err = sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		err := s.stmts.exec(ctx, tx, `INSERT INTO staff_lockout (account, failures, locked_until) VALUES (?, ?, ?)
 			ON CONFLICT (account) DO UPDATE SET failures = excluded.failures, locked_until = excluded.locked_until`,
 			id, failures, nullTimeText(until))
@@ -312,7 +312,7 @@ func (s *Store) SaveStaffAccount(ctx context.Context, a StaffAccount) error {
 	if !ok {
 		return errors.New("save staff account: no actor")
 	}
-	return storageError("save staff account", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return storageError("save staff account", s.inTx(ctx, func(tx *sql.Tx) error {
 		old, err := scanAccount(tx.QueryRowContext(ctx, `SELECT id, name, role, pin_hash, badge_hash, disabled, updated_at, updated_by
 			FROM staff_accounts WHERE id = ?`, a.ID))
 		known := err == nil
@@ -388,7 +388,7 @@ func (s *Store) applyStaffRecord(ctx context.Context, tx *sql.Tx, r RemoteRecord
 
 // ApplyStaffRecords takes the accounts an enrolment answer brought.
 func (s *Store) ApplyStaffRecords(ctx context.Context, records []RemoteRecord) error {
-	return storageError("staff accounts", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return storageError("staff accounts", s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, r := range records {
 			if r.Entity != EntityStaff {
 				continue
@@ -406,7 +406,7 @@ func (s *Store) ApplyStaffRecords(ctx context.Context, records []RemoteRecord) e
 // disables them, so the sample PIN signs in only in demo mode. They stay
 // on this kiosk: they never travel to the centre.
 func (s *Store) SetDemoStaff(ctx context.Context, demo bool) error {
-	return storageError("demo staff", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return storageError("demo staff", s.inTx(ctx, func(tx *sql.Tx) error {
 		if !demo {
 			_, err := tx.ExecContext(ctx, `UPDATE staff_accounts SET disabled = 1 WHERE id IN (?, ?)`, demoSupervisor, demoReception)
 			return err
@@ -442,7 +442,7 @@ func (s *Store) Audit(ctx context.Context, action, ticket, detail string) error 
 	if _, ok := ActorOf(ctx); !ok {
 		return errors.New("audit: no actor")
 	}
-	return storageError("audit", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return storageError("audit", s.inTx(ctx, func(tx *sql.Tx) error {
 		return s.auditAs(ctx, tx, s.now(), action, ticket, detail)
 	}))
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
-
-	"lobbyline/queue/sqldb"
 )
 
 // staffLanguageKey is the meta row holding the staff language.
@@ -40,7 +38,7 @@ func (s *Store) SetStaffLanguage(ctx context.Context, code string) error {
 		return invalid("language", "error.staff_language", "This kiosk offers these languages: {{.Languages}}.",
 			map[string]any{"Languages": strings.Join(langs, ", "), "Language": code})
 	}
-	return storageError("set staff language", sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return storageError("set staff language", s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := setMeta(ctx, tx, staffLanguageKey, code); err != nil {
 			return err
 		}

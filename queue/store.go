@@ -87,6 +87,10 @@ type Store struct {
 	estCfg    estimate.Config
 	lastEvent int64
 
+	// damage is the EDamaged error once the store has seen its database
+	// damaged (damage.go), nil before.
+	damage atomic.Pointer[error]
+
 	wrote chan struct{} // a commit happened; wakes checkpointLoop
 	done  chan struct{}
 	loop  sync.WaitGroup
@@ -186,7 +190,7 @@ func (s *Store) init(ctx context.Context, opts Options) error {
 	if err := s.vacuumIfDue(ctx); err != nil {
 		return err
 	}
-	err := sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		id, err := ensureMeta(ctx, tx, "kiosk_id", s.kioskID)
 		if err != nil {
 			return err

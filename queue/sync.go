@@ -81,7 +81,7 @@ type Settlement struct {
 // Only pending rows change, so a late answer cannot undo a newer one.
 func (s *Store) SettleOutbox(ctx context.Context, answers []Settlement) error {
 	at := sqldb.FormatTime(s.now())
-	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, a := range answers {
 			state, reason := "done", ""
 			if a.Rejected {
@@ -100,7 +100,7 @@ func (s *Store) SettleOutbox(ctx context.Context, answers []Settlement) error {
 // RetryRejected puts a rejected mutation back in line, for when staff or
 // IT fixed what the centre objected to.
 func (s *Store) RetryRejected(ctx context.Context, seq int64) error {
-	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', reason = '' WHERE seq = ? AND state = 'rejected'`, seq)
 		if err != nil {
 			return fmt.Errorf("retry outbox %d: %w", seq, err)
@@ -183,7 +183,7 @@ type PullPage struct {
 // a crash leaves either both or neither. A page older than the stored
 // cursor (a late answer to an earlier request) changes nothing.
 func (s *Store) ApplyPull(ctx context.Context, page PullPage) error {
-	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var cursor int64
 		if err := tx.QueryRowContext(ctx, "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'pull_cursor'), 0)").Scan(&cursor); err != nil {
 			return fmt.Errorf("pull cursor: %w", err)
@@ -457,7 +457,7 @@ func (s *Store) alerts(ctx context.Context, rest string, args ...any) ([]StaffAl
 
 // AckAlert records that a member of staff has dealt with an alert.
 func (s *Store) AckAlert(ctx context.Context, id int64, staff string) error {
-	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL",
 			sqldb.FormatTime(s.now()), staff, id)
 		if err != nil {
@@ -480,7 +480,7 @@ type ConnectivityChange struct {
 
 // LogConnectivity records a change of connectivity state.
 func (s *Store) LogConnectivity(ctx context.Context, c ConnectivityChange) error {
-	return sqldb.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, "INSERT INTO connectivity_log (at, state, detail, backlog) VALUES (?, ?, ?, ?)",
 			sqldb.FormatTime(c.At), c.State, c.Detail, c.Backlog)
 		if err != nil {

@@ -41,11 +41,12 @@ func (f Fault) String() string {
 
 // SQLite's primary result codes (the low byte of an extended code).
 const (
-	sqliteReadOnly = 8
-	sqliteIOErr    = 10
-	sqliteCorrupt  = 11
-	sqliteFull     = 13
-	sqliteNotADB   = 26
+	sqliteReadOnly   = 8
+	sqliteIOErr      = 10
+	sqliteCorrupt    = 11
+	sqliteConstraint = 19
+	sqliteFull       = 13
+	sqliteNotADB     = 26
 )
 
 // FaultOf classifies err, looking through wrapping: a SQLite result code
@@ -83,4 +84,11 @@ func FaultOf(err error) Fault {
 		return FaultIO
 	}
 	return FaultNone
+}
+
+// IsConstraint reports whether err is SQLite's SQLITE_CONSTRAINT (any of
+// its extended codes): a UNIQUE, CHECK, NOT NULL or FOREIGN KEY that failed.
+func IsConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteConstraint
 }

@@ -1,0 +1,51 @@
+// Package dbdamage damages a closed SQLite database the way a failing SD
+// card does, for tests of what the kiosk does with a damaged database
+// (issue 15 §3). It is for tests only and depends on nothing of the
+// kiosk's.
+package dbdamage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Table writes n random bytes (seeded, so a failure repeats) over the
+// root page of table in the database file at path, which no process may
+// have open: its write-ahead log must already be folded in (a store's
+// Close does it).
+func Table(path, table string, n int, seed uint64) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	var root, pageSize int64
+	err = db.QueryRowContext(context.Background(), "SELECT rootpage FROM sqlite_master WHERE name = ?", table).Scan(&root)
+	if err == nil {
+		err = db.QueryRowContext(context.Background(), "PRAGMA page_size").Scan(&pageSize)
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("find %s's root page: %w", table, err)
+	}
+	junk := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed)) // #nosec G404 -- repeatable junk for a test, not a secret
+	for i := range junk {
+		junk[i] = byte(r.UintN(256))
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0) // #nosec G304 -- the test's own database file
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(junk, (root-1)*pageSize); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
