@@ -66,6 +66,9 @@ func (m *Main) flags(name, summary string) *flag.FlagSet {
 
 // describe turns a store error into one line for a terminal.
 func describe(err error) error {
+	if errors.Is(err, queue.ErrDamaged) {
+		return err // Run words it (Main.damaged)
+	}
 	var fe *queue.FormError
 	if errors.As(err, &fe) {
 		lines := make([]string, len(fe.Problems))

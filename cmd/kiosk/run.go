@@ -12,6 +12,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/queue/jobs"
+	"lobbyline/queue/sqldb"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it
@@ -160,14 +161,32 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("unknown command %q (try kiosk --help)", m.Command)
 	}
 	if err := m.openStore(ctx); err != nil {
-		return err
+		if m.Command == "" {
+			return m.runWithoutStore(ctx, err)
+		}
+		return m.damaged(err)
 	}
 	if m.Command != "" {
 		// What a command changes is audited as the operating-system
 		// user, from the command line.
 		ctx = queue.WithActor(ctx, queue.CommandLineActor(queue.AuditCLI))
 	}
-	return cmd(ctx, m, m.Args)
+	return m.damaged(cmd(ctx, m, m.Args))
+}
+
+// damaged words an error that says the database is damaged, or is not a
+// database at all, plainly for the command line: what it means and what
+// to do. Other errors pass as they are.
+func (m *Main) damaged(err error) error {
+	if err == nil {
+		return nil
+	}
+	f := sqldb.FaultOf(err)
+	if !errors.Is(err, queue.ErrDamaged) && f != sqldb.FaultDamaged && f != sqldb.FaultNotADB {
+		return err
+	}
+	return fmt.Errorf("the kiosk database %s is damaged: nothing was read from it or written to it, and the lobby sends visitors to reception.\n"+
+		"To recover it, stop the kiosk (systemctl stop lobbyline-kiosk) and run: lobbyline-kiosk recover\n(%w)", m.DBPath, err)
 }
 
 func (m *Main) openStore(ctx context.Context) error {
