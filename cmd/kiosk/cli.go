@@ -28,6 +28,7 @@ var offlineCommands = map[string]command{
 	"check-config": checkConfig,
 	"enroll":       enrollCmd,
 	"restore":      restore,
+	"recover":      recoverCmd,
 	"version":      printVersion,
 }
 
