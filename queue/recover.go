@@ -292,7 +292,7 @@ func commonColumns(ctx context.Context, db, old *sql.DB, table string) ([]string
 func copyTable(ctx context.Context, db, old *sql.DB, table string, cols []string) (read int, skipped []string, ids map[int64]bool, err error) {
 	ids = map[int64]bool{}
 	q := `"` + strings.Join(cols, `", "`) + `"`
-	sel := fmt.Sprintf(`SELECT rowid, %s FROM "%s" WHERE rowid > ? ORDER BY rowid LIMIT %d`, q, table, salvageBatch) // #nosec G201 -- table and column names come from the rebuilt file's own schema
+	sel := fmt.Sprintf(`SELECT rowid, %s FROM "%s" WHERE rowid > ? ORDER BY rowid LIMIT %d`, q, table, salvageBatch)                         // #nosec G201 -- table and column names come from the rebuilt file's own schema
 	ins := fmt.Sprintf(`INSERT OR REPLACE INTO "%s" (%s) VALUES (%s)`, table, q, strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")) // #nosec G201 -- as above
 	after := int64(-1 << 62)
 	for {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lobbyline/queue"
 	"lobbyline/queue/durable"
 	"lobbyline/queue/jobs"
 	"lobbyline/syncer"

@@ -42,21 +42,21 @@ type Config struct {
 	// PruneAge: 90 days; events, the connectivity log and incident samples
 	// the centre has go after this (queue.Store.Prune); negative: never.
 	PruneAge    time.Duration
-	PruneAt     ClockTime       // 03:45: the daily prune
-	RefitAt     ClockTime       // 03:30: the nightly refit of the wait estimator
-	CloseDayAt  ClockTime       // 23:55: end of day (expire tickets, check everyone out)
-	CloseDayOff bool            // no end-of-day close (a lobby open round the clock)
-	CheckAt     ClockTime       // 03:00: the daily check of the database (queue.Store.QuickCheck)
+	PruneAt     ClockTime // 03:45: the daily prune
+	RefitAt     ClockTime // 03:30: the nightly refit of the wait estimator
+	CloseDayAt  ClockTime // 23:55: end of day (expire tickets, check everyone out)
+	CloseDayOff bool      // no end-of-day close (a lobby open round the clock)
+	CheckAt     ClockTime // 03:00: the daily check of the database (queue.Store.QuickCheck)
 	// Snapshots: at most every SnapshotEvery (1 h), and only when the
 	// database changed, into these directories (none: no snapshots).
 	Snapshots     queue.SnapshotOptions
 	SnapshotEvery time.Duration
-	ReportEvery time.Duration   // 5 min: reports of incidents that are over
-	ReportDir   string          // where incident reports are written; "" writes none
-	Steps       func() []string // the runbook in use now, for the reports' checklists; nil: none
-	KioskName   string
-	Site        string
-	Location    *time.Location // the kiosk's day; nil means time.Local
+	ReportEvery   time.Duration   // 5 min: reports of incidents that are over
+	ReportDir     string          // where incident reports are written; "" writes none
+	Steps         func() []string // the runbook in use now, for the reports' checklists; nil: none
+	KioskName     string
+	Site          string
+	Location      *time.Location // the kiosk's day; nil means time.Local
 	// Lang is the reports' language; "" reads the staff language from the
 	// store each time a report is written, so a change in staff mode
 	// applies to the next report.
