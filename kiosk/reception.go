@@ -110,7 +110,7 @@ func (u *UI) showReception() {
 		s.open = widget.NewButtonWithIcon(lang.X("reception.open", "Open the kiosk"), theme.HomeIcon(), u.noStore.Restart)
 		s.open.Importance = widget.HighImportance
 		s.open.Hide()
-		staff = append(staff, container.NewBorder(nil, nil, nil, sized(360, 0, container.NewStack(s.recover, s.open)), s.pin))
+		staff = append(staff, sized(0, 72, container.NewBorder(nil, nil, nil, sized(360, 0, container.NewStack(s.recover, s.open)), s.pin)))
 	default:
 		note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
 		note("reception.staff.it", "IT: run lobbyline-kiosk recover on this machine, then restart the kiosk (systemctl restart lobbyline-kiosk).")
@@ -148,12 +148,12 @@ func (u *UI) startRecovery() {
 		return
 	}
 	now := u.cfg.Now()
+	pin := strings.TrimSpace(s.pin.Text)
+	s.pin.SetText("") // kept no longer than this tap
 	if now.Before(s.lockedTo) {
 		setMessage(s.message, lang.X("reception.pin.locked", "Too many wrong PINs. Try again in a few minutes."))
 		return
 	}
-	pin := strings.TrimSpace(s.pin.Text)
-	s.pin.SetText("")
 	if !queue.SetupPINMatches(u.cfg.PINHash, pin) {
 		if s.wrong++; s.wrong >= recoveryTries {
 			s.wrong, s.lockedTo = 0, now.Add(recoveryLock)
