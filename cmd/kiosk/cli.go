@@ -50,6 +50,7 @@ var storeCommands = map[string]command{
 	"close-day":  closeDay,
 	"purge":      purge,
 	"backup":     backup,
+	"snapshot":   snapshotCmd,
 	"prune":      prune,
 	"staff":      staffCmd,
 	"audit":      auditCmd,

@@ -78,6 +78,7 @@ Commands:
   audit         print the staff actions recorded here (--csv, --json)
   backup        write a consistent copy of the database to FILE (while the kiosk runs)
   restore       put a backup in place of the database (the kiosk stopped); keeps the old as .before-restore
+  snapshot      take a checked snapshot now if the database changed (the kiosk takes one hourly)
   recover       rebuild a damaged database (the kiosk stopped) from the newest snapshot, what is still readable and the outbox
   version       print the version (also --version)
 
