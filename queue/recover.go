@@ -292,8 +292,10 @@ func commonColumns(ctx context.Context, db, old *sql.DB, table string) ([]string
 func copyTable(ctx context.Context, db, old *sql.DB, table string, cols []string) (read int, skipped []string, ids map[int64]bool, err error) {
 	ids = map[int64]bool{}
 	q := `"` + strings.Join(cols, `", "`) + `"`
-	sel := fmt.Sprintf(`SELECT rowid, %s FROM "%s" WHERE rowid > ? ORDER BY rowid LIMIT %d`, q, table, salvageBatch)                         // #nosec G201 -- table and column names come from the rebuilt file's own schema
-	ins := fmt.Sprintf(`INSERT OR REPLACE INTO "%s" (%s) VALUES (%s)`, table, q, strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")) // #nosec G201 -- as above
+	// #nosec G201 -- table and column names come from the rebuilt file's own schema
+	sel := fmt.Sprintf(`SELECT rowid, %s FROM "%s" WHERE rowid > ? ORDER BY rowid LIMIT %d`, q, table, salvageBatch)
+	// #nosec G201 -- as above
+	ins := fmt.Sprintf(`INSERT OR REPLACE INTO "%s" (%s) VALUES (%s)`, table, q, strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
 	after := int64(-1 << 62)
 	for {
 		batch, last, rerr := readBatch(ctx, old, sel, after, len(cols))
@@ -366,7 +368,8 @@ func readBatch(ctx context.Context, old *sql.DB, sel string, after int64, ncols 
 // nextReadable finds a rowid beyond after from which table reads again,
 // probing at doubling distances.
 func nextReadable(ctx context.Context, old *sql.DB, table string, after int64) (int64, bool) {
-	sel := fmt.Sprintf(`SELECT rowid FROM "%s" WHERE rowid >= ? ORDER BY rowid LIMIT 1`, table) // #nosec G201 -- the table name comes from the rebuilt file's own schema
+	// #nosec G201 -- the table name comes from the rebuilt file's own schema
+	sel := fmt.Sprintf(`SELECT rowid FROM "%s" WHERE rowid >= ? ORDER BY rowid LIMIT 1`, table)
 	start := max(after, 0)
 	for step := int64(1); step < 1<<40; step *= 2 {
 		var id int64

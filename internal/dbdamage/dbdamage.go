@@ -35,11 +35,13 @@ func Table(path, table string, n int, seed uint64) error {
 		return fmt.Errorf("find %s's root page: %w", table, err)
 	}
 	junk := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, seed)) // #nosec G404 -- repeatable junk for a test, not a secret
+	// #nosec G404 -- repeatable junk for a test, not a secret
+	r := rand.New(rand.NewPCG(seed, seed))
 	for i := range junk {
 		junk[i] = byte(r.UintN(256))
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0) // #nosec G304 -- the test's own database file
+	// #nosec G304 -- the test's own database file
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
