@@ -193,8 +193,10 @@ const counterTable = "counters"
 const salvageBatch = 500
 
 // salvage copies every row it can read from the damaged file at damaged
-// into db, table by table, over the snapshot's rows (the damaged file's
-// are newer). It returns, per table, the rowids it copied (only visits'
+// into db, table by table. A table read whole replaces the snapshot's
+// (rows deleted since the snapshot stay deleted); one with ranges that
+// cannot be read goes over the snapshot's rows, the damaged file's
+// winning (they are newer). It returns, per table, the rowids it copied (only visits'
 // and counters' are kept: the outbox's visits yield to them).
 func salvage(ctx context.Context, db *sql.DB, damaged string, r *Recovery) (map[string]map[int64]bool, error) {
 	out := map[string]map[int64]bool{}
@@ -213,7 +215,11 @@ func salvage(ctx context.Context, db *sql.DB, damaged string, r *Recovery) (map[
 			r.Lost = append(r.Lost, fmt.Sprintf("table %s: its definition cannot be read in the damaged file (%v)", t, err))
 			continue
 		}
-		read, skipped, ids, err := copyTable(ctx, db, old, t, cols)
+		read, skipped, ids, err := copyTableTx(ctx, db, old, t, cols, true)
+		if err == nil && len(skipped) > 0 {
+			// Keep the snapshot's rows where the damaged file's are lost.
+			read, skipped, ids, err = copyTableTx(ctx, db, old, t, cols, false)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -286,10 +292,32 @@ func commonColumns(ctx context.Context, db, old *sql.DB, table string) ([]string
 	return out, nil
 }
 
+// copyTableTx is copyTable in one transaction, replacing what db's
+// table holds if whole is set and every row was read (else nothing is
+// changed and skipped says why).
+func copyTableTx(ctx context.Context, db, old *sql.DB, table string, cols []string, whole bool) (read int, skipped []string, ids map[int64]bool, err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer tx.Rollback()
+	if whole {
+		// #nosec G202 -- the table name comes from the rebuilt file's own schema
+		if _, err := tx.ExecContext(ctx, `DELETE FROM "`+table+`"`); err != nil {
+			return 0, nil, nil, err
+		}
+	}
+	read, skipped, ids, err = copyTable(ctx, tx, old, table, cols)
+	if err != nil || (whole && len(skipped) > 0) {
+		return read, skipped, ids, err
+	}
+	return read, skipped, ids, tx.Commit()
+}
+
 // copyTable copies table's readable rows in rowid order. A read that
 // fails marks a damaged range: the next readable rowid is looked for at
 // growing distances, and the range between is reported lost.
-func copyTable(ctx context.Context, db, old *sql.DB, table string, cols []string) (read int, skipped []string, ids map[int64]bool, err error) {
+func copyTable(ctx context.Context, db *sql.Tx, old *sql.DB, table string, cols []string) (read int, skipped []string, ids map[int64]bool, err error) {
 	ids = map[int64]bool{}
 	q := `"` + strings.Join(cols, `", "`) + `"`
 	// #nosec G201 -- table and column names come from the rebuilt file's own schema
@@ -388,30 +416,9 @@ func nextReadable(ctx context.Context, old *sql.DB, table string, after int64) (
 // each visit its latest change, unless the damaged file's own row was
 // read (newer, or as new). Payloads the purge emptied carry none.
 func visitsFromOutbox(ctx context.Context, db *sql.DB, fromDamaged map[string]map[int64]bool) (int, error) {
-	rows, err := db.QueryContext(ctx, "SELECT payload FROM outbox WHERE json_extract(payload, '$.visit') IS NOT NULL AND json_extract(payload, '$.purged') IS NULL ORDER BY seq")
+	latest, order, err := outboxVisits(ctx, db)
 	if err != nil {
 		return 0, fmt.Errorf("read the outbox: %w", err)
-	}
-	latest := map[int64]Visit{}
-	var order []int64
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		var m Mutation
-		if json.Unmarshal([]byte(p), &m) != nil || m.Visit == nil || m.Visit.ID == 0 || m.Kiosk == "" {
-			continue
-		}
-		if _, seen := latest[m.Visit.ID]; !seen {
-			order = append(order, m.Visit.ID)
-		}
-		latest[m.Visit.ID] = *m.Visit
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
 	}
 	n := 0
 	for _, id := range order {
@@ -432,6 +439,33 @@ func visitsFromOutbox(ctx context.Context, db *sql.DB, fromDamaged map[string]ma
 		n++
 	}
 	return n, nil
+}
+
+// outboxVisits is each visit's latest copy in the outbox, and the
+// visits in the order they first appear.
+func outboxVisits(ctx context.Context, db *sql.DB) (map[int64]Visit, []int64, error) {
+	rows, err := db.QueryContext(ctx, "SELECT payload FROM outbox WHERE json_extract(payload, '$.visit') IS NOT NULL AND json_extract(payload, '$.purged') IS NULL ORDER BY seq")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	latest := map[int64]Visit{}
+	var order []int64
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, nil, err
+		}
+		var m Mutation
+		if json.Unmarshal([]byte(p), &m) != nil || m.Visit == nil || m.Visit.ID == 0 || m.Kiosk == "" {
+			continue
+		}
+		if _, seen := latest[m.Visit.ID]; !seen {
+			order = append(order, m.Visit.ID)
+		}
+		latest[m.Visit.ID] = *m.Visit
+	}
+	return latest, order, rows.Err()
 }
 
 // checkIdentity makes sure the rebuilt file is this kiosk's and says

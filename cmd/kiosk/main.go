@@ -43,7 +43,7 @@ func main() {
 func restartSelf() {
 	exe, err := os.Executable()
 	if err == nil {
-		// #nosec G204 -- this very program, with the arguments it was started with
+		// #nosec G204 G702 -- this very program, with the arguments it was started with
 		err = syscall.Exec(exe, os.Args, os.Environ())
 	}
 	fmt.Fprintln(os.Stderr, "kiosk: restart after the recovery:", err)

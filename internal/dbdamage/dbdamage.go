@@ -7,6 +7,7 @@ package dbdamage
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -37,8 +38,10 @@ func Table(path, table string, n int, seed uint64) error {
 	junk := make([]byte, n)
 	// #nosec G404 -- repeatable junk for a test, not a secret
 	r := rand.New(rand.NewPCG(seed, seed))
-	for i := range junk {
-		junk[i] = byte(r.UintN(256))
+	var word [8]byte
+	for i := 0; i < n; i += len(word) {
+		binary.LittleEndian.PutUint64(word[:], r.Uint64())
+		copy(junk[i:], word[:])
 	}
 	// #nosec G304 -- the test's own database file
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
