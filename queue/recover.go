@@ -302,9 +302,15 @@ func copyTableTx(ctx context.Context, db, old *sql.DB, table string, cols []stri
 	}
 	defer tx.Rollback()
 	if whole {
+		// A table its triggers keep append-only (the event log) refuses:
+		// its snapshot rows are all in the damaged file anyway, and are
+		// copied over.
 		// #nosec G202 -- the table name comes from the rebuilt file's own schema
-		if _, err := tx.ExecContext(ctx, `DELETE FROM "`+table+`"`); err != nil {
-			return 0, nil, nil, err
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT whole; DELETE FROM "`+table+`"; RELEASE whole`); err != nil {
+			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO whole; RELEASE whole"); rerr != nil {
+				return 0, nil, nil, errors.Join(err, rerr)
+			}
+			whole = false
 		}
 	}
 	read, skipped, ids, err = copyTable(ctx, tx, old, table, cols)

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +125,42 @@ func TestRecoverRefusesADatabaseInUse(t *testing.T) {
 	}
 	if _, err := s.Board(context.Background()); err != nil {
 		t.Fatalf("the open store after a refused recovery: %v", err)
+	}
+}
+
+func TestRecoverSkipsADamagedRangeAndKeepsTheRest(t *testing.T) {
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	s := mustOpenStore(t, path, c)
+	const n = 1500
+	for i := range n {
+		mustCheckIn(t, s, "Visitor With A Fairly Long Name Number "+strings.Repeat("x", i%40), "registration")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := dbdamage.MiddleLeaf(path, "visits", 600, 9); err != nil {
+		t.Fatal(err)
+	}
+	r, err := queue.Recover(context.Background(), path, queue.RecoverOptions{KioskID: "lobby-1", Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read int
+	for _, line := range r.Tables {
+		if strings.HasPrefix(line, "visits: ") {
+			fmt.Sscanf(line, "visits: %d rows", &read)
+		}
+	}
+	if read < n*3/4 || read >= n {
+		t.Fatalf("read %d of %d visits past one damaged page: %v", read, n, r.Tables)
+	}
+	if !strings.Contains(strings.Join(r.Lost, "\n"), "table visits: rows between rowid") {
+		t.Fatalf("the damaged range is not reported: %q", r.Lost)
+	}
+	s2 := mustOpenStore(t, path, c)
+	b, err := s2.Board(context.Background())
+	if err != nil || b.WaitingCount() != n {
+		t.Fatalf("waiting after recovery = %d, %v; want all %d (the rest from the outbox)", b.WaitingCount(), err, n)
 	}
 }

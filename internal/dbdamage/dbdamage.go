@@ -20,12 +20,25 @@ import (
 // have open: its write-ahead log must already be folded in (a store's
 // Close does it).
 func Table(path, table string, n int, seed uint64) error {
+	return damage(path, "SELECT rootpage FROM sqlite_master WHERE name = ?", table, n, seed)
+}
+
+// MiddleLeaf is Table for the middle one of table's leaf pages: the rows
+// before and after it can still be read.
+func MiddleLeaf(path, table string, n int, seed uint64) error {
+	return damage(path, `SELECT pageno FROM dbstat WHERE name = ?1 AND pagetype = 'leaf' ORDER BY pageno
+		LIMIT 1 OFFSET (SELECT count(*) / 2 FROM dbstat WHERE name = ?1 AND pagetype = 'leaf')`, table, n, seed)
+}
+
+// damage writes n random bytes over the page that find (with table as
+// its argument) names.
+func damage(path, find, table string, n int, seed uint64) error {
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		return err
 	}
 	var root, pageSize int64
-	err = db.QueryRowContext(context.Background(), "SELECT rootpage FROM sqlite_master WHERE name = ?", table).Scan(&root)
+	err = db.QueryRowContext(context.Background(), find, table).Scan(&root)
 	if err == nil {
 		err = db.QueryRowContext(context.Background(), "PRAGMA page_size").Scan(&pageSize)
 	}
@@ -33,7 +46,7 @@ func Table(path, table string, n int, seed uint64) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("find %s's root page: %w", table, err)
+		return fmt.Errorf("find %s's page: %w", table, err)
 	}
 	junk := make([]byte, n)
 	// #nosec G404 -- repeatable junk for a test, not a secret
