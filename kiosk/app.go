@@ -193,6 +193,13 @@ type UI struct {
 	still    *stillThere // "Still there?" while it is asked
 	setup    *setupScreen
 
+	// damaged: the store said its database is damaged; noStore: there is
+	// no store at all. Either way the lobby is the reception screen
+	// (reception.go).
+	damaged   bool
+	noStore   *NoStore
+	reception *receptionScreen
+
 	// background runs work off the UI goroutine and shows what it
 	// returns on it: the bridge's run, or in tests a runner the test
 	// drives from its own goroutine (Fyne's test driver runs fyne.Do on
@@ -239,6 +246,37 @@ func (u *UI) attach(sy SyncSource, mon OutageSource) {
 // newUI is New without the background refresh, for tests, which call
 // tick and idleCheck themselves.
 func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
+	u := newUIShell(a, cfg, log)
+	u.lobby, u.staffQueue, u.incidentLog, u.syncRecords = store, store, store, store
+	if u.siteSettings != nil {
+		v, s := u.siteSettings()
+		u.useSettings(v, s)
+		u.switchLanguage(u.cfg.Languages[0])
+	}
+	if cfg.Sync != nil {
+		u.syncStatus = cfg.Sync.Status()
+	}
+	if cfg.Outage != nil {
+		u.outage = cfg.Outage.Outage()
+		u.monitor.Store(&monitorRef{cfg.Outage})
+	}
+	_, u.unsaved = store.LocalProblem()
+	u.unsubProblem = store.SubscribeLocalProblem(func(_ queue.LocalProblem, raised bool) {
+		u.br.post(func() { u.showLocalProblem(raised) })
+	})
+	u.reload()
+	u.refreshAlerts()
+	if cfg.Setup != nil {
+		u.showSetup()
+	} else {
+		u.showWelcome()
+	}
+	return u
+}
+
+// newUIShell is the window, theme, keyboard and language, with no store
+// and no screen yet.
+func newUIShell(a fyne.App, cfg Config, log *slog.Logger) *UI {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -260,12 +298,7 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	ctx, stop := context.WithCancel(context.Background())
 	u := &UI{
 		app: a, cfg: cfg, log: log, ctx: ctx, stop: stop,
-		lobby: store, staffQueue: store, incidentLog: store, syncRecords: store,
 		theme: newKioskTheme(), br: newBridge(), siteSettings: cfg.SiteSettings,
-	}
-	if u.siteSettings != nil {
-		v, s := u.siteSettings()
-		u.useSettings(v, s)
 	}
 	u.background = u.br.run
 	a.Settings().SetTheme(u.theme)
@@ -275,24 +308,6 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 	u.win.Resize(fyne.NewSize(1280, 800))
 	u.win.Canvas().SetOnTypedRune(u.typedRune)
 	u.win.Canvas().SetOnTypedKey(u.typedKey)
-	if cfg.Sync != nil {
-		u.syncStatus = cfg.Sync.Status()
-	}
-	if cfg.Outage != nil {
-		u.outage = cfg.Outage.Outage()
-		u.monitor.Store(&monitorRef{cfg.Outage})
-	}
-	_, u.unsaved = store.LocalProblem()
-	u.unsubProblem = store.SubscribeLocalProblem(func(_ queue.LocalProblem, raised bool) {
-		u.br.post(func() { u.showLocalProblem(raised) })
-	})
-	u.reload()
-	u.refreshAlerts()
-	if cfg.Setup != nil {
-		u.showSetup()
-	} else {
-		u.showWelcome()
-	}
 	return u
 }
 
@@ -473,6 +488,11 @@ func (u *UI) reload() {
 }
 
 func (u *UI) showBoard(seq int64, b queue.Board, err error) {
+	if isDamage(err) {
+		// A damaged database has no queue to show, not even the last.
+		u.enterDamaged()
+		return
+	}
 	if err != nil {
 		// Keep showing the last board; the visitor can still check in.
 		u.log.Warn("read board", "err", err)
@@ -503,6 +523,13 @@ func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 
 func (u *UI) showWelcome() {
 	u.signOut("")
+	if u.noLobby() {
+		u.form, u.ticket, u.pin, u.staff, u.welcome = nil, nil, nil, nil, nil
+		u.signIn, u.first = nil, nil
+		u.incident, u.roster, u.checkout = nil, nil, nil
+		u.showReception()
+		return
+	}
 	u.form, u.ticket, u.pin, u.staff = nil, nil, nil, nil
 	u.signIn, u.first = nil, nil
 	u.incident, u.roster, u.checkout = nil, nil, nil

@@ -69,6 +69,10 @@ func languageName(code string) string {
 // errorText is what a visitor or staff member reads for err: the store's
 // translated message, or a generic one (the cause goes to the log).
 func (u *UI) errorText(err error) string {
+	if isDamage(err) {
+		// The lobby goes to reception; the caller's screen is gone.
+		defer u.enterDamaged()
+	}
 	var e *queue.Error
 	if !errors.As(err, &e) || e.Key == "" {
 		u.log.Error("unexpected error", "err", err)

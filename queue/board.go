@@ -63,8 +63,18 @@ func (b Board) WaitingCount() int {
 }
 
 // Board reads the current queue, with estimates recomputed from everything
-// that has happened so far (also in other processes).
+// that has happened so far (also in other processes). A damaged database
+// has no board: its error is EDamaged (damage.go), never an empty or
+// stale queue.
 func (s *Store) Board(ctx context.Context) (Board, error) {
+	if err := s.Damage(); err != nil {
+		return Board{}, err
+	}
+	b, err := s.board(ctx)
+	return b, s.checkDamage(ctx, err)
+}
+
+func (s *Store) board(ctx context.Context) (Board, error) {
 	if err := s.refreshEstimator(ctx); err != nil {
 		return Board{}, err
 	}

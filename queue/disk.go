@@ -119,14 +119,19 @@ func (p *problems) listeners() []func(LocalProblem, bool) {
 // ErrReadOnlyStore is returned by a write to a store opened to read only.
 var ErrReadOnlyStore = errors.New("queue: the database is opened to read only")
 
-// inTx runs fn in a write transaction. A commit that fails for lack of
-// space gives back the reserve, if any, and is tried once more; one that
-// still fails for a disk fault raises the local problem at once. (The
-// disk monitor ends it: a commit may slip into the WAL's old space while
-// the disk is still full.)
+// inTx runs fn in a write transaction: every write of the store goes
+// through it. None once the store is damaged, and damage an error shows
+// is recorded (checkDamage). A commit that fails for lack of space gives
+// back the reserve, if any, and is tried once more; one that still fails
+// for a disk fault raises the local problem at once. (The disk monitor
+// ends it: a commit may slip into the WAL's old space while the disk is
+// still full.)
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.readOnly {
 		return ErrReadOnlyStore
+	}
+	if err := s.Damage(); err != nil {
+		return err
 	}
 	err := sqldb.InTx(ctx, s.db, fn)
 	f := sqldb.FaultOf(err)
@@ -150,7 +155,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if f != sqldb.FaultNone {
 		s.RaiseLocalProblem(f, err.Error())
 	}
-	return err
+	return s.checkDamage(ctx, err)
 }
 
 // DiskError is a storage failure of the machine under the database, in

@@ -17,6 +17,7 @@ const (
 	EConflict = "conflict"  // the action is not allowed in the current state
 	ELocked   = "locked"    // staff mode is locked after too many wrong PINs
 	EInternal = "internal"  // storage failure; the cause is in Err
+	EDamaged  = "damaged"   // the database is damaged: nothing is read or written until it is recovered
 )
 
 // Error is a failure a visitor or staff member may see. Key and Message are

@@ -103,6 +103,10 @@ type Store struct {
 	estCfg    estimate.Config
 	lastEvent int64
 
+	// damage is the EDamaged error once the store has seen its database
+	// damaged (damage.go), nil before.
+	damage atomic.Pointer[error]
+
 	wrote chan struct{} // a commit happened; wakes checkpointLoop
 	done  chan struct{}
 	loop  sync.WaitGroup

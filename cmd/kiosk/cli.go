@@ -28,6 +28,7 @@ var offlineCommands = map[string]command{
 	"check-config": checkConfig,
 	"enroll":       enrollCmd,
 	"restore":      restore,
+	"recover":      recoverCmd,
 	"version":      printVersion,
 }
 
@@ -49,6 +50,7 @@ var storeCommands = map[string]command{
 	"close-day":  closeDay,
 	"purge":      purge,
 	"backup":     backup,
+	"snapshot":   snapshotCmd,
 	"prune":      prune,
 	"staff":      staffCmd,
 	"audit":      auditCmd,
@@ -66,6 +68,9 @@ func (m *Main) flags(name, summary string) *flag.FlagSet {
 
 // describe turns a store error into one line for a terminal.
 func describe(err error) error {
+	if errors.Is(err, queue.ErrDamaged) {
+		return err // Run words it (Main.damaged)
+	}
 	var fe *queue.FormError
 	if errors.As(err, &fe) {
 		lines := make([]string, len(fe.Problems))

@@ -95,6 +95,14 @@ type JobsConfig struct {
 	PruneAt    string `toml:"prune_at"`
 	RefitAt    string `toml:"refit_at"`
 	CloseDayAt string `toml:"close_day_at"` // "off" for a lobby open round the clock
+	CheckAt    string `toml:"check_at"`     // the daily check of the database
+	// Snapshots of the database, hourly and only when it changed:
+	// SnapshotDir ("" is a "snapshots" directory beside the database),
+	// SnapshotCopyDir (a second disk; "" for none), SnapshotKeep per
+	// directory.
+	SnapshotDir     string `toml:"snapshot_dir"`
+	SnapshotCopyDir string `toml:"snapshot_copy_dir"`
+	SnapshotKeep    int    `toml:"snapshot_keep"`
 }
 
 // ServiceConfig is one [[services]] table; DeskConfig one [[desks]]
@@ -243,7 +251,10 @@ func (j JobsConfig) validate() error {
 	if minDays := int(queue.MinPruneAge / (24 * time.Hour)); j.PruneDays != 0 && (j.PruneDays < minDays || j.PruneDays > 3650) {
 		return fmt.Errorf("jobs.prune_days must be 0 (keep everything) or between %d (the wait estimator reads two weeks back) and 3650", minDays)
 	}
-	for _, t := range []struct{ key, v string }{{"jobs.purge_at", j.PurgeAt}, {"jobs.prune_at", j.PruneAt}, {"jobs.refit_at", j.RefitAt}, {"jobs.close_day_at", j.CloseDayAt}} {
+	if j.SnapshotKeep < 1 || j.SnapshotKeep > 1000 {
+		return errors.New("jobs.snapshot_keep must be between 1 and 1000")
+	}
+	for _, t := range []struct{ key, v string }{{"jobs.purge_at", j.PurgeAt}, {"jobs.prune_at", j.PruneAt}, {"jobs.refit_at", j.RefitAt}, {"jobs.close_day_at", j.CloseDayAt}, {"jobs.check_at", j.CheckAt}} {
 		if t.key == "jobs.close_day_at" && t.v == "off" {
 			continue
 		}

@@ -26,6 +26,8 @@ func main() {
 	}
 	var code exitCode
 	switch {
+	case errors.Is(err, errRestart):
+		restartSelf()
 	case errors.As(err, &code):
 		os.Exit(int(code)) // what went wrong is printed already
 	case errors.Is(err, flag.ErrHelp):
@@ -34,6 +36,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)
 	}
+}
+
+// restartSelf runs this program again with the same arguments, in place
+// of this process: the kiosk opens on its recovered database.
+func restartSelf() {
+	exe, err := os.Executable()
+	if err == nil {
+		// #nosec G204 G702 -- this very program, with the arguments it was started with
+		err = syscall.Exec(exe, os.Args, os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, "kiosk: restart after the recovery:", err)
+	os.Exit(1) // the session starts it again
 }
 
 // exitCode is an outcome a command has printed already and that scripts

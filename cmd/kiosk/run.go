@@ -12,6 +12,7 @@ import (
 
 	"lobbyline/queue"
 	"lobbyline/queue/jobs"
+	"lobbyline/queue/sqldb"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it
@@ -77,6 +78,8 @@ Commands:
   audit         print the staff actions recorded here (--csv, --json)
   backup        write a consistent copy of the database to FILE (while the kiosk runs)
   restore       put a backup in place of the database (the kiosk stopped); keeps the old as .before-restore
+  snapshot      take a checked snapshot now if the database changed (the kiosk takes one hourly)
+  recover       rebuild a damaged database (the kiosk stopped) from the newest snapshot, what is still readable and the outbox
   version       print the version (also --version)
 
 Global flags:
@@ -160,14 +163,41 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("unknown command %q (try kiosk --help)", m.Command)
 	}
 	if err := m.openForCommand(ctx); err != nil {
-		return m.diskWords(err)
+		if m.Command == "" {
+			return m.runWithoutStore(ctx, err)
+		}
+		return m.storageWords(err)
 	}
 	if m.Command != "" {
 		// What a command changes is audited as the operating-system
 		// user, from the command line.
 		ctx = queue.WithActor(ctx, queue.CommandLineActor(queue.AuditCLI))
 	}
-	return m.diskWords(cmd(ctx, m, m.Args))
+	return m.storageWords(cmd(ctx, m, m.Args))
+}
+
+// storageWords says a storage error plainly for the command line: a
+// damaged database (damaged), or the disk under it (diskWords).
+func (m *Main) storageWords(err error) error {
+	if f := sqldb.FaultOf(err); errors.Is(err, queue.ErrDamaged) || f == sqldb.FaultDamaged || f == sqldb.FaultNotADB {
+		return m.damaged(err)
+	}
+	return m.diskWords(err)
+}
+
+// damaged words an error that says the database is damaged, or is not a
+// database at all, plainly for the command line: what it means and what
+// to do. Other errors pass as they are.
+func (m *Main) damaged(err error) error {
+	if err == nil {
+		return nil
+	}
+	f := sqldb.FaultOf(err)
+	if !errors.Is(err, queue.ErrDamaged) && f != sqldb.FaultDamaged && f != sqldb.FaultNotADB {
+		return err
+	}
+	return fmt.Errorf("the kiosk database %s is damaged: nothing was read from it or written to it, and the lobby sends visitors to reception.\n"+
+		"To recover it, stop the kiosk (systemctl stop lobbyline-kiosk) and run: lobbyline-kiosk recover\n(%w)", m.DBPath, err)
 }
 
 func (m *Main) openStore(ctx context.Context, readOnly bool) error {

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"lobbyline/queue"
 	"lobbyline/queue/durable"
 	"lobbyline/queue/jobs"
 	"lobbyline/syncer"
@@ -239,6 +240,8 @@ func (m *Main) jobsConfig() jobs.Config {
 		cfg.PruneAge = -1
 	}
 	cfg.RefitAt, _ = jobs.ParseClockTime(j.RefitAt)
+	cfg.CheckAt, _ = jobs.ParseClockTime(j.CheckAt)
+	cfg.Snapshots = queue.SnapshotOptions{Dirs: m.snapshotDirs(), Keep: j.SnapshotKeep}
 	if j.CloseDayAt == "off" {
 		cfg.CloseDayOff = true
 	} else {

@@ -19,6 +19,15 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	if err != nil {
 		return err
 	}
+	damaged, err := m.checkBeforeLobby(ctx)
+	if err != nil {
+		return err
+	}
+	if damaged {
+		// No board, no check-in, no writes: the lobby sends visitors to
+		// reception (the UI asks the store, which says it is damaged).
+		return m.showUI(ctx, cfg)
+	}
 	// The demo's accounts sign in with the sample PIN in demo mode only.
 	if err := m.store.SetDemoStaff(ctx, m.Demo); err != nil {
 		return err
@@ -52,6 +61,11 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 			cfg.Sync, cfg.Outage = sy, mon
 		}
 	}
+	return m.showUI(ctx, cfg)
+}
+
+// showUI opens the kiosk window on the store and blocks until it closes.
+func (m *Main) showUI(ctx context.Context, cfg kiosk.Config) error {
 	a := app.NewWithID("org.lobbyline.kiosk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	ui := kiosk.New(a, m.store, cfg, m.Logger)

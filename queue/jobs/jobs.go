@@ -42,16 +42,21 @@ type Config struct {
 	// PruneAge: 90 days; events, the connectivity log and incident samples
 	// the centre has go after this (queue.Store.Prune); negative: never.
 	PruneAge    time.Duration
-	PruneAt     ClockTime       // 03:45: the daily prune
-	RefitAt     ClockTime       // 03:30: the nightly refit of the wait estimator
-	CloseDayAt  ClockTime       // 23:55: end of day (expire tickets, check everyone out)
-	CloseDayOff bool            // no end-of-day close (a lobby open round the clock)
-	ReportEvery time.Duration   // 5 min: reports of incidents that are over
-	ReportDir   string          // where incident reports are written; "" writes none
-	Steps       func() []string // the runbook in use now, for the reports' checklists; nil: none
-	KioskName   string
-	Site        string
-	Location    *time.Location // the kiosk's day; nil means time.Local
+	PruneAt     ClockTime // 03:45: the daily prune
+	RefitAt     ClockTime // 03:30: the nightly refit of the wait estimator
+	CloseDayAt  ClockTime // 23:55: end of day (expire tickets, check everyone out)
+	CloseDayOff bool      // no end-of-day close (a lobby open round the clock)
+	CheckAt     ClockTime // 03:00: the daily check of the database (queue.Store.QuickCheck)
+	// Snapshots: at most every SnapshotEvery (1 h), and only when the
+	// database changed, into these directories (none: no snapshots).
+	Snapshots     queue.SnapshotOptions
+	SnapshotEvery time.Duration
+	ReportEvery   time.Duration   // 5 min: reports of incidents that are over
+	ReportDir     string          // where incident reports are written; "" writes none
+	Steps         func() []string // the runbook in use now, for the reports' checklists; nil: none
+	KioskName     string
+	Site          string
+	Location      *time.Location // the kiosk's day; nil means time.Local
 	// Lang is the reports' language; "" reads the staff language from the
 	// store each time a report is written, so a change in staff mode
 	// applies to the next report.
@@ -103,6 +108,10 @@ func (c *Config) defaults() {
 	if !c.CloseDayAt.Set {
 		c.CloseDayAt = ClockTime{23, 55, true}
 	}
+	if !c.CheckAt.Set {
+		c.CheckAt = ClockTime{3, 0, true}
+	}
+	setDefault(&c.SnapshotEvery, time.Hour)
 	if c.Location == nil {
 		c.Location = time.Local
 	}
@@ -154,6 +163,8 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		{"prune", daily(cfg.PruneAt), j.Prune, cfg.PruneAge > 0},
 		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true},
 		{"close-day", daily(cfg.CloseDayAt), j.CloseDay, !cfg.CloseDayOff},
+		{"quick-check", daily(cfg.CheckAt), j.QuickCheck, true},
+		{"snapshot", gocron.DurationJob(cfg.SnapshotEvery), j.Snapshot, len(cfg.Snapshots.Dirs) > 0},
 	}
 	for _, jb := range jobs {
 		if !jb.on {
@@ -218,6 +229,27 @@ func (j *Jobs) CloseDay(ctx context.Context) error {
 	}
 	j.log.Info("end of day", "on_site", res.OnSite, "expired", res.Expired, "checked_out", res.CheckedOut, "desks_closed", res.DesksShut)
 	return nil
+}
+
+// QuickCheck checks the database; damage marks the store damaged, and
+// the lobby sends visitors to reception from its next refresh.
+func (j *Jobs) QuickCheck(ctx context.Context) error {
+	start := j.cfg.Clock.Now()
+	problems, err := j.store.QuickCheck(ctx)
+	if err != nil {
+		return err
+	}
+	j.log.Info("database check", "ok", len(problems) == 0, "took", j.cfg.Clock.Since(start))
+	return nil
+}
+
+// Snapshot takes a snapshot if the database changed since the last.
+func (j *Jobs) Snapshot(ctx context.Context) error {
+	path, err := j.store.Snapshot(ctx, j.cfg.Snapshots)
+	if path != "" {
+		j.log.Info("snapshot", "path", path)
+	}
+	return err
 }
 
 // reportAfter is how long an ended incident may wait for its backlog to

@@ -70,12 +70,12 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	}
 	defer jobs.Stop()
 	// step moves the clock to the given time in steps of at most five
-	// minutes, each once the scheduler waits on its five timers (close of
-	// day, purge, prune, refit, reports).
+	// minutes, each once the scheduler waits on its six timers (close of
+	// day, database check, purge, prune, refit, reports).
 	step := func(to time.Time) {
 		t.Helper()
 		for clock.Now().Before(to) {
-			if err := clock.BlockUntilContext(ctx, 5); err != nil {
+			if err := clock.BlockUntilContext(ctx, 6); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(min(5*time.Minute, to.Sub(clock.Now())))
@@ -110,6 +110,11 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 	waitFor("close-day")
 	if roster, _ := store.Roster(ctx); len(roster) != 0 {
 		t.Fatalf("roster after the close of day: %+v", roster)
+	}
+	step(day.Add(27 * time.Hour))
+	waitFor("quick-check")
+	if store.Damage() != nil {
+		t.Fatalf("the check found a sound database damaged: %v", store.Damage())
 	}
 	step(day.Add(27*time.Hour + 10*time.Minute))
 	if v, _ := store.Visit(ctx, old.Visit.ID); v.Name == "" {

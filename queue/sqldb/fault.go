@@ -42,12 +42,13 @@ func (f Fault) String() string {
 
 // SQLite's primary result codes (the low byte of an extended code).
 const (
-	sqliteReadOnly = 8
-	sqliteIOErr    = 10
-	sqliteCorrupt  = 11
-	sqliteFull     = 13
-	sqliteNotADB   = 26
-	sqliteCantOpen = 14
+	sqliteReadOnly   = 8
+	sqliteIOErr      = 10
+	sqliteCorrupt    = 11
+	sqliteFull       = 13
+	sqliteCantOpen   = 14
+	sqliteConstraint = 19
+	sqliteNotADB     = 26
 
 	sqliteIOErrShmSize = sqliteIOErr | 19<<8 // 4874
 )
@@ -101,4 +102,11 @@ func FaultAt(err error, path string) Fault {
 		return FaultReadOnly
 	}
 	return f
+}
+
+// IsConstraint reports whether err is SQLite's SQLITE_CONSTRAINT (any of
+// its extended codes): a UNIQUE, CHECK, NOT NULL or FOREIGN KEY that failed.
+func IsConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteConstraint
 }
