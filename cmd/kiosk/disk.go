@@ -44,12 +44,19 @@ func (m *Main) openForCommand(ctx context.Context) error {
 	return nil
 }
 
+// ownDirs are the folders of the kiosk's own files, which staff mode's
+// disk panel offers a supervisor to delete.
+func (m *Main) ownDirs() []diskwatch.OwnDir {
+	return []diskwatch.OwnDir{{Dir: m.reportDir(), Kind: diskwatch.KindReport}, {Dir: m.exportDir(), Kind: diskwatch.KindExport}}
+}
+
 // diskCheckEvery is how often the disk monitor looks.
 const diskCheckEvery = 5 * time.Second
 
 // startDiskWatch runs the disk monitor until the kiosk closes.
 func (m *Main) startDiskWatch(ctx context.Context) *diskwatch.Watch {
 	w := diskwatch.New(m.store, m.reserve(), m.Logger)
+	w.SetOwnDirs(m.ownDirs()...)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

@@ -28,7 +28,7 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	}
 	// The disk monitor runs whatever becomes of sync: a full disk that
 	// keeps the embedded centre from opening must still be seen.
-	m.startDiskWatch(ctx)
+	cfg.Disk = m.startDiskWatch(ctx)
 	hasSupervisor, err := m.store.HasSupervisor(ctx)
 	if err != nil {
 		return err

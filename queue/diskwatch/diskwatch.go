@@ -53,6 +53,7 @@ type Watch struct {
 	reserve *queue.Reserve // nil: none
 	dir     string
 	log     *slog.Logger
+	own     []OwnDir // folders of the kiosk's own files (SetOwnDirs)
 
 	mu   sync.Mutex
 	last Status
