@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"lobbyline/queue"
+	"lobbyline/queue/sqldb"
 	"lobbyline/queue/jobs"
 )
 
@@ -34,6 +35,9 @@ type Main struct {
 	store   *queue.Store
 	jobs    *jobs.Jobs // nil until the UI starts them
 	kick    kick
+	// openedReadOnly is the disk fault for which the store was opened to
+	// read only, FaultNone when it opened the ordinary way.
+	openedReadOnly sqldb.Fault
 	site    siteView       // the site's settings in use
 	closers []func() error // run in reverse order by Close, before the store closes
 }
@@ -160,6 +164,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("unknown command %q (try kiosk --help)", m.Command)
 	}
 	if err := m.openForCommand(ctx); err != nil {
+		if f := queue.FaultOf(err); m.Command == "" && (f == sqldb.FaultFull || f == sqldb.FaultReadOnly || f == sqldb.FaultIO || errors.Is(err, sqldb.ErrNoSafeRead)) {
+			// The lobby's screen says so, and sends visitors to reception.
+			return runProblemUI(ctx, m, m.diskWords(err).Error())
+		}
 		return m.diskWords(err)
 	}
 	if m.Command != "" {

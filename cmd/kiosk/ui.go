@@ -11,6 +11,7 @@ import (
 	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
+	"lobbyline/queue/sqldb"
 )
 
 // runUI opens the kiosk window and blocks until it is closed.
@@ -18,6 +19,9 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	cfg, err := m.uiConfig()
 	if err != nil {
 		return err
+	}
+	if m.openedReadOnly != sqldb.FaultNone {
+		return runReadOnlyUI(ctx, m, cfg)
 	}
 	// The demo's accounts sign in with the sample PIN in demo mode only.
 	if err := m.store.SetDemoStaff(ctx, m.Demo); err != nil {
