@@ -380,3 +380,33 @@ func TestReserveHolds2000CheckIns(t *testing.T) {
 		t.Error("the visit that could not be saved raised no local problem")
 	}
 }
+
+// Trim keeps a folder of the kiosk's own files to its newest few.
+func TestTrim(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		p := filepath.Join(dir, fmt.Sprintf("export-%d.csv", i))
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		at := base.AddDate(0, 0, i)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := diskwatch.Trim(dir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gone) != 3 || filepath.Base(gone[0]) != "export-0.csv" || filepath.Base(gone[2]) != "export-2.csv" {
+		t.Errorf("trimmed %v, want the three oldest", gone)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 3 { // two exports and the folder, which is not the kiosk's to trim
+		t.Errorf("left %d entries, want 3", len(left))
+	}
+}

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 
 	"lobbyline/queue"
-	"lobbyline/queue/sqldb"
 	"lobbyline/queue/jobs"
+	"lobbyline/queue/sqldb"
 )
 
 // Main is the program: flags, config and wiring, so tests can run it
@@ -32,14 +32,14 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Logger         *slog.Logger
 
-	store   *queue.Store
-	jobs    *jobs.Jobs // nil until the UI starts them
-	kick    kick
+	store *queue.Store
+	jobs  *jobs.Jobs // nil until the UI starts them
+	kick  kick
 	// openedReadOnly is the disk fault for which the store was opened to
 	// read only, FaultNone when it opened the ordinary way.
 	openedReadOnly sqldb.Fault
-	site    siteView       // the site's settings in use
-	closers []func() error // run in reverse order by Close, before the store closes
+	site           siteView       // the site's settings in use
+	closers        []func() error // run in reverse order by Close, before the store closes
 }
 
 // NewMain returns a Main with the embedded default config and the process's

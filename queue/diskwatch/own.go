@@ -107,6 +107,14 @@ func (w *Watch) RemoveOwn(paths []string) (removed []OwnFile, freed int64, err e
 	return removed, freed, nil
 }
 
+// The kiosk keeps at most this many files in its reports and exports
+// folders, deleting the oldest beyond (an incident writes a few reports;
+// an export is one file).
+const (
+	KeepReports = 300
+	KeepExports = 100
+)
+
 // Trim keeps the newest keep regular files directly in dir and deletes
 // the rest, oldest first, and returns what it deleted: how the kiosk
 // bounds its reports and exports.
