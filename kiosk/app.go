@@ -331,6 +331,7 @@ func (u *UI) showLocalProblem(raised bool) {
 	u.unsaved = raised
 	if u.screen == screenWelcome && u.welcome != nil {
 		u.welcome.showUnsaved(raised)
+		u.welcome.banner.update(u.outage, u.cfg.Now()) // its sentences follow
 	}
 	if u.cfg.Disk != nil { // the staff header need not wait for the monitor's next look
 		u.diskStatus.Problem, u.diskStatus.HasProblem = u.lobby.LocalProblem()

@@ -8,11 +8,14 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"lobbyline/queue"
 	"lobbyline/queue/diskwatch"
 	"lobbyline/queue/sqldb"
+	"lobbyline/syncer/outage"
 )
 
 // withDisk gives f's UI a real disk monitor on its store, whose own files
@@ -191,5 +194,66 @@ func TestDiskPanel(t *testing.T) {
 	f.store.ClearLocalProblem(sqldb.FaultFull)
 	if u.staff.disk.Visible() {
 		t.Error("the disk badge stays once the problem is over")
+	}
+}
+
+// Every sentence of the lobby's banner is true in each disk state: while
+// the disk is only low, check-in works and is saved; while it is full or
+// read-only (a check-in cannot be saved), nothing says it works, that the
+// centre will get it, or that the kiosk is back to normal, in any
+// language.
+func TestBannerTrueInEachDiskState(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 10, 0, 0, time.UTC)
+	in := &queue.Incident{ID: 1, Severity: queue.SeverityMinor}
+	for _, code := range translationCodes(t) {
+		if err := setLanguage(code); err != nil {
+			t.Fatal(err)
+		}
+		works := lang.X("banner.central.works", "")
+		waits := lang.X("banner.central.waits", "")
+		for _, cause := range []outage.Cause{outage.CauseUnreachable, outage.CauseDisk} {
+			o := outage.Outage{Incident: in, Severity: queue.SeverityMinor, Cause: cause, Since: now.Add(-10 * time.Minute), Updated: now}
+			low, ok := bannerFor(o, now, code, time.UTC)
+			if !ok || low.Works != works {
+				t.Errorf("%s, %s, the disk low: works = %q, want %q", code, cause, low.Works, works)
+			}
+			full, ok := unsavedLines(low, ok, cause)
+			if !ok || full.Works == works || full.Waits == waits || strings.Contains(full.Title+full.Since, works) {
+				t.Errorf("%s, %s, a check-in cannot be saved: %+v", code, cause, full)
+			}
+		}
+		back, ok := bannerFor(outage.Outage{Recovered: now, RecoveredFrom: outage.CauseDisk}, now, code, time.UTC)
+		if !ok || !back.Recovery {
+			t.Fatalf("%s: no recovery banner: %+v", code, back)
+		}
+		if _, ok := unsavedLines(back, ok, outage.CauseNone); ok {
+			t.Errorf("%s: \"back to normal\" while a check-in cannot be saved", code)
+		}
+	}
+	if err := setLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
+
+	// On the screen, during a real outage of the centre.
+	f := newOutageFixture(t)
+	u := f.ui
+	f.startOutage(t)
+	u.showWelcome()
+	if got := bannerText(u); !strings.Contains(got, "Check-in works and your place in line is saved.") {
+		t.Fatalf("outage banner:\n%s", got)
+	}
+	for _, fault := range []sqldb.Fault{sqldb.FaultFull, sqldb.FaultReadOnly} {
+		f.store.RaiseLocalProblem(fault, "test")
+		got := bannerText(u)
+		if strings.Contains(got, "Check-in works") || strings.Contains(got, "gets your check-in") || !strings.Contains(got, "Our central system is unavailable") {
+			t.Errorf("banner with %s:\n%s", fault, got)
+		}
+		if !strings.Contains(screenText(u), "Please check in at reception.") {
+			t.Errorf("welcome with %s does not send visitors to reception", fault)
+		}
+		f.store.ClearLocalProblem()
+	}
+	if got := bannerText(u); !strings.Contains(got, "Check-in works and your place in line is saved.") {
+		t.Errorf("once the disk has room, the banner lacks what works:\n%s", got)
 	}
 }
