@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"lobbyline/queue"
+	"lobbyline/queue/diskwatch"
 	"lobbyline/syncer"
 	"lobbyline/syncer/outage"
 )
@@ -47,6 +48,7 @@ type Config struct {
 	Now      func() time.Time // nil means time.Now
 	Sync     SyncSource       // nil when sync is off
 	Outage   OutageSource     // nil when sync is off
+	Disk     DiskSource       // the disk monitor; nil: none
 	Incident IncidentConfig
 	// SiteSettings, if set, is the site's settings in use and their
 	// version (the centre's managed configuration over the kiosk file's).
@@ -171,6 +173,8 @@ type UI struct {
 	openAlerts   int
 	syncDialog   dialog.Dialog
 	alertsDialog dialog.Dialog
+	diskDialog   dialog.Dialog
+	diskStatus   diskwatch.Status // as the disk monitor last saw it
 	unsubscribe  func()
 
 	// unsaved: a check-in cannot be saved here now (the store's local
@@ -261,6 +265,9 @@ func newUI(a fyne.App, store Store, cfg Config, log *slog.Logger) *UI {
 		u.monitor.Store(&monitorRef{cfg.Outage})
 	}
 	_, u.unsaved = store.LocalProblem()
+	if cfg.Disk != nil {
+		u.diskStatus = cfg.Disk.Status()
+	}
 	u.unsubProblem = store.SubscribeLocalProblem(func(_ queue.LocalProblem, raised bool) {
 		u.br.post(func() { u.showLocalProblem(raised) })
 	})
@@ -339,6 +346,13 @@ func (u *UI) showLocalProblem(raised bool) {
 	u.unsaved = raised
 	if u.screen == screenWelcome && u.welcome != nil {
 		u.welcome.showUnsaved(raised)
+		u.welcome.banner.update(u.outage, u.cfg.Now()) // its sentences follow
+	}
+	if u.cfg.Disk != nil { // the staff header need not wait for the monitor's next look
+		u.diskStatus.Problem, u.diskStatus.HasProblem = u.lobby.LocalProblem()
+		if u.staff != nil {
+			u.staff.updateDisk(u.diskStatus)
+		}
 	}
 }
 
@@ -409,6 +423,11 @@ func (u *UI) tick(ctx context.Context) func() {
 	if u.siteSettings != nil {
 		settingsVersion, settings = u.siteSettings()
 	}
+	var disk *diskwatch.Status
+	if u.cfg.Disk != nil {
+		st := u.cfg.Disk.Status()
+		disk = &st
+	}
 	rosterRead := u.rosterUp.Load()
 	var roster, left []queue.Visit
 	var rosterErr error
@@ -425,6 +444,12 @@ func (u *UI) tick(ctx context.Context) func() {
 		}
 		if outage != nil {
 			u.showOutage(*outage) // "updated N min ago" moves on with no news too
+		}
+		if disk != nil {
+			u.diskStatus = *disk
+			if u.staff != nil {
+				u.staff.updateDisk(*disk)
+			}
 		}
 		if alertErr == nil && len(alerts) != u.openAlerts {
 			u.openAlerts = len(alerts)

@@ -149,6 +149,9 @@ func newBanner(u *UI) *banner {
 // update shows outage o as of now, or hides the banner.
 func (b *banner) update(o outage.Outage, now time.Time) {
 	lines, ok := bannerFor(o, now, b.u.lang, b.u.location())
+	if b.u.unsaved {
+		lines, ok = unsavedLines(lines, ok, o.Cause)
+	}
 	was := b.content.Visible()
 	defer func() {
 		if b.content.Visible() == was {
@@ -187,6 +190,23 @@ func (b *banner) update(o outage.Outage, now time.Time) {
 	showLine(b.updated, lines.Updated)
 	b.content.Show()
 	b.content.Refresh()
+}
+
+// unsavedLines is the banner while a check-in cannot be saved here (the
+// store's local problem: a full or read-only disk): nothing may say that
+// check-in works, that the centre gets it later, or that the kiosk is
+// back to normal; the welcome screen itself sends visitors to reception.
+func unsavedLines(b bannerLines, ok bool, cause outage.Cause) (bannerLines, bool) {
+	if !ok || b.Recovery {
+		return bannerLines{}, false
+	}
+	if cause != outage.CauseDatabase { // its own words already say to ask at reception
+		b.Works = ""
+	}
+	if cause != outage.CauseDisk && cause != outage.CauseClock { // those say "Please tell reception."
+		b.Waits = ""
+	}
+	return b, true
 }
 
 // showLine sets a label's text and hides the label, with the padding

@@ -9,12 +9,14 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/assets"
 	"lobbyline/queue"
+	"lobbyline/queue/sqldb"
 )
 
 // TestEveryScreenInEveryLanguage puts up every screen of the kiosk, the
@@ -151,6 +153,22 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	u.showAlerts()
 	look("alerts")
 	closeDialog()
+	withDisk(t, f.fixture)
+	f.store.RaiseLocalProblem(sqldb.FaultFull, "test: a commit failed for space")
+	u.showStaff()
+	look("staff, the disk full")
+	u.showDisk()
+	look("disk panel, the disk full")
+	checks(t, u.Window().Canvas().Overlays().Top())[0].SetChecked(true)
+	test.Tap(overlayButton(t, u, lang.X("disk.delete", "")))
+	look("disk panel: delete?")
+	closeDialog()
+	closeDialog()
+	f.store.RaiseLocalProblem(sqldb.FaultReadOnly, "test: remounted read-only")
+	u.showDisk()
+	look("disk panel, the disk read-only")
+	closeDialog()
+	f.store.ClearLocalProblem()
 	u.lockStaff()
 	f.signInAs(t, "Dario", receptionPIN)
 	look("staff, as reception")

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"lobbyline/queue"
+	"lobbyline/queue/diskwatch"
 	"lobbyline/queue/report"
 )
 
@@ -589,6 +590,12 @@ func (u *UI) exportRoster(f report.RosterFormat) {
 		return
 	}
 	u.log.Info("roster exported", "path", path, "people", len(s.people), "tickets", len(s.visits))
+	// The folder is bounded: the oldest go once it holds more.
+	if gone, err := diskwatch.Trim(dir, diskwatch.KeepExports); err != nil {
+		u.log.Warn("bound the exports folder", "dir", dir, "err", err)
+	} else if len(gone) > 0 {
+		u.log.Info("deleted the oldest exports", "files", gone)
+	}
 	if f == report.RosterHTML {
 		s.setStatus(lang.X("roster.saved.html", "Saved the list to print: {{.Path}}", map[string]any{"Path": path}), false)
 		return

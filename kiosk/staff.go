@@ -59,6 +59,7 @@ type staffScreen struct {
 	lock    *widget.Button
 	sync    *widget.Button // connectivity at a glance; details on a tap
 	alerts  *widget.Button
+	disk    *widget.Button // shown while the disk is full, read-only or nearly full; the disk panel on a tap
 	outage  *widget.Button // the incident panel, labelled with the severity
 	onSite  *widget.Button // the roster
 	status  *widget.Label
@@ -165,6 +166,8 @@ func newStaffScreen(u *UI) *staffScreen {
 
 	s.sync = u.newSyncBadge()
 	s.alerts = widget.NewButtonWithIcon("", theme.WarningIcon(), u.showAlerts)
+	s.disk = widget.NewButtonWithIcon("", theme.StorageIcon(), u.showDisk)
+	s.disk.Hide()
 	s.outage = widget.NewButtonWithIcon(lang.X("staff.incident", "Incident"), theme.ErrorIcon(), u.showIncident)
 	s.onSite = widget.NewButtonWithIcon(lang.X("staff.onsite", "On site"), theme.AccountIcon(), u.showRoster)
 	// Two rows: the title and the actions (their names are long in
@@ -175,7 +178,7 @@ func newStaffScreen(u *UI) *staffScreen {
 		container.New(&lineHeadLayout{},
 			newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
 			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock, u.newQuitButton())),
-		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts), nil, container.NewPadded(s.status)))
+		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts, s.disk), nil, container.NewPadded(s.status)))
 
 	deskCard := card(
 		newText(lang.X("staff.desk", "Desk"), theme.SizeNameText, true, widget.HighImportance),
@@ -201,6 +204,9 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.updateSync(u.syncStatus, u.cfg.Now())
 	s.updateAlerts(u.openAlerts)
 	s.updateOutage(u.outage)
+	if u.cfg.Disk != nil {
+		s.updateDisk(u.diskStatus)
+	}
 	return s
 }
 

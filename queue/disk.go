@@ -202,19 +202,31 @@ type Reserve struct {
 }
 
 // DefaultReserveBytes is the reserve's default size: room for at least
-// 2,000 check-ins (BytesPerCheckIn each) with the WAL they pass through,
-// as TestReserveHolds2000CheckIns measures on a real small file system.
-const DefaultReserveBytes = 8 << 20
+// 2,000 check-ins (BytesPerCheckIn each, a whole visit) beside the WAL
+// they pass through (WALAllowance), as TestReserveHolds2000CheckIns
+// measures on a real small file system.
+const DefaultReserveBytes = 12 << 20
 
-// BytesPerCheckIn is what a check-in adds to the database at most, as
-// measured by BenchmarkBytesPerVisit (with its events, outbox rows and
-// indexes), rounded up: staff mode divides the free space by it to say
-// how many check-ins still fit.
-const BytesPerCheckIn = 2048
+// BytesPerCheckIn is what a visit adds to the database: its check-in,
+// call and service or check-out, with their events, outbox rows and
+// indexes. BenchmarkBytesPerVisit measured 4,352 bytes in use per visit
+// (4.35 MB per 1,000); this is that rounded up to 4.5 KB. Staff mode
+// divides the free space by it to say how many check-ins still fit.
+const BytesPerCheckIn = 4608
 
-// CheckInsThatFit is how many check-ins free bytes hold.
+// WALAllowance is the space the WAL may take on top of the database:
+// journal_size_limit, which a checkpoint leaves the WAL at most (one
+// check-in's commit writes about 50 KB of WAL, which the checkpointer
+// copies back a second later at a lobby's pace).
+const WALAllowance = 1 << 20
+
+// CheckInsThatFit is how many check-ins free bytes hold, once the WAL has
+// its allowance.
 func CheckInsThatFit(free uint64) int64 {
-	n := free / BytesPerCheckIn
+	if free <= WALAllowance {
+		return 0
+	}
+	n := (free - WALAllowance) / BytesPerCheckIn
 	if n > 1<<40 {
 		n = 1 << 40
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"lobbyline/queue"
 	"lobbyline/queue/diskwatch"
@@ -290,7 +292,7 @@ func TestReserve(t *testing.T) {
 	if err := watch.Check(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := watch.Status(); st.ReserveHeld || st.Fit <= 0 && st.Free > queue.BytesPerCheckIn {
+	if st := watch.Status(); st.ReserveHeld || st.Fit != queue.CheckInsThatFit(st.Free) {
 		t.Errorf("status while full = %+v", st)
 	}
 	os.Remove(filler)
@@ -303,5 +305,109 @@ func TestReserve(t *testing.T) {
 	b, _ := os.ReadFile(r.Path)
 	if int64(len(b)) != r.Size || !bytes.Equal(b[:16], make([]byte, 16)) {
 		t.Errorf("reserve file is %d bytes", len(b))
+	}
+}
+
+// TestReserveHolds2000CheckIns fills a real small file system around a
+// kiosk holding the default reserve, then runs visits (check-in, call,
+// serve) at a lobby's pace (the WAL copied back and truncated between
+// them, as the checkpointer does a second after each) until one cannot be
+// saved: the reserve must have given room for at least 2,000, and at
+// least as many as the disk monitor said would fit.
+func TestReserveHolds2000CheckIns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fills a file system")
+	}
+	ctx := context.Background()
+	dir := smallDisk(t, "48m")
+	c := newClock()
+	path := filepath.Join(dir, "kiosk.db")
+	opts := testOptions(c)
+	opts.Reserve = &queue.Reserve{Path: path + ".reserve", Size: queue.DefaultReserveBytes}
+	s, err := queue.Open(ctx, path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	watch := diskwatch.New(s, opts.Reserve, nil)
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !opts.Reserve.Held() {
+		t.Fatal("the monitor did not make the reserve on an empty disk")
+	}
+	if _, err := s.Apply(ctx, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Ana"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, dir)
+	if err := watch.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	promised := watch.Status().Fit
+
+	visits := 0
+	for ; visits < 10000; visits++ {
+		c.Advance(2 * time.Minute)
+		_, err := s.CheckIn(ctx, queue.CheckInForm{Name: fmt.Sprintf("Visitor %d", visits), Host: "Dr Ruiz", Phone: "+44 20 7946 0000", Service: "registration"}, queue.SourceKiosk)
+		if err == nil {
+			var v queue.Visit
+			if v, err = s.Apply(ctx, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Ana"}); err == nil {
+				_, err = s.Apply(ctx, queue.Command{Action: queue.ActServe, Visit: v.ID, Staff: "Ana"})
+			}
+		}
+		if err != nil {
+			if queue.FaultOf(err) != sqldb.FaultFull {
+				t.Fatalf("visit %d: %v, want the disk full", visits, err)
+			}
+			break
+		}
+		// The checkpointer's work. Like the kiosk's, it may fail for space
+		// or find the background checkpointer busy, and is only logged.
+		if err := s.Checkpoint(ctx); err != nil {
+			t.Logf("checkpoint after visit %d: %v", visits, err)
+		}
+	}
+	t.Logf("the default reserve (%d MB) held %d visits; the monitor had said %d fit", queue.DefaultReserveBytes>>20, visits, promised)
+	if visits < 2000 {
+		t.Errorf("the default reserve held %d visits, want at least 2,000", visits)
+	}
+	if int64(visits) < promised {
+		t.Errorf("the monitor said %d check-ins fit, but only %d did", promised, visits)
+	}
+	if _, ok := s.LocalProblem(); !ok {
+		t.Error("the visit that could not be saved raised no local problem")
+	}
+}
+
+// Trim keeps a folder of the kiosk's own files to its newest few.
+func TestTrim(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		p := filepath.Join(dir, fmt.Sprintf("export-%d.csv", i))
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		at := base.AddDate(0, 0, i)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := diskwatch.Trim(dir, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gone) != 3 || filepath.Base(gone[0]) != "export-0.csv" || filepath.Base(gone[2]) != "export-2.csv" {
+		t.Errorf("trimmed %v, want the three oldest", gone)
+	}
+	left, _ := os.ReadDir(dir)
+	if len(left) != 3 { // two exports and the folder, which is not the kiosk's to trim
+		t.Errorf("left %d entries, want 3", len(left))
 	}
 }

@@ -8,8 +8,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
 	"github.com/jonboulle/clockwork"
 
+	"lobbyline/assets"
+	"lobbyline/kiosk"
 	"lobbyline/queue"
 	"lobbyline/queue/diskwatch"
 	"lobbyline/queue/sqldb"
@@ -31,7 +35,9 @@ func (m *Main) reserve() *queue.Reserve {
 // for a command that only reads, to read only if the disk refuses that.
 func (m *Main) openForCommand(ctx context.Context) error {
 	err := m.openStore(ctx, false)
-	if err == nil || !readCommands[m.Command] {
+	// The kiosk itself (no command) opens to read only too: the lobby
+	// then sends visitors to reception and staff can still read the queue.
+	if err == nil || !readCommands[m.Command] && m.Command != "" {
 		return err
 	}
 	if f := queue.FaultOf(err); f != sqldb.FaultFull && f != sqldb.FaultReadOnly && f != sqldb.FaultIO {
@@ -41,7 +47,17 @@ func (m *Main) openForCommand(ctx context.Context) error {
 	if rerr := m.openStore(ctx, true); rerr != nil {
 		return rerr
 	}
+	m.openedReadOnly = queue.FaultOf(err)
 	return nil
+}
+
+// ownDirs are the folders of the kiosk's own files, which staff mode's
+// disk panel offers a supervisor to delete.
+func (m *Main) ownDirs() []diskwatch.OwnDir {
+	// Snapshots on the database's own disk only: a copy on a second disk
+	// takes nothing from this one.
+	return []diskwatch.OwnDir{{Dir: m.reportDir(), Kind: diskwatch.KindReport}, {Dir: m.exportDir(), Kind: diskwatch.KindExport},
+		{Dir: m.snapshotDirs()[0], Kind: diskwatch.KindSnapshot}}
 }
 
 // diskCheckEvery is how often the disk monitor looks.
@@ -50,6 +66,7 @@ const diskCheckEvery = 5 * time.Second
 // startDiskWatch runs the disk monitor until the kiosk closes.
 func (m *Main) startDiskWatch(ctx context.Context) *diskwatch.Watch {
 	w := diskwatch.New(m.store, m.reserve(), m.Logger)
+	w.SetOwnDirs(m.ownDirs()...)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -108,4 +125,96 @@ func bytesText(n uint64) string {
 		return fmt.Sprintf("%d KB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// runReadOnlyUI is the kiosk started on a full or read-only disk, its
+// database opened to read only: the lobby sends visitors to reception,
+// staff can read the queue and the disk panel, nothing is written (no
+// sync, no jobs). Once the disk has room and is writable, it quits, and
+// the session starts it again the ordinary way.
+func runReadOnlyUI(ctx context.Context, m *Main, cfg kiosk.Config) error {
+	m.store.RaiseLocalProblem(m.openedReadOnly, "the kiosk started on a disk it cannot write: "+m.openedReadOnly.String()+": "+m.DBPath)
+	w := diskwatch.New(m.store, nil, m.Logger)
+	w.SetOwnDirs(m.ownDirs()...)
+	if err := w.Check(ctx); err != nil {
+		m.Logger.Warn("disk monitor", "err", err)
+	}
+	cfg.Disk = w
+	return showUI(ctx, m, func(a fyne.App) (*kiosk.UI, error) { return kiosk.New(a, m.store, cfg, m.Logger), nil }, w)
+}
+
+// runProblemUI is the kiosk started where its database cannot be read
+// safely at all: a screen says why (for IT) and sends visitors to
+// reception, until the disk has room again and it quits to start over.
+func runProblemUI(ctx context.Context, m *Main, problem string) error {
+	m.Logger.Error("the lobby will not open", "why", problem)
+	return showUI(ctx, m, func(a fyne.App) (*kiosk.UI, error) {
+		kiosk.ShowProblem(a, problem, m.Config.Languages)
+		return nil, nil
+	}, nil)
+}
+
+// roomAgain reports whether the disk under the database can take writes
+// again: writable, with ResumeFree and the reserve free.
+func (m *Main) roomAgain() bool {
+	sp, err := diskwatch.Stat(filepath.Dir(m.DBPath))
+	var reserve uint64
+	if r := m.reserve(); r != nil {
+		reserve = uint64(r.Size) // #nosec G115 -- checked positive when the config loads
+	}
+	return err == nil && sp.Known && !sp.ReadOnly && sp.Free >= diskwatch.ResumeFree+reserve
+}
+
+// showUI opens a window made by open and runs it until it is closed, or
+// until the disk has room again (the session then starts the kiosk again,
+// which opens the database to write).
+func showUI(ctx context.Context, m *Main, open func(fyne.App) (*kiosk.UI, error), w *diskwatch.Watch) error {
+	a := app.NewWithID("org.lobbyline.kiosk")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	ui, err := open(a)
+	if err != nil {
+		return err
+	}
+	if ui != nil {
+		defer ui.Close()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(diskCheckEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				fyne.Do(a.Quit)
+				return
+			case <-t.C:
+				if w != nil {
+					if err := w.Check(ctx); err != nil {
+						m.Logger.Warn("disk monitor", "err", err)
+					}
+				}
+				if m.roomAgain() {
+					m.Logger.Info("the disk has room again: closing, to open the database to write", "path", m.DBPath)
+					fyne.Do(a.Quit)
+					return
+				}
+			}
+		}
+	}()
+	var win fyne.Window
+	if ui != nil {
+		win = ui.Window()
+		if m.Fullscreen {
+			ui.KeepOpen()
+		}
+	} else if ws := a.Driver().AllWindows(); len(ws) > 0 {
+		win = ws[0]
+	}
+	if win == nil {
+		return errors.New("no window to show")
+	}
+	win.SetFullScreen(m.Fullscreen)
+	win.ShowAndRun()
+	return nil
 }

@@ -32,11 +32,14 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	Logger         *slog.Logger
 
-	store   *queue.Store
-	jobs    *jobs.Jobs // nil until the UI starts them
-	kick    kick
-	site    siteView       // the site's settings in use
-	closers []func() error // run in reverse order by Close, before the store closes
+	store *queue.Store
+	jobs  *jobs.Jobs // nil until the UI starts them
+	kick  kick
+	// openedReadOnly is the disk fault for which the store was opened to
+	// read only, FaultNone when it opened the ordinary way.
+	openedReadOnly sqldb.Fault
+	site           siteView       // the site's settings in use
+	closers        []func() error // run in reverse order by Close, before the store closes
 }
 
 // NewMain returns a Main with the embedded default config and the process's
@@ -163,7 +166,14 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("unknown command %q (try kiosk --help)", m.Command)
 	}
 	if err := m.openForCommand(ctx); err != nil {
+		if f := queue.FaultOf(err); m.Command == "" && (f == sqldb.FaultFull || f == sqldb.FaultReadOnly || f == sqldb.FaultIO || errors.Is(err, sqldb.ErrNoSafeRead)) {
+			// The disk: the lobby's screen says so, and sends visitors
+			// to reception.
+			return runProblemUI(ctx, m, m.diskWords(err).Error())
+		}
 		if m.Command == "" {
+			// The database itself (damaged, or not one): the reception
+			// screen, from which staff can start recovery.
 			return m.runWithoutStore(ctx, err)
 		}
 		return m.storageWords(err)

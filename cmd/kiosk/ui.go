@@ -11,6 +11,7 @@ import (
 	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
+	"lobbyline/queue/sqldb"
 )
 
 // runUI opens the kiosk window and blocks until it is closed.
@@ -18,6 +19,9 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	cfg, err := m.uiConfig()
 	if err != nil {
 		return err
+	}
+	if m.openedReadOnly != sqldb.FaultNone {
+		return runReadOnlyUI(ctx, m, cfg)
 	}
 	damaged, err := m.checkBeforeLobby(ctx)
 	if err != nil {
@@ -37,7 +41,7 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 	}
 	// The disk monitor runs whatever becomes of sync: a full disk that
 	// keeps the embedded centre from opening must still be seen.
-	m.startDiskWatch(ctx)
+	cfg.Disk = m.startDiskWatch(ctx)
 	hasSupervisor, err := m.store.HasSupervisor(ctx)
 	if err != nil {
 		return err

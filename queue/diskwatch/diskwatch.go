@@ -53,6 +53,7 @@ type Watch struct {
 	reserve *queue.Reserve // nil: none
 	dir     string
 	log     *slog.Logger
+	own     []OwnDir // folders of the kiosk's own files (SetOwnDirs)
 
 	mu   sync.Mutex
 	last Status
@@ -85,6 +86,10 @@ func (w *Watch) Check(ctx context.Context) error {
 		w.store.RaiseLocalProblem(sqldb.FaultReadOnly, "the file system holding "+w.dir+" is mounted read-only")
 	case diskProblem, sp.Known && (sp.Free == 0 || sp.Inodes == 0):
 		hbErr = w.store.Heartbeat(ctx) // a failure raises the problem itself
+		// A write that found the disk full gave back the reserve: look again.
+		if again, err := Stat(w.dir); err == nil {
+			sp = again
+		}
 		if hbErr == nil && diskProblem && (!sp.Known || sp.Free >= ResumeFree) {
 			w.store.ClearLocalProblem(sqldb.FaultFull, sqldb.FaultReadOnly)
 		}

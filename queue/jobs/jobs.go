@@ -19,6 +19,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"lobbyline/queue"
+	"lobbyline/queue/diskwatch"
 	"lobbyline/queue/report"
 )
 
@@ -320,7 +321,21 @@ func WriteReport(ctx context.Context, store *queue.Store, cfg Config, id int64) 
 			return nil, err
 		}
 	}
-	return report.WriteAll(cfg.ReportDir, r, report.Options{Location: loc, Lang: lang})
+	paths, err := report.WriteAll(cfg.ReportDir, r, report.Options{Location: loc, Lang: lang})
+	if err != nil {
+		return paths, err
+	}
+	// The folder is bounded: the oldest go once it holds more.
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if gone, terr := diskwatch.Trim(cfg.ReportDir, diskwatch.KeepReports); terr != nil {
+		log.Warn("bound the reports folder", "dir", cfg.ReportDir, "err", terr)
+	} else if len(gone) > 0 {
+		log.Info("deleted the oldest reports", "files", gone)
+	}
+	return paths, nil
 }
 
 // setDefault sets a duration left zero (or negative) to v.
