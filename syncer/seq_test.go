@@ -86,7 +86,7 @@ func gapsOf(t *testing.T, c centretest.Centre, k *kiosk) []centre.Gap {
 func statusCount(t *testing.T, c centretest.Centre, status string) int {
 	t.Helper()
 	var n int
-	if err := c.DB().QueryRow("SELECT count(*) FROM mutations WHERE kiosk_id = 'a' AND status = '"+status+"'").Scan(&n); err != nil {
+	if err := c.DB().QueryRow("SELECT count(*) FROM mutations WHERE kiosk_id = 'a' AND status = '" + status + "'").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
