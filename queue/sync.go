@@ -28,6 +28,7 @@ type OutboxEntry struct {
 	CreatedAt time.Time
 	Payload   []byte
 	Reason    string
+	State     string // pending, done or rejected; set by OutboxBetween only
 }
 
 // PendingOutbox returns up to limit pending mutations in order, leaving
@@ -59,6 +60,33 @@ func (s *Store) outbox(ctx context.Context, state string, limit int, skip ...str
 		var e OutboxEntry
 		var created, payload string
 		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &e.HLC, &created, &payload, &e.Reason); err != nil {
+			return nil, fmt.Errorf("read outbox: %w", err)
+		}
+		e.Payload = []byte(payload)
+		if e.CreatedAt, err = sqldb.ParseTime(created); err != nil {
+			return nil, fmt.Errorf("read outbox %d: %w", e.Seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// OutboxBetween returns the outbox rows numbered from to to, in order,
+// at most limit, whatever their epoch and state: what the syncer reads
+// when the centre asks for changes from a number again. A number with no
+// row is one this database no longer has (accepted and pruned, or lost).
+func (s *Store) OutboxBetween(ctx context.Context, from, to int64, limit int) ([]OutboxEntry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, hlc, created_at, payload, reason, state
+		FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`, from, to, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxEntry
+	for rows.Next() {
+		var e OutboxEntry
+		var created, payload string
+		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &e.HLC, &created, &payload, &e.Reason, &e.State); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		e.Payload = []byte(payload)

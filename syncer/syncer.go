@@ -456,7 +456,7 @@ func (s *Syncer) push(ctx context.Context, a *attempt) error {
 		}
 		renewed := false
 		if len(entries) > 0 {
-			refused, taken, err := s.pushBatch(ctx, a, kiosk, left, entries)
+			refused, taken, err := s.pushBatch(ctx, a, kiosk, left, entries, nil, false)
 			if err != nil {
 				return err
 			}
@@ -554,8 +554,14 @@ func (s *Syncer) awaiting(kind string) {
 // an earlier copy. The change stays pending, and taken holds, per epoch,
 // the first sequence number so refused: the caller moves it and those
 // after it to a new epoch (renew) rather than lose them or stay wedged.
-func (s *Syncer) pushBatch(ctx context.Context, a *attempt, kiosk string, backlog int, entries []queue.OutboxEntry) (held string, taken map[int64]int64, err error) {
-	req := wire.PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]wire.PushMutation, len(entries))}
+//
+// An answer StatusResend (protocol 4) means the centre has not received
+// changes of an epoch below one sent: the centre lost them (its database
+// went back to a copy) or this kiosk skipped them. The batch is sent
+// again from the number the centre names (resend), once; skipped are
+// what that batch says of the numbers it does not send.
+func (s *Syncer) pushBatch(ctx context.Context, a *attempt, kiosk string, backlog int, entries []queue.OutboxEntry, skipped []wire.SkipRange, resent bool) (held string, taken map[int64]int64, err error) {
+	req := wire.PushRequest{Kiosk: kiosk, Sent: s.cfg.Clock.Now().UTC(), Backlog: backlog, Mutations: make([]wire.PushMutation, len(entries)), Skipped: skipped}
 	for i, e := range entries {
 		req.Mutations[i] = wire.PushMutation{Epoch: e.Epoch, Seq: e.Seq, Kind: e.Kind, At: e.CreatedAt, HLC: e.HLC, Payload: e.Payload}
 	}
@@ -573,7 +579,7 @@ func (s *Syncer) pushBatch(ctx context.Context, a *attempt, kiosk string, backlo
 		// (a rolling downgrade, or one left behind) answered, and
 		// protocol 1 refuses fields it does not know: the same batch
 		// again, without asking for the page.
-		return s.pushBatch(ctx, a, kiosk, backlog, entries)
+		return s.pushBatch(ctx, a, kiosk, backlog, entries, skipped, resent)
 	}
 	if e, ok := asHTTPError(err); ok && e.AboutContent() {
 		if len(entries) == 1 {
@@ -581,20 +587,29 @@ func (s *Syncer) pushBatch(ctx context.Context, a *attempt, kiosk string, backlo
 			return "", nil, s.store.SettleOutbox(ctx, []queue.Settlement{{Seq: entries[0].Seq, Rejected: true, Reason: e.Error()}})
 		}
 		half := len(entries) / 2
-		held, taken, err := s.pushBatch(ctx, a, kiosk, backlog, entries[:half])
+		held, taken, err := s.pushBatch(ctx, a, kiosk, backlog, entries[:half], skipped, resent)
 		if err != nil || held != "" || len(taken) > 0 {
 			return held, taken, err
 		}
-		return s.pushBatch(ctx, a, kiosk, backlog-half, entries[half:])
+		return s.pushBatch(ctx, a, kiosk, backlog-half, entries[half:], skipped, resent)
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("push: %w", err)
 	}
 	s.noteSkew(req.Sent, resp.Now)
 	answers := make([]queue.Settlement, 0, len(resp.Results))
+	from := make(map[int64]int64) // epoch → the number the centre asks to send from
+	var again []queue.OutboxEntry
 	for i, r := range resp.Results {
 		if r.Seq != entries[i].Seq || r.Epoch != entries[i].Epoch {
 			return "", nil, fmt.Errorf("push: answer %d is for %d/%d, not %d/%d", i, r.Epoch, r.Seq, entries[i].Epoch, entries[i].Seq)
+		}
+		if r.Status == wire.StatusResend {
+			if _, ok := from[r.Epoch]; !ok {
+				from[r.Epoch] = r.Next
+			}
+			again = append(again, entries[i])
+			continue
 		}
 		if r.Status == wire.StatusRejected && strings.HasPrefix(r.Reason, wire.ReasonUnknownKind) {
 			if held == "" {
@@ -624,7 +639,78 @@ func (s *Syncer) pushBatch(ctx context.Context, a *attempt, kiosk string, backlo
 		}
 		a.atHead = !more
 	}
-	return held, taken, nil
+	if len(from) == 0 || held != "" || len(taken) > 0 {
+		// A change held or refused by name settles first: what the
+		// centre asked for again goes with the next batch.
+		return held, taken, nil
+	}
+	if resent {
+		return "", nil, fmt.Errorf("push: the centre asks again for changes from %v after they were sent", from)
+	}
+	s.log.Warn("the centre has not received some of this kiosk's changes; sending from the first it lacks", "from", from)
+	next, skips, err := s.resendFrom(ctx, from, again)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.pushBatch(ctx, a, kiosk, backlog, next, skips, true)
+}
+
+// resendFrom is the batch that answers the centre's StatusResend: per
+// epoch, from the number the centre named, this kiosk's changes of that
+// epoch that it has (pending or accepted: the centre lost what it
+// accepted) and then those the centre sent back (again), at most a
+// batch; and what it says of the numbers it does not send: another
+// epoch's, held for staff (refused), or no longer here (lost).
+func (s *Syncer) resendFrom(ctx context.Context, from map[int64]int64, again []queue.OutboxEntry) ([]queue.OutboxEntry, []wire.SkipRange, error) {
+	var send []queue.OutboxEntry
+	var skips []wire.SkipRange
+	skip := func(epoch, from, to int64, why string) {
+		if from > to {
+			return
+		}
+		if n := len(skips); n > 0 && skips[n-1].Epoch == epoch && skips[n-1].To == from-1 && skips[n-1].Why == why {
+			skips[n-1].To = to
+			return
+		}
+		skips = append(skips, wire.SkipRange{Epoch: epoch, From: from, To: to, Why: why})
+	}
+	for _, epoch := range slices.Sorted(maps.Keys(from)) {
+		var sentBack []queue.OutboxEntry
+		for _, e := range again {
+			if e.Epoch == epoch {
+				sentBack = append(sentBack, e)
+			}
+		}
+		room := s.cfg.Batch - len(send)
+		if room <= 0 || len(sentBack) == 0 {
+			break
+		}
+		first := sentBack[0].Seq
+		rows, err := s.store.OutboxBetween(ctx, from[epoch], first-1, room)
+		if err != nil {
+			return nil, nil, err
+		}
+		cur := from[epoch]
+		for _, r := range rows {
+			skip(epoch, cur, r.Seq-1, wire.SkipLost)
+			switch {
+			case r.Epoch != epoch:
+				skip(epoch, r.Seq, r.Seq, wire.SkipElsewhere)
+			case r.State == "rejected" || !s.client.Accepts(r.Kind):
+				skip(epoch, r.Seq, r.Seq, wire.SkipHeld)
+			default:
+				send = append(send, r)
+			}
+			cur = r.Seq + 1
+		}
+		if len(rows) == room {
+			// The rest of the span goes with the next batch.
+			continue
+		}
+		skip(epoch, cur, first-1, wire.SkipLost)
+		send = append(send, sentBack[:min(len(sentBack), s.cfg.Batch-len(send))]...)
+	}
+	return send, skips, nil
 }
 
 // noteSkew estimates the kiosk clock's offset from the centre's, taking

@@ -68,6 +68,11 @@ func (*serveCmd) run(ctx context.Context, m *Main) error {
 		return err
 	}
 	defer stopPurge()
+	stopGaps, err := startGapCheck(ctx, m, store)
+	if err != nil {
+		return err
+	}
+	defer stopGaps()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(m.db.DB(), "central"))

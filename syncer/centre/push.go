@@ -2,6 +2,7 @@ package centre
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,38 +49,18 @@ func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire
 	err := s.store.Update(ctx, func(tx Ops) error {
 		p := &pushTx{s: s, tx: tx, k: k, now: now, sent: req.Sent}
 		groups := byEpoch(req.Mutations)
+		skips := make(map[int64][]wire.SkipRange)
+		for _, r := range req.Skipped {
+			skips[r.Epoch] = append(skips[r.Epoch], r)
+			if _, ok := groups[r.Epoch]; !ok {
+				groups[r.Epoch] = nil
+			}
+		}
 		// Lock progress rows in epoch order so two instances never wait
 		// on each other.
 		for _, epoch := range slices.Sorted(maps.Keys(groups)) {
-			ms := groups[epoch]
-			seen, err := p.lockProgress(ctx, epoch, req.Mutations[ms[0]].Seq, req.Mutations[ms[len(ms)-1]].Seq)
-			if err != nil {
+			if err := p.pushEpoch(ctx, epoch, groups[epoch], skips[epoch], req.Mutations, resp.Results); err != nil {
 				return err
-			}
-			taken := false // a change of this batch was refused by name
-			for _, i := range ms {
-				m := req.Mutations[i]
-				if prev, ok := seen[m.Seq]; ok {
-					if res, done := p.replay(m, prev); done {
-						resp.Results[i] = res
-						taken = taken || strings.HasPrefix(res.Reason, wire.ReasonNameTaken)
-						continue
-					}
-				}
-				if taken {
-					// What follows a change refused by name comes from the
-					// same copy of the kiosk's database, which parted from
-					// the one the centre heard first: its visits' numbers are
-					// the other copy's too. It is refused alike, unrecorded,
-					// and the kiosk sends it again in a new epoch.
-					resp.Results[i] = wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusRejected,
-						Reason: wire.ReasonNameTaken + " before this one in the batch, and this change came from the same copy of the database: send both again in a new epoch"}
-					continue
-				}
-				resp.Results[i] = p.apply(m)
-			}
-			if err := tx.SetProgress(ctx, k.ID, epoch, req.Mutations[ms[len(ms)-1]].Seq); err != nil {
-				return fmt.Errorf("progress: %w", err)
 			}
 		}
 		if err := p.finish(ctx); err != nil {
@@ -96,6 +77,201 @@ func (s *Service) Push(ctx context.Context, k Kiosk, req wire.PushRequest) (wire
 		return wire.PushResponse{}, fmt.Errorf("push from %s: %w", k.ID, err)
 	}
 	return resp, nil
+}
+
+// pushEpoch answers the batch's mutations of one epoch (ms, indexes into
+// all) and takes what the kiosk said of the numbers it skips, keeping the
+// sequence discipline: the centre expects the number after the highest it
+// has accounted for (received, or said skipped). A mutation below that is
+// judged by name; one above it leaves numbers unaccounted for: a kiosk of
+// protocol 4 is answered StatusResend for it and the rest of the epoch's,
+// which are neither applied nor recorded; an older kiosk's is taken as
+// before, and the numbers it skipped recorded as a gap.
+func (p *pushTx) pushEpoch(ctx context.Context, epoch int64, ms []int, skips []wire.SkipRange, all []wire.PushMutation, results []wire.PushResult) error {
+	var from, to int64
+	switch {
+	case len(ms) > 0:
+		from, to = all[ms[0]].Seq, all[ms[len(ms)-1]].Seq
+	case len(skips) > 0:
+		from, to = skips[0].From, skips[0].From
+	}
+	last, seen, err := p.lockProgress(ctx, epoch, from, to)
+	if err != nil {
+		return err
+	}
+	g := gapBook{p: p, epoch: epoch}
+	next := last + 1
+	if last == 0 {
+		// A new epoch begins where the kiosk's first change in it is: a
+		// kiosk numbers its changes across epochs.
+		next = from
+		if len(skips) > 0 {
+			next = min(next, skips[0].From)
+		}
+	}
+	resend := int64(0) // the number to send from, once one is missing
+	taken := false     // a change of this batch was refused by name
+	j := 0             // next of skips
+	for _, i := range ms {
+		m := all[i]
+		for ; j < len(skips) && skips[j].From < m.Seq && resend == 0; j++ {
+			r := skips[j]
+			if r.To < next {
+				continue
+			}
+			if r.From > next {
+				if resend = g.hole(next, r.From-1); resend != 0 {
+					break
+				}
+			}
+			if r.Why != wire.SkipElsewhere {
+				g.open(max(r.From, next), r.To, r.Why)
+			}
+			next = r.To + 1
+		}
+		if resend == 0 && m.Seq > next {
+			resend = g.hole(next, m.Seq-1)
+			if resend == 0 {
+				next = m.Seq
+			}
+		}
+		if resend != 0 {
+			results[i] = wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusResend, Next: resend,
+				Reason: fmt.Sprintf("the centre expects change %d of epoch %d next: send from there", resend, epoch)}
+			continue
+		}
+		if prev, ok := seen[m.Seq]; ok {
+			if res, done := p.replay(m, prev); done {
+				results[i] = res
+				taken = taken || strings.HasPrefix(res.Reason, wire.ReasonNameTaken)
+				next = max(next, m.Seq+1)
+				continue
+			}
+		} else if m.Seq < next {
+			// A number not received before: a gap closes.
+			if err := g.close(ctx, m.Seq); err != nil {
+				return err
+			}
+		}
+		next = max(next, m.Seq+1)
+		if taken {
+			// What follows a change refused by name comes from the
+			// same copy of the kiosk's database, which parted from
+			// the one the centre heard first: its visits' numbers are
+			// the other copy's too. It is refused alike, unrecorded,
+			// and the kiosk sends it again in a new epoch.
+			results[i] = wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusRejected,
+				Reason: wire.ReasonNameTaken + " before this one in the batch, and this change came from the same copy of the database: send both again in a new epoch"}
+			continue
+		}
+		results[i] = p.apply(m)
+	}
+	for ; j < len(skips) && resend == 0; j++ { // ranges after the batch's last change: none, from a kiosk of this build
+		r := skips[j]
+		if r.To < next {
+			continue
+		}
+		if r.From > next {
+			if resend = g.hole(next, r.From-1); resend != 0 {
+				break
+			}
+		}
+		if r.Why != wire.SkipElsewhere {
+			g.open(max(r.From, next), r.To, r.Why)
+		}
+		next = r.To + 1
+	}
+	if next-1 > last {
+		if err := p.tx.SetProgress(ctx, p.k.ID, epoch, next-1); err != nil {
+			return fmt.Errorf("progress: %w", err)
+		}
+	}
+	return g.save(ctx)
+}
+
+// gapBook is the open gaps of one kiosk database during a push, read
+// only when a push opens or closes one.
+type gapBook struct {
+	p       *pushTx
+	epoch   int64
+	gaps    []Gap
+	read    bool
+	changed bool
+}
+
+// hole is numbers from to to that the batch skips without a word: a
+// kiosk of protocol 4 is asked to send from from (returned), an older
+// one's are recorded as a gap (0 returned).
+func (g *gapBook) hole(from, to int64) int64 {
+	if g.p.k.Protocol >= wire.SeqDiscipline {
+		g.p.s.log.Info("push: a kiosk skipped changes; asking it to send from the first", "kiosk", g.p.k.ID, "epoch", g.epoch, "from", from, "to", to)
+		return from
+	}
+	g.open(from, to, GapUnsent)
+	return 0
+}
+
+// open records numbers from to to as a gap.
+func (g *gapBook) open(from, to int64, why string) {
+	g.p.s.log.Warn("push: a kiosk's changes are missing", "kiosk", g.p.k.ID, "epoch", g.epoch, "from", from, "to", to, "why", why)
+	g.gaps = append(g.gaps, Gap{Kiosk: g.p.k.ID, Epoch: g.epoch, From: from, To: to, Why: why, Opened: g.p.now})
+	g.changed = true
+}
+
+// close takes a number received out of a gap.
+func (g *gapBook) close(ctx context.Context, seq int64) error {
+	if err := g.load(ctx); err != nil {
+		return err
+	}
+	for i, gap := range g.gaps {
+		if seq < gap.From || seq > gap.To {
+			continue
+		}
+		var parts []Gap
+		if seq > gap.From {
+			left := gap
+			left.To = seq - 1
+			parts = append(parts, left)
+		}
+		if seq < gap.To {
+			right := gap
+			right.From = seq + 1
+			parts = append(parts, right)
+		}
+		g.gaps = slices.Replace(g.gaps, i, i+1, parts...)
+		g.changed = true
+		return nil
+	}
+	return nil
+}
+
+// load reads the open gaps before the first change to them; gaps opened
+// by this push so far are kept after them.
+func (g *gapBook) load(ctx context.Context) error {
+	if g.read {
+		return nil
+	}
+	held, err := g.p.tx.Gaps(ctx, g.p.k.ID, g.epoch)
+	if err != nil {
+		return fmt.Errorf("gaps: %w", err)
+	}
+	g.gaps, g.read = append(held, g.gaps...), true
+	return nil
+}
+
+// save writes the gaps back if the push changed them.
+func (g *gapBook) save(ctx context.Context) error {
+	if !g.changed {
+		return nil
+	}
+	if err := g.load(ctx); err != nil {
+		return err
+	}
+	slices.SortFunc(g.gaps, func(a, b Gap) int { return cmp.Compare(a.From, b.From) })
+	if err := g.p.tx.SetGaps(ctx, g.p.k.ID, g.epoch, g.gaps); err != nil {
+		return fmt.Errorf("gaps: %w", err)
+	}
+	return nil
 }
 
 // byEpoch groups a batch's indexes by epoch, keeping order within each.
@@ -135,20 +311,21 @@ type checkIn struct {
 
 // lockProgress locks the kiosk's progress row for this epoch, so a replay
 // racing on another instance waits and then sees this batch as duplicates,
-// and returns what it recorded for sequence numbers in [from, to].
-func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (map[int64]Earlier, error) {
-	last, err := p.tx.LockProgress(ctx, p.k.ID, epoch)
+// and returns the highest number it accounted for and what it recorded
+// for sequence numbers in [from, to].
+func (p *pushTx) lockProgress(ctx context.Context, epoch, from, to int64) (last int64, seen map[int64]Earlier, err error) {
+	last, err = p.tx.LockProgress(ctx, p.k.ID, epoch)
 	if err != nil {
-		return nil, fmt.Errorf("progress: %w", err)
+		return 0, nil, fmt.Errorf("progress: %w", err)
 	}
 	if from > last {
-		return nil, nil // all new: the common case needs no lookup
+		return last, nil, nil // all new: the common case needs no lookup
 	}
-	seen, err := p.tx.Earlier(ctx, p.k.ID, epoch, from, to)
+	seen, err = p.tx.Earlier(ctx, p.k.ID, epoch, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("earlier answers: %w", err)
+		return 0, nil, fmt.Errorf("earlier answers: %w", err)
 	}
-	return seen, nil
+	return last, seen, nil
 }
 
 // replay answers a mutation the centre has seen before. An applied one is

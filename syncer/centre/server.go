@@ -52,6 +52,7 @@ import (
 type Server struct {
 	store   *Service
 	minimum int
+	speaks  int    // the protocol declared and spoken: wire.Version but in tests
 	accepts string // the Lobbyline-Accepts value, the same on every answer
 	log     *slog.Logger
 	mux     *http.ServeMux
@@ -83,6 +84,11 @@ type ServerOptions struct {
 	// MinProtocol is the oldest kiosk protocol served; zero means
 	// wire.MinVersion.
 	MinProtocol int
+	// Protocol is the protocol this server declares and speaks, for tests
+	// of a kiosk against a centre of an earlier protocol; zero (or above
+	// wire.Version) means wire.Version. A centre playing protocol 3 takes
+	// a batch that skips numbers as protocol 3 did.
+	Protocol int
 	// HealthEvery is how often /healthz asks the store at most; zero
 	// means a second. Now is the clock it measures that by; nil means
 	// time.Now.
@@ -94,6 +100,9 @@ type ServerOptions struct {
 func NewServer(store *Service, opts ServerOptions) *Server {
 	if opts.MinProtocol <= 0 {
 		opts.MinProtocol = wire.MinVersion
+	}
+	if opts.Protocol <= 0 || opts.Protocol > wire.Version {
+		opts.Protocol = wire.Version
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 64
@@ -113,7 +122,7 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{store: store, minimum: opts.MinProtocol, accepts: strings.Join(store.Accepts(), " "), log: opts.Logger, mux: http.NewServeMux(),
+	s := &Server{store: store, minimum: opts.MinProtocol, speaks: opts.Protocol, accepts: strings.Join(store.Accepts(), " "), log: opts.Logger, mux: http.NewServeMux(),
 		slots: make(chan struct{}, opts.MaxInFlight), enrols: make(chan struct{}, opts.MaxEnrolInFlight),
 		lookups: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
 	s.mux.Handle("POST /v1/sites/{site}/push", s.guard(route{name: "push", limit: wire.MaxBody, slots: s.slots, kiosk: true}, s.push))
@@ -139,7 +148,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // declare sets the protocol version on an answer and, to a request of
 // version 2 or later, the kinds this centre applies.
 func (s *Server) declare(answer, request http.Header) {
-	wire.SetVersion(answer)
+	answer.Set(wire.Header, strconv.Itoa(s.speaks))
 	if v, err := wire.VersionOf(request); err == nil && v >= 2 {
 		answer.Set(wire.AcceptsHeader, s.accepts)
 	}
@@ -276,6 +285,8 @@ func (s *Server) authenticate(r *http.Request) (Kiosk, error) {
 	}
 	k.Software = wire.AgentVersion(r.Header)
 	k.Config = wire.ConfigVersion(r.Header)
+	k.Protocol, _ = wire.VersionOf(r.Header) // checked by guard
+	k.Protocol = min(k.Protocol, s.speaks)
 	if site := r.PathValue("site"); site != k.Site {
 		return Kiosk{}, &apiError{http.StatusForbidden, fmt.Sprintf("kiosk %s is not enrolled at site %s", k.ID, site)}
 	}

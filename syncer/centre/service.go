@@ -40,6 +40,9 @@ type Service struct {
 	// centre's clock; checks counts the changes refused or flagged.
 	clockAllowance time.Duration
 	checks         *prometheus.CounterVec
+	// gapAlertAfter is how long a gap in a kiosk's changes may stay open
+	// before CheckGaps raises an alert.
+	gapAlertAfter time.Duration
 
 	passwordCost int
 	pinParams    pinhash.Params
@@ -59,6 +62,10 @@ type Options struct {
 	// the kiosk's clock is known to be as far ahead); zero means
 	// DefaultClockAllowance.
 	ClockAllowance time.Duration
+	// GapAlertAfter is how long numbers missing from a kiosk's changes
+	// may stay missing before CheckGaps raises an alert; zero means
+	// DefaultGapAlertAfter.
+	GapAlertAfter time.Duration
 	// PasswordCost is bcrypt's cost for admin passwords; zero means
 	// PasswordCost. Tests lower it to bcrypt.MinCost.
 	PasswordCost int
@@ -90,6 +97,9 @@ func New(store Store, opts Options) *Service {
 	}
 	if s.clockAllowance = opts.ClockAllowance; s.clockAllowance <= 0 {
 		s.clockAllowance = DefaultClockAllowance
+	}
+	if s.gapAlertAfter = opts.GapAlertAfter; s.gapAlertAfter <= 0 {
+		s.gapAlertAfter = DefaultGapAlertAfter
 	}
 	// Counted here, registered by each Server over the service.
 	s.checks = prometheus.NewCounterVec(prometheus.CounterOpts{

@@ -80,6 +80,15 @@ type Ops interface {
 	LockProgress(ctx context.Context, kiosk string, epoch int64) (lastSeq int64, err error)
 	// SetProgress raises the recorded sequence number to lastSeq.
 	SetProgress(ctx context.Context, kiosk string, epoch, lastSeq int64) error
+	// Gaps are the open gaps of a kiosk database, in order.
+	Gaps(ctx context.Context, kiosk string, epoch int64) ([]Gap, error)
+	// SetGaps replaces the open gaps of a kiosk database.
+	SetGaps(ctx context.Context, kiosk string, epoch int64, gaps []Gap) error
+	// StaleGaps are the gaps opened before before and not yet alerted,
+	// of every kiosk, oldest first, at most limit.
+	StaleGaps(ctx context.Context, before time.Time, limit int) ([]Gap, error)
+	// AlertedGap marks a gap alerted at at.
+	AlertedGap(ctx context.Context, g Gap, at time.Time) error
 	// Earlier is what was recorded for the names (kiosk, epoch, from…to).
 	Earlier(ctx context.Context, kiosk string, epoch, from, to int64) (map[int64]Earlier, error)
 	// PutMutations records mutations by name; a row already there is
@@ -208,6 +217,9 @@ type Kiosk struct {
 	// runs (wire.ConfigHeader): in a request, 0 if it said none; in
 	// KioskInfo, the last one recorded, 0 if never.
 	Config int64
+	// Protocol is the sync protocol a request declared, as far as this
+	// centre speaks it: what the answer may use. Not stored.
+	Protocol int
 }
 
 // KioskRow is an enrolment.
@@ -240,6 +252,22 @@ type KioskInfo struct {
 	Skew     time.Duration
 	LastSeq  int64
 }
+
+// Gap is a run of a kiosk database's sequence numbers, From to To, that
+// the centre has not received though it received a higher one.
+type Gap struct {
+	Kiosk    string
+	Site     string // filled by StaleGaps only
+	Epoch    int64
+	From, To int64
+	Why      string // GapUnsent, or the kiosk's wire.SkipHeld or wire.SkipLost
+	Opened   time.Time
+	Alerted  time.Time // zero until an alert was raised
+}
+
+// GapUnsent is a gap's Why when a kiosk before protocol 4 sent past
+// numbers it had not sent.
+const GapUnsent = "unsent"
 
 // Earlier is what the centre recorded for a mutation name it has seen.
 type Earlier struct {

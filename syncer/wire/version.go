@@ -12,13 +12,19 @@ import (
 // without it is version 1, as kiosks and centres before the header spoke.
 const (
 	Header = "Lobbyline-Protocol"
-	// Version is the protocol this build speaks. 3 added PushRequest.Pull.
-	Version = 3
+	// Version is the protocol this build speaks. 3 added PushRequest.Pull;
+	// 4 added sequence discipline (StatusResend, PushRequest.Skipped).
+	Version = 4
 	// MinVersion is the oldest protocol this build still serves or talks
 	// to; a peer below it is refused with StatusUpgradeRequired.
 	MinVersion = 1
 	// PullInPush is the first protocol whose centres answer a push's Pull.
 	PullInPush = 3
+	// SeqDiscipline is the first protocol whose centres answer a push
+	// that skips sequence numbers with StatusResend, and whose kiosks
+	// answer that by sending from the number named, saying which numbers
+	// they do not send (PushRequest.Skipped).
+	SeqDiscipline = 4
 )
 
 // AcceptsHeader is the centre's list of the mutation kinds it applies,

@@ -35,7 +35,33 @@ const (
 	StatusApplied   = "applied"
 	StatusDuplicate = "duplicate"
 	StatusRejected  = "rejected"
+	// StatusResend (protocol 4) answers a change sent ahead of a number
+	// the centre has not seen in its epoch: send again from Next. Only a
+	// kiosk that declared SeqDiscipline or newer is answered so.
+	StatusResend = "resend"
 )
+
+// Why a kiosk does not send sequence numbers below its batch's (SkipRange.Why).
+const (
+	// SkipHeld: the kiosk holds these changes for staff (refused, or
+	// waiting for a kind the centre does not apply); they may come later.
+	SkipHeld = "held"
+	// SkipElsewhere: these numbers name changes of another epoch of the
+	// kiosk, or none: not this epoch's, nothing is missing.
+	SkipElsewhere = "elsewhere"
+	// SkipLost: the kiosk no longer has these changes (a damaged or
+	// pruned database); the centre will not receive them.
+	SkipLost = "lost"
+)
+
+// SkipRange is a run of sequence numbers, From to To inclusive, of one
+// epoch that a kiosk does not send, and why.
+type SkipRange struct {
+	Epoch int64  `json:"epoch"`
+	From  int64  `json:"from"`
+	To    int64  `json:"to"`
+	Why   string `json:"why"`
+}
 
 // ReasonUnknownKind begins the reason of a mutation rejected because the
 // centre does not apply its kind, as every centre since protocol 1 words
@@ -79,6 +105,11 @@ type PushRequest struct {
 	// change instead of a pull, a push and a pull again. A kiosk sends it
 	// only to a centre that declared protocol 3 or newer.
 	Pull *PullRequest `json:"pull,omitempty"`
+	// Skipped, since protocol 4, are the numbers below the batch's that
+	// the kiosk does not send, said when the centre asked it to send
+	// from a number (StatusResend). Sent only to a centre of protocol 4
+	// or newer.
+	Skipped []SkipRange `json:"skipped,omitempty"`
 }
 
 // PullRequest is what GET pull's query says, as a push carries it.
@@ -94,6 +125,9 @@ type PushResult struct {
 	Seq    int64  `json:"seq"`
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
+	// Next, with StatusResend, is the sequence number of this epoch the
+	// centre expects next.
+	Next int64 `json:"next,omitempty"`
 }
 
 // PushResponse answers a batch, one result per mutation in the same order.
@@ -165,10 +199,37 @@ func DecodePushRequest(r io.Reader) (PushRequest, error) {
 			return PushRequest{}, fmt.Errorf("%w: mutation %d: payload must be a JSON object", ErrMalformed, i)
 		}
 	}
+	if len(req.Skipped) > MaxBatch {
+		return PushRequest{}, fmt.Errorf("%w: %d skipped ranges, at most %d", ErrMalformed, len(req.Skipped), MaxBatch)
+	}
+	for i, r := range req.Skipped {
+		switch {
+		case r.Epoch <= 0 || r.From <= 0 || r.To < r.From:
+			return PushRequest{}, fmt.Errorf("%w: skipped %d: epoch and from must be positive, to not below from", ErrMalformed, i)
+		case r.Why != SkipHeld && r.Why != SkipElsewhere && r.Why != SkipLost:
+			return PushRequest{}, fmt.Errorf("%w: skipped %d: why %q is not %s, %s or %s", ErrMalformed, i, r.Why, SkipHeld, SkipElsewhere, SkipLost)
+		}
+		if first, ok := firstSeq(req.Mutations, r.Epoch); ok && r.To >= first {
+			return PushRequest{}, fmt.Errorf("%w: skipped %d: %d–%d is not below the batch's first change of epoch %d, %d", ErrMalformed, i, r.From, r.To, r.Epoch, first)
+		}
+		if prev := req.Skipped[max(i-1, 0)]; i > 0 && (prev.Epoch > r.Epoch || prev.Epoch == r.Epoch && r.From <= prev.To) {
+			return PushRequest{}, fmt.Errorf("%w: skipped %d: ranges are in order of epoch and number and do not overlap", ErrMalformed, i)
+		}
+	}
 	if p := req.Pull; p != nil && (p.Cursor < 0 || p.Limit < 0) {
 		return PushRequest{}, fmt.Errorf("%w: pull: cursor and limit must not be negative", ErrMalformed)
 	}
 	return req, nil
+}
+
+// firstSeq is the sequence number of the first of ms in epoch.
+func firstSeq(ms []PushMutation, epoch int64) (int64, bool) {
+	for _, m := range ms {
+		if m.Epoch == epoch {
+			return m.Seq, true
+		}
+	}
+	return 0, false
 }
 
 // DecodePullResponse reads a pull page as the kiosk receives it.
@@ -207,6 +268,10 @@ func DecodePushResponse(r io.Reader) (PushResponse, error) {
 	for i, res := range resp.Results {
 		switch res.Status {
 		case StatusApplied, StatusDuplicate, StatusRejected:
+		case StatusResend:
+			if res.Next <= 0 || res.Next >= res.Seq {
+				return PushResponse{}, fmt.Errorf("%w: result %d: resend from %d for seq %d", ErrMalformed, i, res.Next, res.Seq)
+			}
 		default:
 			return PushResponse{}, fmt.Errorf("%w: result %d: unknown status %q", ErrMalformed, i, res.Status)
 		}

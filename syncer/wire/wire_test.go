@@ -35,6 +35,13 @@ var pushBodies = []struct {
 	{"asking for the page after it", `{"kiosk":"a","mutations":[],"pull":{"cursor":12,"limit":1000,"snapshot":true}}`, true},
 	{"a negative cursor", `{"kiosk":"a","mutations":[],"pull":{"cursor":-1}}`, false},
 	{"a negative limit", `{"kiosk":"a","mutations":[],"pull":{"cursor":1,"limit":-5}}`, false},
+	{"numbers skipped below the batch", `{"kiosk":"a","mutations":[{"epoch":7,"seq":9,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}],"skipped":[{"epoch":7,"from":2,"to":3,"why":"held"},{"epoch":7,"from":4,"to":8,"why":"lost"},{"epoch":8,"from":1,"to":1,"why":"elsewhere"}]}`, true},
+	{"skipped reaching the batch", `{"kiosk":"a","mutations":[{"epoch":7,"seq":9,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{}}],"skipped":[{"epoch":7,"from":2,"to":9,"why":"held"}]}`, false},
+	{"skipped for no known reason", `{"kiosk":"a","mutations":[],"skipped":[{"epoch":7,"from":2,"to":3,"why":"forgot"}]}`, false},
+	{"skipped backwards", `{"kiosk":"a","mutations":[],"skipped":[{"epoch":7,"from":4,"to":3,"why":"held"}]}`, false},
+	{"skipped from zero", `{"kiosk":"a","mutations":[],"skipped":[{"epoch":7,"from":0,"to":3,"why":"held"}]}`, false},
+	{"skipped overlapping", `{"kiosk":"a","mutations":[],"skipped":[{"epoch":7,"from":2,"to":5,"why":"held"},{"epoch":7,"from":5,"to":6,"why":"lost"}]}`, false},
+	{"skipped out of epoch order", `{"kiosk":"a","mutations":[],"skipped":[{"epoch":8,"from":2,"to":5,"why":"held"},{"epoch":7,"from":9,"to":9,"why":"lost"}]}`, false},
 }
 
 func TestDecodePushRequest(t *testing.T) {
@@ -181,6 +188,10 @@ func TestDecodePushResponseChecksItsPage(t *testing.T) {
 		{"a page", `{"results":[],"pull":{"records":[{"entity":"watch","key":"w1","version":3}],"cursor":3}}`, true},
 		{"a page out of order", `{"results":[],"pull":{"records":[{"entity":"watch","key":"w1","version":3},{"entity":"watch","key":"w2","version":2}],"cursor":3}}`, false},
 		{"a record without a key", `{"results":[],"pull":{"records":[{"entity":"watch","version":3}],"cursor":3}}`, false},
+		{"resend from a number", `{"results":[{"epoch":7,"seq":5,"status":"resend","next":3}]}`, true},
+		{"resend from nowhere", `{"results":[{"epoch":7,"seq":5,"status":"resend"}]}`, false},
+		{"resend from after itself", `{"results":[{"epoch":7,"seq":5,"status":"resend","next":5}]}`, false},
+		{"a status of a later protocol", `{"results":[{"epoch":7,"seq":5,"status":"deferred"}]}`, false},
 	} {
 		resp, err := wire.DecodePushResponse(strings.NewReader(tc.body))
 		if (err == nil) != tc.ok {

@@ -88,6 +88,13 @@ var dialect = sqlstore.Dialect{
 		SetProgress:  "UPDATE progress SET last_seq = $1 WHERE kiosk_id = $2 AND epoch = $3 AND last_seq < $4",
 		Earlier:      "SELECT seq, status, payload, payload_hash FROM mutations WHERE kiosk_id = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4",
 
+		Gaps:       "SELECT from_seq, to_seq, why, opened_at, alerted_at FROM seq_gaps WHERE kiosk_id = $1 AND epoch = $2 ORDER BY from_seq",
+		DeleteGaps: "DELETE FROM seq_gaps WHERE kiosk_id = $1 AND epoch = $2",
+		PutGap:     "INSERT INTO seq_gaps (kiosk_id, epoch, from_seq, to_seq, why, opened_at, alerted_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		StaleGaps: `SELECT g.kiosk_id, k.site_id, g.epoch, g.from_seq, g.to_seq, g.why, g.opened_at FROM seq_gaps g JOIN kiosks k ON k.id = g.kiosk_id
+			WHERE g.alerted_at = '' AND g.opened_at < $1 ORDER BY g.opened_at, g.kiosk_id, g.epoch, g.from_seq LIMIT $2`,
+		AlertedGap: "UPDATE seq_gaps SET alerted_at = $1 WHERE kiosk_id = $2 AND epoch = $3 AND from_seq = $4",
+
 		UnhashedMutations: "SELECT kiosk_id, epoch, seq, payload FROM mutations WHERE received_at < $1 AND payload <> '' AND payload_hash = '' LIMIT $2",
 		SetPayloadHash:    "UPDATE mutations SET payload_hash = $1 WHERE kiosk_id = $2 AND epoch = $3 AND seq = $4",
 		PruneMutations:    "UPDATE mutations SET payload = '' WHERE received_at < $1 AND payload <> '' AND payload_hash <> ''",

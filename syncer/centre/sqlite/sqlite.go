@@ -87,6 +87,13 @@ var dialect = sqlstore.Dialect{
 		SetProgress:  "UPDATE progress SET last_seq = ? WHERE kiosk_id = ? AND epoch = ? AND last_seq < ?",
 		Earlier:      "SELECT seq, status, payload, payload_hash FROM mutations WHERE kiosk_id = ? AND epoch = ? AND seq >= ? AND seq <= ?",
 
+		Gaps:       "SELECT from_seq, to_seq, why, opened_at, alerted_at FROM seq_gaps WHERE kiosk_id = ? AND epoch = ? ORDER BY from_seq",
+		DeleteGaps: "DELETE FROM seq_gaps WHERE kiosk_id = ? AND epoch = ?",
+		PutGap:     "INSERT INTO seq_gaps (kiosk_id, epoch, from_seq, to_seq, why, opened_at, alerted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		StaleGaps: `SELECT g.kiosk_id, k.site_id, g.epoch, g.from_seq, g.to_seq, g.why, g.opened_at FROM seq_gaps g JOIN kiosks k ON k.id = g.kiosk_id
+			WHERE g.alerted_at = '' AND g.opened_at < ? ORDER BY g.opened_at, g.kiosk_id, g.epoch, g.from_seq LIMIT ?`,
+		AlertedGap: "UPDATE seq_gaps SET alerted_at = ? WHERE kiosk_id = ? AND epoch = ? AND from_seq = ?",
+
 		UnhashedMutations: "SELECT kiosk_id, epoch, seq, payload FROM mutations WHERE received_at < ? AND payload <> '' AND payload_hash = '' LIMIT ?",
 		SetPayloadHash:    "UPDATE mutations SET payload_hash = ? WHERE kiosk_id = ? AND epoch = ? AND seq = ?",
 		PruneMutations:    "UPDATE mutations SET payload = '' WHERE received_at < ? AND payload <> '' AND payload_hash <> ''",

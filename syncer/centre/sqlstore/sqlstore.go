@@ -63,6 +63,14 @@ type Queries struct {
 	SetProgress  string // last_seq, kiosk_id, epoch, last_seq
 	Earlier      string // kiosk_id, epoch, from, to → seq, status, payload, payload_hash
 
+	Gaps       string // kiosk_id, epoch → from_seq, to_seq, why, opened_at, alerted_at in order
+	DeleteGaps string // kiosk_id, epoch
+	PutGap     string // kiosk_id, epoch, from_seq, to_seq, why, opened_at, alerted_at
+	// StaleGaps: opened before, limit → kiosk_id, site_id, epoch,
+	// from_seq, to_seq, why, opened_at of gaps not alerted, oldest first.
+	StaleGaps  string
+	AlertedGap string // alerted_at, kiosk_id, epoch, from_seq
+
 	UnhashedMutations string // before, limit → kiosk_id, epoch, seq, payload of rows with a payload and no hash
 	SetPayloadHash    string // payload_hash, kiosk_id, epoch, seq
 	PruneMutations    string // before: clears the payload of hashed rows received before
@@ -366,6 +374,74 @@ func (o ops) LockProgress(ctx context.Context, kiosk string, epoch int64) (int64
 
 func (o ops) SetProgress(ctx context.Context, kiosk string, epoch, lastSeq int64) error {
 	_, err := o.q.ExecContext(ctx, o.d.Queries.SetProgress, lastSeq, kiosk, epoch, lastSeq)
+	return err
+}
+
+func (o ops) Gaps(ctx context.Context, kiosk string, epoch int64) ([]centre.Gap, error) {
+	rows, err := o.q.QueryContext(ctx, o.d.Queries.Gaps, kiosk, epoch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []centre.Gap
+	for rows.Next() {
+		g := centre.Gap{Kiosk: kiosk, Epoch: epoch}
+		var opened, alerted string
+		if err := rows.Scan(&g.From, &g.To, &g.Why, &opened, &alerted); err != nil {
+			return nil, err
+		}
+		if g.Opened, err = sqldb.ParseTime(opened); err != nil {
+			return nil, err
+		}
+		if alerted != "" {
+			if g.Alerted, err = sqldb.ParseTime(alerted); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func (o ops) SetGaps(ctx context.Context, kiosk string, epoch int64, gaps []centre.Gap) error {
+	if _, err := o.q.ExecContext(ctx, o.d.Queries.DeleteGaps, kiosk, epoch); err != nil {
+		return err
+	}
+	for _, g := range gaps {
+		alerted := ""
+		if !g.Alerted.IsZero() {
+			alerted = stamp(g.Alerted)
+		}
+		if _, err := o.q.ExecContext(ctx, o.d.Queries.PutGap, kiosk, epoch, g.From, g.To, g.Why, stamp(g.Opened), alerted); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o ops) StaleGaps(ctx context.Context, before time.Time, limit int) ([]centre.Gap, error) {
+	rows, err := o.q.QueryContext(ctx, o.d.Queries.StaleGaps, stamp(before), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []centre.Gap
+	for rows.Next() {
+		var g centre.Gap
+		var opened string
+		if err := rows.Scan(&g.Kiosk, &g.Site, &g.Epoch, &g.From, &g.To, &g.Why, &opened); err != nil {
+			return nil, err
+		}
+		if g.Opened, err = sqldb.ParseTime(opened); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func (o ops) AlertedGap(ctx context.Context, g centre.Gap, at time.Time) error {
+	_, err := o.q.ExecContext(ctx, o.d.Queries.AlertedGap, stamp(at), g.Kiosk, g.Epoch, g.From)
 	return err
 }
 
