@@ -112,4 +112,3 @@ func (s *Store) checkDamage(ctx context.Context, err error) error {
 	}
 	return err
 }
-
