@@ -219,6 +219,9 @@ func DecodePushRequest(r io.Reader) (PushRequest, error) {
 	if p := req.Pull; p != nil && (p.Cursor < 0 || p.Limit < 0) {
 		return PushRequest{}, fmt.Errorf("%w: pull: cursor and limit must not be negative", ErrMalformed)
 	}
+	if len(req.Skipped) == 0 {
+		req.Skipped = nil // "skipped": [] says what no field says
+	}
 	return req, nil
 }
 
