@@ -15,7 +15,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/test"
 
 	"lobbyline/kiosk"
 	"lobbyline/queue"
@@ -125,7 +124,9 @@ func openLobby(ctx context.Context, dir string, headless bool) (l *lobby, err er
 	l.closers = append(l.closers, l.jobs.Stop)
 
 	if headless {
-		l.app = test.NewApp()
+		h := newHeadlessApp()
+		l.app = h
+		l.closers = append(l.closers, func() error { h.drv.stop(); return nil })
 	} else {
 		l.app = app.NewWithID("org.lobbyline.soak")
 	}
@@ -133,7 +134,8 @@ func openLobby(ctx context.Context, dir string, headless bool) (l *lobby, err er
 		KioskName: "Soak lobby", Languages: []string{"en", "es"}, IdleTimeout: time.Minute,
 		StaffIdleTimeout: 5 * time.Minute, Centre: true, Sync: l.sync, Outage: l.mon,
 	}, l.log)
-	l.closers = append(l.closers, func() error { l.ui.Close(); return nil })
+	// Closed on the UI goroutine, where everything it shows runs.
+	l.closers = append(l.closers, func() error { fyne.DoAndWait(l.ui.Close); return nil })
 	return l, nil
 }
 
