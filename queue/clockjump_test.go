@@ -73,3 +73,28 @@ func TestClockJumpsKeepTheLineInOrder(t *testing.T) {
 		t.Fatalf("the desk called %s first, want Ana, who came first", v.Name)
 	}
 }
+
+// TestClockSetBackDoesNotLockStaffOutForHours: a PIN lock that began
+// before the clock was set back twelve hours ends at most an hour from
+// then (the longest lock), not twelve hours later.
+func TestClockSetBackDoesNotLockStaffOutForHours(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	ana := account(t, "st-ana00001", "Ana", queue.RoleReception, "135790", c.Now())
+	pullStaff(t, s, 1, false, ana)
+	for range queue.MaxPINFailures {
+		_ = signInErr(s, ana.ID, "000000")
+	}
+	if code := queue.ErrorCode(signInErr(s, ana.ID, "135790")); code != queue.ELocked {
+		t.Fatalf("right PIN while locked: %s", code)
+	}
+	c.Advance(-12 * time.Hour)
+	if code := queue.ErrorCode(signInErr(s, ana.ID, "135790")); code != queue.ELocked {
+		t.Fatalf("right PIN just after the clock was set back: %s; the lock still holds", code)
+	}
+	c.Advance(time.Hour)
+	if _, err := s.SignIn(ctx, ana.ID, "135790"); err != nil {
+		t.Fatalf("an hour after the clock was set back 12 h, the right PIN: %v", err)
+	}
+}
