@@ -98,3 +98,34 @@ func TestClockSetBackDoesNotLockStaffOutForHours(t *testing.T) {
 		t.Fatalf("an hour after the clock was set back 12 h, the right PIN: %v", err)
 	}
 }
+
+// TestClockSetBackInAnIncidentReport: an incident that began before the
+// clock was set back twelve hours and ended after reports no negative
+// length, and the waits of those who checked in during it none either.
+func TestClockSetBackInAnIncidentReport(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c)
+	in, _, err := s.OpenIncident(ctx, "central unreachable", queue.SeverityMinor, c.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(5 * time.Minute)
+	mustCheckIn(t, s, "Ana", "registration")
+	c.Advance(-12 * time.Hour)
+	if err := s.EndIncident(ctx, in.ID, c.Now(), "the problem is over"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.IncidentReport(ctx, in.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Duration < 0 || r.DrainTime < 0 {
+		t.Errorf("incident of %v, drained in %v", r.Duration, r.DrainTime)
+	}
+	for _, w := range r.Waits {
+		if w.Wait < 0 {
+			t.Errorf("%s waited %v", w.Ticket, w.Wait)
+		}
+	}
+}
