@@ -88,8 +88,11 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if v.Epoch, err = s.currentEpoch(ctx, tx); err != nil {
 			return err
 		}
+		// The rank is the check-in time, but never ahead of anyone
+		// waiting (in any line: a desk calls across its services by
+		// rank): a clock set back must not put a newcomer first.
 		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite, epoch)
-			VALUES (?, ?, ?, ?, ?, ?, 'waiting', max(?, coalesce((SELECT max(rank) + 1 FROM visits WHERE service_id = ?3 AND status = 'waiting'), 0)), ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, 'waiting', max(?, coalesce((SELECT max(rank) + 1 FROM visits WHERE status = 'waiting'), 0)), ?, ?, ?, ?) RETURNING id`,
 			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, sqldb.FormatTime(now), v.Invite, v.Epoch).Scan(&v.ID)
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
