@@ -129,3 +129,37 @@ func TestClockSetBackInAnIncidentReport(t *testing.T) {
 		}
 	}
 }
+
+// TestClockSetBackWaitsStillCountDown: after the clock is set back twelve
+// hours, the board's waits count down again from the next call, instead
+// of standing still until the clock reaches the check-in times it gave
+// before.
+func TestClockSetBackWaitsStillCountDown(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	s := mustOpenStore(t, "", c) // registration: 10 min per visitor
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	mustCheckIn(t, s, "Ana", "registration")
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"})
+	mustCheckIn(t, s, "Ben", "registration")
+	mustCheckIn(t, s, "Cy", "registration")
+	c.Advance(-12 * time.Hour)
+	mustApply(t, s, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"}) // Ben
+	high := func() time.Duration {
+		t.Helper()
+		b, err := s.Board(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := b.Lines[0].Waiting
+		if len(w) != 1 || w[0].Visit.Name != "Cy" {
+			t.Fatalf("line %+v, want Cy alone", w)
+		}
+		return w[0].Estimate.High
+	}
+	at := high()
+	c.Advance(4 * time.Minute)
+	if later := high(); later != at-4*time.Minute {
+		t.Fatalf("Cy's wait reads up to %v at the call and %v four minutes on; want it counting down", at, later)
+	}
+}
