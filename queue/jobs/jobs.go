@@ -45,7 +45,7 @@ type Config struct {
 	PruneAge    time.Duration
 	PruneAt     ClockTime       // 03:45: the daily prune
 	RefitAt     ClockTime       // 03:30: the nightly refit of the wait estimator
-	CloseDayAt  ClockTime       // 23:55: end of day (expire tickets, check everyone out)
+	CloseDayAt  ClockTime       // 23:55: end of day (expire tickets, check everyone out), once a day, up to 30 min late
 	CloseDayOff bool            // no end-of-day close (a lobby open round the clock)
 	ReportEvery time.Duration   // 5 min: reports of incidents that are over
 	ReportDir   string          // where incident reports are written; "" writes none
