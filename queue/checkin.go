@@ -78,21 +78,21 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 				v.Host = StripHidden(p.Host)
 			}
 		}
-		var seq int
-		err := s.stmts.queryRow(ctx, tx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
-			ON CONFLICT (day, prefix) DO UPDATE SET last = last + 1 RETURNING last`, v.Day, svc.Prefix).Scan(&seq)
-		if err != nil {
-			return fmt.Errorf("next ticket number: %w", err)
+		var err error
+		if v.Ticket, err = s.nextTicket(ctx, tx, v.Day, svc.Prefix); err != nil {
+			return err
 		}
-		v.Ticket = fmt.Sprintf("%s-%03d", svc.Prefix, seq)
 		if ahead, desks, free, err = s.lineLength(ctx, tx, svc.ID); err != nil {
 			return err
 		}
 		if v.Epoch, err = s.currentEpoch(ctx, tx); err != nil {
 			return err
 		}
+		// The rank is the check-in time, but never ahead of anyone
+		// waiting (in any line: a desk calls across its services by
+		// rank): a clock set back must not put a newcomer first.
 		err = s.stmts.queryRow(ctx, tx, `INSERT INTO visits (ticket, day, service_id, name, host, phone, status, rank, source, checked_in_at, invite, epoch)
-			VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?, ?, ?, ?, ?) RETURNING id`,
+			VALUES (?, ?, ?, ?, ?, ?, 'waiting', max(?, coalesce((SELECT max(rank) + 1 FROM visits WHERE status = 'waiting'), 0)), ?, ?, ?, ?) RETURNING id`,
 			v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, now.UnixMilli(), v.Source, sqldb.FormatTime(now), v.Invite, v.Epoch).Scan(&v.ID)
 		if err != nil {
 			return fmt.Errorf("insert visit: %w", err)
@@ -271,6 +271,32 @@ func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahe
 		return 0, 0, 0, fmt.Errorf("count line: %w", err)
 	}
 	return ahead, desks, free, nil
+}
+
+// nextTicket takes the next number of the day's sequence for prefix,
+// passing over any number still held by someone waiting or at a desk. A
+// clock that jumps forward across midnight and back, or a lobby open past
+// midnight, starts a new day's sequence while yesterday's tickets are
+// still in the room; the lobby must never hold two "R-001".
+func (s *Store) nextTicket(ctx context.Context, tx *sql.Tx, day, prefix string) (string, error) {
+	for {
+		var seq int
+		err := s.stmts.queryRow(ctx, tx, `INSERT INTO counters (day, prefix, last) VALUES (?, ?, 1)
+			ON CONFLICT (day, prefix) DO UPDATE SET last = last + 1 RETURNING last`, day, prefix).Scan(&seq)
+		if err != nil {
+			return "", fmt.Errorf("next ticket number: %w", err)
+		}
+		ticket := fmt.Sprintf("%s-%03d", prefix, seq)
+		var held bool
+		err = s.stmts.queryRow(ctx, tx, `SELECT EXISTS (SELECT 1 FROM visits WHERE status = 'waiting' AND ticket = ?1)
+			OR EXISTS (SELECT 1 FROM visits WHERE status = 'called' AND ticket = ?1)`, ticket).Scan(&held)
+		if err != nil {
+			return "", fmt.Errorf("next ticket number: %w", err)
+		}
+		if !held {
+			return ticket, nil
+		}
+	}
 }
 
 // storageError passes domain errors through and wraps anything else as an

@@ -29,9 +29,11 @@ func (s *Store) IncidentReport(ctx context.Context, id int64, steps []string) (I
 	if end.IsZero() {
 		end = now
 	}
-	r.Duration = end.Sub(in.Start)
+	// Spans of times the clock gave: one set back in between would make
+	// them negative; none is shorter than nothing.
+	r.Duration = max(end.Sub(in.Start), 0)
 	if !in.DrainedAt.IsZero() {
-		r.DrainTime = in.DrainedAt.Sub(in.End)
+		r.DrainTime = max(in.DrainedAt.Sub(in.End), 0)
 	}
 	err = inReadTx(ctx, s.db, func(tx *sql.Tx) error {
 		if err := s.reportWaits(ctx, tx, &r, end, now); err != nil {
@@ -140,9 +142,9 @@ func (s *Store) reportWaits(ctx context.Context, tx *sql.Tx, r *IncidentReport, 
 			if err != nil {
 				return err
 			}
-			w.Wait = called.Sub(w.CheckedIn)
+			w.Wait = max(called.Sub(w.CheckedIn), 0)
 		case status == StatusWaiting:
-			w.Wait, w.Waiting = now.Sub(w.CheckedIn), true
+			w.Wait, w.Waiting = max(now.Sub(w.CheckedIn), 0), true
 		default:
 			continue // left before being called: no wait to compare
 		}

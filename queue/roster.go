@@ -361,9 +361,32 @@ type DayClose struct {
 // checks everyone out (which expires the tickets still in line) and closes
 // the desks, each as an event for the centre, all in one transaction.
 func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
+	res, _, err := s.closeDay(ctx, "")
+	return res, err
+}
+
+// CloseDayOnce is the scheduled close of day, the kiosk-local date
+// "2006-01-02": it runs CloseDay unless day was closed this way before,
+// and says whether it did. The check and the close are one transaction.
+func (s *Store) CloseDayOnce(ctx context.Context, day string) (DayClose, bool, error) {
+	return s.closeDay(ctx, day)
+}
+
+func (s *Store) closeDay(ctx context.Context, once string) (DayClose, bool, error) {
 	now := s.now()
 	var res DayClose
+	closed := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if once != "" {
+			r, err := tx.ExecContext(ctx, "INSERT INTO day_closes (day, at) VALUES (?, ?) ON CONFLICT (day) DO NOTHING", once, sqldb.FormatTime(now))
+			if err != nil {
+				return fmt.Errorf("day close: %w", err)
+			}
+			if n, err := r.RowsAffected(); err != nil || n == 0 {
+				return err // closed before
+			}
+		}
+		closed = true
 		roster, err := s.roster(ctx, tx)
 		if err != nil {
 			return err
@@ -405,8 +428,10 @@ func (s *Store) CloseDay(ctx context.Context) (DayClose, error) {
 		return nil
 	})
 	if err != nil {
-		return DayClose{}, storageError("close the day", err)
+		return DayClose{}, false, storageError("close the day", err)
 	}
-	s.afterWrite()
-	return res, nil
+	if closed {
+		s.afterWrite()
+	}
+	return res, closed, nil
 }

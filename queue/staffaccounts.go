@@ -228,6 +228,16 @@ func (s *Store) tryPIN(ctx context.Context, id string, check func() (bool, error
 	if err != nil {
 		return storageError("pin state", err)
 	}
+	if until.Sub(now) > maxPINLockout {
+		// No lock is this long: the clock was set back after it began.
+		// It ends maxPINLockout from now, not hours later when the
+		// clock comes round.
+		until = now.Add(maxPINLockout)
+		_, err := s.db.ExecContext(ctx, `UPDATE staff_lockout SET locked_until = ? WHERE account = ?`, sqldb.FormatTime(until), id)
+		if err != nil {
+			return storageError("pin state", err)
+		}
+	}
 	if now.Before(until) {
 		return lockedError(until)
 	}

@@ -203,6 +203,14 @@ var schemaFixtures = map[string]string{
 		INSERT INTO staff_accounts (id, name, role, pin_hash, updated_at)
 			VALUES ('st-eva00001', 'Eva Lind', 'supervisor', '$argon2id$v=19$m=8192,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$Vv8I2p4tQz1w7m6bXo0eJ1FwY2Jq0m3HcOQzE4Hk1bA', '2026-11-01T08:30:00.000Z');
 		INSERT INTO audit (at, source, account, name, role, action) VALUES ('2026-11-01T08:31:00.000Z', 'touch', 'st-eva00001', 'Eva Lind', 'supervisor', 'sign_in');`,
+	// A visitor who typed the wrong last four digits once.
+	"migrations/0007_checkout_proof.sql": `
+		UPDATE counters SET last = 7;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch, phone_tries)
+			VALUES (7, 'R-007', '2026-11-01', 'registration', 'Version Seven', 'waiting', 7, 'kiosk', '2026-11-01T09:07:00.000Z', '', 42, 1);
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (7, '2026-11-01T09:07:00.000Z', 'check_in', 7, 'registration', '001793524020000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (7, 42, 7, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:07:00.000Z', '001793524020000.000000');`,
 }
 
 // TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
@@ -257,7 +265,7 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if _, epoch := s.Identity(); epoch != 42 {
 				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
 			}
-			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five", "R-006 Version Six"}[:n]
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five", "R-006 Version Six", "R-007 Version Seven"}[:n]
 			b, err := s.Board(ctx)
 			if err != nil {
 				t.Fatal(err)

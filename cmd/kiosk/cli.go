@@ -138,7 +138,7 @@ func listQueue(ctx context.Context, m *Main, args []string) error {
 			fmt.Fprintf(tw, "%s\t-\t-\t(nobody waiting)\t\t\n", l.Service.ID)
 		}
 		for _, w := range l.Waiting {
-			waited := b.At.Sub(w.Visit.CheckedInAt).Round(time.Minute)
+			waited := max(b.At.Sub(w.Visit.CheckedInAt), 0).Round(time.Minute) // 0 after a clock set back
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", l.Service.ID, w.Position, w.Visit.Ticket, w.Visit.Name, waited, cliWait(w.Estimate, l.OpenDesks, ""))
 		}
 	}

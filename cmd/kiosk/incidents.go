@@ -38,11 +38,11 @@ func listIncidents(ctx context.Context, m *Main, args []string) error {
 			kind = "drill"
 		}
 		if !in.Open() {
-			dur = in.End.Sub(in.Start).Round(time.Second).String()
+			dur = max(in.End.Sub(in.Start), 0).Round(time.Second).String()
 		}
 		drained, reported := "-", "-"
 		if !in.DrainedAt.IsZero() {
-			drained = in.DrainedAt.Sub(in.End).Round(time.Second).String() + " after"
+			drained = max(in.DrainedAt.Sub(in.End), 0).Round(time.Second).String() + " after"
 		}
 		if !in.ReportedAt.IsZero() {
 			reported = in.ReportedAt.Local().Format("2006-01-02 15:04")

@@ -448,8 +448,18 @@ func (e *Estimator) Remaining(q Query, now time.Time) Range {
 		return e.fresh(q, now)
 	}
 	start := q.Since
-	if s := e.services[q.Service]; s != nil && s.lastMove.After(start) {
+	s := e.services[q.Service]
+	if s != nil && s.lastMove.After(start) {
 		start = s.lastMove
+	}
+	if start.After(now) {
+		// The clock was set back since: count from the line's last move
+		// by the clock as it is now, or hold the estimate until the line
+		// moves, rather than until the clock comes round again.
+		start = now
+		if s != nil && !s.lastMove.IsZero() && !s.lastMove.After(now) {
+			start = s.lastMove
+		}
 	}
 	r := e.fresh(q, start)
 	if r.High <= 0 {

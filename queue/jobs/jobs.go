@@ -11,6 +11,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -45,7 +46,7 @@ type Config struct {
 	PruneAge    time.Duration
 	PruneAt     ClockTime // 03:45: the daily prune
 	RefitAt     ClockTime // 03:30: the nightly refit of the wait estimator
-	CloseDayAt  ClockTime // 23:55: end of day (expire tickets, check everyone out)
+	CloseDayAt  ClockTime // 23:55: end of day (expire tickets, check everyone out), once a day, up to 30 min late
 	CloseDayOff bool      // no end-of-day close (a lobby open round the clock)
 	CheckAt     ClockTime // 03:00: the daily check of the database (queue.Store.QuickCheck)
 	// Snapshots: at most every SnapshotEvery (1 h), and only when the
@@ -147,6 +148,10 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
 	j.sched = sched
+	// Jobs that repeat run again an interval after the last run ended, by
+	// the timer, not the wall clock: a clock set back twelve hours must not
+	// hold the probe back twelve hours.
+	every := func(d time.Duration) gocron.JobDefinition { return gocron.DurationJob(d) }
 	daily := func(at ClockTime) gocron.JobDefinition {
 		return gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(uint(at.Hour), uint(at.Minute), 0)))
 	}
@@ -157,15 +162,18 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		on   bool
 	}
 	jobs := []job{
-		{"probe", gocron.DurationJob(cfg.ProbeEvery), j.probe, mon != nil},
-		{"sample", gocron.DurationJob(monitorSampleEvery(mon)), j.sample, mon != nil},
-		{"reports", gocron.DurationJob(cfg.ReportEvery), j.Reports, true},
+		{"probe", every(cfg.ProbeEvery), j.probe, mon != nil},
+		{"sample", every(monitorSampleEvery(mon)), j.sample, mon != nil},
+		{"reports", every(cfg.ReportEvery), j.Reports, true},
 		{"purge", daily(cfg.PurgeAt), j.Purge, cfg.Retention > 0},
 		{"prune", daily(cfg.PruneAt), j.Prune, cfg.PruneAge > 0},
 		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true},
-		{"close-day", daily(cfg.CloseDayAt), j.CloseDay, !cfg.CloseDayOff},
+		// The close looks at the wall clock every minute rather than
+		// trusting a daily timer, which a jump of the clock moves off
+		// 23:55; it closes each day once (closeDue).
+		{"close-day", every(time.Minute), j.closeDue, !cfg.CloseDayOff},
 		{"quick-check", daily(cfg.CheckAt), j.QuickCheck, true},
-		{"snapshot", gocron.DurationJob(cfg.SnapshotEvery), j.Snapshot, len(cfg.Snapshots.Dirs) > 0},
+		{"snapshot", every(cfg.SnapshotEvery), j.Snapshot, len(cfg.Snapshots.Dirs) > 0},
 	}
 	for _, jb := range jobs {
 		if !jb.on {
@@ -174,13 +182,16 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		run, name := jb.run, jb.name
 		_, err := sched.NewJob(jb.def, gocron.NewTask(func() {
 			err := run(ctx)
+			if errors.Is(err, errNothingDone) {
+				return
+			}
 			if err != nil && ctx.Err() == nil {
 				j.log.Error("job failed", "job", name, "err", err)
 			}
 			if cfg.OnRun != nil {
 				cfg.OnRun(name, err)
 			}
-		}), gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+		}), gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithIntervalFromCompletion())
 		if err != nil {
 			return nil, fmt.Errorf("start jobs: %s: %w", name, err)
 		}
@@ -222,13 +233,45 @@ func (j *Jobs) Prune(ctx context.Context) error {
 	return nil
 }
 
+// closeWindow is how long after the close time the close may still run
+// (the kiosk was busy or off at 23:55); after it, the day waits for the
+// next evening rather than closing in the middle of the morning.
+const closeWindow = 30 * time.Minute
+
+// errNothingDone is a run of a job that found nothing to do: it is
+// neither logged nor reported to OnRun.
+var errNothingDone = errors.New("jobs: nothing to do")
+
+// closeDue closes the day if the wall clock is in the close window and
+// this day has not been closed by the schedule yet. A clock that jumps
+// forward past the close time and back closes the day once, when the
+// clock comes round to the close time; one set back after the close does
+// not close it again.
+func (j *Jobs) closeDue(ctx context.Context) error {
+	now := j.cfg.Clock.Now().In(j.cfg.Location)
+	y, m, d := now.Date()
+	at := time.Date(y, m, d, j.cfg.CloseDayAt.Hour, j.cfg.CloseDayAt.Minute, 0, 0, j.cfg.Location)
+	if now.Before(at) || !now.Before(at.Add(closeWindow)) {
+		return errNothingDone
+	}
+	res, closed, err := j.store.CloseDayOnce(ctx, now.Format("2006-01-02"))
+	if err != nil {
+		return err
+	}
+	if !closed {
+		return errNothingDone
+	}
+	j.logClose(res)
+	return nil
+}
+
 // CloseDay runs the end-of-day close.
 func (j *Jobs) CloseDay(ctx context.Context) error {
 	res, err := j.store.CloseDay(ctx)
 	if err != nil {
 		return err
 	}
-	j.log.Info("end of day", "on_site", res.OnSite, "expired", res.Expired, "checked_out", res.CheckedOut, "desks_closed", res.DesksShut)
+	j.logClose(res)
 	return nil
 }
 
@@ -251,6 +294,10 @@ func (j *Jobs) Snapshot(ctx context.Context) error {
 		j.log.Info("snapshot", "path", path)
 	}
 	return err
+}
+
+func (j *Jobs) logClose(res queue.DayClose) {
+	j.log.Info("end of day", "on_site", res.OnSite, "expired", res.Expired, "checked_out", res.CheckedOut, "desks_closed", res.DesksShut)
 }
 
 // reportAfter is how long an ended incident may wait for its backlog to

@@ -55,7 +55,9 @@ func TestScheduledJobsRunOnTheInjectedClock(t *testing.T) {
 		}
 	}
 
-	ran := make(chan string, 16)
+	// Room for every run of the night: a job is rescheduled only once its
+	// run, and so this callback, is done.
+	ran := make(chan string, 1024)
 	jobs, err := jobs.Start(ctx, store, nil, jobs.Config{
 		Clock: clock, Location: time.UTC, Retention: 30 * 24 * time.Hour, PruneAge: 20 * 24 * time.Hour,
 		OnRun: func(name string, err error) {

@@ -307,7 +307,9 @@ const DefaultQuietProbe = 15 * time.Second
 // the centre was last heard from (a sync or a probe that succeeded) quiet
 // or more ago. cmd/syncload's simulated kiosks probe by it too.
 func ProbeDue(now, heard time.Time, allWell bool, quiet time.Duration) bool {
-	return !allWell || now.Sub(heard) >= quiet
+	// A clock set back puts heard in the future: ask, rather than wait
+	// until the clock catches up with it.
+	return !allWell || now.Before(heard) || now.Sub(heard) >= quiet
 }
 
 // Sample checks the database can be written, and records the line and
@@ -389,6 +391,11 @@ func (m *Monitor) Evaluate(ctx context.Context) error {
 	switch {
 	case cause == CauseNone:
 		m.since = time.Time{}
+	case now.Before(m.since):
+		// The clock was set back: the problem counts from now, so the
+		// grace period and the escalation run again rather than wait
+		// hours for the clock to come round.
+		m.since = now
 	case m.since.IsZero():
 		m.since = now
 		if cause != CauseDrill && !cause.Local() && st.State != syncer.Online && st.Since.Before(now) && st.Since.After(m.drillEnd) {
@@ -486,13 +493,18 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev que
 	if o.Message != nil && o.Message.PublishedAt.After(m.updated) {
 		news = true
 	}
+	if now.Before(m.recovered) {
+		m.recovered = now // the clock was set back: "back to normal" from now
+	}
 	if !m.recovered.IsZero() && (o.Incident != nil || now.Sub(m.recovered) >= m.policy.BackToNormal) {
 		m.recovered = time.Time{}
 	}
 	o.Recovered, o.RecoveredFrom = m.recovered, m.fromCause
 	switch {
-	case news, m.updated.IsZero(), now.Sub(m.updated) >= m.policy.UpdateEvery:
-		m.updated = now // news, or still true after UpdateEvery: said again
+	case news, m.updated.IsZero(), now.Before(m.updated), now.Sub(m.updated) >= m.policy.UpdateEvery:
+		// News, or still true after UpdateEvery, or the clock was set
+		// back past the last update: said again.
+		m.updated = now
 	}
 	o.Updated = m.updated
 	m.out = o
