@@ -79,16 +79,17 @@ func TestClockJumpsCloseTheDayOnce(t *testing.T) {
 		return runs[name]
 	}
 	// step lets minutes pass a minute at a time, each once the scheduler
-	// waits on its five timers (close of day, purge, prune, refit, reports).
+	// waits on its six timers (close of day, purge, prune, refit, reports,
+	// the database check).
 	step := func(minutes int) {
 		t.Helper()
 		for range minutes {
-			if err := clock.BlockUntilContext(ctx, 5); err != nil {
+			if err := clock.BlockUntilContext(ctx, 6); err != nil {
 				t.Fatal(err)
 			}
 			clock.Advance(time.Minute)
 		}
-		if err := clock.BlockUntilContext(ctx, 5); err != nil {
+		if err := clock.BlockUntilContext(ctx, 6); err != nil {
 			t.Fatal(err)
 		}
 	}
