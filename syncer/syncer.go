@@ -126,6 +126,11 @@ type Syncer struct {
 	kicking atomic.Bool
 	again   atomic.Bool // a change was made since the running sync began
 	stop    context.CancelFunc
+	// kicks are the goroutines Kick started; Stop waits for them, and
+	// none starts once stopped is set.
+	kickMu  sync.Mutex
+	kicks   sync.WaitGroup
+	stopped bool
 
 	wake   chan struct{}             // cuts a backoff wait short: the centre is back
 	waking atomic.Bool               // a WakeSoon is on its way
@@ -182,7 +187,15 @@ func (s *Syncer) Kick() {
 	if s.job == nil || !s.kicking.CompareAndSwap(false, true) {
 		return
 	}
+	s.kickMu.Lock()
+	defer s.kickMu.Unlock()
+	if s.stopped {
+		s.kicking.Store(false)
+		return
+	}
+	s.kicks.Add(1)
 	go func() {
+		defer s.kicks.Done()
 		defer s.kicking.Store(false)
 		// Staff see the new change in the backlog now, even while the
 		// centre is away and the sync waits out its backoff.
@@ -238,12 +251,17 @@ func (s *Syncer) Held(now time.Time) bool {
 	return until != nil && now.Before(*until)
 }
 
-// Stop ends the job and waits for a running sync to return.
+// Stop ends the job and waits for a running sync, and for a kick on its
+// way to the scheduler, to return.
 func (s *Syncer) Stop() error {
 	if s.stop == nil {
 		return nil
 	}
+	s.kickMu.Lock()
+	s.stopped = true
+	s.kickMu.Unlock()
 	s.stop()
+	s.kicks.Wait()
 	return s.sched.Shutdown()
 }
 
