@@ -67,17 +67,20 @@ func AccountActor(a StaffAccount) Actor {
 	return Actor{Account: a.ID, Name: a.Name, Role: a.Role, Source: AuditTouch}
 }
 
-// CommandLineActor is whoever runs a command on this machine: the
-// operating-system user (and, under sudo, who ran sudo), from source.
+// CommandLineActor is whoever runs a command on this machine, from
+// source: the operating-system user, or under sudo the user who ran sudo
+// (OSUser then says so and as whom). The kiosk's and the centre's
+// command lines both name their users this way.
 func CommandLineActor(source string) Actor {
 	name := "unknown"
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
+	a := Actor{Name: name, OSUser: name, Source: source}
 	if sudo := os.Getenv("SUDO_USER"); sudo != "" && sudo != name {
-		name = sudo + " (as " + name + ")"
+		a.Name, a.OSUser = sudo, sudo+" (sudo as "+name+")"
 	}
-	return Actor{Name: name, OSUser: name, Source: source}
+	return a
 }
 
 // entry is an audit entry of a's action.

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,15 +27,8 @@ import (
 // actor is who runs this command, for the audit log: the
 // operating-system user, or with sudo the user who ran sudo.
 func (m *Main) actor() (centre.Actor, error) {
-	u, err := user.Current()
-	if err != nil {
-		return centre.Actor{}, fmt.Errorf("find who runs this command, for the audit log: %w", err)
-	}
-	a := centre.Actor{Source: queue.AuditCentre, Name: u.Username, OSUser: u.Username}
-	if sudo := os.Getenv("SUDO_USER"); sudo != "" && sudo != u.Username {
-		a.Name, a.OSUser = sudo, sudo+" (sudo as "+u.Username+")"
-	}
-	return a, nil
+	a := queue.CommandLineActor(queue.AuditCentre)
+	return centre.Actor{Source: a.Source, Name: a.Name, OSUser: a.OSUser}, nil
 }
 
 // recordAction audits an action IT took at a site through this command
