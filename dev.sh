@@ -341,9 +341,13 @@ cmd_test() {
 	start_services
 	go test -race -shuffle=on -count=1 -timeout 30m ./...
 	# Issue 16's fuzz targets, briefly, on top of their checked-in corpus
-	# (testdata/fuzz); CI nights run them longer with FUZZTIME=10m.
-	go test ./syncer/wire/ -run '^$' -fuzz '^FuzzDecodePushRequest$' -fuzztime "${FUZZTIME:-10s}"
-	go test ./syncer/centre/ -run '^$' -fuzz '^FuzzCentralPushVisit$' -fuzztime "${FUZZTIME:-10s}"
+	# (testdata/fuzz). The budget is a count of inputs, never a duration:
+	# a duration races the fuzz coordinator's own deadline on a loaded
+	# machine and fails with a bare "context deadline exceeded" having
+	# found nothing (golang/go#51484). Nights raise the counts, e.g.
+	# FUZZ_WIRE=5000000x FUZZ_CENTRE=200000x.
+	go test ./syncer/wire/ -run '^$' -fuzz '^FuzzDecodePushRequest$' -fuzztime "${FUZZ_WIRE:-50000x}"
+	go test ./syncer/centre/ -run '^$' -fuzz '^FuzzCentralPushVisit$' -fuzztime "${FUZZ_CENTRE:-3000x}"
 }
 
 case ${1:-} in
