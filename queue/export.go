@@ -24,28 +24,39 @@ func (s *Store) ExportDay(ctx context.Context, day string, w io.Writer) error {
 	if _, err := time.Parse("2006-01-02", day); err != nil {
 		return invalid("day", "error.day", "A day is written YYYY-MM-DD, like 2026-11-23.", nil)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE day = ? ORDER BY id", day)
+	// Read the whole day first and write after: a slow destination (a
+	// pipe, a USB stick) must not hold a read transaction open, which
+	// would keep the WAL from being truncated. A day is a few thousand
+	// visits at most.
+	var visits []Visit
+	err := func() error {
+		rows, err := s.db.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE day = ? ORDER BY id", day)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scanVisit(rows)
+			if err != nil {
+				return err
+			}
+			visits = append(visits, v)
+		}
+		return rows.Err()
+	}()
 	if err != nil {
 		return fmt.Errorf("export %s: %w", day, err)
 	}
-	defer rows.Close()
 	cw := csv.NewWriter(w)
 	if err := cw.Write(ExportColumns); err != nil {
 		return err
 	}
-	for rows.Next() {
-		v, err := scanVisit(rows)
-		if err != nil {
-			return err
-		}
+	for _, v := range visits {
 		rec := []string{strconv.FormatInt(v.ID, 10), v.Service, rfc3339(v.CheckedInAt), rfc3339(v.CalledAt), rfc3339(v.DoneAt),
 			v.Desk, outcome(v), v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), csvsafe.Cell(v.Phone), string(v.Status), v.Source}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("export %s: %w", day, err)
 	}
 	cw.Flush()
 	return cw.Error()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"encoding/binary"
 	"encoding/hex"
@@ -216,12 +217,27 @@ func (s *Store) Path() string { return s.path }
 // ReadOnly reports whether the store was opened to read only.
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
-// checkpointInterval spaces background checkpoints while writes go on.
+// checkpointInterval spaces background checkpoints while writes go on,
+// and is how long the store must go without a commit to count as idle.
 const checkpointInterval = time.Second
 
+// truncateRetryMax bounds the wait between tries to truncate the WAL
+// while a reader holds it.
+const truncateRetryMax = 30 * time.Second
+
+// truncateBusyTimeout is how long one try to truncate the WAL waits for
+// readers and writers. It is short because a truncating checkpoint that
+// waits holds writers back meanwhile: a visitor's check-in must not wait
+// for a quick check or a snapshot to finish.
+const truncateBusyTimeout = 100 * time.Millisecond
+
+// errWALInUse is a truncation that found the WAL still being read.
+var errWALInUse = errors.New("the WAL is in use")
+
 // checkpointLoop copies the WAL back into the database file after writes,
-// at most once per checkpointInterval. A PASSIVE checkpoint never blocks
-// writers, so check-ins do not wait for it.
+// at most once per checkpointInterval (a PASSIVE checkpoint never blocks
+// writers, so check-ins do not wait for it), and once idle truncates the
+// WAL, giving its blocks back to the disk.
 func (s *Store) checkpointLoop(ctx context.Context) {
 	defer s.loop.Done()
 	for {
@@ -230,27 +246,79 @@ func (s *Store) checkpointLoop(ctx context.Context) {
 			return
 		case <-s.wrote:
 		}
-		var busy, frames, copied int
-		if err := s.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
-			s.log.Warn("wal checkpoint", "err", err)
-		}
-		select {
-		case <-s.done:
+		s.passiveCheckpoint()
+		if !s.truncateWhenIdle(ctx) {
 			return
-		case <-time.After(checkpointInterval):
-		}
-		// Idle since: the WAL's blocks go back to the disk.
-		select {
-		case <-s.done:
-			return
-		case <-s.wrote:
-			s.wroteCommit() // not idle: checkpoint passively again
-		case <-time.After(checkpointInterval):
-			if err := s.Checkpoint(ctx); err != nil {
-				s.log.Warn("wal checkpoint", "err", err)
-			}
 		}
 	}
+}
+
+// truncateWhenIdle waits until no commit has come for checkpointInterval
+// and truncates the WAL. A long reader (a quick check, a snapshot, a
+// backup) holds the WAL as long as it reads: the truncation is tried
+// again, at doubling intervals up to truncateRetryMax, so the WAL is
+// given back soon after the reader ends whether or not anything is
+// written after it. It reports false once the store is closing.
+func (s *Store) truncateWhenIdle(ctx context.Context) bool {
+	wait := checkpointInterval
+	for {
+		select {
+		case <-s.done:
+			return false
+		case <-s.wrote:
+			s.passiveCheckpoint() // not idle yet
+			wait = checkpointInterval
+			continue
+		case <-time.After(wait):
+		}
+		err := s.truncateWAL(ctx)
+		if err == nil {
+			return true
+		}
+		if !errors.Is(err, errWALInUse) {
+			s.log.Warn("wal checkpoint", "err", err)
+			return true // the next commit tries again
+		}
+		wait = min(2*wait, truncateRetryMax)
+	}
+}
+
+// passiveCheckpoint copies what of the WAL no reader still needs.
+func (s *Store) passiveCheckpoint() {
+	var busy, frames, copied int
+	if err := s.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied); err != nil {
+		s.log.Warn("wal checkpoint", "err", err)
+	}
+}
+
+// truncateWAL tries once to copy the WAL into the database and truncate
+// it, waiting at most truncateBusyTimeout for readers and writers; it
+// fails with errWALInUse when they outlast that.
+func (s *Store) truncateWAL(ctx context.Context) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout(%d)", truncateBusyTimeout.Milliseconds())); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	defer func() {
+		// The connection goes back to the pool with the store's own
+		// timeout, or not at all.
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA busy_timeout(10000)"); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	var busy, frames, copied int
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
+	switch {
+	case sqldb.IsBusy(err) || err == nil && busy != 0:
+		return fmt.Errorf("checkpoint: %w (%d of %d pages copied)", errWALInUse, copied, frames)
+	case err != nil:
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Checkpoint copies the WAL into the database and truncates it, giving
@@ -266,7 +334,7 @@ func (s *Store) Checkpoint(ctx context.Context) error {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	if busy != 0 {
-		return fmt.Errorf("checkpoint: the WAL is in use (%d of %d pages copied)", copied, frames)
+		return fmt.Errorf("checkpoint: %w (%d of %d pages copied)", errWALInUse, copied, frames)
 	}
 	return nil
 }

@@ -42,6 +42,7 @@ func (f Fault) String() string {
 
 // SQLite's primary result codes (the low byte of an extended code).
 const (
+	sqliteBusy       = 5
 	sqliteReadOnly   = 8
 	sqliteIOErr      = 10
 	sqliteCorrupt    = 11
@@ -102,6 +103,13 @@ func FaultAt(err error, path string) Fault {
 		return FaultReadOnly
 	}
 	return f
+}
+
+// IsBusy reports whether err is SQLite's SQLITE_BUSY (any of its
+// extended codes): another connection held a lock past the busy timeout.
+func IsBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteBusy
 }
 
 // IsConstraint reports whether err is SQLite's SQLITE_CONSTRAINT (any of
