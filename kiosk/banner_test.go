@@ -169,6 +169,31 @@ func TestNoFeedbackQuestionWithoutAnIncident(t *testing.T) {
 	}
 }
 
+// TestFeedbackWindowWithTheClockSetBack: after an incident ends visitors
+// are asked about their wait for the feedback window (2 h here), not for
+// the 14 hours it would take a clock set back by 12 to catch up.
+func TestFeedbackWindowWithTheClockSetBack(t *testing.T) {
+	f := newOutageFixture(t)
+	f.startOutage(t)
+	f.advance(5 * time.Minute)
+	f.up(t)
+	if o := f.probe(t); o.Incident != nil {
+		t.Fatalf("the incident did not end with the centre back: %+v", o)
+	}
+	f.advance(30 * time.Minute)
+	if f.ui.feedbackIncident() == 0 {
+		t.Fatal("not asked half an hour after the incident")
+	}
+	f.clock.Advance(-12 * time.Hour)
+	if id := f.ui.feedbackIncident(); id != 0 {
+		t.Fatalf("asked about incident %d with the clock 12 h back", id)
+	}
+	f.clock.Advance(12*time.Hour + 2*time.Hour)
+	if id := f.ui.feedbackIncident(); id != 0 {
+		t.Fatalf("asked about incident %d 2.5 h after it ended", id)
+	}
+}
+
 // TestTicketNumberKeepsItsSizeWithTheBanner: the outage banner takes room
 // from the lines under the number and from the QR code, never from the
 // number the visitor must remember.

@@ -18,7 +18,8 @@ const defaultFeedbackWindow = 2 * time.Hour
 // feedbackIncident is the incident a visitor checking out at the kiosk is
 // asked about (never a new ticket: its wait has not happened yet): the one
 // going on (drills only if visitors see them), or the last one if it
-// ended within the feedback window; 0 for none. A negative window never
+// ended within the feedback window (measured either way, for a clock set
+// back since); 0 for none. A negative window never
 // asks.
 func (u *UI) feedbackIncident() int64 {
 	o := u.outage
@@ -40,7 +41,10 @@ func (u *UI) feedbackIncident() int64 {
 		return 0
 	}
 	last := list[0]
-	if last.Open() || (last.Drill && !last.DrillBanner) || u.cfg.Now().Sub(last.End) > window {
+	// Within the window either side of the end: a clock set back by hours
+	// puts the end in the future, which must not keep asking until the
+	// clock catches up.
+	if since := u.cfg.Now().Sub(last.End); last.Open() || (last.Drill && !last.DrillBanner) || since > window || since < -window {
 		return 0
 	}
 	return last.ID

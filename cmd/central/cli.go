@@ -21,6 +21,7 @@ import (
 	"lobbyline/queue"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/console"
 	"lobbyline/syncer/wire"
 )
 
@@ -151,7 +152,7 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 	if again != nil && again.Site == c.site && !again.Revoked && !c.replace {
 		seen := "never seen"
 		if !again.LastSeen.IsZero() {
-			seen = fmt.Sprintf("last seen %s ago", m.now().Sub(again.LastSeen).Round(time.Second))
+			seen = "last seen " + console.Ago(m.now(), again.LastSeen)
 		}
 		return fmt.Errorf("kiosk %s is enrolled already (%s): enrolling it again cuts that machine off, its token stops working. "+
 			"To put a new or restored machine in its place, add --replace; to retire it, central revoke %s", c.kiosk, seen, c.kiosk)
@@ -388,7 +389,7 @@ func (c *kiosksCmd) run(ctx context.Context, m *Main) error {
 			revoked = "yes"
 		}
 		if !k.LastSeen.IsZero() {
-			seen = fmt.Sprintf("%s (%s ago)", k.LastSeen.Local().Format("2006-01-02 15:04:05"), now.Sub(k.LastSeen).Round(time.Second))
+			seen = fmt.Sprintf("%s (%s)", k.LastSeen.Local().Format("2006-01-02 15:04:05"), console.Ago(now, k.LastSeen))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%d\n", k.Site, k.ID, k.Name, revoked, seen, k.Backlog, formatSkew(k.Skew), k.LastSeq)
 	}

@@ -35,7 +35,7 @@ const (
 func parsePages() map[string]*template.Template {
 	funcs := template.FuncMap{
 		"stamp":    stamp,
-		"ago":      ago,
+		"ago":      Ago,
 		"duration": duration,
 		"skew":     skew,
 		"span":     span,
@@ -69,13 +69,18 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
 }
 
-// ago says how long before now t was, to the second under an hour.
-func ago(now, t time.Time) string {
+// Ago says how long before now t was, to the second under an hour. A t
+// later than now (a clock set back since, here or at the kiosk) says so
+// instead of showing a negative age.
+func Ago(now, t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
 	d := now.Sub(t)
-	if d < time.Second {
+	switch {
+	case d <= -time.Second:
+		return duration(-d) + " ahead of this machine's clock"
+	case d < time.Second:
 		return "just now"
 	}
 	return duration(d) + " ago"
