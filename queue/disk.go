@@ -134,7 +134,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	err := sqldb.InTx(ctx, s.db, fn)
-	f := sqldb.FaultOf(err)
+	f := sqldb.FaultAt(err, s.path)
 	if f == sqldb.FaultFull {
 		var freed int64
 		if s.reserve != nil {
@@ -149,11 +149,16 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		if freed > 0 || ckErr == nil {
 			s.log.Warn("the disk is full: gave back the reserve and the WAL's space, and tried again", "path", s.path, "reserve_bytes", freed)
 			err = sqldb.InTx(ctx, s.db, fn)
-			f = sqldb.FaultOf(err)
+			f = sqldb.FaultAt(err, s.path)
 		}
 	}
 	if f != sqldb.FaultNone {
 		s.RaiseLocalProblem(f, err.Error())
+		if f != sqldb.FaultOf(err) {
+			// Only the file system told (a read-only remount under an
+			// I/O error): say it with the error, for every layer.
+			err = &DiskError{Fault: f, Path: s.path, Err: err}
+		}
 	}
 	return s.checkDamage(ctx, err)
 }

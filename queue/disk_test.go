@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -410,4 +411,111 @@ func TestTrim(t *testing.T) {
 	if len(left) != 3 { // two exports and the folder, which is not the kiosk's to trim
 		t.Errorf("left %d entries, want 3", len(left))
 	}
+}
+
+// errorsRemountRODisk mounts a small ext4 file system from a loop image
+// with errors=remount-ro, as SD cards are mounted, and returns its
+// directory, a func that makes the kernel remount it read-only as it does
+// on a media error (ext4's trigger_fs_error), and one that unmounts and
+// mounts it again, as a reboot would. It skips, saying why, where loop
+// mounts or the trigger are not available.
+func errorsRemountRODisk(t *testing.T) (dir string, fail, reboot func()) {
+	t.Helper()
+	img := filepath.Join(t.TempDir(), "sd.img")
+	dir = t.TempDir()
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 32<<20); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mkfs.ext4", "-q", "-F", img).CombinedOutput(); err != nil {
+		t.Skipf("an ext4 image for this test needs mkfs.ext4: %v: %s", err, out)
+	}
+	mount := func() {
+		if out, err := exec.Command("mount", "-o", "loop,errors=remount-ro", img, dir).CombinedOutput(); err != nil {
+			t.Skipf("a loop mount for this test needs mount (as root): %v: %s", err, out)
+		}
+	}
+	umount := func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	}
+	mount()
+	t.Cleanup(umount)
+	src, err := exec.Command("findmnt", "-n", "-o", "SOURCE", dir).Output()
+	if err != nil {
+		t.Skipf("findmnt: %v", err)
+	}
+	trigger := filepath.Join("/sys/fs/ext4", filepath.Base(strings.TrimSpace(string(src))), "trigger_fs_error")
+	if _, err := os.Stat(trigger); err != nil {
+		t.Skipf("this kernel has no %s: %v", trigger, err)
+	}
+	fail = func() {
+		if err := os.WriteFile(trigger, []byte("1"), 0o200); err != nil {
+			t.Fatalf("trigger an ext4 error: %v", err)
+		}
+	}
+	reboot = func() {
+		umount()
+		if out, err := exec.Command("fsck.ext4", "-p", img).CombinedOutput(); err != nil {
+			t.Logf("fsck.ext4 -p: %v: %s", err, out) // repaired: exit status 1
+		}
+		mount()
+	}
+	return dir, fail, reboot
+}
+
+// TestReadOnlyRemountWhileRunning: the SD card under a running kiosk is
+// remounted read-only by the kernel after a media error (ext4's
+// errors=remount-ro, which statfs does not show). The next commit fails,
+// says so in words (the disk is read-only, not a SQLite code) and raises
+// the local problem at once; the running kiosk and the command line still
+// read the queue; after a reboot everything acknowledged is there.
+func TestReadOnlyRemountWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	dir, fail, reboot := errorsRemountRODisk(t)
+	c := newClock()
+	path := filepath.Join(dir, "kiosk.db")
+	s, err := queue.Open(ctx, path, testOptions(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustCheckIn(t, s, "Ana", "registration")
+	mustCheckIn(t, s, "Bo", "pharmacy")
+
+	fail()
+	_, err = s.CheckIn(ctx, queue.CheckInForm{Name: "Ben", Service: "registration"}, queue.SourceKiosk)
+	if f := queue.FaultOf(err); f != sqldb.FaultReadOnly {
+		t.Fatalf("a check-in on the remounted disk: %v (%s), want the disk is read-only", err, f)
+	}
+	if p, ok := s.LocalProblem(); !ok || p.Fault != sqldb.FaultReadOnly {
+		t.Fatalf("local problem %+v %v, want read-only at once", p, ok)
+	}
+	if n := waiting(t, s); n != 2 {
+		t.Errorf("the running kiosk reads %d waiting, want 2", n)
+	}
+	opts := testOptions(c)
+	opts.ReadOnly = true
+	cli, err := queue.Open(ctx, path, opts)
+	if err != nil {
+		t.Fatalf("the command line cannot read beside the running kiosk: %v", err)
+	}
+	if n := waiting(t, cli); n != 2 {
+		t.Errorf("the command line reads %d waiting, want 2", n)
+	}
+	cli.Close()
+	s.Close() // its checkpoint fails on the read-only disk; the WAL stays
+
+	reboot()
+	s2 := mustOpenStore(t, path, c)
+	if n := waiting(t, s2); n != 2 {
+		t.Errorf("after the reboot %d waiting, want 2", n)
+	}
+	if problems, err := s2.QuickCheck(ctx); err != nil || len(problems) > 0 {
+		t.Fatalf("quick check after the reboot: %v %v", problems, err)
+	}
+	mustCheckIn(t, s2, "Ben", "registration")
 }

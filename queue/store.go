@@ -234,10 +234,11 @@ const truncateBusyTimeout = 100 * time.Millisecond
 // errWALInUse is a truncation that found the WAL still being read.
 var errWALInUse = errors.New("the WAL is in use")
 
-// checkpointLoop copies the WAL back into the database file after writes,
-// at most once per checkpointInterval (a PASSIVE checkpoint never blocks
-// writers, so check-ins do not wait for it), and once idle truncates the
-// WAL, giving its blocks back to the disk.
+// checkpointLoop copies the WAL back into the database file while commits
+// come, at most once per checkpointInterval (a PASSIVE checkpoint never
+// blocks writers, so check-ins do not wait for it), and once a
+// checkpointInterval passes with no commit truncates the WAL, giving its
+// blocks back to the disk.
 func (s *Store) checkpointLoop(ctx context.Context) {
 	defer s.loop.Done()
 	for {
@@ -246,31 +247,33 @@ func (s *Store) checkpointLoop(ctx context.Context) {
 			return
 		case <-s.wrote:
 		}
-		s.passiveCheckpoint()
+		for idle := false; !idle; {
+			s.passiveCheckpoint()
+			select {
+			case <-s.done:
+				return
+			case <-time.After(checkpointInterval):
+			}
+			select {
+			case <-s.wrote: // more commits: copy again
+			default:
+				idle = true
+			}
+		}
 		if !s.truncateWhenIdle(ctx) {
 			return
 		}
 	}
 }
 
-// truncateWhenIdle waits until no commit has come for checkpointInterval
-// and truncates the WAL. A long reader (a quick check, a snapshot, a
-// backup) holds the WAL as long as it reads: the truncation is tried
-// again, at doubling intervals up to truncateRetryMax, so the WAL is
-// given back soon after the reader ends whether or not anything is
-// written after it. It reports false once the store is closing.
+// truncateWhenIdle truncates the WAL. A long reader (a quick check, a
+// snapshot, a backup) holds the WAL as long as it reads: the truncation
+// is tried again, at doubling intervals up to truncateRetryMax, so the
+// WAL is given back soon after the reader ends whether or not anything
+// is written after it. A commit meanwhile hands back to checkpointLoop.
+// It reports false once the store is closing.
 func (s *Store) truncateWhenIdle(ctx context.Context) bool {
-	wait := checkpointInterval
-	for {
-		select {
-		case <-s.done:
-			return false
-		case <-s.wrote:
-			s.passiveCheckpoint() // not idle yet
-			wait = checkpointInterval
-			continue
-		case <-time.After(wait):
-		}
+	for wait := checkpointInterval; ; wait = min(2*wait, truncateRetryMax) {
 		err := s.truncateWAL(ctx)
 		if err == nil {
 			return true
@@ -279,7 +282,14 @@ func (s *Store) truncateWhenIdle(ctx context.Context) bool {
 			s.log.Warn("wal checkpoint", "err", err)
 			return true // the next commit tries again
 		}
-		wait = min(2*wait, truncateRetryMax)
+		select {
+		case <-s.done:
+			return false
+		case <-s.wrote:
+			s.wroteCommit() // for checkpointLoop, which comes back here once idle
+			return true
+		case <-time.After(wait):
+		}
 	}
 }
 

@@ -162,7 +162,8 @@ func (m *Main) roomAgain() bool {
 	if r := m.reserve(); r != nil {
 		reserve = uint64(r.Size) // #nosec G115 -- checked positive when the config loads
 	}
-	return err == nil && sp.Known && !sp.ReadOnly && sp.Free >= diskwatch.ResumeFree+reserve
+	return err == nil && sp.Known && !sp.ReadOnly && sp.Free >= diskwatch.ResumeFree+reserve &&
+		!sqldb.ReadOnlyFS(filepath.Dir(m.DBPath)) // statfs misses a read-only remount after a media error
 }
 
 // showUI opens a window made by open and runs it until it is closed, or

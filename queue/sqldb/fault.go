@@ -93,13 +93,18 @@ func FaultOf(err error) Fault {
 	return FaultNone
 }
 
-// FaultAt is FaultOf for an error from the database at path: SQLite's
-// "unable to open database file" on a file system mounted read-only (it
-// cannot make the -shm or -wal there) is a read-only disk.
+// FaultAt is FaultOf for an error from the database at path, where the
+// file system now says it is mounted read-only: SQLite's "unable to open
+// database file" (it cannot make the -shm or -wal there), and its I/O
+// error on a write that the kernel refused because the file system was
+// remounted read-only under it (ext4's errors=remount-ro after a media
+// error; SQLite keeps only its own code, not the errno), are a
+// read-only disk.
 func FaultAt(err error, path string) Fault {
 	f := FaultOf(err)
 	var se *sqlite.Error
-	if f == FaultNone && errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen && readOnlyFS(filepath.Dir(path)) {
+	cantOpen := f == FaultNone && errors.As(err, &se) && se.Code()&0xff == sqliteCantOpen
+	if (cantOpen || f == FaultIO) && ReadOnlyFS(filepath.Dir(path)) {
 		return FaultReadOnly
 	}
 	return f

@@ -6,5 +6,5 @@ package sqldb
 // open, so its main file alone is never read.
 func shmHeld(string) (bool, error) { return true, nil }
 
-// readOnlyFS cannot tell on this system.
-func readOnlyFS(string) bool { return false }
+// ReadOnlyFS cannot tell on this system.
+func ReadOnlyFS(string) bool { return false }

@@ -34,9 +34,24 @@ func shmHeld(shm string) (bool, error) {
 // stRDOnly is statfs's flag for a file system mounted read-only.
 const stRDOnly = 1
 
-// readOnlyFS reports whether the file system holding dir is mounted
-// read-only.
-func readOnlyFS(dir string) bool {
+// ReadOnlyFS reports whether the file system holding dir takes no
+// writes: mounted read-only, or — what statfs does not show — made
+// read-only by the kernel after a media error (ext4's errors=remount-ro
+// marks the mount "emergency_ro" and refuses writes with EROFS while
+// statfs still says read-write). The second is found by trying to
+// create an empty file there, so call it when something has failed,
+// not on a timer: each call is a write on a card that wears.
+func ReadOnlyFS(dir string) bool {
 	var st syscall.Statfs_t
-	return syscall.Statfs(dir, &st) == nil && st.Flags&stRDOnly != 0
+	if syscall.Statfs(dir, &st) == nil && st.Flags&stRDOnly != 0 {
+		return true
+	}
+	f, err := os.CreateTemp(dir, ".lobbyline-probe-*")
+	if err != nil {
+		return errors.Is(err, syscall.EROFS)
+	}
+	name := f.Name()
+	_ = f.Close()       // empty; nothing to lose
+	_ = os.Remove(name) // a probe left behind is an empty file
+	return false
 }
