@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -130,8 +131,8 @@ func bytesText(n uint64) string {
 // runReadOnlyUI is the kiosk started on a full or read-only disk, its
 // database opened to read only: the lobby sends visitors to reception,
 // staff can read the queue and the disk panel, nothing is written (no
-// sync, no jobs). Once the disk has room and is writable, it quits, and
-// the session starts it again the ordinary way.
+// sync, no jobs). Once the disk has room and is writable, the kiosk
+// starts itself again the ordinary way (errRestart), with no one to do it.
 func runReadOnlyUI(ctx context.Context, m *Main, cfg kiosk.Config) error {
 	m.store.RaiseLocalProblem(m.openedReadOnly, "the kiosk started on a disk it cannot write: "+m.openedReadOnly.String()+": "+m.DBPath)
 	w := diskwatch.New(m.store, nil, m.Logger)
@@ -145,7 +146,7 @@ func runReadOnlyUI(ctx context.Context, m *Main, cfg kiosk.Config) error {
 
 // runProblemUI is the kiosk started where its database cannot be read
 // safely at all: a screen says why (for IT) and sends visitors to
-// reception, until the disk has room again and it quits to start over.
+// reception, until the disk has room again and it starts itself again.
 func runProblemUI(ctx context.Context, m *Main, problem string) error {
 	m.Logger.Error("the lobby will not open", "why", problem)
 	return showUI(ctx, m, func(a fyne.App) (*kiosk.UI, error) {
@@ -167,8 +168,9 @@ func (m *Main) roomAgain() bool {
 }
 
 // showUI opens a window made by open and runs it until it is closed, or
-// until the disk has room again (the session then starts the kiosk again,
-// which opens the database to write).
+// until the disk has room again: then it returns errRestart, and main
+// runs the kiosk again in this process's place, opening the database to
+// write.
 func showUI(ctx context.Context, m *Main, open func(fyne.App) (*kiosk.UI, error), w *diskwatch.Watch) error {
 	a := app.NewWithID("org.lobbyline.kiosk")
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
@@ -181,6 +183,7 @@ func showUI(ctx context.Context, m *Main, open func(fyne.App) (*kiosk.UI, error)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var again atomic.Bool // the disk has room: start again (errRestart)
 	go func() {
 		t := time.NewTicker(diskCheckEvery)
 		defer t.Stop()
@@ -196,7 +199,8 @@ func showUI(ctx context.Context, m *Main, open func(fyne.App) (*kiosk.UI, error)
 					}
 				}
 				if m.roomAgain() {
-					m.Logger.Info("the disk has room again: closing, to open the database to write", "path", m.DBPath)
+					m.Logger.Info("the disk has room again: starting again, to open the database to write", "path", m.DBPath)
+					again.Store(true)
 					fyne.Do(a.Quit)
 					return
 				}
@@ -217,5 +221,8 @@ func showUI(ctx context.Context, m *Main, open func(fyne.App) (*kiosk.UI, error)
 	}
 	win.SetFullScreen(m.Fullscreen)
 	win.ShowAndRun()
+	if again.Load() {
+		return errRestart
+	}
 	return nil
 }

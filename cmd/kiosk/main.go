@@ -39,14 +39,15 @@ func main() {
 }
 
 // restartSelf runs this program again with the same arguments, in place
-// of this process: the kiosk opens on its recovered database.
+// of this process: the kiosk opens on its recovered database, or to write
+// on a disk that has room again.
 func restartSelf() {
 	exe, err := os.Executable()
 	if err == nil {
 		// #nosec G204 G702 -- this very program, with the arguments it was started with
 		err = syscall.Exec(exe, os.Args, os.Environ())
 	}
-	fmt.Fprintln(os.Stderr, "kiosk: restart after the recovery:", err)
+	fmt.Fprintln(os.Stderr, "kiosk: start again:", err)
 	os.Exit(1) // the session starts it again
 }
 

@@ -16,9 +16,10 @@ import (
 	"lobbyline/queue/sqldb"
 )
 
-// errRestart: the kiosk recovered its database from the screen it shows
-// when the database cannot be opened, and starts again on it (main).
-var errRestart = errors.New("restart on the recovered database")
+// errRestart: the kiosk starts again in its own place (main): on the
+// database it recovered from the screen it shows when the database cannot
+// be opened, or to write once the disk it started on has room again.
+var errRestart = errors.New("start the kiosk again")
 
 // snapshotDirs are where snapshots go: jobs.snapshot_dir (by default
 // "snapshots" beside the database), then jobs.snapshot_copy_dir if set.
