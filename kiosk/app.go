@@ -179,8 +179,8 @@ type UI struct {
 	diskDialog   dialog.Dialog
 	// recoveredDialog is the self-recovery notice while it is open.
 	recoveredDialog dialog.Dialog
-	diskStatus   diskwatch.Status // as the disk monitor last saw it
-	unsubscribe  func()
+	diskStatus      diskwatch.Status // as the disk monitor last saw it
+	unsubscribe     func()
 
 	// unsaved: a check-in cannot be saved here now (the store's local
 	// problem), so the lobby sends visitors to reception.

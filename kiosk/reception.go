@@ -97,7 +97,8 @@ func (u *UI) showReception() {
 	note := func(key, fallback string) {
 		staff = append(staff, newWrapped(lang.X(key, fallback), theme.SizeNameText, widget.MediumImportance))
 	}
-	if held := u.selfRecoveryHeld(); held != "" {
+	held := u.selfRecoveryHeld()
+	if held != "" {
 		staff = append(staff, newWrapped(held, theme.SizeNameText, widget.WarningImportance))
 	}
 	switch {
@@ -106,7 +107,9 @@ func (u *UI) showReception() {
 	case u.noStore == nil:
 		note("reception.staff.damaged", "For staff: this kiosk's database is damaged. The kiosk shows no queue and saves nothing until it is recovered. IT: stop the kiosk (systemctl stop lobbyline-kiosk) and run lobbyline-kiosk recover.")
 	case u.noStore.Recover != nil && u.cfg.PINHash != "":
-		note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
+		if held == "" { // else that says it, and the screen has room for the PIN
+			note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
+		}
 		note("reception.staff.recover", "To rebuild it from the newest snapshot, enter the set-up PIN.")
 		s.pin = u.newEntry(padDigits)
 		s.pin.Password = true

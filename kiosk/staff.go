@@ -55,18 +55,18 @@ type staffScreen struct {
 	toQueue   *widget.Button
 	queueHead *fyne.Container // the title, count and toQueue, laid out again when they change
 
-	walkIn  *widget.Button
-	lock    *widget.Button
-	sync    *widget.Button // connectivity at a glance; details on a tap
-	alerts  *widget.Button
-	disk    *widget.Button // shown while the disk is full, read-only or nearly full; the disk panel on a tap
+	walkIn *widget.Button
+	lock   *widget.Button
+	sync   *widget.Button // connectivity at a glance; details on a tap
+	alerts *widget.Button
+	disk   *widget.Button // shown while the disk is full, read-only or nearly full; the disk panel on a tap
 	// recovered is shown after the kiosk recovered its database by
 	// itself, until a supervisor acknowledges it; the notice on a tap.
 	recovered *widget.Button
-	outage  *widget.Button // the incident panel, labelled with the severity
-	onSite  *widget.Button // the roster
-	status  *widget.Label
-	content fyne.CanvasObject
+	outage    *widget.Button // the incident panel, labelled with the severity
+	onSite    *widget.Button // the roster
+	status    *widget.Label
+	content   fyne.CanvasObject
 
 	// syncing is set while the lists are refreshed from code, so their
 	// selection callbacks do not take it for a tap.

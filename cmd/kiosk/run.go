@@ -49,7 +49,7 @@ type Main struct {
 	// selfRecoverUnguarded: the record of automatic recoveries could not
 	// be written, so the kiosk does not recover by itself (no loop).
 	selfRecoverUnguarded bool
-	kick  kick
+	kick                 kick
 	// openedReadOnly is the disk fault for which the store was opened to
 	// read only, FaultNone when it opened the ordinary way.
 	openedReadOnly sqldb.Fault
