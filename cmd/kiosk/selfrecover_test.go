@@ -263,11 +263,11 @@ func TestSelfRecoveryAtRunTime(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Error("the kiosk did not close to recover its database")
 		}
-		during = windowText(k.window)
 	})
 	if err := k.run(); !errors.Is(err, errRestart) {
 		t.Fatalf("the kiosk after damage at run time: %v\n%s", err, k.logged.String())
 	}
+	during = windowText(k.window) // its refresh has stopped: the screen it closed on
 	if !strings.Contains(during, "recovering it by itself") {
 		t.Errorf("while it closes to recover, the screen says:\n%s", during)
 	}
