@@ -60,6 +60,9 @@ type Config struct {
 	// Setup, when set, is shown instead of the lobby until the kiosk is
 	// enrolled (setup.go).
 	Setup *Setup
+	// SelfRecovery is the kiosk recovering a damaged database by itself
+	// ([jobs] self_recover; selfrecovery.go); nil while that is off.
+	SelfRecovery *SelfRecovery
 }
 
 // IncidentConfig is what staff work with during an incident.
@@ -174,8 +177,10 @@ type UI struct {
 	syncDialog   dialog.Dialog
 	alertsDialog dialog.Dialog
 	diskDialog   dialog.Dialog
-	diskStatus   diskwatch.Status // as the disk monitor last saw it
-	unsubscribe  func()
+	// recoveredDialog is the self-recovery notice while it is open.
+	recoveredDialog dialog.Dialog
+	diskStatus      diskwatch.Status // as the disk monitor last saw it
+	unsubscribe     func()
 
 	// unsaved: a check-in cannot be saved here now (the store's local
 	// problem), so the lobby sends visitors to reception.
@@ -203,6 +208,9 @@ type UI struct {
 	damaged   bool
 	noStore   *NoStore
 	reception *receptionScreen
+	// selfRecovering: the kiosk closes to recover its damaged database
+	// by itself (SelfRecovery.Damaged said so).
+	selfRecovering bool
 
 	// background runs work off the UI goroutine and shows what it
 	// returns on it: the bridge's run, or in tests a runner the test

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -155,6 +156,11 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	closeDialog()
 	withDisk(t, f.fixture)
 	f.store.RaiseLocalProblem(sqldb.FaultFull, "test: a commit failed for space")
+	// The kiosk recovered its database by itself: the notice's button
+	// beside the disk's, its longest paths.
+	u.cfg.SelfRecovery = &SelfRecovery{Last: &queue.AutoRecovery{At: f.clock.Now().Add(-time.Hour), Lost: 12,
+		DamagedKept: "/var/lib/lobbyline/lobby-1.db.damaged-20261123T080000Z", Report: "/var/lib/lobbyline/lobby-1.db.recovery-20261123T080000Z.txt"},
+		Acknowledge: func(context.Context) error { return nil }}
 	u.showStaff()
 	look("staff, the disk full")
 	u.showDisk()
@@ -168,10 +174,17 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	u.showDisk()
 	look("disk panel, the disk read-only")
 	closeDialog()
+	u.showRecovered()
+	look("self-recovery notice")
+	closeDialog()
 	f.store.ClearLocalProblem()
 	u.lockStaff()
 	f.signInAs(t, "Dario", receptionPIN)
 	look("staff, as reception")
+	u.showRecovered()
+	look("self-recovery notice, as reception")
+	closeDialog()
+	u.cfg.SelfRecovery = nil
 
 	f.startOutage(t)
 	s := openIncidentPanel(t, f)

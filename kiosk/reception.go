@@ -73,6 +73,9 @@ func (u *UI) enterDamaged() {
 	}
 	u.damaged = true
 	u.log.Error("the database is damaged: the lobby sends visitors to reception")
+	if sr := u.cfg.SelfRecovery; sr != nil && sr.Damaged != nil {
+		u.selfRecovering, sr.Held = sr.Damaged()
+	}
 	u.dismissStillThere()
 	if u.screen != screenSetup {
 		u.showWelcome()
@@ -94,11 +97,19 @@ func (u *UI) showReception() {
 	note := func(key, fallback string) {
 		staff = append(staff, newWrapped(lang.X(key, fallback), theme.SizeNameText, widget.MediumImportance))
 	}
+	held := u.selfRecoveryHeld()
+	if held != "" {
+		staff = append(staff, newWrapped(held, theme.SizeNameText, widget.WarningImportance))
+	}
 	switch {
+	case u.noStore == nil && u.selfRecovering:
+		note("reception.staff.selfrecovering", "For staff: this kiosk's database is damaged. The kiosk is recovering it by itself and opens again when it is done.")
 	case u.noStore == nil:
 		note("reception.staff.damaged", "For staff: this kiosk's database is damaged. The kiosk shows no queue and saves nothing until it is recovered. IT: stop the kiosk (systemctl stop lobbyline-kiosk) and run lobbyline-kiosk recover.")
 	case u.noStore.Recover != nil && u.cfg.PINHash != "":
-		note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
+		if held == "" { // else that says it, and the screen has room for the PIN
+			note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
+		}
 		note("reception.staff.recover", "To rebuild it from the newest snapshot, enter the set-up PIN.")
 		s.pin = u.newEntry(padDigits)
 		s.pin.Password = true

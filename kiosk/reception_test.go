@@ -226,6 +226,19 @@ func TestReceptionScreensInEveryLanguage(t *testing.T) {
 				u2.noStore, u2.damaged = nil, true
 				u2.showWelcome()
 				look(u2, "damaged database")
+				u2.selfRecovering = true
+				u2.showWelcome()
+				look(u2, "damaged database, recovering by itself")
+				u2.selfRecovering = false
+				u2.cfg.SelfRecovery = &SelfRecovery{Held: &queue.AutoRecovery{At: time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)}}
+				u2.showWelcome()
+				look(u2, "damaged again after a self-recovery")
+				u2.cfg.SelfRecovery.Held.Failed = "no room"
+				u2.showWelcome()
+				look(u2, "a self-recovery failed")
+				u.cfg.SelfRecovery = u2.cfg.SelfRecovery
+				u.showWelcome()
+				look(u, "no database, recovery with the set-up PIN, a self-recovery failed")
 			})
 		}
 	}

@@ -55,15 +55,18 @@ type staffScreen struct {
 	toQueue   *widget.Button
 	queueHead *fyne.Container // the title, count and toQueue, laid out again when they change
 
-	walkIn  *widget.Button
-	lock    *widget.Button
-	sync    *widget.Button // connectivity at a glance; details on a tap
-	alerts  *widget.Button
-	disk    *widget.Button // shown while the disk is full, read-only or nearly full; the disk panel on a tap
-	outage  *widget.Button // the incident panel, labelled with the severity
-	onSite  *widget.Button // the roster
-	status  *widget.Label
-	content fyne.CanvasObject
+	walkIn *widget.Button
+	lock   *widget.Button
+	sync   *widget.Button // connectivity at a glance; details on a tap
+	alerts *widget.Button
+	disk   *widget.Button // shown while the disk is full, read-only or nearly full; the disk panel on a tap
+	// recovered is shown after the kiosk recovered its database by
+	// itself, until a supervisor acknowledges it; the notice on a tap.
+	recovered *widget.Button
+	outage    *widget.Button // the incident panel, labelled with the severity
+	onSite    *widget.Button // the roster
+	status    *widget.Label
+	content   fyne.CanvasObject
 
 	// syncing is set while the lists are refreshed from code, so their
 	// selection callbacks do not take it for a tap.
@@ -168,6 +171,8 @@ func newStaffScreen(u *UI) *staffScreen {
 	s.alerts = widget.NewButtonWithIcon("", theme.WarningIcon(), u.showAlerts)
 	s.disk = widget.NewButtonWithIcon("", theme.StorageIcon(), u.showDisk)
 	s.disk.Hide()
+	s.recovered = widget.NewButtonWithIcon(lang.X("recovered.title", "Database recovered"), theme.WarningIcon(), u.showRecovered)
+	s.recovered.Importance = widget.WarningImportance
 	s.outage = widget.NewButtonWithIcon(lang.X("staff.incident", "Incident"), theme.ErrorIcon(), u.showIncident)
 	s.onSite = widget.NewButtonWithIcon(lang.X("staff.onsite", "On site"), theme.AccountIcon(), u.showRoster)
 	// Two rows: the title and the actions (their names are long in
@@ -178,7 +183,7 @@ func newStaffScreen(u *UI) *staffScreen {
 		container.New(&lineHeadLayout{},
 			newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
 			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock, u.newQuitButton())),
-		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts, s.disk), nil, container.NewPadded(s.status)))
+		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts, s.disk, s.recovered), nil, container.NewPadded(s.status)))
 
 	deskCard := card(
 		newText(lang.X("staff.desk", "Desk"), theme.SizeNameText, true, widget.HighImportance),
@@ -207,6 +212,7 @@ func newStaffScreen(u *UI) *staffScreen {
 	if u.cfg.Disk != nil {
 		s.updateDisk(u.diskStatus)
 	}
+	s.updateRecovered()
 	return s
 }
 

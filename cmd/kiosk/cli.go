@@ -275,6 +275,7 @@ func checkConfig(ctx context.Context, m *Main, args []string) error {
 	c := m.Config
 	fmt.Fprintf(m.Stdout, "config ok: kiosk %s (%s) at site %s, %d services, %d desks, languages %s\ndatabase: %s\n",
 		c.KioskID, c.KioskName, c.Site, len(c.Services), len(c.Desks), strings.Join(c.Languages, ", "), m.DBPath)
+	m.printSelfRecovery()
 	switch v, err := queue.StoredConfigVersion(ctx, m.DBPath); {
 	case err != nil:
 		fmt.Fprintf(m.Stdout, "services and desks: %v\n", err)

@@ -103,6 +103,10 @@ type JobsConfig struct {
 	SnapshotDir     string `toml:"snapshot_dir"`
 	SnapshotCopyDir string `toml:"snapshot_copy_dir"`
 	SnapshotKeep    int    `toml:"snapshot_keep"`
+	// SelfRecover: on finding its database damaged, the kiosk runs
+	// the recovery `kiosk recover` runs by itself and opens the lobby on
+	// the result (selfrecover.go); off, it waits for a person.
+	SelfRecover bool `toml:"self_recover"`
 }
 
 // ServiceConfig is one [[services]] table; DeskConfig one [[desks]]

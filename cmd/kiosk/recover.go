@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
 
-	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
 	"lobbyline/queue/sqldb"
@@ -110,11 +108,14 @@ func (m *Main) checkBeforeLobby(ctx context.Context) (bool, error) {
 // that sends visitors to reception and lets staff start the recovery
 // with the set-up PIN, rather than an exit the session would restart
 // into a blank screen every few seconds.
-func (m *Main) runWithoutStore(ctx context.Context, openErr error) error {
+func (m *Main) runWithoutStore(ctx context.Context, openErr error, held *queue.AutoRecovery) error {
 	m.Logger.Error("the database cannot be opened: the lobby sends visitors to reception", "db", m.DBPath, "fault", sqldb.FaultOf(openErr).String(), "err", openErr)
 	cfg := m.Config.uiConfig(m.Config.siteSettings())
-	a := app.NewWithID("org.lobbyline.kiosk")
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	if sr := m.selfRecoveryUI(held); sr != nil {
+		sr.Last, sr.Acknowledge = nil, nil // no staff mode here: the notice waits for the lobby
+		cfg.SelfRecovery = sr
+	}
+	a := m.app()
 	restart := false
 	ns := kiosk.NoStore{
 		Recover: func(ctx context.Context) (string, error) {
@@ -134,7 +135,7 @@ func (m *Main) runWithoutStore(ctx context.Context, openErr error) error {
 	if m.Fullscreen {
 		ui.KeepOpen()
 	}
-	w.ShowAndRun()
+	m.show(w)
 	if restart {
 		return errRestart
 	}

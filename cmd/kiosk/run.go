@@ -10,6 +10,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+
+	"lobbyline/assets"
 	"lobbyline/queue"
 	"lobbyline/queue/jobs"
 	"lobbyline/queue/sqldb"
@@ -34,7 +38,18 @@ type Main struct {
 
 	store *queue.Store
 	jobs  *jobs.Jobs // nil until the UI starts them
-	kick  kick
+	// newApp makes the Fyne app (nil: the real one) and runWindow runs
+	// its window until it closes (nil: ShowAndRun); tests set both.
+	newApp    func() fyne.App
+	runWindow func(fyne.Window)
+	// recoverAfterUI: the store said its database is damaged while the
+	// kiosk ran, and the kiosk recovers it by itself once the window
+	// has closed (selfrecover.go).
+	recoverAfterUI bool
+	// selfRecoverUnguarded: the record of automatic recoveries could not
+	// be written, so the kiosk does not recover by itself (no loop).
+	selfRecoverUnguarded bool
+	kick                 kick
 	// openedReadOnly is the disk fault for which the store was opened to
 	// read only, FaultNone when it opened the ordinary way.
 	openedReadOnly sqldb.Fault
@@ -158,6 +173,21 @@ func dataDir() (string, error) {
 
 // Run runs the command, or the UI when there is none.
 func (m *Main) Run(ctx context.Context) error {
+	for {
+		// The kiosk opens its database again after recovering it by
+		// itself (selfrecover.go): at most twice, as the record of
+		// automatic recoveries allows one.
+		if err := m.run(ctx); !errors.Is(err, errReopen) {
+			return err
+		}
+	}
+}
+
+// errReopen: the kiosk recovered its database by itself before its
+// window opened, and opens it again.
+var errReopen = errors.New("open the recovered database")
+
+func (m *Main) run(ctx context.Context) error {
 	if cmd, ok := offlineCommands[m.Command]; ok {
 		return cmd(ctx, m, m.Args)
 	}
@@ -172,9 +202,18 @@ func (m *Main) Run(ctx context.Context) error {
 			return runProblemUI(ctx, m, m.diskWords(err).Error())
 		}
 		if m.Command == "" {
-			// The database itself (damaged, or not one): the reception
-			// screen, from which staff can start recovery.
-			return m.runWithoutStore(ctx, err)
+			// The database itself (damaged, or not one): recovered by
+			// the kiosk itself if the config allows (then opened
+			// again), else the reception screen, from which staff can
+			// start recovery.
+			var held *queue.AutoRecovery
+			if isDamageErr(err) {
+				var tried bool
+				if tried, held = m.selfRecover(ctx, err); tried {
+					return errReopen
+				}
+			}
+			return m.runWithoutStore(ctx, err, held)
 		}
 		return m.storageWords(err)
 	}
@@ -242,4 +281,23 @@ func (m *Main) Close() error {
 		m.store = nil
 	}
 	return errors.Join(errs...)
+}
+
+// app makes the kiosk's Fyne app.
+func (m *Main) app() fyne.App {
+	if m.newApp != nil {
+		return m.newApp()
+	}
+	a := app.NewWithID("org.lobbyline.kiosk")
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	return a
+}
+
+// show runs the window until it closes.
+func (m *Main) show(w fyne.Window) {
+	if m.runWindow != nil {
+		m.runWindow(w)
+		return
+	}
+	w.ShowAndRun()
 }

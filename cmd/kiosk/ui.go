@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
 
-	"lobbyline/assets"
 	"lobbyline/kiosk"
 	"lobbyline/queue"
 	"lobbyline/queue/sqldb"
@@ -28,6 +28,29 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 		return err
 	}
 	if damaged {
+		if m.Config.Jobs.SelfRecover {
+			// Recovered by the kiosk itself if the record of earlier
+			// automatic recoveries allows it: closed first (the
+			// recovery needs the file to itself), then opened again.
+			if _, _, ok := m.selfRecoveryAllowed(time.Now()); ok {
+				cause := m.store.Damage()
+				if err := m.store.Close(); err != nil {
+					m.Logger.Warn("close the damaged database", "err", err)
+				}
+				m.store = nil
+				if tried, _ := m.selfRecover(ctx, cause); tried {
+					return errReopen
+				}
+				// Not tried after all (its record could not be
+				// written, the log says): the reception screen.
+				if err := m.openForCommand(ctx); err != nil {
+					return err
+				}
+				if _, err := m.checkBeforeLobby(ctx); err != nil {
+					return err
+				}
+			}
+		}
 		// No board, no check-in, no writes: the lobby sends visitors to
 		// reception (the UI asks the store, which says it is damaged).
 		return m.showUI(ctx, cfg)
@@ -69,11 +92,26 @@ func runUI(ctx context.Context, m *Main, _ []string) error {
 }
 
 // showUI opens the kiosk window on the store and blocks until it closes.
+//
+// A store that says its database is damaged while the kiosk runs is
+// recovered by the kiosk itself if the config and the record of earlier
+// automatic recoveries allow it: the window closes, the store closes,
+// the recovery runs and the kiosk starts again (errRestart).
 func (m *Main) showUI(ctx context.Context, cfg kiosk.Config) error {
-	a := app.NewWithID("org.lobbyline.kiosk")
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	a := m.app()
+	if cfg.SelfRecovery != nil && m.Config.Jobs.SelfRecover {
+		cfg.SelfRecovery.Damaged = func() (bool, *queue.AutoRecovery) {
+			_, held, ok := m.selfRecoveryAllowed(time.Now())
+			if ok {
+				m.recoverAfterUI = true
+				a.Quit()
+			}
+			return ok, held
+		}
+	}
 	ui := kiosk.New(a, m.store, cfg, m.Logger)
-	defer ui.Close()
+	closeUI := sync.OnceFunc(ui.Close)
+	defer closeUI()
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
@@ -83,8 +121,17 @@ func (m *Main) showUI(ctx context.Context, cfg kiosk.Config) error {
 	if m.Fullscreen { // a lobby: no way out but staff mode's Quit
 		ui.KeepOpen()
 	}
-	w.ShowAndRun()
-	return nil
+	m.show(w)
+	if !m.recoverAfterUI {
+		return nil
+	}
+	cause := m.store.Damage()
+	closeUI()
+	if err := m.Close(); err != nil {
+		m.Logger.Warn("close the kiosk before its recovery", "err", err)
+	}
+	m.selfRecover(ctx, cause)
+	return errRestart
 }
 
 // uiConfig is the UI's settings: the config's, with the message
@@ -92,6 +139,7 @@ func (m *Main) showUI(ctx context.Context, cfg kiosk.Config) error {
 func (m *Main) uiConfig() (kiosk.Config, error) {
 	_, site, ui := m.siteSettings()
 	cfg := m.Config.uiConfig(site)
+	cfg.SelfRecovery = m.selfRecoveryUI(nil)
 	cfg.SiteSettings = func() (int64, kiosk.SiteSettings) {
 		v, _, ui := m.siteSettings()
 		return v, ui
