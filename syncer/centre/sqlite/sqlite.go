@@ -132,7 +132,7 @@ var dialect = sqlstore.Dialect{
 		PutVisitOrigin: `INSERT INTO visit_origins (site_id, key, kiosk_id, origin, restored_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (site_id, key) DO UPDATE SET origin = excluded.origin, restored_at = excluded.restored_at`,
 		VisitOrigins: "SELECT key, kiosk_id, origin, restored_at FROM visit_origins WHERE site_id = ? ORDER BY key",
-		Sites: "SELECT id, name FROM sites ORDER BY id",
+		Sites:        "SELECT id, name FROM sites ORDER BY id",
 
 		AuditLog: `SELECT kiosk_id, epoch, seq, at, source, account, name, role, os_user, action, ticket, detail, received_at
 			FROM audit_log WHERE site_id = ? AND at >= ? AND at < ? ORDER BY at, kiosk_id, epoch, seq LIMIT ?`,
