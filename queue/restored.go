@@ -122,26 +122,8 @@ func fromCentre(ctx context.Context, db *sql.DB, opts RecoverOptions, snapshot, 
 	if err != nil {
 		return fmt.Errorf("read the log: %w", err)
 	}
-	type held struct {
-		epoch  int64
-		origin Origin
-	}
-	local := map[int64]held{}
-	rows, err := db.QueryContext(ctx, "SELECT id, epoch, origin FROM visits")
+	local, err := heldVisits(ctx, db)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id int64
-		var h held
-		if err := rows.Scan(&id, &h.epoch, &h.origin); err != nil {
-			rows.Close()
-			return err
-		}
-		local[id] = h
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, sv := range visits {
@@ -191,6 +173,31 @@ func fromCentre(ctx context.Context, db *sql.DB, opts RecoverOptions, snapshot, 
 	return nil
 }
 
+// held is a recovered visit's epoch and origin.
+type held struct {
+	epoch  int64
+	origin Origin
+}
+
+// heldVisits are the recovered visits by id.
+func heldVisits(ctx context.Context, db *sql.DB) (map[int64]held, error) {
+	rows, err := db.QueryContext(ctx, "SELECT id, epoch, origin FROM visits")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]held{}
+	for rows.Next() {
+		var id int64
+		var h held
+		if err := rows.Scan(&id, &h.epoch, &h.origin); err != nil {
+			return nil, err
+		}
+		out[id] = h
+	}
+	return out, rows.Err()
+}
+
 // countOrigins counts the visits by origin.
 func countOrigins(ctx context.Context, db *sql.DB) (map[Origin]int, error) {
 	rows, err := db.QueryContext(ctx, "SELECT origin, count(*) FROM visits GROUP BY origin")
@@ -214,21 +221,8 @@ func countOrigins(ctx context.Context, db *sql.DB) (map[Origin]int, error) {
 // inside the transaction that started its new epoch: every visit with an
 // origin, MaxRestoredPerChange to a change.
 func (s *Store) sendOrigins(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, "SELECT id, epoch, origin FROM visits WHERE origin != '' ORDER BY id")
+	all, err := restoredVisits(ctx, tx)
 	if err != nil {
-		return fmt.Errorf("visits' origins: %w", err)
-	}
-	var all []RestoredVisit
-	for rows.Next() {
-		var v RestoredVisit
-		if err := rows.Scan(&v.ID, &v.Epoch, &v.Origin); err != nil {
-			rows.Close()
-			return fmt.Errorf("visits' origins: %w", err)
-		}
-		all = append(all, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("visits' origins: %w", err)
 	}
 	at := s.now()
@@ -238,6 +232,24 @@ func (s *Store) sendOrigins(ctx context.Context, tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// restoredVisits are the visits with an origin, by id.
+func restoredVisits(ctx context.Context, tx *sql.Tx) ([]RestoredVisit, error) {
+	rows, err := tx.QueryContext(ctx, "SELECT id, epoch, origin FROM visits WHERE origin != '' ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RestoredVisit
+	for rows.Next() {
+		var v RestoredVisit
+		if err := rows.Scan(&v.ID, &v.Epoch, &v.Origin); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // CheckRestored returns why a KindRestored change is not one a kiosk

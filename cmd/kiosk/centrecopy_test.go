@@ -97,7 +97,7 @@ func TestRecoverTakesTheCentresCopy(t *testing.T) {
 // centre still takes every visit after it; the origins wait for its
 // upgrade.
 func TestRecoverWithoutTheCentresCopy(t *testing.T) {
-	dir, _, origins, srvFor := damageAfterSync(t)
+	dir, _, _, _ := damageAfterSync(t)
 	out := mustRun(t, dir, "--central", "http://127.0.0.1:1", "recover")
 	if !strings.Contains(out, "NOT RECOVERED: the centre was not reachable (") || !strings.Contains(out, "visits only it had are not recovered") {
 		t.Fatalf("recover with the centre down printed:\n%s", out)
@@ -106,7 +106,7 @@ func TestRecoverWithoutTheCentresCopy(t *testing.T) {
 		t.Fatalf("the roster without the centre's copy:\n%s", q)
 	}
 
-	dir, _, origins, srvFor = damageAfterSync(t)
+	dir, _, origins, srvFor := damageAfterSync(t)
 	prevKinds := slices.DeleteFunc(slices.Clone(centre.Kinds), func(k string) bool { return k == queue.KindRestored })
 	old := srvFor(centre.ServerOptions{Protocol: 4}, prevKinds)
 	out = mustRun(t, dir, "--central", old, "recover")
