@@ -232,7 +232,7 @@ type querier interface {
 }
 
 const visitColumns = `id, ticket, day, service_id, name, host, phone, status, coalesce(desk_id, ''), source,
-	priority, recalls, checked_in_at, coalesce(called_at, ''), coalesce(done_at, ''), invite, coalesce(left_at, ''), epoch, left_proof`
+	priority, recalls, checked_in_at, coalesce(called_at, ''), coalesce(done_at, ''), invite, coalesce(left_at, ''), epoch, left_proof, origin`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -244,7 +244,7 @@ func scanVisit(r scanner) (Visit, error) {
 		priority, recalled int
 	)
 	err := r.Scan(&v.ID, &v.Ticket, &v.Day, &v.Service, &v.Name, &v.Host, &v.Phone, &v.Status, &v.Desk, &v.Source,
-		&priority, &recalled, &in, &called, &done, &v.Invite, &left, &v.Epoch, &v.LeftProof)
+		&priority, &recalled, &in, &called, &done, &v.Invite, &left, &v.Epoch, &v.LeftProof, &v.Origin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Visit{}, err
 	}

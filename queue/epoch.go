@@ -168,6 +168,18 @@ func (s *Store) renewIfRestored(ctx context.Context, tx *sql.Tx) error {
 		return err
 	}
 	s.log.Info("database restored from a backup: new changes go in a new epoch", "old", old, "new", next)
-	_, err = tx.ExecContext(ctx, "DELETE FROM meta WHERE key = ?", metaRenewEpoch)
+	if _, err = tx.ExecContext(ctx, "DELETE FROM meta WHERE key = ?", metaRenewEpoch); err != nil {
+		return err
+	}
+	// A recovered database tells the centre where its visits came from,
+	// in the new epoch.
+	send, err := getMeta(ctx, tx, metaSendOrigins)
+	if err != nil || send == "" {
+		return err
+	}
+	if err := s.sendOrigins(ctx, tx); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "DELETE FROM meta WHERE key = ?", metaSendOrigins)
 	return err
 }

@@ -40,6 +40,7 @@ type event struct {
 	incident *IncidentSummary // for KindIncident
 	staff    *StaffAccount    // for KindStaffAccount
 	audit    *AuditEntry      // for KindAudit
+	restored *Restored        // for KindRestored
 }
 
 // Mutation is what the outbox carries to the centre: the event and the
@@ -60,6 +61,9 @@ type Mutation struct {
 	// Staff is set for KindStaffAccount, Audit for KindAudit.
 	Staff *StaffAccount `json:"staff,omitempty"`
 	Audit *AuditEntry   `json:"audit,omitempty"`
+	// Restored is set for KindRestored: where a recovery took visits'
+	// states from.
+	Restored *Restored `json:"restored,omitempty"`
 }
 
 // record appends ev to the log and its mutation to the outbox, inside the
@@ -90,7 +94,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	}
 	payload, err := json.Marshal(Mutation{
 		Kiosk: s.kioskID, Epoch: epoch, Kind: ev.Kind, At: at.UTC(), HLC: stamp, Actor: ev.Actor,
-		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident, Staff: ev.staff, Audit: ev.audit,
+		Visit: visit, Desk: desk, Data: ev.Data, Incident: ev.incident, Staff: ev.staff, Audit: ev.audit, Restored: ev.restored,
 	})
 	if err != nil {
 		return fmt.Errorf("encode mutation: %w", err)
@@ -102,7 +106,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, at time.Time, ev event, 
 	}
 	s.wroteCommit() // early is harmless: the checkpointer only copies what is committed
 	switch ev.Kind {
-	case KindAudit, KindStaffAccount, KindIncident:
+	case KindAudit, KindStaffAccount, KindIncident, KindRestored:
 		return nil // audited by their callers, or not staff actions
 	}
 	var ticket, detail string

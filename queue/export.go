@@ -13,9 +13,10 @@ import (
 
 // ExportColumns are the CSV columns of ExportDay. The first seven are the
 // visit-log format of the shared datasets, so an export can be replayed by
-// wait-eval; the rest are for reception.
+// wait-eval; the rest are for reception. origin is where a recovery took
+// the visit from (Visit.Origin), empty for a visit never restored.
 var ExportColumns = []string{"id", "service", "arrived", "called", "done", "counter", "outcome",
-	"ticket", "name", "host", "phone", "status", "source"}
+	"ticket", "name", "host", "phone", "status", "source", "origin"}
 
 // ExportDay writes the visits of one kiosk-local day (YYYY-MM-DD) as CSV in
 // check-in order. What visitors typed goes through csvsafe.Cell, since
@@ -53,7 +54,7 @@ func (s *Store) ExportDay(ctx context.Context, day string, w io.Writer) error {
 	}
 	for _, v := range visits {
 		rec := []string{strconv.FormatInt(v.ID, 10), v.Service, rfc3339(v.CheckedInAt), rfc3339(v.CalledAt), rfc3339(v.DoneAt),
-			v.Desk, outcome(v), v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), csvsafe.Cell(v.Phone), string(v.Status), v.Source}
+			v.Desk, outcome(v), v.Ticket, csvsafe.Cell(v.Name), csvsafe.Cell(v.Host), csvsafe.Cell(v.Phone), string(v.Status), v.Source, string(v.Origin)}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

@@ -25,7 +25,12 @@ import (
 // full). The kiosk keeps its identity and ticket key when either the
 // damaged file or the snapshot still has them, so printed QR codes still
 // verify, and the recovered database starts a new epoch as a restore's
-// does (MarkRestored).
+// does (MarkRestored). When the kiosk's configuration names a centre and
+// it answers, the centre's copy of this kiosk's own visits comes last:
+// visits missing here are added, and a visit whose state here is older
+// than the centre's (SiteVisit.Older) takes the centre's. Each visit
+// keeps where its state came from (Visit.Origin); the store that next
+// opens the file tells the centre (KindRestored).
 
 // Damaged is the suffix of the name the damaged file is kept under,
 // followed by the time of the recovery.
@@ -37,6 +42,20 @@ type RecoverOptions struct {
 	// SnapshotDirs are where snapshots are kept (SnapshotOptions.Dirs).
 	SnapshotDirs []string
 	Now          func() time.Time // defaults to time.Now
+	// Centre, if set, reads the centre's copy of this kiosk's own
+	// visits. An error is no failure of the recovery: its text says why
+	// there is no copy ("the centre was not reachable (…)"), and the
+	// report says that visits only the centre had are not recovered.
+	Centre func(ctx context.Context) ([]SiteVisit, error)
+}
+
+// CentreCopy is what a recovery took from the centre's copy.
+type CentreCopy struct {
+	Asked   bool // the configuration names a centre
+	Read    int  // visits the centre holds of this kiosk
+	Added   int  // missing here, added
+	Newer   int  // older here, replaced by the centre's state
+	Problem string
 }
 
 // Recovery is what a recovery did and could not do.
@@ -45,8 +64,12 @@ type Recovery struct {
 	Snapshot    string   // the snapshot it started from; "" for none
 	Tables      []string // per table, what was read from the damaged file
 	FromOutbox  int      // visits taken from the outbox's payloads
-	Lost        []string // what could not be recovered, one line each
-	Report      string   // the file all of this is written to
+	Centre      CentreCopy
+	// Origins counts the recovered visits by where their state came
+	// from (Visit.Origin).
+	Origins map[Origin]int
+	Lost    []string // what could not be recovered, one line each
+	Report  string   // the file all of this is written to
 }
 
 // Recover rebuilds the kiosk database at path, which must not be open
@@ -88,6 +111,15 @@ func Recover(ctx context.Context, path string, opts RecoverOptions) (Recovery, e
 	if err := m.Apply(ctx, db); err != nil {
 		return r, fmt.Errorf("recover: %w", err)
 	}
+	if _, err := db.ExecContext(ctx, "UPDATE visits SET origin = ?", string(OriginSnapshot)); err != nil {
+		return r, fmt.Errorf("recover: %w", err)
+	}
+	// What set each snapshot visit's state, before the damaged file's
+	// events join the log: the centre's copy replaces it where newer.
+	snapStamps, err := visitStamps(ctx, db, opts.KioskID)
+	if err != nil {
+		return r, fmt.Errorf("recover: read the snapshot's log: %w", err)
+	}
 
 	r.DamagedKept = path + Damaged + stamp
 	for _, suffix := range []string{"", "-wal", "-shm"} {
@@ -104,7 +136,20 @@ func Recover(ctx context.Context, path string, opts RecoverOptions) (Recovery, e
 	if err != nil {
 		return fail(err)
 	}
-	if r.FromOutbox, err = visitsFromOutbox(ctx, db, fromDamaged); err != nil {
+	if err := markOrigin(ctx, db, OriginDamaged, fromDamaged["visits"]); err != nil {
+		return fail(err)
+	}
+	outboxStamps := map[int64]SiteVisit{}
+	if r.FromOutbox, err = visitsFromOutbox(ctx, db, fromDamaged, outboxStamps); err != nil {
+		return fail(err)
+	}
+	if opts.Centre != nil {
+		r.Centre.Asked = true
+		if err := fromCentre(ctx, db, opts, snapStamps, outboxStamps, &r); err != nil {
+			return fail(err)
+		}
+	}
+	if r.Origins, err = countOrigins(ctx, db); err != nil {
 		return fail(err)
 	}
 	if err := checkIdentity(ctx, db, opts.KioskID, &r); err != nil {
@@ -114,6 +159,9 @@ func Recover(ctx context.Context, path string, opts RecoverOptions) (Recovery, e
 		return fail(err)
 	}
 	if err := MarkRestored(ctx, db); err != nil {
+		return fail(err)
+	}
+	if err := sqldb.InTx(ctx, db, func(tx *sql.Tx) error { return setMeta(ctx, tx, metaSendOrigins, "1") }); err != nil {
 		return fail(err)
 	}
 	problems, err := quickCheck(ctx, db)
@@ -155,6 +203,15 @@ func (r Recovery) String() string {
 		fmt.Fprintf(&b, "read from the damaged file: %s\n", t)
 	}
 	fmt.Fprintf(&b, "visits taken from the outbox's copies: %d\n", r.FromOutbox)
+	switch c := r.Centre; {
+	case !c.Asked:
+		b.WriteString("no centre in the configuration: its copy was not asked for\n")
+	case c.Problem == "":
+		fmt.Fprintf(&b, "the centre's copy: %d visits of this kiosk; %d added, %d took the centre's newer state\n", c.Read, c.Added, c.Newer)
+	}
+	for _, o := range Origins {
+		fmt.Fprintf(&b, "visits whose state came from %s: %d\n", originText(o), r.Origins[o])
+	}
 	if len(r.Lost) == 0 {
 		b.WriteString("nothing found lost\n")
 	}
@@ -421,7 +478,7 @@ func nextReadable(ctx context.Context, old *sql.DB, table string, after int64) (
 // visitsFromOutbox puts back the visits the outbox's payloads carry: for
 // each visit its latest change, unless the damaged file's own row was
 // read (newer, or as new). Payloads the purge emptied carry none.
-func visitsFromOutbox(ctx context.Context, db *sql.DB, fromDamaged map[string]map[int64]bool) (int, error) {
+func visitsFromOutbox(ctx context.Context, db *sql.DB, fromDamaged map[string]map[int64]bool, stamps map[int64]SiteVisit) (int, error) {
 	latest, order, err := outboxVisits(ctx, db)
 	if err != nil {
 		return 0, fmt.Errorf("read the outbox: %w", err)
@@ -431,17 +488,13 @@ func visitsFromOutbox(ctx context.Context, db *sql.DB, fromDamaged map[string]ma
 		if fromDamaged["visits"][id] {
 			continue
 		}
-		v := latest[id]
-		rank := v.CheckedInAt.UnixMilli()
-		_, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO visits (id, ticket, day, service_id, name, host, phone, status, rank, priority,
-			desk_id, source, recalls, checked_in_at, called_at, done_at, invite, left_at, left_proof, epoch)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			v.ID, v.Ticket, v.Day, v.Service, v.Name, v.Host, v.Phone, string(v.Status), rank, v.Priority,
-			v.Desk, v.Source, v.Recalls, sqldb.FormatTime(v.CheckedInAt), nullTime(v.CalledAt), nullTime(v.DoneAt), v.Invite,
-			nullTime(v.LeftAt), string(v.LeftProof), v.Epoch)
-		if err != nil {
+		sv := latest[id]
+		v := sv.Visit
+		v.Origin = OriginOutbox
+		if _, err := db.ExecContext(ctx, "INSERT OR REPLACE INTO visits "+restoredVisitColumns, restoredVisitArgs(v)...); err != nil {
 			return n, fmt.Errorf("visit %d from the outbox: %w", id, err)
 		}
+		stamps[id] = sv
 		n++
 	}
 	return n, nil
@@ -449,17 +502,18 @@ func visitsFromOutbox(ctx context.Context, db *sql.DB, fromDamaged map[string]ma
 
 // outboxVisits is each visit's latest copy in the outbox, and the
 // visits in the order they first appear.
-func outboxVisits(ctx context.Context, db *sql.DB) (map[int64]Visit, []int64, error) {
-	rows, err := db.QueryContext(ctx, "SELECT payload FROM outbox WHERE json_extract(payload, '$.visit') IS NOT NULL AND json_extract(payload, '$.purged') IS NULL ORDER BY seq")
+func outboxVisits(ctx context.Context, db *sql.DB) (map[int64]SiteVisit, []int64, error) {
+	rows, err := db.QueryContext(ctx, "SELECT seq, payload FROM outbox WHERE json_extract(payload, '$.visit') IS NOT NULL AND json_extract(payload, '$.purged') IS NULL ORDER BY seq")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
-	latest := map[int64]Visit{}
+	latest := map[int64]SiteVisit{}
 	var order []int64
 	for rows.Next() {
 		var p string
-		if err := rows.Scan(&p); err != nil {
+		var seq int64
+		if err := rows.Scan(&seq, &p); err != nil {
 			return nil, nil, err
 		}
 		var m Mutation
@@ -469,7 +523,7 @@ func outboxVisits(ctx context.Context, db *sql.DB) (map[int64]Visit, []int64, er
 		if _, seen := latest[m.Visit.ID]; !seen {
 			order = append(order, m.Visit.ID)
 		}
-		latest[m.Visit.ID] = *m.Visit
+		latest[m.Visit.ID] = SiteVisit{Kiosk: m.Kiosk, HLC: m.HLC, Visit: *m.Visit, Epoch: m.Epoch, Seq: seq}
 	}
 	return latest, order, rows.Err()
 }

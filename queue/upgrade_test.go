@@ -211,6 +211,13 @@ var schemaFixtures = map[string]string{
 		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (7, '2026-11-01T09:07:00.000Z', 'check_in', 7, 'registration', '001793524020000.000000');
 		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
 			VALUES (7, 42, 7, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:07:00.000Z', '001793524020000.000000');`,
+	"migrations/0008_visit_origin.sql": `
+		UPDATE counters SET last = 8;
+		INSERT INTO visits (id, ticket, day, service_id, name, status, rank, source, checked_in_at, invite, epoch, origin)
+			VALUES (8, 'R-008', '2026-11-01', 'registration', 'Version Eight', 'waiting', 8, 'kiosk', '2026-11-01T09:08:00.000Z', '', 42, 'centre');
+		INSERT INTO events (id, at, kind, visit_id, service, hlc) VALUES (8, '2026-11-01T09:08:00.000Z', 'check_in', 8, 'registration', '001793524080000.000000');
+		INSERT INTO outbox (seq, epoch, event_id, kind, payload, created_at, hlc)
+			VALUES (8, 42, 8, 'check_in', '{"kiosk":"lobby-1","epoch":42,"kind":"check_in"}', '2026-11-01T09:08:00.000Z', '001793524080000.000000');`,
 }
 
 // TestUpgradesFromEveryEarlierSchema builds a kiosk database at every
@@ -265,7 +272,7 @@ func TestUpgradesFromEveryEarlierSchema(t *testing.T) {
 			if _, epoch := s.Identity(); epoch != 42 {
 				t.Errorf("epoch %d after the upgrade; want 42, kept", epoch)
 			}
-			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five", "R-006 Version Six", "R-007 Version Seven"}[:n]
+			want := []string{"R-001 Version One", "R-002 Version Two", "R-003 Version Three", "R-004 Version Four", "R-005 Version Five", "R-006 Version Six", "R-007 Version Seven", "R-008 Version Eight"}[:n]
 			b, err := s.Board(ctx)
 			if err != nil {
 				t.Fatal(err)

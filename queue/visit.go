@@ -77,7 +77,28 @@ type Visit struct {
 	// its record (kiosk/epoch/ID) by it, whatever epoch later changes to
 	// it go in. Zero in changes from kiosks before it was sent.
 	Epoch int64 `json:",omitempty"`
+	// Origin is where a recovery took the visit's state from (an Origin
+	// constant); "" for a visit never restored. It is not part of the
+	// visit's changes: the centre hears it from a KindRestored change,
+	// which a centre that does not take it leaves waiting.
+	Origin Origin `json:"-"`
 }
+
+// Origin is where `kiosk recover` took a visit's state from.
+type Origin string
+
+// Origins, in the order a recovery uses them: each later one replaces
+// an earlier one's state only where it is newer.
+const (
+	OriginNone     Origin = ""
+	OriginSnapshot Origin = "snapshot"     // the newest sound snapshot
+	OriginDamaged  Origin = "damaged-file" // its row was still readable in the damaged file
+	OriginOutbox   Origin = "outbox"       // the copy a change in the outbox carried
+	OriginCentre   Origin = "centre"       // the centre's copy
+)
+
+// Origins are the origins a recovery sets, in the order it uses them.
+var Origins = []Origin{OriginSnapshot, OriginDamaged, OriginOutbox, OriginCentre}
 
 // Check-in sources.
 const (

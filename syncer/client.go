@@ -289,3 +289,53 @@ func asHTTPError(err error) (*HTTPError, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// CentreTooOldError says the centre speaks a protocol before
+// wire.CentreCopy, so it cannot give this kiosk its copy of the kiosk's
+// visits.
+type CentreTooOldError struct{ Protocol int }
+
+func (e *CentreTooOldError) Error() string {
+	return fmt.Sprintf("the centre is too old to give its copy (protocol %d)", e.Protocol)
+}
+
+// Visits reads the centre's copy of this kiosk's own visits, every page
+// (protocol 5, wire.CentreCopy), for the recovery of a damaged database.
+// A centre of an earlier protocol gives a *CentreTooOldError.
+func (c *Client) Visits(ctx context.Context) ([]queue.SiteVisit, error) {
+	var out []queue.SiteVisit
+	after := int64(0)
+	for {
+		var page wire.VisitsPage
+		u := c.base + "/visits?after=" + strconv.FormatInt(after, 10) + "&limit=" + strconv.Itoa(wire.MaxVisitsPage)
+		err := c.do(ctx, http.MethodGet, u, nil, func(r io.Reader) error {
+			var err error
+			page, err = wire.DecodeVisitsPage(r)
+			return err
+		})
+		if p := c.Centre().Protocol; p != 0 && p < wire.CentreCopy {
+			return nil, &CentreTooOldError{Protocol: p}
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page.Records {
+			var sv queue.SiteVisit
+			if err := json.Unmarshal(rec.Data, &sv); err != nil {
+				return nil, fmt.Errorf("visit %s: %w", rec.Key, err)
+			}
+			if sv.Visit.Epoch == 0 {
+				// Records before visits carried their epoch are named by it.
+				parts := strings.Split(rec.Key, "/")
+				if len(parts) == 3 {
+					sv.Visit.Epoch, _ = strconv.ParseInt(parts[1], 10, 64)
+				}
+			}
+			out = append(out, sv)
+		}
+		if !page.More || page.Cursor <= after {
+			return out, nil
+		}
+		after = page.Cursor
+	}
+}

@@ -513,8 +513,9 @@ func (s *Syncer) push(ctx context.Context, a *attempt) error {
 }
 
 // unordered are the kinds of change that no other change depends on:
-// staff actions' audit entries and staff accounts.
-var unordered = []string{queue.KindAudit, queue.KindStaffAccount}
+// staff actions' audit entries, staff accounts, and where a recovery
+// took visits from.
+var unordered = []string{queue.KindAudit, queue.KindStaffAccount, queue.KindRestored}
 
 // maxRenewals bounds the new epochs one push starts: a new epoch's names
 // are random and new, so a centre that refuses them too is at fault, and

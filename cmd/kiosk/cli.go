@@ -132,14 +132,14 @@ func listQueue(ctx context.Context, m *Main, args []string) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Desk.ID, state, d.Staff, serving)
 	}
-	fmt.Fprintln(tw, "\nSERVICE\tPOS\tTICKET\tNAME\tWAITED\tESTIMATE")
+	fmt.Fprintln(tw, "\nSERVICE\tPOS\tTICKET\tNAME\tWAITED\tESTIMATE\tRESTORED FROM")
 	for _, l := range b.Lines {
 		if len(l.Waiting) == 0 {
 			fmt.Fprintf(tw, "%s\t-\t-\t(nobody waiting)\t\t\n", l.Service.ID)
 		}
 		for _, w := range l.Waiting {
 			waited := max(b.At.Sub(w.Visit.CheckedInAt), 0).Round(time.Minute) // 0 after a clock set back
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", l.Service.ID, w.Position, w.Visit.Ticket, w.Visit.Name, waited, cliWait(w.Estimate, l.OpenDesks, ""))
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", l.Service.ID, w.Position, w.Visit.Ticket, w.Visit.Name, waited, cliWait(w.Estimate, l.OpenDesks, ""), w.Visit.Origin)
 		}
 	}
 	return tw.Flush()
@@ -373,6 +373,9 @@ func queueJSON(b queue.Board) any {
 		WaitLowS   int64     `json:"wait_low_s"` // the estimate's range, seconds; both 0 while no desk is open
 		WaitHighS  int64     `json:"wait_high_s"`
 		DeskIsOpen bool      `json:"desk_open"` // a desk serves this line now
+		// RestoredFrom is where a recovery took the visit from (snapshot,
+		// damaged-file, outbox, centre); absent if never restored.
+		RestoredFrom string `json:"restored_from,omitempty"`
 	}
 	out := struct {
 		At      time.Time `json:"at"`
@@ -389,7 +392,7 @@ func queueJSON(b queue.Board) any {
 	for _, l := range b.Lines {
 		for _, w := range l.Waiting {
 			j := waiting{Service: l.Service.ID, Position: w.Position, Ticket: w.Visit.Ticket, Name: w.Visit.Name,
-				CheckedIn: w.Visit.CheckedInAt.UTC(), DeskIsOpen: l.OpenDesks > 0}
+				CheckedIn: w.Visit.CheckedInAt.UTC(), DeskIsOpen: l.OpenDesks > 0, RestoredFrom: string(w.Visit.Origin)}
 			if l.OpenDesks > 0 {
 				j.WaitLowS, j.WaitHighS = int64(w.Estimate.Low.Seconds()), int64(w.Estimate.High.Seconds())
 			}

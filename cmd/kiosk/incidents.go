@@ -183,10 +183,10 @@ func roster(ctx context.Context, m *Main, args []string) error {
 	if len(list) > len(people) {
 		fmt.Fprintf(tw, " (%d tickets)", len(list))
 	}
-	fmt.Fprint(tw, "\nPERSON\tTICKET\tNAME\tHOST\tSERVICE\tSTATUS\tSINCE\n")
+	fmt.Fprint(tw, "\nPERSON\tTICKET\tNAME\tHOST\tSERVICE\tSTATUS\tSINCE\tRESTORED FROM\n")
 	for n, p := range people {
 		for _, v := range p.Visits {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", n+1, v.Ticket, v.Name, v.Host, v.Service, v.Status, v.CheckedInAt.Local().Format("2006-01-02 15:04"))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n+1, v.Ticket, v.Name, v.Host, v.Service, v.Status, v.CheckedInAt.Local().Format("2006-01-02 15:04"), v.Origin)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -294,6 +294,9 @@ func rosterJSON(people []queue.Person, left []queue.Visit) any {
 		Host      string    `json:"host"`
 		Status    string    `json:"status"`
 		CheckedIn time.Time `json:"checked_in"`
+		// RestoredFrom: where a recovery took the visit from; absent if
+		// never restored.
+		RestoredFrom string `json:"restored_from,omitempty"`
 	}
 	type person struct {
 		Name    string   `json:"name"`
@@ -318,7 +321,7 @@ func rosterJSON(people []queue.Person, left []queue.Visit) any {
 	for _, p := range people {
 		j := person{Name: p.Name(), Phone: p.Visits[0].Phone}
 		for _, v := range p.Visits {
-			j.Tickets = append(j.Tickets, ticket{v.Ticket, v.Service, v.Host, string(v.Status), v.CheckedInAt.UTC()})
+			j.Tickets = append(j.Tickets, ticket{v.Ticket, v.Service, v.Host, string(v.Status), v.CheckedInAt.UTC(), string(v.Origin)})
 		}
 		out.OnSite = append(out.OnSite, j)
 	}

@@ -56,7 +56,8 @@ func snapshotCmd(ctx context.Context, m *Main, args []string) error {
 // damaged one may not open, and the kiosk must not hold it.
 func recoverCmd(ctx context.Context, m *Main, args []string) error {
 	fs := m.flags("recover", "Rebuild a damaged kiosk database (the kiosk stopped): the damaged file is kept beside it; the newest sound snapshot, "+
-		"every row of the damaged file still readable and the outbox's copies of visits are put together; the purge is applied.")
+		"every row of the damaged file still readable, the outbox's copies of visits and the centre's copy of this kiosk's visits "+
+		"(if the config names a centre and it answers) are put together; the purge is applied.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,11 +73,13 @@ func recoverCmd(ctx context.Context, m *Main, args []string) error {
 // apply the purge that is due — a snapshot older than a purge must not
 // bring erased personal data back — and closes it.
 func (m *Main) recoverDB(ctx context.Context) (queue.Recovery, error) {
-	r, err := queue.Recover(ctx, m.DBPath, queue.RecoverOptions{KioskID: m.Config.KioskID, SnapshotDirs: m.snapshotDirs()})
+	r, err := queue.Recover(ctx, m.DBPath, queue.RecoverOptions{KioskID: m.Config.KioskID, SnapshotDirs: m.snapshotDirs(), Centre: m.centreCopy()})
 	if err != nil {
 		return r, err
 	}
-	m.Logger.Warn("database recovered", "damaged_kept", r.DamagedKept, "snapshot", r.Snapshot, "from_outbox", r.FromOutbox, "not_recovered", r.Lost, "report", r.Report)
+	m.Logger.Warn("database recovered", "damaged_kept", r.DamagedKept, "snapshot", r.Snapshot, "from_outbox", r.FromOutbox,
+		"centre_read", r.Centre.Read, "centre_added", r.Centre.Added, "centre_newer", r.Centre.Newer, "centre_problem", r.Centre.Problem,
+		"origins", r.Origins, "not_recovered", r.Lost, "report", r.Report)
 	if err := m.openStore(ctx, false); err != nil {
 		return r, fmt.Errorf("recovered, but the recovered database does not open: %w", err)
 	}

@@ -299,6 +299,7 @@ type pushTx struct {
 	incidents []IncidentRow // applied incident summaries, stored in finish
 	staff     []queue.StaffAccount
 	audits    []AuditRow
+	origins   []VisitOrigin
 }
 
 type checkIn struct {
@@ -402,6 +403,13 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 	case queue.KindAudit:
 		p.audits = append(p.audits, AuditRow{Site: p.k.Site, Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Entry: tidyAudit(*mut.Audit), Received: p.now})
 		return res
+	case queue.KindRestored:
+		// Named by the kiosk's own id: a kiosk speaks only of its visits.
+		for _, v := range mut.Restored.Visits {
+			p.origins = append(p.origins, VisitOrigin{Site: p.k.Site, Key: fmt.Sprintf("%s/%d/%d", p.k.ID, v.Epoch, v.ID),
+				Kiosk: p.k.ID, Origin: string(v.Origin), Restored: p.now})
+		}
+		return res
 	}
 	if mut.Visit == nil {
 		return res
@@ -450,6 +458,9 @@ func (p *pushTx) finish(ctx context.Context) error {
 	}
 	if err := p.storeStaff(ctx); err != nil {
 		return err
+	}
+	if err := p.tx.PutVisitOrigins(ctx, p.origins); err != nil {
+		return fmt.Errorf("visit origins: %w", err)
 	}
 	if err := p.keepNewest(ctx); err != nil {
 		return err
@@ -531,6 +542,8 @@ func (p *pushTx) check(m wire.PushMutation, mut *queue.Mutation) string {
 		return checkStaff(mut.Staff, p.now)
 	case queue.KindAudit:
 		return checkAudit(mut.Audit, p.k.ID)
+	case queue.KindRestored:
+		return queue.CheckRestored(mut.Restored)
 	}
 	switch {
 	case mut.Visit == nil || mut.Visit.ID <= 0:

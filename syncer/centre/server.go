@@ -24,6 +24,8 @@ import (
 //	POST /v1/sites/{site}/push   a batch of mutations (PushRequest → PushResponse),
 //	                             and the page of changes after it if asked (protocol 3)
 //	GET  /v1/sites/{site}/pull   ?cursor=N&limit=M[&snapshot=1] (→ PullResponse)
+//	GET  /v1/sites/{site}/visits ?after=N&limit=M (→ VisitsPage, protocol 5): the
+//	                             calling kiosk's own visits, for its recovery
 //	POST /v1/enrol               a one-time enrolment code (EnrolRequest → EnrolResponse)
 //	GET  /healthz                200 {"status":"ok"} when the store answers, else 503
 //	                             {"status":"down"} (the store asked at most once a second)
@@ -127,6 +129,9 @@ func NewServer(store *Service, opts ServerOptions) *Server {
 		lookups: make(chan struct{}, opts.MaxInFlight), metrics: newServerMetrics(opts.Registry, store)}
 	s.mux.Handle("POST /v1/sites/{site}/push", s.guard(route{name: "push", limit: wire.MaxBody, slots: s.slots, kiosk: true}, s.push))
 	s.mux.Handle("GET /v1/sites/{site}/pull", s.guard(route{name: "pull", slots: s.slots, kiosk: true}, s.pull))
+	if s.speaks >= wire.CentreCopy {
+		s.mux.Handle("GET /v1/sites/{site}/visits", s.guard(route{name: "visits", slots: s.slots, kiosk: true}, s.visits))
+	}
 	s.mux.Handle("POST /v1/enrol", s.guard(route{name: "enrol", limit: wire.MaxEnrolBody, slots: s.enrols}, s.enrol))
 	s.healthy = &healthCheck{ping: store.Store().Ping, every: opts.HealthEvery, now: opts.Now}
 	s.mux.HandleFunc("GET /healthz", s.health)
@@ -392,6 +397,20 @@ func (s *Server) pull(r *http.Request, k Kiosk) (any, error) {
 		return nil, err
 	}
 	return resp, nil
+}
+
+// visits answers a kiosk's request for its own visits: the token names
+// the kiosk, and guard has checked it asks at its own site.
+func (s *Server) visits(r *http.Request, k Kiosk) (any, error) {
+	after, err := queryInt(r, "after", 0)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := queryInt(r, "limit", wire.MaxVisitsPage)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.KioskVisits(r.Context(), k, after, int(min(limit, wire.MaxVisitsPage)))
 }
 
 func queryInt(r *http.Request, name string, def int64) (int64, error) {

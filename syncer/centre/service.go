@@ -80,7 +80,7 @@ var Kinds = []string{
 	queue.KindCheckIn, queue.KindCall, queue.KindRecall, queue.KindServe,
 	queue.KindNoShow, queue.KindCancel, queue.KindPrioritize, queue.KindTransfer,
 	queue.KindDeskOpen, queue.KindDeskClose, queue.KindCheckOut, queue.KindIncident,
-	queue.KindStaffAccount, queue.KindAudit,
+	queue.KindStaffAccount, queue.KindAudit, queue.KindRestored,
 }
 
 // New returns the centre over store.

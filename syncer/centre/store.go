@@ -149,6 +149,16 @@ type Ops interface {
 	// since (all if zero), newest first.
 	Incidents(ctx context.Context, site string, since time.Time) ([]StoredIncident, error)
 
+	// KioskRecords are at most limit of a site's live records of one
+	// entity whose keys begin with prefix, above version after, in
+	// version order.
+	KioskRecords(ctx context.Context, site, entity, prefix string, after int64, limit int) ([]wire.Record, error)
+	// PutVisitOrigins records where kiosks' recoveries took visits from,
+	// replacing what an earlier recovery said.
+	PutVisitOrigins(ctx context.Context, rows []VisitOrigin) error
+	// VisitOrigins are a site's recovered visits' origins, by key.
+	VisitOrigins(ctx context.Context, site string) ([]VisitOrigin, error)
+
 	// Sites are every site, by id.
 	Sites(ctx context.Context) ([]Site, error)
 
@@ -178,6 +188,16 @@ type Ops interface {
 	AdminSession(ctx context.Context, tokenHash string) (s AdminSession, ok bool, err error)
 	DeleteAdminSession(ctx context.Context, tokenHash string) error
 	DeleteAdminSessions(ctx context.Context, expiredBefore time.Time) error
+}
+
+// VisitOrigin is where a kiosk's recovery took a visit's state from
+// (queue.Origin), by the visit's record key (kiosk/epoch/visit id).
+type VisitOrigin struct {
+	Site     string
+	Key      string
+	Kiosk    string
+	Origin   string
+	Restored time.Time // when the centre received the kiosk's word
 }
 
 // Site is a site of the fleet.

@@ -13,8 +13,9 @@ import (
 const (
 	Header = "Lobbyline-Protocol"
 	// Version is the protocol this build speaks. 3 added PushRequest.Pull;
-	// 4 added sequence discipline (StatusResend, PushRequest.Skipped).
-	Version = 4
+	// 4 added sequence discipline (StatusResend, PushRequest.Skipped);
+	// 5 the centre's copy of a kiosk's own visits (CentreCopy).
+	Version = 5
 	// MinVersion is the oldest protocol this build still serves or talks
 	// to; a peer below it is refused with StatusUpgradeRequired.
 	MinVersion = 1
@@ -25,6 +26,11 @@ const (
 	// answer that by sending from the number named, saying which numbers
 	// they do not send (PushRequest.Skipped).
 	SeqDiscipline = 4
+	// CentreCopy is the first protocol whose centres answer GET
+	// .../visits (VisitsPage) with the calling kiosk's own visits, for
+	// the recovery of its damaged database. An older centre answers 404,
+	// and its answers carry the older version.
+	CentreCopy = 5
 )
 
 // AcceptsHeader is the centre's list of the mutation kinds it applies,

@@ -159,6 +159,45 @@ type Record struct {
 	Data    json.RawMessage `json:"data,omitempty"`
 }
 
+// VisitsPage (protocol 5, CentreCopy) is one page of the calling kiosk's
+// own visit records as the centre holds them now, answering GET
+// /v1/sites/{site}/visits?after=N&limit=M: live records only (a purged
+// visit is a tombstone at the centre and is never sent), in version
+// order. Ask again with After = Cursor while More.
+type VisitsPage struct {
+	Records []Record  `json:"records"`
+	Cursor  int64     `json:"cursor"`
+	More    bool      `json:"more,omitempty"`
+	Now     time.Time `json:"now"`
+}
+
+// MaxVisitsPage is the most records one VisitsPage holds.
+const MaxVisitsPage = 1000
+
+// DecodeVisitsPage reads a page of a kiosk's visits as the kiosk
+// receives it.
+func DecodeVisitsPage(r io.Reader) (VisitsPage, error) {
+	var p VisitsPage
+	if err := decode(r, &p); err != nil {
+		return VisitsPage{}, err
+	}
+	if len(p.Records) > MaxVisitsPage {
+		return VisitsPage{}, fmt.Errorf("%w: %d records in a page, at most %d", ErrMalformed, len(p.Records), MaxVisitsPage)
+	}
+	if err := checkPage(PullResponse{Records: p.Records}); err != nil {
+		return VisitsPage{}, err
+	}
+	for i, rec := range p.Records {
+		if rec.Deleted || len(rec.Data) == 0 {
+			return VisitsPage{}, fmt.Errorf("%w: record %d: a visits page holds live records only", ErrMalformed, i)
+		}
+		if rec.Version > p.Cursor {
+			return VisitsPage{}, fmt.Errorf("%w: record %d: version %d past the cursor %d", ErrMalformed, i, rec.Version, p.Cursor)
+		}
+	}
+	return p, nil
+}
+
 // ErrorBody is what the centre sends with any 4xx or 5xx.
 type ErrorBody struct {
 	Error string `json:"error"`

@@ -127,7 +127,12 @@ var dialect = sqlstore.Dialect{
 			FROM incidents i LEFT JOIN kiosks k ON k.id = i.kiosk_id WHERE i.site_id = ? AND i.ended_at >= ?
 			ORDER BY i.started_at DESC, i.kiosk_id, i.epoch, i.incident_id DESC`,
 
-		Sites: "SELECT id, name FROM sites ORDER BY id",
+		KioskRecords: `SELECT key, version, data FROM records WHERE site_id = ?1 AND entity = ?2 AND NOT deleted
+			AND substr(key, 1, length(?3)) = ?3 AND version > ?4 ORDER BY version LIMIT ?5`,
+		PutVisitOrigin: `INSERT INTO visit_origins (site_id, key, kiosk_id, origin, restored_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (site_id, key) DO UPDATE SET origin = excluded.origin, restored_at = excluded.restored_at`,
+		VisitOrigins: "SELECT key, kiosk_id, origin, restored_at FROM visit_origins WHERE site_id = ? ORDER BY key",
+		Sites:        "SELECT id, name FROM sites ORDER BY id",
 
 		AuditLog: `SELECT kiosk_id, epoch, seq, at, source, account, name, role, os_user, action, ticket, detail, received_at
 			FROM audit_log WHERE site_id = ? AND at >= ? AND at < ? ORDER BY at, kiosk_id, epoch, seq LIMIT ?`,

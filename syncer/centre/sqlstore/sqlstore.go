@@ -108,6 +108,13 @@ type Queries struct {
 
 	Sites string // → id, name
 
+	// KioskRecords: site_id, entity, key prefix, after version, limit →
+	// key, version, data of live records whose key starts with the
+	// prefix, in version order.
+	KioskRecords   string
+	PutVisitOrigin string // site_id, key, kiosk_id, origin, restored_at; replaces
+	VisitOrigins   string // site_id → key, kiosk_id, origin, restored_at by key
+
 	// AuditLog: site_id, since, until, limit (-1 for all) → kiosk_id,
 	// epoch, seq, at, source, account, name, role, os_user, action,
 	// ticket, detail, received_at, oldest first.
@@ -640,6 +647,38 @@ func (o ops) RecordsByKey(ctx context.Context, site, entity string, keys []strin
 		out[kd[0]] = json.RawMessage(kd[1])
 	}
 	return out, nil
+}
+
+func (o ops) KioskRecords(ctx context.Context, site, entity, prefix string, after int64, limit int) ([]wire.Record, error) {
+	return collect(ctx, o.q, o.d.Queries.KioskRecords, []any{site, entity, prefix, after, limit}, func(rows *sql.Rows) (wire.Record, error) {
+		r := wire.Record{Entity: entity}
+		var data string
+		err := rows.Scan(&r.Key, &r.Version, &data)
+		r.Data = json.RawMessage(data)
+		return r, err
+	})
+}
+
+func (o ops) PutVisitOrigins(ctx context.Context, rows []centre.VisitOrigin) error {
+	for _, r := range rows {
+		if _, err := o.q.ExecContext(ctx, o.d.Queries.PutVisitOrigin, r.Site, r.Key, r.Kiosk, r.Origin, stamp(r.Restored)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (o ops) VisitOrigins(ctx context.Context, site string) ([]centre.VisitOrigin, error) {
+	return collect(ctx, o.q, o.d.Queries.VisitOrigins, []any{site}, func(rows *sql.Rows) (centre.VisitOrigin, error) {
+		v := centre.VisitOrigin{Site: site}
+		var at string
+		if err := rows.Scan(&v.Key, &v.Kiosk, &v.Origin, &at); err != nil {
+			return v, err
+		}
+		var err error
+		v.Restored, err = sqldb.ParseTime(at)
+		return v, err
+	})
 }
 
 func (o ops) Changes(ctx context.Context, site string, after int64, limit int, liveOnly bool) ([]wire.Record, error) {
