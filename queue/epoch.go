@@ -34,8 +34,20 @@ const metaRenewEpoch = "renew_epoch"
 // "duplicate" for those it has and applies the rest. Changes made after
 // the restore go under the new epoch, never under a name the original
 // may have used after the backup was taken.
+//
+// What the centre sends (other kiosks' visits, staff accounts, the
+// watch-list) is pulled afresh from the start of the centre's log: a
+// restored or recovered file may hold those records older than its pull
+// cursor says (a recovery mixes the snapshot's rows with the damaged
+// file's), so a record changed or deleted since would otherwise stay as
+// it was.
 func MarkRestored(ctx context.Context, db *sql.DB) error {
-	return sqldb.InTx(ctx, db, func(tx *sql.Tx) error { return setMeta(ctx, tx, metaRenewEpoch, "1") })
+	return sqldb.InTx(ctx, db, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM meta WHERE key IN ('pull_cursor', 'snapshot_pending')"); err != nil {
+			return err
+		}
+		return setMeta(ctx, tx, metaRenewEpoch, "1")
+	})
 }
 
 // Epochs are the epochs this database has written changes in, oldest

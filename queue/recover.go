@@ -219,6 +219,7 @@ func (r Recovery) String() string {
 		fmt.Fprintf(&b, "NOT RECOVERED: %s\n", l)
 	}
 	b.WriteString("changes made from now on go to the centre in a new epoch\n")
+	b.WriteString("what the centre sends (other kiosks' visits, staff accounts, the watch-list) is fetched afresh at the next sync\n")
 	return b.String()
 }
 
