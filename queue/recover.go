@@ -70,6 +70,20 @@ type Recovery struct {
 	Origins map[Origin]int
 	Lost    []string // what could not be recovered, one line each
 	Report  string   // the file all of this is written to
+	// KeyLost says neither the damaged file nor the snapshot had the
+	// kiosk's ticket key: printed QR codes no longer verify.
+	KeyLost bool
+}
+
+// Nothing says the recovery found nothing to rebuild from: no snapshot,
+// no visit, and not even the kiosk's ticket key. The database it made is
+// empty; opened, the lobby would show an empty queue as if all were well.
+func (r Recovery) Nothing() bool {
+	n := 0
+	for _, c := range r.Origins {
+		n += c
+	}
+	return r.Snapshot == "" && n == 0 && r.KeyLost
 }
 
 // Recover rebuilds the kiosk database at path, which must not be open
@@ -193,6 +207,9 @@ func Recover(ctx context.Context, path string, opts RecoverOptions) (Recovery, e
 // String is the recovery's report, for the terminal and the report file.
 func (r Recovery) String() string {
 	var b strings.Builder
+	if r.Nothing() {
+		b.WriteString("NOTHING WAS RECOVERED: no sound snapshot, no readable visit and no ticket key; the kiosk starts on an empty database\n")
+	}
 	fmt.Fprintf(&b, "damaged database kept as %s\n", r.DamagedKept)
 	if r.Snapshot != "" {
 		fmt.Fprintf(&b, "rebuilt from the snapshot %s\n", r.Snapshot)
@@ -542,6 +559,7 @@ func checkIdentity(ctx context.Context, db *sql.DB, kioskID string, r *Recovery)
 		return fmt.Errorf("%w: the database is kiosk %q's, this is kiosk %q", ErrOtherKiosk, id, kioskID)
 	}
 	if secret == "" {
+		r.KeyLost = true
 		r.Lost = append(r.Lost, "the ticket key: tickets printed before the recovery no longer verify (staff check them by name)")
 	}
 	return nil

@@ -80,6 +80,12 @@ func (m *Main) selfRecover(ctx context.Context, cause error) (tried bool, held *
 	m.Logger.Warn("the database is damaged: the kiosk recovers it by itself (jobs.self_recover)", "db", m.DBPath, "cause", cause)
 	r, err := m.recoverDB(ctx)
 	rec.DamagedKept, rec.Report, rec.Lost = r.DamagedKept, r.Report, len(r.Lost)
+	if err == nil && r.Nothing() {
+		// An empty database would open an empty lobby, as if all were
+		// well: a person decides that (kiosk recover does it by hand).
+		err = errors.New("nothing could be recovered (no snapshot, no readable visit, no ticket key)")
+		m.dropEmptyRecovery()
+	}
 	if err != nil {
 		rec.Failed = err.Error()
 		m.Logger.Error("the automatic recovery failed: the lobby sends visitors to reception until IT recovers the database", "err", err)
@@ -94,6 +100,16 @@ func (m *Main) selfRecover(ctx context.Context, cause error) (tried bool, held *
 		m.Logger.Error("the automatic recovery's outcome was not recorded", "err", err)
 	}
 	return true, nil
+}
+
+// dropEmptyRecovery removes the empty database a recovery that found
+// nothing made, so that putDamagedBack can return the damaged file.
+func (m *Main) dropEmptyRecovery() {
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(m.DBPath + suffix); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			m.Logger.Error("the empty database of a recovery that found nothing could not be removed", "path", m.DBPath+suffix, "err", err)
+		}
+	}
 }
 
 // putDamagedBack returns the damaged file kept as kept to the database's

@@ -334,3 +334,33 @@ func TestSelfRecoveryAcknowledged(t *testing.T) {
 }
 
 func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// TestSelfRecoveryFindingNothingKeepsReception: a file that is no
+// database, with no snapshot to rebuild from, would recover into an empty
+// database — an empty lobby as if all were well. The kiosk does not open
+// that by itself: the damaged file is back in its place, the reception
+// screen stays, and the record says why.
+func TestSelfRecoveryFindingNothingKeepsReception(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Replace(withPIN(defaultConfig), `central = "embedded"`, `central = "off"`, 1)
+	cfg := writeFile(t, dir, "kiosk.toml", strings.Replace(text, "self_recover = false", "self_recover = true", 1))
+	db := filepath.Join(dir, "kiosk.db")
+	junk := []byte(strings.Repeat("not a database ", 400))
+	if err := os.WriteFile(db, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k := newKioskRun(t, dir, cfg, nil)
+	if err := k.run(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(k.shown, "Please check in at reception") || strings.Contains(k.shown, "Check in\n") {
+		t.Fatalf("a recovery that found nothing opened:\n%s", k.shown)
+	}
+	if got, err := os.ReadFile(db); err != nil || !bytes.Equal(got, junk) {
+		t.Fatalf("the damaged file is not back in its place: %v", err)
+	}
+	rec, found, err := queue.LoadAutoRecovery(db)
+	if err != nil || !found || !strings.Contains(rec.Failed, "nothing could be recovered") {
+		t.Fatalf("record %+v, %v, %v; want a failure that says nothing could be recovered", rec, found, err)
+	}
+}
