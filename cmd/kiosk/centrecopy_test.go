@@ -4,8 +4,8 @@ import (
 	"context"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
