@@ -156,28 +156,36 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		return gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(uint(at.Hour), uint(at.Minute), 0)))
 	}
 	type job struct {
-		name string
-		def  gocron.JobDefinition
-		run  func(context.Context) error
-		on   bool
+		name    string
+		def     gocron.JobDefinition
+		run     func(context.Context) error
+		on      bool
+		atStart bool // also once now: a kiosk switched off overnight misses its time
 	}
 	jobs := []job{
-		{"probe", every(cfg.ProbeEvery), j.probe, mon != nil},
-		{"sample", every(monitorSampleEvery(mon)), j.sample, mon != nil},
-		{"reports", every(cfg.ReportEvery), j.Reports, true},
-		{"purge", daily(cfg.PurgeAt), j.Purge, cfg.Retention > 0},
-		{"prune", daily(cfg.PruneAt), j.Prune, cfg.PruneAge > 0},
-		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true},
+		{"probe", every(cfg.ProbeEvery), j.probe, mon != nil, false},
+		{"sample", every(monitorSampleEvery(mon)), j.sample, mon != nil, false},
+		{"reports", every(cfg.ReportEvery), j.Reports, true, false},
+		// The purge also runs at start: a lobby that switches its kiosk off
+		// at night would otherwise never reach purge_at, and keep
+		// visitors' names past the retention for good.
+		{"purge", daily(cfg.PurgeAt), j.Purge, cfg.Retention > 0, true},
+		{"prune", daily(cfg.PruneAt), j.Prune, cfg.PruneAge > 0, false},
+		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true, false},
 		// The close looks at the wall clock every minute rather than
 		// trusting a daily timer, which a jump of the clock moves off
 		// 23:55; it closes each day once (closeDue).
-		{"close-day", every(time.Minute), j.closeDue, !cfg.CloseDayOff},
-		{"quick-check", daily(cfg.CheckAt), j.QuickCheck, true},
-		{"snapshot", every(cfg.SnapshotEvery), j.Snapshot, len(cfg.Snapshots.Dirs) > 0},
+		{"close-day", every(time.Minute), j.closeDue, !cfg.CloseDayOff, false},
+		{"quick-check", daily(cfg.CheckAt), j.QuickCheck, true, false},
+		{"snapshot", every(cfg.SnapshotEvery), j.Snapshot, len(cfg.Snapshots.Dirs) > 0, false},
 	}
 	for _, jb := range jobs {
 		if !jb.on {
 			continue
+		}
+		opts := []gocron.JobOption{gocron.WithName(jb.name), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithIntervalFromCompletion()}
+		if jb.atStart {
+			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
 		}
 		run, name := jb.run, jb.name
 		_, err := sched.NewJob(jb.def, gocron.NewTask(func() {
@@ -191,7 +199,7 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 			if cfg.OnRun != nil {
 				cfg.OnRun(name, err)
 			}
-		}), gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithIntervalFromCompletion())
+		}), opts...)
 		if err != nil {
 			return nil, fmt.Errorf("start jobs: %s: %w", name, err)
 		}
