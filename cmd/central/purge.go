@@ -48,7 +48,7 @@ func (c *purgeCmd) run(ctx context.Context, m *Main) error {
 	return nil
 }
 
-// startPurge runs the purge every day at purge_at on a gocron scheduler,
+// startPurge runs the purge at start and every day at purge_at on a gocron scheduler,
 // until the returned stop is called. Several instances on one database
 // may each run it: a site's purge takes the site's row, and a second one
 // finds nothing left to do.
@@ -74,7 +74,10 @@ func startPurge(ctx context.Context, m *Main, st *centre.Service) (stop func() e
 				m.Logger.Info("purge", "site", p.Site, "cutoff", p.Cutoff, "visits", p.Visits, "alerts", p.Alerts,
 					"check_ins", p.Arrivals, "mutations", p.Mutations, "audit", p.Audit)
 			}
-		}), gocron.WithName("purge"), gocron.WithSingletonMode(gocron.LimitModeReschedule))
+		}), gocron.WithName("purge"), gocron.WithSingletonMode(gocron.LimitModeReschedule),
+		// Also once at start: an instance restarted across purge_at (a
+		// deploy, a reboot) must not skip the day's purge.
+		gocron.WithStartAt(gocron.WithStartImmediately()))
 	if err != nil {
 		_ = sched.Shutdown() // nothing was scheduled; the job error is the one to report
 		return nil, fmt.Errorf("start purge: %w", err)
