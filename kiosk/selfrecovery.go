@@ -72,13 +72,16 @@ func (s *staffScreen) updateRecovered() {
 
 // recoveryLines are the notice's sentences.
 func (u *UI) recoveryLines(r queue.AutoRecovery) []string {
-	return []string{
+	lines := []string{
 		lang.X("recovered.when", "The kiosk found its database damaged and recovered it by itself at {{.Time}}.",
 			map[string]any{"Time": r.At.In(u.location()).Format("2006-01-02 15:04")}),
 		lang.X("recovered.kept", "The damaged file is kept as {{.Path}}.", map[string]any{"Path": r.DamagedKept}),
 		lang.X("recovered.report", "What was and was not recovered is listed in {{.Path}}.", map[string]any{"Path": r.Report}),
-		lang.XN("recovered.lost", "{{.Count}} items could not be recovered.", r.Lost, map[string]any{"Count": r.Lost}),
 	}
+	if r.Lost > 0 { // none: the report says what was read elsewhere
+		lines = append(lines, lang.XN("recovered.lost", "{{.Count}} items could not be recovered.", r.Lost, map[string]any{"Count": r.Lost}))
+	}
+	return lines
 }
 
 // showRecovered opens the self-recovery notice; a supervisor

@@ -110,3 +110,15 @@ func TestSelfRecoveryAtRunTimeSaysSo(t *testing.T) {
 		})
 	}
 }
+
+// TestSelfRecoveryNoticeWithNothingLost: a recovery that found every
+// visit elsewhere does not tell staff "0 items could not be recovered".
+func TestSelfRecoveryNoticeWithNothingLost(t *testing.T) {
+	f, last := recoveredFixture(t)
+	last.Lost = 0
+	f.unlock(t)
+	test.Tap(f.ui.staff.recovered)
+	if text := overlayText(t, f.ui); strings.Contains(text, "could not be recovered") || !strings.Contains(text, last.Report) {
+		t.Fatalf("the notice of a recovery that lost nothing:\n%s", text)
+	}
+}

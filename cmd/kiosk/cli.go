@@ -135,7 +135,7 @@ func listQueue(ctx context.Context, m *Main, args []string) error {
 	fmt.Fprintln(tw, "\nSERVICE\tPOS\tTICKET\tNAME\tWAITED\tESTIMATE\tRESTORED FROM")
 	for _, l := range b.Lines {
 		if len(l.Waiting) == 0 {
-			fmt.Fprintf(tw, "%s\t-\t-\t(nobody waiting)\t\t\n", l.Service.ID)
+			fmt.Fprintf(tw, "%s\t-\t-\t(nobody waiting)\t\t\t\n", l.Service.ID) // as many cells as a visitor, or the columns after break
 		}
 		for _, w := range l.Waiting {
 			waited := max(b.At.Sub(w.Visit.CheckedInAt), 0).Round(time.Minute) // 0 after a clock set back

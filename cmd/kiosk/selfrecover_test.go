@@ -132,7 +132,7 @@ func TestSelfRecoveryAtStart(t *testing.T) {
 		t.Fatalf("the queue after the self-recovery:\n%s", q)
 	}
 	rec, ok, err := queue.LoadAutoRecovery(filepath.Join(dir, "kiosk.db"))
-	if err != nil || !ok || !rec.Pending() || rec.DamagedKept != kept(t, dir)[0] || rec.Lost == 0 || !strings.Contains(rec.Report, ".recovery-") {
+	if err != nil || !ok || !rec.Pending() || rec.DamagedKept != kept(t, dir)[0] || rec.Lost != 0 || !strings.Contains(rec.Report, ".recovery-") {
 		t.Fatalf("the record of the recovery: %+v, %v, %v", rec, ok, err)
 	}
 	if out, _ := run(t, dir, "", "--config", cfg, "check-config"); !strings.Contains(out, "self-recovery: on") || !strings.Contains(out, "not yet acknowledged") {
