@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"lobbyline/queue"
+	"lobbyline/queue/sqldb"
 )
 
 // recoveredFixture is a kiosk that recovered its database by itself an
@@ -120,5 +122,43 @@ func TestSelfRecoveryNoticeWithNothingLost(t *testing.T) {
 	test.Tap(f.ui.staff.recovered)
 	if text := overlayText(t, f.ui); strings.Contains(text, "could not be recovered") || !strings.Contains(text, last.Report) {
 		t.Fatalf("the notice of a recovery that lost nothing:\n%s", text)
+	}
+}
+
+// TestRecoveredVisitsMarkedForStaff: in staff mode's waiting list a visit
+// a recovery put back says so, and one from the snapshot (which may have
+// missed what happened to it since) asks staff to check it.
+func TestRecoveredVisitsMarkedForStaff(t *testing.T) {
+	f := newFixture(t)
+	fromSnapshot := f.checkIn(t, "Ana García", "registration")
+	fromOutbox := f.checkIn(t, "Bo Li", "visit")
+	f.checkIn(t, "Chloé Martin", "registration")
+	db, err := sql.Open("sqlite", sqldb.SQLiteDSN(f.store.Path()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// As a recovery leaves them (queue.Recover sets origin).
+	for id, origin := range map[int64]queue.Origin{fromSnapshot.Visit.ID: queue.OriginSnapshot, fromOutbox.Visit.ID: queue.OriginOutbox} {
+		if _, err := db.Exec("UPDATE visits SET origin = ? WHERE id = ?", string(origin), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.unlock(t)
+	f.ui.staff.update(f.board(t))
+	var lines []string
+	for i := range f.ui.staff.queue.Length() {
+		row := newVisitRow()
+		f.ui.staff.queue.UpdateItem(i, row)
+		lines = append(lines, texts(row)...)
+	}
+	rows := strings.Join(lines, "\n")
+	for _, want := range []string{"recovered from an older copy: check it", "when a desk opens · recovered\n"} {
+		if !strings.Contains(rows+"\n", want) {
+			t.Errorf("the waiting list does not say %q:\n%s", want, rows)
+		}
+	}
+	if n := strings.Count(rows, "recovered"); n != 2 {
+		t.Errorf("%d rows say recovered, want 2 (Chloé was not):\n%s", n, rows)
 	}
 }

@@ -116,8 +116,12 @@ func newStaffScreen(u *UI) *staffScreen {
 			if s.closed[w.Visit.Service] {
 				wait = lang.X("board.wait.closed", "when a desk opens")
 			}
-			setVisitRow(o, u.visitLine(w.Visit), lang.X("staff.row.waiting", "{{.Service}} · waited {{.Waited}} · {{.Wait}}",
-				map[string]any{"Service": u.serviceName(w.Visit.Service), "Waited": minutesText(u.cfg.Now().Sub(w.Visit.CheckedInAt)), "Wait": wait}))
+			detail := lang.X("staff.row.waiting", "{{.Service}} · waited {{.Waited}} · {{.Wait}}",
+				map[string]any{"Service": u.serviceName(w.Visit.Service), "Waited": minutesText(u.cfg.Now().Sub(w.Visit.CheckedInAt)), "Wait": wait})
+			if r := recoveredText(w.Visit.Origin); r != "" {
+				detail += " · " + r
+			}
+			setVisitRow(o, u.visitLine(w.Visit), detail)
 		})
 	s.queue.OnSelected = func(i widget.ListItemID) {
 		if !s.syncing && i < len(s.waiting) {
@@ -559,4 +563,17 @@ func enable(w fyne.Disableable, on bool) {
 	} else {
 		w.Disable()
 	}
+}
+
+// recoveredText marks a visit a recovery of the database put back: one
+// from an older copy (the snapshot) may have missed what happened to it
+// since, so staff check it with the visitor.
+func recoveredText(o queue.Origin) string {
+	switch o {
+	case queue.OriginNone:
+		return ""
+	case queue.OriginSnapshot:
+		return lang.X("staff.row.recovered.old", "recovered from an older copy: check it")
+	}
+	return lang.X("staff.row.recovered", "recovered")
 }
