@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,10 +77,17 @@ func (m *Main) remoteCopy(ctx context.Context) ([]queue.SiteVisit, error) {
 func (m *Main) embeddedCopy(ctx context.Context) ([]queue.SiteVisit, error) {
 	dir := filepath.Dir(m.DBPath)
 	path := filepath.Join(dir, "central.db")
-	if _, err := os.Stat(path); err != nil {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // never started: it holds nothing of this kiosk's
+	}
+	if err != nil {
 		return nil, fmt.Errorf("the embedded centre was not reachable (%v)", err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, m.Config.KioskID+".central-token")) // #nosec G304 -- the embedded centre's token file in the kiosk's own data directory
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // never enrolled there: it holds nothing of this kiosk's
+	}
 	if err != nil {
 		return nil, fmt.Errorf("the embedded centre was not reachable (this kiosk's token: %v)", err)
 	}

@@ -1,8 +1,10 @@
-// Package jobs runs the kiosk's scheduled work on one gocron scheduler
-// with an injected clock: the outage monitor's health probe and samples,
-// the purge of personal data, the prune of what the centre has, the
-// end-of-day close, the nightly refit of the wait estimator and the
-// incident reports.
+// Package jobs runs the kiosk's scheduled work with an injected clock:
+// the outage monitor's health probe and samples, the purge of personal
+// data, the prune of what the centre has, the end-of-day close, the
+// nightly refit of the wait estimator, the database check, snapshots
+// and the incident reports. The jobs at a time of day run on a gocron
+// scheduler, the ones that repeat on timer loops of their own (repeat
+// says why).
 //
 // It needs the store, the report writer and, for the probe and the
 // samples, whatever Monitor it is handed; it must import neither the sync
@@ -14,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -125,7 +128,7 @@ func (c *Config) defaults() {
 	}
 }
 
-// Jobs runs the kiosk's scheduled work on one gocron scheduler: the
+// Jobs runs the kiosk's scheduled work: the
 // health probe, sampling for incident reports, the purge of personal
 // data, the end-of-day close, the nightly estimator refit and the
 // incident reports.
@@ -134,7 +137,11 @@ type Jobs struct {
 	mon   Monitor
 	cfg   Config
 	log   *slog.Logger
-	sched gocron.Scheduler
+	sched gocron.Scheduler // the jobs at a time of day
+	// The jobs that repeat run on loops of their own (repeat), which
+	// stopLoops ends.
+	loops     sync.WaitGroup
+	stopLoops context.CancelFunc
 }
 
 // Start schedules the jobs and starts them. mon may be nil (sync off):
@@ -148,64 +155,94 @@ func Start(ctx context.Context, store *queue.Store, mon Monitor, cfg Config) (*J
 		return nil, fmt.Errorf("start jobs: %w", err)
 	}
 	j.sched = sched
-	// Jobs that repeat run again an interval after the last run ended, by
-	// the timer, not the wall clock: a clock set back twelve hours must not
-	// hold the probe back twelve hours.
-	every := func(d time.Duration) gocron.JobDefinition { return gocron.DurationJob(d) }
 	daily := func(at ClockTime) gocron.JobDefinition {
 		return gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(uint(at.Hour), uint(at.Minute), 0)))
 	}
 	type job struct {
-		name    string
+		name string
+		// every is the pause between runs of a job that repeats; def
+		// schedules one that runs at a time of day.
+		every   time.Duration
 		def     gocron.JobDefinition
 		run     func(context.Context) error
 		on      bool
 		atStart bool // also once now: a kiosk switched off overnight misses its time
 	}
 	jobs := []job{
-		{"probe", every(cfg.ProbeEvery), j.probe, mon != nil, false},
-		{"sample", every(monitorSampleEvery(mon)), j.sample, mon != nil, false},
-		{"reports", every(cfg.ReportEvery), j.Reports, true, false},
+		{name: "probe", every: cfg.ProbeEvery, run: j.probe, on: mon != nil},
+		{name: "sample", every: monitorSampleEvery(mon), run: j.sample, on: mon != nil},
+		{name: "reports", every: cfg.ReportEvery, run: j.Reports, on: true},
 		// The purge also runs at start: a lobby that switches its kiosk off
 		// at night would otherwise never reach purge_at, and keep
 		// visitors' names past the retention for good.
-		{"purge", daily(cfg.PurgeAt), j.Purge, cfg.Retention > 0, true},
-		{"prune", daily(cfg.PruneAt), j.Prune, cfg.PruneAge > 0, false},
-		{"refit", daily(cfg.RefitAt), store.RefitEstimator, true, false},
+		{name: "purge", def: daily(cfg.PurgeAt), run: j.Purge, on: cfg.Retention > 0, atStart: true},
+		{name: "prune", def: daily(cfg.PruneAt), run: j.Prune, on: cfg.PruneAge > 0},
+		{name: "refit", def: daily(cfg.RefitAt), run: store.RefitEstimator, on: true},
 		// The close looks at the wall clock every minute rather than
 		// trusting a daily timer, which a jump of the clock moves off
 		// 23:55; it closes each day once (closeDue).
-		{"close-day", every(time.Minute), j.closeDue, !cfg.CloseDayOff, false},
-		{"quick-check", daily(cfg.CheckAt), j.QuickCheck, true, false},
-		{"snapshot", every(cfg.SnapshotEvery), j.Snapshot, len(cfg.Snapshots.Dirs) > 0, false},
+		{name: "close-day", every: time.Minute, run: j.closeDue, on: !cfg.CloseDayOff},
+		{name: "quick-check", def: daily(cfg.CheckAt), run: j.QuickCheck, on: true},
+		{name: "snapshot", every: cfg.SnapshotEvery, run: j.Snapshot, on: len(cfg.Snapshots.Dirs) > 0},
 	}
+	loops, stop := context.WithCancel(ctx)
+	j.stopLoops = stop
 	for _, jb := range jobs {
 		if !jb.on {
 			continue
 		}
-		opts := []gocron.JobOption{gocron.WithName(jb.name), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithIntervalFromCompletion()}
+		run, name := jb.run, jb.name
+		if jb.every > 0 {
+			j.loops.Add(1)
+			go j.repeat(ctx, loops, name, jb.every, run)
+			continue
+		}
+		opts := []gocron.JobOption{gocron.WithName(name), gocron.WithSingletonMode(gocron.LimitModeReschedule), gocron.WithIntervalFromCompletion()}
 		if jb.atStart {
 			opts = append(opts, gocron.WithStartAt(gocron.WithStartImmediately()))
 		}
-		run, name := jb.run, jb.name
-		_, err := sched.NewJob(jb.def, gocron.NewTask(func() {
-			err := run(ctx)
-			if errors.Is(err, errNothingDone) {
-				return
-			}
-			if err != nil && ctx.Err() == nil {
-				j.log.Error("job failed", "job", name, "err", err)
-			}
-			if cfg.OnRun != nil {
-				cfg.OnRun(name, err)
-			}
-		}), opts...)
-		if err != nil {
+		if _, err := sched.NewJob(jb.def, gocron.NewTask(func() { j.runOne(ctx, name, run) }), opts...); err != nil {
+			stop()
+			j.loops.Wait()
 			return nil, fmt.Errorf("start jobs: %s: %w", name, err)
 		}
 	}
 	sched.Start()
 	return j, nil
+}
+
+// repeat runs a job every so often: a pause after each run ends, by the
+// computer's timer, not the wall clock, so a clock set back twelve hours
+// never holds the probe back twelve hours. (gocron's interval jobs read
+// the wall clock between a run's end and the next run's timer, and a
+// jump in between scheduled the next run hours off.) It runs until loops
+// ends; the job itself runs under ctx, so Stop waits for a run under way.
+func (j *Jobs) repeat(ctx, loops context.Context, name string, every time.Duration, run func(context.Context) error) {
+	defer j.loops.Done()
+	for {
+		t := j.cfg.Clock.NewTimer(every)
+		select {
+		case <-loops.Done():
+			t.Stop()
+			return
+		case <-t.Chan():
+		}
+		j.runOne(ctx, name, run)
+	}
+}
+
+// runOne runs a job once: its failure is logged, and OnRun told.
+func (j *Jobs) runOne(ctx context.Context, name string, run func(context.Context) error) {
+	err := run(ctx)
+	if errors.Is(err, errNothingDone) {
+		return
+	}
+	if err != nil && ctx.Err() == nil {
+		j.log.Error("job failed", "job", name, "err", err)
+	}
+	if j.cfg.OnRun != nil {
+		j.cfg.OnRun(name, err)
+	}
 }
 
 func monitorSampleEvery(m Monitor) time.Duration {
@@ -216,7 +253,11 @@ func monitorSampleEvery(m Monitor) time.Duration {
 }
 
 // Stop ends the jobs and waits for running ones.
-func (j *Jobs) Stop() error { return j.sched.Shutdown() }
+func (j *Jobs) Stop() error {
+	j.stopLoops()
+	j.loops.Wait()
+	return j.sched.Shutdown()
+}
 
 func (j *Jobs) probe(ctx context.Context) error  { return j.mon.Probe(ctx) }
 func (j *Jobs) sample(ctx context.Context) error { return j.mon.Sample(ctx) }
