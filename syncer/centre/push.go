@@ -377,6 +377,39 @@ func PayloadHash(payload []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// storedPayload is what the centre keeps of a mutation's payload in its
+// log: the payload, less the PIN and badge hashes of a staff account
+// (the account's record holds them, for the site's kiosks; a second copy
+// in the log would keep a replaced PIN's hash for the prune's 90 days).
+// A replay is still told apart by PayloadHash, taken of the payload as
+// sent.
+func storedPayload(m wire.PushMutation) string {
+	if m.Kind != queue.KindStaffAccount {
+		return string(m.Payload)
+	}
+	var top map[string]json.RawMessage
+	if json.Unmarshal(m.Payload, &top) != nil {
+		return "" // refused by check; nothing of it is needed
+	}
+	var staff map[string]json.RawMessage
+	if raw, ok := top["staff"]; ok && json.Unmarshal(raw, &staff) == nil {
+		delete(staff, "pin_hash")
+		delete(staff, "badge_hash")
+		b, err := json.Marshal(staff)
+		if err != nil {
+			return ""
+		}
+		top["staff"] = b
+	} else {
+		delete(top, "staff")
+	}
+	out, err := json.Marshal(top)
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
 // apply gathers one new mutation and, if it is acceptable, its effects.
 func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 	res := wire.PushResult{Epoch: m.Epoch, Seq: m.Seq, Status: wire.StatusApplied}
@@ -385,7 +418,7 @@ func (p *pushTx) apply(m wire.PushMutation) wire.PushResult {
 		res.Status, res.Reason = wire.StatusRejected, reason
 	}
 	p.mutations = append(p.mutations, MutationRow{Kiosk: p.k.ID, Epoch: m.Epoch, Seq: m.Seq, Site: p.k.Site, Kind: m.Kind, At: m.At,
-		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: string(m.Payload), PayloadHash: PayloadHash(m.Payload)})
+		HLC: m.HLC, Received: p.now, Status: res.Status, Reason: res.Reason, Payload: storedPayload(m), PayloadHash: PayloadHash(m.Payload)})
 	if res.Status != wire.StatusApplied {
 		return res
 	}
