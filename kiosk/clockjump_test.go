@@ -16,6 +16,11 @@ import (
 // set back is the outage monitor's part: it says the banner again,
 // TestClockSetBackDoesNotFreezeTheBanner.)
 func TestClockJumpsInTheTexts(t *testing.T) {
+	// The texts are English here whatever language a test before it
+	// (with -shuffle) left the kiosk in.
+	if err := setLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC)
 	o := outage.Outage{Cause: outage.CauseUnreachable, Since: at, Severity: queue.SeverityMinor, Updated: at,
 		Incident: &queue.Incident{ID: 1, Start: at, Severity: queue.SeverityMinor}}
