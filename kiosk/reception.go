@@ -142,7 +142,7 @@ func (u *UI) showReception() {
 	}
 	visitors := container.NewVBox(
 		newText(lang.X("reception.title", "Please check in at reception"), sizeNameTitle, true, widget.DangerImportance),
-		newWrapped(lang.X("error.damaged", "This kiosk cannot check you in right now. Please check in at reception."),
+		newWrapped(lang.X("reception.cannot", "This kiosk cannot check you in right now."),
 			theme.SizeNameSubHeadingText, widget.MediumImportance),
 	)
 	body := container.NewBorder(nil, container.NewVBox(switcher, gap(16), sized(0, 0, card(staff...))), nil, nil,
