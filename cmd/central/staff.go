@@ -26,19 +26,15 @@ import (
 
 // actor is who runs this command, for the audit log: the
 // operating-system user, or with sudo the user who ran sudo.
-func (m *Main) actor() (centre.Actor, error) {
+func (m *Main) actor() centre.Actor {
 	a := queue.CommandLineActor(queue.AuditCentre)
-	return centre.Actor{Source: a.Source, Name: a.Name, OSUser: a.OSUser}, nil
+	return centre.Actor{Source: a.Source, Name: a.Name, OSUser: a.OSUser}
 }
 
 // recordAction audits an action IT took at a site through this command
 // line, after it succeeded.
 func (m *Main) recordAction(ctx context.Context, st *centre.Service, site, action, detail string) error {
-	by, err := m.actor()
-	if err != nil {
-		return err
-	}
-	if err := st.RecordAction(ctx, site, by, action, detail); err != nil {
+	if err := st.RecordAction(ctx, site, m.actor(), action, detail); err != nil {
 		return fmt.Errorf("%s is done, but the audit log could not record it: %w", action, err)
 	}
 	return nil
@@ -199,10 +195,7 @@ func (c *staffAddCmd) args(args []string) error {
 }
 
 func (c *staffAddCmd) run(ctx context.Context, m *Main) error {
-	by, err := m.actor()
-	if err != nil {
-		return err
-	}
+	by := m.actor()
 	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
@@ -322,10 +315,7 @@ func (c *staffDisableCmd) run(ctx context.Context, m *Main) error {
 
 // change runs one change of an account and says what it did.
 func (c *staffAccount) change(ctx context.Context, m *Main, fn func(*centre.Service, centre.Actor) (queue.StaffAccount, error), done string) error {
-	by, err := m.actor()
-	if err != nil {
-		return err
-	}
+	by := m.actor()
 	st, err := m.openStore(ctx)
 	if err != nil {
 		return err
