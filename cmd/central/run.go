@@ -94,6 +94,7 @@ var commands = []commandInfo{
 	{"staff set-badge", "--site SITE --id ID [--remove]", "give a staff account a badge (its code typed, scanned or read from stdin), or take it away", func() command { return &staffSetBadgeCmd{} }},
 	{"audit", "--site SITE [--since DATE] [--until DATE] [--json|--csv]", "export a site's audit log of staff actions (kept a year)", func() command { return &auditCmd{} }},
 	{"kiosks", "", "list kiosks: site, last seen, backlog, clock skew", func() command { return &kiosksCmd{} }},
+	{"restored", "--site SITE [--json]", "list the visits a site's kiosks restored after a damaged database, and where each one's state came from (snapshot, damaged-file, outbox, centre)", func() command { return &restoredCmd{} }},
 	{"incidents", "--site SITE [--since YYYY-MM-DD] [--csv]", "list the outages and drills a site's kiosks reported", func() command { return &incidentsCmd{} }},
 	{"import", "KIND --site SITE [--replace] FILE.csv", "import a site's " + kindNames() + " from CSV", func() command { return &importCmd{} }},
 	{"list", "KIND --site SITE", "print a site's records of one kind as CSV that import reads back", func() command { return &listCmd{} }},
