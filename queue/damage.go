@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"lobbyline/queue/sqldb"
@@ -47,25 +48,11 @@ const quickCheckLines = 10
 
 // quickCheck returns SQLite's findings, none for a sound file.
 func quickCheck(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, fmt.Sprintf("PRAGMA quick_check(%d)", quickCheckLines))
+	lines, err := sqldb.Column[string](ctx, db, fmt.Sprintf("PRAGMA quick_check(%d)", quickCheckLines))
 	if err != nil {
 		return nil, fmt.Errorf("quick check: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			return nil, fmt.Errorf("quick check: %w", err)
-		}
-		if line != "ok" {
-			out = append(out, line)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("quick check: %w", err)
-	}
-	return out, nil
+	return slices.DeleteFunc(lines, func(l string) bool { return l == "ok" }), nil
 }
 
 // Damage is nil while the store has seen no damage, else its EDamaged

@@ -63,6 +63,20 @@ func fill(t *testing.T, dir string) string {
 	}
 }
 
+// openToRead opens the database at path to read only, as the command
+// line does; closed at cleanup. where says where, for the failure.
+func openToRead(t *testing.T, path string, c *clock, where string) *queue.Store {
+	t.Helper()
+	opts := testOptions(c)
+	opts.ReadOnly = true
+	s, err := queue.Open(context.Background(), path, opts)
+	if err != nil {
+		t.Fatalf("open to read %s: %v", where, err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 func waiting(t *testing.T, s *queue.Store) int {
 	t.Helper()
 	n, err := s.Waiting(context.Background())
@@ -197,13 +211,7 @@ func TestFullDiskReadWithKioskStopped(t *testing.T) {
 	if got := de.Error(); got != "the disk is full: "+path {
 		t.Errorf("DiskError says %q", got)
 	}
-	opts := testOptions(c)
-	opts.ReadOnly = true
-	ro, err := queue.Open(ctx, path, opts)
-	if err != nil {
-		t.Fatalf("open to read on a full disk: %v", err)
-	}
-	defer ro.Close()
+	ro := openToRead(t, path, c, "on a full disk")
 	if n := waiting(t, ro); n != 1 {
 		t.Errorf("waiting = %d, want 1", n)
 	}
@@ -226,13 +234,7 @@ func TestReadOnlyMount(t *testing.T) {
 	if _, err := queue.Open(ctx, path, testOptions(c)); queue.FaultOf(err) == sqldb.FaultNone {
 		t.Fatalf("opening to write on a read-only disk: %v, want a disk fault", err)
 	}
-	opts := testOptions(c)
-	opts.ReadOnly = true
-	ro, err := queue.Open(ctx, path, opts)
-	if err != nil {
-		t.Fatalf("open to read on a read-only disk: %v", err)
-	}
-	defer ro.Close()
+	ro := openToRead(t, path, c, "on a read-only disk")
 	if n := waiting(t, ro); n != 1 {
 		t.Errorf("waiting = %d, want 1", n)
 	}
@@ -497,16 +499,11 @@ func TestReadOnlyRemountWhileRunning(t *testing.T) {
 	if n := waiting(t, s); n != 2 {
 		t.Errorf("the running kiosk reads %d waiting, want 2", n)
 	}
-	opts := testOptions(c)
-	opts.ReadOnly = true
-	cli, err := queue.Open(ctx, path, opts)
-	if err != nil {
-		t.Fatalf("the command line cannot read beside the running kiosk: %v", err)
-	}
+	cli := openToRead(t, path, c, "beside the running kiosk")
 	if n := waiting(t, cli); n != 2 {
 		t.Errorf("the command line reads %d waiting, want 2", n)
 	}
-	cli.Close()
+	cli.Close() // before the reboot unmounts the disk
 	s.Close() // its checkpoint fails on the read-only disk; the WAL stays
 
 	reboot()

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -261,22 +260,10 @@ func accountVisits(ctx context.Context, db *sql.DB, r *Recovery) error {
 	if len(r.visitGaps) == 0 {
 		return nil
 	}
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT visit_id FROM events
+	missing, err := sqldb.Column[string](ctx, db, `SELECT DISTINCT CAST(visit_id AS TEXT) FROM events
 		WHERE visit_id IS NOT NULL AND visit_id NOT IN (SELECT id FROM visits) ORDER BY visit_id`)
 	if err != nil {
 		return fmt.Errorf("visits the event log names: %w", err)
-	}
-	defer rows.Close()
-	var missing []string
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return err
-		}
-		missing = append(missing, strconv.FormatInt(id, 10))
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	gaps := strings.Join(r.visitGaps, "; ")
 	if len(missing) == 0 {
@@ -365,40 +352,13 @@ func salvage(ctx context.Context, db *sql.DB, damaged string, r *Recovery) (map[
 // tableNames are db's tables but SQLite's own and the migrations (the
 // rebuilt file has its own).
 func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'migrations' ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return sqldb.Column[string](ctx, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'migrations' ORDER BY name")
 }
 
 func columnNames(ctx context.Context, db *sql.DB, table string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return sqldb.Column[string](ctx, db, "SELECT name FROM pragma_table_info(?)", table)
 }
 
-// commonColumns are the columns of table in both files.
 func commonColumns(ctx context.Context, db, old *sql.DB, table string) ([]string, error) {
 	want, err := columnNames(ctx, db, table)
 	if err != nil {

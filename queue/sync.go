@@ -28,7 +28,7 @@ type OutboxEntry struct {
 	CreatedAt time.Time
 	Payload   []byte
 	Reason    string
-	State     string // pending, done or rejected; set by OutboxBetween only
+	State     string // pending, done or rejected
 }
 
 // PendingOutbox returns up to limit pending mutations in order, leaving
@@ -49,20 +49,29 @@ func (s *Store) outbox(ctx context.Context, state string, limit int, skip ...str
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, hlc, created_at, payload, reason
+	rows, err := s.db.QueryContext(ctx, "SELECT "+outboxColumns+`
 		FROM outbox WHERE state = ? AND kind NOT IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT ?`, state, string(kinds), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
+	return scanOutbox(rows)
+}
+
+// outboxColumns are what scanOutbox reads.
+const outboxColumns = "seq, epoch, kind, hlc, created_at, payload, reason, state"
+
+// scanOutbox reads outbox rows selected as outboxColumns, and closes them.
+func scanOutbox(rows *sql.Rows) ([]OutboxEntry, error) {
 	defer rows.Close()
 	var out []OutboxEntry
 	for rows.Next() {
 		var e OutboxEntry
 		var created, payload string
-		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &e.HLC, &created, &payload, &e.Reason); err != nil {
+		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &e.HLC, &created, &payload, &e.Reason, &e.State); err != nil {
 			return nil, fmt.Errorf("read outbox: %w", err)
 		}
 		e.Payload = []byte(payload)
+		var err error
 		if e.CreatedAt, err = sqldb.ParseTime(created); err != nil {
 			return nil, fmt.Errorf("read outbox %d: %w", e.Seq, err)
 		}
@@ -76,26 +85,12 @@ func (s *Store) outbox(ctx context.Context, state string, limit int, skip ...str
 // when the centre asks for changes from a number again. A number with no
 // row is one this database no longer has (accepted and pruned, or lost).
 func (s *Store) OutboxBetween(ctx context.Context, from, to int64, limit int) ([]OutboxEntry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, epoch, kind, hlc, created_at, payload, reason, state
+	rows, err := s.db.QueryContext(ctx, "SELECT "+outboxColumns+`
 		FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`, from, to, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}
-	defer rows.Close()
-	var out []OutboxEntry
-	for rows.Next() {
-		var e OutboxEntry
-		var created, payload string
-		if err := rows.Scan(&e.Seq, &e.Epoch, &e.Kind, &e.HLC, &created, &payload, &e.Reason, &e.State); err != nil {
-			return nil, fmt.Errorf("read outbox: %w", err)
-		}
-		e.Payload = []byte(payload)
-		if e.CreatedAt, err = sqldb.ParseTime(created); err != nil {
-			return nil, fmt.Errorf("read outbox %d: %w", e.Seq, err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanOutbox(rows)
 }
 
 // Settlement is the centre's answer for one pushed mutation.
