@@ -504,7 +504,7 @@ func TestReadOnlyRemountWhileRunning(t *testing.T) {
 		t.Errorf("the command line reads %d waiting, want 2", n)
 	}
 	cli.Close() // before the reboot unmounts the disk
-	s.Close() // its checkpoint fails on the read-only disk; the WAL stays
+	s.Close()   // its checkpoint fails on the read-only disk; the WAL stays
 
 	reboot()
 	s2 := mustOpenStore(t, path, c)
