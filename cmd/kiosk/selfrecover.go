@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"lobbyline/kiosk"
 	"lobbyline/queue"
+	"lobbyline/queue/durable"
 	"lobbyline/queue/sqldb"
 )
 
@@ -127,6 +129,10 @@ func (m *Main) putDamagedBack(kept string) {
 			m.Logger.Error("the damaged database could not be put back after the failed recovery", "kept", kept+suffix, "err", err)
 			return
 		}
+	}
+	if err := durable.SyncDir(filepath.Dir(m.DBPath)); err != nil {
+		m.Logger.Error("the damaged database is back, but its folder was not synced: a power cut now may undo that", "err", err)
+		return
 	}
 	m.Logger.Warn("the damaged database is back in its place after the failed recovery", "db", m.DBPath)
 }
