@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"strings"
 
-	"golang.org/x/term"
-
+	"lobbyline/internal/secretin"
 	"lobbyline/queue"
 	"lobbyline/syncer/centre"
 )
@@ -57,31 +52,5 @@ func (c *adminAddCmd) run(ctx context.Context, m *Main) error {
 // readPassword reads the password from a terminal without echo, twice, or
 // else the first line of standard input.
 func readPassword(m *Main) (string, error) {
-	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(m.Stderr, "Password: ")
-		first, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(m.Stderr)
-		if err != nil {
-			return "", fmt.Errorf("read password: %w", err)
-		}
-		fmt.Fprint(m.Stderr, "Again: ")
-		second, err := term.ReadPassword(int(f.Fd()))
-		fmt.Fprintln(m.Stderr)
-		if err != nil {
-			return "", fmt.Errorf("read password: %w", err)
-		}
-		if string(first) != string(second) {
-			return "", errors.New("the passwords differ; nothing changed")
-		}
-		return string(first), nil
-	}
-	line, err := bufio.NewReader(io.LimitReader(m.Stdin, 4096)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read password from stdin: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", errors.New("no password on stdin: type it at a terminal, or pipe it in, like: central admin add it-ops < password-file")
-	}
-	return line, nil
+	return secretin.New(m.Stdin, m.Stderr, "pipe it in, like: central admin add it-ops < password-file").Read("password", nil)
 }

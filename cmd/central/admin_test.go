@@ -32,8 +32,8 @@ func (c *program) runWithStdin(stdin string, args ...string) (string, error) {
 func TestAdminAddReadsThePasswordFromStdin(t *testing.T) {
 	c := newCentre(t, t.TempDir()+"/central.db")
 	for _, tc := range []struct{ stdin, want string }{
-		{"", "no password on stdin"},
-		{"\n", "no password on stdin"},
+		{"", "no password on standard input"},
+		{"\n", "no password on standard input"},
 		{"short\n", "needs 12 characters or more"},
 	} {
 		if _, err := c.runWithStdin(tc.stdin, "admin", "add", "it-ops"); err == nil || !strings.Contains(err.Error(), tc.want) {

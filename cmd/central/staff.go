@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/term"
-
+	"lobbyline/internal/secretin"
 	"lobbyline/queue"
 	"lobbyline/syncer/centre"
 )
@@ -48,62 +44,9 @@ func neverOnCommandLine(fs *flag.FlagSet, name, what string) {
 	})
 }
 
-// secretInput reads PINs and badge codes: at a terminal, each typed twice
-// without echo; else one line of standard input each.
-type secretInput struct {
-	m     *Main
-	fd    int // the terminal's, or -1
-	lines *bufio.Reader
-}
-
-func newSecretInput(m *Main) *secretInput {
-	in := &secretInput{m: m, fd: -1}
-	if f, ok := m.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		in.fd = int(f.Fd())
-	} else {
-		in.lines = bufio.NewReader(io.LimitReader(m.Stdin, 4096))
-	}
-	return in
-}
-
-// read asks for what (e.g. "PIN") and returns it. check runs on the
-// first typing, so a terminal asks no confirmation of a bad one.
-func (in *secretInput) read(what string, check func(string) error) (string, error) {
-	if in.fd < 0 {
-		line, err := in.lines.ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("read the %s from stdin: %w", what, err)
-		}
-		line = strings.TrimRight(line, "\r\n")
-		if line == "" {
-			return "", fmt.Errorf("no %s on stdin: type it at a terminal, or pipe it in, one line each (the PIN first, then the badge's code)", what)
-		}
-		return line, check(line)
-	}
-	ask := func(prompt string) (string, error) {
-		fmt.Fprint(in.m.Stderr, prompt)
-		b, err := term.ReadPassword(in.fd)
-		fmt.Fprintln(in.m.Stderr)
-		if err != nil {
-			return "", fmt.Errorf("read the %s: %w", what, err)
-		}
-		return string(b), nil
-	}
-	first, err := ask(what + ": ")
-	if err != nil {
-		return "", err
-	}
-	if err := check(first); err != nil {
-		return "", err
-	}
-	second, err := ask(what + " again: ")
-	if err != nil {
-		return "", err
-	}
-	if first != second {
-		return "", fmt.Errorf("the two %ss differ; nothing changed", what)
-	}
-	return first, nil
+// staffSecrets reads a staff account's PIN and badge code.
+func staffSecrets(m *Main) *secretin.Input {
+	return secretin.New(m.Stdin, m.Stderr, "pipe it in, one line each (the PIN first, then the badge's code)")
 }
 
 func checkPIN(pin string) error {
@@ -203,13 +146,13 @@ func (c *staffAddCmd) run(ctx context.Context, m *Main) error {
 	if err := siteExists(ctx, st, c.site); err != nil {
 		return err
 	}
-	in := newSecretInput(m)
+	in := staffSecrets(m)
 	n := centre.NewStaff{Name: c.name, Role: c.role}
-	if n.PIN, err = in.read("PIN", checkPIN); err != nil {
+	if n.PIN, err = in.Read("PIN", checkPIN); err != nil {
 		return err
 	}
 	if c.badge {
-		if n.Badge, err = in.read("badge code", checkBadge); err != nil {
+		if n.Badge, err = in.Read("badge code", checkBadge); err != nil {
 			return err
 		}
 	}
@@ -339,7 +282,7 @@ func (c *staffSetPINCmd) flags(fs *flag.FlagSet) {
 }
 
 func (c *staffSetPINCmd) run(ctx context.Context, m *Main) error {
-	pin, err := newSecretInput(m).read("new PIN", checkPIN)
+	pin, err := staffSecrets(m).Read("new PIN", checkPIN)
 	if err != nil {
 		return err
 	}
@@ -363,7 +306,7 @@ func (c *staffSetBadgeCmd) run(ctx context.Context, m *Main) error {
 	code, done := "", "Took the badge of %s (%s) away; they tap their name instead.\n"
 	if !c.remove {
 		var err error
-		if code, err = newSecretInput(m).read("badge code", checkBadge); err != nil {
+		if code, err = staffSecrets(m).Read("badge code", checkBadge); err != nil {
 			return err
 		}
 		done = "Set the badge of %s (%s); the site's kiosks take it at their next sync.\n"

@@ -65,7 +65,7 @@ func testStaffCommands(t *testing.T, store string) {
 		}
 	}
 	for _, bad := range []struct{ stdin, want string }{
-		{"", "no PIN on stdin"},
+		{"", "no PIN on standard input"},
 		{"12345\n", "a PIN has 6 to 12 digits"},
 		{"12345678901234\n", "a PIN has 6 to 12 digits"},
 		{"1234x6\n", "a PIN has 6 to 12 digits"},
@@ -74,7 +74,7 @@ func testStaffCommands(t *testing.T, store string) {
 			t.Errorf("staff add with stdin %q: %v, want %q", bad.stdin, err, bad.want)
 		}
 	}
-	if _, err := c.runStaff(pin+"\n", append(slices.Clone(add), "--badge")...); err == nil || !strings.Contains(err.Error(), "no badge code on stdin") {
+	if _, err := c.runStaff(pin+"\n", append(slices.Clone(add), "--badge")...); err == nil || !strings.Contains(err.Error(), "no badge code on standard input") {
 		t.Errorf("staff add --badge without a code: %v", err)
 	}
 	if out := c.mustRun("staff", "list", "--site", "north"); !strings.Contains(out, "No staff accounts at site north") {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"lobbyline/internal/secretin"
 	"lobbyline/queue"
 	"lobbyline/queue/estimate"
 	"lobbyline/queue/waiteval"
@@ -247,24 +247,16 @@ func hashPIN(_ context.Context, m *Main, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if f, ok := m.Stdin.(*os.File); ok && isTerminal(f) {
-		fmt.Fprint(m.Stderr, "Staff PIN: ")
+	pin, err := secretin.New(m.Stdin, m.Stderr, "pipe it in: echo 4817 | lobbyline-kiosk hash-pin").Read("set-up PIN (4 to 12 digits)", nil)
+	if err != nil {
+		return err
 	}
-	line, err := bufio.NewReader(m.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return errors.New("hash-pin reads the PIN from standard input: echo 4817 | lobbyline-kiosk hash-pin")
-	}
-	h, err := queue.HashPIN(strings.TrimSpace(line))
+	h, err := queue.HashPIN(pin)
 	if err != nil {
 		return describe(err)
 	}
 	fmt.Fprintf(m.Stdout, "pin_hash = %q\n", h)
 	return nil
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func checkConfig(ctx context.Context, m *Main, args []string) error {

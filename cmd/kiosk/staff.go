@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"lobbyline/internal/secretin"
 	"lobbyline/queue"
 	"lobbyline/queue/csvsafe"
 	"lobbyline/syncer/wire"
@@ -49,7 +47,7 @@ func staffCmd(ctx context.Context, m *Main, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("staff %s takes flags only, got %q (a PIN is read from standard input, never given here)", sub, fs.Args())
 	}
-	in := bufio.NewReader(m.Stdin)
+	in := secretin.New(m.Stdin, m.Stderr, `pipe it in, one line each (the PIN first, then the badge's code), e.g. printf '%s\n' "$PIN" | lobbyline-kiosk staff …`)
 	switch sub {
 	case "list":
 		return listStaff(ctx, m, *asJSON)
@@ -58,13 +56,13 @@ func staffCmd(ctx context.Context, m *Main, args []string) error {
 		if !r.Valid() {
 			return errors.New("--role is reception or supervisor")
 		}
-		pin, err := m.readSecret(in, "PIN (6 to 12 digits)")
+		pin, err := in.Read("PIN (6 to 12 digits)", queue.CheckStaffPIN)
 		if err != nil {
-			return err
+			return describe(err)
 		}
 		code := ""
 		if *badge {
-			if code, err = m.readSecret(in, "Badge (scan it)"); err != nil {
+			if code, err = in.Read("badge (scan it)", nil); err != nil {
 				return err
 			}
 		}
@@ -84,9 +82,9 @@ func staffCmd(ctx context.Context, m *Main, args []string) error {
 		}
 		switch sub {
 		case "set-pin":
-			pin, err := m.readSecret(in, "New PIN (6 to 12 digits)")
+			pin, err := in.Read("new PIN (6 to 12 digits)", queue.CheckStaffPIN)
 			if err != nil {
-				return err
+				return describe(err)
 			}
 			fresh, err := queue.NewStaffAccount(a.Name, a.Role, pin, "", time.Now(), "")
 			if err != nil {
@@ -94,8 +92,8 @@ func staffCmd(ctx context.Context, m *Main, args []string) error {
 			}
 			a.PINHash = fresh.PINHash
 		case "set-badge":
-			code, err := m.readSecret(in, "Badge (scan it; empty to remove)")
-			if err != nil && !errors.Is(err, errEmptySecret) {
+			code, err := in.Read("badge (scan it; nothing to remove it)", nil)
+			if err != nil && !errors.Is(err, secretin.ErrEmpty) {
 				return err
 			}
 			a.BadgeHash = ""
@@ -117,25 +115,6 @@ func staffCmd(ctx context.Context, m *Main, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown staff command %q\n%s", sub, staffUsage)
-}
-
-var errEmptySecret = errors.New("nothing was read")
-
-// readSecret reads one line from standard input, after a prompt on a
-// terminal.
-func (m *Main) readSecret(in *bufio.Reader, prompt string) (string, error) {
-	if f, ok := m.Stdin.(*os.File); ok && isTerminal(f) {
-		fmt.Fprint(m.Stderr, prompt+": ")
-	}
-	line, err := in.ReadString('\n')
-	line = strings.TrimSpace(line)
-	if line == "" {
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", err
-		}
-		return "", fmt.Errorf("%w: the %s is read from standard input, e.g. printf '%%s\\n' \"$PIN\" | lobbyline-kiosk staff add …", errEmptySecret, strings.ToLower(strings.Fields(prompt)[0]))
-	}
-	return line, nil
 }
 
 type staffJSON struct {

@@ -27,8 +27,9 @@ func TestStaffAccountsAtTheCommandLine(t *testing.T) {
 		!strings.Contains(err.Error(), "6 to 12 digits") {
 		t.Fatalf("a short PIN: %v", err)
 	}
-	if _, err := run(t, dir, "", append(cfg, "staff", "add", "--name", "Eva Lind", "--role", "supervisor")...); err == nil {
-		t.Fatal("an account with no PIN")
+	if _, err := run(t, dir, "", append(cfg, "staff", "add", "--name", "Eva Lind", "--role", "supervisor")...); err == nil ||
+		!strings.Contains(err.Error(), "no PIN (6 to 12 digits) on standard input") {
+		t.Fatalf("an account with no PIN: %v", err)
 	}
 	out, err := run(t, dir, "20261205\nBADGE-0042\n", append(cfg, "staff", "add", "--name", "Eva Lind", "--role", "supervisor", "--badge")...)
 	if err != nil || !strings.Contains(out, "added Eva Lind (supervisor), id st-") {
