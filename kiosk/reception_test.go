@@ -150,9 +150,24 @@ func TestNoStoreScreenRecoversWithTheSetupPIN(t *testing.T) {
 	if s == nil || s.pin == nil || !strings.Contains(screenText(u), "Please check in at reception") {
 		t.Fatalf("the screen without a database:\n%s", screenText(u))
 	}
+	answer := func(what string) {
+		t.Helper()
+		select {
+		case show := <-shows:
+			show()
+		case <-time.After(30 * time.Second):
+			t.Fatal(what + " did not finish")
+		}
+	}
 	for range recoveryTries {
 		test.Type(s.pin, "0000")
 		test.Tap(s.recover)
+		// The PIN is checked off the UI goroutine; meanwhile the screen
+		// says so and takes no second try.
+		if s.message.Text != "Checking the PIN…" || !s.recover.Disabled() || !s.pin.Disabled() {
+			t.Fatalf("while the PIN is checked: %q, button disabled %v", s.message.Text, s.recover.Disabled())
+		}
+		answer("the PIN's check")
 	}
 	if !strings.Contains(s.message.Text, "not the set-up PIN") {
 		t.Fatalf("after wrong PINs: %q", s.message.Text)
@@ -165,12 +180,11 @@ func TestNoStoreScreenRecoversWithTheSetupPIN(t *testing.T) {
 	clk.Advance(recoveryLock)
 	test.Type(s.pin, setupPIN)
 	test.Tap(s.recover)
-	select {
-	case show := <-shows:
-		show()
-	case <-time.After(30 * time.Second):
-		t.Fatal("the recovery did not finish")
+	answer("the PIN's check")
+	if s.message.Text != "Recovering the database…" || !s.recover.Disabled() {
+		t.Fatalf("during the recovery: %q, button disabled %v", s.message.Text, s.recover.Disabled())
 	}
+	answer("the recovery")
 	if !s.open.Visible() || !strings.Contains(s.message.Text, path+".recovery-") {
 		t.Fatalf("after the recovery: %q, open button %v", s.message.Text, s.open.Visible())
 	}
@@ -214,9 +228,13 @@ func TestReceptionScreensInEveryLanguage(t *testing.T) {
 				look(u, "no database, recovery with the set-up PIN")
 				u.reception.pin.SetText("0000")
 				u.startRecovery()
+				look(u, "checking the set-up PIN")
+				(<-shows)()
 				look(u, "wrong set-up PIN")
 				u.reception.pin.SetText(setupPIN)
 				u.startRecovery()
+				(<-shows)()
+				look(u, "recovering")
 				(<-shows)()
 				look(u, "recovered")
 				u2, _, _, _, _ := noStoreUI(t, "")
