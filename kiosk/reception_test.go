@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"golang.org/x/crypto/bcrypt"
 
@@ -259,5 +260,42 @@ func TestReceptionScreensInEveryLanguage(t *testing.T) {
 				look(u, "no database, recovery with the set-up PIN, a self-recovery failed")
 			})
 		}
+	}
+}
+
+// The set-up PIN's check goes on while the screen is rebuilt in another
+// language: the new screen holds its button and says so, and a wrong PIN
+// still counts.
+func TestNoStoreScreenKeepsTheCheckAcrossALanguage(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(setupPIN), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, shows, _, _ := noStoreUI(t, string(hash))
+	t.Cleanup(func() { _ = setLanguage("en") })
+	for try := 1; try <= recoveryTries; try++ {
+		test.Type(u.reception.pin, "0000")
+		test.Tap(u.reception.recover)
+		code := []string{"es", "en"}[try%2]
+		u.chooseLanguage(code)
+		s := u.reception
+		if !s.recover.Disabled() || !s.pin.Disabled() || s.message.Text != checkingText() {
+			t.Fatalf("try %d, rebuilt in %s while checking: %q, button disabled %v", try, code, s.message.Text, s.recover.Disabled())
+		}
+		u.startRecovery() // a tap the disabled button would not pass on
+		(<-shows)()
+		select {
+		case <-shows:
+			t.Fatal("two checks of one PIN")
+		default:
+		}
+		if s.recover.Disabled() || s.message.Text != lang.X("reception.pin.wrong", "") {
+			t.Fatalf("try %d, after the answer: %q", try, s.message.Text)
+		}
+	}
+	test.Type(u.reception.pin, setupPIN)
+	test.Tap(u.reception.recover)
+	if !strings.Contains(u.reception.message.Text, "Too many wrong PINs") {
+		t.Fatalf("the right PIN after %d wrong ones across languages: %q", recoveryTries, u.reception.message.Text)
 	}
 }
