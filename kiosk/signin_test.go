@@ -458,3 +458,47 @@ func TestLatePINAnswerOpensNothing(t *testing.T) {
 		t.Fatalf("signing in after late answers: screen %v", u.screen)
 	}
 }
+
+// The first supervisor's PIN is hashed, and signed in with, off the UI
+// goroutine too; an answer after the screen changed leaves the account
+// made (it is saved) and staff mode shut.
+func TestLateFirstSupervisorOpensNothing(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.disableAccounts(t)
+	g := gateSignIn(f)
+	test.Tap(u.welcome.staff)
+	f.typePIN(t, setupPIN)
+	test.Type(u.first.name, "Eva Lind")
+	test.Tap(u.first.next)
+	f.typePIN(t, "20261205")
+	for _, r := range "20261205" {
+		test.Tap(u.pin.digits[r-'0'])
+	}
+	test.Tap(u.pin.enter)
+	g.waitEntered(t) // hashed and saved; the sign-in waits
+	if u.pin == nil || u.pin.message.Text != "Checking the PIN…" {
+		t.Fatalf("while the new PIN is hashed: screen %v", u.screen)
+	}
+	u.idleCheck(f.clock.Now().Add(u.cfg.IdleTimeout))
+	close(g.release)
+	f.settleAll(t)
+	if u.screen != screenWelcome || u.account != nil {
+		t.Fatalf("a late answer for the first supervisor: screen %v, account %v", u.screen, u.account)
+	}
+	if has, err := f.store.HasSupervisor(f.ctx); err != nil || !has {
+		t.Fatalf("the first supervisor was not kept: %v %v", has, err)
+	}
+	got := strings.Join(auditLog(t, f), "\n")
+	for _, want := range []string{"set-up PIN account_add", "Eva Lind sign_in", "Eva Lind sign_out"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, got)
+		}
+	}
+	test.Tap(u.welcome.staff)
+	f.tapName(t, "Eva Lind")
+	f.typePIN(t, "20261205")
+	if u.screen != screenStaff || !u.supervisor() {
+		t.Fatalf("Eva signing in after: screen %v, %q", u.screen, f.padMessage())
+	}
+}
