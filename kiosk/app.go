@@ -548,6 +548,9 @@ func (u *UI) showBoard(seq int64, b queue.Board, err error) {
 // setScreen puts content in the window and remembers which screen it is.
 func (u *UI) setScreen(s screen, content fyne.CanvasObject) {
 	u.screen = s
+	if u.pin != nil && content != u.pin.content {
+		u.pin = nil // u.pin is the pad on the screen, or nil: checkOnPad's answer goes by it
+	}
 	u.scan, u.scanned = nil, "" // a screen that takes a scan says so after this
 	u.rosterUp.Store(s == screenRoster)
 	u.touch()

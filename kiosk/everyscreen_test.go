@@ -129,7 +129,15 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	look("staff sign-in")
 	f.tapName(t, carmen.Name)
 	look("PIN pad")
-	f.typePIN("000000")
+	for _, r := range "000000" {
+		test.Tap(u.pin.digits[r-'0'])
+	}
+	test.Tap(u.pin.enter)
+	if u.pin.message.Text != checkingText() {
+		t.Errorf("the pad while the PIN is checked: %q", u.pin.message.Text)
+	}
+	look("PIN pad while the PIN is checked") // its answer is shown at settleAll
+	f.settleAll(t)
 	look("PIN pad after a wrong PIN")
 	test.Tap(u.pin.cancel)
 	test.Tap(u.signIn.back)
@@ -205,7 +213,7 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	f.disableAccounts(t)
 	test.Tap(u.welcome.staff)
 	look("set-up PIN")
-	f.typePIN(setupPIN)
+	f.typePIN(t, setupPIN)
 	look("first supervisor")
 	test.Type(u.first.name, "Eva Lind")
 	test.Tap(u.first.next)

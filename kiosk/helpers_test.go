@@ -118,19 +118,34 @@ type fixture struct {
 	clock *clock
 	ctx   context.Context
 	shows chan func() // what background work has to show, for settle
+	// started counts the background work begun, settled what settle
+	// showed of it: both on the test's goroutine, which stands for the
+	// UI's.
+	started, settled int
 }
 
-// settle waits for the UI's background work (an enrolment) and shows its
-// outcome on the test's goroutine, as the UI goroutine would.
+// settle waits for the UI's background work (an enrolment, a PIN's
+// check) and shows its outcome on the test's goroutine, as the UI
+// goroutine would. The timeout only turns a hang into a failure.
 func (f *fixture) settle(t testing.TB) {
 	t.Helper()
 	select {
 	case show := <-f.shows:
+		f.settled++
 		if show != nil {
 			show()
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("background work did not finish")
+	}
+}
+
+// settleAll settles every piece of background work begun so far, and
+// any that their outcomes begin.
+func (f *fixture) settleAll(t testing.TB) {
+	t.Helper()
+	for f.settled < f.started {
+		f.settle(t)
 	}
 }
 
@@ -160,6 +175,7 @@ func newFixture(t testing.TB, change ...func(*Config)) *fixture {
 	u := newUI(a, store, cfg, nil)
 	f := &fixture{ui: u, store: store, clock: clk, ctx: context.Background(), shows: make(chan func(), 1)}
 	u.background = func(work func(context.Context) func()) {
+		f.started++
 		go func() { f.shows <- work(context.Background()) }()
 	}
 	t.Cleanup(func() {
@@ -210,9 +226,9 @@ func (f *fixture) unlock(t *testing.T) {
 func (f *fixture) signInAs(t *testing.T, name, pin string) {
 	t.Helper()
 	f.openPIN(t, name)
-	f.typePIN(pin)
+	f.typePIN(t, pin)
 	if f.ui.screen != screenStaff {
-		t.Fatalf("screen = %v after the right PIN, want staff; message %q", f.ui.screen, f.ui.pin.message.Text)
+		t.Fatalf("screen = %v after the right PIN, want staff; pad %q", f.ui.screen, f.padMessage())
 	}
 }
 
@@ -241,11 +257,24 @@ func (f *fixture) tapName(t testing.TB, name string) {
 	t.Fatalf("no %q to tap on the sign-in screen", name)
 }
 
-func (f *fixture) typePIN(pin string) {
+// typePIN taps pin's digits and Enter on the pad, and waits for the
+// answer if Enter began a check (not on a locked pad, nor for the first
+// of a new PIN's two).
+func (f *fixture) typePIN(t testing.TB, pin string) {
+	t.Helper()
 	for _, r := range pin {
 		test.Tap(f.ui.pin.digits[r-'0'])
 	}
 	test.Tap(f.ui.pin.enter)
+	f.settleAll(t)
+}
+
+// padMessage is the PIN pad's message, if the pad is up.
+func (f *fixture) padMessage() string {
+	if f.ui.pin == nil {
+		return "(no pad)"
+	}
+	return f.ui.pin.message.Text
 }
 
 // texts is every visible text under o: labels, buttons and canvas text.

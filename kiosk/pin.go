@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -74,16 +75,19 @@ func messageHeight(l *widget.Label, lines int) float32 {
 // PIN, and a new account's PIN (twice). The PIN is shown as dots and kept
 // only until Enter hands it to submit.
 type pinScreen struct {
-	pin     string
-	submit  func(pin string)
-	locked  time.Time // while after now, the lock message stays and counts down
-	dots    *widget.Label
-	message *widget.Label
-	digits  [10]*widget.Button
-	clear   *widget.Button
-	enter   *widget.Button
-	cancel  *widget.Button
-	content fyne.CanvasObject
+	pin    string
+	submit func(pin string)
+	locked time.Time // while after now, the lock message stays and counts down
+	// checking says a PIN is being hashed or compared off the UI
+	// goroutine (checkOnPad): the keys wait for the answer.
+	checking bool
+	dots     *widget.Label
+	message  *widget.Label
+	digits   [10]*widget.Button
+	clear    *widget.Button
+	enter    *widget.Button
+	cancel   *widget.Button
+	content  fyne.CanvasObject
 }
 
 // newPINScreen is the pad under title and prompt; Enter hands the PIN to
@@ -102,7 +106,12 @@ func newPINScreen(u *UI, title, prompt string, submit func(string), back func())
 	s.clear = widget.NewButtonWithIcon(lang.X("pin.clear", "Clear"), theme.ContentClearIcon(), func() { u.pinKey("clear") })
 	s.enter = widget.NewButtonWithIcon(lang.X("pin.enter", "Enter"), theme.ConfirmIcon(), u.pinEnter)
 	s.enter.Importance = widget.HighImportance
-	s.cancel = widget.NewButtonWithIcon(lang.X("pin.back", "Back"), theme.NavigateBackIcon(), func() { u.touch(); back() })
+	s.cancel = widget.NewButtonWithIcon(lang.X("pin.back", "Back"), theme.NavigateBackIcon(), func() {
+		u.touch()
+		if !s.checking {
+			back()
+		}
+	})
 	s.cancel.Importance = widget.LowImportance
 
 	pad := container.NewGridWithColumns(3)
@@ -146,8 +155,8 @@ func (u *UI) showPINPad(title, prompt string, submit func(string), back func()) 
 func (u *UI) pinKey(key string) {
 	u.touch()
 	s := u.pin
-	if s == nil {
-		return
+	if s == nil || s.checking {
+		return // a tap while the last PIN is checked counts for nothing
 	}
 	if s.showLock(u.cfg.Now()) {
 		return // nothing is typed while the pad is locked
@@ -166,13 +175,73 @@ func (u *UI) pinKey(key string) {
 func (u *UI) pinEnter() {
 	u.touch()
 	s := u.pin
-	if s == nil || s.showLock(u.cfg.Now()) {
-		return
+	if s == nil || s.checking || s.showLock(u.cfg.Now()) {
+		return // one PIN is checked at a time: a second Enter is not a second try
 	}
 	pin := s.pin
 	s.pin = ""
 	s.render()
 	s.submit(pin)
+}
+
+// checkOnPad runs work, which hashes or compares the PIN typed on the
+// pad, on the bridge's goroutine: argon2id takes a tenth of a second and
+// 64 MiB here, several times that on a small kiosk PC, and the
+// touchscreen must not freeze meanwhile. The pad says it is checking and
+// holds its keys until the answer. Of the two functions work returns,
+// show runs on the UI goroutine if the same pad is still the screen,
+// with its keys back; gone (may be nil) runs instead if the screen
+// changed meanwhile (the idle timeout went back to the welcome screen):
+// a late answer never opens anything behind whoever is at the kiosk now.
+// work must not touch widgets or read the UI's fields.
+func (u *UI) checkOnPad(work func() (show, gone func())) {
+	s := u.pin
+	if s == nil || s.checking {
+		return
+	}
+	s.startChecking()
+	u.background(func(context.Context) func() {
+		show, gone := work()
+		return func() {
+			if u.pin != s || u.screen != screenPIN {
+				if gone != nil {
+					gone()
+				}
+				return
+			}
+			s.doneChecking()
+			if show != nil {
+				show()
+			}
+		}
+	})
+}
+
+// startChecking says, in the message's reserved room, that the PIN is
+// being checked, and holds the keys (greyed, so a finger sees it).
+func (s *pinScreen) startChecking() {
+	s.checking = true
+	s.message.Importance = widget.MediumImportance // news, not a refusal
+	setMessage(s.message, lang.X("pin.checking", "Checking the PIN…"))
+	s.enableKeys(false)
+}
+
+// doneChecking gives the keys back and clears the message for the answer.
+func (s *pinScreen) doneChecking() {
+	s.checking = false
+	s.message.Importance = widget.DangerImportance
+	setMessage(s.message, "")
+	s.enableKeys(true)
+}
+
+func (s *pinScreen) enableKeys(on bool) {
+	for _, b := range append(s.digits[:], s.clear, s.enter, s.cancel) {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
 }
 
 // showLock shows how long the lock has left, or clears the lock message

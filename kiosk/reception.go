@@ -53,7 +53,15 @@ type receptionScreen struct {
 	content  fyne.CanvasObject
 	wrong    int
 	lockedTo time.Time
+	// working says what is under way off the UI goroutine (the set-up
+	// PIN's check, then the recovery), nil while nothing is: a screen
+	// rebuilt meanwhile, in another language, keeps the button held and
+	// the message.
+	working func() string
 }
+
+func checkingText() string   { return lang.X("pin.checking", "Checking the PIN…") }
+func recoveringText() string { return lang.X("reception.working", "Recovering the database…") }
 
 // NewWithoutStore is the kiosk window when the database cannot be opened:
 // instead of an exit the session would restart into a blank screen, the
@@ -90,7 +98,7 @@ func (u *UI) noLobby() bool { return u.damaged || u.noStore != nil }
 func (u *UI) showReception() {
 	s := &receptionScreen{message: newFieldMessage()}
 	if old := u.reception; old != nil {
-		s.wrong, s.lockedTo = old.wrong, old.lockedTo
+		s.wrong, s.lockedTo, s.working = old.wrong, old.lockedTo, old.working
 	}
 	u.reception = s
 	staff := []fyne.CanvasObject{}
@@ -122,6 +130,9 @@ func (u *UI) showReception() {
 		s.open.Importance = widget.HighImportance
 		s.open.Hide()
 		staff = append(staff, sized(0, 72, container.NewBorder(nil, nil, nil, sized(360, 0, container.NewStack(s.recover, s.open)), s.pin)))
+		if s.working != nil {
+			s.setWorking(s.working)
+		}
 	default:
 		note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
 		note("reception.staff.it", "IT: run lobbyline-kiosk recover on this machine, then restart the kiosk (systemctl restart lobbyline-kiosk).")
@@ -151,11 +162,27 @@ func (u *UI) showReception() {
 	u.setScreen(screenWelcome, s.content)
 }
 
-// startRecovery checks the set-up PIN and runs the recovery off the UI
-// goroutine.
+// setWorking holds the PIN and the button while what says is under way;
+// nil gives them back.
+func (s *receptionScreen) setWorking(says func() string) {
+	s.working = says
+	if says == nil {
+		s.recover.Enable()
+		s.pin.Enable()
+		setMessage(s.message, "")
+		return
+	}
+	s.recover.Disable()
+	s.pin.Disable()
+	setMessage(s.message, says())
+}
+
+// startRecovery checks the set-up PIN, then runs the recovery, both off
+// the UI goroutine: bcrypt takes a moment, and the screen must not
+// freeze meanwhile.
 func (u *UI) startRecovery() {
 	s := u.reception
-	if s == nil || s.pin == nil || s.recover.Disabled() || !s.recover.Visible() {
+	if s == nil || s.pin == nil || s.working != nil || s.recover.Disabled() || !s.recover.Visible() {
 		return
 	}
 	now := u.cfg.Now()
@@ -165,7 +192,24 @@ func (u *UI) startRecovery() {
 		setMessage(s.message, lang.X("reception.pin.locked", "Too many wrong PINs. Try again in a few minutes."))
 		return
 	}
-	if !queue.SetupPINMatches(u.cfg.PINHash, pin) {
+	s.setWorking(checkingText)
+	hash := u.cfg.PINHash
+	u.background(func(context.Context) func() {
+		ok := queue.SetupPINMatches(hash, pin)
+		return func() { u.setupPINChecked(ok, now) }
+	})
+}
+
+// setupPINChecked counts a wrong set-up PIN typed at now, or starts the
+// recovery. The count is on the reception screen up now, which may have
+// been rebuilt in another language meanwhile: it carries the count on.
+func (u *UI) setupPINChecked(ok bool, now time.Time) {
+	s := u.reception
+	if s == nil || s.pin == nil {
+		return
+	}
+	s.setWorking(nil)
+	if !ok {
 		if s.wrong++; s.wrong >= recoveryTries {
 			s.wrong, s.lockedTo = 0, now.Add(recoveryLock)
 		}
@@ -174,9 +218,7 @@ func (u *UI) startRecovery() {
 		return
 	}
 	s.wrong = 0
-	s.recover.Disable()
-	s.pin.Disable()
-	setMessage(s.message, lang.X("reception.working", "Recovering the database…"))
+	s.setWorking(recoveringText)
 	rec := u.noStore.Recover
 	u.background(func(ctx context.Context) func() {
 		report, err := rec(ctx)
@@ -190,6 +232,7 @@ func (u *UI) recovered(report string, err error) {
 	if s == nil || s.recover == nil {
 		return
 	}
+	s.working = nil
 	if err != nil {
 		u.log.Error("recovery failed", "err", err)
 		s.recover.Enable()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"golang.org/x/crypto/bcrypt"
 
@@ -150,9 +151,24 @@ func TestNoStoreScreenRecoversWithTheSetupPIN(t *testing.T) {
 	if s == nil || s.pin == nil || !strings.Contains(screenText(u), "Please check in at reception") {
 		t.Fatalf("the screen without a database:\n%s", screenText(u))
 	}
+	answer := func(what string) {
+		t.Helper()
+		select {
+		case show := <-shows:
+			show()
+		case <-time.After(30 * time.Second):
+			t.Fatal(what + " did not finish")
+		}
+	}
 	for range recoveryTries {
 		test.Type(s.pin, "0000")
 		test.Tap(s.recover)
+		// The PIN is checked off the UI goroutine; meanwhile the screen
+		// says so and takes no second try.
+		if s.message.Text != "Checking the PIN…" || !s.recover.Disabled() || !s.pin.Disabled() {
+			t.Fatalf("while the PIN is checked: %q, button disabled %v", s.message.Text, s.recover.Disabled())
+		}
+		answer("the PIN's check")
 	}
 	if !strings.Contains(s.message.Text, "not the set-up PIN") {
 		t.Fatalf("after wrong PINs: %q", s.message.Text)
@@ -165,12 +181,11 @@ func TestNoStoreScreenRecoversWithTheSetupPIN(t *testing.T) {
 	clk.Advance(recoveryLock)
 	test.Type(s.pin, setupPIN)
 	test.Tap(s.recover)
-	select {
-	case show := <-shows:
-		show()
-	case <-time.After(30 * time.Second):
-		t.Fatal("the recovery did not finish")
+	answer("the PIN's check")
+	if s.message.Text != "Recovering the database…" || !s.recover.Disabled() {
+		t.Fatalf("during the recovery: %q, button disabled %v", s.message.Text, s.recover.Disabled())
 	}
+	answer("the recovery")
 	if !s.open.Visible() || !strings.Contains(s.message.Text, path+".recovery-") {
 		t.Fatalf("after the recovery: %q, open button %v", s.message.Text, s.open.Visible())
 	}
@@ -214,9 +229,13 @@ func TestReceptionScreensInEveryLanguage(t *testing.T) {
 				look(u, "no database, recovery with the set-up PIN")
 				u.reception.pin.SetText("0000")
 				u.startRecovery()
+				look(u, "checking the set-up PIN")
+				(<-shows)()
 				look(u, "wrong set-up PIN")
 				u.reception.pin.SetText(setupPIN)
 				u.startRecovery()
+				(<-shows)()
+				look(u, "recovering")
 				(<-shows)()
 				look(u, "recovered")
 				u2, _, _, _, _ := noStoreUI(t, "")
@@ -241,5 +260,42 @@ func TestReceptionScreensInEveryLanguage(t *testing.T) {
 				look(u, "no database, recovery with the set-up PIN, a self-recovery failed")
 			})
 		}
+	}
+}
+
+// The set-up PIN's check goes on while the screen is rebuilt in another
+// language: the new screen holds its button and says so, and a wrong PIN
+// still counts.
+func TestNoStoreScreenKeepsTheCheckAcrossALanguage(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(setupPIN), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, shows, _, _ := noStoreUI(t, string(hash))
+	t.Cleanup(func() { _ = setLanguage("en") })
+	for try := 1; try <= recoveryTries; try++ {
+		test.Type(u.reception.pin, "0000")
+		test.Tap(u.reception.recover)
+		code := []string{"es", "en"}[try%2]
+		u.chooseLanguage(code)
+		s := u.reception
+		if !s.recover.Disabled() || !s.pin.Disabled() || s.message.Text != checkingText() {
+			t.Fatalf("try %d, rebuilt in %s while checking: %q, button disabled %v", try, code, s.message.Text, s.recover.Disabled())
+		}
+		u.startRecovery() // a tap the disabled button would not pass on
+		(<-shows)()
+		select {
+		case <-shows:
+			t.Fatal("two checks of one PIN")
+		default:
+		}
+		if s.recover.Disabled() || s.message.Text != lang.X("reception.pin.wrong", "") {
+			t.Fatalf("try %d, after the answer: %q", try, s.message.Text)
+		}
+	}
+	test.Type(u.reception.pin, setupPIN)
+	test.Tap(u.reception.recover)
+	if !strings.Contains(u.reception.message.Text, "Too many wrong PINs") {
+		t.Fatalf("the right PIN after %d wrong ones across languages: %q", recoveryTries, u.reception.message.Text)
 	}
 }

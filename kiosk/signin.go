@@ -130,14 +130,29 @@ func (u *UI) scanBadge(code string) {
 	u.chooseAccount(a)
 }
 
-// signInAs checks a's PIN; the store counts wrong ones per account.
+// signInAs checks a's PIN off the UI goroutine; the store counts wrong
+// ones per account.
 func (u *UI) signInAs(a queue.StaffAccount, pin string) {
-	signed, err := u.staffQueue.SignIn(u.ctx, a.ID, pin)
-	if err != nil {
-		u.pinRefused(err)
-		return
+	q, ctx := u.staffQueue, u.ctx
+	u.checkOnPad(func() (show, gone func()) {
+		signed, err := q.SignIn(ctx, a.ID, pin)
+		if err != nil {
+			return func() { u.pinRefused(err) }, nil
+		}
+		return func() { u.signedIn(signed) }, func() { u.signInDropped(signed) }
+	})
+}
+
+// signInDropped ends a sign-in the store counted (the PIN was right, and
+// audited as sign_in) whose pad was gone before the answer came: staff
+// mode does not open behind whoever is at the kiosk now, and the audit
+// says the sign-in ended there, so none is left open.
+func (u *UI) signInDropped(a queue.StaffAccount) {
+	ctx := queue.WithActor(u.ctx, queue.AccountActor(a))
+	if err := u.staffQueue.Audit(ctx, "sign_out", "", "pin pad gone before the answer"); err != nil {
+		u.log.Error("audit sign-out", "err", err)
 	}
-	u.signedIn(signed)
+	u.log.Info("staff sign-in dropped: the PIN pad was gone before its answer", "account", a.ID)
 }
 
 // signedIn starts staff mode as account a.
@@ -179,11 +194,15 @@ func (u *UI) askSetupPIN() {
 	u.showPINPad(lang.X("first.title", "The first supervisor"),
 		lang.X("first.setup_pin", "This kiosk has no supervisor account yet. Enter its set-up PIN (the staff PIN it had before accounts) to make one."),
 		func(pin string) {
-			if err := u.staffQueue.CheckSetupPIN(u.ctx, u.cfg.PINHash, pin); err != nil {
-				u.pinRefused(err)
-				return
-			}
-			u.showFirstSupervisor("set-up PIN", true)
+			q, ctx, hash := u.staffQueue, u.ctx, u.cfg.PINHash
+			u.checkOnPad(func() (show, gone func()) {
+				if err := q.CheckSetupPIN(ctx, hash, pin); err != nil {
+					return func() { u.pinRefused(err) }, nil
+				}
+				// Gone meanwhile: nothing opens. Like a Back from the
+				// form it leads to, that is audited no further.
+				return func() { u.showFirstSupervisor("set-up PIN", true) }, nil
+			})
 		}, u.showWelcome)
 }
 
@@ -266,15 +285,24 @@ func (u *UI) makeFirstSupervisor(name, pin, again string) {
 		setMessage(u.pin.message, lang.X("first.mismatch", "The two PINs differ. Type the same PIN again."))
 		return
 	}
-	a, err := queue.NewStaffAccount(name, queue.RoleSupervisor, pin, "", u.cfg.Now(), s.by)
-	if err == nil {
-		by := queue.Actor{Name: s.by, Source: queue.AuditTouch}
-		err = u.staffQueue.SaveStaffAccount(queue.WithActor(u.ctx, by), a)
-	}
-	if err != nil {
-		setMessage(u.pin.message, u.errorText(err))
-		return
-	}
-	u.first = nil
-	u.signInAs(a, pin)
+	// Hashing the PIN and then signing in with it are two argon2id runs:
+	// both off the UI goroutine.
+	q, ctx, now, by := u.staffQueue, u.ctx, u.cfg.Now(), s.by
+	u.checkOnPad(func() (show, gone func()) {
+		a, err := queue.NewStaffAccount(name, queue.RoleSupervisor, pin, "", now, by)
+		if err == nil {
+			by := queue.Actor{Name: by, Source: queue.AuditTouch}
+			err = q.SaveStaffAccount(queue.WithActor(ctx, by), a)
+		}
+		if err != nil {
+			return func() { setMessage(u.pin.message, u.errorText(err)) }, nil
+		}
+		// The account is made: the form that makes it is done with,
+		// whatever becomes of the sign-in.
+		signed, err := q.SignIn(ctx, a.ID, pin)
+		if err != nil {
+			return func() { u.first = nil; u.pinRefused(err) }, nil
+		}
+		return func() { u.first = nil; u.signedIn(signed) }, func() { u.signInDropped(signed) }
+	})
 }

@@ -28,22 +28,22 @@ func TestPINLocksAfterFiveWrongTries(t *testing.T) {
 	}
 	test.Tap(u.pin.clear)
 	for try := 1; try <= 4; try++ {
-		f.typePIN("111111")
+		f.typePIN(t, "111111")
 		want := []string{"", "4", "3", "2", "1"}[try]
 		if got := u.pin.message.Text; got != "Wrong PIN. Tries left: "+want+"." {
 			t.Errorf("try %d: message %q", try, got)
 		}
 	}
-	f.typePIN("111111")
+	f.typePIN(t, "111111")
 	if got := u.pin.message.Text; got != "Too many wrong PINs. Try again in 0:30." {
 		t.Fatalf("fifth wrong PIN: message %q", got)
 	}
-	f.typePIN(testPIN)
+	f.typePIN(t, testPIN)
 	if u.screen != screenPIN || !strings.HasPrefix(u.pin.message.Text, "Too many wrong PINs") {
 		t.Fatalf("the right PIN unlocked a locked kiosk: screen %v, %q", u.screen, u.pin.message.Text)
 	}
 	f.clock.Advance(queue.PINLockout)
-	f.typePIN(testPIN)
+	f.typePIN(t, testPIN)
 	if u.screen != screenStaff {
 		t.Fatalf("right PIN after the lockout: screen %v, message %q", u.screen, u.pin.message.Text)
 	}
@@ -65,7 +65,7 @@ func TestPINPadStaysStillAndTheLockCountsDown(t *testing.T) {
 	}
 	before := where()
 	for range queue.MaxPINFailures {
-		f.typePIN("111111")
+		f.typePIN(t, "111111")
 		if got := where(); !slices.Equal(got, before) {
 			t.Fatalf("with %q showing the keys moved: %v, were %v", u.pin.message.Text, got, before)
 		}

@@ -61,7 +61,7 @@ func TestScreensUseOneThemeAndLargeTargets(t *testing.T) {
 	check("sign-in")
 	f.tapName(t, carmen.Name)
 	check("PIN")
-	f.typePIN(testPIN)
+	f.typePIN(t, testPIN)
 	check("staff")
 	if h := newVisitRow().MinSize().Height; h < minTarget {
 		t.Errorf("a row of the staff lists is %.0f px high, want at least %d", h, minTarget)

@@ -75,7 +75,7 @@ func TestEveryTouchTargetIsAtLeast48Pixels(t *testing.T) {
 		}},
 		{"sign-in", u.showPIN},
 		{"PIN pad", func() { f.tapName(t, carmen.Name) }},
-		{"staff", func() { f.typePIN(testPIN) }},
+		{"staff", func() { f.typePIN(t, testPIN) }},
 		{"walk-in", u.showWalkIn},
 		{"roster", u.showRoster},
 		{"roster: checked out today", func() { u.showRoster(); test.Tap(u.roster.leftButton) }},
