@@ -17,6 +17,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 
+	"lobbyline/queue"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centredb"
 	"lobbyline/syncer/centre/sqlstore"
@@ -85,6 +86,11 @@ func AdminExec(tb testing.TB, dsn, stmt string) {
 		tb.Fatalf("%s: %v", stmt, err)
 	}
 }
+
+// IT is who tests enrol, revoke and erase as: IT at the centre's command
+// line. The centre refuses those actions without an actor, so nothing IT
+// does goes unaudited.
+var IT = centre.Actor{Source: queue.AuditCentre, Name: "it-test", OSUser: "it-test"}
 
 // Centre is a centre and the store under it, closed when the test ends.
 type Centre struct {

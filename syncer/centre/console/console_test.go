@@ -178,7 +178,7 @@ func mustContain(t *testing.T, what, body string, wants ...string) {
 // enroll enrols a kiosk at north and returns its token.
 func (f *fixture) enroll(t *testing.T, id, name string) string {
 	t.Helper()
-	token, err := f.centre.Enroll(context.Background(), "north", id, name)
+	token, err := f.centre.Enroll(context.Background(), "north", id, name, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
