@@ -13,34 +13,6 @@ import (
 	"lobbyline/syncer/centre/centretest"
 )
 
-// refuseAudit makes the store refuse every insert into the audit log, as
-// a full disk or a broken table would, until allow is called: a trigger,
-// so the refusal comes from the database inside the action's own
-// transaction.
-func refuseAudit(tb testing.TB, c centretest.Centre, dsn string) (allow func()) {
-	tb.Helper()
-	stmts := []string{`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END`}
-	drop := `DROP TRIGGER refuse_audit`
-	if centredb.IsPostgres(dsn) {
-		stmts = []string{
-			`CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`,
-			`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`,
-		}
-		drop = `DROP TRIGGER refuse_audit ON audit_log`
-	}
-	for _, s := range stmts {
-		if _, err := c.DB().Exec(s); err != nil {
-			tb.Fatalf("%s: %v", s, err)
-		}
-	}
-	return func() {
-		tb.Helper()
-		if _, err := c.DB().Exec(drop); err != nil {
-			tb.Fatalf("%s: %v", drop, err)
-		}
-	}
-}
-
 // auditedBy are the entries of a site's audit log that by made with
 // action.
 func auditedBy(tb testing.TB, c centretest.Centre, site string, by centre.Actor, action string) []queue.AuditEntry {
@@ -125,7 +97,7 @@ func TestITActionsAndTheirAuditEntryAreOneTransaction(t *testing.T) {
 		},
 		state: func(t *testing.T, f itFixture) string {
 			db := f.c.DB()
-			return strings.Join(rowsHolding(t, db, tablesOf(t, db, centredb.IsPostgres(f.dsn)), map[string]bool{person: true}), "; ")
+			return strings.Join(rowsHolding(t, db, tablesOf(t, db, centredb.IsPostgres(f.dsn)), map[string]bool{person: true, "zoe smith": true}), "; ")
 		},
 	}} {
 		for _, backend := range centretest.Backends {
@@ -165,7 +137,7 @@ func TestITActionsAndTheirAuditEntryAreOneTransaction(t *testing.T) {
 				}
 
 				// The audit log refuses the entry: the action is undone with it.
-				allow := refuseAudit(t, c, dsn)
+				allow := centretest.RefuseAudit(t, dsn)
 				if err := a.act(ctx, c, a.by); err == nil || !strings.Contains(err.Error(), "audit refused") {
 					t.Fatalf("%s while the audit log refuses entries: %v, want its refusal", a.name, err)
 				}

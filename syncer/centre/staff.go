@@ -101,7 +101,10 @@ func (s *Service) audit(ctx context.Context, tx Ops, site string, e queue.AuditE
 		return err
 	}
 	seq := s.now().UnixMicro()<<11 | int64(binary.BigEndian.Uint16(b[:])&0x7ff)
-	return tx.PutAudit(ctx, []AuditRow{{Site: site, Seq: seq, Entry: e, Received: s.now()}})
+	if err := tx.PutAudit(ctx, []AuditRow{{Site: site, Seq: seq, Entry: e, Received: s.now()}}); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	return nil
 }
 
 // DecodeStaffRecord reads a staff record's data as stored and pulled: a

@@ -425,7 +425,7 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, sess centre.Ses
 		h.fail(w, sess, http.StatusNotFound, "There is no enrolled kiosk "+kiosk+", or it is revoked already.", nil)
 		return
 	case err != nil:
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not revoke the kiosk.", err)
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not revoke the kiosk; nothing changed. Try again.", err)
 		return
 	}
 	h.log.Info("console: kiosk revoked", "admin", sess.Admin, "kiosk", kiosk)
