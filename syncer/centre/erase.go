@@ -132,7 +132,7 @@ func (s *Service) Erase(ctx context.Context, site, name string, by Actor) (Erase
 			return tx.PurgeMutations(ctx, hit, s.now())
 		})
 		if err != nil {
-			return Erased{}, fmt.Errorf("erase at %s: mutations: %w", site, err)
+			return Erased{}, fmt.Errorf("erase at %s: the person is erased (and audited), but taking the name out of stored changes stopped; run the erasure again to finish: %w", site, err)
 		}
 		if n < purgeBatch {
 			return e, nil
