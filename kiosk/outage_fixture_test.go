@@ -46,7 +46,7 @@ func newOutageFixture(t *testing.T, change ...func(*Config)) *outageFixture {
 	if err := o.central.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}
-	token, err := o.central.Enroll(ctx, "north", "test-kiosk", "Test")
+	token, err := o.central.Enroll(ctx, "north", "test-kiosk", "Test", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestSetupEnrolsWithACode(t *testing.T) {
 	if err := central.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}
-	code, _, err := central.NewEnrolmentCode(ctx, "north", "lobby-1", "Main lobby", time.Hour)
+	code, _, err := central.NewEnrolmentCode(ctx, "north", "lobby-1", "Main lobby", time.Hour, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func realSync(t *testing.T, f *fixture) (*syncer.Syncer, centretest.Centre) {
 	if err := central.AddSite(ctx, "north", "North"); err != nil {
 		t.Fatal(err)
 	}
-	token, err := central.Enroll(ctx, "north", "test-kiosk", "Test")
+	token, err := central.Enroll(ctx, "north", "test-kiosk", "Test", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestStaffSeeSyncStateAndUnenrolment(t *testing.T) {
 		t.Fatalf("badge %q, want Online", got)
 	}
 
-	if err := central.Revoke(f.ctx, "test-kiosk"); err != nil {
+	if err := central.Revoke(f.ctx, "test-kiosk", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
 	f.checkIn(t, "Bo Diaz", "registration")

@@ -22,6 +22,7 @@ import (
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/centretest"
 	"lobbyline/syncer/centre/sqlstore"
 	"lobbyline/syncer/wire"
 )
@@ -235,7 +236,7 @@ func (r *powerCutRun) token(ctx context.Context, svc *centre.Service) (string, e
 	if err := svc.AddSite(ctx, "north", "North"); err != nil {
 		return "", err
 	}
-	token, err := svc.Enroll(ctx, "north", powerCutKiosk, "Lobby 1")
+	token, err := svc.Enroll(ctx, "north", powerCutKiosk, "Lobby 1", centretest.IT)
 	if err != nil {
 		return "", err
 	}

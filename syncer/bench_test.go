@@ -38,7 +38,7 @@ func BenchmarkDrain(b *testing.B) {
 		if err := central.AddSite(ctx, "north", "North"); err != nil {
 			b.Fatal(err)
 		}
-		token, err := central.Enroll(ctx, "north", "bench", "Bench")
+		token, err := central.Enroll(ctx, "north", "bench", "Bench", centretest.IT)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -35,7 +35,7 @@ func TestCentreCopyIsTheKiosksOwnAndNothingPurged(t *testing.T) {
 		t.Cleanup(srv.Close)
 		tc := &testCentre{store: c, http: srv}
 		a, b := newKiosk(t, tc, "a"), newKiosk(t, tc, "b")
-		southToken, err := c.Enroll(ctx, "south", "s", "South kiosk")
+		southToken, err := c.Enroll(ctx, "south", "s", "South kiosk", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestCentreCopyIsTheKiosksOwnAndNothingPurged(t *testing.T) {
 			t.Fatalf("kiosk a's copy: %+v, %v", got, err)
 		}
 		// A's token at the other site is refused.
-		other, _ := c.Enroll(ctx, "north", "x", "X")
+		other, _ := c.Enroll(ctx, "north", "x", "X", centretest.IT)
 		wrong, _ := syncer.NewClient(srv.URL, "south", other, nil)
 		var he *syncer.HTTPError
 		if _, err := wrong.Visits(ctx); !errors.As(err, &he) || he.Status != http.StatusForbidden {

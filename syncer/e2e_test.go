@@ -149,7 +149,7 @@ func TestEndToEndUnderFaults(t *testing.T) {
 	var kiosks []*kioskRig
 	for i, off := range offsets {
 		id := fmt.Sprintf("k%d", i+1)
-		token, err := admin.Enroll(ctx, "north", id, id)
+		token, err := admin.Enroll(ctx, "north", id, id, centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}

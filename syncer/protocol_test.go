@@ -72,7 +72,7 @@ func kioskBehind(t *testing.T, serve func(centretest.Centre) http.Handler) (*kio
 	}
 	srv := httptest.NewServer(serve(c))
 	t.Cleanup(srv.Close)
-	token, err := c.Enroll(ctx, "north", "a", "A")
+	token, err := c.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +155,7 @@ func v1Do(t *testing.T, method, url, token string, body []byte, into any) {
 func TestOldKioskTalksToNewCentre(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "old", "Old kiosk")
+	token, err := c.store.Enroll(ctx, "north", "old", "Old kiosk", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"lobbyline/queue"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 )
 
 // A kiosk reinstalled under the same id (new database, new epoch) pulls
@@ -50,7 +51,7 @@ func TestReinstalledKioskIgnoresAlertsAboutItsOldDatabase(t *testing.T) {
 func TestForbiddenPushIsSetUpNotContent(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
+	token, err := c.store.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

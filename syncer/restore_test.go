@@ -136,7 +136,7 @@ func TestRestoredKioskStartsANewEpoch(t *testing.T) {
 func restoreOldBackup(t *testing.T, dsn string, restore func(t *testing.T, backup, path string), renewals int) {
 	ctx := context.Background()
 	c := startCentreOn(t, dsn)
-	token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a")
+	token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func seqCentre(t *testing.T, dsn string, clock *clockwork.FakeClock, serve func(
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	token, err := c.Enroll(ctx, "north", "a", "A")
+	token, err := c.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,7 +105,7 @@ func TestSiteConfigReachesTheKioskAndSurvivesARestart(t *testing.T) {
 func testSiteConfigReachesTheKiosk(t *testing.T, dsn string) {
 	ctx := context.Background()
 	c := startCentreOn(t, dsn)
-	token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a")
+	token, err := c.store.Enroll(ctx, "north", "a", "Kiosk a", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

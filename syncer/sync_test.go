@@ -79,7 +79,7 @@ type kiosk struct {
 func newKiosk(t *testing.T, c *testCentre, id string) *kiosk {
 	t.Helper()
 	ctx := context.Background()
-	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id)
+	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestSyncStates(t *testing.T) {
 	}
 
 	// Revoked: unenrolled, and the kiosk keeps its data.
-	if err := c.store.Revoke(ctx, "a"); err != nil {
+	if err := c.store.Revoke(ctx, "a", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
 	a.checkIn(t, "Cy")
@@ -232,7 +232,7 @@ func TestInviteAndWatchListReachTheKiosk(t *testing.T) {
 func TestPermanentRefusalRejectsOnlyTheMutationAtFault(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
+	token, err := c.store.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"lobbyline/queue"
 	"lobbyline/syncer"
 	"lobbyline/syncer/centre"
+	"lobbyline/syncer/centre/centretest"
 	"lobbyline/syncer/pkitest"
 	"lobbyline/syncer/wire"
 )
@@ -79,7 +80,7 @@ func tlsCentre(t *testing.T) (p pkitest.PKI, url, token string) {
 	t.Helper()
 	p = pkitest.New(t)
 	c := startCentre(t)
-	token, err := c.store.Enroll(context.Background(), "north", "a", "A")
+	token, err := c.store.Enroll(context.Background(), "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

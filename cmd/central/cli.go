@@ -164,37 +164,26 @@ func (c *enrollCmd) run(ctx context.Context, m *Main) error {
 		if err := c.printCode(ctx, m, st); err != nil {
 			return err
 		}
-		if err := m.recordAction(ctx, st, c.site, centre.ActionEnrolCode, "kiosk "+c.kiosk); err != nil {
-			return err
-		}
 		return c.warnNoSupervisor(ctx, m, st)
 	}
-	token, err := st.Enroll(ctx, c.site, c.kiosk, c.name)
+	// The enrolment and its audit entry are one transaction: the token is
+	// printed only once both are stored.
+	token, err := st.Enroll(ctx, c.site, c.kiosk, c.name, m.actor())
 	if err != nil {
 		return err
 	}
-	// The token first: it is shown this once. Then the audit log.
 	w := m.Stdout
 	if c.json {
 		if err := printJSON(w, map[string]string{"site": c.site, "kiosk": c.kiosk, "name": c.name, "token": token}); err != nil {
 			return err
 		}
-		return c.audited(ctx, m, st)
+		return c.warnNoSupervisor(ctx, m, st)
 	}
 	fmt.Fprintf(w, "Enrolled kiosk %s at site %s. Its token, shown this once (the centre keeps only a hash):\n\n", c.kiosk, c.site)
 	fmt.Fprintf(w, "    %s\n\n", token)
 	fmt.Fprintf(w, "Write it to the kiosk's enrolment file (readable by the kiosk's user only), never to its config\nor command line: see README, \"Install in a lobby\".\n")
 	if again != nil {
 		fmt.Fprintf(w, "Kiosk %s was enrolled before: its old token no longer works.\n", c.kiosk)
-	}
-	return c.audited(ctx, m, st)
-}
-
-// audited records an enrolment by token in the audit log, then warns if
-// the site has no supervisor.
-func (c *enrollCmd) audited(ctx context.Context, m *Main, st *centre.Service) error {
-	if err := m.recordAction(ctx, st, c.site, centre.ActionEnrol, "kiosk "+c.kiosk+", token printed"); err != nil {
-		return err
 	}
 	return c.warnNoSupervisor(ctx, m, st)
 }
@@ -216,9 +205,10 @@ func (c *enrollCmd) warnNoSupervisor(ctx context.Context, m *Main, st *centre.Se
 	return nil
 }
 
-// printCode makes a one-time enrolment code and shows it with its QR.
+// printCode makes a one-time enrolment code, audited in the same
+// transaction, and shows it with its QR.
 func (c *enrollCmd) printCode(ctx context.Context, m *Main, st *centre.Service) error {
-	code, expires, err := st.NewEnrolmentCode(ctx, c.site, c.kiosk, c.name, c.valid)
+	code, expires, err := st.NewEnrolmentCode(ctx, c.site, c.kiosk, c.name, c.valid, m.actor())
 	if err != nil {
 		return err
 	}
@@ -276,23 +266,11 @@ func (c *revokeCmd) run(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
-	kiosks, err := st.Kiosks(ctx)
-	if err != nil {
-		return err
-	}
-	site := ""
-	for _, k := range kiosks {
-		if k.ID == c.kiosk {
-			site = k.Site
-		}
-	}
-	if err := st.Revoke(ctx, c.kiosk); err != nil {
+	// Revoked and audited at the kiosk's site in one transaction.
+	if err := st.Revoke(ctx, c.kiosk, m.actor()); err != nil {
 		if errors.Is(err, centre.ErrNotFound) {
 			return fmt.Errorf("no enrolled kiosk %q, or it is revoked already (see: central kiosks)", c.kiosk)
 		}
-		return err
-	}
-	if err := m.recordAction(ctx, st, site, centre.ActionRevoke, "kiosk "+c.kiosk); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Revoked kiosk %s: its token no longer works; what it sent stays. Enroll it again for a new token.\n", c.kiosk)

@@ -38,6 +38,7 @@ var scenarios = map[string]func(t *testing.T, store string){
 	"SiteConfigSettings":          testSiteConfigSettings,
 	"ImportServices":              testImportServices,
 	"StaffCommands":               testStaffCommands,
+	"AuditRefused":                testAuditRefused,
 }
 
 func TestSQLite(t *testing.T) {

@@ -115,13 +115,10 @@ func (c *eraseCmd) run(ctx context.Context, m *Main) error {
 	if err := siteExists(ctx, st, c.site); err != nil {
 		return err
 	}
-	e, err := st.Erase(ctx, c.site, c.name)
+	// Erased and audited (counts only, never the person) in one
+	// transaction.
+	e, err := st.Erase(ctx, c.site, c.name, m.actor())
 	if err != nil {
-		return err
-	}
-	// The audit log names staff, never the person erased: counts only.
-	if err := m.recordAction(ctx, st, c.site, centre.ActionErase, fmt.Sprintf("one person: %d visits, %d alerts, %d pre-registrations",
-		e.Visits, e.Alerts, e.PreRegs)); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "Erased at %s: %d visits, %d alerts, %d pre-registrations, %d check-ins, %d mutation payloads; %d kiosk database(s) erase their own copy when they next sync.\n",

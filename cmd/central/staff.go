@@ -22,19 +22,7 @@ import (
 
 // actor is who runs this command, for the audit log: the
 // operating-system user, or with sudo the user who ran sudo.
-func (m *Main) actor() centre.Actor {
-	a := queue.CommandLineActor(queue.AuditCentre)
-	return centre.Actor{Source: a.Source, Name: a.Name, OSUser: a.OSUser}
-}
-
-// recordAction audits an action IT took at a site through this command
-// line, after it succeeded.
-func (m *Main) recordAction(ctx context.Context, st *centre.Service, site, action, detail string) error {
-	if err := st.RecordAction(ctx, site, m.actor(), action, detail); err != nil {
-		return fmt.Errorf("%s is done, but the audit log could not record it: %w", action, err)
-	}
-	return nil
-}
+func (m *Main) actor() centre.Actor { return centre.CommandLineActor() }
 
 // neverOnCommandLine is a flag that refuses to take a secret, saying how
 // to give it instead.

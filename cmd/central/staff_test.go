@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lobbyline/queue/pinhash"
+	"lobbyline/syncer/centre/centretest"
 )
 
 // runStaff runs a command with stdin and cheap PIN hashes.
@@ -193,4 +194,53 @@ func testStaffCommands(t *testing.T, store string) {
 	c.mustFail("--csv or --json, not both", "audit", "--site", "north", "--csv", "--json")
 	c.mustFail("--until is before --since", "audit", "--site", "north", "--since", today, "--until", yesterday)
 	c.mustFail(`site "south" does not exist`, "audit", "--site", "south")
+}
+
+// enroll, revoke and erase write their audit entry in the transaction of
+// what they do: when the audit log refuses it, the command fails and
+// nothing was done, and no token or code is printed.
+func testAuditRefused(t *testing.T, store string) {
+	c := newCentre(t, store)
+	c.mustRun("site", "add", "north", "North Hospital")
+	token := c.enroll("north", "lobby-1")
+	kiosks := c.mustRun("kiosks")
+	audit := c.mustRun("audit", "--site", "north", "--csv")
+
+	allow := centretest.RefuseAudit(t, store)
+	for _, args := range [][]string{
+		{"enroll", "--site", "north", "lobby-2"},
+		{"enroll", "--token", "--site", "north", "lobby-2"},
+		{"enroll", "--token", "--replace", "--site", "north", "lobby-1"},
+		{"revoke", "lobby-1"},
+		{"erase", "--site", "north", "--name", "Zoë Adams"},
+	} {
+		out, err := c.run(args...)
+		if err == nil || !strings.Contains(err.Error(), "audit refused") {
+			t.Errorf("central %s while the audit log refuses entries: %v, want its refusal", strings.Join(args, " "), err)
+		}
+		if out != "" {
+			t.Errorf("central %s printed, although it failed:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	allow()
+	if after := c.mustRun("kiosks"); after != kiosks {
+		t.Errorf("kiosks after refused enrolments and revocation:\n%s\nwant\n%s", after, kiosks)
+	}
+	if after := c.mustRun("audit", "--site", "north", "--csv"); after != audit {
+		t.Errorf("the audit log after refused commands:\n%s\nwant\n%s", after, audit)
+	}
+	cen := centretest.Open(t, store, nil)
+	if k, err := cen.Authenticate(context.Background(), token); err != nil || k.ID != "lobby-1" {
+		t.Errorf("lobby-1's token after a refused revocation and re-enrolment: %+v, %v; want it to work", k, err)
+	}
+	var codes int
+	if err := cen.DB().QueryRow("SELECT count(*) FROM enrolment_codes").Scan(&codes); err != nil || codes != 0 {
+		t.Errorf("%d enrolment codes after a refused one (%v), want none", codes, err)
+	}
+	if err := cen.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the log takes entries, they work.
+	c.mustRun("revoke", "lobby-1")
+	c.mustFail("revoked already", "revoke", "lobby-1")
 }

@@ -216,7 +216,7 @@ func newCentreWithCode(t *testing.T, dir string) (centretest.Centre, *httptest.S
 	if err := central.AddSite(context.Background(), "general-hospital", "General"); err != nil {
 		t.Fatal(err)
 	}
-	code, _, err := central.NewEnrolmentCode(context.Background(), "general-hospital", "lobby-1", "Main lobby", time.Hour)
+	code, _, err := central.NewEnrolmentCode(context.Background(), "general-hospital", "lobby-1", "Main lobby", time.Hour, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -167,7 +167,9 @@ func (m *Main) embeddedToken(ctx context.Context, store *centre.Service, path st
 	if err := store.AddSite(ctx, m.Config.Site, m.Config.Site); err != nil {
 		return "", err
 	}
-	token, err := store.Enroll(ctx, m.Config.Site, m.Config.KioskID, m.Config.KioskName)
+	// Audited at the embedded centre as the operating-system user the
+	// kiosk runs as, as `central enroll` would be.
+	token, err := store.Enroll(ctx, m.Config.Site, m.Config.KioskID, m.Config.KioskName, centre.CommandLineActor())
 	if err != nil {
 		return "", err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"lobbyline/syncer/centre/centretest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,7 +75,7 @@ func TestEnrolWithACodeThenSync(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if err := central.Revoke(ctx, "lobby-1"); err != nil {
+	if err := central.Revoke(ctx, "lobby-1", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
 	mustRun(t, dir, "checkin", "--name", "Li", "--service", "registration")

@@ -105,7 +105,7 @@ func TestEnrolAndSyncWithTheHospitalsCA(t *testing.T) {
 	if err := central.AddSite(ctx, "general-hospital", "General"); err != nil {
 		t.Fatal(err)
 	}
-	code, _, err := central.NewEnrolmentCode(ctx, "general-hospital", "lobby-1", "Main lobby", time.Hour)
+	code, _, err := central.NewEnrolmentCode(ctx, "general-hospital", "lobby-1", "Main lobby", time.Hour, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

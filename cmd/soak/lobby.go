@@ -91,7 +91,7 @@ func openLobby(ctx context.Context, dir string, headless bool) (l *lobby, err er
 	if err := l.central.AddSite(ctx, "north", "North"); err != nil {
 		return nil, err
 	}
-	token, err := l.central.Enroll(ctx, "north", "soak-1", "Soak lobby")
+	token, err := l.central.Enroll(ctx, "north", "soak-1", "Soak lobby", centre.CommandLineActor())
 	if err != nil {
 		return nil, err
 	}

@@ -265,10 +265,11 @@ func (c *loadCentre) enroll(ctx context.Context, n, perSite int) (prefix string,
 		}
 	}
 	out = make([]enrolment, n)
+	by := centre.CommandLineActor() // each enrolment is audited, as IT's would be
 	err = parallel(ctx, n, 8, func(i int) error {
 		e := enrolment{Kiosk: fmt.Sprintf("%s-k%04d", prefix, i+1), Site: fmt.Sprintf("%s-s%03d", prefix, i/perSite+1)}
 		var err error
-		e.Token, err = c.store().Enroll(ctx, e.Site, e.Kiosk, "")
+		e.Token, err = c.store().Enroll(ctx, e.Site, e.Kiosk, "", by)
 		out[i] = e
 		return err
 	})

@@ -109,7 +109,7 @@ func TestCentreRecordsTheSoftwareKiosksDeclare(t *testing.T) {
 		clk := newStoreClock()
 		c := openTestCentral(t, dsn, clk)
 		mustAddSite(t, c, "north")
-		token, err := c.Enroll(ctx, "north", "lobby-1", "Lobby")
+		token, err := c.Enroll(ctx, "north", "lobby-1", "Lobby", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -89,10 +89,14 @@ func FormatCode(code string) string {
 
 // NewEnrolmentCode makes a one-time code that enrols kiosk at site under
 // name until it expires, valid from now. Only its hash is kept: the code
-// is shown once.
-func (s *Service) NewEnrolmentCode(ctx context.Context, site, kiosk, name string, valid time.Duration) (code string, expires time.Time, err error) {
+// is shown once. by is who makes it: the code and its audit entry are one
+// transaction.
+func (s *Service) NewEnrolmentCode(ctx context.Context, site, kiosk, name string, valid time.Duration, by Actor) (code string, expires time.Time, err error) {
 	if !queue.ValidID(kiosk) {
 		return "", time.Time{}, fmt.Errorf("enrolment code: kiosk id %q must be lower-case letters, digits and dashes", kiosk)
+	}
+	if err := by.check(); err != nil {
+		return "", time.Time{}, fmt.Errorf("enrolment code for %s: %w", kiosk, err)
 	}
 	if valid <= 0 {
 		valid = DefaultCodeValidity
@@ -107,7 +111,11 @@ func (s *Service) NewEnrolmentCode(ctx context.Context, site, kiosk, name string
 		if err := canEnroll(ctx, tx, site, kiosk); err != nil {
 			return err
 		}
-		return tx.PutEnrolmentCode(ctx, EnrolmentCode{Hash: hashToken(code), Site: site, Kiosk: kiosk, Name: name, Created: now, Expires: expires})
+		if err := tx.PutEnrolmentCode(ctx, EnrolmentCode{Hash: hashToken(code), Site: site, Kiosk: kiosk, Name: name, Created: now, Expires: expires}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, site, by.entry(now, ActionEnrolCode,
+			"kiosk "+kiosk+", valid until "+expires.UTC().Format("2006-01-02 15:04 UTC")))
 	})
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("enrolment code for %s: %w", kiosk, err)

@@ -32,7 +32,7 @@ func TestEnrolmentCodeWorksOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		code, expires, err := c.NewEnrolmentCode(ctx, "north", "lobby-1", "Main lobby", time.Hour)
+		code, expires, err := c.NewEnrolmentCode(ctx, "north", "lobby-1", "Main lobby", time.Hour, centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +58,7 @@ func TestEnrolmentCodeWorksOnce(t *testing.T) {
 		wantRefused(t, client, code, http.StatusGone, "used already")
 		wantRefused(t, client, "ABCDE-FGHJK", http.StatusForbidden, "not known")
 
-		late, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-2", "", time.Hour)
+		late, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-2", "", time.Hour, centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,10 +70,10 @@ func TestEnrolmentCodeWorksOnce(t *testing.T) {
 
 		// A code for a kiosk another site holds is not made at all.
 		mustAddSite(t, c, "south")
-		if _, _, err := c.NewEnrolmentCode(ctx, "south", "lobby-1", "", time.Hour); err == nil || !strings.Contains(err.Error(), "belongs to site") {
+		if _, _, err := c.NewEnrolmentCode(ctx, "south", "lobby-1", "", time.Hour, centretest.IT); err == nil || !strings.Contains(err.Error(), "belongs to site") {
 			t.Errorf("code for another site's kiosk: %v", err)
 		}
-		if _, _, err := c.NewEnrolmentCode(ctx, "west", "lobby-9", "", time.Hour); err == nil {
+		if _, _, err := c.NewEnrolmentCode(ctx, "west", "lobby-9", "", time.Hour, centretest.IT); err == nil {
 			t.Error("code for a site that does not exist")
 		}
 	})
@@ -85,7 +85,7 @@ func TestEnrolmentCodeRace(t *testing.T) {
 		ctx := context.Background()
 		c := openTestCentral(t, dsn, newStoreClock())
 		mustAddSite(t, c, "north")
-		code, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-1", "", time.Hour)
+		code, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-1", "", time.Hour, centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func TestEnrolmentCodeOutlivesTheProcess(t *testing.T) {
 	clk := newStoreClock()
 	c := centretest.Open(t, dsn, clk.Now)
 	mustAddSite(t, c, "north")
-	code, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-1", "", time.Hour)
+	code, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-1", "", time.Hour, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,11 +32,15 @@ type Erased struct {
 // lose the personal fields, keeping their hashes. Each kiosk database
 // that checked the person in gets an Erasure record, which it applies to
 // its own tables when it next pulls. The watch-list is left alone: it is
-// IT's list, changed by importing it.
-func (s *Service) Erase(ctx context.Context, site, name string) (Erased, error) {
+// IT's list, changed by importing it. by is who asked for it: the audit
+// entry, with counts and never the name, is written with the erasure.
+func (s *Service) Erase(ctx context.Context, site, name string, by Actor) (Erased, error) {
 	norm := queue.NormalizeName(name)
 	if norm == "" {
 		return Erased{}, errors.New("erase: a name is required")
+	}
+	if err := by.check(); err != nil {
+		return Erased{}, fmt.Errorf("erase at %s: %w", site, err)
 	}
 	var e Erased
 	err := s.store.Update(ctx, func(tx Ops) error {
@@ -87,8 +91,20 @@ func (s *Service) Erase(ctx context.Context, site, name string) (Erased, error) 
 		if _, err := s.writeRecords(ctx, tx, site, writes); err != nil {
 			return err
 		}
-		e.Arrivals, err = tx.EraseArrivals(ctx, site, norm)
-		return err
+		if e.Arrivals, err = tx.EraseArrivals(ctx, site, norm); err != nil {
+			return err
+		}
+		// The audit entry belongs to this transaction, not to the last of
+		// the batches below: this one is the erasure (the tombstones, the
+		// kiosks' erasure records), and once it commits it cannot be taken
+		// back, so its entry commits with it or neither does. The batches
+		// only take the name out of stored change payloads; if one fails,
+		// the erasure stands, audited, and erasing again finishes them. So
+		// the entry counts what this transaction did, never the mutations,
+		// and never names the person.
+		return s.audit(ctx, tx, site, by.entry(s.now(), ActionErase, fmt.Sprintf(
+			"one person: %d visits, %d alerts, %d pre-registrations, %d check-ins; %d kiosk database(s) to erase their copy",
+			e.Visits, e.Alerts, e.PreRegs, e.Arrivals, e.Kiosks)))
 	})
 	if err != nil {
 		return Erased{}, fmt.Errorf("erase at %s: %w", site, err)
@@ -116,7 +132,7 @@ func (s *Service) Erase(ctx context.Context, site, name string) (Erased, error) 
 			return tx.PurgeMutations(ctx, hit, s.now())
 		})
 		if err != nil {
-			return Erased{}, fmt.Errorf("erase at %s: mutations: %w", site, err)
+			return Erased{}, fmt.Errorf("erase at %s: the person is erased (and audited), but taking the name out of stored changes stopped; run the erasure again to finish: %w", site, err)
 		}
 		if n < purgeBatch {
 			return e, nil

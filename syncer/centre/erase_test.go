@@ -9,6 +9,7 @@ import (
 	"lobbyline/queue"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centredb"
+	"lobbyline/syncer/centre/centretest"
 	"lobbyline/syncer/wire"
 )
 
@@ -39,7 +40,7 @@ func TestEraseOnePerson(t *testing.T) {
 		pullInto(t, c.Service, k2, s2)
 
 		clk.Advance(time.Hour)
-		e, err := c.Erase(ctx, "north", "ZOE SMITH")
+		e, err := c.Erase(ctx, "north", "ZOE SMITH", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestEraseOnePerson(t *testing.T) {
 				}
 			}
 		}
-		if _, err := c.Erase(ctx, "north", " "); err == nil {
+		if _, err := c.Erase(ctx, "north", " ", centretest.IT); err == nil {
 			t.Error("erasing an empty name was accepted")
 		}
 	})

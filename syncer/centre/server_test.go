@@ -41,18 +41,18 @@ func startCentre(t *testing.T, opts ...centre.ServerOptions) *server {
 func TestServerRefusals(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
+	token, err := c.store.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := c.store.AddSite(ctx, "south", "South"); err != nil {
 		t.Fatal(err)
 	}
-	revokedToken, err := c.store.Enroll(ctx, "north", "gone", "Gone")
+	revokedToken, err := c.store.Enroll(ctx, "north", "gone", "Gone", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.store.Revoke(ctx, "gone"); err != nil {
+	if err := c.store.Revoke(ctx, "gone", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
 	huge := `{"kiosk":"a","mutations":[{"epoch":1,"seq":1,"kind":"call","at":"2026-11-23T09:00:00Z","hlc":"","payload":{"pad":"` +

@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -155,16 +156,31 @@ func (s *Service) SiteName(ctx context.Context, id string) (name string, ok bool
 
 // Enroll adds a kiosk to a site, or re-enrolls it, and returns its new
 // token. Only the token's hash is stored: the token is shown once. An
-// empty name keeps the name a re-enrolled kiosk had.
-func (s *Service) Enroll(ctx context.Context, site, kiosk, name string) (string, error) {
+// empty name keeps the name a re-enrolled kiosk had. by is who enrols
+// it: the enrolment and its audit entry are one transaction, so there is
+// never one without the other, and without a known actor nothing is
+// enrolled.
+func (s *Service) Enroll(ctx context.Context, site, kiosk, name string, by Actor) (string, error) {
 	if !queue.ValidID(kiosk) {
 		return "", fmt.Errorf("enroll: kiosk id %q must be lower-case letters, digits and dashes", kiosk)
 	}
+	if err := by.check(); err != nil {
+		return "", fmt.Errorf("enroll %s: %w", kiosk, err)
+	}
 	var token string
 	err := s.store.Update(ctx, func(tx Ops) error {
-		var err error
-		token, err = s.enroll(ctx, tx, site, kiosk, name)
-		return err
+		current, revoked, ok, err := tx.KioskSite(ctx, kiosk)
+		if err != nil {
+			return err
+		}
+		detail := "kiosk " + kiosk
+		if ok && current == site && !revoked {
+			detail += ", enrolled again: its old token stopped working"
+		}
+		if token, err = s.enroll(ctx, tx, site, kiosk, name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, site, by.entry(s.now(), ActionEnrol, detail))
 	})
 	if err != nil {
 		return "", fmt.Errorf("enroll %s: %w", kiosk, err)
@@ -187,12 +203,23 @@ func (s *Service) enroll(ctx context.Context, tx Ops, site, kiosk, name string) 
 	return token, err
 }
 
+// ErrEnrolRefused marks an enrolment, or an enrolment code, the centre
+// refuses (no such site, the kiosk is another site's): the message says
+// why, in words IT can act on. Any other error is the centre's failing.
+var ErrEnrolRefused = errors.New("centre: enrolment refused")
+
+type enrolRefusal string
+
+func (r enrolRefusal) Error() string { return string(r) }
+
+func (enrolRefusal) Is(target error) bool { return target == ErrEnrolRefused }
+
 // canEnroll says why kiosk cannot be enrolled at site, if it cannot: the
 // site does not exist, or the kiosk belongs to another one.
 func canEnroll(ctx context.Context, tx Ops, site, kiosk string) error {
 	if _, ok, err := tx.SiteName(ctx, site); err != nil || !ok {
 		if err == nil {
-			err = fmt.Errorf("site %q does not exist; add it first", site)
+			err = enrolRefusal(fmt.Sprintf("site %q does not exist; add it first", site))
 		}
 		return err
 	}
@@ -201,19 +228,36 @@ func canEnroll(ctx context.Context, tx Ops, site, kiosk string) error {
 		return err
 	}
 	if ok && current != site && !revoked {
-		return fmt.Errorf("kiosk %q belongs to site %q; revoke it there first", kiosk, current)
+		return enrolRefusal(fmt.Sprintf("kiosk %q belongs to site %q; revoke it there first", kiosk, current))
 	}
 	return nil
 }
 
-// Revoke stops a kiosk's token from working. Its data stays.
-func (s *Service) Revoke(ctx context.Context, kiosk string) error {
-	ok, err := s.store.RevokeKiosk(ctx, kiosk, s.now())
-	if err != nil {
+// Revoke stops a kiosk's token from working. Its data stays. by is who
+// revokes it: the revocation and its audit entry, at the kiosk's site,
+// are one transaction.
+func (s *Service) Revoke(ctx context.Context, kiosk string, by Actor) error {
+	if err := by.check(); err != nil {
 		return fmt.Errorf("revoke %s: %w", kiosk, err)
 	}
-	if !ok {
-		return fmt.Errorf("revoke %s: %w (or already revoked)", kiosk, ErrNotFound)
+	err := s.store.Update(ctx, func(tx Ops) error {
+		site, revoked, ok, err := tx.KioskSite(ctx, kiosk)
+		switch {
+		case err != nil:
+			return err
+		case !ok || revoked:
+			return fmt.Errorf("%w (or already revoked)", ErrNotFound)
+		}
+		if ok, err = tx.RevokeKiosk(ctx, kiosk, s.now()); err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("%w (or already revoked)", ErrNotFound) // by another instance, a moment ago
+			}
+			return err
+		}
+		return s.audit(ctx, tx, site, by.entry(s.now(), ActionRevoke, "kiosk "+kiosk))
+	})
+	if err != nil {
+		return fmt.Errorf("revoke %s: %w", kiosk, err)
 	}
 	return nil
 }

@@ -68,7 +68,7 @@ func mustAddSite(tb testing.TB, c centretest.Centre, id string) {
 func mustEnrollKiosk(tb testing.TB, c centretest.Centre, site, id string) centre.Kiosk {
 	tb.Helper()
 	ctx := context.Background()
-	token, err := c.Enroll(ctx, site, id, "Kiosk "+id)
+	token, err := c.Enroll(ctx, site, id, "Kiosk "+id, centretest.IT)
 	if err != nil {
 		tb.Fatalf("enroll: %v", err)
 	}
@@ -231,29 +231,29 @@ func TestCentralEnrollment(t *testing.T) {
 		mustAddSite(t, c, "north")
 		mustAddSite(t, c, "south")
 
-		first, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1")
+		first, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := c.Enroll(ctx, "north", "lobby-2", "Lobby 2")
+		other, err := c.Enroll(ctx, "north", "lobby-2", "Lobby 2", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Revoke(ctx, "lobby-1"); err != nil {
+		if err := c.Revoke(ctx, "lobby-1", centretest.IT); err != nil {
 			t.Fatal(err)
 		}
-		if err := c.Revoke(ctx, "lobby-1"); !errors.Is(err, centre.ErrNotFound) {
+		if err := c.Revoke(ctx, "lobby-1", centretest.IT); !errors.Is(err, centre.ErrNotFound) {
 			t.Errorf("revoking a revoked kiosk: got %v, want ErrNotFound", err)
 		}
-		if err := c.Revoke(ctx, "nobody"); !errors.Is(err, centre.ErrNotFound) {
+		if err := c.Revoke(ctx, "nobody", centretest.IT); !errors.Is(err, centre.ErrNotFound) {
 			t.Errorf("revoking an unknown kiosk: got %v, want ErrNotFound", err)
 		}
-		second, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1")
+		second, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Enrolling again without revoking also replaces the token.
-		third, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1 (new screen)")
+		third, err := c.Enroll(ctx, "north", "lobby-1", "Lobby 1 (new screen)", centretest.IT)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,13 +263,13 @@ func TestCentralEnrollment(t *testing.T) {
 
 		// A kiosk cannot move to another site while enrolled; its token
 		// keeps working at the old one.
-		if _, err := c.Enroll(ctx, "south", "lobby-1", "Lobby 1"); err == nil {
+		if _, err := c.Enroll(ctx, "south", "lobby-1", "Lobby 1", centretest.IT); err == nil {
 			t.Error("enrolled lobby-1 at south while it is enrolled at north")
 		}
-		if _, err := c.Enroll(ctx, "west", "lobby-9", "Lobby 9"); err == nil {
+		if _, err := c.Enroll(ctx, "west", "lobby-9", "Lobby 9", centretest.IT); err == nil {
 			t.Error("enrolled a kiosk at a site that does not exist")
 		}
-		if _, err := c.Enroll(ctx, "north", "Lobby 9", "Lobby 9"); err == nil {
+		if _, err := c.Enroll(ctx, "north", "Lobby 9", "Lobby 9", centretest.IT); err == nil {
 			t.Error("enrolled a kiosk with an invalid id")
 		}
 
@@ -299,10 +299,10 @@ func TestCentralEnrollment(t *testing.T) {
 		}
 
 		// Revoked, it may be enrolled at another site, and then belongs there.
-		if err := c.Revoke(ctx, "lobby-1"); err != nil {
+		if err := c.Revoke(ctx, "lobby-1", centretest.IT); err != nil {
 			t.Fatal(err)
 		}
-		moved, err := c.Enroll(ctx, "south", "lobby-1", "Lobby 1")
+		moved, err := c.Enroll(ctx, "south", "lobby-1", "Lobby 1", centretest.IT)
 		if err != nil {
 			t.Fatalf("enroll at south after revoking at north: %v", err)
 		}

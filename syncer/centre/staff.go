@@ -47,6 +47,14 @@ type Actor struct {
 	OSUser string // queue.AuditCentre: the user as the system knows it, and whether through sudo
 }
 
+// CommandLineActor is whoever runs a command at this machine that acts
+// on the centre (central, or a kiosk's embedded centre): the
+// operating-system user, or with sudo the user who ran sudo.
+func CommandLineActor() Actor {
+	a := queue.CommandLineActor(queue.AuditCentre)
+	return Actor{Source: a.Source, Name: a.Name, OSUser: a.OSUser}
+}
+
 func (a Actor) check() error {
 	if a.Source != queue.AuditCentre && a.Source != queue.AuditConsole {
 		return fmt.Errorf("audit: source %q is not the centre's", a.Source)
@@ -83,22 +91,6 @@ const (
 	ActionErase        = "erase"
 )
 
-// RecordAction writes an audit entry for an action IT took at a site by
-// other means (an enrolment, a revocation, an erasure), once it is done.
-// detail must not name a visitor.
-func (s *Service) RecordAction(ctx context.Context, site string, by Actor, action, detail string) error {
-	if err := by.check(); err != nil {
-		return err
-	}
-	err := s.store.Update(ctx, func(tx Ops) error {
-		return s.audit(ctx, tx, site, by.entry(s.now(), action, detail))
-	})
-	if err != nil {
-		return fmt.Errorf("audit %s at %s: %w", action, site, err)
-	}
-	return nil
-}
-
 // audit stores one of the centre's own entries, under kiosk "", epoch 0
 // and a sequence number of the centre's clock in microseconds and 11
 // random bits: entries made within one millisecond list in the order
@@ -109,7 +101,10 @@ func (s *Service) audit(ctx context.Context, tx Ops, site string, e queue.AuditE
 		return err
 	}
 	seq := s.now().UnixMicro()<<11 | int64(binary.BigEndian.Uint16(b[:])&0x7ff)
-	return tx.PutAudit(ctx, []AuditRow{{Site: site, Seq: seq, Entry: e, Received: s.now()}})
+	if err := tx.PutAudit(ctx, []AuditRow{{Site: site, Seq: seq, Entry: e, Received: s.now()}}); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	return nil
 }
 
 // DecodeStaffRecord reads a staff record's data as stored and pulled: a

@@ -82,7 +82,7 @@ func TestHealthzSaysUpOrDown(t *testing.T) {
 func TestMetricsNeedTheScrapeToken(t *testing.T) {
 	ctx := context.Background()
 	without := startCentre(t)
-	if _, err := without.store.Enroll(ctx, "north", "lobby-1", "Lobby"); err != nil {
+	if _, err := without.store.Enroll(ctx, "north", "lobby-1", "Lobby", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
 	if code, _, body := call(t, "GET", without.http.URL+"/metrics", "", ""); code != http.StatusNotFound {
@@ -90,10 +90,10 @@ func TestMetricsNeedTheScrapeToken(t *testing.T) {
 	}
 	const scrape = "a-scrape-token-of-thirty-two-chars"
 	with := startCentre(t, centre.ServerOptions{MetricsToken: scrape})
-	if _, err := with.store.Enroll(ctx, "north", "lobby-1", "Lobby"); err != nil {
+	if _, err := with.store.Enroll(ctx, "north", "lobby-1", "Lobby", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
-	kiosk, err := with.store.Enroll(ctx, "north", "lobby-2", "Lobby")
+	kiosk, err := with.store.Enroll(ctx, "north", "lobby-2", "Lobby", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,11 +197,11 @@ func TestCredentialsAreCheckedBeforeASlotIsTaken(t *testing.T) {
 	if err := c.store.AddSite(ctx, "south", "South"); err != nil {
 		t.Fatal(err)
 	}
-	a, err := c.store.Enroll(ctx, "north", "a", "A")
+	a, err := c.store.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := c.store.Enroll(ctx, "north", "b", "B")
+	b, err := c.store.Enroll(ctx, "north", "b", "B", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestTokenLookupsAreBounded(t *testing.T) {
 func TestOversizedBodyClosesTheConnection(t *testing.T) {
 	ctx := context.Background()
 	c := startCentre(t)
-	token, err := c.store.Enroll(ctx, "north", "a", "A")
+	token, err := c.store.Enroll(ctx, "north", "a", "A", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

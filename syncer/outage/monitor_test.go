@@ -91,7 +91,7 @@ type lobby struct {
 func newLobby(t *testing.T, c *switchable, id string) *lobby {
 	t.Helper()
 	ctx := context.Background()
-	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id)
+	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +419,7 @@ func TestDrillResumesAfterRestart(t *testing.T) {
 	l.checkIn(t, "During Drill")
 	// A new syncer (the kiosk restarted, or the CLI's sync) holds from its
 	// very first attempt, before any monitor has told it of the drill.
-	token, err := c.store.Enroll(ctx, "north", "lobby-1", "Kiosk lobby-1 again")
+	token, err := c.store.Enroll(ctx, "north", "lobby-1", "Kiosk lobby-1 again", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}

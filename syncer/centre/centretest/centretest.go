@@ -17,6 +17,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 
+	"lobbyline/queue"
+	"lobbyline/queue/sqldb"
 	"lobbyline/syncer/centre"
 	"lobbyline/syncer/centre/centredb"
 	"lobbyline/syncer/centre/sqlstore"
@@ -84,6 +86,36 @@ func AdminExec(tb testing.TB, dsn, stmt string) {
 	if _, err := db.ExecContext(context.Background(), stmt); err != nil {
 		tb.Fatalf("%s: %v", stmt, err)
 	}
+}
+
+// IT is who tests enrol, revoke and erase as: IT at the centre's command
+// line. The centre refuses those actions without an actor, so nothing IT
+// does goes unaudited.
+var IT = centre.Actor{Source: queue.AuditCentre, Name: "it-test", OSUser: "it-test"}
+
+// RefuseAudit makes the store at dsn refuse every insert into the audit
+// log, as a full disk or a damaged table would, until allow is called: a
+// trigger, so the refusal comes from the database, inside the transaction
+// of whatever writes the entry.
+func RefuseAudit(tb testing.TB, dsn string) (allow func()) {
+	tb.Helper()
+	if centredb.IsPostgres(dsn) {
+		AdminExec(tb, dsn, `CREATE OR REPLACE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit refused'; END $$`)
+		AdminExec(tb, dsn, `CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION refuse_audit()`)
+		return func() { AdminExec(tb, dsn, `DROP TRIGGER refuse_audit ON audit_log`) }
+	}
+	exec := func(stmt string) {
+		db, err := sql.Open("sqlite", sqldb.SQLiteDSN(dsn, "busy_timeout(10000)"))
+		if err != nil {
+			tb.Fatalf("open %s: %v", dsn, err)
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(context.Background(), stmt); err != nil {
+			tb.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	exec(`CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'audit refused'); END`)
+	return func() { exec(`DROP TRIGGER refuse_audit`) }
 }
 
 // Centre is a centre and the store under it, closed when the test ends.

@@ -377,23 +377,23 @@ func populate(t *testing.T, f *fixture) {
 	f.pushIncident(t, north2, 2, queue.IncidentSummary{ID: 2, Drill: true, Cause: "drill", Peak: queue.SeverityMinor,
 		Start: now.Add(-6 * 24 * time.Hour), End: now.Add(-6*24*time.Hour + 20*time.Minute), Duration: 20 * time.Minute})
 
-	south1, err := f.centre.Enroll(ctx, "south", "er-1", "Emergency")
+	south1, err := f.centre.Enroll(ctx, "south", "er-1", "Emergency", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen(south1, "1.4.2", now, 37, 7*time.Minute)
-	south2, err := f.centre.Enroll(ctx, "south", "er-2", "Outpatients")
+	south2, err := f.centre.Enroll(ctx, "south", "er-2", "Outpatients", centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen(south2, "1.4.2", now.Add(-3*time.Hour-12*time.Minute), 12, -2*time.Second)
-	if _, err := f.centre.Enroll(ctx, "south", "er-4", "Day surgery"); err != nil {
+	if _, err := f.centre.Enroll(ctx, "south", "er-4", "Day surgery", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.centre.Enroll(ctx, "south", "er-3", "Old entrance"); err != nil {
+	if _, err := f.centre.Enroll(ctx, "south", "er-3", "Old entrance", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.centre.Revoke(ctx, "er-3"); err != nil {
+	if err := f.centre.Revoke(ctx, "er-3", centretest.IT); err != nil {
 		t.Fatal(err)
 	}
 }

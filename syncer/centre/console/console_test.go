@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -178,7 +179,7 @@ func mustContain(t *testing.T, what, body string, wants ...string) {
 // enroll enrols a kiosk at north and returns its token.
 func (f *fixture) enroll(t *testing.T, id, name string) string {
 	t.Helper()
-	token, err := f.centre.Enroll(context.Background(), "north", id, name)
+	token, err := f.centre.Enroll(context.Background(), "north", id, name, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,6 +492,71 @@ func TestConsoleEditsASiteConfiguration(t *testing.T) {
 		mustContain(t, "the page after a refusal, which keeps what was typed", res.body, `critical_after = &#34;4h&#34;`)
 		if res := b.get("/sites/nowhere/config"); res.status != http.StatusNotFound {
 			t.Fatalf("the configuration of a site that does not exist: %d, want 404", res.status)
+		}
+	})
+}
+
+// An enrolment code or a revocation made in the console and its audit
+// entry are one transaction: when the audit log refuses the entry, the
+// page says nothing was done, and nothing was; once it takes it, the
+// entry names the admin.
+func TestConsoleActionsAreAuditedWithThem(t *testing.T) {
+	centretest.EachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		f := newFixture(t, dsn, time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
+		token := f.enroll(t, "lobby-1", "Main entrance")
+		b := newBrowser(t, f.url)
+		b.mustLogin()
+		codes := func() int {
+			var n int
+			if err := f.centre.DB().QueryRowContext(ctx, "SELECT count(*) FROM enrolment_codes").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		form := b.get("/enroll")
+		tok := csrf(t, form.body)
+		confirm := b.get("/kiosks/lobby-1/revoke")
+
+		allow := centretest.RefuseAudit(t, dsn)
+		res := b.post("/enroll", url.Values{"csrf": {tok}, "site": {"north"}, "kiosk": {"lobby-2"}})
+		if res.status != http.StatusInternalServerError || strings.Contains(res.body, `id="code"`) {
+			t.Fatalf("enrol while the audit log refuses entries: %d\n%s", res.status, res.body)
+		}
+		mustContain(t, "the failed enrolment", res.body, "The centre could not make the code; nothing was made. Try again.")
+		if n := codes(); n != 0 {
+			t.Fatalf("%d enrolment codes stored without their audit entry", n)
+		}
+		res = b.post("/kiosks/lobby-1/revoke", url.Values{"csrf": {csrf(t, confirm.body)}})
+		if res.status != http.StatusInternalServerError {
+			t.Fatalf("revoke while the audit log refuses entries: %d\n%s", res.status, res.body)
+		}
+		mustContain(t, "the failed revocation", res.body, "The centre could not revoke the kiosk; nothing changed. Try again.")
+		if _, err := f.centre.Authenticate(ctx, token); err != nil {
+			t.Fatalf("the kiosk whose revocation failed: %v, want its token to work", err)
+		}
+		allow()
+
+		if res := b.post("/enroll", url.Values{"csrf": {tok}, "site": {"north"}, "kiosk": {"lobby-2"}}); res.status != http.StatusOK || !strings.Contains(res.body, `id="code"`) {
+			t.Fatalf("enrol: %d\n%s", res.status, res.body)
+		}
+		f.clk.Advance(time.Second) // the audit log lists entries by time
+		if res := b.post("/kiosks/lobby-1/revoke", url.Values{"csrf": {csrf(t, confirm.body)}}); res.status != http.StatusSeeOther {
+			t.Fatalf("revoke: %d\n%s", res.status, res.body)
+		}
+		log, err := f.centre.AuditLog(ctx, centre.AuditQuery{Site: "north"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range log {
+			if r.Entry.Source == queue.AuditConsole && r.Entry.Name == adminName {
+				got = append(got, r.Entry.Action+": "+r.Entry.Detail)
+			}
+		}
+		want := []string{"enrol_code: kiosk lobby-2, valid until 2026-12-02 09:00 UTC", "revoke: kiosk lobby-1"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("the console's audit entries %q, want %q", got, want)
 		}
 	})
 }

@@ -373,20 +373,21 @@ func (h *Handler) enroll(w http.ResponseWriter, r *http.Request, sess centre.Ses
 		show(http.StatusConflict)
 		return
 	}
-	code, expires, err := h.svc.NewEnrolmentCode(c, d.Site, d.Kiosk, d.Name, centre.DefaultCodeValidity)
-	if err != nil {
+	// The code and its audit entry are one transaction: both or neither.
+	code, expires, err := h.svc.NewEnrolmentCode(c, d.Site, d.Kiosk, d.Name, centre.DefaultCodeValidity, h.actor(sess))
+	switch {
+	case errors.Is(err, centre.ErrEnrolRefused):
 		// The refusals (no such site, enrolled at another site) are
 		// written for IT; the cause is in the message.
 		d.Message = strings.TrimPrefix(err.Error(), "enrolment code for "+d.Kiosk+": ")
 		h.log.Warn("console: enrolment code refused", "admin", sess.Admin, "kiosk", d.Kiosk, "err", err)
 		show(http.StatusBadRequest)
 		return
-	}
-	h.log.Info("console: enrolment code made", "admin", sess.Admin, "site", d.Site, "kiosk", d.Kiosk)
-	if err := h.svc.RecordAction(c, d.Site, h.actor(sess), centre.ActionEnrolCode, "kiosk "+d.Kiosk); err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "The code was made, but the audit log could not record it: make another.", err)
+	case err != nil:
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not make the code; nothing was made. Try again.", err)
 		return
 	}
+	h.log.Info("console: enrolment code made", "admin", sess.Admin, "site", d.Site, "kiosk", d.Kiosk)
 	d.Code, d.Expires = code, expires.UTC().Format("2006-01-02 15:04 UTC")
 	supervised, err := h.svc.HasSupervisor(c, d.Site)
 	if err != nil {
@@ -417,30 +418,17 @@ func (h *Handler) revoke(w http.ResponseWriter, r *http.Request, sess centre.Ses
 	c, cancel := ctx(r)
 	defer cancel()
 	kiosk := r.PathValue("kiosk")
-	kiosks, ok := h.kiosks(c, w, sess)
-	if !ok {
-		return
-	}
-	site := ""
-	for _, k := range kiosks {
-		if k.ID == kiosk {
-			site = k.Site
-		}
-	}
-	err := h.svc.Revoke(c, kiosk)
+	// Revoked and audited at the kiosk's site in one transaction.
+	err := h.svc.Revoke(c, kiosk, h.actor(sess))
 	switch {
 	case errors.Is(err, centre.ErrNotFound):
 		h.fail(w, sess, http.StatusNotFound, "There is no enrolled kiosk "+kiosk+", or it is revoked already.", nil)
 		return
 	case err != nil:
-		h.fail(w, sess, http.StatusInternalServerError, "The centre could not revoke the kiosk.", err)
+		h.fail(w, sess, http.StatusInternalServerError, "The centre could not revoke the kiosk; nothing changed. Try again.", err)
 		return
 	}
 	h.log.Info("console: kiosk revoked", "admin", sess.Admin, "kiosk", kiosk)
-	if err := h.svc.RecordAction(c, site, h.actor(sess), centre.ActionRevoke, "kiosk "+kiosk); err != nil {
-		h.fail(w, sess, http.StatusInternalServerError, "Kiosk "+kiosk+" is revoked, but the audit log could not record it.", err)
-		return
-	}
 	http.Redirect(w, r, "/?done=revoked&kiosk="+url.QueryEscape(kiosk), http.StatusSeeOther)
 }
 

@@ -232,7 +232,9 @@ func TestConsoleAuditLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 3 || rows[0][8] != "ticket" || rows[1][8] != "R-004" || rows[2][8] != "'=1+2" || rows[2][9] != "'@SUM(A1)" || rows[2][1] != "lobby-1" {
+		// The kiosk's entries, then the centre's own of lobby-1's enrolment.
+		if len(rows) != 4 || rows[0][8] != "ticket" || rows[1][8] != "R-004" || rows[2][8] != "'=1+2" || rows[2][9] != "'@SUM(A1)" || rows[2][1] != "lobby-1" ||
+			rows[3][2] != queue.AuditCentre || rows[3][7] != centre.ActionEnrol || rows[3][9] != "kiosk lobby-1" {
 			t.Fatalf("the CSV export:\n%s", res.body)
 		}
 		if res := newBrowser(t, f.url).get("/audit.csv?site=north"); res.status != http.StatusSeeOther || res.location != "/login" {
