@@ -138,7 +138,9 @@ func (m *Main) runWithoutStore(ctx context.Context, openErr error, held *queue.A
 	if m.Fullscreen {
 		ui.KeepOpen()
 	}
-	m.show(w)
+	if err := m.show(a, w); err != nil {
+		return err
+	}
 	if restart {
 		return errRestart
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -293,11 +294,27 @@ func (m *Main) app() fyne.App {
 	return a
 }
 
-// show runs the window until it closes.
-func (m *Main) show(w fyne.Window) {
+// show runs a's window w until it closes. A window system that cannot be
+// reached (no display, the session's X server not up yet) makes Fyne
+// panic before the app starts; that becomes an error that says so, for
+// the journal, instead of a stack trace. A panic once the app runs is a
+// bug, and stays a panic.
+func (m *Main) show(a fyne.App, w fyne.Window) (err error) {
 	if m.runWindow != nil {
 		m.runWindow(w)
-		return
+		return nil
 	}
+	var started atomic.Bool
+	a.Lifecycle().SetOnStarted(func() { started.Store(true) })
+	defer func() {
+		if r := recover(); r != nil {
+			if started.Load() {
+				panic(r)
+			}
+			err = fmt.Errorf("the kiosk cannot open its window: %v (DISPLAY=%q, WAYLAND_DISPLAY=%q): is its graphical session running?",
+				r, os.Getenv("DISPLAY"), os.Getenv("WAYLAND_DISPLAY"))
+		}
+	}()
 	w.ShowAndRun()
+	return nil
 }

@@ -121,7 +121,9 @@ func (m *Main) showUI(ctx context.Context, cfg kiosk.Config) error {
 	if m.Fullscreen { // a lobby: no way out but staff mode's Quit
 		ui.KeepOpen()
 	}
-	m.show(w)
+	if err := m.show(a, w); err != nil {
+		return err
+	}
 	if !m.recoverAfterUI {
 		return nil
 	}
