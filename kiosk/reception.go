@@ -118,7 +118,7 @@ func (u *UI) showReception() {
 		if held == "" { // else that says it, and the screen has room for the PIN
 			note("reception.staff.noopen", "For staff: this kiosk's database cannot be opened, and nothing is saved here until it is recovered. The cause is in the kiosk's log.")
 		}
-		note("reception.staff.recover", "To rebuild it from the newest snapshot, enter the set-up PIN.")
+		note("reception.staff.recover", "To rebuild it from the newest snapshot and everything still readable, enter the set-up PIN.")
 		s.pin = u.newEntry(padDigits)
 		s.pin.Password = true
 		s.pin.OnSubmitted = func(string) { u.startRecovery() }
