@@ -58,6 +58,10 @@ type receptionScreen struct {
 	// rebuilt meanwhile, in another language, keeps the button held and
 	// the message.
 	working func() string
+	// report is the report of the recovery that worked on this screen,
+	// "" until one has: a screen rebuilt in another language still
+	// offers to open the kiosk.
+	report string
 }
 
 func checkingText() string   { return lang.X("pin.checking", "Checking the PIN…") }
@@ -98,7 +102,7 @@ func (u *UI) noLobby() bool { return u.damaged || u.noStore != nil }
 func (u *UI) showReception() {
 	s := &receptionScreen{message: newFieldMessage()}
 	if old := u.reception; old != nil {
-		s.wrong, s.lockedTo, s.working = old.wrong, old.lockedTo, old.working
+		s.wrong, s.lockedTo, s.working, s.report = old.wrong, old.lockedTo, old.working, old.report
 	}
 	u.reception = s
 	staff := []fyne.CanvasObject{}
@@ -130,7 +134,10 @@ func (u *UI) showReception() {
 		s.open.Importance = widget.HighImportance
 		s.open.Hide()
 		staff = append(staff, sized(0, 72, container.NewBorder(nil, nil, nil, sized(360, 0, container.NewStack(s.recover, s.open)), s.pin)))
-		if s.working != nil {
+		switch {
+		case s.report != "":
+			s.showRecovered()
+		case s.working != nil:
 			s.setWorking(s.working)
 		}
 	default:
@@ -241,10 +248,16 @@ func (u *UI) recovered(report string, err error) {
 		return
 	}
 	u.log.Info("recovered: what could not be recovered is listed in the report", "report", report)
+	s.report = report
+	s.showRecovered()
+}
+
+// showRecovered offers to open the kiosk on the recovered database.
+func (s *receptionScreen) showRecovered() {
 	s.recover.Hide()
 	s.pin.Hide()
 	s.open.Show()
-	setMessage(s.message, lang.X("reception.recovered", "The database is recovered. What could not be recovered is listed in {{.Path}}.", map[string]any{"Path": report}))
+	setMessage(s.message, lang.X("reception.recovered", "The database is recovered. What could not be recovered is listed in {{.Path}}.", map[string]any{"Path": s.report}))
 }
 
 // isDamage says whether err is the store's word that its database is

@@ -189,6 +189,13 @@ func TestNoStoreScreenRecoversWithTheSetupPIN(t *testing.T) {
 	if !s.open.Visible() || !strings.Contains(s.message.Text, path+".recovery-") {
 		t.Fatalf("after the recovery: %q, open button %v", s.message.Text, s.open.Visible())
 	}
+	// In another language the screen still offers to open the kiosk,
+	// not to recover again.
+	u.chooseLanguage("es")
+	t.Cleanup(func() { u.chooseLanguage("en") })
+	if s = u.reception; !s.open.Visible() || s.recover.Visible() || s.pin.Visible() || !strings.Contains(s.message.Text, path+".recovery-") {
+		t.Fatalf("after the recovery, in Spanish: %q, open button %v, recover button %v", s.message.Text, s.open.Visible(), s.recover.Visible())
+	}
 	test.Tap(s.open)
 	if !*restarted {
 		t.Fatal("Open the kiosk did not restart it")
