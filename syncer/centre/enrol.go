@@ -182,6 +182,13 @@ func (s *Service) RedeemFor(ctx context.Context, req wire.EnrolRequest) (wire.En
 		if err != nil {
 			return err
 		}
+		// The enrolment is audited with it, as the code's own: who made
+		// the code is in the entry that made it (ActionEnrolCode), which
+		// this one names by its time.
+		detail := fmt.Sprintf("kiosk %s, with the enrolment code made %s", c.Kiosk, c.Created.UTC().Format("2006-01-02 15:04:05 UTC"))
+		if err := s.audit(ctx, tx, c.Site, CodeActor.entry(s.now(), ActionEnrol, detail)); err != nil {
+			return fmt.Errorf("audit log: %w", err)
+		}
 		// The site's staff accounts, so the kiosk leaves set-up with the
 		// accounts it signs staff in with.
 		staff, err := tx.Records(ctx, c.Site, queue.EntityStaff)

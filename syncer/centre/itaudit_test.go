@@ -181,3 +181,40 @@ func oldTokenWorks(t *testing.T, f itFixture) string {
 	k, err := f.c.Authenticate(context.Background(), f.token)
 	return fmt.Sprintf("lobby-1's old token: %+v, %v", k, err)
 }
+
+// A kiosk that redeems an enrolment code is enrolled and audited in one
+// transaction: the entry is the code's, naming the code's entry by the
+// time it was made; when the log refuses it, the code stays unused and
+// the kiosk unenrolled.
+func TestRedeemedCodeIsAuditedWithTheEnrolment(t *testing.T) {
+	eachStore(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clk := newStoreClock()
+		c := openTestCentral(t, dsn, clk)
+		mustAddSite(t, c, "north")
+		made := clk.Now()
+		code, _, err := c.NewEnrolmentCode(ctx, "north", "lobby-4", "Car park", time.Hour, centretest.IT)
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.Advance(time.Minute)
+
+		allow := centretest.RefuseAudit(t, dsn)
+		if _, err := c.Redeem(ctx, code); err == nil || !strings.Contains(err.Error(), "audit refused") {
+			t.Fatalf("redeem while the audit log refuses entries: %v, want its refusal", err)
+		}
+		allow()
+		if ks, err := c.Kiosks(ctx); err != nil || len(ks) != 0 {
+			t.Fatalf("kiosks after a refused redeem: %+v, %v", ks, err)
+		}
+
+		if _, err := c.Redeem(ctx, code); err != nil {
+			t.Fatalf("the code after a refused redeem: %v", err)
+		}
+		got := auditedBy(t, c, "north", centre.CodeActor, centre.ActionEnrol)
+		want := "kiosk lobby-4, with the enrolment code made " + made.UTC().Format("2006-01-02 15:04:05 UTC")
+		if len(got) != 1 || got[0].Detail != want || !got[0].At.Equal(clk.Now()) {
+			t.Fatalf("the redeem's audit entries %+v, want one at %s: %q", got, clk.Now(), want)
+		}
+	})
+}

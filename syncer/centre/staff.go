@@ -55,6 +55,10 @@ func CommandLineActor() Actor {
 	return Actor{Source: a.Source, Name: a.Name, OSUser: a.OSUser}
 }
 
+// CodeActor is who enrols a kiosk that redeems an enrolment code: the
+// code, made by the actor its own entry names.
+var CodeActor = Actor{Source: queue.AuditCentre, Name: "enrolment code"}
+
 func (a Actor) check() error {
 	if a.Source != queue.AuditCentre && a.Source != queue.AuditConsole {
 		return fmt.Errorf("audit: source %q is not the centre's", a.Source)
