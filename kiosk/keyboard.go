@@ -170,11 +170,11 @@ type keyboard struct {
 	face   string // the pad, language and shift the keys were built for
 
 	scroll     *container.Scroll
-	screen     *fyne.Container // the screen's content, in scroll
-	panel      *fyne.Container // the keyboard
-	strip      *fyne.Container // alternates of the key just typed
+	screen     *fyne.Container   // the screen's content, in scroll
+	panel      *fyne.Container   // the keyboard
+	strip      *fyne.Container   // alternates of the key just typed
 	stripRow   fyne.CanvasObject // the strip's row, kept whether empty or not; letter pads only
-	body       *fyne.Container // the rows of keys
+	body       *fyne.Container   // the rows of keys
 	keys       map[string]*keyButton
 	alternates map[string]*keyButton
 }
