@@ -134,7 +134,9 @@ func (s *checkInScreen) fillChoices(u *UI) {
 	s.services, s.serviceIDs = nil, nil
 	s.choices.Objects = nil
 	s.choices.Layout = layout.NewVBoxLayout()
-	if len(services) > 4 {
+	// More than two side by side, two a row: with the keyboard open all
+	// of them stay in view beside the name, even with larger text.
+	if len(services) > 2 {
 		s.choices.Layout = layout.NewGridLayoutWithColumns(2)
 	}
 	for _, svc := range services {

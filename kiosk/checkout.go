@@ -28,6 +28,7 @@ import (
 // roster shows staff which is which. Wrong digits never check anyone
 // out; after queue.MaxPhoneTries the visitor is sent to reception.
 type checkOutScreen struct {
+	title   *widget.Label
 	ticket  *keyEntry
 	message *widget.Label
 	submit  *largeButton
@@ -81,8 +82,9 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 	// The heading, the number, and Back beside Check out: all of it fits
 	// above the number pad, so the way back and the heading stay in view
 	// while the visitor types.
+	s.title = newText(lang.X("checkout.title", "Check out"), sizeNameTitle, true, widget.MediumImportance)
 	s.form = container.NewVBox(
-		newText(lang.X("checkout.title", "Check out"), sizeNameTitle, true, widget.MediumImportance),
+		s.title,
 		newWrapped(lang.X("checkout.prompt", "Your ticket number, like R-042 — or scan the QR code on your ticket"),
 			theme.SizeNameSubHeadingText, widget.MediumImportance),
 		gap(8),

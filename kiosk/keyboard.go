@@ -177,6 +177,7 @@ type keyboard struct {
 	body       *fyne.Container   // the rows of keys
 	keys       map[string]*keyButton
 	alternates map[string]*keyButton
+	tallest    float32 // the keyboard's height on this screen so far
 }
 
 func newKeyboard(u *UI, mode KeyboardMode) *keyboard {
@@ -198,7 +199,7 @@ func newKeyboard(u *UI, mode KeyboardMode) *keyboard {
 
 // hold frames a screen's content with the keyboard, closed.
 func (k *keyboard) hold(content fyne.CanvasObject) fyne.CanvasObject {
-	k.target, k.open, k.typing, k.shift = nil, false, false, false
+	k.target, k.open, k.typing, k.shift, k.tallest = nil, false, false, false, 0
 	k.panel.Hide()
 	k.clearAlternates()
 	k.screen = container.NewStack(content)
@@ -451,6 +452,14 @@ func (k *keyboard) onScreen(e *keyEntry) bool {
 // build makes the keys for the target's pad in the current language.
 func (k *keyboard) build() {
 	pad := k.target.pad
+	// The strip's row is kept on a screen where letters are typed, for
+	// every pad of it: the keyboard does not change height under the
+	// form as the visitor moves from the name to the phone.
+	letters := false
+	for _, e := range k.entries() {
+		letters = letters || e.pad.letters()
+	}
+	setVisible(k.stripRow, letters || pad.letters())
 	face := fmt.Sprint(pad, k.u.lang, k.shift)
 	if face == k.face {
 		return
@@ -481,7 +490,6 @@ func (k *keyboard) build() {
 		}
 		rows.Add(container.New(&keyRowLayout{weights: weights}, keys...))
 	}
-	setVisible(k.stripRow, pad.letters())
 	if pad.wide() {
 		k.body.Objects = []fyne.CanvasObject{rows}
 	} else {
@@ -710,7 +718,10 @@ func (l *frameLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 func (l *frameLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	var h float32
 	if l.k.open {
-		h = l.k.panel.MinSize().Height
+		// As tall as the tallest pad this screen has shown, so a
+		// shorter one does not move the screen above it.
+		l.k.tallest = max(l.k.tallest, l.k.panel.MinSize().Height)
+		h = l.k.tallest
 	}
 	objects[0].Move(fyne.Position{})
 	objects[0].Resize(fyne.NewSize(size.Width, size.Height-h))
