@@ -91,6 +91,9 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	// gives it room: the welcome's own words and the visitor's buttons
 	// stay where they are when one comes or goes.
 	s.banner = newBanner(u)
+	// Half the screen wide, a long title takes a second line.
+	s.banner.title.Wrapping = fyne.TextWrapWord
+	s.banner.title.Refresh()
 	right := container.NewBorder(s.banner.content, container.NewHBox(s.larger, layout.NewSpacer(), s.staff), nil, nil, s.board.content)
 	s.banner.parent = right
 	s.body = orient(container.NewPadded(left), right)
