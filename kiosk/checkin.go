@@ -57,12 +57,15 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	s.phone.OnChanged = func(string) { u.formEdited("phone") }
 	s.name.OnSubmitted = func(string) { u.win.Canvas().Focus(s.host) }
 	s.host.OnSubmitted = func(string) {
-		if s.asked.Phone {
+		// On to the next field; after the last, the keyboard stays
+		// open: closing it would move the form's buttons under the
+		// finger that taps a reason next (Done closes it).
+		switch {
+		case s.asked.Phone:
 			u.win.Canvas().Focus(s.phone)
-			return
+		case s.asked.Invite:
+			u.win.Canvas().Focus(s.invite)
 		}
-		u.keys.dismiss() // the last field typed: the reasons next
-		u.win.Canvas().Unfocus()
 	}
 
 	s.choices = container.NewVBox()
@@ -111,7 +114,7 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 	}
 	// Two columns on a landscape screen; on a portrait one the fields
 	// above the reasons, a column as wide as the screen.
-	body := orient(side(fields), side(reason))
+	body := container.New(&formColumns{}, container.NewVScroll(side(fields)), container.NewVScroll(side(reason)))
 	footer := stacked(messageSlot(s.formMsg, 1), container.NewBorder(nil, nil, sized(200, 84, s.back), sized(420, 0, s.submit)))
 	s.content = container.NewPadded(container.New(layout.NewCustomPaddedLayout(0, 0, padding, padding), container.NewBorder(
 		denseLabel(s.title),
@@ -131,16 +134,70 @@ func (s *checkInScreen) fillChoices(u *UI) {
 	s.services, s.serviceIDs = nil, nil
 	s.choices.Objects = nil
 	s.choices.Layout = layout.NewVBoxLayout()
-	if len(services) > 4 {
+	// More than two side by side, two a row: with the keyboard open all
+	// of them stay in view beside the name, even with larger text.
+	if len(services) > 2 {
 		s.choices.Layout = layout.NewGridLayoutWithColumns(2)
 	}
 	for _, svc := range services {
 		b := widget.NewButton(svc.DisplayName(u.lang), func() { u.chooseService(svc.ID) })
 		s.services = append(s.services, b)
 		s.serviceIDs = append(s.serviceIDs, svc.ID)
-		s.choices.Add(sized(0, 76, b))
+		// 64 px: a large target, and with the keyboard open two or three
+		// of them beside the name even with larger text.
+		s.choices.Add(sized(0, 64, b))
 	}
 	s.choices.Refresh()
+}
+
+// formColumns lays out the form's two parts, each in a scroll of its
+// own, by the shape of the room it gets. Landscape: side by side, each
+// column as high as the room and scrolling by itself, so a field brought
+// into view above the keyboard never moves the service buttons beside
+// it. Portrait: the fields above the reasons, each as high as it needs,
+// and the form's scroll around them scrolls the two as one.
+type formColumns struct{ portrait bool }
+
+func (l *formColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	lead, rest := objs[0], objs[1]
+	pad := theme.Padding()
+	l.portrait = size.Height > size.Width
+	if l.portrait {
+		h := columnContent(lead).MinSize().Height
+		lead.Move(fyne.NewPos(0, 0))
+		lead.Resize(fyne.NewSize(size.Width, h))
+		rest.Move(fyne.NewPos(0, h+pad))
+		rest.Resize(fyne.NewSize(size.Width, max(columnContent(rest).MinSize().Height, size.Height-h-pad)))
+		return
+	}
+	w := (size.Width - pad) / 2
+	lead.Move(fyne.NewPos(0, 0))
+	lead.Resize(fyne.NewSize(w, size.Height))
+	rest.Move(fyne.NewPos(w+pad, 0))
+	rest.Resize(fyne.NewSize(size.Width-w-pad, size.Height))
+}
+
+func (l *formColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) != 2 {
+		return fyne.Size{}
+	}
+	a, b := columnContent(objs[0]).MinSize(), columnContent(objs[1]).MinSize()
+	if l.portrait {
+		return fyne.NewSize(max(a.Width, b.Width), a.Height+theme.Padding()+b.Height)
+	}
+	// Side by side each column scrolls: as wide as they need, no height.
+	return fyne.NewSize(2*max(a.Width, b.Width)+theme.Padding(), 0)
+}
+
+// columnContent is what a column's scroll holds.
+func columnContent(o fyne.CanvasObject) fyne.CanvasObject {
+	if s, ok := o.(*container.Scroll); ok {
+		return s.Content
+	}
+	return o
 }
 
 // stacked stacks a form's parts without the theme's padding between them:
@@ -210,7 +267,8 @@ func (u *UI) chooseService(id string) {
 		return
 	}
 	s.service = id
-	u.keys.dismiss() // typing is over: the whole form in view again
+	// The keyboard stays as it is: closing it would move the form's
+	// buttons under the finger (Done closes it, or sending the form).
 	for i, b := range s.services {
 		if s.serviceIDs[i] == id {
 			b.Importance = widget.HighImportance

@@ -28,6 +28,7 @@ import (
 // roster shows staff which is which. Wrong digits never check anyone
 // out; after queue.MaxPhoneTries the visitor is sent to reception.
 type checkOutScreen struct {
+	title   *widget.Label
 	ticket  *keyEntry
 	message *widget.Label
 	submit  *largeButton
@@ -78,23 +79,21 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 	s.ticket.sendsWith(s.submit)
 	s.back = widget.NewButtonWithIcon(lang.X("checkout.back", "Back"), theme.NavigateBackIcon(), u.showWelcome)
 
-	s.form = container.NewBorder(
-		container.NewVBox(newText(lang.X("checkout.title", "Check out"), sizeNameTitle, true, widget.MediumImportance), gap(8)),
-		container.NewBorder(nil, nil, sized(200, 84, s.back), nil),
-		nil, nil,
-		container.NewVBox(
-			gap(24),
-			newWrapped(lang.X("checkout.prompt", "Your ticket number, like R-042 — or scan the QR code on your ticket"),
-				theme.SizeNameSubHeadingText, widget.MediumImportance),
-			gap(8),
-			container.NewGridWithColumns(2, s.ticket),
-			// Room kept for the message: the button does not move under
-			// a finger when one comes or goes.
-			messageSlot(s.message, checkOutMessageLines),
-			gap(8),
-			container.NewHBox(sized(420, 120, s.submit)),
-			layout.NewSpacer(),
-		))
+	// The heading, the number, and Back beside Check out: all of it fits
+	// above the number pad, so the way back and the heading stay in view
+	// while the visitor types.
+	s.title = newText(lang.X("checkout.title", "Check out"), sizeNameTitle, true, widget.MediumImportance)
+	s.form = container.NewVBox(
+		s.title,
+		newWrapped(lang.X("checkout.prompt", "Your ticket number, like R-042 — or scan the QR code on your ticket"),
+			theme.SizeNameSubHeadingText, widget.MediumImportance),
+		gap(8),
+		container.NewGridWithColumns(2, s.ticket),
+		// Room kept for the message: the buttons do not move under
+		// a finger when one comes or goes.
+		messageSlot(s.message, checkOutMessageLines),
+		container.NewHBox(sized(200, 88, s.back), sized(420, 88, s.submit)),
+	)
 
 	s.goodbye = newWrapped("", sizeNameTitle, widget.HighImportance)
 	s.goodbye.TextStyle.Bold = true
@@ -151,7 +150,7 @@ func newCheckOutScreen(u *UI) *checkOutScreen {
 	)
 	s.confirm.Hide()
 
-	s.content = container.NewPadded(container.NewPadded(container.NewPadded(container.NewStack(s.form, s.confirm, s.farewell))))
+	s.content = container.NewPadded(container.NewPadded(container.NewStack(s.form, s.confirm, s.farewell)))
 	return s
 }
 

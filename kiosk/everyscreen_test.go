@@ -77,6 +77,16 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	u.chooseLanguage(code)
 	look("welcome")
 
+	// Larger text with the keyboard open: the form and check-out above it.
+	test.Tap(u.welcome.larger)
+	test.Tap(u.welcome.checkIn)
+	look("check-in with the keyboard, larger text")
+	test.Tap(u.form.back)
+	test.Tap(u.welcome.checkOut)
+	look("check-out with the keyboard, larger text")
+	test.Tap(u.checkout.back)
+	test.Tap(u.welcome.larger)
+
 	test.Tap(u.welcome.checkIn)
 	look("check-in with the keyboard")
 	tapKeys(t, u, keyDone)

@@ -68,6 +68,33 @@ func (u *UI) newMultiLineEntry() *keyEntry {
 	return e
 }
 
+// CreateRenderer is the stock Entry's, with its text kept inside the
+// border (see keyEntryRenderer).
+func (e *keyEntry) CreateRenderer() fyne.WidgetRenderer {
+	return &keyEntryRenderer{WidgetRenderer: e.Entry.CreateRenderer(), e: e}
+}
+
+// keyEntryRenderer clips a long text inside the entry's border. Fyne's
+// Entry (v2.8.1) lays the scroll that holds its text over the whole
+// widget, border included, so a name longer than the field is drawn over
+// the left border, with the scroll's shadow and bar on the edges.
+type keyEntryRenderer struct {
+	fyne.WidgetRenderer
+	e *keyEntry
+}
+
+func (r *keyEntryRenderer) Layout(size fyne.Size) {
+	r.WidgetRenderer.Layout(size)
+	th := r.e.Theme()
+	b := th.Size(theme.SizeNameInputBorder)
+	for _, o := range r.WidgetRenderer.Objects() {
+		if s, ok := o.(*container.Scroll); ok && o.Visible() {
+			s.Move(fyne.NewPos(b, b))
+			s.Resize(fyne.NewSize(max(0, size.Width-2*b), max(0, size.Height-2*b)))
+		}
+	}
+}
+
 // Tapped focuses the entry (the stock Entry leaves that to the driver)
 // and opens the keyboard for it.
 func (e *keyEntry) Tapped(ev *fyne.PointEvent) {
@@ -119,8 +146,11 @@ func newKeyButton(label string, icon fyne.Resource, tapped func()) *keyButton {
 	return b
 }
 
+// MinSize is keyHeight high whatever the text size: a key's label fits
+// it even with larger text, and the keyboard keeps its height, so a form
+// keeps its room above it and the strip of alternates its row.
 func (b *keyButton) MinSize() fyne.Size {
-	return b.Button.MinSize().Max(fyne.NewSize(keyMinWidth, keyHeight))
+	return fyne.NewSize(max(b.Button.MinSize().Width, keyMinWidth), keyHeight)
 }
 
 // keyboard is the on-screen keyboard and the frame it shares with the
@@ -140,12 +170,14 @@ type keyboard struct {
 	face   string // the pad, language and shift the keys were built for
 
 	scroll     *container.Scroll
-	screen     *fyne.Container // the screen's content, in scroll
-	panel      *fyne.Container // the keyboard
-	strip      *fyne.Container // alternates of the key just typed
-	body       *fyne.Container // the rows of keys
+	screen     *fyne.Container   // the screen's content, in scroll
+	panel      *fyne.Container   // the keyboard
+	strip      *fyne.Container   // alternates of the key just typed
+	stripRow   fyne.CanvasObject // the strip's row, kept whether empty or not; letter pads only
+	body       *fyne.Container   // the rows of keys
 	keys       map[string]*keyButton
 	alternates map[string]*keyButton
+	tallest    float32 // the keyboard's height on this screen so far
 }
 
 func newKeyboard(u *UI, mode KeyboardMode) *keyboard {
@@ -155,16 +187,19 @@ func newKeyboard(u *UI, mode KeyboardMode) *keyboard {
 	k := &keyboard{u: u, mode: mode, keys: map[string]*keyButton{}, alternates: map[string]*keyButton{}}
 	k.strip = container.NewHBox()
 	k.body = container.NewStack()
+	// The strip's row is reserved while letters are typed, so nothing
+	// moves when alternates come or go; the number pads have none.
+	k.stripRow = container.New(fixedHeight(keyHeight), k.strip)
 	bg := canvas.NewRectangle(u.theme.Color(colorNameCard, theme.VariantLight))
 	k.panel = container.NewStack(bg, container.NewBorder(widget.NewSeparator(), nil, nil, nil,
-		container.NewPadded(container.NewVBox(sized(0, keyHeight, k.strip), k.body))))
+		container.NewPadded(denseVBox(k.stripRow, k.body))))
 	k.panel.Hide()
 	return k
 }
 
 // hold frames a screen's content with the keyboard, closed.
 func (k *keyboard) hold(content fyne.CanvasObject) fyne.CanvasObject {
-	k.target, k.open, k.typing, k.shift = nil, false, false, false
+	k.target, k.open, k.typing, k.shift, k.tallest = nil, false, false, false, 0
 	k.panel.Hide()
 	k.clearAlternates()
 	k.screen = container.NewStack(content)
@@ -250,6 +285,11 @@ func (k *keyboard) show() {
 		return
 	}
 	k.build()
+	if k.open && k.inView(k.target) {
+		// Already open, the entry whole in view: nothing moves under the
+		// finger that tapped it (or a field of a form beside it).
+		return
+	}
 	k.open = true
 	k.panel.Show()
 	k.relayout()
@@ -330,6 +370,21 @@ func (k *keyboard) reveal() {
 	k.scroll.ScrollToOffset(fyne.NewPos(0, off))
 }
 
+// inView reports whether e is whole in view above the keyboard, and in
+// view in every scroll of the screen that holds it.
+func (k *keyboard) inView(e *keyEntry) bool {
+	d := fyne.CurrentApp().Driver()
+	top := d.AbsolutePositionForObject(e).Y
+	bottom := top + e.Size().Height
+	for _, s := range append(scrollsAround(k.screen, e), k.scroll) {
+		sTop := d.AbsolutePositionForObject(s).Y
+		if top < sTop-0.5 || bottom > sTop+s.Size().Height+0.5 {
+			return false
+		}
+	}
+	return e.Size().Height > 0
+}
+
 // scrollsAround are the scrolls inside o that hold target, outermost
 // first.
 func scrollsAround(o, target fyne.CanvasObject) []*container.Scroll {
@@ -397,13 +452,23 @@ func (k *keyboard) onScreen(e *keyEntry) bool {
 // build makes the keys for the target's pad in the current language.
 func (k *keyboard) build() {
 	pad := k.target.pad
+	// The strip's row is kept on a screen where letters are typed, for
+	// every pad of it: the keyboard does not change height under the
+	// form as the visitor moves from the name to the phone.
+	letters := false
+	for _, e := range k.entries() {
+		letters = letters || e.pad.letters()
+	}
+	setVisible(k.stripRow, letters || pad.letters())
 	face := fmt.Sprint(pad, k.u.lang, k.shift)
 	if face == k.face {
 		return
 	}
 	k.face = face
 	k.keys = map[string]*keyButton{}
-	rows := container.NewVBox()
+	// Rows close together, as on a phone: the keyboard leaves the screen
+	// above it as much room as it can.
+	rows := denseVBox()
 	for _, row := range layoutFor(pad, k.u.lang).Rows {
 		var keys []fyne.CanvasObject
 		var weights []float32
@@ -653,7 +718,10 @@ func (l *frameLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
 func (l *frameLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
 	var h float32
 	if l.k.open {
-		h = l.k.panel.MinSize().Height
+		// As tall as the tallest pad this screen has shown, so a
+		// shorter one does not move the screen above it.
+		l.k.tallest = max(l.k.tallest, l.k.panel.MinSize().Height)
+		h = l.k.tallest
 	}
 	objects[0].Move(fyne.Position{})
 	objects[0].Resize(fyne.NewSize(size.Width, size.Height-h))

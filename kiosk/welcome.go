@@ -87,21 +87,19 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 	if u.theme.larger {
 		s.larger.Importance = widget.HighImportance
 	}
-	right := container.NewBorder(nil, container.NewHBox(s.larger, layout.NewSpacer(), s.staff), nil, nil, s.board.content)
+	// The outage banner or a staff notice goes above the board, which
+	// gives it room: the welcome's own words and the visitor's buttons
+	// stay where they are when one comes or goes.
 	s.banner = newBanner(u)
+	// Half the screen wide, a long title takes a second line.
+	s.banner.title.Wrapping = fyne.TextWrapWord
+	s.banner.title.Refresh()
+	right := container.NewBorder(s.banner.content, container.NewHBox(s.larger, layout.NewSpacer(), s.staff), nil, nil, s.board.content)
+	s.banner.parent = right
 	s.body = orient(container.NewPadded(left), right)
-	s.banner.parent = container.NewBorder(s.banner.content, nil, nil, nil, s.body)
-	s.content = container.NewPadded(container.NewPadded(s.banner.parent))
-	s.banner.onShow = s.compact
-	s.compact(s.banner.content.Visible())
+	s.content = container.NewPadded(container.NewPadded(s.body))
+	setVisible(s.place, !s.bigText && s.place.Text != "")
 	return s
-}
-
-// compact makes room for the outage banner: the kiosk's name and the
-// introduction give way, the buttons and the language switch stay.
-func (s *welcomeScreen) compact(banner bool) {
-	setVisible(s.place, !banner && !s.bigText && s.place.Text != "")
-	setVisible(s.intro, !banner)
 }
 
 // showUnsaved swaps the check-in button for the message sending visitors
