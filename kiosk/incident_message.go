@@ -18,10 +18,12 @@ import (
 // templates to pick from and the text, with what Publish will do.
 func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	u := s.u
-	s.upNow = newText("", theme.SizeNameCaptionText, false, widget.MediumImportance)
+	// The message up and who put it up wrap: a long message or a long
+	// name must not widen the card, which would push the tabs beside it
+	// off a landscape screen.
+	s.upNow = newWrapped("", theme.SizeNameCaptionText, widget.MediumImportance)
 	s.upNow.TextStyle.Italic = true
-	s.upNow.Truncation = fyne.TextTruncateEllipsis
-	s.upNowBy = newText("", theme.SizeNameCaptionText, false, widget.LowImportance)
+	s.upNowBy = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
 	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), u.takeMessageDown)
 	s.upNowRow = container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy)
 	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
