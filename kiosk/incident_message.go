@@ -175,9 +175,13 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
 		s.show(s.upNowRow, false)
 	} else {
+		args := map[string]any{"At": u.incidentClock(o.Message.PublishedAt), "By": o.Message.PublishedBy}
+		by := lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", args)
+		if practiceMessage(o) {
+			by = lang.X("incident.message.practice_by", "Published at {{.At}} by {{.By}}, as practice", args)
+		}
 		s.set(s.upNow, "“"+o.Message.Text(u.lang)+"”")
-		s.set(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", map[string]any{
-			"At": o.Message.PublishedAt.In(u.location()).Format("15:04"), "By": o.Message.PublishedBy}))
+		s.set(s.upNowBy, by)
 		s.show(s.upNowRow, true)
 	}
 	shadowed := ""
@@ -187,8 +191,16 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 			break
 		}
 	}
-	if shadowed == "" && o.Drill() && !o.Incident.DrillBanner {
-		shadowed = lang.X("incident.message.drill", "Visitors do not see the banner during this drill.")
+	// During a drill visitors are not shown, say plainly which message
+	// they read and which they do not (see practiceMessage).
+	switch {
+	case shadowed != "" || !o.Drill() || o.Incident.DrillBanner:
+	case practiceMessage(o):
+		shadowed = lang.X("incident.message.practice", "Visitors do not see this message: it was published during the drill, as practice. It comes down when the drill ends.")
+	case o.Message != nil:
+		shadowed = lang.X("incident.message.kept", "Visitors still read this message during the drill. A message published now is practice: it replaces this one, and visitors do not see it.")
+	default:
+		shadowed = lang.X("incident.message.drill", "A message published during this drill is practice: visitors do not see it, and it comes down when the drill ends.")
 	}
 	s.set(s.shadowed, shadowed)
 	s.show(s.shadowed, shadowed != "")
