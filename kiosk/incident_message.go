@@ -46,24 +46,29 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
 }
 
-// orderTemplates lists the templates of severity sev first, under a
-// heading, then the others; it keeps the template chosen.
-func (s *incidentScreen) orderTemplates(sev queue.Severity) {
-	if sev == s.tplSev {
+// orderTemplates lists the templates staff may publish now (see
+// queue.MessageTemplate.Offered: those about an outage only while an
+// incident or a drill is open), those of the incident's severity first,
+// under a heading, then the others; it keeps the template chosen if it is
+// still offered.
+func (s *incidentScreen) orderTemplates(o outage.Outage) {
+	sev, open := severityOf(o), o.Incident != nil
+	if sev == s.tplSev && open == s.tplOpen {
 		return
 	}
-	s.tplSev = sev
-	chosen := ""
+	s.tplSev, s.tplOpen = sev, open
+	var chosen queue.MessageTemplate
 	if s.chosen >= 0 {
-		chosen = s.tpls[s.chosen].ID
+		chosen = s.tpls[s.chosen]
 	}
-	all := s.u.cfg.Incident.Templates
+	configured := s.u.cfg.Incident.Templates
+	all := queue.TemplatesOffered(configured, open)
 	first := queue.TemplatesFor(all, sev)
 	s.tpls = append(slices.Clone(first), slices.DeleteFunc(slices.Clone(all), func(t queue.MessageTemplate) bool { return t.Severity == sev })...)
 	s.templates = s.templates[:0]
 	s.chosen, s.moved = -1, true
 	s.tplBox.RemoveAll()
-	if len(all) == 0 {
+	if len(configured) == 0 {
 		s.tplBox.Add(newWrapped(lang.X("incident.templates.none", "No ready-made messages are set up; write your own below."),
 			theme.SizeNameText, widget.LowImportance))
 	}
@@ -77,13 +82,23 @@ func (s *incidentScreen) orderTemplates(sev queue.Severity) {
 		}
 		b := widget.NewButton(t.TitleIn(s.u.lang), func() { s.u.chooseTemplate(i) })
 		b.Alignment = widget.ButtonAlignLeading
-		if t.ID == chosen {
+		if t.ID == chosen.ID {
 			s.chosen = i
 		}
 		s.templates = append(s.templates, b)
 		s.tplBox.Add(b)
 	}
+	if len(all) < len(configured) {
+		s.tplBox.Add(newWrapped(lang.X("incident.templates.outage", "Messages about an outage are offered during an incident or a drill."),
+			theme.SizeNameCaptionText, widget.LowImportance))
+	}
+	if chosen.ID != "" && s.chosen < 0 && strings.TrimSpace(s.message.Text) == strings.TrimSpace(chosen.Message("").Text(s.u.lang)) {
+		// The incident ended under a draft of a template about it, as
+		// the template left it: its words are no longer true.
+		s.message.SetText("")
+	}
 	s.markChosen()
+	s.showDraft()
 }
 
 // markChosen ticks the button of the template in the entry.

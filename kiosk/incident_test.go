@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -473,5 +474,60 @@ func TestIncidentDrillKeepsTheMessageStaffPutUp(t *testing.T) {
 	}
 	if s.shadowed.Visible() {
 		t.Errorf("after the drill the panel still says %q", s.shadowed.Text)
+	}
+}
+
+// Issue (walk): with no incident the panel offered "Longer waits than
+// usual", whose words said the systems were down. Templates about an
+// outage are offered only while an incident is open; when it ends, they
+// go, and a draft left as such a template left it goes with them.
+func TestIncidentOffersOutageTemplatesOnlyDuringOne(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	s := openIncidentPanel(t, f)
+	all := f.ui.cfg.Incident.Templates
+	anytime := queue.TemplatesOffered(all, false)
+	if len(anytime) == 0 || len(anytime) == len(all) {
+		t.Fatalf("%d of %d templates are true with no incident: the test needs both kinds", len(anytime), len(all))
+	}
+	ids := func() (out []string) {
+		for _, tpl := range s.tpls {
+			out = append(out, tpl.ID)
+		}
+		return out
+	}
+	want := func(ts []queue.MessageTemplate) (out []string) {
+		for _, tpl := range ts {
+			out = append(out, tpl.ID)
+		}
+		return out
+	}
+	if got := ids(); !slices.Equal(got, want(anytime)) || len(s.templates) != len(anytime) {
+		t.Errorf("with no incident the panel offers %v, want only %v", got, want(anytime))
+	}
+	note := "Messages about an outage are offered during an incident or a drill."
+	if !strings.Contains(screenText(f.ui), note) {
+		t.Errorf("the panel does not say why the other templates are missing:\n%s", screenText(f.ui))
+	}
+
+	f.startOutage(t)
+	if got := ids(); len(got) != len(all) || len(s.templates) != len(all) {
+		t.Errorf("during an incident the panel offers %v, want all %d", got, len(all))
+	}
+	if strings.Contains(screenText(f.ui), note) {
+		t.Error("during an incident the panel says outage templates are missing")
+	}
+	down := slices.IndexFunc(s.tpls, func(tpl queue.MessageTemplate) bool { return !tpl.Anytime })
+	test.Tap(s.templates[down])
+	f.up(t)
+	f.advance(5 * time.Second)
+	if o := f.probe(t); o.Incident != nil {
+		t.Fatalf("the incident did not end: %+v", o)
+	}
+	if got := ids(); !slices.Equal(got, want(anytime)) {
+		t.Errorf("after the incident the panel offers %v, want %v", got, want(anytime))
+	}
+	if s.message.Text != "" || !s.publish.Disabled() {
+		t.Errorf("the draft of an outage template outlived the incident: %q (Publish enabled %v)", s.message.Text, !s.publish.Disabled())
 	}
 }
