@@ -47,7 +47,7 @@ func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) 
 		}
 	}
 	drillHidden := o.Drill() && !o.Incident.DrillBanner
-	if msg == "" && o.Message != nil && !drillHidden {
+	if msg == "" && o.Message != nil && !practiceMessage(o) {
 		msg = o.Message.Text(code)
 	}
 	b.Message = msg
@@ -94,6 +94,22 @@ func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) 
 		return bannerLines{}, false
 	}
 	return b, true
+}
+
+// practiceMessage reports whether staff's message in o is practice that
+// visitors do not read: it was published during the drill running now,
+// and visitors are not shown that drill.
+//
+// A drill visitors are not shown hides what the drill brings, and only
+// that: its banner and the messages staff publish during it (rehearsing
+// the runbook's "publish a message"; they come down when the drill ends,
+// as every incident's do). A message put up before the drill was written
+// for visitors, about something real, and a drill must not take it from
+// them: the lobby reads it as a notice throughout, as it reads the
+// centre's announcements. A drill visitors are shown shows its messages
+// too, under the banner that names it a drill.
+func practiceMessage(o outage.Outage) bool {
+	return o.Message != nil && o.Drill() && !o.Incident.DrillBanner && o.Message.Incident == o.Incident.ID
 }
 
 // updatedText is "Updated just now" or "Updated N min ago".

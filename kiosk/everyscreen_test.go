@@ -204,12 +204,37 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	closeDialog()
 	u.cfg.SelfRecovery = nil
 
-	f.startOutage(t)
+	// The incident panel with no incident: a message up, then a drill
+	// with that message still read in the lobby, then a practice message
+	// published during the drill. Its timeline records names: a long one.
+	u.lockStaff()
+	long := queue.StaffAccount{ID: "st-maria0001", Name: "Maria da Conceição Albuquerque", Role: queue.RoleSupervisor}
+	addAccount(t, f.store, long, testPIN, f.clock.Now())
+	f.signInAs(t, long.Name, testPIN)
 	s := openIncidentPanel(t, f)
+	look("incident, none")
+	test.Tap(s.templates[0])
+	look("incident, a template chosen")
+	test.Tap(s.publish)
+	look("incident, a message up")
+	test.Tap(s.startDrill)
+	look("incident, a drill with a message up")
+	test.Tap(s.templates[0])
+	test.Tap(s.publish)
+	look("incident, a practice message during a drill")
+	test.Tap(s.stopDrill)
+	test.Tap(s.back)
+
+	f.startOutage(t)
+	s = openIncidentPanel(t, f)
 	for i := range s.tabs.Items {
 		s.tabs.SelectIndex(i)
 		look("incident, tab " + s.tabs.Items[i].Text)
 	}
+	s.tabs.SelectIndex(0)
+	test.Tap(s.templates[0])
+	test.Tap(s.publish)
+	look("incident, a message up during an outage")
 	u.lockStaff()
 	u.chooseLanguage(code)
 	look("welcome during an outage")
@@ -221,6 +246,8 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 
 	u.showWelcome()
 	f.disableAccounts(t)
+	long.Disabled = true
+	addAccount(t, f.store, long, testPIN, f.clock.Now().Add(time.Second))
 	test.Tap(u.welcome.staff)
 	look("set-up PIN")
 	f.typePIN(t, setupPIN)

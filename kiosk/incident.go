@@ -55,6 +55,7 @@ type incidentScreen struct {
 	templates []*widget.Button        // one per tpls
 	tplBox    *fyne.Container
 	tplSev    queue.Severity // the severity tpls were ordered for
+	tplOpen   bool           // whether an incident was open when tpls were chosen
 	chosen    int            // index in tpls of the template in message; -1 for none
 	message   *keyEntry
 	hint      *widget.Label // what publishing will do with the text
@@ -178,7 +179,7 @@ func (s *incidentScreen) update(o outage.Outage) {
 		return
 	}
 	s.showContacts(o)
-	s.orderTemplates(severityOf(o))
+	s.orderTemplates(o)
 	s.showMessage(o)
 	s.showExpected(o, now)
 	s.showRunbook(o)

@@ -28,7 +28,7 @@ func (s *incidentScreen) newDrill() fyne.CanvasObject {
 		s.lengths = append(s.lengths, b)
 		lengths.Add(b)
 	}
-	s.drillBanner = widget.NewCheck(lang.X("incident.drill.banner", "Visitors see the banner"), func(bool) { u.touch() })
+	s.drillBanner = widget.NewCheck(lang.X("incident.drill.banner", "Visitors see the drill banner"), func(bool) { u.touch() })
 	s.drillBanner.SetChecked(u.cfg.Incident.DrillBanner)
 	s.startDrill = widget.NewButtonWithIcon(lang.X("incident.drill.start", "Start drill"), theme.MediaPlayIcon(), u.startDrill)
 	s.startDrill.Importance = widget.WarningImportance

@@ -18,10 +18,12 @@ import (
 // templates to pick from and the text, with what Publish will do.
 func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	u := s.u
-	s.upNow = newText("", theme.SizeNameCaptionText, false, widget.MediumImportance)
+	// The message up and who put it up wrap: a long message or a long
+	// name must not widen the card, which would push the tabs beside it
+	// off a landscape screen.
+	s.upNow = newWrapped("", theme.SizeNameCaptionText, widget.MediumImportance)
 	s.upNow.TextStyle.Italic = true
-	s.upNow.Truncation = fyne.TextTruncateEllipsis
-	s.upNowBy = newText("", theme.SizeNameCaptionText, false, widget.LowImportance)
+	s.upNowBy = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
 	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), u.takeMessageDown)
 	s.upNowRow = container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy)
 	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
@@ -44,24 +46,29 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
 }
 
-// orderTemplates lists the templates of severity sev first, under a
-// heading, then the others; it keeps the template chosen.
-func (s *incidentScreen) orderTemplates(sev queue.Severity) {
-	if sev == s.tplSev {
+// orderTemplates lists the templates staff may publish now (see
+// queue.MessageTemplate.Offered: those about an outage only while an
+// incident or a drill is open), those of the incident's severity first,
+// under a heading, then the others; it keeps the template chosen if it is
+// still offered.
+func (s *incidentScreen) orderTemplates(o outage.Outage) {
+	sev, open := severityOf(o), o.Incident != nil
+	if sev == s.tplSev && open == s.tplOpen {
 		return
 	}
-	s.tplSev = sev
-	chosen := ""
+	s.tplSev, s.tplOpen = sev, open
+	var chosen queue.MessageTemplate
 	if s.chosen >= 0 {
-		chosen = s.tpls[s.chosen].ID
+		chosen = s.tpls[s.chosen]
 	}
-	all := s.u.cfg.Incident.Templates
+	configured := s.u.cfg.Incident.Templates
+	all := queue.TemplatesOffered(configured, open)
 	first := queue.TemplatesFor(all, sev)
 	s.tpls = append(slices.Clone(first), slices.DeleteFunc(slices.Clone(all), func(t queue.MessageTemplate) bool { return t.Severity == sev })...)
 	s.templates = s.templates[:0]
 	s.chosen, s.moved = -1, true
 	s.tplBox.RemoveAll()
-	if len(all) == 0 {
+	if len(configured) == 0 {
 		s.tplBox.Add(newWrapped(lang.X("incident.templates.none", "No ready-made messages are set up; write your own below."),
 			theme.SizeNameText, widget.LowImportance))
 	}
@@ -75,13 +82,23 @@ func (s *incidentScreen) orderTemplates(sev queue.Severity) {
 		}
 		b := widget.NewButton(t.TitleIn(s.u.lang), func() { s.u.chooseTemplate(i) })
 		b.Alignment = widget.ButtonAlignLeading
-		if t.ID == chosen {
+		if t.ID == chosen.ID {
 			s.chosen = i
 		}
 		s.templates = append(s.templates, b)
 		s.tplBox.Add(b)
 	}
+	if len(all) < len(configured) {
+		s.tplBox.Add(newWrapped(lang.X("incident.templates.outage", "Messages about an outage are offered during an incident or a drill."),
+			theme.SizeNameCaptionText, widget.LowImportance))
+	}
+	if chosen.ID != "" && s.chosen < 0 && strings.TrimSpace(s.message.Text) == strings.TrimSpace(chosen.Message("").Text(s.u.lang)) {
+		// The incident ended under a draft of a template about it, as
+		// the template left it: its words are no longer true.
+		s.message.SetText("")
+	}
 	s.markChosen()
+	s.showDraft()
 }
 
 // markChosen ticks the button of the template in the entry.
@@ -173,9 +190,13 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
 		s.show(s.upNowRow, false)
 	} else {
+		args := map[string]any{"At": u.incidentClock(o.Message.PublishedAt), "By": o.Message.PublishedBy}
+		by := lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", args)
+		if practiceMessage(o) {
+			by = lang.X("incident.message.practice_by", "Published at {{.At}} by {{.By}}, as practice", args)
+		}
 		s.set(s.upNow, "“"+o.Message.Text(u.lang)+"”")
-		s.set(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", map[string]any{
-			"At": o.Message.PublishedAt.In(u.location()).Format("15:04"), "By": o.Message.PublishedBy}))
+		s.set(s.upNowBy, by)
 		s.show(s.upNowRow, true)
 	}
 	shadowed := ""
@@ -185,8 +206,16 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 			break
 		}
 	}
-	if shadowed == "" && o.Drill() && !o.Incident.DrillBanner {
-		shadowed = lang.X("incident.message.drill", "Visitors do not see the banner during this drill.")
+	// During a drill visitors are not shown, say plainly which message
+	// they read and which they do not (see practiceMessage).
+	switch {
+	case shadowed != "" || !o.Drill() || o.Incident.DrillBanner:
+	case practiceMessage(o):
+		shadowed = lang.X("incident.message.practice", "Visitors do not see this message: it was published during the drill, as practice. It comes down when the drill ends.")
+	case o.Message != nil:
+		shadowed = lang.X("incident.message.kept", "Visitors still read this message during the drill. A message published now is practice: it replaces this one, and visitors do not see it.")
+	default:
+		shadowed = lang.X("incident.message.drill", "A message published during this drill is practice: visitors do not see it, and it comes down when the drill ends.")
 	}
 	s.set(s.shadowed, shadowed)
 	s.show(s.shadowed, shadowed != "")

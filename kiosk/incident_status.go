@@ -68,9 +68,9 @@ func (s *incidentScreen) showStatus(o outage.Outage, now time.Time) {
 		cause = lang.X("incident.sync_off.help", "This kiosk works on its own: no outage is watched, and lobby messages and drills need sync. Reports of past incidents are below.")
 	case o.Drill():
 		title, imp = lang.X("incident.drill.on", "Drill — ends at {{.Until}}", map[string]any{"Until": clock(o.Incident.DrillUntil)}), widget.WarningImportance
-		cause = lang.X("incident.drill.hidden", "Visitors do not see the banner.")
+		cause = lang.X("incident.drill.hidden", "Visitors do not see the drill banner.")
 		if o.Incident.DrillBanner {
-			cause = lang.X("incident.drill.shown", "Visitors see the banner.")
+			cause = lang.X("incident.drill.shown", "Visitors see the drill banner.")
 		}
 	case o.Incident != nil:
 		title, imp = lang.X("staff.incident.on", "Incident: {{.Severity}}", map[string]any{"Severity": severityText(o.Incident.Severity)}), widget.DangerImportance

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -408,5 +409,125 @@ func TestIncidentPanelWithSyncOff(t *testing.T) {
 	test.Tap(s.back)
 	if f.ui.screen != screenStaff || f.ui.incident != nil {
 		t.Errorf("Back: screen %v", f.ui.screen)
+	}
+}
+
+// Issue (walk, portrait): a message staff put up for visitors stays in
+// the lobby through a drill visitors are not shown; only what is
+// published during the drill is practice, hidden from visitors, and the
+// panel says which is which.
+func TestIncidentDrillKeepsTheMessageStaffPutUp(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	s := openIncidentPanel(t, f)
+	tpl := s.tpls[0]
+	test.Tap(s.templates[0])
+	test.Tap(s.publish)
+	if _, ok := currentMessage(t, f); !ok {
+		t.Fatalf("no message after Publish; status %q", s.status.Text)
+	}
+	if s.drillBanner.Checked {
+		t.Fatal("the drill banner is ticked by default")
+	}
+	test.Tap(s.startDrill)
+	if !f.ui.outage.Drill() {
+		t.Fatalf("no drill; status %q", s.status.Text)
+	}
+	if want := "Visitors still read this message during the drill. A message published now is practice: it replaces this one, and visitors do not see it."; s.shadowed.Text != want || !s.shadowed.Visible() {
+		t.Errorf("panel during the drill says %q (visible %v), want %q", s.shadowed.Text, s.shadowed.Visible(), want)
+	}
+	if !strings.HasPrefix(s.upNowBy.Text, "Up since ") || !strings.Contains(s.details.Text, "Visitors do not see the drill banner.") {
+		t.Errorf("panel: %q / %q", s.upNowBy.Text, s.details.Text)
+	}
+
+	// The lobby reads the message, and nothing of the drill.
+	test.Tap(s.back)
+	test.Tap(f.ui.staff.lock)
+	b := f.ui.welcome.banner
+	if !b.content.Visible() || b.title.Text != "Notice" || b.message.Text != tpl.Text["en"] || b.body.Visible() {
+		t.Fatalf("lobby during the drill: visible %v, title %q, message %q, body %q (visible %v)",
+			b.content.Visible(), b.title.Text, b.message.Text, b.body.Text, b.body.Visible())
+	}
+
+	// A message published during the drill is practice: the lobby does
+	// not read it, and it comes down with the drill.
+	f.unlock(t)
+	s = openIncidentPanel(t, f)
+	s.message.SetText("Practising the runbook")
+	test.Tap(s.publish)
+	m, ok := currentMessage(t, f)
+	if !ok || m.Incident != f.ui.outage.Incident.ID {
+		t.Fatalf("message during the drill = %+v (%v), want one of the drill", m, ok)
+	}
+	if want := "Visitors do not see this message: it was published during the drill, as practice. It comes down when the drill ends."; s.shadowed.Text != want {
+		t.Errorf("panel for a practice message says %q", s.shadowed.Text)
+	}
+	if want := "Published at 09:00 by Carmen, as practice"; s.upNowBy.Text != want {
+		t.Errorf("panel: %q, want %q", s.upNowBy.Text, want)
+	}
+	if lines, ok := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); ok {
+		t.Errorf("the lobby reads a practice message: %+v", lines)
+	}
+	test.Tap(s.stopDrill)
+	if m, ok := currentMessage(t, f); ok {
+		t.Errorf("the practice message outlived the drill: %+v", m)
+	}
+	if s.shadowed.Visible() {
+		t.Errorf("after the drill the panel still says %q", s.shadowed.Text)
+	}
+}
+
+// Issue (walk): with no incident the panel offered "Longer waits than
+// usual", whose words said the systems were down. Templates about an
+// outage are offered only while an incident is open; when it ends, they
+// go, and a draft left as such a template left it goes with them.
+func TestIncidentOffersOutageTemplatesOnlyDuringOne(t *testing.T) {
+	f := newOutageFixture(t)
+	f.unlock(t)
+	s := openIncidentPanel(t, f)
+	all := f.ui.cfg.Incident.Templates
+	anytime := queue.TemplatesOffered(all, false)
+	if len(anytime) == 0 || len(anytime) == len(all) {
+		t.Fatalf("%d of %d templates are true with no incident: the test needs both kinds", len(anytime), len(all))
+	}
+	ids := func() (out []string) {
+		for _, tpl := range s.tpls {
+			out = append(out, tpl.ID)
+		}
+		return out
+	}
+	want := func(ts []queue.MessageTemplate) (out []string) {
+		for _, tpl := range ts {
+			out = append(out, tpl.ID)
+		}
+		return out
+	}
+	if got := ids(); !slices.Equal(got, want(anytime)) || len(s.templates) != len(anytime) {
+		t.Errorf("with no incident the panel offers %v, want only %v", got, want(anytime))
+	}
+	note := "Messages about an outage are offered during an incident or a drill."
+	if !strings.Contains(screenText(f.ui), note) {
+		t.Errorf("the panel does not say why the other templates are missing:\n%s", screenText(f.ui))
+	}
+
+	f.startOutage(t)
+	if got := ids(); len(got) != len(all) || len(s.templates) != len(all) {
+		t.Errorf("during an incident the panel offers %v, want all %d", got, len(all))
+	}
+	if strings.Contains(screenText(f.ui), note) {
+		t.Error("during an incident the panel says outage templates are missing")
+	}
+	down := slices.IndexFunc(s.tpls, func(tpl queue.MessageTemplate) bool { return !tpl.Anytime })
+	test.Tap(s.templates[down])
+	f.up(t)
+	f.advance(5 * time.Second)
+	if o := f.probe(t); o.Incident != nil {
+		t.Fatalf("the incident did not end: %+v", o)
+	}
+	if got := ids(); !slices.Equal(got, want(anytime)) {
+		t.Errorf("after the incident the panel offers %v, want %v", got, want(anytime))
+	}
+	if s.message.Text != "" || !s.publish.Disabled() {
+		t.Errorf("the draft of an outage template outlived the incident: %q (Publish enabled %v)", s.message.Text, !s.publish.Disabled())
 	}
 }

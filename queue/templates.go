@@ -10,11 +10,36 @@ import (
 
 // MessageTemplate is a ready-made lobby message for one severity, in
 // every language the kiosk speaks.
+//
+// Most templates speak of an outage ("Our central system is
+// unavailable"): they are true only while there is one, so staff are
+// offered them only while an incident (or a drill) is open, and a message
+// published then comes down when it ends. A template whose words are true
+// at any time ("Waits may be longer than usual") says so with Anytime, and
+// is offered when all is well too.
 type MessageTemplate struct {
 	ID       string            `toml:"id"`
 	Severity Severity          `toml:"severity"`
-	Title    map[string]string `toml:"title"` // a short name staff pick it by
-	Text     map[string]string `toml:"text"`  // the message, by language code
+	Anytime  bool              `toml:"anytime" json:"Anytime,omitempty"` // true with no incident open as well
+	Title    map[string]string `toml:"title"`                            // a short name staff pick it by
+	Text     map[string]string `toml:"text"`                             // the message, by language code
+}
+
+// Offered reports whether staff may publish the template now: always if
+// its words are true at any time, otherwise only while an incident (or a
+// drill) is open.
+func (t MessageTemplate) Offered(incidentOpen bool) bool { return t.Anytime || incidentOpen }
+
+// TemplatesOffered returns the templates staff may publish now, in their
+// order (see MessageTemplate.Offered).
+func TemplatesOffered(ts []MessageTemplate, incidentOpen bool) []MessageTemplate {
+	var out []MessageTemplate
+	for _, t := range ts {
+		if t.Offered(incidentOpen) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // Message turns the template into a lobby message to publish.
