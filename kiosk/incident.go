@@ -54,9 +54,9 @@ type incidentScreen struct {
 	tpls      []queue.MessageTemplate // in the order shown
 	templates []*widget.Button        // one per tpls
 	tplBox    *fyne.Container
-	tplSev    queue.Severity // the severity tpls were ordered for
-	tplOpen   bool           // whether an incident was open when tpls were chosen
-	chosen    int            // index in tpls of the template in message; -1 for none
+	tplSev    queue.Severity  // the severity tpls were ordered for
+	tplSit    queue.Situation // what the lobby went through when tpls were chosen
+	chosen    int             // index in tpls of the template in message; -1 for none
 	message   *keyEntry
 	hint      *widget.Label // what publishing will do with the text
 	publish   *widget.Button

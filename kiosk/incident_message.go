@@ -47,22 +47,22 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 }
 
 // orderTemplates lists the templates staff may publish now (see
-// queue.MessageTemplate.Offered: those about an outage only while an
-// incident or a drill is open), those of the incident's severity first,
+// queue.MessageTemplate.Offered: those about an outage only during an
+// incident of their kind), those of the incident's severity first,
 // under a heading, then the others; it keeps the template chosen if it is
 // still offered.
 func (s *incidentScreen) orderTemplates(o outage.Outage) {
-	sev, open := severityOf(o), o.Incident != nil
-	if sev == s.tplSev && open == s.tplOpen {
+	sev, sit := severityOf(o), situation(o)
+	if sev == s.tplSev && sit == s.tplSit {
 		return
 	}
-	s.tplSev, s.tplOpen = sev, open
+	s.tplSev, s.tplSit = sev, sit
 	var chosen queue.MessageTemplate
 	if s.chosen >= 0 {
 		chosen = s.tpls[s.chosen]
 	}
 	configured := s.u.cfg.Incident.Templates
-	all := queue.TemplatesOffered(configured, open)
+	all := queue.TemplatesOffered(configured, sit)
 	first := queue.TemplatesFor(all, sev)
 	s.tpls = append(slices.Clone(first), slices.DeleteFunc(slices.Clone(all), func(t queue.MessageTemplate) bool { return t.Severity == sev })...)
 	s.templates = s.templates[:0]
@@ -88,7 +88,7 @@ func (s *incidentScreen) orderTemplates(o outage.Outage) {
 		s.templates = append(s.templates, b)
 		s.tplBox.Add(b)
 	}
-	if len(all) < len(configured) {
+	if len(all) < len(configured) && sit == queue.AllWell {
 		s.tplBox.Add(newWrapped(lang.X("incident.templates.outage", "Messages about an outage are offered during an incident or a drill."),
 			theme.SizeNameCaptionText, widget.LowImportance))
 	}
@@ -99,6 +99,20 @@ func (s *incidentScreen) orderTemplates(o outage.Outage) {
 	}
 	s.markChosen()
 	s.showDraft()
+}
+
+// situation is what the templates offered must be true of: the open
+// incident's kind (its cause now, or the one it was opened with while
+// its cause has cleared and it drains).
+func situation(o outage.Outage) queue.Situation {
+	switch {
+	case o.Incident == nil:
+		return queue.AllWell
+	case o.Cause.Local() || o.Cause == outage.CauseNone && outage.IncidentCause(*o.Incident).Local():
+		return queue.KioskProblem
+	default:
+		return queue.CentreDown
+	}
 }
 
 // markChosen ticks the button of the template in the entry.

@@ -17,6 +17,7 @@ import (
 	"lobbyline/queue"
 	"lobbyline/queue/report"
 	"lobbyline/syncer"
+	"lobbyline/syncer/outage"
 )
 
 // openIncidentPanel unlocks staff mode as Carmen and taps the staff
@@ -486,7 +487,7 @@ func TestIncidentOffersOutageTemplatesOnlyDuringOne(t *testing.T) {
 	f.unlock(t)
 	s := openIncidentPanel(t, f)
 	all := f.ui.cfg.Incident.Templates
-	anytime := queue.TemplatesOffered(all, false)
+	anytime := queue.TemplatesOffered(all, queue.AllWell)
 	if len(anytime) == 0 || len(anytime) == len(all) {
 		t.Fatalf("%d of %d templates are true with no incident: the test needs both kinds", len(anytime), len(all))
 	}
@@ -511,12 +512,24 @@ func TestIncidentOffersOutageTemplatesOnlyDuringOne(t *testing.T) {
 	}
 
 	f.startOutage(t)
-	if got := ids(); len(got) != len(all) || len(s.templates) != len(all) {
-		t.Errorf("during an incident the panel offers %v, want all %d", got, len(all))
+	centreDown := queue.TemplatesOffered(all, queue.CentreDown)
+	if got := ids(); !slices.Equal(got, want(centreDown)) || len(s.templates) != len(centreDown) || slices.Contains(got, "kiosk-problem") {
+		t.Errorf("with the centre out of reach the panel offers %v, want %v", got, want(centreDown))
 	}
 	if strings.Contains(screenText(f.ui), note) {
 		t.Error("during an incident the panel says outage templates are missing")
 	}
+	// The kiosk's own disk: the templates about the kiosk, not those
+	// about the central system.
+	o := f.probe(t)
+	disk := o
+	disk.Cause = outage.CauseDisk
+	s.orderTemplates(disk)
+	if got, wantIDs := ids(), want(queue.TemplatesOffered(all, queue.KioskProblem)); !slices.Equal(got, wantIDs) ||
+		!slices.Contains(got, "kiosk-problem") || slices.Contains(got, "central-down") {
+		t.Errorf("with the kiosk's disk full the panel offers %v, want %v", got, wantIDs)
+	}
+	s.orderTemplates(o)
 	down := slices.IndexFunc(s.tpls, func(tpl queue.MessageTemplate) bool { return !tpl.Anytime })
 	test.Tap(s.templates[down])
 	f.up(t)

@@ -11,31 +11,53 @@ import (
 // MessageTemplate is a ready-made lobby message for one severity, in
 // every language the kiosk speaks.
 //
-// Most templates speak of an outage ("Our central system is
-// unavailable"): they are true only while there is one, so staff are
-// offered them only while an incident (or a drill) is open, and a message
-// published then comes down when it ends. A template whose words are true
-// at any time ("Waits may be longer than usual") says so with Anytime, and
-// is offered when all is well too.
+// Most templates speak of an outage, and are true only while there is
+// one of the kind they name: "Our central system is unavailable" while
+// the centre is out of reach (or a drill rehearses that), "This kiosk has
+// a technical problem" (Kiosk) while the kiosk's own disk, database or
+// clock fails. Staff are offered each only then, and a message published
+// during an incident comes down when it ends. A template whose words are
+// true at any time ("Waits may be longer than usual") says so with
+// Anytime, and is offered when all is well too.
 type MessageTemplate struct {
 	ID       string            `toml:"id"`
 	Severity Severity          `toml:"severity"`
 	Anytime  bool              `toml:"anytime" json:"Anytime,omitempty"` // true with no incident open as well
+	Kiosk    bool              `toml:"kiosk" json:"Kiosk,omitempty"`     // about the kiosk itself, not the central system
 	Title    map[string]string `toml:"title"`                            // a short name staff pick it by
 	Text     map[string]string `toml:"text"`                             // the message, by language code
 }
 
-// Offered reports whether staff may publish the template now: always if
-// its words are true at any time, otherwise only while an incident (or a
-// drill) is open.
-func (t MessageTemplate) Offered(incidentOpen bool) bool { return t.Anytime || incidentOpen }
+// Situation is what the lobby is going through when staff pick a
+// message: which templates are true.
+type Situation int
 
-// TemplatesOffered returns the templates staff may publish now, in their
-// order (see MessageTemplate.Offered).
-func TemplatesOffered(ts []MessageTemplate, incidentOpen bool) []MessageTemplate {
+const (
+	AllWell      Situation = iota // no incident open
+	CentreDown                    // the central system out of reach, or a drill rehearsing that
+	KioskProblem                  // the kiosk's own disk, database or clock
+)
+
+// Offered reports whether staff may publish the template in situation
+// s: always if its words are true at any time, otherwise only during an
+// incident of the kind it speaks of.
+func (t MessageTemplate) Offered(s Situation) bool {
+	switch {
+	case t.Anytime:
+		return true
+	case s == AllWell:
+		return false
+	default:
+		return t.Kiosk == (s == KioskProblem)
+	}
+}
+
+// TemplatesOffered returns the templates staff may publish in situation
+// s, in their order (see MessageTemplate.Offered).
+func TemplatesOffered(ts []MessageTemplate, s Situation) []MessageTemplate {
 	var out []MessageTemplate
 	for _, t := range ts {
-		if t.Offered(incidentOpen) {
+		if t.Offered(s) {
 			out = append(out, t)
 		}
 	}

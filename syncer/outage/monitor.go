@@ -45,6 +45,17 @@ const (
 // Local reports whether the cause is on the kiosk itself.
 func (c Cause) Local() bool { return c == CauseDatabase || c == CauseDisk || c == CauseClock }
 
+// IncidentCause is the cause an incident was recorded with (its Cause
+// is causeText's words), CauseNone for words of no known cause.
+func IncidentCause(in queue.Incident) Cause {
+	for c, text := range causeText {
+		if text == in.Cause {
+			return c
+		}
+	}
+	return CauseNone
+}
+
 // causeText is how a cause reads in the incident log and reports.
 var causeText = map[Cause]string{
 	CauseUnreachable:    "central system unreachable",
