@@ -320,7 +320,7 @@ func (u *UI) formEdited(field string) {
 func (u *UI) submitCheckIn() {
 	u.touch()
 	s := u.form
-	if s == nil {
+	if s == nil || u.keys.justDone() {
 		return
 	}
 	for _, f := range []string{"name", "host", "phone", "invite", "service", ""} {

@@ -187,7 +187,7 @@ func (u *UI) digitsEdited() {
 func (u *UI) submitCheckOut() {
 	u.touch()
 	s := u.checkout
-	if s == nil || !s.form.Visible() {
+	if s == nil || !s.form.Visible() || u.keys.justDone() {
 		return
 	}
 	v, verified, err := u.lobby.FindForCheckOut(u.ctx, s.ticket.Text)

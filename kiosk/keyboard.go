@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -178,6 +179,19 @@ type keyboard struct {
 	keys       map[string]*keyButton
 	alternates map[string]*keyButton
 	tallest    float32 // the keyboard's height on this screen so far
+	// doneAt is when Done was last tapped. The keyboard closing gives the
+	// form its room back and the button that sends it lands where Done
+	// was: a second tap meant for Done must not send the form.
+	doneAt time.Time
+}
+
+// doneGuard is how long after Done a tap on the button that sends the
+// form is taken for a second tap on Done (a double tap is under 0.5 s).
+const doneGuard = 600 * time.Millisecond
+
+// justDone reports whether Done was tapped a moment ago (doneGuard).
+func (k *keyboard) justDone() bool {
+	return !k.doneAt.IsZero() && k.u.cfg.Now().Sub(k.doneAt) < doneGuard
 }
 
 func newKeyboard(u *UI, mode KeyboardMode) *keyboard {
@@ -565,6 +579,7 @@ func (k *keyboard) press(id string) {
 	case keyNext:
 		k.next()
 	case keyDone:
+		k.doneAt = k.u.cfg.Now()
 		k.hide()
 	default:
 		text := k.cased(id)

@@ -250,3 +250,39 @@ func TestWelcomeNoticeMovesNothing(t *testing.T) {
 		})
 	}
 }
+
+// Done closes the keyboard, and the button that sends the form lands
+// where Done was: a double tap on Done does not send the form; a tap a
+// moment later does. The same on the check-out screen.
+func TestDoubleTapOnDoneSendsNothing(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	u.Window().Resize(landscape)
+	test.Tap(u.welcome.checkIn)
+	spell(t, u, "ana lopez")
+	test.Tap(serviceButton(t, u.form, "visit"))
+	tapKeys(t, u, keyDone)
+	test.Tap(u.form.submit) // the second tap of a double tap on Done
+	if u.screen != screenCheckIn {
+		t.Fatalf("a double tap on Done sent the form: screen %v", u.screen)
+	}
+	f.clock.Advance(doneGuard)
+	test.Tap(u.form.submit)
+	if u.screen != screenTicket {
+		t.Fatalf("Get my ticket after Done: no ticket: %q %q", u.form.serviceMsg.Text, u.form.formMsg.Text)
+	}
+
+	u.showWelcome()
+	test.Tap(u.welcome.checkOut)
+	u.checkout.ticket.SetText("V-001") // as the pad's keys would; test.Type is a physical keyboard, which closes it
+	tapKeys(t, u, keyDone)
+	test.Tap(u.checkout.submit)
+	if u.checkout.pending != nil || !u.checkout.form.Visible() {
+		t.Fatalf("a double tap on Done looked the ticket up: %q", u.checkout.message.Text)
+	}
+	f.clock.Advance(doneGuard)
+	test.Tap(u.checkout.submit)
+	if u.checkout.pending == nil || u.checkout.pending.Ticket != "V-001" {
+		t.Fatalf("Check out after Done: %q, asks about %+v", u.checkout.message.Text, u.checkout.pending)
+	}
+}
