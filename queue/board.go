@@ -27,12 +27,17 @@ type DeskState struct {
 
 // Waiting is a visit in line with its place and expected wait.
 type Waiting struct {
-	Visit    Visit
-	Position int // 1 means next
+	Visit Visit
+	// Position is the visitor's place in the order the open desks serving
+	// their line will call in, counting those of other lines a shared
+	// desk calls first (callorder.go); 1 means next. Without an open
+	// desk, their place in their own line.
+	Position int
 	Estimate estimate.Range
 }
 
-// Line is one service's queue.
+// Line is one service's queue: its own visitors, each with their place
+// among everyone their desks will call.
 type Line struct {
 	Service   Service
 	OpenDesks int // while 0, nobody is called and no estimate can come true
@@ -41,7 +46,8 @@ type Line struct {
 	// them: it counts down, and starts again when the line is slower than
 	// it said (estimate.Estimator.Remaining).
 	Waiting []Waiting
-	// NextEstimate is the wait for someone joining now.
+	// NextEstimate is the wait for someone joining now, behind everyone
+	// the desks serving the line will call first.
 	NextEstimate estimate.Range
 }
 

@@ -15,7 +15,7 @@ import (
 type Ticket struct {
 	Visit    Visit
 	Ref      string // signed reference carried by the QR code
-	Position int    // 1 means next in line
+	Position int    // place in the order its desks call in, as Waiting.Position; 1 means next
 	Estimate estimate.Range
 	// OpenDesks is how many desks served the service at check-in. While
 	// none does, Estimate cannot come true and is not shown.

@@ -411,7 +411,11 @@ func (e *Estimator) forget(now time.Time) {
 // Query is one place in a service's line, as the kiosk knows it now.
 type Query struct {
 	Service string
-	Ahead   int // people in front in the same line
+	// Ahead is how many people the desks serving the service will call
+	// before this visitor: those in front in the same line, and, at a
+	// desk that also serves other lines, those of the other lines it
+	// calls first.
+	Ahead int
 	// OpenDesks is how many desks serve the service now; 0 means unknown
 	// and is taken as one (the replay of a log without desks). The kiosk
 	// does not ask for an estimate while it knows no desk is open.
