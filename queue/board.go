@@ -97,7 +97,7 @@ func (s *Store) board(ctx context.Context) (Board, error) {
 			b.Desks = append(b.Desks, d)
 		}
 		var err error
-		if order, err = readCallOrder(ctx, tx); err != nil {
+		if order, err = s.readCallOrder(ctx, tx); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE status = 'waiting' ORDER BY rank, id")

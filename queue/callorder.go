@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -132,11 +133,12 @@ func (o callOrder) desksFor(service string) (open, free int) {
 	return open, free
 }
 
-// readCallOrder reads the open desks and everyone waiting in q, one
+// readCallOrder reads the open desks and everyone waiting in tx, one
 // snapshot, and plays out their calls. The board and check-in both read
-// the line through it, so a ticket and the board agree.
-func readCallOrder(ctx context.Context, q rowsQuerier) (callOrder, error) {
-	rows, err := q.QueryContext(ctx, `SELECT d.id, ds.service_id,
+// the line through it, so a ticket and the board agree. Its statements are
+// prepared once: check-in runs them inside its write transaction.
+func (s *Store) readCallOrder(ctx context.Context, tx *sql.Tx) (callOrder, error) {
+	rows, err := s.stmts.query(ctx, tx, `SELECT d.id, ds.service_id,
 		NOT EXISTS (SELECT 1 FROM visits v WHERE v.status = 'called' AND v.desk_id = d.id)
 		FROM desks d JOIN desk_services ds ON ds.desk_id = d.id
 		WHERE d.open = 1 AND d.active = 1 ORDER BY d.position, d.id, ds.service_id`)
@@ -162,7 +164,7 @@ func readCallOrder(ctx context.Context, q rowsQuerier) (callOrder, error) {
 	if err := rows.Err(); err != nil {
 		return callOrder{}, fmt.Errorf("read open desks: %w", err)
 	}
-	waiting, err := readWaiting(ctx, q)
+	waiting, err := s.readWaiting(ctx, tx)
 	if err != nil {
 		return callOrder{}, err
 	}
@@ -170,8 +172,8 @@ func readCallOrder(ctx context.Context, q rowsQuerier) (callOrder, error) {
 }
 
 // readWaiting lists everyone waiting, in the order desks call them.
-func readWaiting(ctx context.Context, q rowsQuerier) ([]queued, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id, service_id FROM visits WHERE status = 'waiting' ORDER BY rank, id")
+func (s *Store) readWaiting(ctx context.Context, tx *sql.Tx) ([]queued, error) {
+	rows, err := s.stmts.query(ctx, tx, "SELECT id, service_id FROM visits WHERE status = 'waiting' ORDER BY rank, id")
 	if err != nil {
 		return nil, fmt.Errorf("read queue: %w", err)
 	}
