@@ -62,6 +62,13 @@ const (
 	ObserveNoShow                            // called, did not come
 	ObserveLeave                             // left the queue without being called (cancelled, abandoned, transferred away, expired)
 	ObserveDesks                             // a desk serving the service opened or closed: the line's pace changed
+	// ObserveSharedCall: a desk serving the service called someone of
+	// another service it also serves. Those waiting here moved up one
+	// place (Query.Ahead counts whom such a desk calls first), and the
+	// time to this service's next call counts from here, so the time per
+	// call it learns is the desks' own, not stretched by the other
+	// service's calls in between.
+	ObserveSharedCall
 )
 
 // Observation is one event of the kiosk's history, fed to the estimator in
@@ -287,6 +294,9 @@ func (e *Estimator) Observe(o Observation) {
 	case ObserveDesks:
 		s := e.service(o.Service)
 		s.lastMove = o.At
+	case ObserveSharedCall:
+		s := e.service(o.Service)
+		s.lastCall, s.hasCall, s.lastMove = o.At, true, o.At
 	case ObserveDone:
 		// Service durations are not needed: time between calls already
 		// measures how fast desks free up, including no-shows and breaks.
