@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 )
 
 // A desk may serve several services, and it calls the earliest waiting
@@ -138,20 +139,60 @@ func (o callOrder) desksFor(service string) (open, free int) {
 // the line through it, so a ticket and the board agree. Its statements are
 // prepared once: check-in runs them inside its write transaction.
 func (s *Store) readCallOrder(ctx context.Context, tx *sql.Tx) (callOrder, error) {
+	desks, err := s.readOpenDesks(ctx, tx)
+	if err != nil {
+		return callOrder{}, err
+	}
+	waiting, err := s.readWaiting(ctx, tx)
+	if err != nil {
+		return callOrder{}, err
+	}
+	return planCalls(desks, waiting), nil
+}
+
+// readJoinOrder is readCallOrder for someone joining service now: its
+// next and desksFor(service) are what readCallOrder's would be. While
+// every open desk serving the line serves it alone (or none is open), the
+// call order of the line is the line itself (TestPlanCallsKeepsSeparateLines),
+// so a count of it is the answer and check-in reads no list.
+func (s *Store) readJoinOrder(ctx context.Context, tx *sql.Tx, service string) (callOrder, error) {
+	desks, err := s.readOpenDesks(ctx, tx)
+	if err != nil {
+		return callOrder{}, err
+	}
+	for _, d := range desks {
+		if len(d.services) > 1 && slices.Contains(d.services, service) {
+			waiting, err := s.readWaiting(ctx, tx)
+			if err != nil {
+				return callOrder{}, err
+			}
+			return planCalls(desks, waiting), nil
+		}
+	}
+	var n int
+	if err := s.stmts.queryRow(ctx, tx, "SELECT count(*) FROM visits WHERE service_id = ? AND status = 'waiting'", service).Scan(&n); err != nil {
+		return callOrder{}, fmt.Errorf("count line: %w", err)
+	}
+	return callOrder{desks: desks, next: map[string]int{service: n}}, nil
+}
+
+// readOpenDesks lists the open desks, in desk order, with the services
+// each calls from (desk_services, as callNext reads them).
+func (s *Store) readOpenDesks(ctx context.Context, tx *sql.Tx) ([]openDesk, error) {
 	rows, err := s.stmts.query(ctx, tx, `SELECT d.id, ds.service_id,
 		NOT EXISTS (SELECT 1 FROM visits v WHERE v.status = 'called' AND v.desk_id = d.id)
 		FROM desks d JOIN desk_services ds ON ds.desk_id = d.id
 		WHERE d.open = 1 AND d.active = 1 ORDER BY d.position, d.id, ds.service_id`)
 	if err != nil {
-		return callOrder{}, fmt.Errorf("read open desks: %w", err)
+		return nil, fmt.Errorf("read open desks: %w", err)
 	}
+	defer rows.Close()
 	var desks []openDesk
 	for rows.Next() {
 		var id, svc string
 		var free bool
 		if err := rows.Scan(&id, &svc, &free); err != nil {
-			_ = rows.Close() // the scan error is the one to report
-			return callOrder{}, fmt.Errorf("read open desks: %w", err)
+			return nil, fmt.Errorf("read open desks: %w", err)
 		}
 		// desk_services' key is (desk, service): no service twice.
 		if len(desks) == 0 || desks[len(desks)-1].id != id {
@@ -160,15 +201,10 @@ func (s *Store) readCallOrder(ctx context.Context, tx *sql.Tx) (callOrder, error
 		d := &desks[len(desks)-1]
 		d.services = append(d.services, svc)
 	}
-	_ = rows.Close() // rows.Err below reports a failed read
 	if err := rows.Err(); err != nil {
-		return callOrder{}, fmt.Errorf("read open desks: %w", err)
+		return nil, fmt.Errorf("read open desks: %w", err)
 	}
-	waiting, err := s.readWaiting(ctx, tx)
-	if err != nil {
-		return callOrder{}, err
-	}
-	return planCalls(desks, waiting), nil
+	return desks, nil
 }
 
 // readWaiting lists everyone waiting, in the order desks call them.

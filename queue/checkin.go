@@ -262,7 +262,7 @@ func (s *Store) estimate(q estimate.Query) estimate.Range {
 // services, theirs too: callorder.go), how many desks serve it now and
 // how many of those call nobody at the moment.
 func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks, free int, err error) {
-	order, err := s.readCallOrder(ctx, tx)
+	order, err := s.readJoinOrder(ctx, tx, service)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("count line: %w", err)
 	}

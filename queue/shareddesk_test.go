@@ -328,7 +328,13 @@ func TestPlacesAreTheCallOrder(t *testing.T) {
 		checkIn := func(n int) {
 			for range n {
 				c.Advance(time.Duration(rng.IntN(90)) * time.Second)
-				mustCheckIn(t, s, "Ana", services[rng.IntN(len(services))])
+				tk := mustCheckIn(t, s, "Ana", services[rng.IntN(len(services))])
+				// The ticket counts as the board does (check-in reads
+				// a lone line's count, the board plays out every call).
+				if _, places := boardPlaces(t, s); places[tk.Visit.Ticket].Position != tk.Position ||
+					places[tk.Visit.Ticket].Estimate != tk.Estimate || places[tk.Visit.Ticket].line.OpenDesks != tk.OpenDesks {
+					t.Errorf("seed %d: ticket %s says place %d, %+v, %d desks; the board %+v", seed, tk.Visit.Ticket, tk.Position, tk.Estimate, tk.OpenDesks, places[tk.Visit.Ticket])
+				}
 			}
 		}
 		checkIn(4)
