@@ -51,9 +51,8 @@ type callOrder struct {
 // called before them by their desks than they have free desks, which is
 // the rule estimate.Estimator applies to Ahead and FreeDesks: the two agree.
 //
-// When every desk serves one service, or desks sharing a service serve the
-// same ones, this is each service's own list in order, as it was before
-// desks were shared. A service no open desk serves has no calls to count:
+// For a service whose open desks all serve it alone, this is its own list
+// in order, as it was before desks were shared. A service no open desk serves has no calls to count:
 // its visitors keep their place in their own list, and the kiosk shows no
 // estimate for them (OpenDesks is 0).
 func planCalls(desks []openDesk, waiting []queued) callOrder {
@@ -121,13 +120,10 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 // nobody now.
 func (o callOrder) desksFor(service string) (open, free int) {
 	for _, d := range o.desks {
-		for _, svc := range d.services {
-			if svc == service {
-				open++
-				if d.free {
-					free++
-				}
-				break
+		if slices.Contains(d.services, service) {
+			open++
+			if d.free {
+				free++
 			}
 		}
 	}
@@ -135,9 +131,7 @@ func (o callOrder) desksFor(service string) (open, free int) {
 }
 
 // readCallOrder reads the open desks and everyone waiting in tx, one
-// snapshot, and plays out their calls. The board and check-in both read
-// the line through it, so a ticket and the board agree. Its statements are
-// prepared once: check-in runs them inside its write transaction.
+// snapshot, and plays out their calls: the board's places and waits.
 func (s *Store) readCallOrder(ctx context.Context, tx *sql.Tx) (callOrder, error) {
 	desks, err := s.readOpenDesks(ctx, tx)
 	if err != nil {
@@ -150,8 +144,9 @@ func (s *Store) readCallOrder(ctx context.Context, tx *sql.Tx) (callOrder, error
 	return planCalls(desks, waiting), nil
 }
 
-// readJoinOrder is readCallOrder for someone joining service now: its
-// next and desksFor(service) are what readCallOrder's would be. While
+// readJoinOrder is readCallOrder for someone joining service now, inside
+// check-in's write transaction: its next and desksFor(service) are what
+// readCallOrder's would be, so a ticket and the board agree. While
 // every open desk serving the line serves it alone (or none is open), the
 // call order of the line is the line itself (TestPlanCallsKeepsSeparateLines),
 // so a count of it is the answer and check-in reads no list.
@@ -207,7 +202,8 @@ func (s *Store) readOpenDesks(ctx context.Context, tx *sql.Tx) ([]openDesk, erro
 	return desks, nil
 }
 
-// readWaiting lists everyone waiting, in the order desks call them.
+// readWaiting lists everyone waiting, in the order desks call them. The
+// statements here are prepared once, as check-in's others are.
 func (s *Store) readWaiting(ctx context.Context, tx *sql.Tx) ([]queued, error) {
 	rows, err := s.stmts.query(ctx, tx, "SELECT id, service_id FROM visits WHERE status = 'waiting' ORDER BY rank, id")
 	if err != nil {
