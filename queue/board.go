@@ -27,12 +27,17 @@ type DeskState struct {
 
 // Waiting is a visit in line with its place and expected wait.
 type Waiting struct {
-	Visit    Visit
-	Position int // 1 means next
+	Visit Visit
+	// Position is the visitor's place in the order the open desks serving
+	// their line will call in, counting those of other lines a shared
+	// desk calls first (callorder.go); 1 means next. Without an open
+	// desk, their place in their own line.
+	Position int
 	Estimate estimate.Range
 }
 
-// Line is one service's queue.
+// Line is one service's queue: its own visitors, each with their place
+// among everyone their desks will call.
 type Line struct {
 	Service   Service
 	OpenDesks int // while 0, nobody is called and no estimate can come true
@@ -41,7 +46,8 @@ type Line struct {
 	// them: it counts down, and starts again when the line is slower than
 	// it said (estimate.Estimator.Remaining).
 	Waiting []Waiting
-	// NextEstimate is the wait for someone joining now.
+	// NextEstimate is the wait for someone joining now, behind everyone
+	// the desks serving the line will call first.
 	NextEstimate estimate.Range
 }
 
@@ -81,6 +87,7 @@ func (s *Store) board(ctx context.Context) (Board, error) {
 	b := Board{At: s.now()}
 	byService := make(map[string][]Visit)
 	lay := s.layout.Load()
+	var order callOrder
 	err := inReadTx(ctx, s.db, func(tx *sql.Tx) error {
 		for _, id := range lay.deskIDs {
 			d, err := s.deskState(ctx, tx, id)
@@ -88,6 +95,10 @@ func (s *Store) board(ctx context.Context) (Board, error) {
 				return err
 			}
 			b.Desks = append(b.Desks, d)
+		}
+		var err error
+		if order, err = s.readCallOrder(ctx, tx); err != nil {
+			return err
 		}
 		rows, err := tx.QueryContext(ctx, "SELECT "+visitColumns+" FROM visits WHERE status = 'waiting' ORDER BY rank, id")
 		if err != nil {
@@ -110,22 +121,19 @@ func (s *Store) board(ctx context.Context) (Board, error) {
 	defer s.mu.Unlock()
 	for _, id := range lay.order {
 		l := Line{Service: lay.services[id]}
-		for _, d := range b.Desks {
-			if d.Open && d.serves(id) {
-				l.OpenDesks++
-				if d.Serving == nil {
-					l.FreeDesks++
-				}
-			}
-		}
+		l.OpenDesks, l.FreeDesks = order.desksFor(id)
+		// Each line lists its own visitors, but their places and waits
+		// count everyone their desks call first, in every service those
+		// desks serve (callorder.go).
 		var behind estimate.Range
-		for i, v := range byService[id] {
-			q := estimate.Query{Service: id, Ahead: i, OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks, Since: v.CheckedInAt}
+		for _, v := range byService[id] {
+			ahead := order.ahead[v.ID]
+			q := estimate.Query{Service: id, Ahead: ahead, OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks, Since: v.CheckedInAt}
 			e := notBefore(s.est.Remaining(q, b.At), behind)
-			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: i + 1, Estimate: e})
+			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: ahead + 1, Estimate: e})
 			behind = e
 		}
-		l.NextEstimate = s.est.Remaining(estimate.Query{Service: id, Ahead: len(l.Waiting), OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks}, b.At)
+		l.NextEstimate = s.est.Remaining(estimate.Query{Service: id, Ahead: order.next[id], OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks}, b.At)
 		b.Lines = append(b.Lines, l)
 	}
 	return b, nil
@@ -139,15 +147,6 @@ func notBefore(r, ahead estimate.Range) estimate.Range {
 	r.Low = max(r.Low, ahead.Low)
 	r.High = max(r.High, ahead.High)
 	return r
-}
-
-func (d DeskState) serves(service string) bool {
-	for _, s := range d.Desk.Services {
-		if s == service {
-			return true
-		}
-	}
-	return false
 }
 
 // deskState reads a configured desk and the visit called to it.

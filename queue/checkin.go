@@ -15,7 +15,7 @@ import (
 type Ticket struct {
 	Visit    Visit
 	Ref      string // signed reference carried by the QR code
-	Position int    // 1 means next in line
+	Position int    // place in the order its desks call in, as Waiting.Position; 1 means next
 	Estimate estimate.Range
 	// OpenDesks is how many desks served the service at check-in. While
 	// none does, Estimate cannot come true and is not shown.
@@ -257,20 +257,17 @@ func (s *Store) estimate(q estimate.Query) estimate.Range {
 	return s.est.Remaining(q, s.now())
 }
 
-const openDesksQuery = `SELECT count(*) FROM desks d JOIN desk_services ds ON ds.desk_id = d.id
-	WHERE ds.service_id = ?1 AND d.open = 1 AND d.active = 1`
-
-// lineLength is how many wait in a service, how many desks serve it now
-// and how many of those call nobody at the moment.
+// lineLength is, for someone joining service now, how many people the
+// open desks serving it will call first (at a desk shared with other
+// services, theirs too: callorder.go), how many desks serve it now and
+// how many of those call nobody at the moment.
 func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks, free int, err error) {
-	err = s.stmts.queryRow(ctx, tx, `SELECT (SELECT count(*) FROM visits WHERE service_id = ?1 AND status = 'waiting'),
-		(`+openDesksQuery+`),
-		(`+openDesksQuery+` AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.status = 'called' AND v.desk_id = d.id))`,
-		service).Scan(&ahead, &desks, &free)
+	order, err := s.readJoinOrder(ctx, tx, service)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("count line: %w", err)
 	}
-	return ahead, desks, free, nil
+	desks, free = order.desksFor(service)
+	return order.next[service], desks, free, nil
 }
 
 // nextTicket takes the next number of the day's sequence for prefix,

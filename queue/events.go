@@ -227,6 +227,14 @@ func (s *Store) feedEvents(ctx context.Context, limit int) (int, error) {
 			o.Kind = estimate.ObserveArrive
 		case KindCall:
 			o.Kind = estimate.ObserveCall
+			s.est.Observe(o)
+			// A desk that also serves other lines moved them up too.
+			for _, other := range s.layout.Load().desks[desk].Services {
+				if other != svc {
+					s.est.Observe(estimate.Observation{Kind: estimate.ObserveSharedCall, Service: other, At: t})
+				}
+			}
+			continue
 		case KindServe:
 			o.Kind = estimate.ObserveDone
 		case KindNoShow:

@@ -48,6 +48,15 @@ func (c *stmtCache) queryRow(ctx context.Context, tx *sql.Tx, query string, args
 	return st.QueryRowContext(ctx, args...)
 }
 
+// query runs a cached query of several rows inside tx.
+func (c *stmtCache) query(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	st, err := c.in(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // exec runs a cached statement inside tx.
 func (c *stmtCache) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
 	st, err := c.in(ctx, tx, query)

@@ -62,6 +62,13 @@ const (
 	ObserveNoShow                            // called, did not come
 	ObserveLeave                             // left the queue without being called (cancelled, abandoned, transferred away, expired)
 	ObserveDesks                             // a desk serving the service opened or closed: the line's pace changed
+	// ObserveSharedCall: a desk serving the service called someone of
+	// another service it also serves. Those waiting here moved up one
+	// place (Query.Ahead counts whom such a desk calls first), and the
+	// time to this service's next call counts from here, so the time per
+	// call it learns is the desks' own, not stretched by the other
+	// service's calls in between.
+	ObserveSharedCall
 )
 
 // Observation is one event of the kiosk's history, fed to the estimator in
@@ -287,6 +294,9 @@ func (e *Estimator) Observe(o Observation) {
 	case ObserveDesks:
 		s := e.service(o.Service)
 		s.lastMove = o.At
+	case ObserveSharedCall:
+		s := e.service(o.Service)
+		s.lastCall, s.hasCall, s.lastMove = o.At, true, o.At
 	case ObserveDone:
 		// Service durations are not needed: time between calls already
 		// measures how fast desks free up, including no-shows and breaks.
@@ -411,7 +421,11 @@ func (e *Estimator) forget(now time.Time) {
 // Query is one place in a service's line, as the kiosk knows it now.
 type Query struct {
 	Service string
-	Ahead   int // people in front in the same line
+	// Ahead is how many people the desks serving the service will call
+	// before this visitor: those in front in the same line, and, at a
+	// desk that also serves other lines, those of the other lines it
+	// calls first.
+	Ahead int
 	// OpenDesks is how many desks serve the service now; 0 means unknown
 	// and is taken as one (the replay of a log without desks). The kiosk
 	// does not ask for an estimate while it knows no desk is open.
