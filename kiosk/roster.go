@@ -151,7 +151,10 @@ func newRosterScreen(u *UI) *rosterScreen {
 	// move when one replaces the other.
 	top.Add(reserveLines(s.status, rosterStatusLines))
 	// Always there, so the table does not move when a check-out comes.
-	top.Add(container.NewBorder(nil, nil, nil, sized(0, 56, s.leftButton), s.leftLine))
+	// As wide as its longer label, so that it stays put when it switches.
+	wide := max(widget.NewButton(lang.X("roster.left.show", "Checked out today"), nil).MinSize().Width,
+		widget.NewButton(lang.X("roster.left.back", "Who is on site"), nil).MinSize().Width)
+	top.Add(container.NewBorder(nil, nil, nil, sized(wide, 56, s.leftButton), s.leftLine))
 	s.content = container.NewPadded(container.NewBorder(
 		top,
 		container.NewPadded(footer), nil, nil,
