@@ -142,7 +142,7 @@ func newRosterScreen(u *UI) *rosterScreen {
 	exports := container.NewHBox(s.exportCSV, s.print)
 	if r := u.newReportLanguage(s.setStatus); r != nil && u.cfg.Incident.ExportDir != "" {
 		s.language = r
-		top.Add(container.NewBorder(nil, nil, sized(420, 0, r.box), exports))
+		top.Add(container.New(&wrapRow{}, r.box, exports))
 	} else {
 		top.Add(container.NewBorder(nil, nil, nil, exports, s.noExport))
 	}
@@ -664,3 +664,46 @@ func (c rosterColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 var _ fyne.Layout = rosterColumns{}
+
+// wrapRow lays out two objects on one row, the first at the left and the
+// second at the right, each at its least width; where the row is too
+// narrow for both (a portrait screen in a language with long words), the
+// second goes on a row of its own under the first, still at the right.
+// Like orientLayout it decides again at every Layout, and its minimum
+// height is that of the arrangement it last chose; its minimum width is
+// always that of the wider object, as it can always wrap.
+type wrapRow struct {
+	wrapped bool // the arrangement of the last Layout
+}
+
+func (l *wrapRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	pad := theme.Padding()
+	l.wrapped = a.Width+pad+b.Width > size.Width
+	if !l.wrapped {
+		h := max(a.Height, b.Height)
+		objs[0].Move(fyne.NewPos(0, (h-a.Height)/2))
+		objs[0].Resize(a)
+		objs[1].Move(fyne.NewPos(size.Width-b.Width, (h-b.Height)/2))
+		objs[1].Resize(b)
+		return
+	}
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(a)
+	objs[1].Move(fyne.NewPos(size.Width-b.Width, a.Height+pad))
+	objs[1].Resize(b)
+}
+
+func (l *wrapRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) != 2 {
+		return fyne.Size{}
+	}
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	if l.wrapped {
+		return fyne.NewSize(max(a.Width, b.Width), a.Height+theme.Padding()+b.Height)
+	}
+	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
+}
