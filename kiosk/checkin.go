@@ -93,17 +93,18 @@ func newCheckInScreen(u *UI, source string) *checkInScreen {
 		f.Add(messageSlot(msg, fieldMessageLines))
 		return f
 	}
-	fields := stacked(field(lang.X("form.name", "Your name"), "", s.name, s.nameMsg))
+	ask := formQuestions(source)
+	fields := stacked(field(ask.name, "", s.name, s.nameMsg))
 	if s.asked.Host {
-		fields.Add(field(lang.X("form.host", "Whom are you visiting?"),
+		fields.Add(field(ask.host,
 			lang.X("form.host.why", "Staff see it on the list of who is in the building."), s.host, s.hostMsg))
 	}
 	if s.asked.Phone {
 		fields.Add(field(lang.X("form.phone", "Phone number"),
-			lang.X("form.phone.why", "If you check out by typing your ticket number, we ask for its last four digits."), s.phone, s.phoneMsg))
+			ask.phoneWhy, s.phone, s.phoneMsg))
 	}
 	reason := stacked(
-		denseLabel(newText(lang.X("form.service", "Why are you here?"), theme.SizeNameText, true, widget.MediumImportance)),
+		denseLabel(newText(ask.service, theme.SizeNameText, true, widget.MediumImportance)),
 		choices, messageSlot(s.serviceMsg, fieldMessageLines),
 	)
 	if s.asked.Invite {

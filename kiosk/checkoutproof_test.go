@@ -243,11 +243,15 @@ func TestFormAsksOnlyWhatIsUsed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, func(c *Config) { c.PhoneProof, c.Centre = tc.phoneProof, tc.centre })
 			u := f.ui
-			for _, start := range []func(){
-				func() { test.Tap(u.welcome.checkIn) },
-				func() { f.unlock(t); test.Tap(u.staff.walkIn) }, // staff's walk-in asks the same
+			for _, form := range []struct {
+				start    func()
+				phoneWhy string
+			}{
+				{func() { test.Tap(u.welcome.checkIn) }, "If you check out by typing your ticket number, we ask for its last four digits."},
+				// Staff's walk-in asks the same, about the visitor.
+				{func() { f.unlock(t); test.Tap(u.staff.walkIn) }, "If they check out by typing their ticket number, the kiosk asks for this number's last four digits."},
 			} {
-				start()
+				form.start()
 				s := u.form
 				names := map[*keyEntry]string{s.name: "name", s.host: "host", s.phone: "phone", s.invite: "invite"}
 				var got []string
@@ -266,7 +270,7 @@ func TestFormAsksOnlyWhatIsUsed(t *testing.T) {
 				}
 				has("Staff see it on the list of who is in the building.", true)
 				has("Phone number", tc.phoneProof)
-				has("If you check out by typing your ticket number, we ask for its last four digits.", tc.phoneProof)
+				has(form.phoneWhy, tc.phoneProof)
 				has("Invite code", tc.centre)
 				if !tc.phoneProof {
 					// Enter in the host goes on to the reasons, not to a hidden phone.

@@ -37,7 +37,12 @@ func TestEveryScreenInEveryLanguage(t *testing.T) {
 }
 
 func everyScreen(t *testing.T, size fyne.Size, code string) {
-	f := newOutageFixture(t, func(c *Config) { c.Languages = translationCodes(t) })
+	// With an export folder: the roster's export buttons and the report
+	// language are on screen.
+	f := newOutageFixture(t, func(c *Config) {
+		c.Languages = translationCodes(t)
+		c.Incident.ExportDir = t.TempDir()
+	})
 	u := f.ui
 	f.apply(t, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
 	f.apply(t, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Jon"})

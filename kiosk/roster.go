@@ -35,18 +35,20 @@ type rosterScreen struct {
 	leftList   *widget.List   // today's check-outs
 	leftLine   *widget.Label  // "5 checked out today, 2 of them self-declared"
 	leftButton *widget.Button // Checked out today / On site
-	leftFloors [len(rosterWeights)]float32
-	onSite     fyne.CanvasObject // the table of people on site
-	leftTable  fyne.CanvasObject // the table of today's check-outs
-	title      *widget.Label
-	people     []queue.Person // rows of list: visits by person, in order of arrival
-	readAt     time.Time      // when visits was read
-	readFailed bool           // the last read failed, and status says so
-	count      *widget.Label  // "N people on site"
-	list       *widget.List
-	selected   *queue.Person // the person Check out acts on
-	pick       *widget.Label
-	checkOut   *widget.Button
+	// checkOutSlot holds Check out, hidden with it on today's check-outs.
+	checkOutSlot fyne.CanvasObject
+	leftFloors   [len(rosterWeights)]float32
+	onSite       fyne.CanvasObject // the table of people on site
+	leftTable    fyne.CanvasObject // the table of today's check-outs
+	title        *widget.Label
+	people       []queue.Person // rows of list: visits by person, in order of arrival
+	readAt       time.Time      // when visits was read
+	readFailed   bool           // the last read failed, and status says so
+	count        *widget.Label  // "N people on site"
+	list         *widget.List
+	selected     *queue.Person // the person Check out acts on
+	pick         *widget.Label
+	checkOut     *widget.Button
 
 	exportCSV *widget.Button
 	print     *widget.Button
@@ -116,9 +118,11 @@ func newRosterScreen(u *UI) *rosterScreen {
 	}
 
 	s.title = newText(lang.X("roster.title", "On site"), theme.SizeNameHeadingText, true, widget.MediumImportance)
+	// The title, long as "Checked out today" in some languages, and the
+	// count have the first row; the export buttons the second, beside
+	// the report language, so that both rows fit a 1080 px screen.
 	header := container.NewBorder(nil, nil,
-		container.NewHBox(sized(160, 0, s.back), s.title),
-		container.NewHBox(s.exportCSV, s.print),
+		container.NewHBox(sized(160, 0, s.back), s.title), nil,
 		container.NewCenter(s.count))
 	s.onSite = container.NewBorder(
 		container.NewVBox(newRosterRow(true, rosterWeights, &s.floors), widget.NewSeparator()), nil, nil, nil,
@@ -128,23 +132,40 @@ func newRosterScreen(u *UI) *rosterScreen {
 		s.leftList)
 	s.leftTable.Hide()
 	table := card(container.NewStack(s.onSite, s.leftTable))
-	footer := container.NewBorder(nil, nil, nil, sized(280, 72, s.checkOut), s.pick)
-	top := container.NewVBox(header, s.noExport)
+	// Check out is for the people on site only: on today's check-outs
+	// its place is empty, and the row keeps its height.
+	s.checkOutSlot = sized(280, 72, s.checkOut)
+	footer := container.NewBorder(nil, nil, nil, s.checkOutSlot, sized(0, 72, s.pick))
+	top := container.NewVBox(header)
 	// What Print writes follows the report language: it can be chosen
 	// where the list is printed.
+	exports := container.NewHBox(s.exportCSV, s.print)
 	if r := u.newReportLanguage(s.setStatus); r != nil && u.cfg.Incident.ExportDir != "" {
 		s.language = r
-		top.Add(sized(0, 0, container.NewBorder(nil, nil, nil, sized(420, 0, r.box))))
+		top.Add(container.New(&wrapRow{}, r.box, exports))
+	} else {
+		top.Add(container.NewBorder(nil, nil, nil, exports, s.noExport))
 	}
-	top.Add(s.status)
+	// The hint, and the outcome of an action in its place, in room kept
+	// for the longest of them: the list and the button under it do not
+	// move when one replaces the other.
+	top.Add(reserveLines(s.status, rosterStatusLines))
 	// Always there, so the table does not move when a check-out comes.
-	top.Add(container.NewBorder(nil, nil, nil, sized(0, 56, s.leftButton), s.leftLine))
+	// As wide as its longer label, so that it stays put when it switches.
+	wide := max(widget.NewButton(lang.X("roster.left.show", "Checked out today"), nil).MinSize().Width,
+		widget.NewButton(lang.X("roster.left.back", "Who is on site"), nil).MinSize().Width)
+	top.Add(container.NewBorder(nil, nil, nil, sized(wide, 56, s.leftButton), s.leftLine))
 	s.content = container.NewPadded(container.NewBorder(
 		top,
 		container.NewPadded(footer), nil, nil,
 		table))
 	return s
 }
+
+// rosterStatusLines is how many lines the roster keeps for its hint or
+// the outcome of an action: the longest hint, in the longest language, on
+// a 1080 px screen (a test holds this).
+const rosterStatusLines = 2
 
 // rosterTitles are the column titles, in the current language.
 func rosterTitles() []string {
@@ -422,6 +443,7 @@ func (s *rosterScreen) show(visits []queue.Visit) {
 }
 
 func (s *rosterScreen) showSelected() {
+	setVisible(s.checkOutSlot, !s.showLeft)
 	if s.showLeft {
 		s.checkOut.Disable()
 		if v := s.leftPicked; v != nil {
@@ -642,3 +664,46 @@ func (c rosterColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 var _ fyne.Layout = rosterColumns{}
+
+// wrapRow lays out two objects on one row, the first at the left and the
+// second at the right, each at its least width; where the row is too
+// narrow for both (a portrait screen in a language with long words), the
+// second goes on a row of its own under the first, still at the right.
+// Like orientLayout it decides again at every Layout, and its minimum
+// height is that of the arrangement it last chose; its minimum width is
+// always that of the wider object, as it can always wrap.
+type wrapRow struct {
+	wrapped bool // the arrangement of the last Layout
+}
+
+func (l *wrapRow) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 2 {
+		return
+	}
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	pad := theme.Padding()
+	l.wrapped = a.Width+pad+b.Width > size.Width
+	if !l.wrapped {
+		h := max(a.Height, b.Height)
+		objs[0].Move(fyne.NewPos(0, (h-a.Height)/2))
+		objs[0].Resize(a)
+		objs[1].Move(fyne.NewPos(size.Width-b.Width, (h-b.Height)/2))
+		objs[1].Resize(b)
+		return
+	}
+	objs[0].Move(fyne.NewPos(0, 0))
+	objs[0].Resize(a)
+	objs[1].Move(fyne.NewPos(size.Width-b.Width, a.Height+pad))
+	objs[1].Resize(b)
+}
+
+func (l *wrapRow) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) != 2 {
+		return fyne.Size{}
+	}
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	if l.wrapped {
+		return fyne.NewSize(max(a.Width, b.Width), a.Height+theme.Padding()+b.Height)
+	}
+	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -316,5 +317,85 @@ func TestRosterCountsPeopleNotTickets(t *testing.T) {
 	}
 	if got := peopleText(1, 3); got != "1 persona en el edificio (3 tiques)" {
 		t.Errorf("Spanish count of one %q", got)
+	}
+}
+
+// Today's check-outs fit the kiosk's landscape screen with the export
+// buttons and the report language, and there is no Check out on a list
+// of people who have left.
+func TestRosterCheckedOutTodayFitsTheScreen(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Incident.ExportDir = t.TempDir() })
+	u := f.ui
+	ana := f.checkIn(t, "Ana Lopez", "visit")
+	f.checkIn(t, "Ben Smith", "visit")
+	s := f.openRoster(t)
+	u.Window().Resize(landscape)
+	pickOnSite(t, s, ana.Visit.ID)
+	test.Tap(s.checkOut)
+	if !shown(t, u, s.checkOut) {
+		t.Fatal("no Check out on the list of people on site")
+	}
+	test.Tap(s.leftButton)
+	if len(s.left) != 1 || !s.leftTable.Visible() {
+		t.Fatalf("today's check-outs: %d shown %v", len(s.left), s.leftTable.Visible())
+	}
+	if shown(t, u, s.checkOut) {
+		t.Error("Check out is shown on the list of people who have left")
+	}
+	assertFits(t, "roster: checked out today", u.Window().Content())
+	assertWhole(t, "roster: checked out today", u.Window().Content(), allowedEllipses(t, "en"), nil)
+	d := fyne.CurrentApp().Driver()
+	for _, o := range []fyne.CanvasObject{s.back, s.title, s.count, s.exportCSV, s.print, s.language.sel, s.leftButton} {
+		if right := d.AbsolutePositionForObject(o).X + o.Size().Width; right > landscape.Width {
+			t.Errorf("%s ends at x=%.0f, beyond the screen's %.0f px", describe(o), right, landscape.Width)
+		}
+	}
+}
+
+// Nothing on the roster moves when a check-out's outcome replaces the
+// hint, nor when the list switches to today's check-outs and back, in
+// every language, on both screens.
+func TestRosterNothingMovesWhenAMessageComes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("every language")
+	}
+	for _, size := range []fyne.Size{landscape, portrait} {
+		for _, code := range translationCodes(t) {
+			t.Run(sizeName(size)+"/"+code, func(t *testing.T) {
+				f := newFixture(t, func(c *Config) {
+					c.Languages = translationCodes(t)
+					c.Incident.ExportDir = t.TempDir()
+				})
+				u := f.ui
+				ana := f.checkIn(t, "Ana Lopez", "visit")
+				f.checkIn(t, "Ben Smith", "visit")
+				u.chooseLanguage(code)
+				s := f.openRoster(t)
+				u.Window().Resize(size)
+				pickOnSite(t, s, ana.Visit.ID)
+				still := []fyne.CanvasObject{s.leftButton, s.onSite, s.list, s.checkOut}
+				before := placesOf(u, still...)
+				step := func(what string, objs ...fyne.CanvasObject) {
+					t.Helper()
+					got, want := placesOf(u, objs...), before[:len(objs)]
+					if !slices.Equal(got, want) {
+						t.Errorf("%s (%q): at %v, were at %v", what, s.status.Text, got, want)
+					}
+				}
+				test.Tap(s.checkOut)
+				if !strings.Contains(s.status.Text, "V-001") {
+					t.Fatalf("after Check out: %q", s.status.Text)
+				}
+				step("checked out", still...)
+				test.Tap(s.leftButton)
+				step("today's check-outs", s.leftButton, s.leftTable)
+				s.leftList.Select(0)
+				step("a check-out picked", s.leftButton, s.leftTable)
+				test.Tap(s.leftButton)
+				step("back to the people on site", still...)
+				s.setStatus(lang.X("roster.read.stale", "", map[string]any{"Time": "12:34:56"}), true)
+				step("a failed read", still...)
+			})
+		}
 	}
 }

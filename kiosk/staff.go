@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -194,7 +195,9 @@ func newStaffScreen(u *UI) *staffScreen {
 		container.NewGridWithColumns(2, s.desk, s.signedIn),
 		container.NewGridWithColumns(2, s.openDesk, s.closeDesk),
 		widget.NewSeparator(),
-		s.serving,
+		// The desk's state keeps room for two lines, open or serving, so
+		// the buttons under it stay where the finger expects them.
+		reserveLines(s.serving, deskStateLines),
 		container.NewGridWithColumns(2, s.callNext, s.recall),
 		container.NewGridWithColumns(2, s.served, s.noShow),
 	)
@@ -256,8 +259,11 @@ func (s *staffScreen) update(b queue.Board) {
 		s.serving.SetText("")
 	case !desk.Open:
 		s.serving.SetText(lang.X("staff.desk.is_closed", "{{.Desk}} is closed.", map[string]any{"Desk": desk.Desk.Name}))
+	case desk.Serving == nil && waitingFor(b, desk.Desk) > 0:
+		s.serving.SetText(lang.X("staff.desk.free", "{{.Desk}} is open ({{.Staff}}) and free: call the next visitor.",
+			map[string]any{"Desk": desk.Desk.Name, "Staff": desk.Staff}))
 	case desk.Serving == nil:
-		s.serving.SetText(lang.X("staff.desk.free", "{{.Desk}} is open ({{.Staff}}). Nobody called yet.",
+		s.serving.SetText(lang.X("staff.desk.free.none", "{{.Desk}} is open ({{.Staff}}) and free. Nobody is waiting for it.",
 			map[string]any{"Desk": desk.Desk.Name, "Staff": desk.Staff}))
 	default:
 		s.serving.SetText(lang.X("staff.desk.serving", "{{.Desk}} is serving {{.Ticket}} · {{.Name}}",
@@ -284,10 +290,11 @@ func (s *staffScreen) update(b queue.Board) {
 	}
 	s.queue.UnselectAll()
 	if s.selected != nil {
+		s.selected = s.stillSelected(b)
+	}
+	if s.selected != nil {
 		for i, w := range s.waiting {
 			if w.Visit.ID == s.selected.ID {
-				v := w.Visit
-				s.selected = &v
 				s.queue.Select(i)
 			}
 		}
@@ -305,11 +312,65 @@ func (s *staffScreen) deskState(b queue.Board) *queue.DeskState {
 	return nil
 }
 
+// stillSelected is the selected visit as board b has it: in line, or
+// called to a desk; among what Find found while that shows, as last read.
+// Anywhere else it has left the list it was picked from (served, a
+// no-show, cancelled) and nothing is selected.
+func (s *staffScreen) stillSelected(b queue.Board) *queue.Visit {
+	id := s.selected.ID
+	for _, w := range s.waiting {
+		if w.Visit.ID == id {
+			v := w.Visit
+			return &v
+		}
+	}
+	for _, d := range b.Desks {
+		if d.Serving != nil && d.Serving.ID == id {
+			v := *d.Serving
+			return &v
+		}
+	}
+	if s.query != "" {
+		for _, v := range s.found {
+			if v.ID == id {
+				return &v
+			}
+		}
+	}
+	return nil
+}
+
+// waitingFor counts the visits waiting in the lines desk calls from.
+func waitingFor(b queue.Board, desk queue.Desk) int {
+	n := 0
+	for _, l := range b.Lines {
+		if slices.Contains(desk.Services, l.Service.ID) {
+			n += len(l.Waiting)
+		}
+	}
+	return n
+}
+
+// visitActions are the states of a visit in which the store
+// (queue.Store.Apply) takes each action on it; a button for an action
+// the selected visit's state rules out is disabled. A test holds the
+// two alike.
+var visitActions = map[queue.Action][]queue.Status{
+	queue.ActCancel:     {queue.StatusWaiting, queue.StatusCalled},
+	queue.ActPrioritize: {queue.StatusWaiting},
+	queue.ActTransfer:   {queue.StatusWaiting, queue.StatusCalled},
+}
+
+// canApply says whether action a can be taken on visit v now.
+func canApply(a queue.Action, v *queue.Visit) bool {
+	return v != nil && slices.Contains(visitActions[a], v.Status)
+}
+
 func (s *staffScreen) showSelected() {
 	on := s.selected != nil
-	for _, w := range []fyne.Disableable{s.cancel, s.front, s.transfer} {
-		enable(w, on)
-	}
+	enable(s.cancel, canApply(queue.ActCancel, s.selected))
+	enable(s.front, canApply(queue.ActPrioritize, s.selected))
+	enable(s.transfer, canApply(queue.ActTransfer, s.selected))
 	if !on {
 		s.pick.SetText(lang.X("staff.pick", "Tap a visit in the list, or find one, to act on it."))
 		return
@@ -334,6 +395,29 @@ func (u *UI) showWalkIn() {
 	u.form = newCheckInScreen(u, queue.SourceStaff)
 	u.setScreen(screenWalkIn, u.form.content)
 	u.win.Canvas().Focus(u.form.name)
+}
+
+// formQuestion holds the check-in form's questions and why one is asked.
+type formQuestion struct{ name, host, phoneWhy, service string }
+
+// formQuestions are the questions of a form from source: asked of the
+// visitor on their own form, about the visitor on the walk-in form that
+// staff fill in.
+func formQuestions(source string) formQuestion {
+	if source == queue.SourceStaff {
+		return formQuestion{
+			name:     lang.X("walkin.name", "Visitor's name"),
+			host:     lang.X("walkin.host", "Whom are they visiting?"),
+			phoneWhy: lang.X("walkin.phone.why", "If they check out by typing their ticket number, the kiosk asks for this number's last four digits."),
+			service:  lang.X("walkin.service", "Why are they here?"),
+		}
+	}
+	return formQuestion{
+		name:     lang.X("form.name", "Your name"),
+		host:     lang.X("form.host", "Whom are you visiting?"),
+		phoneWhy: lang.X("form.phone.why", "If you check out by typing your ticket number, we ask for its last four digits."),
+		service:  lang.X("form.service", "Why are you here?"),
+	}
 }
 
 // signedInText says who is signed in, and as what.
@@ -415,7 +499,9 @@ func (u *UI) staffAction(cmd queue.Command) {
 		return
 	}
 	u.log.Info("staff action", "action", cmd.Action, "visit", v.Ticket, "desk", cmd.Desk)
-	if v.ID != 0 && cmd.Action != queue.ActCallNext {
+	// What a visit's action acted on stays selected; a desk's action
+	// (call, recall, served, no-show) leaves the selection as it was.
+	if _, onVisit := visitActions[cmd.Action]; onVisit && v.ID != 0 {
 		s.selected = &v
 	}
 	s.transfer.ClearSelected()
@@ -576,4 +662,39 @@ func recoveredText(o queue.Origin) string {
 		return lang.X("staff.row.recovered.old", "recovered from an older copy: check it")
 	}
 	return lang.X("staff.row.recovered", "recovered")
+}
+
+// deskStateLines is how many lines the desk's state keeps free: open and
+// free, or serving a visitor, in the longest language at the width of the
+// desk's card (a test holds this for the desk and staff names it uses).
+const deskStateLines = 2
+
+// reserveLines sets label l in room for lines lines of its text, so that
+// what is under it stays put while its text changes between one line and
+// that many. A longer text still gets its room.
+func reserveLines(l *widget.Label, lines int) fyne.CanvasObject {
+	probe := widget.NewLabel(strings.Repeat("Ag\n", lines-1) + "Ag")
+	probe.SizeName, probe.TextStyle = l.SizeName, l.TextStyle
+	return container.New(atLeastHigh(probe.MinSize().Height), l)
+}
+
+// atLeastHigh lays its objects over each other, as high as the highest
+// needs but never less than itself.
+type atLeastHigh float32
+
+func (h atLeastHigh) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	m := fyne.NewSize(0, float32(h))
+	for _, o := range objects {
+		if o.Visible() {
+			m = m.Max(o.MinSize())
+		}
+	}
+	return m
+}
+
+func (h atLeastHigh) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
