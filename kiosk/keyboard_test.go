@@ -89,6 +89,7 @@ func TestKeyboardTypesAccentedNameIntoStore(t *testing.T) {
 			spell(t, u, "zal")
 			tapKeys(t, u, keyBackspace, keyDone)
 			wantKeyboard(t, u, false, nil)
+			f.clock.Advance(doneGuard) // not Done's second tap
 			test.Tap(serviceButton(t, u.form, "visit"))
 			test.Tap(u.form.submit)
 			if u.screen != screenTicket {
