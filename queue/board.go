@@ -128,12 +128,12 @@ func (s *Store) board(ctx context.Context) (Board, error) {
 		var behind estimate.Range
 		for _, v := range byService[id] {
 			ahead := order.ahead[v.ID]
-			q := estimate.Query{Service: id, Ahead: ahead, OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks, Since: v.CheckedInAt}
+			q := estimate.Query{Service: id, Ahead: ahead, AheadBy: order.aheadBy[v.ID], OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks, Since: v.CheckedInAt}
 			e := notBefore(s.est.Remaining(q, b.At), behind)
 			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: ahead + 1, Estimate: e})
 			behind = e
 		}
-		l.NextEstimate = s.est.Remaining(estimate.Query{Service: id, Ahead: order.next[id], OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks}, b.At)
+		l.NextEstimate = s.est.Remaining(order.joinQuery(id), b.At)
 		b.Lines = append(b.Lines, l)
 	}
 	return b, nil

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
+
+	"lobbyline/queue/estimate"
 )
 
 // A desk may serve several services, and it calls the earliest waiting
@@ -37,6 +40,23 @@ type callOrder struct {
 	desks []openDesk
 	ahead map[int64]int  // waiting visit → people called before it by the desks serving its service
 	next  map[string]int // service → the same for someone joining it now
+	// aheadBy and nextBy are those same people by their own service,
+	// where a shared desk calls people of other services among them (nil
+	// where all are of the visitor's service): with no history yet, the
+	// estimate counts each at the time their own service takes.
+	aheadBy map[int64]map[string]int
+	nextBy  map[string]map[string]int
+}
+
+// mixed returns by if it counts people of a service other than own, nil
+// otherwise, as a copy.
+func mixed(by map[string]int, own string) map[string]int {
+	for svc, n := range by {
+		if svc != own && n > 0 {
+			return maps.Clone(by)
+		}
+	}
+	return nil
 }
 
 // planCalls plays out the desks' calls over waiting, which is in (rank, id)
@@ -56,13 +76,15 @@ type callOrder struct {
 // its visitors keep their place in their own list, and the kiosk shows no
 // estimate for them (OpenDesks is 0).
 func planCalls(desks []openDesk, waiting []queued) callOrder {
-	o := callOrder{desks: desks, ahead: make(map[int64]int, len(waiting)), next: make(map[string]int)}
+	o := callOrder{desks: desks, ahead: make(map[int64]int, len(waiting)), next: make(map[string]int),
+		aheadBy: make(map[int64]map[string]int), nextBy: make(map[string]map[string]int)}
 	lines := make(map[string][]int) // service → indexes into waiting, in call order
 	for i, w := range waiting {
 		lines[w.service] = append(lines[w.service], i)
 	}
-	head := make(map[string]int)   // service → its next uncalled index in lines
-	called := make(map[string]int) // service → calls so far by desks serving it
+	head := make(map[string]int)                // service → its next uncalled index in lines
+	called := make(map[string]int)              // service → calls so far by desks serving it
+	calledBy := make(map[string]map[string]int) // the same, by the service of whoever was called
 	take := func(d openDesk) bool {
 		first, from := -1, ""
 		for _, svc := range d.services {
@@ -76,14 +98,25 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 			for _, svc := range d.services {
 				if _, ok := o.next[svc]; !ok {
 					o.next[svc] = called[svc]
+					if by := mixed(calledBy[svc], svc); by != nil {
+						o.nextBy[svc] = by
+					}
 				}
 			}
 			return false
 		}
 		head[from]++
-		o.ahead[waiting[first].id] = called[from]
+		id := waiting[first].id
+		o.ahead[id] = called[from]
+		if by := mixed(calledBy[from], from); by != nil {
+			o.aheadBy[id] = by
+		}
 		for _, svc := range d.services {
 			called[svc]++
+			if calledBy[svc] == nil {
+				calledBy[svc] = make(map[string]int)
+			}
+			calledBy[svc][from]++
 		}
 		return true
 	}
@@ -114,6 +147,12 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 		}
 	}
 	return o
+}
+
+// joinQuery is the estimate's question for someone joining service now.
+func (o callOrder) joinQuery(service string) estimate.Query {
+	open, free := o.desksFor(service)
+	return estimate.Query{Service: service, Ahead: o.next[service], AheadBy: o.nextBy[service], OpenDesks: open, FreeDesks: free}
 }
 
 // desksFor is how many open desks serve service and how many of those call

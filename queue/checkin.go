@@ -43,7 +43,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		Day: s.day(now), Service: svc.ID, Name: f.Name, Host: f.Host, Phone: f.Phone, Invite: f.Invite,
 		Status: StatusWaiting, Source: source, CheckedInAt: now,
 	}
-	var ahead, desks, free int
+	var q estimate.Query
 	var est estimate.Range
 	var prereg *PreRegistration
 	// The watch-list hash is slow on purpose; it runs before the
@@ -82,7 +82,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if v.Ticket, err = s.nextTicket(ctx, tx, v.Day, svc.Prefix); err != nil {
 			return err
 		}
-		if ahead, desks, free, err = s.lineLength(ctx, tx, svc.ID); err != nil {
+		if q, err = s.joinQuery(ctx, tx, svc.ID); err != nil {
 			return err
 		}
 		if v.Epoch, err = s.currentEpoch(ctx, tx); err != nil {
@@ -113,9 +113,9 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		// The estimate shown goes into the log, so an incident report can
 		// set it against the wait that followed. With no desk open none is
 		// shown, and none is logged.
-		est = s.estimate(estimate.Query{Service: v.Service, Ahead: ahead, OpenDesks: desks, FreeDesks: free})
-		data := map[string]any{"ahead": ahead, "desks": desks}
-		if desks > 0 {
+		est = s.estimate(q)
+		data := map[string]any{"ahead": q.Ahead, "desks": q.OpenDesks}
+		if q.OpenDesks > 0 {
 			data["est_s"] = int64(est.Wait.Seconds())
 		}
 		ev := event{Kind: KindCheckIn, Visit: v.ID, Service: v.Service, Actor: source, Data: data}
@@ -128,7 +128,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	// A new visit ranks behind everyone waiting, so its place and estimate
 	// follow from the counts taken in the transaction; the estimator learns
 	// of the check-in itself on its next refresh.
-	return Ticket{Visit: v, Ref: s.signRef(v), Position: ahead + 1, Estimate: est, OpenDesks: desks, PreReg: prereg}, nil
+	return Ticket{Visit: v, Ref: s.signRef(v), Position: q.Ahead + 1, Estimate: est, OpenDesks: q.OpenDesks, PreReg: prereg}, nil
 }
 
 // screen raises staff alerts for a new visit: a cancelled invitation, or a
@@ -257,17 +257,16 @@ func (s *Store) estimate(q estimate.Query) estimate.Range {
 	return s.est.Remaining(q, s.now())
 }
 
-// lineLength is, for someone joining service now, how many people the
-// open desks serving it will call first (at a desk shared with other
-// services, theirs too: callorder.go), how many desks serve it now and
-// how many of those call nobody at the moment.
-func (s *Store) lineLength(ctx context.Context, tx *sql.Tx, service string) (ahead, desks, free int, err error) {
+// joinQuery is the estimate's question for someone joining service now:
+// how many people the open desks serving it will call first (at a desk
+// shared with other services, theirs too: callorder.go), how many desks
+// serve it now and how many of those call nobody at the moment.
+func (s *Store) joinQuery(ctx context.Context, tx *sql.Tx, service string) (estimate.Query, error) {
 	order, err := s.readJoinOrder(ctx, tx, service)
 	if err != nil {
-		return 0, 0, 0, fmt.Errorf("count line: %w", err)
+		return estimate.Query{}, fmt.Errorf("count line: %w", err)
 	}
-	desks, free = order.desksFor(service)
-	return order.next[service], desks, free, nil
+	return order.joinQuery(service), nil
 }
 
 // nextTicket takes the next number of the day's sequence for prefix,

@@ -194,7 +194,7 @@ func (s *Store) transfer(ctx context.Context, tx *sql.Tx, now time.Time, cmd Com
 		return Visit{}, conflict("error.transfer.same", "{{.Ticket}} is already in {{.Service}}.",
 			map[string]any{"Ticket": v.Ticket, "Service": to.Name})
 	}
-	ahead, desks, _, err := s.lineLength(ctx, tx, to.ID)
+	q, err := s.joinQuery(ctx, tx, to.ID)
 	if err != nil {
 		return Visit{}, err
 	}
@@ -205,7 +205,7 @@ func (s *Store) transfer(ctx context.Context, tx *sql.Tx, now time.Time, cmd Com
 	from := v.Service
 	v.Service, v.Status, v.Desk, v.CalledAt = to.ID, StatusWaiting, "", time.Time{}
 	return v, s.record(ctx, tx, now, event{Kind: KindTransfer, Visit: v.ID, Service: to.ID, Actor: cmd.Staff,
-		Data: map[string]any{"from": from, "ahead": ahead, "desks": desks}}, &v, nil)
+		Data: map[string]any{"from": from, "ahead": q.Ahead, "desks": q.OpenDesks}}, &v, nil)
 }
 
 func (s *Store) openDesk(ctx context.Context, tx *sql.Tx, now time.Time, cmd Command) error {

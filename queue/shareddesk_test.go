@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"testing"
@@ -14,9 +15,16 @@ import (
 // (no history), with desks.
 func openSharedStore(t *testing.T, c *clock, desks ...queue.Desk) *queue.Store {
 	t.Helper()
+	return openTimedStore(t, c, nil, desks...)
+}
+
+// openTimedStore is openSharedStore with times per visitor by service
+// (4 min for one not named).
+func openTimedStore(t *testing.T, c *clock, times map[string]time.Duration, desks ...queue.Desk) *queue.Store {
+	t.Helper()
 	opts := testOptions(c)
-	for i := range opts.Services {
-		opts.Services[i].TimePerVisitor = 4 * time.Minute
+	for i, svc := range opts.Services {
+		opts.Services[i].TimePerVisitor = cmp.Or(times[svc.ID], 4*time.Minute)
 	}
 	opts.Desks = desks
 	s, err := queue.Open(context.Background(), t.TempDir()+"/kiosk.db", opts)
@@ -388,5 +396,35 @@ func TestPlacesAreTheCallOrder(t *testing.T) {
 				t.Errorf("seed %d: %s never called, though %d desks serve it", seed, ticket, p.line.OpenDesks)
 			}
 		}
+	}
+}
+
+// With no history yet, the patient visitors a shared desk calls before a
+// Registration visitor count at a patient visit's time (2 min), not at
+// Registration's (6 min): R-001 behind three of them at a free desk is
+// told 6 min (3–9), what the desk will take, on the ticket and the board.
+func TestSharedDeskCountsOtherLinesAtTheirOwnTime(t *testing.T) {
+	c := newClock()
+	s := openTimedStore(t, c, map[string]time.Duration{"registration": 6 * time.Minute, "visit": 2 * time.Minute},
+		queue.Desk{ID: "desk-1", Name: "Desk 1", Services: []string{"visit", "registration"}})
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	for _, name := range []string{"Ana", "Ben", "Cid"} {
+		mustCheckIn(t, s, name, "visit")
+	}
+	tk, err := s.CheckIn(context.Background(), queue.CheckInForm{Name: "Rita", Service: "registration"}, queue.SourceKiosk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tk.Position != 4 || tk.Estimate.Wait != 6*time.Minute {
+		t.Errorf("R-001's ticket: place %d, %v; want place 4, 6m (two patient visits after the first, and the one at the desk, 2 min each)", tk.Position, tk.Estimate.Wait)
+	}
+	b, places := boardPlaces(t, s)
+	if r := places["R-001"]; r.Position != 4 || r.Estimate.Wait != 6*time.Minute {
+		t.Errorf("R-001 on the board: place %d, %v; want 4, 6m", r.Position, r.Estimate.Wait)
+	}
+	// Someone joining Registration now: three patient visits and R-001
+	// ahead, 3 min a call on average, the first at the free desk.
+	if got := lineOf(t, b, "registration").NextEstimate.Wait; got != 12*time.Minute {
+		t.Errorf("Registration, check in now: %v, want 12m", got)
 	}
 }

@@ -426,6 +426,11 @@ type Query struct {
 	// desk that also serves other lines, those of the other lines it
 	// calls first.
 	Ahead int
+	// AheadBy is those Ahead by their own service, where a shared desk
+	// calls people of other lines among them; nil when all are of
+	// Service. Before the line has history, each counts at the time
+	// their own service takes (PerVisitor), not this line's.
+	AheadBy map[string]int
 	// OpenDesks is how many desks serve the service now; 0 means unknown
 	// and is taken as one (the replay of a log without desks). The kiosk
 	// does not ask for an estimate while it knows no desk is open.
@@ -506,7 +511,7 @@ func (e *Estimator) fresh(q Query, at time.Time) Range {
 	}
 	s := e.services[q.Service]
 	if !e.hasHistory(q.Service) {
-		return e.defaultEstimate(q.Service, ahead, q.OpenDesks)
+		return defaultRange(ahead, e.perCall(q), q.OpenDesks)
 	}
 	if r, ok := e.regressed(s, q.Service, ahead, q.OpenDesks, at); ok {
 		return r
@@ -544,8 +549,29 @@ func (e *Estimator) perVisitor(service string) time.Duration {
 // interval is wide (half to one and a half times) because nothing has been
 // measured yet.
 func (e *Estimator) defaultEstimate(service string, ahead, openDesks int) Range {
-	w := time.Duration(max(ahead, 0)+1) * e.perVisitor(service) / time.Duration(max(openDesks, 1))
+	return defaultRange(ahead, e.perVisitor(service), openDesks)
+}
+
+// defaultRange is defaultEstimate for calls that take perCall each.
+func defaultRange(ahead int, perCall time.Duration, openDesks int) Range {
+	w := time.Duration(max(ahead, 0)+1) * perCall / time.Duration(max(openDesks, 1))
 	return Range{Wait: w, Low: w / 2, High: w + w/2}
+}
+
+// perCall is the configured time a call before q's visitor takes: their
+// own service's, or, where a shared desk calls people of other lines
+// first (q.AheadBy), the mean over those people of their own services'.
+func (e *Estimator) perCall(q Query) time.Duration {
+	var sum time.Duration
+	n := 0
+	for svc, k := range q.AheadBy {
+		sum += time.Duration(k) * e.perVisitor(svc)
+		n += k
+	}
+	if n == 0 {
+		return e.perVisitor(q.Service)
+	}
+	return sum / time.Duration(n)
 }
 
 // predict returns the fit's terms and the fitted wait in minutes, before

@@ -462,3 +462,26 @@ func TestConfigDefaults(t *testing.T) {
 		t.Errorf("Window = %d, want it bounded at %d", got, maxWindow)
 	}
 }
+
+// Before a line has history, the people a shared desk calls first from
+// another line each count at the time their own service takes, not this
+// line's: three patient visitors (2 min each) ahead of a Registration
+// visitor (6 min) at one busy desk are 4 calls of 2 min, not of 6.
+func TestDefaultEstimateCountsOtherLinesAtTheirOwnTime(t *testing.T) {
+	e := New(Config{PerVisitor: map[string]time.Duration{"registration": 6 * time.Minute, "visit": 2 * time.Minute}})
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		q    Query
+		want time.Duration
+	}{
+		{"own line only", Query{Service: "registration", Ahead: 3, OpenDesks: 1}, 24 * time.Minute},
+		{"behind another line's visitors", Query{Service: "registration", Ahead: 3, AheadBy: map[string]int{"visit": 3}, OpenDesks: 1}, 8 * time.Minute},
+		{"a free desk takes the first", Query{Service: "registration", Ahead: 3, AheadBy: map[string]int{"visit": 3}, OpenDesks: 1, FreeDesks: 1}, 6 * time.Minute},
+		{"a mix", Query{Service: "registration", Ahead: 4, AheadBy: map[string]int{"visit": 2, "registration": 2}, OpenDesks: 2}, 10 * time.Minute},
+	} {
+		if got := e.Remaining(tc.q, now); got.Wait != tc.want || got.Low != tc.want/2 || got.High != tc.want+tc.want/2 {
+			t.Errorf("%s: %+v, want %v (half to one and a half)", tc.name, got, tc.want)
+		}
+	}
+}
