@@ -168,17 +168,10 @@ func (l *formColumns) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	l.portrait = size.Height > size.Width
 	if l.portrait {
 		h := columnContent(lead).MinSize().Height
-		lead.Move(fyne.NewPos(0, 0))
-		lead.Resize(fyne.NewSize(size.Width, h))
-		rest.Move(fyne.NewPos(0, h+pad))
-		rest.Resize(fyne.NewSize(size.Width, max(columnContent(rest).MinSize().Height, size.Height-h-pad)))
+		above(lead, rest, size.Width, h, max(columnContent(rest).MinSize().Height, size.Height-h-pad))
 		return
 	}
-	w := (size.Width - pad) / 2
-	lead.Move(fyne.NewPos(0, 0))
-	lead.Resize(fyne.NewSize(w, size.Height))
-	rest.Move(fyne.NewPos(w+pad, 0))
-	rest.Resize(fyne.NewSize(size.Width-w-pad, size.Height))
+	sideBySide(lead, rest, size)
 }
 
 func (l *formColumns) MinSize(objs []fyne.CanvasObject) fyne.Size {

@@ -52,12 +52,25 @@ func (l *orientLayout) arrange(objs []fyne.CanvasObject, size fyne.Size) {
 		if l.even {
 			h = max(h, (size.Height-pad)/2)
 		}
-		lead.Move(fyne.NewPos(0, 0))
-		lead.Resize(fyne.NewSize(size.Width, h))
-		rest.Move(fyne.NewPos(0, h+pad))
-		rest.Resize(fyne.NewSize(size.Width, max(0, size.Height-h-pad)))
+		above(lead, rest, size.Width, h, max(0, size.Height-h-pad))
 		return
 	}
+	sideBySide(lead, rest, size)
+}
+
+// above places lead, leadH high, above rest, restH high, both width
+// wide: a two-part screen in portrait.
+func above(lead, rest fyne.CanvasObject, width, leadH, restH float32) {
+	lead.Move(fyne.NewPos(0, 0))
+	lead.Resize(fyne.NewSize(width, leadH))
+	rest.Move(fyne.NewPos(0, leadH+theme.Padding()))
+	rest.Resize(fyne.NewSize(width, restH))
+}
+
+// sideBySide places lead and rest in two even columns filling size: a
+// two-part screen in landscape.
+func sideBySide(lead, rest fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
 	w := (size.Width - pad) / 2
 	lead.Move(fyne.NewPos(0, 0))
 	lead.Resize(fyne.NewSize(w, size.Height))
