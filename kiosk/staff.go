@@ -76,6 +76,7 @@ type staffScreen struct {
 
 func newStaffScreen(u *UI) *staffScreen {
 	s := &staffScreen{u: u, status: newWrapped("", theme.SizeNameText, widget.MediumImportance), services: u.staffQueue.Services()}
+	s.status.Truncation = fyne.TextTruncateEllipsis // past its two lines (a long search)
 
 	for _, d := range u.staffQueue.Desks() {
 		s.deskIDs = append(s.deskIDs, d.ID)
@@ -188,7 +189,9 @@ func newStaffScreen(u *UI) *staffScreen {
 		container.New(&lineHeadLayout{},
 			newText(lang.X("staff.title", "Staff"), theme.SizeNameHeadingText, true, widget.MediumImportance),
 			container.NewHBox(s.outage, s.onSite, s.walkIn, s.lock, u.newQuitButton())),
-		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts, s.disk, s.recovered), nil, container.NewPadded(s.status)))
+		// The last result has two lines' room whatever it says, so a long
+		// one does not push the desk's buttons down under a finger.
+		container.NewBorder(nil, nil, container.NewHBox(s.sync, s.alerts, s.disk, s.recovered), nil, messageSlot(s.status, 2)))
 
 	deskCard := card(
 		newText(lang.X("staff.desk", "Desk"), theme.SizeNameText, true, widget.HighImportance),

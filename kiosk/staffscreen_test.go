@@ -129,6 +129,9 @@ func TestStaffDeskButtonsNeverMove(t *testing.T) {
 				test.Tap(s.callNext)
 				test.Tap(s.served)
 				step("served, nobody waiting")
+				s.findEntry.SetText(strings.Repeat("Bartholomew Featherstonehaugh ", 4))
+				u.findVisits(s.findEntry.Text)
+				step("a long result: " + s.status.Text)
 			})
 		}
 	}
