@@ -231,7 +231,7 @@ func (s *checkInScreen) showErrors(u *UI, err error) {
 		return
 	}
 	for _, p := range fe.Problems {
-		s.showError(p.Field, u.errorText(p))
+		s.showError(p.Field, u.formErrorText(s.source, p))
 	}
 	if fe.Problems[0].Field == "name" {
 		u.win.Canvas().Focus(s.name)
@@ -366,7 +366,8 @@ func (u *UI) inviteEntered() {
 		s.showError("invite", u.errorText(err))
 		return
 	case !ok:
-		s.showError("invite", lang.X("error.invite.unknown", "We cannot find this invite code. Please check it, or leave it empty and check in with your name."))
+		s.showError("invite", u.formErrorText(s.source, &queue.Error{Key: "error.invite.unknown",
+			Message: "We cannot find this invite code. Please check it, or leave it empty and check in with your name."}))
 		return
 	}
 	if s.name.Text == "" {

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -421,6 +422,29 @@ func formQuestions(source string) formQuestion {
 		phoneWhy: lang.X("form.phone.why", "If you check out by typing your ticket number, we ask for its last four digits."),
 		service:  lang.X("form.service", "Why are you here?"),
 	}
+}
+
+// walkInErrors are the form's problems in staff's words, for the walk-in
+// form: the store words them to the visitor who types them ("Please enter
+// your name").
+var walkInErrors = map[string][2]string{
+	"error.name.empty":     {"walkin.error.name.empty", "Please enter the visitor's name."},
+	"error.service.empty":  {"walkin.error.service.empty", "Please choose why they are here."},
+	"error.name.hidden":    {"walkin.error.name.hidden", "The visitor's name holds an invisible formatting character (such as a direction mark). Please type it again."},
+	"error.host.hidden":    {"walkin.error.host.hidden", "The name of whom they visit holds an invisible formatting character (such as a direction mark). Please type it again."},
+	"error.invite.unknown": {"walkin.error.invite.unknown", "We cannot find this invite code. Please check it, or leave it empty and check them in with their name."},
+}
+
+// formErrorText is a form problem (key, or err's) as the form's user
+// reads it: the visitor, or staff on the walk-in form.
+func (u *UI) formErrorText(source string, err error) string {
+	var e *queue.Error
+	if source == queue.SourceStaff && errors.As(err, &e) {
+		if w, ok := walkInErrors[e.Key]; ok {
+			return lang.X(w[0], w[1])
+		}
+	}
+	return u.errorText(err)
 }
 
 // signedInText says who is signed in, and as what.

@@ -282,5 +282,23 @@ func TestWalkInFormAsksAboutTheVisitor(t *testing.T) {
 		if staff.name == lang.X("form.name", "") {
 			t.Errorf("%s: the walk-in form asks for %q", code, staff.name)
 		}
+		for key := range walkInErrors {
+			e := &queue.Error{Key: key, Message: "(none)"}
+			if w, v := u.formErrorText(queue.SourceStaff, e), u.formErrorText(queue.SourceKiosk, e); w == v || w == "" {
+				t.Errorf("%s: %s reads %q to staff, as to a visitor", code, key, w)
+			}
+		}
+	}
+	if err := setLanguage("en"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Sent empty, the walk-in form says what is missing in staff's words.
+	test.Tap(u.form.submit)
+	if got := u.form.nameMsg.Text; got != "Please enter the visitor's name." {
+		t.Errorf("the walk-in form's empty name: %q", got)
+	}
+	if got := u.form.serviceMsg.Text; got != "Please choose why they are here." {
+		t.Errorf("the walk-in form's reason: %q", got)
 	}
 }
