@@ -29,6 +29,7 @@ const (
 	maxBackoff     = 5 * time.Minute
 	clientTimeout  = 30 * time.Second // cmd/kiosk's http.Client
 	minTimeout     = 5 * time.Second  // timeouts are scaled down no further
+	finishGrace    = time.Minute      // the least time kiosks get to finish their last sync
 )
 
 // FleetResult is what a fleet run measured.
@@ -297,8 +298,12 @@ func (m *Main) runFleet(ctx context.Context) error {
 	}
 	// Kiosks finish the sync they are in when the time is up, retries
 	// included, so that every mutation sent gets its answer; after grace
-	// they are cut off.
-	grace := max(cfg.scaled(time.Minute), 2*plan.attemptTimeout)
+	// they are cut off. The centre's Retry-After (2 s) and the backoff
+	// added to it are not scaled: a kiosk answered "busy" a few times in a
+	// row near the end of a short run needs tens of seconds, more on a
+	// loaded machine, and a kiosk cut off with a push unanswered fails the
+	// exactly-once check though nothing was lost.
+	grace := max(cfg.scaled(time.Minute), 2*plan.attemptTimeout, finishGrace)
 	hard, cancel := context.WithDeadline(ctx, plan.end.Add(grace))
 	defer cancel()
 	var wg sync.WaitGroup
