@@ -274,6 +274,11 @@ func (u *UI) chooseService(id string) {
 		b.Refresh()
 	}
 	s.showError("service", "")
+	// The tap took the focus from the field the keys type into: give it
+	// back, so the field shows where the next key goes.
+	if k := u.keys; k.open && k.target != nil {
+		u.win.Canvas().Focus(k.target)
+	}
 }
 
 // formEdited re-checks a field as it is typed. Only problems that typing

@@ -705,6 +705,17 @@ func reserveLines(l *widget.Label, lines int) fyne.CanvasObject {
 	return container.New(atLeastHigh(probe.MinSize().Height), l)
 }
 
+// fixedLines sets label l in room for exactly lines lines of its text,
+// ending in an ellipsis past them: unlike reserveLines, the room does not
+// follow what a wrapped label measures before it knows its width (a
+// first layout, a window that changes size), so nothing under it moves.
+func fixedLines(l *widget.Label, lines int) fyne.CanvasObject {
+	probe := widget.NewLabel(strings.Repeat("Ag\n", lines-1) + "Ag")
+	probe.SizeName, probe.TextStyle = l.SizeName, l.TextStyle
+	l.Truncation = fyne.TextTruncateEllipsis
+	return container.New(fixedHeight(probe.MinSize().Height), l)
+}
+
 // atLeastHigh lays its objects over each other, as high as the highest
 // needs but never less than itself.
 type atLeastHigh float32

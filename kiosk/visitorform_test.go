@@ -78,6 +78,9 @@ func TestCheckInFormNothingMovesUnderTheFinger(t *testing.T) {
 				test.Tap(serviceButton(t, u.form, id))
 				moved(t, "after tapping "+id, before, targets)
 				wantKeyboard(t, u, true, u.form.name)
+				if u.win.Canvas().Focused() != u.form.name {
+					t.Errorf("after tapping %s the keys type into the name, which shows no focus", id)
+				}
 			}
 			// A field in view, tapped, stays where it is; one out of view
 			// comes into view, the fields' column alone moves.
@@ -284,5 +287,33 @@ func TestDoubleTapOnDoneSendsNothing(t *testing.T) {
 	test.Tap(u.checkout.submit)
 	if u.checkout.pending == nil || u.checkout.pending.Ticket != "V-001" {
 		t.Fatalf("Check out after Done: %q, asks about %+v", u.checkout.message.Text, u.checkout.pending)
+	}
+}
+
+// A visitor changing language finds Check in, Check out and the other
+// languages where they were: the welcome's sentence has the same room in
+// every language.
+func TestWelcomeLanguagesMoveNothing(t *testing.T) {
+	for _, size := range []fyne.Size{landscape, portrait} {
+		t.Run(sizeName(size), func(t *testing.T) {
+			f := newFixture(t, func(c *Config) { c.Languages = translationCodes(t) })
+			u := f.ui
+			t.Cleanup(func() { u.chooseLanguage("en") })
+			u.Window().Resize(size)
+			targets := func() map[string]fyne.CanvasObject {
+				w := u.welcome
+				objs := map[string]fyne.CanvasObject{"check in": w.checkIn, "check out": w.checkOut}
+				for code, b := range w.languages {
+					objs[code] = b
+				}
+				return objs
+			}
+			before := where(targets())
+			for _, code := range translationCodes(t) {
+				test.Tap(u.welcome.languages[code])
+				u.Window().Resize(size)
+				moved(t, "in "+code, before, targets())
+			}
+		})
 	}
 }

@@ -47,14 +47,17 @@ func newWelcomeScreen(u *UI) *welcomeScreen {
 		theme.SizeNameSubHeadingText, widget.MediumImportance)
 	// Sized to fit a 1280×720 panel in every language. Larger text needs
 	// the room the kiosk's name and some air took.
-	space, button := float32(8), float32(104)
+	space, button, introLines := float32(8), float32(104), 3
 	if s.bigText = u.theme.larger; s.bigText {
-		space, button = 8, 120
+		space, button, introLines = 8, 120, 4
 	}
 	intro := container.NewVBox(
 		s.place,
 		newText(lang.X("welcome.title", "Welcome"), sizeNameTitle, true, widget.MediumImportance),
-		s.intro,
+		// The same room in every language (three lines, four in larger
+		// text), so the buttons under it stay where they were when a
+		// visitor changes language.
+		fixedLines(s.intro, introLines),
 		gap(space),
 		sized(0, button, container.NewStack(s.checkIn, s.unsaved)),
 		gap(8),
