@@ -150,3 +150,31 @@ func TestNoScreenOutgrowsTheDisplay(t *testing.T) {
 		})
 	}
 }
+
+// A portrait screen has the room for the outage banner and the whole
+// ticket: its heading, the QR code at full size and the QR's caption stay,
+// as without the banner; a landscape one makes room by shrinking them.
+func TestPortraitTicketKeepsItsSizeUnderTheBanner(t *testing.T) {
+	f := newOutageFixture(t)
+	u := f.ui
+	f.startOutage(t)
+	for _, tc := range []struct {
+		size fyne.Size
+		full bool
+	}{{portrait, true}, {landscape, false}} {
+		u.Window().Resize(tc.size)
+		checkInAtKiosk(t, u, "Ana García")
+		u.Window().Resize(tc.size)
+		if !u.ticket.banner.content.Visible() {
+			t.Fatalf("%s: no banner on the ticket", sizeName(tc.size))
+		}
+		text := screenText(u)
+		full := strings.Contains(text, "Your ticket") && strings.Contains(text, "Take a photo of this code") && u.ticket.qr.MinSize().Width == 280
+		if full != tc.full {
+			t.Errorf("%s with the banner: heading, caption and a 280 px QR code shown %v, want %v (QR %v)\n%s",
+				sizeName(tc.size), full, tc.full, u.ticket.qr.MinSize(), text)
+		}
+		fitsScreen(t, u, sizeName(tc.size)+" ticket with the banner")
+		test.Tap(u.ticket.done)
+	}
+}

@@ -37,10 +37,14 @@ type ticketScreen struct {
 
 func newTicketScreen(u *UI, t queue.Ticket) *ticketScreen {
 	s := &ticketScreen{ticket: t}
-	// With the outage banner up the screen is shorter. The number is what
-	// the visitor must remember, so it keeps its size: the lines under it
-	// are smaller, with less air, and the QR code is smaller.
+	// With the outage banner up a landscape screen is shorter. The number
+	// is what the visitor must remember, so it keeps its size: the lines
+	// under it are smaller, with less air, and the QR code is smaller. A
+	// portrait screen has the room for the banner and the whole ticket.
 	_, crowded := bannerFor(u.outage, u.cfg.Now(), u.lang, u.location())
+	if size := u.win.Canvas().Size(); size.Height > size.Width {
+		crowded = false
+	}
 	lineSize := theme.SizeNameSubHeadingText
 	if crowded {
 		lineSize = theme.SizeNameText
