@@ -68,7 +68,6 @@ type incidentScreen struct {
 	// The drill's practice message, kept apart from the lobby's.
 	practiceNow      *widget.Label
 	practiceRow      fyne.CanvasObject
-	practiceBox      fyne.CanvasObject // practiceNow, tight
 	practiceBy       *widget.Label
 	takeDownPractice *widget.Button
 	shadowed         *widget.Label // which of them visitors read

@@ -31,8 +31,9 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.practiceNow.TextStyle.Italic = true
 	s.practiceBy = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
 	s.takeDownPractice = widget.NewButtonWithIcon(lang.X("incident.take_down_practice", "Take the practice down"), theme.ContentClearIcon(), u.takePracticeDown)
-	s.practiceRow = container.NewBorder(nil, nil, nil, s.takeDownPractice, s.practiceBy)
-	s.practiceBox = tight(s.practiceNow)
+	// Beside its Take down, so that the two messages leave the
+	// templates room on a landscape screen.
+	s.practiceRow = container.NewBorder(nil, nil, nil, s.takeDownPractice, container.NewVBox(tight(s.practiceNow), s.practiceBy))
 	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
 	s.tplBox = container.NewVBox()
 
@@ -47,7 +48,7 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.showDraft()
 
 	top := container.NewVBox(incidentHeading(lang.X("incident.message", "Message for the lobby")),
-		s.upNowBox, s.upNowRow, s.practiceBox, s.practiceRow,
+		s.upNowBox, s.upNowRow, s.practiceRow,
 		s.shadowed, widget.NewSeparator())
 	bottom := container.NewVBox(s.message, container.NewBorder(nil, nil, nil, sized(220, 0, s.publish), s.hint))
 	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
@@ -233,7 +234,6 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 		s.set(s.practiceNow, "“"+practice.Text(u.lang)+"”")
 		s.set(s.practiceBy, lang.X("incident.message.practice_by", "Published at {{.At}} by {{.By}}, as practice", args))
 	}
-	s.show(s.practiceBox, practice != nil)
 	s.show(s.practiceRow, practice != nil)
 
 	shadowed := ""
@@ -250,7 +250,7 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 	switch {
 	case shadowed != "" || !o.Drill():
 	case o.Incident.DrillBanner && lobby && practice != nil:
-		shadowed = lang.X("incident.message.both_shown", "Visitors read both messages under the drill banner. The practice message comes down when the drill ends; the lobby's stays up.")
+		shadowed = lang.X("incident.message.both_shown", "Visitors read both under the drill banner; the practice message comes down when the drill ends.")
 	case o.Incident.DrillBanner && practice != nil:
 		shadowed = lang.X("incident.message.practice_shown", "Visitors read the practice message under the drill banner. It comes down when the drill ends.")
 	case o.Incident.DrillBanner && lobby:
@@ -258,7 +258,7 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 	case o.Incident.DrillBanner:
 		shadowed = lang.X("incident.message.drill_shown", "A message published during this drill is practice: visitors read it under the drill banner, and it comes down when the drill ends.")
 	case lobby && practice != nil:
-		shadowed = lang.X("incident.message.both", "Visitors still read the lobby's message, not the practice one. The practice message comes down when the drill ends; the lobby's stays up.")
+		shadowed = lang.X("incident.message.both", "Visitors read the lobby's message, not the practice one, which comes down when the drill ends.")
 	case practice != nil:
 		shadowed = lang.X("incident.message.practice", "Visitors do not see the practice message. It comes down when the drill ends.")
 	case lobby:

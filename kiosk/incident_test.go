@@ -429,7 +429,7 @@ func panelMessages(s *incidentScreen) (lobby, practice, says string) {
 	if s.upNowRow.Visible() {
 		lobby = s.upNow.Text + " / " + s.upNowBy.Text
 	}
-	if s.practiceBox.Visible() && s.practiceRow.Visible() {
+	if s.practiceRow.Visible() {
 		practice = s.practiceNow.Text + " / " + s.practiceBy.Text
 	}
 	if s.shadowed.Visible() {
@@ -463,7 +463,7 @@ func TestIncidentDrillKeepsTheMessageStaffPutUp(t *testing.T) {
 	const (
 		kept = "Visitors still read this message during the drill. A message published now is practice, kept apart from it: " +
 			"visitors do not see it, and it comes down when the drill ends."
-		both = "Visitors still read the lobby's message, not the practice one. The practice message comes down when the drill ends; the lobby's stays up."
+		both = "Visitors read the lobby's message, not the practice one, which comes down when the drill ends."
 	)
 	lobbyReads := func(when string) {
 		t.Helper()
@@ -578,7 +578,7 @@ func TestIncidentDrillTakesEachMessageDown(t *testing.T) {
 		b.Message != "Waits may be longer than usual.\nPractising the runbook" {
 		t.Errorf("the lobby reads %q / %q, want both messages under the drill banner", b.Title, b.Message)
 	}
-	if _, _, says := panelMessages(s); says != "Visitors read both messages under the drill banner. The practice message comes down when the drill ends; the lobby's stays up." {
+	if _, _, says := panelMessages(s); says != "Visitors read both under the drill banner; the practice message comes down when the drill ends." {
 		t.Errorf("panel says %q", says)
 	}
 
