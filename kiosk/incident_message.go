@@ -47,11 +47,13 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.publish.Importance = widget.HighImportance
 	s.showDraft()
 
-	top := container.NewVBox(incidentHeading(lang.X("incident.message", "Message for the lobby")),
-		s.upNowBox, s.upNowRow, s.practiceRow,
-		s.shadowed, widget.NewSeparator())
+	// The messages up scroll with the templates: during a drill the
+	// lobby's message and the practice one, long and with a long name,
+	// would not leave the entry room on a landscape screen otherwise.
+	top := incidentHeading(lang.X("incident.message", "Message for the lobby"))
+	up := container.NewVBox(s.upNowBox, s.upNowRow, s.practiceRow, s.shadowed, widget.NewSeparator(), s.tplBox)
 	bottom := container.NewVBox(s.message, container.NewBorder(nil, nil, nil, sized(220, 0, s.publish), s.hint))
-	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
+	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(up)))
 }
 
 // orderTemplates lists the templates staff may publish now (see
