@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -47,8 +48,8 @@ func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) 
 		}
 	}
 	drillHidden := o.Drill() && !o.Incident.DrillBanner
-	if msg == "" && o.Message != nil && !practiceMessage(o) {
-		msg = o.Message.Text(code)
+	if msg == "" {
+		msg = staffMessage(o, code)
 	}
 	b.Message = msg
 	clock := func(t time.Time) string { return t.In(loc).Format("15:04") }
@@ -96,20 +97,34 @@ func bannerFor(o outage.Outage, now time.Time, code string, loc *time.Location) 
 	return b, true
 }
 
-// practiceMessage reports whether staff's message in o is practice that
-// visitors do not read: it was published during the drill running now,
-// and visitors are not shown that drill.
+// staffMessage is what the lobby reads of staff's messages, in language
+// code: the lobby's message, and under it the drill's practice message
+// if visitors are shown the drill.
 //
 // A drill visitors are not shown hides what the drill brings, and only
-// that: its banner and the messages staff publish during it (rehearsing
-// the runbook's "publish a message"; they come down when the drill ends,
-// as every incident's do). A message put up before the drill was written
-// for visitors, about something real, and a drill must not take it from
-// them: the lobby reads it as a notice throughout, as it reads the
-// centre's announcements. A drill visitors are shown shows its messages
-// too, under the banner that names it a drill.
-func practiceMessage(o outage.Outage) bool {
-	return o.Message != nil && o.Drill() && !o.Incident.DrillBanner && o.Message.Incident == o.Incident.ID
+// that: its banner and the practice message staff publish during it
+// (rehearsing the runbook's "publish a message"). A practice message is
+// kept apart from the lobby's message, which staff put up for visitors
+// about something real: it neither replaces nor hides it, and comes down
+// alone when the drill ends (see queue.Store.PublishMessage), so the
+// lobby reads its message throughout the drill and after it, as it reads
+// the centre's announcements. A drill visitors are shown shows its
+// practice message too, under the banner that names it a drill.
+func staffMessage(o outage.Outage, code string) string {
+	var lines []string
+	if o.Message != nil {
+		lines = append(lines, o.Message.Text(code))
+	}
+	if practiceShown(o) {
+		lines = append(lines, o.Practice.Text(code))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// practiceShown reports whether visitors read the drill's practice
+// message: there is one, and visitors are shown the drill.
+func practiceShown(o outage.Outage) bool {
+	return o.Practice != nil && o.Drill() && o.Incident.DrillBanner && o.Practice.Incident == o.Incident.ID
 }
 
 // updatedText is "Updated just now" or "Updated N min ago".

@@ -246,6 +246,7 @@ func TestBannerTextChoices(t *testing.T) {
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	in := &queue.Incident{ID: 1, Start: now.Add(-20 * time.Minute)}
 	staffMsg := &queue.LobbyMessage{Texts: map[string]string{"en": "Staff say hello"}}
+	practice := &queue.LobbyMessage{Incident: 2, Practice: true, Texts: map[string]string{"en": "Practice"}}
 	cases := []struct {
 		name  string
 		o     outage.Outage
@@ -262,11 +263,19 @@ func TestBannerTextChoices(t *testing.T) {
 			Announcements: []queue.Announcement{{Lang: "es", Text: "Del centro"}}}, "en", true, "Our central system is unavailable", "Staff say hello"},
 		{"hidden drill", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: outage.CauseDrill}, "en", false, "", ""},
 		{"hidden drill, its practice message", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: outage.CauseDrill,
-			Message: &queue.LobbyMessage{Incident: 2, Texts: map[string]string{"en": "Practice"}}}, "en", false, "", ""},
+			Practice: practice}, "en", false, "", ""},
 		{"hidden drill, a message from before it", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: outage.CauseDrill, Message: staffMsg},
 			"en", true, "Notice", "Staff say hello"},
+		{"hidden drill, a message from before it and practice", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true}, Cause: outage.CauseDrill,
+			Message: staffMsg, Practice: practice}, "en", true, "Notice", "Staff say hello"},
 		{"shown drill", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: outage.CauseDrill}, "en", true,
 			"Practice drill: our central system is treated as unavailable", ""},
+		{"shown drill, its practice message", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: outage.CauseDrill,
+			Practice: practice}, "en", true, "Practice drill: our central system is treated as unavailable", "Practice"},
+		{"shown drill, a message from before it and practice", outage.Outage{Incident: &queue.Incident{ID: 2, Drill: true, DrillBanner: true}, Cause: outage.CauseDrill,
+			Message: staffMsg, Practice: practice}, "en", true, "Practice drill: our central system is treated as unavailable", "Staff say hello\nPractice"},
+		{"shown drill, another drill's practice", outage.Outage{Incident: &queue.Incident{ID: 3, Drill: true, DrillBanner: true}, Cause: outage.CauseDrill,
+			Message: staffMsg, Practice: practice}, "en", true, "Practice drill: our central system is treated as unavailable", "Staff say hello"},
 		{"database", outage.Outage{Incident: in, Cause: outage.CauseDatabase}, "en", true, "This kiosk has a technical problem", ""},
 	}
 	for _, c := range cases {

@@ -212,7 +212,8 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 
 	// The incident panel with no incident: a message up, then a drill
 	// with that message still read in the lobby, then a practice message
-	// published during the drill. Its timeline records names: a long one.
+	// published during the drill beside it, then alone; the same in a
+	// drill shown to visitors. Its timeline records names: a long one.
 	u.lockStaff()
 	long := queue.StaffAccount{ID: "st-maria0001", Name: "Maria da Conceição Albuquerque", Role: queue.RoleSupervisor}
 	addAccount(t, f.store, long, testPIN, f.clock.Now())
@@ -228,7 +229,20 @@ func everyScreen(t *testing.T, size fyne.Size, code string) {
 	test.Tap(s.templates[0])
 	test.Tap(s.publish)
 	look("incident, a practice message during a drill")
+	test.Tap(s.takeDown)
+	look("incident, a practice message alone during a drill")
 	test.Tap(s.stopDrill)
+	// A drill visitors are shown: the lobby's message, then practice.
+	test.Tap(s.templates[0])
+	test.Tap(s.publish)
+	s.drillBanner.SetChecked(true)
+	test.Tap(s.startDrill)
+	look("incident, a drill shown to visitors with a message up")
+	test.Tap(s.templates[0])
+	test.Tap(s.publish)
+	look("incident, a practice message during a drill shown to visitors")
+	test.Tap(s.stopDrill)
+	s.drillBanner.SetChecked(false)
 	test.Tap(s.back)
 
 	f.startOutage(t)

@@ -62,9 +62,15 @@ type incidentScreen struct {
 	publish   *widget.Button
 	upNow     *widget.Label // the message in the lobby, on one line
 	upNowRow  fyne.CanvasObject
+	upNowBox  fyne.CanvasObject // upNow, tight
 	upNowBy   *widget.Label
 	takeDown  *widget.Button
-	shadowed  *widget.Label // why visitors may not read it
+	// The drill's practice message, kept apart from the lobby's.
+	practiceNow      *widget.Label
+	practiceRow      fyne.CanvasObject
+	practiceBy       *widget.Label
+	takeDownPractice *widget.Button
+	shadowed         *widget.Label // which of them visitors read
 
 	// When the centre is expected back, during an incident.
 	expectedBox fyne.CanvasObject

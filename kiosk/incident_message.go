@@ -26,6 +26,14 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.upNowBy = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
 	s.takeDown = widget.NewButtonWithIcon(lang.X("incident.take_down", "Take the message down"), theme.ContentClearIcon(), u.takeMessageDown)
 	s.upNowRow = container.NewBorder(nil, nil, nil, s.takeDown, s.upNowBy)
+	s.upNowBox = tight(s.upNow)
+	s.practiceNow = newWrapped("", theme.SizeNameCaptionText, widget.MediumImportance)
+	s.practiceNow.TextStyle.Italic = true
+	s.practiceBy = newWrapped("", theme.SizeNameCaptionText, widget.LowImportance)
+	s.takeDownPractice = widget.NewButtonWithIcon(lang.X("incident.take_down_practice", "Take the practice down"), theme.ContentClearIcon(), u.takePracticeDown)
+	// Beside its Take down, so that the two messages leave the
+	// templates room on a landscape screen.
+	s.practiceRow = container.NewBorder(nil, nil, nil, s.takeDownPractice, container.NewVBox(tight(s.practiceNow), s.practiceBy))
 	s.shadowed = newWrapped("", theme.SizeNameCaptionText, widget.WarningImportance)
 	s.tplBox = container.NewVBox()
 
@@ -39,11 +47,13 @@ func (s *incidentScreen) newMessage() fyne.CanvasObject {
 	s.publish.Importance = widget.HighImportance
 	s.showDraft()
 
-	top := container.NewVBox(incidentHeading(lang.X("incident.message", "Message for the lobby")),
-		tight(s.upNow), s.upNowRow,
-		s.shadowed, widget.NewSeparator())
+	// The messages up scroll with the templates: during a drill the
+	// lobby's message and the practice one, long and with a long name,
+	// would not leave the entry room on a landscape screen otherwise.
+	top := incidentHeading(lang.X("incident.message", "Message for the lobby"))
+	up := container.NewVBox(s.upNowBox, s.upNowRow, s.practiceRow, s.shadowed, widget.NewSeparator(), s.tplBox)
 	bottom := container.NewVBox(s.message, container.NewBorder(nil, nil, nil, sized(220, 0, s.publish), s.hint))
-	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(s.tplBox)))
+	return card(container.NewBorder(top, bottom, nil, nil, container.NewVScroll(up)))
 }
 
 // orderTemplates lists the templates staff may publish now (see
@@ -197,22 +207,37 @@ func (s *incidentScreen) clearDraft() {
 	s.showDraft()
 }
 
-// showMessage shows the message in the lobby, and what hides it.
+// showMessage shows the lobby's message and the drill's practice
+// message, each with its own Take down, and which of them visitors read.
 func (s *incidentScreen) showMessage(o outage.Outage) {
 	u := s.u
-	if o.Message == nil {
-		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
-		s.show(s.upNowRow, false)
-	} else {
-		args := map[string]any{"At": u.incidentClock(o.Message.PublishedAt), "By": o.Message.PublishedBy}
-		by := lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", args)
-		if practiceMessage(o) {
-			by = lang.X("incident.message.practice_by", "Published at {{.At}} by {{.By}}, as practice", args)
-		}
-		s.set(s.upNow, "“"+o.Message.Text(u.lang)+"”")
-		s.set(s.upNowBy, by)
-		s.show(s.upNowRow, true)
+	practice := o.Practice
+	if practice != nil && (!o.Drill() || practice.Incident != o.Incident.ID) {
+		practice = nil // a drill's practice goes with it
 	}
+	switch {
+	case o.Message != nil:
+		args := map[string]any{"At": u.incidentClock(o.Message.PublishedAt), "By": o.Message.PublishedBy}
+		s.set(s.upNow, "“"+o.Message.Text(u.lang)+"”")
+		s.set(s.upNowBy, lang.X("incident.message.by", "Up since {{.At}}, by {{.By}}", args))
+		s.show(s.upNowBox, true)
+		s.show(s.upNowRow, true)
+	case practice != nil:
+		// The practice message below says what there is.
+		s.show(s.upNowBox, false)
+		s.show(s.upNowRow, false)
+	default:
+		s.set(s.upNow, lang.X("incident.message.none", "No message from staff in the lobby."))
+		s.show(s.upNowBox, true)
+		s.show(s.upNowRow, false)
+	}
+	if practice != nil {
+		args := map[string]any{"At": u.incidentClock(practice.PublishedAt), "By": practice.PublishedBy}
+		s.set(s.practiceNow, "“"+practice.Text(u.lang)+"”")
+		s.set(s.practiceBy, lang.X("incident.message.practice_by", "Published at {{.At}} by {{.By}}, as practice", args))
+	}
+	s.show(s.practiceRow, practice != nil)
+
 	shadowed := ""
 	for _, a := range o.Announcements {
 		if a.Lang == "" || a.Lang == u.lang {
@@ -220,14 +245,26 @@ func (s *incidentScreen) showMessage(o outage.Outage) {
 			break
 		}
 	}
-	// During a drill visitors are not shown, say plainly which message
-	// they read and which they do not (see practiceMessage).
+	// During a drill, say plainly which message visitors read: the
+	// lobby's always, the practice one only if they are shown the drill
+	// (see staffMessage).
+	lobby := o.Message != nil
 	switch {
-	case shadowed != "" || !o.Drill() || o.Incident.DrillBanner:
-	case practiceMessage(o):
-		shadowed = lang.X("incident.message.practice", "Visitors do not see this message: it was published during the drill, as practice. It comes down when the drill ends.")
-	case o.Message != nil:
-		shadowed = lang.X("incident.message.kept", "Visitors still read this message during the drill. A message published now is practice: it replaces this one, and visitors do not see it.")
+	case shadowed != "" || !o.Drill():
+	case o.Incident.DrillBanner && lobby && practice != nil:
+		shadowed = lang.X("incident.message.both_shown", "Visitors read both under the drill banner; the practice message comes down when the drill ends.")
+	case o.Incident.DrillBanner && practice != nil:
+		shadowed = lang.X("incident.message.practice_shown", "Visitors read the practice message under the drill banner. It comes down when the drill ends.")
+	case o.Incident.DrillBanner && lobby:
+		shadowed = lang.X("incident.message.kept_shown", "Visitors still read this message during the drill. A message published now is practice: visitors read it below this one, under the drill banner, and it comes down when the drill ends.")
+	case o.Incident.DrillBanner:
+		shadowed = lang.X("incident.message.drill_shown", "A message published during this drill is practice: visitors read it under the drill banner, and it comes down when the drill ends.")
+	case lobby && practice != nil:
+		shadowed = lang.X("incident.message.both", "Visitors read the lobby's message, not the practice one, which comes down when the drill ends.")
+	case practice != nil:
+		shadowed = lang.X("incident.message.practice", "Visitors do not see the practice message. It comes down when the drill ends.")
+	case lobby:
+		shadowed = lang.X("incident.message.kept", "Visitors still read this message during the drill. A message published now is practice, kept apart from it: visitors do not see it, and it comes down when the drill ends.")
 	default:
 		shadowed = lang.X("incident.message.drill", "A message published during this drill is practice: visitors do not see it, and it comes down when the drill ends.")
 	}
@@ -248,24 +285,47 @@ func (u *UI) publishMessage() {
 		s.setStatus(u.errorText(err), true)
 		return
 	}
-	u.log.Info("lobby message published", "id", m.ID, "template", m.Template, "by", m.PublishedBy)
+	u.log.Info("lobby message published", "id", m.ID, "template", m.Template, "by", m.PublishedBy, "practice", m.Practice)
 	s.clearDraft()
 	u.refreshOutage()
-	s.setStatus(lang.X("incident.published", "Message published at {{.At}}.", map[string]any{"At": u.incidentClock(m.PublishedAt)}), false)
+	args := map[string]any{"At": u.incidentClock(m.PublishedAt)}
+	if m.Practice {
+		s.setStatus(lang.X("incident.published_practice", "Practice message published at {{.At}}.", args), false)
+		return
+	}
+	s.setStatus(lang.X("incident.published", "Message published at {{.At}}.", args), false)
 }
 
-// takeMessageDown clears the lobby message.
+// takeMessageDown takes the lobby's message down, the one the panel
+// shows; a drill's practice message stays.
 func (u *UI) takeMessageDown() {
 	u.touch()
 	s := u.incident
-	if s == nil || u.cfg.Outage == nil {
+	if s == nil || u.cfg.Outage == nil || s.outage.Message == nil {
 		return
 	}
-	if err := u.incidentLog.ClearMessage(u.staffCtx(), u.staffOrDefault()); err != nil {
+	if err := u.incidentLog.ClearMessage(u.staffCtx(), s.outage.Message.ID, u.staffOrDefault()); err != nil {
 		s.setStatus(u.errorText(err), true)
 		return
 	}
-	u.log.Info("lobby message taken down")
+	u.log.Info("lobby message taken down", "id", s.outage.Message.ID)
 	u.refreshOutage()
 	s.setStatus(lang.X("incident.taken_down", "The message is down."), false)
+}
+
+// takePracticeDown takes the drill's practice message down, the one the
+// panel shows; the lobby's message stays.
+func (u *UI) takePracticeDown() {
+	u.touch()
+	s := u.incident
+	if s == nil || u.cfg.Outage == nil || s.outage.Practice == nil {
+		return
+	}
+	if err := u.incidentLog.ClearMessage(u.staffCtx(), s.outage.Practice.ID, u.staffOrDefault()); err != nil {
+		s.setStatus(u.errorText(err), true)
+		return
+	}
+	u.log.Info("practice message taken down", "id", s.outage.Practice.ID)
+	u.refreshOutage()
+	s.setStatus(lang.X("incident.taken_down_practice", "The practice message is down."), false)
 }

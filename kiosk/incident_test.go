@@ -413,10 +413,41 @@ func TestIncidentPanelWithSyncOff(t *testing.T) {
 	}
 }
 
+func practiceMessage(t *testing.T, f *outageFixture) (queue.LobbyMessage, bool) {
+	t.Helper()
+	m, ok, err := f.store.PracticeMessage(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, ok
+}
+
+// panelMessages is what the incident panel shows of the lobby's message
+// and the practice one: their text (with the line under it) or "" for
+// one not shown, and which visitors read.
+func panelMessages(s *incidentScreen) (lobby, practice, says string) {
+	if s.upNowRow.Visible() {
+		lobby = s.upNow.Text + " / " + s.upNowBy.Text
+	}
+	if s.practiceRow.Visible() {
+		practice = s.practiceNow.Text + " / " + s.practiceBy.Text
+	}
+	if s.shadowed.Visible() {
+		says = s.shadowed.Text
+	}
+	return lobby, practice, says
+}
+
 // Issue (walk, portrait): a message staff put up for visitors stays in
 // the lobby through a drill visitors are not shown; only what is
 // published during the drill is practice, hidden from visitors, and the
 // panel says which is which.
+//
+// Issue (drill message): publishing practice replaced the lobby's
+// message, which the drill's end then took down for good. A practice
+// message is kept apart: the lobby reads its message throughout, the
+// panel shows both, and after the drill (stopped by staff or by its
+// time) the lobby's message is still up.
 func TestIncidentDrillKeepsTheMessageStaffPutUp(t *testing.T) {
 	f := newOutageFixture(t)
 	f.unlock(t)
@@ -424,57 +455,175 @@ func TestIncidentDrillKeepsTheMessageStaffPutUp(t *testing.T) {
 	tpl := s.tpls[0]
 	test.Tap(s.templates[0])
 	test.Tap(s.publish)
-	if _, ok := currentMessage(t, f); !ok {
+	real, ok := currentMessage(t, f)
+	if !ok {
 		t.Fatalf("no message after Publish; status %q", s.status.Text)
+	}
+	lobbyLine := "“" + tpl.Text["en"] + "” / Up since 09:00, by Carmen"
+	const (
+		kept = "Visitors still read this message during the drill. A message published now is practice, kept apart from it: " +
+			"visitors do not see it, and it comes down when the drill ends."
+		both = "Visitors read the lobby's message, not the practice one, which comes down when the drill ends."
+	)
+	lobbyReads := func(when string) {
+		t.Helper()
+		if b, ok := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); !ok || b.Title != "Notice" || b.Message != tpl.Text["en"] || b.Works != "" {
+			t.Errorf("%s the lobby reads %+v (ok %v), want the notice alone", when, b, ok)
+		}
+		if m, ok := currentMessage(t, f); !ok || m.ID != real.ID {
+			t.Errorf("%s the lobby's message is %+v (up %v), want %d", when, m, ok, real.ID)
+		}
 	}
 	if s.drillBanner.Checked {
 		t.Fatal("the drill banner is ticked by default")
 	}
-	test.Tap(s.startDrill)
-	if !f.ui.outage.Drill() {
-		t.Fatalf("no drill; status %q", s.status.Text)
-	}
-	if want := "Visitors still read this message during the drill. A message published now is practice: it replaces this one, and visitors do not see it."; s.shadowed.Text != want || !s.shadowed.Visible() {
-		t.Errorf("panel during the drill says %q (visible %v), want %q", s.shadowed.Text, s.shadowed.Visible(), want)
-	}
-	if !strings.HasPrefix(s.upNowBy.Text, "Up since ") || !strings.Contains(s.details.Text, "Visitors do not see the drill banner.") {
-		t.Errorf("panel: %q / %q", s.upNowBy.Text, s.details.Text)
-	}
 
-	// The lobby reads the message, and nothing of the drill.
-	test.Tap(s.back)
-	test.Tap(f.ui.staff.lock)
-	b := f.ui.welcome.banner
-	if !b.content.Visible() || b.title.Text != "Notice" || b.message.Text != tpl.Text["en"] || b.body.Visible() {
-		t.Fatalf("lobby during the drill: visible %v, title %q, message %q, body %q (visible %v)",
-			b.content.Visible(), b.title.Text, b.message.Text, b.body.Text, b.body.Visible())
-	}
+	for _, end := range []string{"staff", "time"} {
+		f.advance(time.Minute)
+		test.Tap(s.lengths[0]) // 5 min
+		test.Tap(s.startDrill)
+		if !f.ui.outage.Drill() {
+			t.Fatalf("no drill; status %q", s.status.Text)
+		}
+		if l, p, says := panelMessages(s); l != lobbyLine || p != "" || says != kept {
+			t.Errorf("panel at the drill's start: %q / %q / %q", l, p, says)
+		}
+		if !strings.Contains(s.details.Text, "Visitors do not see the drill banner.") {
+			t.Errorf("panel: %q", s.details.Text)
+		}
 
-	// A message published during the drill is practice: the lobby does
-	// not read it, and it comes down with the drill.
+		// The lobby reads the message, and nothing of the drill.
+		test.Tap(s.back)
+		test.Tap(f.ui.staff.lock)
+		b := f.ui.welcome.banner
+		if !b.content.Visible() || b.title.Text != "Notice" || b.message.Text != tpl.Text["en"] || b.body.Visible() {
+			t.Fatalf("lobby during the drill: visible %v, title %q, message %q, body %q (visible %v)",
+				b.content.Visible(), b.title.Text, b.message.Text, b.body.Text, b.body.Visible())
+		}
+
+		// A message published during the drill is practice, kept apart:
+		// the lobby still reads its own, and the panel shows both.
+		f.unlock(t)
+		s = openIncidentPanel(t, f)
+		s.message.SetText("Practising the runbook")
+		test.Tap(s.publish)
+		p, ok := practiceMessage(t, f)
+		if !ok || p.Incident != f.ui.outage.Incident.ID || !p.Practice {
+			t.Fatalf("practice message during the drill = %+v (%v), want one of the drill", p, ok)
+		}
+		at := f.clock.Now().Format("15:04")
+		if want := "Practice message published at " + at + "."; s.status.Text != want {
+			t.Errorf("status %q, want %q", s.status.Text, want)
+		}
+		lobbyReads("during the drill, with practice up,")
+		if l, p, says := panelMessages(s); l != lobbyLine || p != "“Practising the runbook” / Published at "+at+" by Carmen, as practice" || says != both {
+			t.Errorf("panel with both: %q / %q / %q", l, p, says)
+		}
+		test.Tap(s.back)
+		test.Tap(f.ui.staff.lock)
+		if b := f.ui.welcome.banner; b.title.Text != "Notice" || b.message.Text != tpl.Text["en"] || b.body.Visible() {
+			t.Errorf("lobby with practice up: title %q, message %q", b.title.Text, b.message.Text)
+		}
+		f.unlock(t)
+		s = openIncidentPanel(t, f)
+
+		switch end {
+		case "staff":
+			test.Tap(s.stopDrill)
+		case "time":
+			f.advance(5 * time.Minute)
+			f.probe(t)
+		}
+		if f.ui.outage.Drill() {
+			t.Fatalf("the drill outlived its end by %s", end)
+		}
+		if m, ok := practiceMessage(t, f); ok {
+			t.Errorf("the practice message outlived the drill ended by %s: %+v", end, m)
+		}
+		lobbyReads("after the drill ended by " + end + ",")
+		if l, p, says := panelMessages(s); l != lobbyLine || p != "" || says != "" {
+			t.Errorf("panel after the drill ended by %s: %q / %q / %q", end, l, p, says)
+		}
+	}
+}
+
+// Each message is taken down on its own during a drill visitors are
+// shown: the lobby reads both under the drill banner meanwhile.
+func TestIncidentDrillTakesEachMessageDown(t *testing.T) {
+	f := newOutageFixture(t)
 	f.unlock(t)
-	s = openIncidentPanel(t, f)
-	s.message.SetText("Practising the runbook")
+	s := openIncidentPanel(t, f)
+	s.message.SetText("Waits may be longer than usual.")
 	test.Tap(s.publish)
-	m, ok := currentMessage(t, f)
-	if !ok || m.Incident != f.ui.outage.Incident.ID {
-		t.Fatalf("message during the drill = %+v (%v), want one of the drill", m, ok)
+	s.drillBanner.SetChecked(true)
+	test.Tap(s.startDrill)
+	if !f.ui.outage.Drill() || !f.ui.outage.Incident.DrillBanner {
+		t.Fatalf("no drill shown to visitors; status %q", s.status.Text)
 	}
-	if want := "Visitors do not see this message: it was published during the drill, as practice. It comes down when the drill ends."; s.shadowed.Text != want {
-		t.Errorf("panel for a practice message says %q", s.shadowed.Text)
+	const keptShown = "Visitors still read this message during the drill. A message published now is practice: " +
+		"visitors read it below this one, under the drill banner, and it comes down when the drill ends."
+	if _, _, says := panelMessages(s); says != keptShown {
+		t.Errorf("panel says %q", says)
 	}
-	if want := "Published at 09:00 by Carmen, as practice"; s.upNowBy.Text != want {
-		t.Errorf("panel: %q, want %q", s.upNowBy.Text, want)
+	publishPractice := func() {
+		t.Helper()
+		s.message.SetText("Practising the runbook")
+		test.Tap(s.publish)
+		if _, ok := practiceMessage(t, f); !ok {
+			t.Fatalf("no practice message; status %q", s.status.Text)
+		}
 	}
-	if lines, ok := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); ok {
-		t.Errorf("the lobby reads a practice message: %+v", lines)
+	publishPractice()
+	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); b.Title != "Practice drill: our central system is treated as unavailable" ||
+		b.Message != "Waits may be longer than usual.\nPractising the runbook" {
+		t.Errorf("the lobby reads %q / %q, want both messages under the drill banner", b.Title, b.Message)
 	}
-	test.Tap(s.stopDrill)
+	if _, _, says := panelMessages(s); says != "Visitors read both under the drill banner; the practice message comes down when the drill ends." {
+		t.Errorf("panel says %q", says)
+	}
+
+	// The practice down: the lobby's stays.
+	test.Tap(s.takeDownPractice)
+	if _, ok := practiceMessage(t, f); ok {
+		t.Fatal("practice still up after Take the practice down")
+	}
+	if m, ok := currentMessage(t, f); !ok || m.Text("en") != "Waits may be longer than usual." {
+		t.Fatalf("the lobby's message after the practice came down: %+v (%v)", m, ok)
+	}
+	if l, p, says := panelMessages(s); l == "" || p != "" || says != keptShown || s.status.Text != "The practice message is down." {
+		t.Errorf("panel after the practice came down: %q / %q / %q, status %q", l, p, says, s.status.Text)
+	}
+	tl, err := f.store.Timeline(f.ctx, f.ui.outage.Incident.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := tl[len(tl)-1]; last.Kind != queue.TimelineCleared || last.Actor != "Carmen" {
+		t.Errorf("last timeline entry = %+v, want cleared by Carmen", last)
+	}
+
+	// The lobby's down: the practice stays.
+	publishPractice()
+	test.Tap(s.takeDown)
 	if m, ok := currentMessage(t, f); ok {
-		t.Errorf("the practice message outlived the drill: %+v", m)
+		t.Fatalf("the lobby's message still up after Take the message down: %+v", m)
 	}
-	if s.shadowed.Visible() {
-		t.Errorf("after the drill the panel still says %q", s.shadowed.Text)
+	if _, ok := practiceMessage(t, f); !ok {
+		t.Fatal("the practice came down with the lobby's message")
+	}
+	if b, _ := bannerFor(f.ui.outage, f.clock.Now(), "en", time.UTC); b.Message != "Practising the runbook" {
+		t.Errorf("the lobby reads %q", b.Message)
+	}
+	if l, p, says := panelMessages(s); l != "" || s.upNowBox.Visible() || p == "" ||
+		says != "Visitors read the practice message under the drill banner. It comes down when the drill ends." || s.status.Text != "The message is down." {
+		t.Errorf("panel after the lobby's came down: %q / %q / %q, status %q", l, p, says, s.status.Text)
+	}
+
+	test.Tap(s.stopDrill)
+	if _, ok := practiceMessage(t, f); ok {
+		t.Fatal("practice outlived the drill")
+	}
+	if l, p, _ := panelMessages(s); l != "" || p != "" || s.upNow.Text != "No message from staff in the lobby." || !s.upNowBox.Visible() {
+		t.Errorf("panel after the drill: %q / %q / %q", l, p, s.upNow.Text)
 	}
 }
 

@@ -78,7 +78,7 @@ type IncidentLog interface {
 	Incidents(ctx context.Context, limit int) ([]queue.Incident, error)
 	Timeline(ctx context.Context, id int64) ([]queue.TimelineEntry, error)
 	PublishMessage(ctx context.Context, m queue.LobbyMessage) (queue.LobbyMessage, error)
-	ClearMessage(ctx context.Context, by string) error
+	ClearMessage(ctx context.Context, id int64, by string) error
 	SetExpectedBack(ctx context.Context, id int64, at time.Time, by string) error
 	TickStep(ctx context.Context, id int64, step int, text, by string) error
 }

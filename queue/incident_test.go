@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -230,11 +231,151 @@ func TestLobbyMessageValidation(t *testing.T) {
 	if err != nil || !ok || got.Text("en") != "Línea 1\nLínea 2" {
 		t.Fatalf("current %+v %v %v (a missing language falls back to the one there is)", got, ok, err)
 	}
-	if err := s.ClearMessage(ctx, "Carmen"); err != nil {
+	if err := s.ClearMessage(ctx, m.ID, "Carmen"); err != nil {
 		t.Fatal(err)
 	}
 	if _, ok, _ := s.CurrentMessage(ctx); ok {
 		t.Fatal("cleared message still up")
+	}
+	if err := s.ClearMessage(ctx, m.ID, "Carmen"); err != nil {
+		t.Fatalf("taking down a message already down: %v", err)
+	}
+}
+
+// messages returns the lobby's message and the drill's practice message,
+// "" for one not up.
+func messages(t *testing.T, s *queue.Store) (lobby, practice string) {
+	t.Helper()
+	m, ok, err := s.CurrentMessage(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		if m.Practice {
+			t.Errorf("the lobby's message %+v is marked practice", m)
+		}
+		lobby = m.Text("en")
+	}
+	p, ok, err := s.PracticeMessage(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		if !p.Practice || p.Incident == 0 {
+			t.Errorf("practice message %+v is not marked practice of the drill", p)
+		}
+		practice = p.Text("en")
+	}
+	return lobby, practice
+}
+
+// TestDrillKeepsTheLobbyMessage: a message published during a drill is
+// practice, kept apart from the lobby's message: it replaces only the
+// drill's earlier practice, survives a restart beside the lobby's, comes
+// down alone when the drill ends, and each is taken down on its own.
+func TestDrillKeepsTheLobbyMessage(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	s := mustOpenStore(t, path, c)
+	publish := func(text string) queue.LobbyMessage {
+		t.Helper()
+		m, err := s.PublishMessage(ctx, queue.LobbyMessage{Texts: map[string]string{"en": text}, PublishedBy: "Carmen"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	const notice = "Waits may be longer than usual."
+	if m := publish(notice); m.Practice {
+		t.Fatalf("a message outside a drill is practice: %+v", m)
+	}
+
+	for _, stop := range []string{"staff", "time"} {
+		c.Advance(time.Minute)
+		in, err := s.StartDrill(ctx, 15*time.Minute, false, "Carmen")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := publish("Practice one"); !m.Practice || m.Incident != in.ID {
+			t.Fatalf("published during the drill: %+v", m)
+		}
+		p := publish("Practice two") // replaces the first practice, not the lobby's
+		if l, pr := messages(t, s); l != notice || pr != "Practice two" {
+			t.Fatalf("during the drill (%s): lobby %q, practice %q", stop, l, pr)
+		}
+
+		// A restart keeps both.
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s = mustOpenStore(t, path, c)
+		if l, pr := messages(t, s); l != notice || pr != "Practice two" {
+			t.Fatalf("after a restart during the drill: lobby %q, practice %q", l, pr)
+		}
+		if stop == "time" {
+			// Taking the practice down leaves the lobby's up; a new
+			// practice message can follow.
+			if err := s.ClearMessage(ctx, p.ID, "Carmen"); err != nil {
+				t.Fatal(err)
+			}
+			if l, pr := messages(t, s); l != notice || pr != "" {
+				t.Fatalf("after taking the practice down: lobby %q, practice %q", l, pr)
+			}
+			publish("Practice three")
+		}
+
+		c.Advance(5 * time.Minute)
+		if err := s.EndIncident(ctx, in.ID, c.Now(), "drill over ("+stop+")"); err != nil {
+			t.Fatal(err)
+		}
+		if l, pr := messages(t, s); l != notice || pr != "" {
+			t.Fatalf("after the drill ended by %s: lobby %q, practice %q", stop, l, pr)
+		}
+		tl, err := s.Timeline(ctx, in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		published := 0
+		for _, e := range tl {
+			if e.Kind == queue.TimelineMessage {
+				published++
+			}
+		}
+		if want := map[string]int{"staff": 2, "time": 3}[stop]; published != want {
+			t.Errorf("the drill's timeline notes %d messages, want %d: %+v", published, want, tl)
+		}
+	}
+
+	// Taking the lobby's message down during a drill leaves the practice
+	// one, and the lobby has none after the drill.
+	in, err := s.StartDrill(ctx, 15*time.Minute, true, "Carmen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish("Practice four")
+	lobby, ok, err := s.CurrentMessage(ctx)
+	if err != nil || !ok {
+		t.Fatalf("lobby message %v %v", ok, err)
+	}
+	if err := s.ClearMessage(ctx, lobby.ID, "Carmen"); err != nil {
+		t.Fatal(err)
+	}
+	if l, pr := messages(t, s); l != "" || pr != "Practice four" {
+		t.Fatalf("after taking the lobby's down: lobby %q, practice %q", l, pr)
+	}
+	if err := s.EndIncident(ctx, in.ID, c.Now(), "drill over"); err != nil {
+		t.Fatal(err)
+	}
+	if l, pr := messages(t, s); l != "" || pr != "" {
+		t.Fatalf("after the last drill: lobby %q, practice %q", l, pr)
+	}
+
+	// Outside a drill, publishing replaces the lobby's message, as ever.
+	publish("First")
+	publish("Second")
+	if l, _ := messages(t, s); l != "Second" {
+		t.Fatalf("lobby %q, want the newer", l)
 	}
 }
 

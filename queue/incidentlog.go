@@ -181,7 +181,9 @@ func (s *Store) SetSeverity(ctx context.Context, id int64, sev Severity, cause s
 }
 
 // EndIncident closes the open incident at the given time: the centre is
-// back, or the drill is over. The messages published for it come down.
+// back, or the drill is over. The messages published for it come down; a
+// drill's are practice, so the lobby's message put up before the drill
+// (which they never replaced) is still up after it.
 func (s *Store) EndIncident(ctx context.Context, id int64, at time.Time, why string) error {
 	return s.changeIncident(ctx, id, "end incident", func(tx *sql.Tx, in Incident) error {
 		if !in.Open() {
@@ -398,6 +400,10 @@ type LobbyMessage struct {
 	Texts       map[string]string // by language code
 	PublishedAt time.Time
 	PublishedBy string
+	// Practice says it was published during a drill: it is kept apart
+	// from the lobby's message (which it neither replaces nor hides) and
+	// comes down when the drill ends.
+	Practice bool
 }
 
 // Text is the message in language code, or else in the first language
@@ -420,6 +426,10 @@ const MaxMessageLength = 500
 
 // PublishMessage puts a message on the lobby banner, replacing the one
 // there, and notes it on the open incident's timeline.
+//
+// During a drill the message is practice: it replaces only the drill's
+// earlier practice message, never the lobby's own message, which stays
+// up, untouched, through the drill and after it (see EndIncident).
 func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessage, error) {
 	if err := checkText("staff", m.PublishedBy); err != nil {
 		return LobbyMessage{}, err
@@ -449,12 +459,19 @@ func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessag
 		if err != nil {
 			return err
 		}
-		m.Incident = 0
+		m.Incident, m.Practice = 0, open && in.Drill
 		if open {
 			m.Incident = in.ID
 		}
 		at := sqldb.FormatTime(m.PublishedAt)
-		if _, err := tx.ExecContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = ? WHERE cleared_at IS NULL", at, m.PublishedBy); err != nil {
+		// Outside a drill every message up is the lobby's (a drill's
+		// come down with it); during one, only the drill's are replaced.
+		var drill int64
+		if m.Practice {
+			drill = in.ID
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE lobby_messages SET cleared_at = ?1, cleared_by = ?2 WHERE cleared_at IS NULL AND (?3 = 0 OR incident_id = ?3)",
+			at, m.PublishedBy, drill); err != nil {
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO lobby_messages (incident_id, template, severity, texts, published_at, published_by)
@@ -473,24 +490,35 @@ func (s *Store) PublishMessage(ctx context.Context, m LobbyMessage) (LobbyMessag
 	return m, nil
 }
 
-// ClearMessage takes the lobby message down.
-func (s *Store) ClearMessage(ctx context.Context, by string) error {
+// ClearMessage takes lobby message id down: the lobby's message, or a
+// drill's practice message (see LobbyMessage.Practice). A message already
+// down stays down: nothing changes and the error is nil.
+func (s *Store) ClearMessage(ctx context.Context, id int64, by string) error {
 	if err := checkText("staff", by); err != nil {
 		return err
 	}
 	now := s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var id int64
 		var incident sql.NullInt64
-		err := tx.QueryRowContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = ? WHERE cleared_at IS NULL RETURNING id, incident_id",
-			sqldb.FormatTime(now), by).Scan(&id, &incident)
+		err := tx.QueryRowContext(ctx, "UPDATE lobby_messages SET cleared_at = ?, cleared_by = ? WHERE id = ? AND cleared_at IS NULL RETURNING incident_id",
+			sqldb.FormatTime(now), by, id).Scan(&incident)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if err := s.auditAs(ctx, tx, now, "message_clear", "", ""); err != nil || !incident.Valid {
+		detail := ""
+		if incident.Valid {
+			var drill bool
+			if err := tx.QueryRowContext(ctx, "SELECT drill FROM incidents WHERE id = ?", incident.Int64).Scan(&drill); err != nil {
+				return err
+			}
+			if drill {
+				detail = "practice"
+			}
+		}
+		if err := s.auditAs(ctx, tx, now, "message_clear", "", detail); err != nil || !incident.Valid {
 			return err
 		}
 		return addTimeline(ctx, tx, incident.Int64, TimelineEntry{At: now, Kind: TimelineCleared, Actor: by, Text: "message taken down"})
@@ -498,16 +526,37 @@ func (s *Store) ClearMessage(ctx context.Context, by string) error {
 	return storageError("clear message", err)
 }
 
-// CurrentMessage returns the message on the banner, if any.
+// CurrentMessage returns the lobby's message, if any: the one staff put
+// up outside a drill, which visitors read during a drill too. A drill's
+// practice message is never it (see PracticeMessage).
 func (s *Store) CurrentMessage(ctx context.Context) (LobbyMessage, bool, error) {
+	return s.lobbyMessage(ctx, false)
+}
+
+// PracticeMessage returns the practice message of the drill open now, if
+// any: the one staff published during it.
+func (s *Store) PracticeMessage(ctx context.Context) (LobbyMessage, bool, error) {
+	return s.lobbyMessage(ctx, true)
+}
+
+// lobbyMessage returns the newest practice message of the open drill up,
+// or the newest of the lobby's.
+func (s *Store) lobbyMessage(ctx context.Context, practice bool) (LobbyMessage, bool, error) {
+	q := `SELECT m.id, m.incident_id, m.template, m.severity, m.texts, m.published_at, m.published_by, 0
+		FROM lobby_messages m LEFT JOIN incidents i ON i.id = m.incident_id
+		WHERE m.cleared_at IS NULL AND coalesce(i.drill, 0) = 0 ORDER BY m.id DESC LIMIT 1`
+	if practice {
+		q = `SELECT m.id, m.incident_id, m.template, m.severity, m.texts, m.published_at, m.published_by, 1
+		FROM lobby_messages m JOIN incidents i ON i.id = m.incident_id
+		WHERE m.cleared_at IS NULL AND i.drill = 1 AND i.ended_at IS NULL ORDER BY m.id DESC LIMIT 1`
+	}
 	var (
 		m     LobbyMessage
 		inc   sql.NullInt64
 		texts string
 		at    string
 	)
-	err := s.db.QueryRowContext(ctx, `SELECT id, incident_id, template, severity, texts, published_at, published_by
-		FROM lobby_messages WHERE cleared_at IS NULL ORDER BY id DESC LIMIT 1`).Scan(&m.ID, &inc, &m.Template, &m.Severity, &texts, &at, &m.PublishedBy)
+	err := s.db.QueryRowContext(ctx, q).Scan(&m.ID, &inc, &m.Template, &m.Severity, &texts, &at, &m.PublishedBy, &m.Practice)
 	if errors.Is(err, sql.ErrNoRows) {
 		return LobbyMessage{}, false, nil
 	}

@@ -119,8 +119,12 @@ type Outage struct {
 	// Recovered is when the last incident ended, while the lobby still
 	// reads "Back to normal"; zero otherwise.
 	Recovered     time.Time
-	RecoveredFrom Cause                // what the lobby was told about before "back to normal"
-	Message       *queue.LobbyMessage  // what staff published, if anything
+	RecoveredFrom Cause               // what the lobby was told about before "back to normal"
+	Message       *queue.LobbyMessage // what staff published for the lobby, if anything
+	// Practice is the message staff published during the drill open now,
+	// kept apart from Message, which it neither replaces nor hides; it
+	// comes down when the drill ends.
+	Practice      *queue.LobbyMessage
 	Announcements []queue.Announcement // the centre's, in force; they come first
 }
 
@@ -479,7 +483,7 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev que
 	m.mu.Lock()
 	last := m.out
 	m.mu.Unlock()
-	o := Outage{At: now, Incident: last.Incident, Message: last.Message, Announcements: last.Announcements}
+	o := Outage{At: now, Incident: last.Incident, Message: last.Message, Practice: last.Practice, Announcements: last.Announcements}
 	if cur, open, err := m.store.CurrentIncident(ctx); err == nil {
 		o.Incident = nil
 		if open {
@@ -492,6 +496,12 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev que
 			o.Message = &msg
 		}
 	}
+	if msg, ok, err := m.store.PracticeMessage(ctx); err == nil {
+		o.Practice = nil
+		if ok {
+			o.Practice = &msg
+		}
+	}
 	if ann, err := m.store.Announcements(ctx, now); err == nil {
 		o.Announcements = ann
 	}
@@ -501,8 +511,10 @@ func (m *Monitor) publish(ctx context.Context, now time.Time, news bool, sev que
 		o.Severity = max(o.Incident.Severity, sev)
 		o.Since = o.Incident.Start
 	}
-	if o.Message != nil && o.Message.PublishedAt.After(m.updated) {
-		news = true
+	for _, msg := range []*queue.LobbyMessage{o.Message, o.Practice} {
+		if msg != nil && msg.PublishedAt.After(m.updated) {
+			news = true
+		}
 	}
 	if now.Before(m.recovered) {
 		m.recovered = now // the clock was set back: "back to normal" from now

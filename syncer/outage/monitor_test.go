@@ -86,17 +86,26 @@ type lobby struct {
 	sync  *syncer.Syncer
 	mon   *outage.Monitor
 	dir   string
+	id    string
+	token string
+	stop  func() // stops the monitor watching the syncer
 }
 
 func newLobby(t *testing.T, c *switchable, id string) *lobby {
 	t.Helper()
-	ctx := context.Background()
-	token, err := c.store.Enroll(ctx, "north", id, "Kiosk "+id, centretest.IT)
+	token, err := c.store.Enroll(context.Background(), "north", id, "Kiosk "+id, centretest.IT)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return openLobby(t, c, id, token, t.TempDir())
+}
+
+// openLobby opens kiosk id's store in dir, with its syncer and monitor,
+// as the kiosk does when it starts.
+func openLobby(t *testing.T, c *switchable, id, token, dir string) *lobby {
+	t.Helper()
+	ctx := context.Background()
 	clock := c.clock
-	dir := t.TempDir()
 	store, err := queue.Open(ctx, filepath.Join(dir, id+".db"), queue.Options{
 		KioskID:  id,
 		Services: []queue.Service{{ID: "registration", Prefix: "R", Name: "Registration"}},
@@ -115,8 +124,24 @@ func newLobby(t *testing.T, c *switchable, id string) *lobby {
 	sy := syncer.New(store, client, syncer.Config{Clock: clock})
 	mon := outage.NewMonitor(store, sy, client, outage.Config{DataDir: dir, Clock: clock,
 		Policy: outage.Policy{Grace: time.Minute, MajorAfter: 10 * time.Minute}})
-	t.Cleanup(mon.Watch(ctx))
-	return &lobby{clock: clock, store: store, sync: sy, mon: mon, dir: dir}
+	stop := mon.Watch(ctx)
+	t.Cleanup(stop)
+	return &lobby{clock: clock, store: store, sync: sy, mon: mon, dir: dir, id: id, token: token, stop: stop}
+}
+
+// restart closes the kiosk's store and opens it again with a new syncer
+// and monitor, which resumes what was open.
+func (l *lobby) restart(t *testing.T, c *switchable) *lobby {
+	t.Helper()
+	l.stop()
+	if err := l.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n := openLobby(t, c, l.id, l.token, l.dir)
+	if err := n.mon.Resume(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func (l *lobby) probe(t *testing.T) outage.Outage {
@@ -577,5 +602,63 @@ func TestThresholdsChangeDuringAnOutage(t *testing.T) {
 	l.clock.Advance(5 * time.Second)
 	if o := l.probe(t); o.Severity != queue.SeverityMajor {
 		t.Fatalf("after major_after became 2 min: severity %s, want major", o.Severity)
+	}
+}
+
+// TestDrillKeepsTheLobbyMessage: the lobby's message put up before a
+// drill stays the lobby's through it, beside the practice message staff
+// publish during it, across a restart of the kiosk, and after the drill
+// ends by its time or by staff, when only the practice comes down.
+func TestDrillKeepsTheLobbyMessage(t *testing.T) {
+	ctx := context.Background()
+	c := startSwitchable(t)
+	l := newLobby(t, c, "lobby-1")
+	publish := func(text string) queue.LobbyMessage {
+		t.Helper()
+		m, err := l.store.PublishMessage(ctx, queue.LobbyMessage{Texts: map[string]string{"en": text}, PublishedBy: "Carmen"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	text := func(m *queue.LobbyMessage) string {
+		if m == nil {
+			return ""
+		}
+		return m.Text("en")
+	}
+	const notice = "Waits may be longer than usual."
+	publish(notice)
+	if o := l.probe(t); text(o.Message) != notice || o.Practice != nil {
+		t.Fatalf("before the drill: message %q, practice %q", text(o.Message), text(o.Practice))
+	}
+
+	for _, end := range []string{"time", "staff"} {
+		l.clock.Advance(time.Minute)
+		if _, err := l.mon.StartDrill(ctx, 15*time.Minute, false, "Carmen"); err != nil {
+			t.Fatal(err)
+		}
+		publish("Practising: IT is on it.")
+		if o := l.probe(t); !o.Drill() || text(o.Message) != notice || text(o.Practice) != "Practising: IT is on it." || !o.Practice.Practice {
+			t.Fatalf("during the drill: %+v, message %q, practice %q", o.Incident, text(o.Message), text(o.Practice))
+		}
+
+		l = l.restart(t, c)
+		if o := l.probe(t); !o.Drill() || text(o.Message) != notice || text(o.Practice) != "Practising: IT is on it." {
+			t.Fatalf("after a restart during the drill: %+v, message %q, practice %q", o.Incident, text(o.Message), text(o.Practice))
+		}
+
+		switch end {
+		case "time":
+			l.clock.Advance(15 * time.Minute)
+		case "staff":
+			l.clock.Advance(time.Minute)
+			if err := l.mon.StopDrill(ctx, "Carmen"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if o := l.probe(t); o.Drill() || text(o.Message) != notice || o.Practice != nil {
+			t.Fatalf("after the drill ended by %s: %+v, message %q, practice %q", end, o.Incident, text(o.Message), text(o.Practice))
+		}
 	}
 }
