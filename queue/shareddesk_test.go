@@ -454,3 +454,62 @@ func TestSharedDeskCountsOtherLinesAtTheirOwnTime(t *testing.T) {
 		t.Errorf("Registration, check in now: %v, want 12m", got)
 	}
 }
+
+// The tester's layout: Desk 1 serves Registration and Visit a patient,
+// Desk 2 Pharmacy, Registration and Visit a patient, V-001,
+// V-002 and then P-001 check in. Desk 2 calls P-001 only
+// when nobody of the other two lines is left, so P-001 is seventh, not
+// fourth; every place is a turn in the two desks' one order, waits never
+// go down along it, and so it stays as the desks call.
+func TestLinkedDesksCallInOneOrder(t *testing.T) {
+	c := newClock()
+	s := openSharedStore(t, c,
+		queue.Desk{ID: "desk-1", Name: "Desk 1", Services: []string{"registration", "visit"}},
+		queue.Desk{ID: "desk-2", Name: "Desk 2", Services: []string{"pharmacy", "registration", "visit"}})
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Luis"})
+	tickets := map[string]queue.Ticket{}
+	for _, svc := range []string{"registration", "registration", "visit", "registration", "registration", "visit", "pharmacy"} {
+		b, _ := boardPlaces(t, s)
+		next := lineOf(t, b, svc).NextEstimate
+		tk := mustCheckIn(t, s, "Ana", svc)
+		if tk.Estimate != next {
+			t.Errorf("%s: the board said %+v for checking in now, the ticket says %+v", tk.Visit.Ticket, next, tk.Estimate)
+		}
+		tickets[tk.Visit.Ticket] = tk
+	}
+	want := []string{"R-001", "R-002", "V-001", "R-003", "R-004", "V-002", "P-001"}
+	if p := tickets["P-001"]; p.Position != 7 {
+		t.Errorf("P-001's ticket: place %d, want 7 (Desk 2 calls it after everyone else)", p.Position)
+	}
+	check := func(when string, order []string) {
+		t.Helper()
+		_, places := boardPlaces(t, s)
+		var last estimate.Range
+		for k, ticket := range order {
+			p := places[ticket]
+			if p.Position != k+1 {
+				t.Errorf("%s: %s at place %d, want %d", when, ticket, p.Position, k+1)
+			}
+			if p.Estimate.Wait < last.Wait || p.Estimate.Low < last.Low || p.Estimate.High < last.High {
+				t.Errorf("%s: %s (place %d) told %+v, less than the place before (%+v)", when, ticket, k+1, p.Estimate, last)
+			}
+			last = p.Estimate
+		}
+	}
+	check("before any call", want)
+	_, places := boardPlaces(t, s)
+	if p := places["P-001"]; p.Position != tickets["P-001"].Position || p.Estimate != tickets["P-001"].Estimate {
+		t.Errorf("board P-001: place %d, %+v; the ticket said %d, %+v", p.Position, p.Estimate, tickets["P-001"].Position, tickets["P-001"].Estimate)
+	}
+	if r4, v2, p1 := places["R-004"].Estimate, places["V-002"].Estimate, places["P-001"].Estimate; p1.Wait < v2.Wait || v2.Wait < r4.Wait || p1.High < v2.High || v2.High < r4.High {
+		t.Errorf("places 5, 6, 7 told %+v, %+v, %+v: a later place is told less", r4, v2, p1)
+	}
+	for i, desk := range []string{"desk-1", "desk-2", "desk-1", "desk-2", "desk-1", "desk-2", "desk-2"} {
+		c.Advance(time.Minute)
+		if v := callNext(t, s, desk); v.Ticket != want[i] {
+			t.Fatalf("call %d: %s called %s, want %s", i+1, desk, v.Ticket, want[i])
+		}
+		check("after calling "+want[i], want[i+1:])
+	}
+}
