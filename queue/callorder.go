@@ -43,8 +43,9 @@ type pick struct {
 
 // callOrder is, for everyone waiting and for someone joining any service
 // now, how many people the open desks serving their service will call
-// before them: the Ahead of their estimate.Query and, plus one, their place
-// in line.
+// before them (the Ahead of their estimate.Query: it is what sets the
+// time) and their place in the one order all the desks linked to theirs
+// call in (what the visitor reads as "number N in line").
 type callOrder struct {
 	desks []openDesk
 	ahead map[int64]int  // waiting visit → people called before it by the desks serving its service
