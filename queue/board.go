@@ -28,10 +28,12 @@ type DeskState struct {
 // Waiting is a visit in line with its place and expected wait.
 type Waiting struct {
 	Visit Visit
-	// Position is the visitor's place in the order the open desks serving
-	// their line will call in, counting those of other lines a shared
-	// desk calls first (callorder.go); 1 means next. Without an open
-	// desk, their place in their own line.
+	// Position is the visitor's place in the order the open desks will
+	// call in: their turn among everyone the desks linked to theirs by
+	// shared services call, whatever their line (callorder.go), so a
+	// later place is never called before an earlier one; 1 means next.
+	// Desks serving one service alone call their own line in order.
+	// Without an open desk, their place in their own line.
 	Position int
 	Estimate estimate.Range
 }
@@ -119,34 +121,20 @@ func (s *Store) board(ctx context.Context) (Board, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// Each line lists its own visitors, but their places and waits come
+	// from the order their desks call in, across every service those
+	// desks serve (callorder.go); a ticket reads them the same way.
+	waits := order.estimates(s.est, b.At)
 	for _, id := range lay.order {
 		l := Line{Service: lay.services[id]}
 		l.OpenDesks, l.FreeDesks = order.desksFor(id)
-		// Each line lists its own visitors, but their places and waits
-		// count everyone their desks call first, in every service those
-		// desks serve (callorder.go).
-		var behind estimate.Range
 		for _, v := range byService[id] {
-			ahead := order.ahead[v.ID]
-			q := estimate.Query{Service: id, Ahead: ahead, AheadBy: order.aheadBy[v.ID], OpenDesks: l.OpenDesks, FreeDesks: l.FreeDesks, Since: v.CheckedInAt}
-			e := notBefore(s.est.Remaining(q, b.At), behind)
-			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: ahead + 1, Estimate: e})
-			behind = e
+			l.Waiting = append(l.Waiting, Waiting{Visit: v, Position: order.place[v.ID], Estimate: waits[v.ID]})
 		}
-		l.NextEstimate = s.est.Remaining(order.joinQuery(id), b.At)
+		l.NextEstimate = order.joinEstimate(s.est, b.At, id, waits)
 		b.Lines = append(b.Lines, l)
 	}
 	return b, nil
-}
-
-// notBefore keeps a place in line from being told less than the place in
-// front of it: the two counted down from different moments, but nobody is
-// called before the person ahead.
-func notBefore(r, ahead estimate.Range) estimate.Range {
-	r.Wait = max(r.Wait, ahead.Wait)
-	r.Low = max(r.Low, ahead.Low)
-	r.High = max(r.High, ahead.High)
-	return r
 }
 
 // deskState reads a configured desk and the visit called to it.

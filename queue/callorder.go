@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"lobbyline/queue/estimate"
+	"lobbyline/queue/sqldb"
 )
 
 // A desk may serve several services, and it calls the earliest waiting
@@ -30,12 +32,20 @@ type openDesk struct {
 type queued struct {
 	id      int64
 	service string
+	since   time.Time // checked in at: its estimate counts down from then
+}
+
+// pick is one call of the plan, in the order the desks make them.
+type pick struct {
+	id   int64
+	comp string // the desks' group that calls it (find's root of its service)
 }
 
 // callOrder is, for everyone waiting and for someone joining any service
 // now, how many people the open desks serving their service will call
-// before them: the Ahead of their estimate.Query and, plus one, their place
-// in line.
+// before them (the Ahead of their estimate.Query: it is what sets the
+// time) and their place in the one order all the desks linked to theirs
+// call in (what the visitor reads as "number N in line").
 type callOrder struct {
 	desks []openDesk
 	ahead map[int64]int  // waiting visit → people called before it by the desks serving its service
@@ -46,6 +56,17 @@ type callOrder struct {
 	// estimate counts each at the time their own service takes.
 	aheadBy map[int64]map[string]int
 	nextBy  map[string]map[string]int
+
+	// Desks that share a service call from one order: services are
+	// grouped by the open desks that link them (one desk serving both,
+	// or a chain of such desks), and a visitor's place is their turn in
+	// their group's calls, whichever line they are in, so that a later
+	// place is never called before an earlier one.
+	waiting   []queued         // everyone waiting, in (rank, id) order
+	calls     []pick           // everyone an open desk serves, in the order called
+	place     map[int64]int    // waiting visit → their place (1 is next)
+	nextPlace map[string]int   // service → the place of someone joining it now
+	nextAfter map[string]int64 // service → who is called just before someone joining it now, in its group
 }
 
 // mixed returns by if it counts people of a service other than own, nil
@@ -75,10 +96,37 @@ func mixed(by map[string]int, own string) map[string]int {
 // in order, as it was before desks were shared. A service no open desk serves has no calls to count:
 // its visitors keep their place in their own list, and the kiosk shows no
 // estimate for them (OpenDesks is 0).
+//
+// A visitor's place (callOrder.place) is their turn among all the calls of
+// the desks linked to theirs through shared services; for a service whose
+// open desks serve it alone that is its own list again.
 func planCalls(desks []openDesk, waiting []queued) callOrder {
 	o := callOrder{desks: desks, ahead: make(map[int64]int, len(waiting)), next: make(map[string]int),
-		aheadBy: make(map[int64]map[string]int), nextBy: make(map[string]map[string]int)}
-	lines := make(map[string][]int) // service → indexes into waiting, in call order
+		aheadBy: make(map[int64]map[string]int), nextBy: make(map[string]map[string]int),
+		waiting: waiting, place: make(map[int64]int, len(waiting)),
+		nextPlace: make(map[string]int), nextAfter: make(map[string]int64)}
+	// Union-find over services: a desk links all it serves.
+	parent := make(map[string]string)
+	var find func(string) string
+	find = func(svc string) string {
+		p, ok := parent[svc]
+		if !ok || p == svc {
+			return svc
+		}
+		root := find(p)
+		parent[svc] = root
+		return root
+	}
+	for _, d := range desks {
+		for _, svc := range d.services {
+			if a, b := find(d.services[0]), find(svc); a != b {
+				parent[b] = a
+			}
+		}
+	}
+	picked := make(map[string]int)   // group → calls so far
+	lastOf := make(map[string]int64) // group → the last of them
+	lines := make(map[string][]int)  // service → indexes into waiting, in call order
 	for i, w := range waiting {
 		lines[w.service] = append(lines[w.service], i)
 	}
@@ -98,6 +146,11 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 			for _, svc := range d.services {
 				if _, ok := o.next[svc]; !ok {
 					o.next[svc] = called[svc]
+					comp := find(svc)
+					o.nextPlace[svc] = picked[comp] + 1
+					if picked[comp] > 0 {
+						o.nextAfter[svc] = lastOf[comp]
+					}
 					if by := mixed(calledBy[svc], svc); by != nil {
 						o.nextBy[svc] = by
 					}
@@ -108,6 +161,10 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 		head[from]++
 		id := waiting[first].id
 		o.ahead[id] = called[from]
+		comp := find(from)
+		picked[comp]++
+		o.place[id], lastOf[comp] = picked[comp], id
+		o.calls = append(o.calls, pick{id: id, comp: comp})
 		if by := mixed(calledBy[from], from); by != nil {
 			o.aheadBy[id] = by
 		}
@@ -140,10 +197,12 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 		for place, i := range line {
 			if _, ok := o.ahead[waiting[i].id]; !ok {
 				o.ahead[waiting[i].id] = place
+				o.place[waiting[i].id] = place + 1
 			}
 		}
 		if _, ok := o.next[svc]; !ok {
 			o.next[svc] = len(line)
+			o.nextPlace[svc] = len(line) + 1
 		}
 	}
 	return o
@@ -153,6 +212,64 @@ func planCalls(desks []openDesk, waiting []queued) callOrder {
 func (o callOrder) joinQuery(service string) estimate.Query {
 	open, free := o.desksFor(service)
 	return estimate.Query{Service: service, Ahead: o.next[service], AheadBy: o.nextBy[service], OpenDesks: open, FreeDesks: free}
+}
+
+// joinPlace is the place of someone joining service now.
+func (o callOrder) joinPlace(service string) int {
+	if p, ok := o.nextPlace[service]; ok {
+		return p
+	}
+	return o.next[service] + 1
+}
+
+// estimates is every waiting visitor's wait as the board and a ticket show
+// it, at now. Each is first the estimate of their own question (their
+// Ahead at the desks serving their line), never less than the one before
+// them in their own line; then, along the order their group of desks calls
+// in, never less than whoever is called before them: a place in that
+// order is never told less than an earlier one.
+func (o callOrder) estimates(est *estimate.Estimator, now time.Time) map[int64]estimate.Range {
+	out := make(map[int64]estimate.Range, len(o.waiting))
+	behind := make(map[string]estimate.Range)
+	type counts struct{ open, free int }
+	desks := make(map[string]counts)
+	for _, w := range o.waiting {
+		c, ok := desks[w.service]
+		if !ok {
+			c.open, c.free = o.desksFor(w.service)
+			desks[w.service] = c
+		}
+		q := estimate.Query{Service: w.service, Ahead: o.ahead[w.id], AheadBy: o.aheadBy[w.id], OpenDesks: c.open, FreeDesks: c.free, Since: w.since}
+		e := notBefore(est.Remaining(q, now), behind[w.service])
+		out[w.id], behind[w.service] = e, e
+	}
+	before := make(map[string]estimate.Range) // group → the last call's wait so far
+	for _, c := range o.calls {
+		e := notBefore(out[c.id], before[c.comp])
+		out[c.id], before[c.comp] = e, e
+	}
+	return out
+}
+
+// joinEstimate is the wait for someone joining service now, never less
+// than that of whoever their desks call just before them; waits is
+// estimates' answer at the same now.
+func (o callOrder) joinEstimate(est *estimate.Estimator, now time.Time, service string, waits map[int64]estimate.Range) estimate.Range {
+	r := est.Remaining(o.joinQuery(service), now)
+	if id, ok := o.nextAfter[service]; ok {
+		r = notBefore(r, waits[id])
+	}
+	return r
+}
+
+// notBefore keeps a place in line from being told less than the place in
+// front of it: the two counted down from different moments, but nobody is
+// called before the person ahead.
+func notBefore(r, ahead estimate.Range) estimate.Range {
+	r.Wait = max(r.Wait, ahead.Wait)
+	r.Low = max(r.Low, ahead.Low)
+	r.High = max(r.High, ahead.High)
+	return r
 }
 
 // desksFor is how many open desks serve service and how many of those call
@@ -194,15 +311,30 @@ func (s *Store) readJoinOrder(ctx context.Context, tx *sql.Tx, service string) (
 	if err != nil {
 		return callOrder{}, err
 	}
+	if sharesDesk(desks, service) {
+		waiting, err := s.readWaiting(ctx, tx)
+		if err != nil {
+			return callOrder{}, err
+		}
+		return planCalls(desks, waiting), nil
+	}
+	return s.countJoinOrder(ctx, tx, desks, service)
+}
+
+// sharesDesk tells whether an open desk serving service serves another
+// service too: only then does its call order differ from its own list.
+func sharesDesk(desks []openDesk, service string) bool {
 	for _, d := range desks {
 		if len(d.services) > 1 && slices.Contains(d.services, service) {
-			waiting, err := s.readWaiting(ctx, tx)
-			if err != nil {
-				return callOrder{}, err
-			}
-			return planCalls(desks, waiting), nil
+			return true
 		}
 	}
+	return false
+}
+
+// countJoinOrder is readJoinOrder for a service no shared desk serves:
+// its line's count.
+func (s *Store) countJoinOrder(ctx context.Context, tx *sql.Tx, desks []openDesk, service string) (callOrder, error) {
 	var n int
 	if err := s.stmts.queryRow(ctx, tx, "SELECT count(*) FROM visits WHERE service_id = ? AND status = 'waiting'", service).Scan(&n); err != nil {
 		return callOrder{}, fmt.Errorf("count line: %w", err)
@@ -244,7 +376,7 @@ func (s *Store) readOpenDesks(ctx context.Context, tx *sql.Tx) ([]openDesk, erro
 // readWaiting lists everyone waiting, in the order desks call them. The
 // statements here are prepared once, as check-in's others are.
 func (s *Store) readWaiting(ctx context.Context, tx *sql.Tx) ([]queued, error) {
-	rows, err := s.stmts.query(ctx, tx, "SELECT id, service_id FROM visits WHERE status = 'waiting' ORDER BY rank, id")
+	rows, err := s.stmts.query(ctx, tx, "SELECT id, service_id, checked_in_at FROM visits WHERE status = 'waiting' ORDER BY rank, id")
 	if err != nil {
 		return nil, fmt.Errorf("read queue: %w", err)
 	}
@@ -252,8 +384,12 @@ func (s *Store) readWaiting(ctx context.Context, tx *sql.Tx) ([]queued, error) {
 	var out []queued
 	for rows.Next() {
 		var w queued
-		if err := rows.Scan(&w.id, &w.service); err != nil {
+		var since string
+		if err := rows.Scan(&w.id, &w.service, &since); err != nil {
 			return nil, fmt.Errorf("read queue: %w", err)
+		}
+		if w.since, err = sqldb.ParseTime(since); err != nil {
+			return nil, fmt.Errorf("visit %d: %w", w.id, err)
 		}
 		out = append(out, w)
 	}

@@ -45,6 +45,7 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 	}
 	var q estimate.Query
 	var est estimate.Range
+	var place int
 	var prereg *PreRegistration
 	// The watch-list hash is slow on purpose; it runs before the
 	// transaction so the database is not held while it does, over the
@@ -82,8 +83,21 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if v.Ticket, err = s.nextTicket(ctx, tx, v.Day, svc.Prefix); err != nil {
 			return err
 		}
-		if q, err = s.joinQuery(ctx, tx, svc.ID); err != nil {
-			return err
+		desks, err := s.readOpenDesks(ctx, tx)
+		if err != nil {
+			return fmt.Errorf("count line: %w", err)
+		}
+		// While no open desk serving the line serves another, its call
+		// order is the line itself and a count of it is the answer; at a
+		// shared desk the place and wait come from the call order with
+		// the new visit in it, read after it is inserted below.
+		shared := sharesDesk(desks, svc.ID)
+		if !shared {
+			order, err := s.countJoinOrder(ctx, tx, desks, svc.ID)
+			if err != nil {
+				return fmt.Errorf("count line: %w", err)
+			}
+			q, place = order.joinQuery(svc.ID), order.joinPlace(svc.ID)
 		}
 		if v.Epoch, err = s.currentEpoch(ctx, tx); err != nil {
 			return err
@@ -110,10 +124,26 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		if err := s.screen(ctx, tx, v, prereg, probes); err != nil {
 			return err
 		}
+		if shared {
+			// The board's reading of the queue as it now stands: the
+			// ticket says what the board will.
+			waiting, err := s.readWaiting(ctx, tx)
+			if err != nil {
+				return err
+			}
+			order := planCalls(desks, waiting)
+			q = estimate.Query{Service: svc.ID, Ahead: order.ahead[v.ID], AheadBy: order.aheadBy[v.ID], Since: v.CheckedInAt}
+			q.OpenDesks, q.FreeDesks = order.desksFor(svc.ID)
+			place = order.place[v.ID]
+			s.mu.Lock()
+			est = order.estimates(s.est, s.now())[v.ID]
+			s.mu.Unlock()
+		} else {
+			est = s.estimate(q)
+		}
 		// The estimate shown goes into the log, so an incident report can
 		// set it against the wait that followed. With no desk open none is
 		// shown, and none is logged.
-		est = s.estimate(q)
 		data := map[string]any{"ahead": q.Ahead, "desks": q.OpenDesks}
 		if q.OpenDesks > 0 {
 			data["est_s"] = int64(est.Wait.Seconds())
@@ -125,10 +155,10 @@ func (s *Store) CheckIn(ctx context.Context, form CheckInForm, source string) (T
 		return Ticket{}, storageError("check in", err)
 	}
 	s.afterWrite()
-	// A new visit ranks behind everyone waiting, so its place and estimate
-	// follow from the counts taken in the transaction; the estimator learns
-	// of the check-in itself on its next refresh.
-	return Ticket{Visit: v, Ref: s.signRef(v), Position: q.Ahead + 1, Estimate: est, OpenDesks: q.OpenDesks, PreReg: prereg}, nil
+	// Its place and estimate were read in the transaction, as the board
+	// reads them; the estimator learns of the check-in itself on its next
+	// refresh.
+	return Ticket{Visit: v, Ref: s.signRef(v), Position: place, Estimate: est, OpenDesks: q.OpenDesks, PreReg: prereg}, nil
 }
 
 // screen raises staff alerts for a new visit: a cancelled invitation, or a

@@ -144,8 +144,9 @@ func TestSharedDeskCountsEveryoneItCallsFirst(t *testing.T) {
 }
 
 // Desk 1 serves Registration and Visit a patient, Desk 2 patient visitors
-// only. Desk 2 takes its share of the patient visitors, so R-001 waits for
-// the ones Desk 1 calls, not for all of them.
+// only. Desk 2 takes its share of the patient visitors, so R-001's wait
+// counts the ones Desk 1 calls, not all of them; its place is its turn
+// among everyone the two desks call: fourth.
 func TestDeskServingOneOfTwoServices(t *testing.T) {
 	c := newClock()
 	s := openSharedStore(t, c,
@@ -161,7 +162,8 @@ func TestDeskServingOneOfTwoServices(t *testing.T) {
 	tickets = append(tickets, mustCheckIn(t, s, "Rita", "registration"))
 	// Both desks free: Desk 1 takes V-001 and Desk 2 V-002 at once; then
 	// Desk 1 V-003 (Desk 2 is as quick, 2 min for the pair); then Desk 1
-	// R-001, after two of its own calls, one at once: 8 min.
+	// R-001, after two of its own calls, one at once: 8 min, and fourth of
+	// the two desks' calls.
 	want := []struct {
 		ticket   string
 		position int
@@ -170,7 +172,7 @@ func TestDeskServingOneOfTwoServices(t *testing.T) {
 		{"V-001", 1, 0},
 		{"V-002", 2, 0},
 		{"V-003", 3, 2 * time.Minute},
-		{"R-001", 3, 8 * time.Minute},
+		{"R-001", 4, 8 * time.Minute},
 	}
 	b, places := boardPlaces(t, s)
 	for i, w := range want {
@@ -219,9 +221,11 @@ func TestFreeDeskTakesAtOnce(t *testing.T) {
 	if v.Position != 1 || v.Estimate.Wait != 0 || v.Estimate.High != 0 {
 		t.Errorf("%s: place %d, %+v; want next for the free Desk 2, any moment now", v.Visit.Ticket, v.Position, v.Estimate)
 	}
+	// Desk 2, free, calls V-001 at once: R-002 is now second in the
+	// order the two desks call in, and its wait is the same.
 	_, places := boardPlaces(t, s)
-	if p := places[r.Visit.Ticket]; p.Position != 1 || p.Estimate != r.Estimate {
-		t.Errorf("board %s: place %d, %+v; ticket said 1, %+v", r.Visit.Ticket, p.Position, p.Estimate, r.Estimate)
+	if p := places[r.Visit.Ticket]; p.Position != 2 || p.Estimate != r.Estimate {
+		t.Errorf("board %s: place %d, %+v; want 2, after V-001, and the ticket's %+v", r.Visit.Ticket, p.Position, p.Estimate, r.Estimate)
 	}
 	if p := places[v.Visit.Ticket]; p.Position != 1 || p.Estimate != v.Estimate {
 		t.Errorf("board %s: place %d, %+v; ticket said 1, %+v", v.Visit.Ticket, p.Position, p.Estimate, v.Estimate)
@@ -261,8 +265,9 @@ func TestNoDeskOpenForAService(t *testing.T) {
 	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Luis"})
 	_, places = boardPlaces(t, s)
 	// Free desks in desk order: Desk 1 takes V-001, Desk 2 V-002; then
-	// Desk 1 has nobody, Desk 2 P-001, then P-002.
-	for ticket, want := range map[string]int{"V-001": 1, "V-002": 2, "P-001": 2, "P-002": 3} {
+	// Desk 1 has nobody, Desk 2 P-001, then P-002: the third and fourth
+	// calls of the two linked desks.
+	for ticket, want := range map[string]int{"V-001": 1, "V-002": 2, "P-001": 3, "P-002": 4} {
 		if got := places[ticket].Position; got != want {
 			t.Errorf("after Desk 2 opened: %s at place %d, want %d", ticket, got, want)
 		}
@@ -311,9 +316,10 @@ func TestSingleServiceDesksUnchanged(t *testing.T) {
 
 // The places the board shows are the order the desks call in: with desks
 // serving overlapping sets of services, some open, some busy, everyone's
-// place is one more than the calls made before theirs by the desks that
-// serve them, when the desks free in turn (the free ones first) and call
-// as Call next does.
+// place is one more than the calls made before theirs by the desks linked
+// to theirs through shared services, when the desks free in turn (the free
+// ones first) and call as Call next does; and along those calls nobody is
+// told a shorter wait than someone called before them.
 func TestPlacesAreTheCallOrder(t *testing.T) {
 	desks := []queue.Desk{
 		{ID: "desk-1", Name: "Desk 1", Services: []string{"registration", "visit"}},
@@ -358,7 +364,24 @@ func TestPlacesAreTheCallOrder(t *testing.T) {
 			busy[d.Desk.ID] = d.Serving != nil
 		}
 
-		called := map[string]int{} // service → calls so far by the desks serving it
+		// The open desks' groups: services linked by a desk serving both.
+		group := map[string]string{}
+		var find func(string) string
+		find = func(svc string) string {
+			if g, ok := group[svc]; ok && g != svc {
+				return find(g)
+			}
+			return svc
+		}
+		for _, d := range open {
+			for _, svc := range d.Services {
+				if a, b := find(d.Services[0]), find(svc); a != b {
+					group[b] = a
+				}
+			}
+		}
+		called := map[string]int{}          // group → calls so far
+		told := map[string]estimate.Range{} // group → the wait told to the last called
 		turn := func(d queue.Desk) bool {
 			v, err := s.Apply(context.Background(), queue.Command{Action: queue.ActCallNext, Desk: d.ID, Staff: "Marta"})
 			if queue.ErrorCode(err) == queue.EConflict {
@@ -367,13 +390,16 @@ func TestPlacesAreTheCallOrder(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p := places[v.Ticket]; p.Position != called[v.Service]+1 {
-				t.Errorf("seed %d: %s told place %d, called after %d by its desks", seed, v.Ticket, p.Position, called[v.Service])
+			g, p := find(v.Service), places[v.Ticket]
+			if p.Position != called[g]+1 {
+				t.Errorf("seed %d: %s told place %d, called after %d by its desks", seed, v.Ticket, p.Position, called[g])
+			}
+			if last := told[g]; p.Estimate.Wait < last.Wait || p.Estimate.Low < last.Low || p.Estimate.High < last.High {
+				t.Errorf("seed %d: %s told %+v, less than %+v told to someone called before", seed, v.Ticket, p.Estimate, last)
 			}
 			delete(places, v.Ticket)
-			for _, svc := range d.Services {
-				called[svc]++
-			}
+			called[g]++
+			told[g] = p.Estimate
 			return true
 		}
 		for _, d := range open {
@@ -426,5 +452,64 @@ func TestSharedDeskCountsOtherLinesAtTheirOwnTime(t *testing.T) {
 	// ahead, 3 min a call on average, the first at the free desk.
 	if got := lineOf(t, b, "registration").NextEstimate.Wait; got != 12*time.Minute {
 		t.Errorf("Registration, check in now: %v, want 12m", got)
+	}
+}
+
+// The tester's layout: Desk 1 serves Registration and Visit a patient,
+// Desk 2 Pharmacy, Registration and Visit a patient, V-001,
+// V-002 and then P-001 check in. Desk 2 calls P-001 only
+// when nobody of the other two lines is left, so P-001 is seventh, not
+// fourth; every place is a turn in the two desks' one order, waits never
+// go down along it, and so it stays as the desks call.
+func TestLinkedDesksCallInOneOrder(t *testing.T) {
+	c := newClock()
+	s := openSharedStore(t, c,
+		queue.Desk{ID: "desk-1", Name: "Desk 1", Services: []string{"registration", "visit"}},
+		queue.Desk{ID: "desk-2", Name: "Desk 2", Services: []string{"pharmacy", "registration", "visit"}})
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	mustApply(t, s, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-2", Staff: "Luis"})
+	tickets := map[string]queue.Ticket{}
+	for _, svc := range []string{"registration", "registration", "visit", "registration", "registration", "visit", "pharmacy"} {
+		b, _ := boardPlaces(t, s)
+		next := lineOf(t, b, svc).NextEstimate
+		tk := mustCheckIn(t, s, "Ana", svc)
+		if tk.Estimate != next {
+			t.Errorf("%s: the board said %+v for checking in now, the ticket says %+v", tk.Visit.Ticket, next, tk.Estimate)
+		}
+		tickets[tk.Visit.Ticket] = tk
+	}
+	want := []string{"R-001", "R-002", "V-001", "R-003", "R-004", "V-002", "P-001"}
+	if p := tickets["P-001"]; p.Position != 7 {
+		t.Errorf("P-001's ticket: place %d, want 7 (Desk 2 calls it after everyone else)", p.Position)
+	}
+	check := func(when string, order []string) {
+		t.Helper()
+		_, places := boardPlaces(t, s)
+		var last estimate.Range
+		for k, ticket := range order {
+			p := places[ticket]
+			if p.Position != k+1 {
+				t.Errorf("%s: %s at place %d, want %d", when, ticket, p.Position, k+1)
+			}
+			if p.Estimate.Wait < last.Wait || p.Estimate.Low < last.Low || p.Estimate.High < last.High {
+				t.Errorf("%s: %s (place %d) told %+v, less than the place before (%+v)", when, ticket, k+1, p.Estimate, last)
+			}
+			last = p.Estimate
+		}
+	}
+	check("before any call", want)
+	_, places := boardPlaces(t, s)
+	if p := places["P-001"]; p.Position != tickets["P-001"].Position || p.Estimate != tickets["P-001"].Estimate {
+		t.Errorf("board P-001: place %d, %+v; the ticket said %d, %+v", p.Position, p.Estimate, tickets["P-001"].Position, tickets["P-001"].Estimate)
+	}
+	if r4, v2, p1 := places["R-004"].Estimate, places["V-002"].Estimate, places["P-001"].Estimate; p1.Wait < v2.Wait || v2.Wait < r4.Wait || p1.High < v2.High || v2.High < r4.High {
+		t.Errorf("places 5, 6, 7 told %+v, %+v, %+v: a later place is told less", r4, v2, p1)
+	}
+	for i, desk := range []string{"desk-1", "desk-2", "desk-1", "desk-2", "desk-1", "desk-2", "desk-2"} {
+		c.Advance(time.Minute)
+		if v := callNext(t, s, desk); v.Ticket != want[i] {
+			t.Fatalf("call %d: %s called %s, want %s", i+1, desk, v.Ticket, want[i])
+		}
+		check("after calling "+want[i], want[i+1:])
 	}
 }
