@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -289,6 +290,18 @@ func (s *staffScreen) update(b queue.Board) {
 		s.waiting = append(s.waiting, l.Waiting...)
 		s.closed[l.Service.ID] = l.OpenDesks == 0
 	}
+	// In the order the desks will call them (the place each visitor
+	// reads), so reception sees who comes next; those of a service no
+	// open desk serves come last.
+	slices.SortStableFunc(s.waiting, func(a, b queue.Waiting) int {
+		if ca, cb := s.closed[a.Visit.Service], s.closed[b.Visit.Service]; ca != cb {
+			if ca {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(a.Position, b.Position)
+	})
 	if s.query == "" {
 		s.count.SetText(lang.X("staff.waiting.count", "({{.N}})", map[string]any{"N": len(s.waiting)}))
 	}

@@ -302,3 +302,28 @@ func TestWalkInFormAsksAboutTheVisitor(t *testing.T) {
 		t.Errorf("the walk-in form's reason: %q", got)
 	}
 }
+
+// Reception sees the waiting list in the order the desks will call it:
+// Desk 1 serves both lines and calls the earliest visit across them, so
+// V-001, R-001, V-002, not the lines one after the other.
+func TestStaffWaitingListIsTheCallOrder(t *testing.T) {
+	f := newFixture(t)
+	u := f.ui
+	f.apply(t, queue.Command{Action: queue.ActOpenDesk, Desk: "desk-1", Staff: "Marta"})
+	f.checkIn(t, "Ana García", "visit")
+	f.checkIn(t, "Bo Li", "registration")
+	f.checkIn(t, "Cid Ruiz", "visit")
+	f.unlock(t)
+	u.reload()
+	var got []string
+	for _, w := range u.staff.waiting {
+		got = append(got, w.Visit.Ticket)
+	}
+	if want := []string{"V-001", "R-001", "V-002"}; !slices.Equal(got, want) {
+		t.Errorf("the waiting list reads %v, want the call order %v", got, want)
+	}
+	v, err := f.store.Apply(f.ctx, queue.Command{Action: queue.ActCallNext, Desk: "desk-1", Staff: "Marta"})
+	if err != nil || v.Ticket != "V-001" {
+		t.Errorf("Call next called %s (%v), not the list's first", v.Ticket, err)
+	}
+}
